@@ -1,0 +1,282 @@
+"""Dialogue events: the only way `DialogueState` changes.
+
+Each event is a small dataclass whose `apply_to(state)` is pure with respect to everything but the
+state it is given, so any conversation can be rebuilt from its log (`replay`). Events are persisted
+as `(type, payload)`; `to_payload`/`from_record` are the wire and storage form.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from agent.state import DialogueState
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+# How strongly a new negative affect pushes the escalation score, and how fast it decays.
+ESCALATION_DECAY = 0.5
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(kw_only=True, slots=True)
+class Event:
+    """Base event: identity, conversation, per-conversation sequence number (set by the store), time."""
+
+    type: ClassVar[str] = "event"
+    conversation_id: str
+    seq: int = 0
+    at: datetime = field(default_factory=_now)
+    id: str = field(default_factory=_new_id)
+
+    def apply_to(self, state: DialogueState) -> None:
+        state.last_seq = max(state.last_seq, self.seq)
+
+    def to_payload(self) -> dict[str, Any]:
+        """Event-specific fields only (identity and time are stored in their own columns)."""
+        base = {"conversation_id", "seq", "at", "id"}
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self) if f.name not in base}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "conversation_id": self.conversation_id,
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "payload": self.to_payload(),
+        }
+
+    @staticmethod
+    def from_record(
+        *, type: str, conversation_id: str, seq: int, at: datetime, id: str, payload: dict[str, Any]
+    ) -> Event:
+        cls = EVENT_TYPES.get(type)
+        if cls is None:
+            raise ValueError(f"unknown event type {type!r}")
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in payload.items() if k in names}
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        return cls(conversation_id=conversation_id, seq=seq, at=at, id=id, **kwargs)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    return value
+
+
+@dataclass(kw_only=True, slots=True)
+class ConversationStarted(Event):
+    type: ClassVar[str] = "conversation_started"
+    channel: str
+    customer_id: str | None = None
+    language: str | None = None
+
+    def apply_to(self, state: DialogueState) -> None:
+        Event.apply_to(self, state)
+        state.channel = self.channel
+        state.customer_id = self.customer_id
+        if self.language:
+            state.language = self.language
+            state.language_fixed = True
+
+
+@dataclass(kw_only=True, slots=True)
+class UserUttered(Event):
+    type: ClassVar[str] = "user_uttered"
+    text: str
+    language: str = "en"
+    client_msg_id: str | None = None
+
+    def apply_to(self, state: DialogueState) -> None:
+        Event.apply_to(self, state)
+        state.turn += 1
+        if not state.language_fixed:
+            state.language = self.language
+        if self.client_msg_id:
+            state.client_msg_ids.append(self.client_msg_id)
+            del state.client_msg_ids[:-50]
+
+
+@dataclass(kw_only=True, slots=True)
+class IntentRecognized(Event):
+    type: ClassVar[str] = "intent_recognized"
+    intent: str
+    confidence: float
+    others: list[str] = field(default_factory=list)
+
+    def apply_to(self, state: DialogueState) -> None:
+        Event.apply_to(self, state)
+        state.intent = self.intent
+        state.intent_confidence = self.confidence
+        state.intent_history.append(self.intent)
+        state.requested = None
+
+
+@dataclass(kw_only=True, slots=True)
+class SlotSet(Event):
+    type: ClassVar[str] = "slot_set"
+    name: str
+    value: Any
+    confidence: float = 1.0
+
+    def apply_to(self, state: DialogueState) -> None:
+        from agent.state import SlotValue
+
+        Event.apply_to(self, state)
+        if self.value is None:
+            state.slots.pop(self.name, None)
+        else:
+            state.slots[self.name] = SlotValue(self.value, self.confidence, state.turn)
+
+
+@dataclass(kw_only=True, slots=True)
+class AffectObserved(Event):
+    """Affect of one utterance: label, valence score in [-1, 1], intensity in [0, 1]."""
+
+    type: ClassVar[str] = "affect_observed"
+    label: str
+    score: float
+    intensity: float
+    source: str = "text"
+
+    def apply_to(self, state: DialogueState) -> None:
+        from agent.state import AffectPoint
+
+        Event.apply_to(self, state)
+        state.affect.append(AffectPoint(self.label, self.score, self.intensity, state.turn))
+        pressure = self.intensity if self.label == "anger" else max(0.0, -self.score) * 0.5
+        state.escalation_score = round(state.escalation_score * ESCALATION_DECAY + pressure, 4)
+
+
+@dataclass(kw_only=True, slots=True)
+class SlotRequested(Event):
+    """The bot asked for `slot` to continue `intent`; the next turn may answer just that."""
+
+    type: ClassVar[str] = "slot_requested"
+    intent: str
+    slot: str
+
+    def apply_to(self, state: DialogueState) -> None:
+        Event.apply_to(self, state)
+        state.requested = (self.intent, self.slot)
+
+
+@dataclass(kw_only=True, slots=True)
+class ToolCalled(Event):
+    type: ClassVar[str] = "tool_called"
+    tool: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True, slots=True)
+class ToolReturned(Event):
+    type: ClassVar[str] = "tool_returned"
+    tool: str
+    ok: bool
+    data: dict[str, Any] = field(default_factory=dict)
+    error_code: str | None = None
+
+    def apply_to(self, state: DialogueState) -> None:
+        Event.apply_to(self, state)
+        if self.ok and self.tool == "product_search":
+            for pid in self.data.get("product_ids", []):
+                if pid not in state.recommended:
+                    state.recommended.append(pid)
+
+
+@dataclass(kw_only=True, slots=True)
+class BotUttered(Event):
+    type: ClassVar[str] = "bot_uttered"
+    text: str
+    source: str = "template"
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    quick_replies: list[str] = field(default_factory=list)
+    offer_human: bool = False
+
+    def apply_to(self, state: DialogueState) -> None:
+        Event.apply_to(self, state)
+        state.human_offered = state.human_offered or self.offer_human
+
+
+@dataclass(kw_only=True, slots=True)
+class HandoffRequested(Event):
+    type: ClassVar[str] = "handoff_requested"
+    reason: str
+
+    def apply_to(self, state: DialogueState) -> None:
+        Event.apply_to(self, state)
+        if state.handoff == "bot":
+            state.handoff = "queued"
+        state.handoff_reason = self.reason
+
+
+@dataclass(kw_only=True, slots=True)
+class OperatorJoined(Event):
+    type: ClassVar[str] = "operator_joined"
+    operator: str
+
+    def apply_to(self, state: DialogueState) -> None:
+        Event.apply_to(self, state)
+        state.handoff = "operator"
+        state.operator = self.operator
+
+
+@dataclass(kw_only=True, slots=True)
+class OperatorUttered(Event):
+    type: ClassVar[str] = "operator_uttered"
+    operator: str
+    text: str
+
+
+@dataclass(kw_only=True, slots=True)
+class HandedBack(Event):
+    type: ClassVar[str] = "handed_back"
+    operator: str | None = None
+
+    def apply_to(self, state: DialogueState) -> None:
+        Event.apply_to(self, state)
+        state.handoff = "bot"
+        state.operator = None
+        state.escalation_score = 0.0
+
+
+@dataclass(kw_only=True, slots=True)
+class CsatGiven(Event):
+    type: ClassVar[str] = "csat_given"
+    score: int
+
+    def apply_to(self, state: DialogueState) -> None:
+        Event.apply_to(self, state)
+        state.csat = self.score
+
+
+def replay(events: list[Event], state: DialogueState) -> DialogueState:
+    """Apply events in order to `state` (a fresh one rebuilds a conversation from its log)."""
+    for event in events:
+        event.apply_to(state)
+    return state
+
+
+def _register(base: type[Event]) -> None:
+    for cls in base.__subclasses__():
+        EVENT_TYPES[cls.type] = cls
+        _register(cls)
+
+
+_register(Event)

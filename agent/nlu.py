@@ -1,0 +1,185 @@
+"""Rule-based NLU for the core service intents and slots, in zh and en.
+
+A transparent baseline: weighted cue patterns per intent plus a few disambiguation rules (a question
+about returns is a policy question; a return with an order id is a request). Slots come from regular
+expressions (order ids) and the catalog's category lexicon, which the server supplies at wiring time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+INTENTS = (
+    "order_status",
+    "return_request",
+    "policy_question",
+    "product_search",
+    "coupon_question",
+    "human",
+    "complaint",
+    "greeting",
+    "thanks",
+    "goodbye",
+    "affirm",
+    "deny",
+    "other",
+)
+
+ORDER_ID = re.compile(r"(?<![A-Za-z0-9])(KF\d{8})(?!\d)", re.IGNORECASE)
+
+
+def _rx(*words: str) -> re.Pattern[str]:
+    return re.compile("|".join(words), re.IGNORECASE)
+
+
+# (intent, pattern, weight)
+_CUES: list[tuple[str, re.Pattern[str], float]] = [
+    ("order_status", _rx("到哪", "哪里了", "物流", "快递", "发货了吗", "发货没", "什么时候到", "几时到", "啥时候到",
+                         "什么时候发货", "还没到", "还没收到", "没收到", "查.{0,3}订单", "订单.{0,4}(状态|进度|情况)",
+                         "送到", "派送", "运单", "单号", "配送", "到了吗", "在路上"), 1.0),
+    ("order_status", _rx(r"\bwhere('?s| is)\b.*\b(order|package|parcel|delivery|item|stuff)",
+                         r"\btrack(ing)?\b", r"\border status\b", r"\bstatus of\b", r"\bshipped\b", r"\bdeliver(y|ed)?\b",
+                         r"\bhasn'?t (arrived|come)\b", r"\bnot (arrived|received)\b", r"\bwhen will (it|my)\b",
+                         r"\bcheck (my )?order\b", r"\barrive\b", r"\bshipping status\b", r"\bwhere is it\b"), 1.0),
+    ("return_request", _rx("退货", "退款", "退掉", "退了", "退回", "不想要了", "换货", "退钱", "退一下"), 1.0),
+    ("return_request", _rx(r"\breturn(ing)?\b", r"\brefund\b", r"\bsend (it )?back\b", r"\bmoney back\b",
+                           r"\bexchange\b"), 1.0),
+    ("policy_question", _rx("政策", "规定", "规则", "运费", "包邮", "保修", "质保", "价保", "价格保护", "发票", "会员",
+                            "积分", "隐私", "个人信息", "支付方式", "付款方式", "怎么付", "能用.{0,4}付", "几天",
+                            "多久", "多长时间", "哪天开始", "怎么算", "保障", "条件", "流程", "取消订单", "改地址",
+                            "修改地址", "等级"), 0.9),
+    ("policy_question", _rx(r"\bpolicy\b", r"\bpolicies\b", r"\bwarranty\b", r"\bguarantee\b", r"\binvoice\b",
+                            r"\bfree shipping\b", r"\bshipping (fee|cost)s?\b", r"\bhow long\b", r"\bhow many days\b",
+                            r"\bmembership\b", r"\bmember\b", r"\bpoints\b", r"\bprivacy\b", r"\bpersonal data\b",
+                            r"\bpayment methods?\b", r"\bpay (with|by)\b", r"\bprice protection\b", r"\bprice drop",
+                            r"\btiers?\b", r"\bcancel (my |an |the )?order\b", r"\bchange (the |my )?address\b",
+                            r"\brules?\b", r"\bdo you (accept|offer|ship)\b", r"\bdata\b"), 0.9),
+    ("product_search", _rx("想买", "要买", "买个", "买一", "推荐", "有没有", "有什么", "看看", "找.{0,2}(个|款)",
+                           "哪款", "多少钱", "价格", "在售", "有货"), 0.8),
+    ("product_search", _rx(r"\b(want|like|looking) (to buy|for)\b", r"\bbuy\b", r"\brecommend", r"\bshow me\b",
+                           r"\bdo you (have|sell)\b", r"\bany good\b", r"\bprice of\b", r"\bin stock\b",
+                           r"\bi need an?\b", r"\bsuggest"), 0.8),
+    ("coupon_question", _rx("优惠券", "优惠", "折扣", "打折", "满减", "券", "红包", "活动", "促销", "优惠码"), 1.0),
+    ("coupon_question", _rx(r"\bcoupons?\b", r"\bdiscounts?\b", r"\bpromo(tion)?s?\b", r"\bvouchers?\b",
+                            r"\bpromo code\b", r"\bsale\b", r"\bdeals?\b"), 1.0),
+    ("human", _rx("人工", "真人", "转人工", "客服人员", "找人", "活人", "经理", "主管", "人工客服", "接人"), 1.6),
+    ("human", _rx(r"\bhuman\b", r"\breal person\b", r"\b(an?|the) (agent|person|representative|manager|supervisor)\b",
+                  r"\bspeak (to|with) (someone|somebody|a)\b", r"\btalk (to|with) (someone|somebody|a)\b",
+                  r"\blive (agent|chat|person)\b", r"\boperator\b"), 1.6),
+    ("complaint", _rx("投诉", "太差", "差劲", "垃圾", "气死", "骗子", "坑", "什么破", "态度", "不满", "无语", "离谱",
+                      "过分"), 1.1),
+    ("complaint", _rx(r"\bcomplain(t)?\b", r"\bworst\b", r"\bterrible\b", r"\bridiculous\b", r"\bunacceptable\b",
+                      r"\bscam\b", r"\bawful\b", r"\bfurious\b", r"\bangry\b", r"\buseless\b", r"\bdisgusting\b",
+                      r"\bhorrible\b", r"\bfed up\b", r"\bpathetic\b"), 1.1),
+    ("greeting", _rx("^(你好|您好|嗨|哈喽|在吗|在不在|hello|hi|hey|早上好|下午好|晚上好)", r"^good (morning|afternoon|evening)"),
+     1.0),
+    ("thanks", _rx("谢谢", "感谢", "多谢", "辛苦了", r"\bthanks?\b", r"\bthank you\b", r"\bappreciate"), 1.0),
+    ("goodbye", _rx("再见", "拜拜", "没事了", "没有了", "就这样", r"\bbye\b", r"\bgoodbye\b", r"\bthat'?s all\b",
+                    r"\bsee you\b", r"\bno(thing)? (more|else)\b"), 1.0),
+    ("affirm", _rx(r"^(好的?|是的?|对|嗯|行|可以|需要|要|确认|没问题|ok|okay|yes|yeah|yep|sure|please|confirm)"
+                   r"[\s!！。.,，]*(的|吧|呀|啊|please)?[\s!！。.]*$"), 1.0),
+    ("deny", _rx(r"^(不|不用|不要|不需要|算了|no|nope|no thanks|not now)[\s!！。.,，]*(了|谢谢|thanks)?[\s!！。.]*$"),
+     1.0),
+]
+
+_QUESTION = _rx(r"[?？]", "吗", "么", "怎么", "如何", "多久", "几天", "哪天", "能不能", "可不可以", "可以.{0,6}吗",
+                "是否", "什么时候开始", r"^(how|what|when|can|do|does|is|are|which|will)\b")
+_GENERAL_QUESTION = _rx("多久", "几天", "多长时间", "哪天开始", "从哪天", "怎么算", "规定", "政策", r"\bhow long\b",
+                        r"\bhow many days\b", r"\bpolicy\b", r"\bdo you\b", r"\bcan i\b", r"\bis there\b")
+_MINE = _rx("我的", "我买的", "我那个", r"\bmy\b", r"\bi ordered\b", r"\bi bought\b")
+_REQUEST = _rx("我要", "我想", "帮我", "申请", "请.{0,3}退", "给我退", "要退", "想退", r"\bi (want|would like|need) to\b",
+               r"\bplease\b", r"\bi'?d like\b", r"\bhelp me\b", r"\bstart a return\b")
+_QUALITY = _rx("质量", "坏了", "坏的", "破损", "损坏", "碎了", "不能用", "用不了", "故障", "瑕疵", "有问题", "不工作",
+               "划痕", r"\bbroken\b", r"\bdamaged\b", r"\bdefective\b", r"\bfaulty\b", r"\bdoesn'?t work\b",
+               r"\bnot working\b", r"\bstopped working\b", r"\bcracked\b", r"\bscratch", r"\bwrong item\b")
+_NO_REASON = _rx("不想要", "不喜欢", "买错", "拍错", "不合适", "不需要了", r"\bchanged my mind\b",
+                 r"\bdon'?t (want|need|like)\b", r"\bno longer need\b", r"\bordered (the )?wrong\b", r"\bdoesn'?t fit\b")
+
+
+@dataclass(frozen=True, slots=True)
+class NLUResult:
+    intent: str
+    confidence: float
+    others: list[str] = field(default_factory=list)
+    slots: dict[str, object] = field(default_factory=dict)
+
+
+class RuleNLU:
+    """Intent and slot reader. `categories` maps a category key to its zh and en keywords."""
+
+    def __init__(self, categories: Mapping[str, Sequence[str]] | None = None) -> None:
+        self._categories: list[tuple[str, re.Pattern[str]]] = []
+        for key, words in (categories or {}).items():
+            alts = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+            if not alts:
+                continue
+            parts = [re.escape(w) if _has_cjk(w) else rf"\b{re.escape(w)}\b" for w in alts]
+            self._categories.append((key, re.compile("|".join(parts), re.IGNORECASE)))
+
+    def category(self, text: str) -> str | None:
+        """The catalog category the text names; the longest keyword match wins (手机壳 over 手机)."""
+        best: tuple[int, str] | None = None
+        for key, pattern in self._categories:
+            for m in pattern.finditer(text):
+                length = m.end() - m.start()
+                if best is None or length > best[0]:
+                    best = (length, key)
+        return best[1] if best else None
+
+    def parse(self, text: str) -> NLUResult:
+        stripped = text.strip()
+        scores: dict[str, float] = {}
+        for intent, pattern, weight in _CUES:
+            if pattern.search(stripped):
+                scores[intent] = scores.get(intent, 0.0) + weight
+
+        slots: dict[str, object] = {}
+        order = ORDER_ID.search(stripped)
+        if order:
+            slots["order_id"] = order.group(1).upper()
+        category = self.category(stripped)
+        if category:
+            slots["category"] = category
+        if _QUALITY.search(stripped):
+            slots["return_kind"] = "quality"
+        elif _NO_REASON.search(stripped):
+            slots["return_kind"] = "no_reason"
+        if "return_kind" in slots:
+            slots["reason"] = stripped[:200]
+
+        is_question = bool(_QUESTION.search(stripped))
+        is_request = bool(_REQUEST.search(stripped))
+        if "return_request" in scores:
+            if order or is_request or ("return_kind" in slots and not is_question):
+                scores["return_request"] += 0.8
+            elif is_question:
+                scores["policy_question"] = scores.get("policy_question", 0.0) + 1.2
+        if not order and _GENERAL_QUESTION.search(stripped) and not _MINE.search(stripped):
+            scores["policy_question"] = scores.get("policy_question", 0.0) + 1.0
+        if "order_status" in scores and order:
+            scores["order_status"] += 0.5
+        if category and ("product_search" in scores or not scores):
+            scores["product_search"] = scores.get("product_search", 0.0) + 1.0
+        if "coupon_question" in scores and is_question and "policy_question" in scores:
+            scores["coupon_question"] += 0.3  # coupon rules are answered by the coupon flow
+        if "complaint" in scores and "human" in scores:
+            scores["human"] += 0.5
+        if "policy_question" in scores and "product_search" in scores and not category:
+            scores["product_search"] -= 0.5
+        if order and not scores:
+            scores["order_status"] = 0.8
+
+        if not scores:
+            return NLUResult("other", 0.3, [], slots)
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        top, top_score = ranked[0]
+        total = sum(max(s, 0.0) for _, s in ranked)
+        confidence = min(0.99, 0.5 + 0.5 * (top_score / total) * min(1.0, top_score / 1.5))
+        others = [name for name, s in ranked[1:] if s >= 0.8 and name not in ("affirm", "deny")]
+        return NLUResult(top, round(confidence, 3), others, slots)
+
+
+def _has_cjk(word: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in word)

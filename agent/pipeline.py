@@ -1,0 +1,259 @@
+"""The turn pipeline: perceive → track → decide → act → respond → emit.
+
+`Agent` is the one entry point channels use. It owns no storage: state is the replay of the
+event log (`EventStore`), cached per conversation and topped up with any events appended since
+(so a second worker's writes are seen). Turns of one conversation run one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from agent.affect import Affect, TextAffect
+from agent.events import (
+    AffectObserved,
+    BotUttered,
+    ConversationStarted,
+    Event,
+    HandoffRequested,
+    IntentRecognized,
+    SlotRequested,
+    SlotSet,
+    ToolCalled,
+    ToolReturned,
+    UserUttered,
+    replay,
+)
+from agent.language import detect_language
+from agent.nlg import Reply, TemplateNLG
+from agent.nlu import NLUResult, RuleNLU
+from agent.policy import Decision, decide
+from agent.protocols import EventStore, Passage, Retriever, Tool, ToolContext, ToolError, ToolResult
+from agent.state import DialogueState
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 2000
+EventSink = Callable[[str, list[Event]], Awaitable[None]]
+
+
+class UnknownConversation(LookupError):
+    """No conversation with this id (nothing in its event log)."""
+
+
+class InvalidMessage(ValueError):
+    """A message the customer sent that cannot be processed (empty, too long)."""
+
+
+@dataclass(slots=True)
+class TurnResult:
+    reply: Reply
+    state: DialogueState
+    events: list[Event] = field(default_factory=list)
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Perception:
+    language: str
+    affect: Affect
+    nlu: NLUResult
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Agent:
+    """Runs turns for every conversation of one process."""
+
+    def __init__(
+        self,
+        *,
+        store: EventStore,
+        nlu: RuleNLU,
+        affect: TextAffect,
+        retriever: Retriever | None = None,
+        tools: Sequence[Tool] = (),
+        nlg: TemplateNLG | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        on_events: EventSink | None = None,
+        cache_size: int = 4096,
+    ) -> None:
+        self.store = store
+        self.nlu = nlu
+        self.affect = affect
+        self.retriever = retriever
+        self.tools = {t.name: t for t in tools}
+        self.nlg = nlg or TemplateNLG()
+        self.clock = clock
+        self.on_events = on_events
+        self._cache: OrderedDict[str, DialogueState] = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._cache_size = cache_size
+
+    # ----------------------------------------------------------------- state
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            if len(self._locks) > self._cache_size:
+                for cid in [c for c, lk in self._locks.items() if not lk.locked()][: self._cache_size // 2]:
+                    del self._locks[cid]
+            lock = self._locks[conversation_id] = asyncio.Lock()
+        return lock
+
+    async def _load(self, conversation_id: str) -> DialogueState:
+        state = self._cache.get(conversation_id)
+        after = state.last_seq if state else 0
+        events = await self.store.load(conversation_id, after=after)
+        if state is None:
+            if not events:
+                raise UnknownConversation(conversation_id)
+            state = DialogueState(conversation_id=conversation_id)
+        replay(events, state)
+        self._cache[conversation_id] = state
+        self._cache.move_to_end(conversation_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return state
+
+    async def state(self, conversation_id: str) -> DialogueState:
+        async with self._lock(conversation_id):
+            return await self._load(conversation_id)
+
+    async def rebuild(self, conversation_id: str) -> DialogueState:
+        """State from the full event log, bypassing the cache (what a fresh worker would see)."""
+        events = await self.store.load(conversation_id)
+        if not events:
+            raise UnknownConversation(conversation_id)
+        return replay(events, DialogueState(conversation_id=conversation_id))
+
+    async def _emit(self, conversation_id: str, state: DialogueState, events: list[Event]) -> list[Event]:
+        """Persist events (the store assigns seq), apply them, then publish."""
+        if not events:
+            return []
+        try:
+            stored = await self.store.append(conversation_id, events)
+        except Exception:
+            self._cache.pop(conversation_id, None)  # the cached state may be ahead of the log
+            raise
+        replay(stored, state)
+        if self.on_events is not None:
+            await self.on_events(conversation_id, stored)
+        return stored
+
+    # ------------------------------------------------------------- lifecycle
+
+    async def start(
+        self, conversation_id: str, *, channel: str, customer_id: str | None, language: str | None
+    ) -> list[Event]:
+        state = DialogueState(conversation_id=conversation_id)
+        async with self._lock(conversation_id):
+            stored = await self._emit(
+                conversation_id,
+                state,
+                [ConversationStarted(conversation_id=conversation_id, channel=channel,
+                                     customer_id=customer_id, language=language)],
+            )
+            self._cache[conversation_id] = state
+        return stored
+
+    async def record(self, conversation_id: str, events: Sequence[Event]) -> list[Event]:
+        """Append events that come from outside the pipeline (operator actions, CSAT)."""
+        async with self._lock(conversation_id):
+            state = await self._load(conversation_id)
+            return await self._emit(conversation_id, state, list(events))
+
+    # ------------------------------------------------------------------ turn
+
+    def perceive(self, text: str, previous_language: str) -> Perception:
+        language = detect_language(text, previous=previous_language)
+        return Perception(language, self.affect.analyze(text, language), self.nlu.parse(text))
+
+    async def handle(self, conversation_id: str, text: str, *, client_msg_id: str | None = None) -> TurnResult:
+        text = text.strip()
+        if not text:
+            raise InvalidMessage("empty message")
+        if len(text) > MAX_TEXT_CHARS:
+            raise InvalidMessage(f"message longer than {MAX_TEXT_CHARS} characters")
+        async with self._lock(conversation_id):
+            state = await self._load(conversation_id)
+            if client_msg_id and client_msg_id in state.client_msg_ids:
+                return TurnResult(Reply(text="", source=None), state, duplicate=True)
+            p = await asyncio.to_thread(self.perceive, text, state.language)
+            cid = conversation_id
+            language = state.language if state.language_fixed else p.language
+            user_events: list[Event] = [
+                UserUttered(conversation_id=cid, text=text, language=p.language, client_msg_id=client_msg_id),
+                AffectObserved(conversation_id=cid, label=p.affect.label, score=p.affect.score,
+                               intensity=p.affect.intensity),
+                IntentRecognized(conversation_id=cid, intent=p.nlu.intent, confidence=p.nlu.confidence,
+                                 others=p.nlu.others),
+            ]
+            for name, value in p.nlu.slots.items():
+                if state.slot(name) != value:
+                    user_events.append(SlotSet(conversation_id=cid, name=name, value=value))
+            # Intent resolution reads the pre-turn `requested` slot, so decide on a provisional copy.
+            pending = state.requested
+            events = await self._emit(cid, state, user_events)
+            state.requested = pending
+            decision = decide(state, p.nlu, text)
+            state.requested = None
+            if decision.kind == "silent":
+                return TurnResult(Reply(text="", source=None), state, events)
+            reply, bot_events = await self._act_and_respond(state, decision, language)
+            events += await self._emit(cid, state, bot_events)
+            return TurnResult(reply, state, events)
+
+    async def _act_and_respond(
+        self, state: DialogueState, decision: Decision, language: str
+    ) -> tuple[Reply, list[Event]]:
+        cid = state.conversation_id
+        out: list[Event] = []
+        result: ToolResult | None = None
+        error: ToolError | None = None
+        passages: list[Passage] = []
+        if decision.kind == "call_tool" and decision.tool:
+            result, error = await self._call_tool(state, decision.tool, decision.args, language, out)
+        elif decision.kind == "answer_kb" and decision.query and self.retriever is not None:
+            passages = await asyncio.to_thread(self.retriever.search, decision.query, k=3, language=language)
+        reply = self.nlg.compose(decision, language, result=result, error=error, passages=passages)
+        if decision.kind == "handoff":
+            out.append(HandoffRequested(conversation_id=cid, reason=decision.handoff_reason or "customer_asked"))
+        out.append(BotUttered(conversation_id=cid, text=reply.text, source=reply.source,
+                              citations=reply.citations, cards=reply.cards,
+                              quick_replies=reply.quick_replies, offer_human=reply.offer_human))
+        if decision.ask_slot and error is None:
+            out.append(SlotRequested(conversation_id=cid, intent=decision.intent, slot=decision.ask_slot))
+        return reply, out
+
+    async def _call_tool(
+        self, state: DialogueState, name: str, raw_args: dict, language: str, out: list[Event]
+    ) -> tuple[ToolResult | None, ToolError | None]:
+        cid = state.conversation_id
+        tool = self.tools.get(name)
+        if tool is None:
+            return None, ToolError("tool_unavailable", f"Tool {name} is not configured.")
+        ctx = ToolContext(conversation_id=cid, customer_id=state.customer_id, language=language, now=self.clock())
+        out.append(ToolCalled(conversation_id=cid, tool=name, args=dict(raw_args)))
+        try:
+            args = tool.Args.model_validate(raw_args)
+            result = await tool(args, ctx)
+        except ValidationError as exc:
+            err = ToolError("invalid_arguments", f"Invalid arguments for {name}: {exc.error_count()} error(s)")
+            out.append(ToolReturned(conversation_id=cid, tool=name, ok=False, error_code=err.code))
+            return None, err
+        except ToolError as err:
+            out.append(ToolReturned(conversation_id=cid, tool=name, ok=False, error_code=err.code,
+                                    data={"message": err.message}))
+            return None, err
+        out.append(ToolReturned(conversation_id=cid, tool=name, ok=True, data=result.data))
+        return result, None

@@ -1,0 +1,115 @@
+"""Decide what the bot does this turn, from the tracked state and this turn's understanding.
+
+Pure: no I/O. The pipeline carries the decision out (tools, retrieval) and NLG words it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.nlu import NLUResult
+from agent.state import DialogueState
+
+NEGATIVE = ("anger", "anxiety", "disappointment")
+# Escalation score (see AffectObserved.apply_to) at which persistent anger goes to a person:
+# two angry turns in a row reach it, one does not.
+ESCALATE_AT = 1.2
+# How many turns an order id stays the default subject ("where is it now?").
+ORDER_MEMORY_TURNS = 4
+_QUESTIONISH = re.compile(r"[?？]|吗|怎么|如何|多少|哪|什么|\b(how|what|when|why|can|do|does|is|are)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One action: `kind` is template | call_tool | answer_kb | handoff | silent."""
+
+    kind: str
+    intent: str
+    template: str | None = None
+    tool: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    query: str | None = None
+    handoff_reason: str | None = None
+    empathy: str | None = None
+    offer_human: bool = False
+    ask_slot: str | None = None  # record SlotRequested(intent, ask_slot) after replying
+
+
+def effective_intent(state: DialogueState, nlu: NLUResult) -> str:
+    """This turn's intent, reading short answers in the light of what the bot asked before."""
+    if nlu.intent == "affirm" and state.human_offered and state.handoff == "bot":
+        return "human"
+    if state.requested:
+        pending, slot = state.requested
+        if slot in nlu.slots and nlu.intent in ("other", "order_status", "product_search", "affirm"):
+            return pending
+    return nlu.intent
+
+
+def empathy_for(state: DialogueState) -> str | None:
+    affect = state.current_affect
+    if affect and affect.label in NEGATIVE and affect.intensity >= 0.45 and affect.turn == state.turn:
+        return affect.label
+    return None
+
+
+def remembered_order(state: DialogueState) -> str | None:
+    sv = state.slots.get("order_id")
+    if sv and state.turn - sv.turn <= ORDER_MEMORY_TURNS:
+        return str(sv.value)
+    return None
+
+
+def decide(state: DialogueState, nlu: NLUResult, text: str) -> Decision:
+    intent = effective_intent(state, nlu)
+    empathy = empathy_for(state)
+    if state.handoff == "operator":
+        return Decision("silent", intent)
+    angry_now = bool(state.current_affect and state.current_affect.label == "anger" and empathy)
+    if angry_now and state.escalation_score >= ESCALATE_AT and state.handoff == "bot":
+        return Decision("handoff", intent, template="handoff_anger", handoff_reason="anger_persists",
+                        empathy=empathy)
+    if intent == "human":
+        if state.handoff == "queued":
+            return Decision("template", intent, template="handoff_already", empathy=empathy)
+        return Decision("handoff", intent, template="handoff_queued", handoff_reason="customer_asked",
+                        empathy=empathy)
+    if intent == "order_status":
+        order_id = nlu.slots.get("order_id") or remembered_order(state)
+        if order_id is None:
+            return Decision("call_tool", intent, tool="order_status", args={}, empathy=empathy,
+                            ask_slot="order_id")
+        return Decision("call_tool", intent, tool="order_status", args={"order_id": order_id}, empathy=empathy)
+    if intent == "return_request":
+        order_id = nlu.slots.get("order_id") or (remembered_order(state) if state.requested else None)
+        if order_id is None:
+            return Decision("call_tool", intent, tool="order_status", args={}, empathy=empathy,
+                            template="ask_return_order", ask_slot="order_id")
+        args: dict[str, Any] = {"order_id": order_id, "kind": state.slot("return_kind") or "no_reason"}
+        if state.slot("reason"):
+            args["reason"] = str(state.slot("reason"))[:500]
+        if nlu.slots.get("category"):
+            args["category"] = nlu.slots["category"]
+        return Decision("call_tool", intent, tool="request_return", args=args, empathy=empathy)
+    if intent == "product_search":
+        category = nlu.slots.get("category") or (state.slot("category") if state.requested else None)
+        if category is None:
+            return Decision("template", intent, template="ask_product_kind", ask_slot="category")
+        return Decision("call_tool", intent, tool="product_search", args={"category": category})
+    if intent in ("policy_question", "coupon_question"):
+        return Decision("answer_kb", intent, query=text, empathy=empathy)
+    if intent == "complaint":
+        return Decision("template", intent, template="complaint", empathy=empathy or "disappointment",
+                        offer_human=True)
+    if intent in ("greeting", "thanks", "goodbye"):
+        return Decision("template", intent, template=intent)
+    if intent == "affirm":
+        return Decision("template", intent, template="affirm_nothing")
+    if intent == "deny":
+        return Decision("template", intent, template="deny_nothing")
+    if _QUESTIONISH.search(text):
+        return Decision("answer_kb", intent, query=text, empathy=empathy)
+    return Decision("template", intent, template="fallback", empathy=empathy,
+                    offer_human=bool(empathy))

@@ -1,0 +1,1 @@
+"""Business capabilities implementing `agent.protocols.Tool`. Data comes through `tools.ports`."""

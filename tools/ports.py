@@ -1,0 +1,127 @@
+"""Narrow, synchronous data interfaces the business tools need; `server/db` implements them.
+
+Plain dataclasses in, plain dataclasses out, so tool algorithms test without a database. Methods are
+blocking (SQL); tools call them through `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEventView:
+    at: datetime
+    # label_created | picked_up | in_transit | out_for_delivery | delivered | exception | returned
+    status: str
+    location_zh: str
+    location_en: str
+    description_zh: str
+    description_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentView:
+    shipment_id: int
+    carrier: str
+    tracking_no: str
+    status: str  # same vocabulary as TrackingEventView.status
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    eta: datetime | None
+    events: list[TrackingEventView] = field(default_factory=list)  # oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineView:
+    line_id: int
+    product_id: str
+    name_zh: str
+    name_en: str
+    category: str  # category key, e.g. "phone_case"
+    quantity: int
+    unit_price: Decimal
+    returnable: bool  # False for categories excluded from no-reason returns
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnView:
+    return_id: str
+    order_id: str
+    line_ids: list[int]
+    kind: str  # no_reason | quality
+    status: str  # requested | approved | received | refunded | rejected
+    reason: str
+    refund_amount: Decimal
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    order_id: str
+    customer_id: str
+    status: str  # pending_payment | paid | shipped | delivered | cancelled
+    placed_at: datetime
+    total: Decimal
+    currency: str
+    lines: list[OrderLineView] = field(default_factory=list)
+    shipment: ShipmentView | None = None
+    returns: list[ReturnView] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryView:
+    key: str
+    name_zh: str
+    name_en: str
+    keywords_zh: list[str] = field(default_factory=list)
+    keywords_en: list[str] = field(default_factory=list)
+    returnable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ProductView:
+    product_id: str
+    name_zh: str
+    name_en: str
+    category: str
+    category_zh: str
+    category_en: str
+    price: Decimal
+    stock: int
+    brand: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class OrderRepository(Protocol):
+    def get_order(self, order_id: str) -> OrderView | None:
+        """Any order by id (callers enforce ownership)."""
+
+    def list_orders(self, customer_id: str, *, limit: int = 5) -> list[OrderView]:
+        """A customer's orders, newest first."""
+
+    def create_return(
+        self,
+        *,
+        order_id: str,
+        line_ids: list[int],
+        kind: str,
+        reason: str,
+        refund_amount: Decimal,
+        now: datetime,
+    ) -> ReturnView:
+        """Record a return request (status `requested`) in one transaction."""
+
+
+@runtime_checkable
+class ProductCatalog(Protocol):
+    def categories(self) -> list[CategoryView]: ...
+
+    def search(
+        self, *, text: str | None = None, category: str | None = None, limit: int = 5
+    ) -> list[ProductView]:
+        """In-stock products first, matching category and/or words of name/brand (zh or en)."""

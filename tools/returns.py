@@ -1,0 +1,97 @@
+"""Return requests, checked against the store's return policy before anything is recorded.
+
+Policy (knowledge/docs/*/returns.md): no-reason returns within 7 days of delivery for returnable
+categories; quality returns within 15 days for any item; only delivered orders; one return per line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.protocols import ToolContext, ToolError, ToolResult
+from tools.orders import ORDER_ID_PATTERN, owned_order
+from tools.ports import OrderLineView, OrderRepository, OrderView
+
+NO_REASON_DAYS = 7
+QUALITY_DAYS = 15
+
+
+class ReturnRequestTool:
+    """Start a return for a delivered order after checking the window and item eligibility."""
+
+    name: ClassVar[str] = "request_return"
+    description: ClassVar[str] = (
+        "Request a return and refund for items of a delivered order. kind is 'no_reason' (7-day no-reason "
+        "return) or 'quality' (defect, within 15 days). Optionally restrict to a product category."
+    )
+
+    class Args(BaseModel):
+        order_id: str = Field(pattern=ORDER_ID_PATTERN)
+        kind: Literal["no_reason", "quality"] = "no_reason"
+        reason: str = Field(default="", max_length=500)
+        category: str | None = Field(default=None, max_length=64)
+
+    def __init__(self, repo: OrderRepository) -> None:
+        self._repo = repo
+
+    async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
+        assert isinstance(args, self.Args)
+        return await asyncio.to_thread(self._run, args, ctx)
+
+    def _run(self, args: Args, ctx: ToolContext) -> ToolResult:
+        order = owned_order(self._repo, args.order_id, ctx)
+        lines = eligible_lines(order, args, ctx)
+        refund = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+        created = self._repo.create_return(
+            order_id=order.order_id,
+            line_ids=[line.line_id for line in lines],
+            kind=args.kind,
+            reason=args.reason or args.kind,
+            refund_amount=refund,
+            now=ctx.now,
+        )
+        return ToolResult(
+            data={
+                "return_id": created.return_id,
+                "order_id": order.order_id,
+                "kind": args.kind,
+                "refund_amount": f"{refund:.2f}",
+                "items_zh": [line.name_zh for line in lines],
+                "items_en": [line.name_en for line in lines],
+            }
+        )
+
+
+def eligible_lines(order: OrderView, args: ReturnRequestTool.Args, ctx: ToolContext) -> list[OrderLineView]:
+    """Lines that may be returned now, or a ToolError that says why none can."""
+    shipment = order.shipment
+    if order.status != "delivered" or shipment is None or shipment.delivered_at is None:
+        raise ToolError("return_not_delivered", "The order has not been delivered.",
+                        order_id=order.order_id, status=order.status)
+    limit = NO_REASON_DAYS if args.kind == "no_reason" else QUALITY_DAYS
+    elapsed = (ctx.now.date() - shipment.delivered_at.date()).days
+    if elapsed > limit:
+        raise ToolError("return_window_expired", f"Delivered {elapsed} days ago; the limit is {limit} days.",
+                        order_id=order.order_id, delivered=shipment.delivered_at.isoformat(), days=limit,
+                        elapsed=elapsed, kind=args.kind)
+    already = {lid for r in order.returns if r.status != "rejected" for lid in r.line_ids}
+    lines = [line for line in order.lines if line.line_id not in already]
+    if args.category:
+        matching = [line for line in lines if line.category == args.category]
+        lines = matching or lines
+    if not lines:
+        previous = next(r for r in order.returns if r.status != "rejected")
+        raise ToolError("return_already_requested", "Every item of the order already has a return.",
+                        order_id=order.order_id, return_id=previous.return_id, status=previous.status)
+    if args.kind == "no_reason":
+        allowed = [line for line in lines if line.returnable]
+        if not allowed:
+            raise ToolError("return_items_excluded", "The items are excluded from no-reason returns.",
+                            order_id=order.order_id, items_zh=[x.name_zh for x in lines],
+                            items_en=[x.name_en for x in lines])
+        lines = allowed
+    return lines
