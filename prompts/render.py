@@ -35,4 +35,4 @@ def render(key: str, language: str, **params: Any) -> str:
     value = template(key, language)
     if not isinstance(value, str):
         raise TypeError(f"reply template {key!r} is not a string")
-    return value.format(**params) if params else value
+    return value.format(**params)

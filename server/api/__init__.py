@@ -1,0 +1,1 @@
+"""HTTP routes of the public API; thin handlers over the runtime."""

@@ -1,0 +1,66 @@
+"""`/api/conversations`: start a conversation, send a message, read the event log."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.pipeline import InvalidMessage
+from server.api.deps import ConversationDep, RuntimeDep
+from server.errors import ApiError
+
+router = APIRouter(prefix="/api/conversations", tags=["conversations"])
+
+
+class StartConversation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: Literal["web", "voice", "api"] = "web"
+    customer_id: str | None = Field(default=None, max_length=32)
+    language: Literal["zh", "en"] | None = None
+
+
+class Started(BaseModel):
+    conversation_id: str
+    token: str
+
+
+class SendMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+    client_msg_id: str | None = Field(default=None, max_length=64)
+
+
+@router.post("", status_code=201, response_model=Started)
+async def start_conversation(body: StartConversation, runtime: RuntimeDep) -> Started:
+    if body.customer_id is not None:
+        customer = await asyncio.to_thread(runtime.customers.get, body.customer_id)
+        if customer is None:
+            raise ApiError(404, "unknown_customer", "No such customer.")
+    conversation_id, token = await asyncio.to_thread(
+        runtime.conversations.create, channel=body.channel, customer_id=body.customer_id, language=body.language
+    )
+    await runtime.agent.start(conversation_id, channel=body.channel, customer_id=body.customer_id,
+                              language=body.language)
+    return Started(conversation_id=conversation_id, token=token)
+
+
+@router.post("/{conversation_id}/messages")
+async def send_message(body: SendMessage, conversation: ConversationDep, runtime: RuntimeDep) -> dict[str, Any]:
+    try:
+        result = await runtime.agent.handle(conversation.id, body.text, client_msg_id=body.client_msg_id)
+    except InvalidMessage as exc:
+        raise ApiError(422, "invalid_message", str(exc)) from exc
+    return {"reply": result.reply.public(), "state": result.state.public(), "duplicate": result.duplicate}
+
+
+@router.get("/{conversation_id}/events")
+async def list_events(
+    conversation: ConversationDep,
+    runtime: RuntimeDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    events = await runtime.agent.store.load(conversation.id, after=after)
+    return {"events": [e.to_dict() for e in events]}

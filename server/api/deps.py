@@ -1,0 +1,51 @@
+"""Typed dependencies shared by the routes: the runtime and conversation bearer auth."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+
+from server.db.conversations import ConversationRow
+from server.errors import ApiError
+from server.wiring import Runtime
+
+CONVERSATION_ID = r"^[0-9a-f]{32}$"
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def authorize(runtime: Runtime, conversation_id: str, token: str | None) -> ConversationRow:
+    """The conversation if `token` opens it. Unknown ids and wrong tokens are told apart only by status."""
+    if not token:
+        raise ApiError(401, "missing_token", "A conversation token is required (Authorization: Bearer <token>).")
+    row = await asyncio.to_thread(runtime.conversations.get, conversation_id)
+    if row is None:
+        raise ApiError(404, "unknown_conversation", "No such conversation.")
+    verified = await asyncio.to_thread(runtime.conversations.verify, conversation_id, token)
+    if verified is None:
+        raise ApiError(403, "invalid_token", "The token does not open this conversation.")
+    return verified
+
+
+async def conversation_from_header(
+    runtime: RuntimeDep,
+    conversation_id: Annotated[str, Path(pattern=CONVERSATION_ID)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> ConversationRow:
+    token = None
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise ApiError(401, "missing_token", "Use the header Authorization: Bearer <token>.")
+        token = value.strip()
+    return await authorize(runtime, conversation_id, token)
+
+
+ConversationDep = Annotated[ConversationRow, Depends(conversation_from_header)]

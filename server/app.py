@@ -1,0 +1,56 @@
+"""The FastAPI application: public API, widget socket, demo page and widget script."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from server.api import conversations, demo, health
+from server.channels import chat_ws
+from server.errors import install_error_handlers
+from server.limits import BodySizeLimit
+from server.settings import Settings, get_settings
+from server.wiring import Runtime, build_runtime
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = runtime is None
+        app.state.runtime = runtime or build_runtime(settings)
+        try:
+            yield
+        finally:
+            if own:
+                app.state.runtime.close()
+
+    app = FastAPI(title="Kefu", version="0.1.0", lifespan=lifespan,
+                  description="Customer-service and marketing agent for an online store (zh-CN / en).")
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    app.include_router(conversations.router)
+    if settings.demo:
+        app.include_router(demo.router)
+    app.include_router(chat_ws.router)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget() -> FileResponse:
+        return FileResponse(STATIC / "widget.js", media_type="application/javascript")
+
+    STATIC.mkdir(exist_ok=True)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns its wire protocol into agent turns and sends frames back."""

