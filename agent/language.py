@@ -24,3 +24,13 @@ def detect_language(text: str, default: str = "zh", previous: str | None = None)
     if cjk == 0 and words == 0:
         return default
     return "zh" if cjk * 0.5 >= words * 0.6 or (cjk >= 4 and words <= 2) else "en"
+
+
+def localized_name(name: str, language: str) -> str:
+    """The zh or en half of a bilingual label such as "顺丰速运 SF Express" or "HUAWEI 华为"."""
+    words = name.split()
+    zh = [w for w in words if _CJK.search(w)]
+    en = [w for w in words if not _CJK.search(w)]
+    if not zh or not en:
+        return name
+    return "".join(zh) if language == "zh" else " ".join(en)

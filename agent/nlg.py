@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from agent.language import localized_name
 from agent.policy import Decision
 from agent.protocols import Passage, ToolError, ToolResult
 from prompts import render, template
@@ -112,7 +113,7 @@ class TemplateNLG:
                       status=template(f"status.{data['status']}", lang))]
         shipment = data.get("shipment")
         if shipment:
-            out.append(render("order_shipment", lang, carrier=shipment["carrier"],
+            out.append(render("order_shipment", lang, carrier=localized_name(shipment["carrier"], lang),
                               tracking_no=shipment["tracking_no"],
                               shipment_status=template(f"shipment_status.{shipment['status']}", lang)))
             latest = shipment.get("latest_event")

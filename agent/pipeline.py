@@ -41,7 +41,7 @@ from agent.state import DialogueState
 log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2000
-EventSink = Callable[[str, list[Event]], Awaitable[None]]
+EventSink = Callable[[str, list[Event], DialogueState], Awaitable[None]]
 
 
 class UnknownConversation(LookupError):
@@ -147,7 +147,7 @@ class Agent:
             raise
         replay(stored, state)
         if self.on_events is not None:
-            await self.on_events(conversation_id, stored)
+            await self.on_events(conversation_id, stored, state)
         return stored
 
     # ------------------------------------------------------------- lifecycle

@@ -76,6 +76,8 @@ def decide(state: DialogueState, nlu: NLUResult, text: str) -> Decision:
             return Decision("template", intent, template="handoff_already", empathy=empathy)
         return Decision("handoff", intent, template="handoff_queued", handoff_reason="customer_asked",
                         empathy=empathy)
+    if state.handoff == "queued" and intent in ("other", "greeting", "affirm"):
+        return Decision("template", intent, template="handoff_already", empathy=empathy)
     if intent == "order_status":
         order_id = nlu.slots.get("order_id") or remembered_order(state)
         if order_id is None:

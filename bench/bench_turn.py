@@ -28,11 +28,11 @@ SCRIPTS = {
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def run(turns: int) -> None:
-    from knowledge.index import default_docs_dir, ingest
+    from knowledge.ingest import default_docs_dir, ingest
     from server.demo_data import build_demo_store
     from server.settings import Settings
     from server.wiring import build_runtime

@@ -70,8 +70,8 @@ def ingest(
     if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing if the index exists.")] = False,
 ) -> None:
     """Chunk, embed and index policy documents for retrieval."""
-    from knowledge.index import default_docs_dir
-    from knowledge.index import ingest as run_ingest
+    from knowledge.ingest import default_docs_dir
+    from knowledge.ingest import ingest as run_ingest
 
     settings = get_settings()
     target = index_dir or settings.index_dir
@@ -96,6 +96,7 @@ def chat(
 
 
 async def _chat(settings: Settings, customer: str | None, language: str | None) -> None:
+    from agent.pipeline import InvalidMessage
     from server.wiring import build_runtime
 
     runtime = build_runtime(settings)
@@ -113,7 +114,11 @@ async def _chat(settings: Settings, customer: str | None, language: str | None) 
                 break
             if not line.strip():
                 continue
-            result = await runtime.agent.handle(cid, line)
+            try:
+                result = await runtime.agent.handle(cid, line)
+            except InvalidMessage as exc:
+                typer.echo(f"error: {exc}", err=True)
+                continue
             reply = result.reply
             typer.echo(reply.text or "(an operator holds this conversation)")
             for card in reply.cards:

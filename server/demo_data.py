@@ -23,7 +23,7 @@ INSERT_CHUNK = 5_000
 SERIAL_TABLES = ("order_lines", "shipments", "tracking_events", "return_lines", "dialogue_events")
 
 
-class DemoStoreExists(RuntimeError):
+class DemoStoreExists(ValueError):
     """The target database already holds a store; pass replace=True to wipe and rebuild it."""
 
 
@@ -40,6 +40,23 @@ class DemoReport:
     def summary(self) -> str:
         parts = ", ".join(f"{table}={n}" for table, n in self.counts.items())
         return f"demo store (seed {self.seed}, as of {self.as_of}) built in {self.seconds:.1f}s: {parts}"
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def store_has_products(url: str) -> bool:
+    """True if the (migrated) database at `url` already holds a catalog; False if empty or never migrated."""
+    from sqlalchemy import inspect
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("products"):
+                return False
+            return bool(conn.scalar(select(func.count()).select_from(Product)))
+    finally:
+        engine.dispose()
 
 
 def build_demo_store(

@@ -37,15 +37,28 @@ BEIJING = timezone(timedelta(hours=8))
 _H = timedelta(hours=1)
 SHOWCASE_COUNT = 20
 # Scenario customers (right after the showcase ones) each get one order in a telling state.
-SCENARIOS = ("exception", "returned", "out_for_delivery", "label_created", "picked_up", "pending_payment",
-             "paid", "return_requested")
+SCENARIOS = (
+    "exception",
+    "returned",
+    "out_for_delivery",
+    "label_created",
+    "picked_up",
+    "pending_payment",
+    "paid",
+    "return_requested",
+)
 QUIET_DAYS = 45  # showcase and scenario customers have no other orders this recent
 HISTORY_PER_SHOWCASE = 2
 RETURN_RATE = 0.055
-LOCAL_HOUR_WEIGHTS = (1, .5, .3, .2, .2, .3, .6, 1, 2, 3, 4, 4, 3.5, 3, 3, 3, 3, 3, 3.5, 4, 5, 5, 4, 2)
+LOCAL_HOUR_WEIGHTS = (1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.6, 1, 2, 3, 4, 4, 3.5, 3, 3, 3, 3, 3, 3.5, 4, 5, 5, 4, 2)
 STATUS_OF_SHIPMENT = {
-    "label_created": "paid", "picked_up": "shipped", "in_transit": "shipped", "out_for_delivery": "shipped",
-    "exception": "shipped", "delivered": "delivered", "returned": "cancelled",
+    "label_created": "paid",
+    "picked_up": "shipped",
+    "in_transit": "shipped",
+    "out_for_delivery": "shipped",
+    "exception": "shipped",
+    "delivered": "delivered",
+    "returned": "cancelled",
 }
 
 
@@ -54,12 +67,16 @@ def reference_now(as_of: date) -> datetime:
     return datetime.combine(as_of, time(0), UTC)
 
 
+MIN_CUSTOMERS = SHOWCASE_COUNT
+
+
+def scenario_count(customers: int) -> int:
+    """Scenario customers follow the showcase ones, as many as there are customers for."""
+    return max(0, min(len(SCENARIOS), customers - SHOWCASE_COUNT))
+
+
 def min_orders(customers: int) -> int:
-    return SHOWCASE_COUNT * (3 + HISTORY_PER_SHOWCASE) + len(SCENARIOS) + 10
-
-
-def min_customers() -> int:
-    return SHOWCASE_COUNT + len(SCENARIOS) + 10
+    return SHOWCASE_COUNT * 3 + scenario_count(customers)
 
 
 @dataclass(slots=True)
@@ -80,16 +97,16 @@ class Ctx:
 
 def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str, list[dict[str, Any]]]:
     """All rows, keyed by table name, in insertion order."""
-    if customers < min_customers():
-        raise ValueError(f"need at least {min_customers()} customers")
+    if customers < MIN_CUSTOMERS:
+        raise ValueError(f"the demo store needs at least {MIN_CUSTOMERS} customers (got {customers})")
     if orders < min_orders(customers):
-        raise ValueError(f"need at least {min_orders(customers)} orders")
+        raise ValueError(f"{customers} demo customers need at least {min_orders(customers)} orders (got {orders})")
     now = reference_now(as_of)
     products = [(f"P{i:04d}", spec) for i, spec in enumerate(build_catalog(), start=1)]
     base = random.Random(f"kefu-demo:{seed}:base")
     people = _people(random.Random(f"kefu-demo:{seed}:people"), customers)
     ctx = Ctx(seed, now, products, people, BasketMaker(products, base))
-    drafts = _random_orders(ctx, orders - SHOWCASE_COUNT * 3 - len(SCENARIOS))
+    drafts = _random_orders(ctx, orders - min_orders(customers))
     drafts += _showcase_orders(ctx) + _scenario_orders(ctx)
     drafts.sort(key=lambda o: (o.placed_at, o.customer_id))
     campaigns = _campaigns(now)
@@ -104,15 +121,14 @@ def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str
 def _people(rng: random.Random, count: int) -> list[tuple[str, Person]]:
     people = []
     for i in range(1, count + 1):
-        if i <= SHOWCASE_COUNT:
-            language = "zh" if i % 2 == 1 else "en"
-        else:
-            language = "zh" if rng.random() < 0.6 else "en"
+        showcase_language = "zh" if i % 2 == 1 else "en"  # C00001 zh, C00002 en, ...
+        language = showcase_language if i <= SHOWCASE_COUNT else ("zh" if rng.random() < 0.6 else "en")
         people.append((f"C{i:05d}", make_person(rng, language)))
     return people
 
 
 def _is_reserved(customer_id: str) -> bool:
+    """Showcase and scenario customers: their scripted orders must stay their newest."""
     return int(customer_id[1:]) <= SHOWCASE_COUNT + len(SCENARIOS)
 
 
@@ -144,21 +160,32 @@ def _random_orders(ctx: Ctx, count: int) -> list[OrderDraft]:
     ids = [cid for cid, _ in ctx.people]
     activity = [rng.paretovariate(1.6) for _ in ids]
     plans: list[tuple[datetime, str]] = []
+    history = min(HISTORY_PER_SHOWCASE, count // SHOWCASE_COUNT)
     for cid in ids[:SHOWCASE_COUNT]:
-        for _ in range(HISTORY_PER_SHOWCASE):
+        for _ in range(history):
             plans.append((ctx.now - timedelta(days=rng.uniform(QUIET_DAYS + 5, 360)), cid))
     quiet_from = ctx.now - timedelta(days=QUIET_DAYS)
     for placed in _placed_times(rng, ctx.now, count - len(plans)):
         cid = rng.choices(ids, weights=activity)[0]
-        while _is_reserved(cid) and placed >= quiet_from:
+        for _ in range(5):
+            if not (_is_reserved(cid) and placed >= quiet_from):
+                break
             cid = rng.choices(ids, weights=activity)[0]
+        if _is_reserved(cid) and placed >= quiet_from:
+            placed -= timedelta(days=QUIET_DAYS)  # tiny stores: keep the scripted orders the newest
         plans.append((placed, cid))
     plans.sort()
     return [_simulate(ctx, rng, placed, cid) for placed, cid in plans]
 
 
-def _lines(ctx: Ctx, rng: random.Random, customer_id: str, placed: datetime, main: str | None = None,
-           extra: tuple[str, ...] = ()) -> list[LineDraft]:
+def _lines(
+    ctx: Ctx,
+    rng: random.Random,
+    customer_id: str,
+    placed: datetime,
+    main: str | None = None,
+    extra: tuple[str, ...] = (),
+) -> list[LineDraft]:
     owned = ctx.owned.setdefault(customer_id, Owned())
     items = ctx.baskets.basket(rng, owned, main)
     for category in extra:
@@ -193,8 +220,15 @@ def _simulate(ctx: Ctx, rng: random.Random, placed: datetime, cid: str) -> Order
     return order
 
 
-def _ship(ctx: Ctx, rng: random.Random, order: OrderDraft, label_at: datetime, *, trouble: str | None = None,
-          anchor: tuple[str, datetime] | None = None) -> None:
+def _ship(
+    ctx: Ctx,
+    rng: random.Random,
+    order: OrderDraft,
+    label_at: datetime,
+    *,
+    trouble: str | None = None,
+    anchor: tuple[str, datetime] | None = None,
+) -> None:
     """Attach a shipment; `anchor=(status, at)` moves the whole story so that event happens at `at`
     and cuts it there (used for the scripted showcase and scenario orders)."""
     label, prefix, digits = pick_carrier(rng)
@@ -215,8 +249,12 @@ def _ship(ctx: Ctx, rng: random.Random, order: OrderDraft, label_at: datetime, *
 
 # --- scripted orders ----------------------------------------------------------------------------------
 
-SHOWCASE_RECENT = (("phone", ()), ("phone_case", ("screen_protector",)), ("earphones", ("phone_case",)),
-                   ("power_bank", ("phone_case",)))
+SHOWCASE_RECENT = (
+    ("phone", ()),
+    ("phone_case", ("screen_protector",)),
+    ("earphones", ("phone_case",)),
+    ("power_bank", ("phone_case",)),
+)
 SHOWCASE_TRANSIT = ("laptop", "camera", "smartwatch", "coffee_machine", "tablet", "earphones", "electric_toothbrush")
 SHOWCASE_OLD = ("coffee_beans", "keyboard", "electric_toothbrush", "mouse", "charger", "phone")
 
@@ -248,7 +286,6 @@ def _showcase_orders(ctx: Ctx) -> list[OrderDraft]:
     return out
 
 
-
 def _day_time(ctx: Ctx, rng: random.Random, days_ago: int) -> datetime:
     """Some time between 10:00 and 19:00 Beijing time, `days_ago` days before as_of (same UTC date)."""
     return ctx.now - timedelta(days=days_ago) + timedelta(hours=rng.uniform(2, 11))
@@ -258,7 +295,8 @@ def _scenario_orders(ctx: Ctx) -> list[OrderDraft]:
     rng = ctx.rng("scenarios")
     out = []
     first = SHOWCASE_COUNT
-    for (cid, _person), scenario in zip(ctx.people[first : first + len(SCENARIOS)], SCENARIOS, strict=True):
+    count = scenario_count(len(ctx.people))
+    for (cid, _person), scenario in zip(ctx.people[first : first + count], SCENARIOS[:count], strict=True):
         order = _scripted(ctx, rng, cid, rng.choice(("phone", "earphones", "laptop", "smartwatch", "camera")))
         now = ctx.now
         if scenario == "pending_payment":
@@ -300,31 +338,92 @@ def _campaigns(now: datetime) -> list[dict[str, Any]]:
     d11, d618 = _window(now, 11, 1, 11), _window(now, 6, 1, 18)
     year_ago, year_ahead = now - timedelta(days=365), now + timedelta(days=365)
     spec = [
-        ("double11", "双十一狂欢节", "Singles' Day Sale", "festival", *d11,
-         {"type": "threshold", "tiers": [{"min_spend": 300, "discount": 30}, {"min_spend": 1000, "discount": 120}],
-          "exclude_categories": ["gift_card"]}),
-        ("mid618", "618年中大促", "618 Mid-year Sale", "festival", *d618,
-         {"type": "threshold", "tiers": [{"min_spend": 200, "discount": 20}, {"min_spend": 800, "discount": 90}],
-          "exclude_categories": ["gift_card"]}),
-        ("new_customer", "新人专享券", "New customer coupon", "new_customer", year_ago, year_ahead,
-         {"type": "coupon", "discount": 20, "min_spend": 99}),
-        ("member_day", "会员日", "Member day", "member_day", year_ago, year_ahead,
-         {"type": "percent_off", "day_of_month": 18, "tiers": ["gold", "platinum"], "percent_off": 5}),
-        ("winter_refresh", "冬季焕新季", "Winter refresh", "seasonal", now - timedelta(days=7), now + timedelta(days=21),
-         {"type": "percent_off", "categories": ["coffee_machine", "coffee_beans", "electric_toothbrush"],
-          "percent_off": 10}),
-        ("spring_tech", "春季数码节", "Spring tech festival", "seasonal", now + timedelta(days=90),
-         now + timedelta(days=104), {"type": "threshold", "tiers": [{"min_spend": 500, "discount": 50}]}),
+        (
+            "double11",
+            "双十一狂欢节",
+            "Singles' Day Sale",
+            "festival",
+            *d11,
+            {
+                "type": "threshold",
+                "tiers": [{"min_spend": 300, "discount": 30}, {"min_spend": 1000, "discount": 120}],
+                "exclude_categories": ["gift_card"],
+            },
+        ),
+        (
+            "mid618",
+            "618年中大促",
+            "618 Mid-year Sale",
+            "festival",
+            *d618,
+            {
+                "type": "threshold",
+                "tiers": [{"min_spend": 200, "discount": 20}, {"min_spend": 800, "discount": 90}],
+                "exclude_categories": ["gift_card"],
+            },
+        ),
+        (
+            "new_customer",
+            "新人专享券",
+            "New customer coupon",
+            "new_customer",
+            year_ago,
+            year_ahead,
+            {"type": "coupon", "discount": 20, "min_spend": 99},
+        ),
+        (
+            "member_day",
+            "会员日",
+            "Member day",
+            "member_day",
+            year_ago,
+            year_ahead,
+            {"type": "percent_off", "day_of_month": 18, "tiers": ["gold", "platinum"], "percent_off": 5},
+        ),
+        (
+            "winter_refresh",
+            "冬季焕新季",
+            "Winter refresh",
+            "seasonal",
+            now - timedelta(days=7),
+            now + timedelta(days=21),
+            {
+                "type": "percent_off",
+                "categories": ["coffee_machine", "coffee_beans", "electric_toothbrush"],
+                "percent_off": 10,
+            },
+        ),
+        (
+            "spring_tech",
+            "春季数码节",
+            "Spring tech festival",
+            "seasonal",
+            now + timedelta(days=90),
+            now + timedelta(days=104),
+            {"type": "threshold", "tiers": [{"min_spend": 500, "discount": 50}]},
+        ),
     ]
     return [
-        {"id": cid, "name_zh": zh, "name_en": en, "kind": kind, "starts_at": s, "ends_at": e, "rules": rules,
-         "active": s <= now <= e}
+        {
+            "id": cid,
+            "name_zh": zh,
+            "name_en": en,
+            "kind": kind,
+            "starts_at": s,
+            "ends_at": e,
+            "rules": rules,
+            "active": s <= now <= e,
+        }
         for cid, zh, en, kind, s, e, rules in spec
     ]
 
 
-COUPON_TERMS = {"double11": (Decimal(30), Decimal(300)), "mid618": (Decimal(20), Decimal(200)),
-                "new_customer": (Decimal(20), Decimal(99)), "winter_refresh": (Decimal(15), Decimal(150))}
+COUPON_TERMS = {
+    "double11": (Decimal(30), Decimal(300)),
+    "mid618": (Decimal(20), Decimal(200)),
+    "new_customer": (Decimal(20), Decimal(99)),
+    "winter_refresh": (Decimal(15), Decimal(150)),
+}
 
 
 def _coupons(ctx: Ctx, drafts: list[OrderDraft], campaigns: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -346,13 +445,27 @@ def _coupons(ctx: Ctx, drafts: list[OrderDraft], campaigns: list[dict[str, Any]]
         status, used = ("expired" if expires < ctx.now else "issued"), None
         if rng.random() < 0.6:
             for o in by_customer.get(cid, []):
-                if (campaign["starts_at"] <= o.placed_at <= campaign["ends_at"] and not o.discount
-                        and not o.special and o.status not in ("pending_payment", "cancelled")
-                        and o.subtotal >= min_spend):
+                if (
+                    campaign["starts_at"] <= o.placed_at <= campaign["ends_at"]
+                    and not o.discount
+                    and not o.special
+                    and o.status not in ("pending_payment", "cancelled")
+                    and o.subtotal >= min_spend
+                ):
                     o.discount, status, used = discount, "used", o
                     break
-        rows.append({"code": code, "campaign_id": campaign["id"], "customer_id": cid, "discount": discount,
-                     "min_spend": min_spend, "expires_at": expires, "status": status, "used_order": used})
+        rows.append(
+            {
+                "code": code,
+                "campaign_id": campaign["id"],
+                "customer_id": cid,
+                "discount": discount,
+                "min_spend": min_spend,
+                "expires_at": expires,
+                "status": status,
+                "used_order": used,
+            }
+        )
     return rows
 
 
@@ -380,8 +493,9 @@ def _returns(ctx: Ctx, drafts: list[OrderDraft]) -> None:
 # --- rows ---------------------------------------------------------------------------------------------
 
 
-def _rows(ctx: Ctx, drafts: list[OrderDraft], campaigns: list[dict[str, Any]],
-          coupons: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def _rows(
+    ctx: Ctx, drafts: list[OrderDraft], campaigns: list[dict[str, Any]], coupons: list[dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
     rng = ctx.rng("rows")
     orders, lines, shipments, events, returns, return_lines = [], [], [], [], [], []
     order_ids: dict[int, str] = {}
@@ -393,14 +507,31 @@ def _rows(ctx: Ctx, drafts: list[OrderDraft], campaigns: list[dict[str, Any]],
         oid = f"KF{10_000_000 + n:08d}"
         order_ids[id(o)] = oid
         person = ctx.person(o.customer_id)
-        orders.append({"id": oid, "customer_id": o.customer_id, "status": o.status, "placed_at": o.placed_at,
-                       "paid_at": o.paid_at, "total": o.total, "currency": "CNY", "shipping_address": person.address})
+        orders.append(
+            {
+                "id": oid,
+                "customer_id": o.customer_id,
+                "status": o.status,
+                "placed_at": o.placed_at,
+                "paid_at": o.paid_at,
+                "total": o.total,
+                "currency": "CNY",
+                "shipping_address": person.address,
+            }
+        )
         first_order.setdefault(o.customer_id, o.placed_at)
         line_ids = []
         for ln in o.lines:
             line_ids.append(len(lines) + 1)
-            lines.append({"id": len(lines) + 1, "order_id": oid, "product_id": ln.product_id,
-                          "quantity": ln.quantity, "unit_price": ln.unit_price})
+            lines.append(
+                {
+                    "id": len(lines) + 1,
+                    "order_id": oid,
+                    "product_id": ln.product_id,
+                    "quantity": ln.quantity,
+                    "unit_price": ln.unit_price,
+                }
+            )
             if o.status != "cancelled":
                 sold[ln.product_id] = sold.get(ln.product_id, 0) + ln.quantity
         if o.status != "cancelled":
@@ -412,8 +543,17 @@ def _rows(ctx: Ctx, drafts: list[OrderDraft], campaigns: list[dict[str, Any]],
     pending_returns.sort(key=lambda t: (t[0].created_at, t[1]))
     for n, (r, oid, lids) in enumerate(pending_returns, start=1):
         rid = f"R{n:08d}"
-        returns.append({"id": rid, "order_id": oid, "kind": r.kind, "status": r.status, "reason": r.reason,
-                        "refund_amount": r.refund_amount, "created_at": r.created_at})
+        returns.append(
+            {
+                "id": rid,
+                "order_id": oid,
+                "kind": r.kind,
+                "status": r.status,
+                "reason": r.reason,
+                "refund_amount": r.refund_amount,
+                "created_at": r.created_at,
+            }
+        )
         return_lines += [{"return_id": rid, "order_line_id": lid} for lid in lids]
     for c in coupons:
         used = c.pop("used_order")
@@ -434,23 +574,48 @@ def _rows(ctx: Ctx, drafts: list[OrderDraft], campaigns: list[dict[str, Any]],
 
 
 def _shipment_row(sid: int, oid: str, s: ShipmentDraft) -> dict[str, Any]:
-    return {"id": sid, "order_id": oid, "carrier": s.carrier, "tracking_no": s.tracking_no, "status": s.status,
-            "shipped_at": s.first_at("picked_up"), "delivered_at": s.first_at("delivered"), "eta": s.eta}
+    return {
+        "id": sid,
+        "order_id": oid,
+        "carrier": s.carrier,
+        "tracking_no": s.tracking_no,
+        "status": s.status,
+        "shipped_at": s.first_at("picked_up"),
+        "delivered_at": s.first_at("delivered"),
+        "eta": s.eta,
+    }
 
 
 def _event_row(sid: int, e: TrackPoint) -> dict[str, Any]:
-    return {"shipment_id": sid, "at": e.at, "status": e.status, "location_zh": e.location_zh,
-            "location_en": e.location_en, "description_zh": e.description_zh, "description_en": e.description_en}
+    return {
+        "shipment_id": sid,
+        "at": e.at,
+        "status": e.status,
+        "location_zh": e.location_zh,
+        "location_en": e.location_en,
+        "description_zh": e.description_zh,
+        "description_en": e.description_en,
+    }
 
 
 def _category_rows() -> list[dict[str, Any]]:
-    return [{"key": c.key, "name_zh": c.name_zh, "name_en": c.name_en, "keywords_zh": list(c.keywords_zh),
-             "keywords_en": list(c.keywords_en), "returnable": c.returnable, "parent_key": c.parent}
-            for c in CATEGORIES]
+    return [
+        {
+            "key": c.key,
+            "name_zh": c.name_zh,
+            "name_en": c.name_en,
+            "keywords_zh": list(c.keywords_zh),
+            "keywords_en": list(c.keywords_en),
+            "returnable": c.returnable,
+            "parent_key": c.parent,
+        }
+        for c in CATEGORIES
+    ]
 
 
-def _product_rows(rng: random.Random, products: list[tuple[str, ProductSpec]],
-                  sold: dict[str, int]) -> list[dict[str, Any]]:
+def _product_rows(
+    rng: random.Random, products: list[tuple[str, ProductSpec]], sold: dict[str, int]
+) -> list[dict[str, Any]]:
     rows = []
     for pid, p in products:
         if p.category == "gift_card":
@@ -459,15 +624,27 @@ def _product_rows(rng: random.Random, products: list[tuple[str, ProductSpec]],
             stock = 0
         else:
             stock = rng.randint(3, 60) if p.price >= 2000 else rng.randint(20, 800)
-        rows.append({"id": pid, "name_zh": p.name_zh, "name_en": p.name_en, "brand": p.brand_label,
-                     "category_key": p.category, "price": p.price, "stock": stock, "popularity": sold.get(pid, 0),
-                     "attributes": p.attributes, "description_zh": p.description_zh,
-                     "description_en": p.description_en})
+        rows.append(
+            {
+                "id": pid,
+                "name_zh": p.name_zh,
+                "name_en": p.name_en,
+                "brand": p.brand_label,
+                "category_key": p.category,
+                "price": p.price,
+                "stock": stock,
+                "popularity": sold.get(pid, 0),
+                "attributes": p.attributes,
+                "description_zh": p.description_zh,
+                "description_en": p.description_en,
+            }
+        )
     return rows
 
 
-def _customer_rows(rng: random.Random, ctx: Ctx, spend: dict[str, Decimal],
-                   first_order: dict[str, datetime]) -> list[dict[str, Any]]:
+def _customer_rows(
+    rng: random.Random, ctx: Ctx, spend: dict[str, Decimal], first_order: dict[str, datetime]
+) -> list[dict[str, Any]]:
     ranked = sorted(ctx.people, key=lambda p: (-spend.get(p[0], Decimal(0)), p[0]))
     n = len(ranked)
     tiers = {}
@@ -480,6 +657,16 @@ def _customer_rows(rng: random.Random, ctx: Ctx, spend: dict[str, Decimal],
         first = first_order.get(cid)
         if first and created > first:
             created = first - timedelta(days=rng.uniform(1, 90))
-        rows.append({"id": cid, "name": person.name, "language": person.language, "email": person.email,
-                     "phone": person.phone, "address": person.address, "tier": tiers[cid], "created_at": created})
+        rows.append(
+            {
+                "id": cid,
+                "name": person.name,
+                "language": person.language,
+                "email": person.email,
+                "phone": person.phone,
+                "address": person.address,
+                "tier": tiers[cid],
+                "created_at": created,
+            }
+        )
     return rows

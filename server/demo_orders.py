@@ -20,15 +20,37 @@ H = timedelta(hours=1)
 
 # How often a main item's category starts a basket (accessories also sell on their own).
 MAIN_WEIGHTS: dict[str, float] = {
-    "phone": 14, "phone_case": 9, "screen_protector": 6, "charger": 8, "power_bank": 5, "earphones": 9,
-    "laptop": 5, "mouse": 5, "keyboard": 4, "laptop_bag": 2, "camera": 3, "memory_card": 3, "tripod": 1,
-    "tablet": 4, "smartwatch": 5, "watch_strap": 2, "coffee_machine": 2, "coffee_beans": 5,
-    "electric_toothbrush": 3, "toothbrush_heads": 3, "gift_card": 1,
+    "phone": 14,
+    "phone_case": 9,
+    "screen_protector": 6,
+    "charger": 8,
+    "power_bank": 5,
+    "earphones": 9,
+    "laptop": 5,
+    "mouse": 5,
+    "keyboard": 4,
+    "laptop_bag": 2,
+    "camera": 3,
+    "memory_card": 3,
+    "tripod": 1,
+    "tablet": 4,
+    "smartwatch": 5,
+    "watch_strap": 2,
+    "coffee_machine": 2,
+    "coffee_beans": 5,
+    "electric_toothbrush": 3,
+    "toothbrush_heads": 3,
+    "gift_card": 1,
 }
 # main category -> [(complement category, probability)]
 COMPLEMENTS: dict[str, tuple[tuple[str, float], ...]] = {
-    "phone": (("phone_case", 0.6), ("screen_protector", 0.5), ("charger", 0.3), ("power_bank", 0.08),
-              ("earphones", 0.08)),
+    "phone": (
+        ("phone_case", 0.6),
+        ("screen_protector", 0.5),
+        ("charger", 0.3),
+        ("power_bank", 0.08),
+        ("earphones", 0.08),
+    ),
     "camera": (("memory_card", 0.65), ("tripod", 0.35)),
     "laptop": (("mouse", 0.45), ("laptop_bag", 0.35), ("keyboard", 0.1)),
     "tablet": (("keyboard", 0.2), ("charger", 0.15)),
@@ -46,11 +68,21 @@ EXCEPTIONS = (
     ("交通管制，快件延误", "Delayed by traffic control"),
 )
 NO_REASON_ZH = ("不想要了", "买错型号了", "颜色和预期不一样", "买多了", "家人已经买了")
-NO_REASON_EN = ("Changed my mind", "Ordered the wrong model", "Colour not as expected", "Bought too many",
-                "Received one as a gift")
+NO_REASON_EN = (
+    "Changed my mind",
+    "Ordered the wrong model",
+    "Colour not as expected",
+    "Bought too many",
+    "Received one as a gift",
+)
 QUALITY_ZH = ("屏幕有坏点", "无法充电", "收到时外壳有划痕", "蓝牙连接不稳定", "按键失灵")
-QUALITY_EN = ("Dead pixels on the screen", "Does not charge", "Arrived scratched", "Bluetooth keeps disconnecting",
-              "Button does not work")
+QUALITY_EN = (
+    "Dead pixels on the screen",
+    "Does not charge",
+    "Arrived scratched",
+    "Bluetooth keeps disconnecting",
+    "Button does not work",
+)
 
 
 def money(value: Decimal) -> Decimal:
@@ -251,8 +283,9 @@ def _uniform_h(rng: random.Random, low: float, high: float) -> timedelta:
     return timedelta(hours=rng.uniform(low, high))
 
 
-def plan_timeline(rng: random.Random, start: datetime, carrier: tuple[str, str], person: Person, *,
-                  trouble: str | None = None) -> tuple[list[TrackPoint], datetime]:
+def plan_timeline(
+    rng: random.Random, start: datetime, carrier: tuple[str, str], person: Person, *, trouble: str | None = None
+) -> tuple[list[TrackPoint], datetime]:
     """Every tracking event of one parcel from label to the end (some may lie in the future).
 
     Returns the events and the planned delivery time (ETA) had nothing gone wrong.
@@ -263,8 +296,16 @@ def plan_timeline(rng: random.Random, start: datetime, carrier: tuple[str, str],
     station_zh = f"{person.city.zh}{person.district[0]}营业部"
     station_en = f"{person.district[1]} delivery station, {person.city.en}"
     t = start
-    events = [TrackPoint(t, "label_created", wh_zh, wh_en, f"商家已打包出库，等待{c_zh}揽收",
-                         f"Packed at the warehouse; waiting for {c_en} to pick up")]
+    events = [
+        TrackPoint(
+            t,
+            "label_created",
+            wh_zh,
+            wh_en,
+            f"商家已打包出库，等待{c_zh}揽收",
+            f"Packed at the warehouse; waiting for {c_en} to pick up",
+        )
+    ]
     t += _uniform_h(rng, 1, 6)
     events.append(TrackPoint(t, "picked_up", wh_zh, wh_en, f"{c_zh}已揽收", f"Picked up by {c_en}"))
     hubs = rng.sample(HUBS, rng.randint(1, 3))
@@ -275,18 +316,41 @@ def plan_timeline(rng: random.Random, start: datetime, carrier: tuple[str, str],
         if k < len(stops) - 1:
             nxt_zh, nxt_en = stops[k + 1]
             t += _uniform_h(rng, 1, 4)
-            events.append(TrackPoint(t, "in_transit", hub_zh, hub_en, f"快件已从【{hub_zh}】发出，下一站【{nxt_zh}】",
-                                     f"Departed {hub_en} for {nxt_en}"))
+            events.append(
+                TrackPoint(
+                    t,
+                    "in_transit",
+                    hub_zh,
+                    hub_en,
+                    f"快件已从【{hub_zh}】发出，下一站【{nxt_zh}】",
+                    f"Departed {hub_en} for {nxt_en}",
+                )
+            )
     t += _uniform_h(rng, 3, 12)
-    ofd = TrackPoint(t, "out_for_delivery", station_zh, station_en,
-                     f"快件正在派送中，派送员：{rng.choice('王李张刘陈杨')}师傅，请保持电话畅通",
-                     "Out for delivery; the courier will call before arriving")
+    ofd = TrackPoint(
+        t,
+        "out_for_delivery",
+        station_zh,
+        station_en,
+        f"快件正在派送中，派送员：{rng.choice('王李张刘陈杨')}师傅，请保持电话畅通",
+        "Out for delivery; the courier will call before arriving",
+    )
     t += _uniform_h(rng, 0.5, 5)
-    done_zh, done_en = rng.choice((("快件已签收，签收人：本人", "Delivered; signed for by the recipient"),
-                                   ("快件已放入快递柜，请凭取件码取件", "Delivered to a parcel locker; use the pickup code"),
-                                   ("快件已由前台代收", "Delivered; received at the front desk")))
-    delivered = TrackPoint(t, "delivered", station_zh, station_en, f"{done_zh}。感谢使用{c_zh}",
-                           f"{done_en}. Thank you for choosing {c_en}")
+    done_zh, done_en = rng.choice(
+        (
+            ("快件已签收，签收人：本人", "Delivered; signed for by the recipient"),
+            ("快件已放入快递柜，请凭取件码取件", "Delivered to a parcel locker; use the pickup code"),
+            ("快件已由前台代收", "Delivered; received at the front desk"),
+        )
+    )
+    delivered = TrackPoint(
+        t,
+        "delivered",
+        station_zh,
+        station_en,
+        f"{done_zh}。感谢使用{c_zh}",
+        f"{done_en}. Thank you for choosing {c_en}",
+    )
     eta = delivered.at
     tail = [ofd, delivered]
     if trouble:
@@ -294,16 +358,23 @@ def plan_timeline(rng: random.Random, start: datetime, carrier: tuple[str, str],
     return events + tail, eta
 
 
-def _with_trouble(rng: random.Random, events: list[TrackPoint], tail: list[TrackPoint],
-                  trouble: str) -> tuple[list[TrackPoint], list[TrackPoint]]:
+def _with_trouble(
+    rng: random.Random, events: list[TrackPoint], tail: list[TrackPoint], trouble: str
+) -> tuple[list[TrackPoint], list[TrackPoint]]:
     cut = rng.randint(3, len(events))  # after at least one arrival at a hub
     before, after = events[:cut], events[cut:] + tail
     last = before[-1]
     why_zh, why_en = rng.choice(EXCEPTIONS)
     exc = TrackPoint(last.at + _uniform_h(rng, 2, 8), "exception", last.location_zh, last.location_en, why_zh, why_en)
     if trouble == "returned":
-        back = TrackPoint(exc.at + _uniform_h(rng, 24, 72), "returned", last.location_zh, last.location_en,
-                          "多次联系收件人未果，快件已退回商家", "Recipient could not be reached; returned to the shop")
+        back = TrackPoint(
+            exc.at + _uniform_h(rng, 24, 72),
+            "returned",
+            last.location_zh,
+            last.location_en,
+            "多次联系收件人未果，快件已退回商家",
+            "Recipient could not be reached; returned to the shop",
+        )
         return [*before, exc], [back]
     delay = exc.at + _uniform_h(rng, 12, 48) - after[0].at
     return [*before, exc], [replace(e, at=e.at + delay) for e in after]
@@ -339,8 +410,9 @@ def return_status(rng: random.Random, age: timedelta) -> str:
     return "refunded"
 
 
-def draft_return(rng: random.Random, order: OrderDraft, delivered_at: datetime, now: datetime,
-                 language: str) -> ReturnDraft | None:
+def draft_return(
+    rng: random.Random, order: OrderDraft, delivered_at: datetime, now: datetime, language: str
+) -> ReturnDraft | None:
     returnable = [i for i, ln in enumerate(order.lines) if ln.product.category not in NON_RETURNABLE]
     if returnable and rng.random() < 0.65:
         kind, window = "no_reason", 6.5
@@ -354,5 +426,6 @@ def draft_return(rng: random.Random, order: OrderDraft, delivered_at: datetime, 
     if created > now:
         return None
     amount = money(sum((order.lines[i].unit_price * order.lines[i].quantity for i in chosen), Decimal("0")))
-    return ReturnDraft(chosen, kind, return_status(rng, now - created), rng.choice(reasons),
-                       min(amount, order.total), created)
+    return ReturnDraft(
+        chosen, kind, return_status(rng, now - created), rng.choice(reasons), min(amount, order.total), created
+    )

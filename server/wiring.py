@@ -64,7 +64,8 @@ def category_lexicon(catalog: ProductCatalog) -> dict[str, list[str]]:
 
 def load_retriever(settings: Settings, *, build_if_missing: bool = True) -> Retriever | None:
     """The policy-document index; built from the bundled documents on first start."""
-    from knowledge.index import KnowledgeBase, default_docs_dir, ingest
+    from knowledge.base import KnowledgeBase
+    from knowledge.ingest import default_docs_dir, ingest
 
     index_dir = settings.index_dir
     if not (index_dir / "manifest.json").exists():

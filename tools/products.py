@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from agent.language import localized_name
 from agent.protocols import ToolContext, ToolResult
 from tools.ports import ProductCatalog, ProductView
 
@@ -16,7 +17,7 @@ def product_card(product: ProductView, language: str) -> dict[str, Any]:
         "type": "product",
         "id": product.product_id,
         "title": product.name_zh if language == "zh" else product.name_en,
-        "brand": product.brand,
+        "brand": localized_name(product.brand, language),
         "price": f"{product.price:.2f}",
         "currency": "CNY",
         "category": product.category_zh if language == "zh" else product.category_en,

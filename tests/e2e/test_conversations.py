@@ -60,7 +60,7 @@ class Chat:
         self.id, self.token = r.json()["conversation_id"], r.json()["token"]
         self.ws: ClientConnection | None = None
         if transport == "ws":
-            self.ws = connect(f"{base.replace('http', 'ws')}/ws/chat/{self.id}?token={self.token}")
+            self.ws = connect(f"{base.replace('http', 'ws')}/ws/chat/{self.id}?token={self.token}").__enter__()
 
     def say(self, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
         if self.ws is None:

@@ -1,0 +1,143 @@
+"""`KnowledgeBase`: the `agent.protocols.Retriever` over a saved hybrid index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from agent.protocols import Language, Passage
+from knowledge.embedders import Embedder, canonical_name, get_embedder, model_id
+from knowledge.fusion import max_rrf, rank, rrf, select_passages
+from knowledge.index import HybridIndex, IndexMismatchError, Manifest
+from knowledge.lang import detect_language
+from knowledge.tokens import TOKENIZER_VERSION, tokenize
+from knowledge.tokens import warm_up as warm_up_tokenizer
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
+
+
+def resolve_embedder(manifest: Manifest, requested: str | Embedder | None, index_dir: Path) -> Embedder:
+    """The embedder the index was built with, or a clear error if the caller asked for another one.
+
+    Vectors from different models live in unrelated spaces: searching them with the wrong model returns
+    confident nonsense, so a mismatch must fail loudly rather than degrade.
+    """
+    if requested is None or isinstance(requested, str):
+        name = manifest.embedder if requested is None else canonical_name(requested)
+        if name == manifest.embedder:
+            default = get_embedder(name)
+            return default if model_id(default) == manifest.model else get_embedder(name, manifest.model)
+        embedder_name, embedder_model = name, name
+    else:
+        if requested.name == manifest.embedder and model_id(requested) == manifest.model:
+            return requested
+        embedder_name, embedder_model = requested.name, model_id(requested)
+    raise IndexMismatchError(
+        f"index at {index_dir} was built with embedder {manifest.embedder!r} (model {manifest.model!r}), "
+        f"but {embedder_name!r} (model {embedder_model!r}) was requested; rebuild the index with "
+        f"`kefu ingest --embedder {embedder_name}` or load it without naming an embedder"
+    )
+
+
+class KnowledgeBase:
+    """Hybrid (dense + BM25, RRF-fused) search over the store's policy documents.
+
+    Thread-safe for concurrent `search` calls; CPU-bound, so async callers should use a thread.
+    """
+
+    def __init__(
+        self,
+        index: HybridIndex,
+        embedder: Embedder,
+        *,
+        manifest: Manifest | None = None,
+        mode: SearchMode = "hybrid",
+    ) -> None:
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"mode must be one of {SEARCH_MODES}, not {mode!r}")
+        self.index = index
+        self.embedder = embedder
+        self.manifest = manifest
+        self.mode: SearchMode = mode
+        self._docs = [c.doc for c in index.chunks]
+        with_sections = {c.doc for c in index.chunks if c.section}
+        # A document's intro routes questions to it but answers none of them (see select_passages).
+        self._routing_only = [not c.section and c.doc in with_sections for c in index.chunks]
+
+    @classmethod
+    def load(
+        cls, index_dir: Path | str, embedder: str | Embedder | None = None, *, mode: SearchMode = "hybrid"
+    ) -> KnowledgeBase:
+        """Open an index made by `ingest`. `embedder=None` uses the one recorded in its manifest.
+
+        Raises FileNotFoundError if there is no index and IndexMismatchError if `embedder` differs from
+        the one the index was built with. The model itself still loads lazily (see `warm_up`).
+        """
+        index_dir = Path(index_dir)
+        index, manifest = HybridIndex.load(index_dir)
+        if manifest.tokenizer != TOKENIZER_VERSION:
+            raise IndexMismatchError(
+                f"index at {index_dir} was tokenised with {manifest.tokenizer!r}, this code uses "
+                f"{TOKENIZER_VERSION!r}; rebuild it with `kefu ingest`"
+            )
+        return cls(index, resolve_embedder(manifest, embedder, index_dir), manifest=manifest, mode=mode)
+
+    def warm_up(self) -> None:
+        """Load the embedding model and jieba now, so the first customer question is not the slow one."""
+        if self.mode != "bm25":
+            dim = self.embedder.embed_queries(["warm up"]).shape[1]
+            if dim != self.index.dim:
+                raise IndexMismatchError(
+                    f"embedder {self.embedder.name!r} gives {dim}-d vectors, the index has {self.index.dim}"
+                )
+        warm_up_tokenizer()
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return sorted(set(self._docs))
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def search(self, query: str, *, k: int = 3, language: Language | None = None) -> list[Passage]:
+        """Up to `k` passages, from distinct documents where possible, best first.
+
+        Passages in `language` (default: the query's own language) come first; the other language only
+        fills in when the preferred one runs out of hits. `Passage.score` is the fused RRF score scaled to
+        (0, 1]: 1.0 means ranked first by every retriever. It is a rank signal, not a relevance
+        probability, so do not threshold it to detect off-topic questions.
+        """
+        query = query.strip()
+        if not query or k <= 0 or len(self.index) == 0:
+            return []
+        preferred = language or detect_language(query)
+        score_lists: list[tuple[np.ndarray, bool]] = []
+        if self.mode != "bm25":
+            query_vector = self.embedder.embed_queries([query])[0]
+            score_lists.append((self.index.dense_scores(query_vector), False))
+        if self.mode != "dense":
+            score_lists.append((self.index.bm25_scores(tokenize(query)), True))
+
+        same = self.index.languages == preferred
+        ordered: list[tuple[int, float]] = []
+        for group in (np.flatnonzero(same), np.flatnonzero(~same)):
+            if len(group):
+                ordered += rrf([rank(scores, group, positive_only=pos) for scores, pos in score_lists])
+        scale = max_rrf(len(score_lists))
+        passages = []
+        for idx, fused in select_passages(ordered, self._docs, self._routing_only, k):
+            chunk = self.index.chunks[idx]
+            passages.append(
+                Passage(
+                    doc=chunk.doc,
+                    title=chunk.title,
+                    language=chunk.language,
+                    text=chunk.text,
+                    score=round(fused / scale, 4),
+                    section=chunk.section,
+                )
+            )
+        return passages

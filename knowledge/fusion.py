@@ -1,0 +1,70 @@
+"""Reciprocal rank fusion and per-document de-duplication: pure functions over chunk indices.
+
+RRF needs no score calibration between cosine similarity and BM25, which live on unrelated scales.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+RRF_K = 60
+
+
+def rank(scores: np.ndarray, candidates: np.ndarray, *, positive_only: bool = False) -> np.ndarray:
+    """`candidates` ordered by descending score; with `positive_only`, chunks scoring <= 0 are no hit."""
+    values = scores[candidates]
+    keep = values > 0 if positive_only else np.isfinite(values)
+    candidates, values = candidates[keep], values[keep]
+    return candidates[np.argsort(-values, kind="stable")]
+
+
+def rrf(rankings: Sequence[np.ndarray], k: int = RRF_K) -> list[tuple[int, float]]:
+    """Fuse rankings: each list adds 1 / (k + rank) to an item, rank counted from 1."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for position, idx in enumerate(ranking.tolist(), start=1):
+            fused[idx] = fused.get(idx, 0.0) + 1.0 / (k + position)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def max_rrf(n_rankings: int, k: int = RRF_K) -> float:
+    """The score of an item ranked first everywhere; used to scale fused scores into (0, 1]."""
+    return n_rankings / (k + 1)
+
+
+def select_passages(
+    ordered: Sequence[tuple[int, float]], docs: Sequence[str], routing_only: Sequence[bool], k: int
+) -> list[tuple[int, float]]:
+    """Top `k` with one chunk per document while there are enough documents, then the next-best chunks.
+
+    The agent cites and summarises what it gets; three chunks of one policy crowd out the second policy
+    a question often touches (a return that is also a warranty case). A `routing_only` chunk (a
+    document's intro, "this page explains ...") may rank its document but is not what gets cited: the
+    document's best-ranked content chunk takes its place, keeping the intro's rank and score.
+    """
+    picked: list[tuple[int, float]] = []
+    used: set[int] = set()
+    seen_docs: set[str] = set()
+    for position, (idx, score) in enumerate(ordered):
+        if len(picked) == k:
+            return picked
+        doc = docs[idx]
+        if doc in seen_docs:
+            continue
+        seen_docs.add(doc)
+        if routing_only[idx]:
+            idx = next(
+                (j for j, _ in ordered[position + 1 :] if docs[j] == doc and not routing_only[j]),
+                idx,
+            )
+        picked.append((idx, score))
+        used.add(idx)
+    for idx, score in ordered:
+        if len(picked) == k:
+            break
+        if idx not in used and not routing_only[idx]:
+            picked.append((idx, score))
+            used.add(idx)
+    return picked

@@ -1,0 +1,168 @@
+"""The on-disk hybrid index: FAISS inner-product vectors plus per-language BM25 over the same chunks.
+
+Layout of an index directory:
+  index.faiss    FAISS IndexFlatIP over L2-normalised chunk embeddings (cosine similarity)
+  chunks.json    the chunks in vector order, with their BM25 tokens
+  manifest.json  embedder name/model/dim, tokenizer version and a sha256 per source document;
+                 written last, so a directory without it is an unfinished build
+
+A flat index is exact and, for a few hundred policy chunks, faster than any approximate one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from knowledge.chunking import Chunk
+
+if TYPE_CHECKING:
+    import faiss
+    from rank_bm25 import BM25Okapi
+
+INDEX_FORMAT = 1
+MANIFEST_FILE = "manifest.json"
+CHUNKS_FILE = "chunks.json"
+VECTORS_FILE = "index.faiss"
+
+
+class IndexMismatchError(ValueError):
+    """The index on disk was built differently from what the caller asked for (embedder, format)."""
+
+
+@dataclass(slots=True)
+class Manifest:
+    embedder: str
+    model: str
+    dim: int
+    tokenizer: str
+    chunking: dict[str, int]
+    docs: dict[str, dict[str, Any]]  # "zh/returns" -> {"sha256", "source", "title", "chunks"}
+    chunks: int
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    format: int = INDEX_FORMAT
+
+    def doc_hashes(self) -> dict[str, str]:
+        return {key: str(info["sha256"]) for key, info in self.docs.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        names = set(cls.__dataclass_fields__)  # tolerate extra keys from newer writers
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    path = Path(index_dir) / MANIFEST_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no knowledge index at {index_dir} (missing {MANIFEST_FILE}); build one with `kefu ingest`"
+        )
+    manifest = Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    if manifest.format != INDEX_FORMAT:
+        raise IndexMismatchError(
+            f"index at {index_dir} has format {manifest.format}, this code reads format {INDEX_FORMAT}; "
+            "rebuild it with `kefu ingest`"
+        )
+    return manifest
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+class HybridIndex:
+    """Chunks with their vectors and tokens; returns raw per-chunk scores, fusion happens elsewhere."""
+
+    def __init__(self, chunks: list[Chunk], vectors: faiss.Index, tokens: list[list[str]]) -> None:
+        if not (len(chunks) == vectors.ntotal == len(tokens)):
+            raise ValueError(f"{len(chunks)} chunks, {vectors.ntotal} vectors, {len(tokens)} token lists")
+        self.chunks = chunks
+        self.tokens = tokens
+        self.vectors = vectors
+        self.languages = np.array([c.language for c in chunks])
+        self._bm25: dict[str, tuple[BM25Okapi, np.ndarray]] = {}
+        from rank_bm25 import BM25Okapi
+
+        # One BM25 per language: document-length normalisation and IDF should not mix jieba tokens
+        # with English words.
+        for lang in sorted(set(self.languages.tolist())):
+            rows = np.flatnonzero(self.languages == lang)
+            corpus = [tokens[i] or ["\x00"] for i in rows]  # rank_bm25 divides by zero on empty docs
+            self._bm25[lang] = (BM25Okapi(corpus), rows)
+
+    @classmethod
+    def from_vectors(cls, chunks: list[Chunk], vectors: np.ndarray, tokens: list[list[str]]) -> HybridIndex:
+        import faiss
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        index = faiss.IndexFlatIP(int(vectors.shape[1]))
+        if len(vectors):
+            index.add(vectors)
+        return cls(chunks, index, tokens)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.d)
+
+    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every chunk to the query, in chunk order."""
+        n = len(self.chunks)
+        scores = np.full(n, -np.inf, dtype=np.float32)
+        if n == 0:
+            return scores
+        sims, ids = self.vectors.search(
+            np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32), n
+        )
+        valid = ids[0] >= 0
+        scores[ids[0][valid]] = sims[0][valid]
+        return scores
+
+    def bm25_scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 of every chunk within its language's corpus; 0 where no query token occurs."""
+        scores = np.zeros(len(self.chunks), dtype=np.float32)
+        if not query_tokens:
+            return scores
+        for bm25, rows in self._bm25.values():
+            scores[rows] = bm25.get_scores(query_tokens)
+        return scores
+
+    def save(self, index_dir: Path, manifest: Manifest) -> None:
+        import faiss
+
+        index_dir = Path(index_dir)
+        index_dir.mkdir(parents=True, exist_ok=True)
+        (index_dir / MANIFEST_FILE).unlink(missing_ok=True)  # mark the directory as incomplete first
+        tmp = index_dir / f".{VECTORS_FILE}.tmp"
+        faiss.write_index(self.vectors, str(tmp))
+        os.replace(tmp, index_dir / VECTORS_FILE)
+        rows = [{**c.to_dict(), "tokens": t} for c, t in zip(self.chunks, self.tokens, strict=True)]
+        _write_atomic(index_dir / CHUNKS_FILE, json.dumps(rows, ensure_ascii=False).encode("utf-8"))
+        _write_atomic(
+            index_dir / MANIFEST_FILE,
+            json.dumps(asdict(manifest), ensure_ascii=False, indent=2).encode("utf-8"),
+        )
+
+    @classmethod
+    def load(cls, index_dir: Path) -> tuple[HybridIndex, Manifest]:
+        import faiss
+
+        index_dir = Path(index_dir)
+        manifest = read_manifest(index_dir)
+        rows = json.loads((index_dir / CHUNKS_FILE).read_text(encoding="utf-8"))
+        vectors = faiss.read_index(str(index_dir / VECTORS_FILE))
+        if vectors.d != manifest.dim:
+            raise IndexMismatchError(f"{VECTORS_FILE} has dim {vectors.d}, manifest says {manifest.dim}")
+        chunks = [Chunk.from_dict(row) for row in rows]
+        tokens = [list(row.get("tokens", [])) for row in rows]
+        return cls(chunks, vectors, tokens), manifest

@@ -1,0 +1,131 @@
+"""`SqlProductCatalog`: categories (cached) and product search as `tools.ports` views."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.db.models import Category, Product
+from server.db.query_text import SearchTerm, keyword_index, parse_query
+from tools.ports import CategoryView, ProductView
+
+MAX_LIMIT = 50
+
+
+class SqlProductCatalog:
+    """Blocking SQL implementation of `tools.ports.ProductCatalog`.
+
+    Categories change only when the store is rebuilt, so they are read once and kept in memory
+    (`refresh()` drops the cache).
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+        self._lock = threading.Lock()
+        self._categories: list[CategoryView] | None = None
+        self._children: dict[str, list[str]] = {}
+        self._keywords: dict[str, tuple[str, ...]] = {}
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._categories = None
+
+    def categories(self) -> list[CategoryView]:
+        return list(self._load_categories())
+
+    def category(self, key: str) -> CategoryView | None:
+        return next((c for c in self._load_categories() if c.key == key), None)
+
+    def _load_categories(self) -> list[CategoryView]:
+        with self._lock:
+            if self._categories is None:
+                with self._sessions() as session:
+                    rows = session.scalars(select(Category).order_by(Category.key)).all()
+                children: dict[str, list[str]] = {}
+                for row in rows:
+                    if row.parent_key:
+                        children.setdefault(row.parent_key, []).append(row.key)
+                self._categories = [
+                    CategoryView(
+                        key=r.key,
+                        name_zh=r.name_zh,
+                        name_en=r.name_en,
+                        keywords_zh=list(r.keywords_zh or []),
+                        keywords_en=list(r.keywords_en or []),
+                        returnable=r.returnable,
+                    )
+                    for r in rows
+                ]
+                self._children = children
+                self._keywords = keyword_index(
+                    (c.key, [c.name_zh, c.name_en, *c.keywords_zh, *c.keywords_en]) for c in self._categories
+                )
+            return self._categories
+
+    def _with_descendants(self, key: str) -> list[str]:
+        """The category and all its children (parents are optional; a cycle cannot loop forever)."""
+        keys, stack = [], [key]
+        while stack:
+            k = stack.pop()
+            if k not in keys:
+                keys.append(k)
+                stack.extend(self._children.get(k, []))
+        return keys
+
+    def get(self, product_id: str) -> ProductView | None:
+        with self._sessions() as session:
+            product = session.get(Product, product_id)
+            return self._view(product) if product else None
+
+    def search(self, *, text: str | None = None, category: str | None = None, limit: int = 5) -> list[ProductView]:
+        self._load_categories()
+        limit = max(1, min(limit, MAX_LIMIT))
+        stmt = select(Product)
+        if category:
+            stmt = stmt.where(Product.category_key.in_(self._with_descendants(category)))
+        terms = parse_query(text, self._keywords) if text and text.strip() else []
+        if text and text.strip() and not terms:
+            return []
+        stmt = self._best_matches(stmt, terms) if terms else stmt
+        in_stock = case((Product.stock > 0, 1), else_=0)
+        stmt = stmt.order_by(in_stock.desc(), Product.popularity.desc(), Product.price, Product.id).limit(limit)
+        with self._sessions() as session:
+            return [self._view(p) for p in session.scalars(stmt)]
+
+    @staticmethod
+    def _best_matches(stmt: Select[tuple[Product]], terms: list[SearchTerm]) -> Select[tuple[Product]]:
+        """Keep only products matching the largest number of terms (all of them if any product does)."""
+        hits = [case((_term_matches(t), 1), else_=0) for t in terms]
+        score = sum(hits[1:], hits[0]).label("score")
+        scored = stmt.with_only_columns(Product.id.label("pid"), score).subquery()
+        ranked = select(scored.c.pid, scored.c.score, func.max(scored.c.score).over().label("best")).subquery()
+        best_ids = select(ranked.c.pid).where(ranked.c.score == ranked.c.best, ranked.c.score > literal(0))
+        return select(Product).where(Product.id.in_(best_ids))
+
+    def _view(self, product: Product) -> ProductView:
+        return ProductView(
+            product_id=product.id,
+            name_zh=product.name_zh,
+            name_en=product.name_en,
+            category=product.category_key,
+            category_zh=product.category.name_zh,
+            category_en=product.category.name_en,
+            price=Decimal(product.price),
+            stock=product.stock,
+            brand=product.brand,
+            attributes=dict(product.attributes or {}),
+        )
+
+
+def _term_matches(term: SearchTerm) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [
+        Product.name_zh.icontains(term.text, autoescape=True),
+        Product.name_en.icontains(term.text, autoescape=True),
+        Product.brand.icontains(term.text, autoescape=True),
+    ]
+    if term.categories:
+        conditions.append(Product.category_key.in_(term.categories))
+    return or_(*conditions)

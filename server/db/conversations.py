@@ -1,0 +1,112 @@
+"""`ConversationRepository`: conversations and their bearer tokens (only a SHA-256 hash is stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.db.errors import UnknownConversation
+from server.db.models import CHANNELS, HANDOFF_STATUSES, Conversation
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    id: str
+    channel: str
+    customer_id: str | None
+    language: str | None
+    created_at: datetime
+    last_seq: int
+    handoff: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _row(conv: Conversation) -> ConversationRow:
+    return ConversationRow(
+        id=conv.id,
+        channel=conv.channel,
+        customer_id=conv.customer_id,
+        language=conv.language,
+        created_at=conv.created_at,
+        last_seq=conv.last_seq,
+        handoff=conv.handoff,
+    )
+
+
+class ConversationRepository:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    def create(
+        self,
+        *,
+        channel: str,
+        customer_id: str | None = None,
+        language: str | None = None,
+        now: datetime | None = None,
+    ) -> tuple[str, str]:
+        """New conversation; returns `(conversation_id, token)`. The token is shown only this once."""
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        conversation_id = uuid.uuid4().hex
+        token = secrets.token_urlsafe(32)
+        with self._sessions.begin() as session:
+            session.add(
+                Conversation(
+                    id=conversation_id,
+                    channel=channel,
+                    customer_id=customer_id,
+                    language=language,
+                    token_hash=hash_token(token),
+                    created_at=now or datetime.now(UTC),
+                    last_seq=0,
+                    handoff="bot",
+                )
+            )
+        return conversation_id, token
+
+    def verify(self, conversation_id: str, token: str) -> ConversationRow | None:
+        """The conversation if `token` is its token (constant-time compare), else None."""
+        with self._sessions() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None or not token:
+                return None
+            if not hmac.compare_digest(conv.token_hash, hash_token(token)):
+                return None
+            return _row(conv)
+
+    def get(self, conversation_id: str) -> ConversationRow | None:
+        with self._sessions() as session:
+            conv = session.get(Conversation, conversation_id)
+            return _row(conv) if conv else None
+
+    def set_handoff(self, conversation_id: str, status: str) -> None:
+        if status not in HANDOFF_STATUSES:
+            raise ValueError(f"unknown handoff status {status!r}")
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id)
+                .values(handoff=status)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 0:
+                raise UnknownConversation(conversation_id)
+
+    def list_recent(self, *, handoff: str | None = None, limit: int = 50) -> list[ConversationRow]:
+        """Newest conversations first, optionally only those in one handoff state (operator queue)."""
+        stmt = select(Conversation).order_by(Conversation.created_at.desc(), Conversation.id).limit(limit)
+        if handoff:
+            stmt = stmt.where(Conversation.handoff == handoff)
+        with self._sessions() as session:
+            return [_row(c) for c in session.scalars(stmt)]

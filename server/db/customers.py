@@ -1,0 +1,71 @@
+"""`CustomerRepository`: customer lookups and the demo customer picker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.db.models import Customer, Order
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    id: str
+    name: str
+    language: str
+    email: str
+    phone: str
+    address: str
+    tier: str
+    created_at: datetime
+
+
+class CustomerRepository:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    def get(self, customer_id: str) -> CustomerRow | None:
+        with self._sessions() as session:
+            c = session.get(Customer, customer_id)
+            if c is None:
+                return None
+            return CustomerRow(
+                id=c.id,
+                name=c.name,
+                language=c.language,
+                email=c.email,
+                phone=c.phone,
+                address=c.address,
+                tier=c.tier,
+                created_at=c.created_at,
+            )
+
+    def list_demo(self, limit: int = 20, *, orders_per_customer: int = 3) -> list[dict[str, Any]]:
+        """Customers to impersonate in the demo, showcase customers (lowest ids) first, each with
+        their newest orders: `{"customer_id","name","language","orders":[{"order_id","status","placed_at"}]}`.
+        """
+        with self._sessions() as session:
+            customers = session.scalars(select(Customer).order_by(Customer.id).limit(max(1, limit))).all()
+            result = []
+            for c in customers:
+                orders = session.execute(
+                    select(Order.id, Order.status, Order.placed_at)
+                    .where(Order.customer_id == c.id)
+                    .order_by(Order.placed_at.desc(), Order.id.desc())
+                    .limit(orders_per_customer)
+                ).all()
+                result.append(
+                    {
+                        "customer_id": c.id,
+                        "name": c.name,
+                        "language": c.language,
+                        "orders": [
+                            {"order_id": o.id, "status": o.status, "placed_at": o.placed_at.isoformat()} for o in orders
+                        ],
+                    }
+                )
+            return result

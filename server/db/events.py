@@ -1,0 +1,87 @@
+"""`SqlEventStore`: the per-conversation dialogue event log (`agent.protocols.EventStore`).
+
+Sequence numbers come from `conversations.last_seq`, bumped with UPDATE ... RETURNING in the same
+transaction as the inserts: the row lock (PostgreSQL) or the write lock (SQLite) serialises
+concurrent appenders, so numbers are unique and gap-free even with several writers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent.events import Event
+from server.db.errors import UnknownConversation
+from server.db.models import Conversation, DialogueEvent
+
+
+class SqlEventStore:
+    """Async facade over blocking SQL; each call runs in a worker thread."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    async def append(self, conversation_id: str, events: Sequence[Event]) -> list[Event]:
+        return await asyncio.to_thread(self.append_sync, conversation_id, events)
+
+    async def load(self, conversation_id: str, after: int = 0) -> list[Event]:
+        return await asyncio.to_thread(self.load_sync, conversation_id, after)
+
+    def append_sync(self, conversation_id: str, events: Sequence[Event]) -> list[Event]:
+        """Store `events` with the next sequence numbers; sets `event.seq` and returns the events."""
+        events = list(events)
+        if not events:
+            return []
+        for ev in events:
+            if ev.conversation_id != conversation_id:
+                raise ValueError(f"event {ev.id} belongs to {ev.conversation_id!r}, not {conversation_id!r}")
+        with self._sessions.begin() as session:
+            bump = (
+                update(Conversation)
+                .where(Conversation.id == conversation_id)
+                .values(last_seq=Conversation.last_seq + len(events))
+                .returning(Conversation.last_seq)
+                .execution_options(synchronize_session=False)
+            )
+            last = session.execute(bump).scalar_one_or_none()
+            if last is None:
+                raise UnknownConversation(conversation_id)
+            first = last - len(events) + 1
+            rows = [
+                {
+                    "event_id": ev.id,
+                    "conversation_id": conversation_id,
+                    "seq": first + i,
+                    "type": ev.type,
+                    "payload": ev.to_payload(),
+                    "at": ev.at,
+                }
+                for i, ev in enumerate(events)
+            ]
+            session.execute(insert(DialogueEvent), rows)
+        for i, ev in enumerate(events):
+            ev.seq = first + i
+        return events
+
+    def load_sync(self, conversation_id: str, after: int = 0) -> list[Event]:
+        """Events with seq > `after`, oldest first (empty for an unknown conversation)."""
+        stmt = (
+            select(DialogueEvent)
+            .where(DialogueEvent.conversation_id == conversation_id, DialogueEvent.seq > after)
+            .order_by(DialogueEvent.seq)
+        )
+        with self._sessions() as session:
+            return [
+                Event.from_record(
+                    type=row.type,
+                    conversation_id=row.conversation_id,
+                    seq=row.seq,
+                    at=row.at,
+                    id=row.event_id,
+                    payload=row.payload,
+                )
+                for row in session.scalars(stmt)
+            ]

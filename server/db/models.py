@@ -1,0 +1,284 @@
+"""SQLAlchemy models: the store (catalog, customers, orders, shipments, returns, marketing) and the
+conversation log. The Alembic migrations in `server/db/migrations` must create exactly these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from server.db.types import JsonType, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(10, 2)
+
+ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "cancelled")
+SHIPMENT_STATUSES = (
+    "label_created",
+    "picked_up",
+    "in_transit",
+    "out_for_delivery",
+    "delivered",
+    "exception",
+    "returned",
+)
+RETURN_KINDS = ("no_reason", "quality")
+RETURN_STATUSES = ("requested", "approved", "received", "refunded", "rejected")
+TIERS = ("regular", "silver", "gold", "platinum")
+LANGUAGES = ("zh", "en")
+CHANNELS = ("web", "voice", "api")
+HANDOFF_STATUSES = ("bot", "queued", "operator")
+COUPON_STATUSES = ("issued", "used", "expired")
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(80))
+    keywords_zh: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    keywords_en: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    returnable: Mapped[bool] = mapped_column(Boolean, default=True)
+    parent_key: Mapped[str | None] = mapped_column(ForeignKey("categories.key"), default=None)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    brand: Mapped[str] = mapped_column(String(80), default="")
+    category_key: Mapped[str] = mapped_column(ForeignKey("categories.key"), index=True)
+    price: Mapped[Decimal] = mapped_column(Money)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    popularity: Mapped[int] = mapped_column(Integer, default=0)  # units sold; search tie-breaker
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    description_zh: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+
+    category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        _one_of("language", LANGUAGES, "language"),
+        _one_of("tier", TIERS, "tier"),
+    )
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(2))
+    email: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(300))
+    tier: Mapped[str] = mapped_column(String(16), default="regular")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        _one_of("status", ORDER_STATUSES, "status"),
+        Index("ix_orders_customer_id_placed_at", "customer_id", "placed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    total: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    shipping_address: Mapped[str] = mapped_column(String(300), default="")
+
+    lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.id", back_populates="order")
+    shipment: Mapped[Shipment | None] = relationship(back_populates="order")
+    returns: Mapped[list[Return]] = relationship(order_by="Return.id", back_populates="order")
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+    __table_args__ = (_one_of("status", SHIPMENT_STATUSES, "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), unique=True)
+    carrier: Mapped[str] = mapped_column(String(60))
+    tracking_no: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    eta: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    order: Mapped[Order] = relationship(back_populates="shipment")
+    events: Mapped[list[TrackingEvent]] = relationship(
+        order_by=lambda: [TrackingEvent.at, TrackingEvent.id], back_populates="shipment"
+    )
+
+
+class TrackingEvent(Base):
+    __tablename__ = "tracking_events"
+    __table_args__ = (_one_of("status", SHIPMENT_STATUSES, "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    location_zh: Mapped[str] = mapped_column(String(120), default="")
+    location_en: Mapped[str] = mapped_column(String(160), default="")
+    description_zh: Mapped[str] = mapped_column(String(300), default="")
+    description_en: Mapped[str] = mapped_column(String(300), default="")
+
+    shipment: Mapped[Shipment] = relationship(back_populates="events")
+
+
+class Return(Base):
+    __tablename__ = "returns"
+    __table_args__ = (
+        _one_of("kind", RETURN_KINDS, "kind"),
+        _one_of("status", RETURN_STATUSES, "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    refund_amount: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    order: Mapped[Order] = relationship(back_populates="returns")
+    lines: Mapped[list[ReturnLine]] = relationship(order_by="ReturnLine.order_line_id")
+
+
+class ReturnLine(Base):
+    __tablename__ = "return_lines"
+    __table_args__ = (UniqueConstraint("return_id", "order_line_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    return_id: Mapped[str] = mapped_column(ForeignKey("returns.id"))
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        _one_of("channel", CHANNELS, "channel"),
+        _one_of("handoff", HANDOFF_STATUSES, "handoff"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True, default=None)
+    language: Mapped[str | None] = mapped_column(String(2), default=None)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handoff: Mapped[str] = mapped_column(String(16), default="bot", server_default="bot")
+
+
+class DialogueEvent(Base):
+    __tablename__ = "dialogue_events"
+    __table_args__ = (
+        # One unique index serves both as UNIQUE(conversation_id, seq) and as the load() index.
+        Index("ux_dialogue_events_conversation_id_seq", "conversation_id", "seq", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(32))  # e.g. festival | new_customer | member_day
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rules: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Coupon(Base):
+    __tablename__ = "coupons"
+    __table_args__ = (_one_of("status", COUPON_STATUSES, "status"),)
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaigns.id"), default=None)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True, default=None)
+    discount: Mapped[Decimal] = mapped_column(Money)
+    min_spend: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="issued")
+    used_order_id: Mapped[str | None] = mapped_column(ForeignKey("orders.id"), default=None)
+
+
+# Store tables in an order that is safe for deleting (children first).
+STORE_TABLES_DELETE_ORDER = (
+    "dialogue_events",
+    "conversations",
+    "coupons",
+    "campaigns",
+    "return_lines",
+    "returns",
+    "tracking_events",
+    "shipments",
+    "order_lines",
+    "orders",
+    "customers",
+    "products",
+    "categories",
+)

@@ -1,0 +1,201 @@
+"""`SqlOrderRepository`: orders, shipments and returns as `tools.ports` views."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from server.db.errors import InvalidReturn, UnknownOrder
+from server.db.models import RETURN_KINDS, Order, OrderLine, Product, Return, ReturnLine, Shipment
+from tools.ports import (
+    OrderLineView,
+    OrderView,
+    ReturnView,
+    ShipmentView,
+    TrackingEventView,
+)
+
+RETURN_ID_PREFIX = "R"
+RETURN_ID_DIGITS = 8
+# Id allocation is serialised (see _lock_return_ids); retries are only a safety net.
+RETURN_ID_ATTEMPTS = 3
+RETURN_ID_LOCK_KEY = 0x4B46_5245  # "KFRE"
+
+
+def format_return_id(number: int) -> str:
+    return f"{RETURN_ID_PREFIX}{number:0{RETURN_ID_DIGITS}d}"
+
+
+def _lock_return_ids(session: Session, order_id: str) -> None:
+    """Serialise return-id allocation so concurrent requests do not pick the same next id.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a no-op write, which takes the database
+    write lock before the max(id) read (writers are serialised there anyway).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RETURN_ID_LOCK_KEY})
+    else:
+        session.execute(
+            update(Order)
+            .where(Order.id == order_id)
+            .values(status=Order.status)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _order_options() -> list:
+    return [
+        selectinload(Order.lines).selectinload(OrderLine.product).joinedload(Product.category),
+        selectinload(Order.shipment).selectinload(Shipment.events),
+        selectinload(Order.returns).selectinload(Return.lines),
+    ]
+
+
+def return_view(ret: Return) -> ReturnView:
+    return ReturnView(
+        return_id=ret.id,
+        order_id=ret.order_id,
+        line_ids=[line.order_line_id for line in ret.lines],
+        kind=ret.kind,
+        status=ret.status,
+        reason=ret.reason,
+        refund_amount=ret.refund_amount,
+        created_at=ret.created_at,
+    )
+
+
+def _shipment_view(shipment: Shipment) -> ShipmentView:
+    return ShipmentView(
+        shipment_id=shipment.id,
+        carrier=shipment.carrier,
+        tracking_no=shipment.tracking_no,
+        status=shipment.status,
+        shipped_at=shipment.shipped_at,
+        delivered_at=shipment.delivered_at,
+        eta=shipment.eta,
+        events=[
+            TrackingEventView(
+                at=ev.at,
+                status=ev.status,
+                location_zh=ev.location_zh,
+                location_en=ev.location_en,
+                description_zh=ev.description_zh,
+                description_en=ev.description_en,
+            )
+            for ev in shipment.events
+        ],
+    )
+
+
+def order_view(order: Order) -> OrderView:
+    return OrderView(
+        order_id=order.id,
+        customer_id=order.customer_id,
+        status=order.status,
+        placed_at=order.placed_at,
+        total=order.total,
+        currency=order.currency,
+        lines=[
+            OrderLineView(
+                line_id=line.id,
+                product_id=line.product_id,
+                name_zh=line.product.name_zh,
+                name_en=line.product.name_en,
+                category=line.product.category_key,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                returnable=line.product.category.returnable,
+            )
+            for line in order.lines
+        ],
+        shipment=_shipment_view(order.shipment) if order.shipment else None,
+        returns=[return_view(r) for r in order.returns],
+    )
+
+
+class SqlOrderRepository:
+    """Blocking SQL implementation of `tools.ports.OrderRepository` (callers use asyncio.to_thread)."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    def get_order(self, order_id: str) -> OrderView | None:
+        with self._sessions() as session:
+            order = session.scalars(select(Order).where(Order.id == order_id).options(*_order_options())).first()
+            return order_view(order) if order else None
+
+    def list_orders(self, customer_id: str, *, limit: int = 5) -> list[OrderView]:
+        stmt = (
+            select(Order)
+            .where(Order.customer_id == customer_id)
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .limit(max(1, limit))
+            .options(*_order_options())
+        )
+        with self._sessions() as session:
+            return [order_view(o) for o in session.scalars(stmt)]
+
+    def create_return(
+        self,
+        *,
+        order_id: str,
+        line_ids: list[int],
+        kind: str,
+        reason: str,
+        refund_amount: Decimal,
+        now: datetime,
+    ) -> ReturnView:
+        """Insert a `requested` return with its lines in one transaction; the next R-number is its id.
+
+        Raises UnknownOrder, or InvalidReturn for an unknown kind, no lines or lines of another order.
+        """
+        if kind not in RETURN_KINDS:
+            raise InvalidReturn(f"unknown return kind {kind!r}")
+        wanted = sorted(set(line_ids))
+        if not wanted:
+            raise InvalidReturn("a return needs at least one order line")
+        for attempt in range(RETURN_ID_ATTEMPTS):
+            try:
+                return self._insert_return(
+                    order_id=order_id, line_ids=wanted, kind=kind, reason=reason, amount=refund_amount, now=now
+                )
+            except IntegrityError:
+                if attempt == RETURN_ID_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _insert_return(
+        self, *, order_id: str, line_ids: Sequence[int], kind: str, reason: str, amount: Decimal, now: datetime
+    ) -> ReturnView:
+        with self._sessions.begin() as session:
+            order_lines = set(session.scalars(select(OrderLine.id).where(OrderLine.order_id == order_id)))
+            if not order_lines and session.get(Order, order_id) is None:
+                raise UnknownOrder(order_id)
+            foreign = [i for i in line_ids if i not in order_lines]
+            if foreign:
+                raise InvalidReturn(f"lines {foreign} are not on order {order_id}")
+            _lock_return_ids(session, order_id)
+            ret = Return(
+                id=self._next_return_id(session),
+                order_id=order_id,
+                kind=kind,
+                status="requested",
+                reason=reason,
+                refund_amount=amount,
+                created_at=now,
+                lines=[ReturnLine(order_line_id=i) for i in line_ids],
+            )
+            session.add(ret)
+            session.flush()
+            return return_view(ret)
+
+    @staticmethod
+    def _next_return_id(session: Session) -> str:
+        last = session.scalar(select(func.max(Return.id)).where(Return.id.like(f"{RETURN_ID_PREFIX}%")))
+        number = int(last[len(RETURN_ID_PREFIX) :]) if last else 0
+        return format_return_id(number + 1)

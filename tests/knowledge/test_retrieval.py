@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from agent.protocols import Passage, Retriever
+from knowledge.base import KnowledgeBase
+from knowledge.evaluate import evaluate, load_questions
+
+pytestmark = pytest.mark.integration
+
+
+def test_knowledge_base_is_a_retriever(kb: KnowledgeBase) -> None:
+    assert isinstance(kb, Retriever)
+    passages = kb.search("How long does delivery take?", k=3, language="en")
+    assert len(passages) == 3 and all(isinstance(p, Passage) for p in passages)
+    top = passages[0]
+    assert (top.doc, top.language, top.title) == ("shipping", "en", "Shipping and Delivery")
+    assert top.section and not top.text.startswith(top.title)
+    assert 0 < passages[-1].score <= passages[0].score <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("query", "language", "doc"),
+    [
+        ("7天无理由退货从哪天开始算？", "zh", "returns"),
+        ("How long does delivery take?", "en", "shipping"),
+        ("7天无理由退货从哪天开始算？", None, "returns"),
+        ("How long does delivery take?", None, "shipping"),
+    ],
+)
+def test_key_questions_hit_at_rank_one(kb: KnowledgeBase, query: str, language: str | None, doc: str) -> None:
+    assert kb.search(query, k=3, language=language)[0].doc == doc
+
+
+def test_eval_set_hit_rates(kb: KnowledgeBase) -> None:
+    questions = load_questions()
+    assert len(questions) >= 70
+    assert sum(q.lang == "zh" for q in questions) >= 35 and sum(q.lang == "en" for q in questions) >= 35
+    assert {q.expected_doc for q in questions} <= set(kb.doc_ids)
+    result = evaluate(kb, questions)
+    assert result["top3"] >= 0.9, result["misses"]
+    for lang in ("zh", "en"):
+        assert result["by_language"][lang]["top3"] >= 0.9, result["misses"]
+    assert result["top1"] >= 0.75, result["misses"]
+
+
+def test_language_preference(kb: KnowledgeBase) -> None:
+    assert {p.language for p in kb.search("How long does delivery take?", k=3, language="zh")} == {"zh"}
+    assert {p.language for p in kb.search("退货运费谁出", k=3, language="en")} == {"en"}
+    # No language given: the query's own script decides.
+    assert {p.language for p in kb.search("退货运费谁出", k=3)} == {"zh"}
+    assert {p.language for p in kb.search("Who pays for return shipping?", k=3)} == {"en"}
+    # A cross-language query still finds the right policy.
+    assert kb.search("How long does delivery take?", k=1, language="zh")[0].doc == "shipping"
+
+
+def test_results_come_from_distinct_documents(kb: KnowledgeBase) -> None:
+    for query in ("退货", "refund", "How do I return a faulty phone?"):
+        docs = [p.doc for p in kb.search(query, k=3)]
+        assert len(docs) == len(set(docs)) == 3
+    assert len(kb.search("refund", k=12)) == 12  # more than 9 docs: fills with further chunks
+
+
+def test_intros_are_not_cited(kb: KnowledgeBase) -> None:
+    for query in ("What does the shipping policy cover?", "退货政策说了什么", "refund"):
+        assert all(p.section for p in kb.search(query, k=9))
+
+
+def test_degenerate_queries(kb: KnowledgeBase) -> None:
+    assert kb.search("", k=3) == [] and kb.search("   ") == [] and kb.search("退货", k=0) == []
+    assert len(kb.search("R00000123", k=2)) == 2
+    assert len(kb.search("的了吗", k=2, language="zh")) == 2  # only stopwords: dense still answers
+
+
+def test_concurrent_searches_match_sequential(kb: KnowledgeBase) -> None:
+    queries = [q.q for q in load_questions()[::7]]
+    expected = [kb.search(q, k=3) for q in queries]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(lambda q: kb.search(q, k=3), queries)) == expected

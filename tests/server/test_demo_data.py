@@ -1,0 +1,303 @@
+"""The demo store: size, realism (co-purchases, statuses), showcase customers, determinism, engines."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from server.db.catalog import SqlProductCatalog
+from server.db.conversations import ConversationRepository
+from server.db.customers import CustomerRepository
+from server.db.engine import make_engine, make_session_factory
+from server.db.models import (
+    SHIPMENT_STATUSES,
+    Base,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    Shipment,
+    TrackingEvent,
+)
+from server.db.orders import SqlOrderRepository
+from server.demo_data import DemoStoreExists, build_demo_store, store_has_products
+from server.demo_generate import reference_now
+
+pytestmark = pytest.mark.integration
+AS_OF = date(2026, 11, 20)
+SMALL = {"customers": 60, "orders": 400}
+COMPLEMENTS = [
+    ("phone", "phone_case"),
+    ("phone", "screen_protector"),
+    ("phone", "charger"),
+    ("camera", "memory_card"),
+    ("camera", "tripod"),
+    ("laptop", "mouse"),
+    ("laptop", "laptop_bag"),
+    ("coffee_machine", "coffee_beans"),
+    ("electric_toothbrush", "toothbrush_heads"),
+    ("smartwatch", "watch_strap"),
+]
+
+
+@pytest.fixture(scope="module")
+def full_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any]:
+    """The default-size store (1,000 customers, 10,000 orders) on SQLite, built once."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('full-demo') / 'kefu.db'}"
+    return url, build_demo_store(url, seed=7, as_of=AS_OF)
+
+
+def _rows(engine: Engine, table: str) -> list[tuple]:
+    t = Base.metadata.tables[table]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+
+
+def _baskets(engine: Engine) -> list[list[tuple[str, dict]]]:
+    stmt = (
+        select(OrderLine.order_id, Product.category_key, Product.attributes)
+        .join(Product)
+        .order_by(OrderLine.order_id, OrderLine.id)
+    )
+    baskets: dict[str, list[tuple[str, dict]]] = {}
+    with engine.connect() as conn:
+        for oid, cat, attrs in conn.execute(stmt):
+            baskets.setdefault(oid, []).append((cat, attrs))
+    return list(baskets.values())
+
+
+def test_default_build_is_big_and_fast(full_store) -> None:
+    _url, report = full_store
+    counts = report.counts
+    assert counts["products"] >= 300 and counts["categories"] >= 14
+    assert counts["customers"] == 1000 and counts["orders"] == 10000
+    assert counts["order_lines"] > counts["orders"] and counts["tracking_events"] > 5 * counts["shipments"]
+    assert counts["returns"] > 0 and counts["coupons"] > 0 and counts["campaigns"] > 0
+    assert report.seconds < 60
+    assert str(report).startswith("demo store (seed 7, as of 2026-11-20)")
+
+
+def test_catalog_content(full_store) -> None:
+    engine = make_engine(full_store[0])
+    try:
+        products = _rows(engine, "products")
+        per_category = Counter(p[4] for p in products)
+        assert len(per_category) == 21 and min(per_category.values()) >= 5
+        with engine.connect() as conn:
+            returnable = dict(conn.execute(select(Base.metadata.tables["categories"].c["key", "returnable"])).all())
+        assert {k for k, v in returnable.items() if not v} == {
+            "coffee_beans",
+            "electric_toothbrush",
+            "toothbrush_heads",
+            "gift_card",
+        }
+        assert len({p[1] for p in products}) == len(products) == len({p[2] for p in products})  # unique names
+        assert any(p[6] == 0 for p in products) and any(p[6] > 0 for p in products)
+        assert all(Decimal("10") <= p[5] <= Decimal("20000") for p in products)
+        cases = [p for p in products if p[4] == "phone_case"]
+        assert all(p[8]["compatible_with"] for p in cases)
+    finally:
+        engine.dispose()
+
+
+def test_customers_languages_and_tiers(full_store) -> None:
+    engine = make_engine(full_store[0])
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(Customer.language, Customer.tier, Customer.name, Customer.email)).all()
+        languages = Counter(r.language for r in rows)
+        assert 0.5 < languages["zh"] / len(rows) < 0.7
+        assert set(Counter(r.tier for r in rows)) == {"regular", "silver", "gold", "platinum"}
+        assert all(r.email.split("@")[1].startswith("example.") for r in rows)
+        zh_names = [r.name for r in rows if r.language == "zh"]
+        assert all("\u4e00" <= n[0] <= "\u9fff" for n in zh_names)
+    finally:
+        engine.dispose()
+
+
+def test_baskets_carry_complements(full_store) -> None:
+    engine = make_engine(full_store[0])
+    try:
+        baskets = _baskets(engine)
+    finally:
+        engine.dispose()
+    cats = [{c for c, _ in b} for b in baskets]
+    for main, extra in COMPLEMENTS:
+        with_main = [c for c in cats if main in c]
+        without = [c for c in cats if main not in c]
+        p_with = sum(extra in c for c in with_main) / len(with_main)
+        p_without = sum(extra in c for c in without) / len(without)
+        assert p_with > 0.2 and p_with > 2.5 * p_without, (main, extra, p_with, p_without)
+    # Cases bought with a phone fit that phone.
+    fits = total = 0
+    for basket in baskets:
+        phones = {a["model"] for c, a in basket if c == "phone"}
+        for c, a in basket:
+            if c == "phone_case" and phones:
+                total += 1
+                fits += bool(phones & set(a["compatible_with"]))
+    assert total > 100 and fits / total > 0.9
+
+
+def test_statuses_and_timelines(full_store) -> None:
+    engine = make_engine(full_store[0])
+    now = reference_now(AS_OF)
+    try:
+        with engine.connect() as conn:
+            orders = conn.execute(select(Order.status, Order.placed_at)).all()
+            shipments = conn.execute(select(Shipment.id, Shipment.status, Shipment.delivered_at)).all()
+            events = conn.execute(
+                select(TrackingEvent.shipment_id, TrackingEvent.at, TrackingEvent.status).order_by(
+                    TrackingEvent.shipment_id, TrackingEvent.id
+                )
+            ).all()
+            returns = _rows(engine, "returns")
+    finally:
+        engine.dispose()
+    assert set(Counter(o.status for o in orders)) == {"pending_payment", "paid", "shipped", "delivered", "cancelled"}
+    assert all(now - timedelta(days=366) <= o.placed_at < now for o in orders)
+    old = [o.status for o in orders if o.placed_at < now - timedelta(days=30)]
+    assert set(old) <= {"delivered", "cancelled"}
+    assert set(Counter(s.status for s in shipments)) == set(SHIPMENT_STATUSES)
+    by_shipment: dict[int, list] = {}
+    for e in events:
+        by_shipment.setdefault(e.shipment_id, []).append(e)
+    for s in shipments:
+        evs = by_shipment[s.id]
+        assert evs[0].status == "label_created" and evs[-1].status == s.status
+        assert all(a.at <= b.at for a, b in pairwise(evs)) and evs[-1].at <= now
+        assert (s.delivered_at is not None) == (s.status == "delivered")
+    delivered = sum(o.status == "delivered" for o in orders)
+    assert 0.02 < len(returns) / delivered < 0.1
+    assert {r[3] for r in returns} == {"requested", "approved", "received", "refunded", "rejected"}
+
+
+def test_showcase_customers(demo_store_url: str, demo_as_of: date) -> None:
+    engine = make_engine(demo_store_url)
+    sessions = make_session_factory(engine)
+    repo = SqlOrderRepository(sessions)
+    try:
+        demo = CustomerRepository(sessions).list_demo(limit=20)
+        assert [c["customer_id"] for c in demo] == [f"C{n:05d}" for n in range(1, 21)]
+        assert [c["language"] for c in demo] == ["zh", "en"] * 10
+        for customer in demo:
+            orders = repo.list_orders(customer["customer_id"], limit=10)
+            moving, recent, old = orders[:3]
+            assert len(orders) >= 4, "older history too"
+            assert orders[3].placed_at < reference_now(demo_as_of) - timedelta(days=40)
+            assert [o["order_id"] for o in customer["orders"]] == [moving.order_id, recent.order_id, old.order_id]
+            # (b) shipped yesterday, in transit, tracking with a located latest event
+            assert moving.status == "shipped" and moving.shipment.status == "in_transit"
+            assert moving.shipment.shipped_at.date() == demo_as_of - timedelta(days=1)
+            assert len(moving.shipment.events) >= 3
+            last = moving.shipment.events[-1]
+            assert last.location_zh and last.location_en and last.description_zh and last.description_en
+            assert moving.shipment.eta > reference_now(demo_as_of)
+            # (a) delivered two days ago with a returnable phone case
+            assert recent.status == "delivered" and recent.shipment.status == "delivered"
+            assert recent.shipment.delivered_at.date() == demo_as_of - timedelta(days=2)
+            assert any(ln.category == "phone_case" and ln.returnable for ln in recent.lines)
+            assert recent.returns == []
+            # (c) delivered 30 days ago
+            assert old.status == "delivered" and old.shipment.delivered_at.date() == demo_as_of - timedelta(days=30)
+    finally:
+        engine.dispose()
+
+
+def test_demo_catalog_search(demo_store_url: str) -> None:
+    engine = make_engine(demo_store_url)
+    try:
+        catalog = SqlProductCatalog(make_session_factory(engine))
+        found = catalog.search(text="华为手机壳", limit=5)
+        assert found and all(p.category == "phone_case" and "华为" in p.name_zh for p in found)
+        found = catalog.search(text="Sony headphones", limit=5)
+        assert found and all(p.category == "earphones" and p.brand.startswith("Sony") for p in found)
+        stocked = catalog.search(category="phone", limit=50)
+        assert [p.stock > 0 for p in stocked] == sorted((p.stock > 0 for p in stocked), reverse=True)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("table", ["products", "customers", "orders", "order_lines", "tracking_events", "coupons"])
+def test_same_seed_same_rows_other_seed_other_rows(tmp_path, table: str) -> None:
+    urls = [f"sqlite:///{tmp_path / name}.db" for name in ("a", "b", "c")]
+    build_demo_store(urls[0], seed=3, as_of=AS_OF, **SMALL)
+    build_demo_store(urls[1], seed=3, as_of=AS_OF, **SMALL)
+    build_demo_store(urls[2], seed=4, as_of=AS_OF, **SMALL)
+    engines = [make_engine(u) for u in urls]
+    try:
+        a, b, c = (_rows(e, table) for e in engines)
+    finally:
+        for e in engines:
+            e.dispose()
+    assert a == b
+    if table != "products":  # the catalog itself is fixed; stock and popularity vary
+        assert a != c
+    else:
+        assert [r[:6] for r in a] == [r[:6] for r in c] and a != c
+
+
+def test_refuses_existing_store_unless_replace(sqlite_url: str) -> None:
+    assert not store_has_products(sqlite_url)
+    build_demo_store(sqlite_url, seed=1, as_of=AS_OF, **SMALL)
+    assert store_has_products(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        ConversationRepository(make_session_factory(engine)).create(channel="web", customer_id="C00001")
+    finally:
+        engine.dispose()
+    with pytest.raises(DemoStoreExists, match="replace"):
+        build_demo_store(sqlite_url, seed=1, as_of=AS_OF, **SMALL)
+    report = build_demo_store(sqlite_url, seed=2, as_of=AS_OF, replace=True, **SMALL)
+    assert report.counts["orders"] == SMALL["orders"]
+    engine = make_engine(sqlite_url)
+    try:
+        assert _rows(engine, "conversations") == []
+    finally:
+        engine.dispose()
+
+
+def test_rejects_too_small_stores(sqlite_url: str) -> None:
+    with pytest.raises(ValueError, match="customers"):
+        build_demo_store(sqlite_url, customers=10, orders=500, as_of=AS_OF)
+    with pytest.raises(ValueError, match="orders"):
+        build_demo_store(sqlite_url, customers=100, orders=50, as_of=AS_OF)
+    report = build_demo_store(sqlite_url, customers=20, orders=100, as_of=AS_OF)
+    assert report.counts["customers"] == 20 and report.counts["orders"] == 100
+
+
+@pytest.mark.postgres
+def test_postgres_build_matches_sqlite(pg_url: str, sqlite_url: str) -> None:
+    build_demo_store(pg_url, seed=5, as_of=AS_OF, **SMALL)
+    build_demo_store(sqlite_url, seed=5, as_of=AS_OF, **SMALL)
+    pg, lite = make_engine(pg_url), make_engine(sqlite_url)
+    try:
+        for table in ("orders", "order_lines", "shipments", "returns"):
+            assert _rows(pg, table) == _rows(lite, table), table
+        # Sequences caught up with the generated ids: new rows insert fine.
+        repo = SqlOrderRepository(make_session_factory(pg))
+        order = next(o for o in repo.list_orders("C00001", limit=3) if o.status == "delivered")
+        view = repo.create_return(
+            order_id=order.order_id,
+            line_ids=[order.lines[0].line_id],
+            kind="quality",
+            reason="broken",
+            refund_amount=order.lines[0].unit_price,
+            now=reference_now(AS_OF),
+        )
+        assert view.return_id > max(r[0] for r in _rows(lite, "returns"))
+        with pg.begin() as conn:
+            conn.execute(
+                Base.metadata.tables["tracking_events"]
+                .insert()
+                .values(shipment_id=1, at=reference_now(AS_OF), status="delivered")
+            )
+    finally:
+        pg.dispose()
+        lite.dispose()
