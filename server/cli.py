@@ -70,12 +70,13 @@ def ingest(
     if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing if the index exists.")] = False,
 ) -> None:
     """Chunk, embed and index policy documents for retrieval."""
+    from knowledge.index import MANIFEST_FILE
     from knowledge.ingest import default_docs_dir
     from knowledge.ingest import ingest as run_ingest
 
     settings = get_settings()
     target = index_dir or settings.index_dir
-    if if_missing and (target / "manifest.json").exists():
+    if if_missing and (target / MANIFEST_FILE).exists():
         typer.echo(f"knowledge index present at {target}; nothing to do")
         return
     missing = [p for p in paths or [] if not p.exists()]

@@ -62,19 +62,19 @@ def category_lexicon(catalog: ProductCatalog) -> dict[str, list[str]]:
     }
 
 
-def load_retriever(settings: Settings, *, build_if_missing: bool = True) -> Retriever | None:
-    """The policy-document index; built from the bundled documents on first start."""
+def load_retriever(settings: Settings) -> Retriever:
+    """The policy-document index. Built from the bundled documents when absent; an index that a
+    deployer built with `kefu ingest PATH…` is served as it is (rebuild it with that command)."""
     from knowledge.base import KnowledgeBase
+    from knowledge.index import read_manifest
     from knowledge.ingest import default_docs_dir, ingest
 
-    index_dir = settings.index_dir
-    if not (index_dir / "manifest.json").exists():
-        if not build_if_missing:
-            log.warning("no knowledge index at %s; policy questions get no answers", index_dir)
-            return None
-        log.info("building the knowledge index at %s from %s", index_dir, default_docs_dir())
-        ingest([default_docs_dir()], index_dir, embedder=settings.embedder)
-    return KnowledgeBase.load(index_dir)
+    try:
+        read_manifest(settings.index_dir)
+    except FileNotFoundError:
+        log.info("building the knowledge index at %s from %s", settings.index_dir, default_docs_dir())
+        ingest([default_docs_dir()], settings.index_dir, embedder=settings.embedder)
+    return KnowledgeBase.load(settings.index_dir, settings.embedder)
 
 
 def build_runtime(
@@ -113,8 +113,9 @@ def build_runtime(
     )
     if warm:
         affect.warm_up()
-        if retriever is not None:
-            retriever.search("warm up", k=1)
+        warm_up = getattr(retriever, "warm_up", None)
+        if callable(warm_up):
+            warm_up()
     return Runtime(
         settings=settings,
         engine=engine,
