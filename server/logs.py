@@ -8,7 +8,8 @@ import re
 _PATTERNS = [
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "<email>"),
     (re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"), "<phone>"),
-    (re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)"), "<phone>"),
+    # International numbers: 9+ digits with spaces, dashes or brackets (not dotted IPs or versions).
+    (re.compile(r"(?<![\w.:/])\+?\d(?:[\s()-]?\d){8,14}(?![\w.:])"), "<phone>"),
     (re.compile(r"[\u4e00-\u9fff]{2,}(?:省|市|区|县)[\u4e00-\u9fff\d]*(?:路|街|道|巷|号)[\u4e00-\u9fff\d-]*"),
      "<address>"),
     (re.compile(r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Blvd|Drive|Dr)\b\.?"),
