@@ -34,7 +34,7 @@ from agent.events import (
 from agent.language import detect_language
 from agent.nlg import Reply, TemplateNLG
 from agent.nlu import NLUResult, RuleNLU
-from agent.policy import Decision, decide
+from agent.policy import Decision, decide, effective_intent
 from agent.protocols import EventStore, Passage, Retriever, Tool, ToolContext, ToolError, ToolResult
 from agent.state import DialogueState
 
@@ -191,22 +191,20 @@ class Agent:
             p = await asyncio.to_thread(self.perceive, text, state.language)
             cid = conversation_id
             language = state.language if state.language_fixed else p.language
+            pending = state.requested
+            intent = effective_intent(state, p.nlu)
             user_events: list[Event] = [
                 UserUttered(conversation_id=cid, text=text, language=p.language, client_msg_id=client_msg_id),
                 AffectObserved(conversation_id=cid, label=p.affect.label, score=p.affect.score,
                                intensity=p.affect.intensity),
-                IntentRecognized(conversation_id=cid, intent=p.nlu.intent, confidence=p.nlu.confidence,
+                IntentRecognized(conversation_id=cid, intent=intent, confidence=p.nlu.confidence,
                                  others=p.nlu.others),
             ]
             for name, value in p.nlu.slots.items():
                 if state.slot(name) != value:
                     user_events.append(SlotSet(conversation_id=cid, name=name, value=value))
-            # Intent resolution reads the pre-turn `requested` slot, so decide on a provisional copy.
-            pending = state.requested
             events = await self._emit(cid, state, user_events)
-            state.requested = pending
-            decision = decide(state, p.nlu, text)
-            state.requested = None
+            decision = decide(state, p.nlu, text, intent, pending)
             if decision.kind == "silent":
                 return TurnResult(Reply(text="", source=None), state, events)
             reply, bot_events = await self._act_and_respond(state, decision, language)

@@ -37,14 +37,28 @@ class Decision:
     ask_slot: str | None = None  # record SlotRequested(intent, ask_slot) after replying
 
 
+SLOT_ONLY_INTENTS = ("other", "order_status", "product_search", "affirm", "deny")
+
+
 def effective_intent(state: DialogueState, nlu: NLUResult) -> str:
-    """This turn's intent, reading short answers in the light of what the bot asked before."""
+    """This turn's intent, reading short answers and corrections in the light of the turns before.
+
+    Call it on the state as it was before this turn's events: "yes" after the offer of a person is a
+    request for one; a bare order id answers the slot the bot asked for; "no, the other one, KF…"
+    continues the previous order intent with the new id.
+    """
     if nlu.intent == "affirm" and state.human_offered and state.handoff == "bot":
         return "human"
     if state.requested:
         pending, slot = state.requested
-        if slot in nlu.slots and nlu.intent in ("other", "order_status", "product_search", "affirm"):
+        if slot in nlu.slots and nlu.intent in SLOT_ONLY_INTENTS:
             return pending
+    previous = state.intent_history[-1] if state.intent_history else None
+    if "order_id" in nlu.slots and nlu.intent in ("other", "deny", "affirm") and previous in (
+        "order_status",
+        "return_request",
+    ):
+        return previous
     return nlu.intent
 
 
@@ -62,8 +76,11 @@ def remembered_order(state: DialogueState) -> str | None:
     return None
 
 
-def decide(state: DialogueState, nlu: NLUResult, text: str) -> Decision:
-    intent = effective_intent(state, nlu)
+def decide(
+    state: DialogueState, nlu: NLUResult, text: str, intent: str, pending: tuple[str, str] | None = None
+) -> Decision:
+    """The action for this turn; `state` already holds this turn's events, `pending` is the slot the
+    bot asked for before it (if any)."""
     empathy = empathy_for(state)
     if state.handoff == "operator":
         return Decision("silent", intent)
@@ -85,7 +102,7 @@ def decide(state: DialogueState, nlu: NLUResult, text: str) -> Decision:
                             ask_slot="order_id")
         return Decision("call_tool", intent, tool="order_status", args={"order_id": order_id}, empathy=empathy)
     if intent == "return_request":
-        order_id = nlu.slots.get("order_id") or (remembered_order(state) if state.requested else None)
+        order_id = nlu.slots.get("order_id") or (remembered_order(state) if pending else None)
         if order_id is None:
             return Decision("call_tool", intent, tool="order_status", args={}, empathy=empathy,
                             template="ask_return_order", ask_slot="order_id")
@@ -96,7 +113,7 @@ def decide(state: DialogueState, nlu: NLUResult, text: str) -> Decision:
             args["category"] = nlu.slots["category"]
         return Decision("call_tool", intent, tool="request_return", args=args, empathy=empathy)
     if intent == "product_search":
-        category = nlu.slots.get("category") or (state.slot("category") if state.requested else None)
+        category = nlu.slots.get("category") or (state.slot("category") if pending else None)
         if category is None:
             return Decision("template", intent, template="ask_product_kind", ask_slot="category")
         return Decision("call_tool", intent, tool="product_search", args={"category": category})

@@ -1,0 +1,1 @@
+"""`kefu eval`: measured understanding (sentiment, emotion, intents, slots) and scripted conversations."""
