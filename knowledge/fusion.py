@@ -21,12 +21,19 @@ def rank(scores: np.ndarray, candidates: np.ndarray, *, positive_only: bool = Fa
 
 
 def rrf(rankings: Sequence[np.ndarray], k: int = RRF_K) -> list[tuple[int, float]]:
-    """Fuse rankings: each list adds 1 / (k + rank) to an item, rank counted from 1."""
+    """Fuse rankings: each list adds 1 / (k + rank) to an item, rank counted from 1.
+
+    Ties (common: first in one list and second in the other) go to the first ranking's order, the
+    dense one when present, which alone ranks the right document first more often than BM25.
+    """
     fused: dict[int, float] = {}
-    for ranking in rankings:
+    first: dict[int, int] = {}
+    for n, ranking in enumerate(rankings):
         for position, idx in enumerate(ranking.tolist(), start=1):
             fused[idx] = fused.get(idx, 0.0) + 1.0 / (k + position)
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+            if n == 0:
+                first[idx] = position
+    return sorted(fused.items(), key=lambda item: (-item[1], first.get(item[0], len(first) + 1), item[0]))
 
 
 def max_rrf(n_rankings: int, k: int = RRF_K) -> float:
