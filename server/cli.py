@@ -132,5 +132,24 @@ async def _chat(settings: Settings, customer: str | None, language: str | None) 
         runtime.close()
 
 
+@app.command("eval")
+def eval_command(
+    budget: Annotated[int | None, typer.Option(help="At most this many test items per model task (quick run).")]
+    = None,
+    suite_budget: Annotated[int | None, typer.Option(help="At most this many scripted conversations.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Data sets folder (KEFU_DATA_DIR, default ../shared/data).")]
+    = None,
+) -> None:
+    """Measure sentiment, emotion, intents and slots on held-out splits, and run the conversation suites."""
+    from server.evals.report import format_report, run_eval
+
+    settings = get_settings()
+    report = run_eval(data_dir or settings.data_dir, budget=budget, suite_budget=suite_budget,
+                      index_dir=settings.index_dir)
+    typer.echo(format_report(report))
+    if not report.suites_passed:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()

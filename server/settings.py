@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=2000, ge=1)
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
     log_level: str = "INFO"
+    # Development data sets (training and evaluation only; the service never needs them).
+    data_dir: Path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @lru_cache

@@ -161,10 +161,11 @@ def check(expect: Expect, result: TurnResult, returns_before: int, returns_after
     if expect.handoff and state.handoff != expect.handoff:
         fails.append(f"handoff {state.handoff!r} != {expect.handoff!r}")
     calls = [e for e in result.events if isinstance(e, ToolCalled)]
-    if expect.tool:
-        if not any(c.tool == expect.tool.name and all(c.args.get(k) == v for k, v in expect.tool.args.items())
-                   for c in calls):
-            fails.append(f"no call {expect.tool.name}({expect.tool.args}); calls: {[(c.tool, c.args) for c in calls]}")
+    wanted = expect.tool
+    if wanted and not any(
+        c.tool == wanted.name and all(c.args.get(k) == v for k, v in wanted.args.items()) for c in calls
+    ):
+        fails.append(f"no call {wanted.name}({wanted.args}); calls: {[(c.tool, c.args) for c in calls]}")
     if expect.no_tool and calls:
         fails.append(f"unexpected tool calls {[c.tool for c in calls]}")
     text = reply.text.lower()

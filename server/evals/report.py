@@ -1,0 +1,96 @@
+"""`kefu eval`: one table of measured understanding plus the scripted conversation suites.
+
+Model rows come from the training modules' evaluation functions on their held-out splits; suites run
+through the full pipeline (real tools over a fresh demo store, real retrieval, template replies).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from server.evals.conversations import Outcome, load_suites, run_suites
+
+# (module, function): each returns rows {"task", "language", "n", metrics…, "baseline", baseline metrics…}.
+EVALUATORS: list[tuple[str, str]] = []
+
+
+@dataclass
+class EvalReport:
+    rows: list[dict[str, Any]]
+    outcomes: list[Outcome]
+
+    @property
+    def suites_passed(self) -> bool:
+        return all(o.passed for o in self.outcomes)
+
+
+def collect_model_rows(data_dir: Path, budget: int | None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for module, name in EVALUATORS:
+        fn: Callable[..., list[dict[str, Any]]] = getattr(importlib.import_module(module), name)
+        rows += fn(data_dir, budget=budget)
+    return rows
+
+
+async def _run_suites(index_dir: Path | None, budget: int | None) -> list[Outcome]:
+    from server.demo_data import build_demo_store
+    from server.settings import Settings
+    from server.wiring import build_runtime
+
+    tmp = Path(tempfile.mkdtemp(prefix="kefu-eval-"))
+    url = f"sqlite:///{tmp / 'kefu.db'}"
+    now = datetime.now(UTC)
+    await asyncio.to_thread(build_demo_store, url, seed=7, as_of=now.date(), customers=60, orders=400)
+    settings = Settings(database_url=url, index_dir=index_dir or tmp / "index")
+    runtime = await asyncio.to_thread(build_runtime, settings)
+    try:
+        return await run_suites(runtime, load_suites(), now=now, budget=budget)
+    finally:
+        runtime.close()
+
+
+def run_eval(data_dir: Path, *, budget: int | None = None, suite_budget: int | None = None,
+             index_dir: Path | None = None) -> EvalReport:
+    rows = collect_model_rows(data_dir, budget)
+    outcomes = asyncio.run(_run_suites(index_dir, suite_budget))
+    return EvalReport(rows, outcomes)
+
+
+def _pct(value: Any) -> str:
+    return f"{100 * value:5.1f}%" if isinstance(value, int | float) else "    — "
+
+
+def format_report(report: EvalReport) -> str:
+    lines = [
+        f"{'task':<12} {'lang':<4} {'n':>6}  {'accuracy':>8} {'macro-F1':>8} {'F1':>7}   "
+        f"{'baseline':<10} {'b.acc':>7} {'b.F1':>7}",
+        "-" * 88,
+    ]
+    for r in report.rows:
+        lines.append(
+            f"{r['task']:<12} {r.get('language', ''):<4} {r.get('n', 0):>6}  {_pct(r.get('accuracy')):>8} "
+            f"{_pct(r.get('macro_f1')):>8} {_pct(r.get('f1')):>7}   {r.get('baseline', ''):<10} "
+            f"{_pct(r.get('baseline_accuracy')):>7} {_pct(r.get('baseline_macro_f1') or r.get('baseline_f1')):>7}"
+        )
+    by_lang: dict[str, list[Outcome]] = {}
+    for o in report.outcomes:
+        by_lang.setdefault(o.language, []).append(o)
+    for lang, outs in sorted(by_lang.items()):
+        passed = sum(o.passed for o in outs)
+        lines.append(f"{'dialogues':<12} {lang:<4} {len(outs):>6}  {_pct(passed / len(outs)):>8}   "
+                     f"({passed}/{len(outs)} scripted conversations pass)")
+    failures = [o for o in report.outcomes if not o.passed]
+    if failures:
+        lines.append("")
+        lines.append("failing conversations:")
+        for o in failures:
+            lines.append(f"  [{o.suite}] {o.name}")
+            lines += [f"      {f}" for f in o.failures]
+    return "\n".join(lines)
