@@ -7,13 +7,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from server.api import conversations, demo, health
 from server.channels import chat_ws
 from server.errors import install_error_handlers
 from server.limits import BodySizeLimit
+from server.metrics import render as render_metrics
 from server.settings import Settings, get_settings
 from server.wiring import Runtime, build_runtime
 
@@ -42,6 +44,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if settings.demo:
         app.include_router(demo.router)
     app.include_router(chat_ws.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(render_metrics(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:

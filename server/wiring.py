@@ -28,6 +28,7 @@ from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
 from server.db.orders import SqlOrderRepository
 from server.frames import event_frame
+from server.metrics import observe_events
 from server.pubsub import InProcessPubSub
 from server.settings import Settings
 from tools.orders import OrderStatusTool
@@ -94,6 +95,7 @@ def build_runtime(
         retriever = load_retriever(settings)
 
     async def publish(conversation_id: str, events: list[Event], state: DialogueState) -> None:
+        observe_events(events)
         public = state.public()
         for event in events:
             frame = event_frame(event, public)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.pipeline import InvalidMessage
 from server.api.deps import ConversationDep, RuntimeDep
 from server.errors import ApiError
+from server.metrics import TURN_SECONDS
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
@@ -50,7 +51,8 @@ async def start_conversation(body: StartConversation, runtime: RuntimeDep) -> St
 @router.post("/{conversation_id}/messages")
 async def send_message(body: SendMessage, conversation: ConversationDep, runtime: RuntimeDep) -> dict[str, Any]:
     try:
-        result = await runtime.agent.handle(conversation.id, body.text, client_msg_id=body.client_msg_id)
+        with TURN_SECONDS.time():
+            result = await runtime.agent.handle(conversation.id, body.text, client_msg_id=body.client_msg_id)
     except InvalidMessage as exc:
         raise ApiError(422, "invalid_message", str(exc)) from exc
     return {"reply": result.reply.public(), "state": result.state.public(), "duplicate": result.duplicate}

@@ -22,6 +22,7 @@ from agent.pipeline import InvalidMessage
 from server.api.deps import CONVERSATION_ID, authorize
 from server.errors import ApiError
 from server.frames import error_frame, event_frame
+from server.metrics import TURN_SECONDS
 from server.wiring import Runtime
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,8 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
     if isinstance(frame, UserMessage):
         await _send(ws, {"type": "typing", "who": "bot", "on": True})
         try:
-            await runtime.agent.handle(conversation_id, frame.text, client_msg_id=frame.client_msg_id)
+            with TURN_SECONDS.time():
+                await runtime.agent.handle(conversation_id, frame.text, client_msg_id=frame.client_msg_id)
         except InvalidMessage as exc:
             await _send(ws, error_frame("invalid_message", str(exc)))
         finally:

@@ -23,3 +23,14 @@ def test_health_docs_widget_and_demo_customers(live_server: str) -> None:
     assert {c["language"] for c in customers} == {"zh", "en"} and all(c["orders"] for c in customers)
     missing = httpx.get(f"{live_server}/no/such/page")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_metrics_count_turns(live_server: str) -> None:
+    r = httpx.post(f"{live_server}/api/conversations", json={"channel": "api", "customer_id": "C00009"})
+    cid, token = r.json()["conversation_id"], r.json()["token"]
+    httpx.post(f"{live_server}/api/conversations/{cid}/messages", json={"text": "转人工"},
+               headers={"Authorization": f"Bearer {token}"})
+    text = httpx.get(f"{live_server}/metrics").text
+    assert 'kefu_turns_total{intent="human",language="zh"}' in text
+    assert 'kefu_handoffs_total{reason="customer_asked"}' in text
+    assert "kefu_turn_seconds_count" in text

@@ -1,0 +1,41 @@
+"""Prometheus metrics (`GET /metrics`): turns, turn latency, handoffs, reply sources, errors.
+
+Counted from the events the agent emits, so REST, WebSocket and CLI turns are measured alike.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+from agent.events import Event
+
+REGISTRY = CollectorRegistry()
+TURNS = Counter("kefu_turns_total", "Customer turns processed", ["language", "intent"], registry=REGISTRY)
+REPLIES = Counter("kefu_replies_total", "Bot replies by source", ["source"], registry=REGISTRY)
+HANDOFFS = Counter("kefu_handoffs_total", "Conversations queued for a person", ["reason"], registry=REGISTRY)
+TOOL_ERRORS = Counter("kefu_tool_errors_total", "Tool calls that failed", ["tool", "code"], registry=REGISTRY)
+TURN_SECONDS = Histogram(
+    "kefu_turn_seconds", "Wall time of one customer turn", registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+API_ERRORS = Counter("kefu_api_errors_total", "Client errors answered", ["code"], registry=REGISTRY)
+
+
+def observe_events(events: list[Event]) -> None:
+    language = "?"
+    for e in events:
+        p = e.to_payload()
+        if e.type == "user_uttered":
+            language = p.get("language", "?")
+        elif e.type == "intent_recognized":
+            TURNS.labels(language, p["intent"]).inc()
+        elif e.type == "bot_uttered":
+            REPLIES.labels(p.get("source") or "none").inc()
+        elif e.type == "handoff_requested":
+            HANDOFFS.labels(p["reason"]).inc()
+        elif e.type == "tool_returned" and not p["ok"]:
+            TOOL_ERRORS.labels(p["tool"], p.get("error_code") or "?").inc()
+
+
+def render() -> bytes:
+    return generate_latest(REGISTRY)
