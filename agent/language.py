@@ -1,12 +1,36 @@
-"""Per-turn language detection for zh-CN / en, tolerant of mixed input ("KF10000001到哪了", "退货 refund")."""
+"""Per-turn language detection for zh-CN / en, tolerant of mixed input ("KF10000001到哪了", "退货 refund").
+
+Counting, not a model: the two languages share no script, so the question is only which script carries
+the message. Tokens that are not language (order ids, product codes, URLs, emails, amounts, pinyin
+abbreviations customers type in Chinese chats such as "tk", "dd") are ignored before counting.
+"""
 
 from __future__ import annotations
 
 import re
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-_ID_LIKE = re.compile(r"\b[A-Za-z]{1,3}\d{4,}\b")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}(?:'[A-Za-z]+)?")
+_ID_LIKE = re.compile(r"\b[A-Za-z]{1,3}[\s\-]?\d{4,}\b|\b\d+[A-Za-z]{1,3}\b")
+_NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|[¥￥$€£]\s?\d[\d,.]*", re.IGNORECASE)
+# Latin tokens common in Chinese chats that say nothing about the language of the conversation.
+_ZH_CHAT_LATIN = frozenset({"tk", "th", "dd", "kd", "wl", "yhq", "fp", "kf", "rg", "zrg", "dz", "mm", "qx", "zc",
+                            "xd", "hb", "ok", "okk", "vip", "app", "id", "qq", "wx", "sku", "ems", "sf", "jd",
+                            "nihao", "xx", "tks", "thx", "gg", "hh", "hhh", "hhhh", "emm", "emmm", "tmd"})
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def language_evidence(text: str) -> tuple[int, int]:
+    """(Chinese characters, English words) that count for the language decision."""
+    cleaned = _ID_LIKE.sub(" ", _NOT_LANGUAGE.sub(" ", text))
+    cjk = len(_CJK.findall(cleaned))
+    words = [w.lower() for w in _LATIN_WORD.findall(cleaned)]
+    if cjk:  # inside a Chinese message chat abbreviations are part of the Chinese
+        words = [w for w in words if w not in _ZH_CHAT_LATIN]
+    return cjk, len(words)
 
 
 def detect_language(text: str, default: str = "zh", previous: str | None = None) -> str:
@@ -14,16 +38,22 @@ def detect_language(text: str, default: str = "zh", previous: str | None = None)
 
     Order ids and product codes do not count as English. Mixed messages with a few Chinese
     characters among several English words go to whichever side has more weight, counting one
-    Chinese character as about half an English word. A one-word reply keeps `previous`.
+    Chinese character as about half an English word. A one-word reply, or a bare name, keeps `previous`.
     """
-    cleaned = _ID_LIKE.sub(" ", text)
-    cjk = len(_CJK.findall(cleaned))
-    words = len(_LATIN_WORD.findall(cleaned))
-    if cjk == 0 and words <= 1 and previous:
-        return previous  # "ok", "yes", an emoji: keep the conversation's language
+    cjk, words = language_evidence(text)
+    if cjk == 0 and previous and (words <= 1 or _names_only(text)):
+        return previous  # "ok", "yes", an emoji, a product name ("MacBook Air"): keep the conversation's language
     if cjk == 0 and words == 0:
         return default
+    if cjk and words <= 1:
+        return "zh"  # one English word among Chinese is code-mixing ("我要refund", "thanks 亲")
     return "zh" if cjk * 0.5 >= words * 0.6 or (cjk >= 4 and words <= 2) else "en"
+
+
+def _names_only(text: str) -> bool:
+    """Two or three capitalised words and nothing else: a name, not a sentence."""
+    words = _LATIN_WORD.findall(_ID_LIKE.sub(" ", text))
+    return 2 <= len(words) <= 3 and all(w[0].isupper() for w in words) and not re.search(r"[a-z]{2,}\s+[a-z]", text)
 
 
 def localized_name(name: str, language: str) -> str:

@@ -1,15 +1,31 @@
-"""Rule-based NLU for the core service intents and slots, in zh and en.
+"""Natural-language understanding: intents (with calibrated confidence, several per message) and slots.
 
-A transparent baseline: weighted cue patterns per intent plus a few disambiguation rules (a question
-about returns is a policy question; a return with an order id is a request). Slots come from regular
-expressions (order ids) and the catalog's category lexicon, which the server supplies at wiring time.
+`NLU` is what the pipeline uses: a trained linear classifier over hashed n-grams (`agent.intent_model`)
+gives a fine intent and a calibrated probability; the fine intent maps to the agent-level intent the
+policy acts on (`agent.intents`); below a confidence threshold the answer is `other`, so the bot asks
+instead of guessing. Messages are split into clauses at connectives ("顺便", "and also") so two requests
+in one message keep both intents. Slots come from `agent.slots`.
+
+`RuleNLU` is the previous hand-written reader, kept as the measured baseline: weighted cue patterns per
+intent plus a few disambiguation rules (a question about returns is a policy question; a return with an
+order id is a request).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from agent.intent_model import IntentModel
+from agent.intents import SOCIAL, agent_intent
+from agent.slots import SlotExtractor
+from agent.slots import amount as slot_amount
+from agent.slots import order_id as slot_order_id
+from agent.slots import phone as slot_phone
 
 INTENTS = (
     "order_status",
@@ -100,10 +116,15 @@ _NO_REASON = _rx("不想要", "不喜欢", "买错", "拍错", "不合适", "不
 
 @dataclass(frozen=True, slots=True)
 class NLUResult:
+    """`intent` is agent-level (what the policy acts on), `others` further agent-level intents in the same
+    message. `fine_intent` is the classifier's label (see `agent.intents`); when `intent` is `other` but
+    `fine_intent` is not, that label was the best guess yet too unsure to act on: clarify."""
+
     intent: str
     confidence: float
     others: list[str] = field(default_factory=list)
     slots: dict[str, object] = field(default_factory=dict)
+    fine_intent: str | None = None
 
 
 class RuleNLU:
@@ -183,3 +204,154 @@ class RuleNLU:
 
 def _has_cjk(word: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in word)
+
+
+# ===================================================================== trained NLU
+
+CATALOG_BOOST = 4.0  # odds multiplier for product_search when the text names a catalog category or product
+# Asking about time limits, rules or conditions of returns is a policy question, not a return (the old rules'
+# disambiguation): starting a return flow for a question costs more than answering a request from the policy.
+_RETURN_LABELS = ("return_item", "get_refund")
+_POLICY_ASKING = re.compile(
+    r"几天|多少天|多久|多长时间|哪天开始|从哪天|怎么算|期限|时限|政策|规定|规则|条件|运费谁|谁出|谁承担|能不能退|可以退吗|"
+    r"\bhow (many days|long|much time)\b|\bwithin \d+ days\b|\bwindow\b|\bpolic(y|ies)\b|\brules?\b|"
+    r"\bconditions?\b|\bdeadline\b|\btime limit\b|\bwho pays\b|\bcan (i|you) return\b.*\?",
+    re.IGNORECASE,
+)
+
+# A question about a policy topic that names a product ("耳机保修多久", "warranty on headphones") is about the
+# policy, not a wish to buy: no catalog boost then.
+_POLICY_TOPIC = re.compile(
+    r"保修|质保|保质期|退货|退款|退换|运费|包邮|发票|价保|差价|积分|会员|"
+    r"\bwarrant(y|ies)\b|\bguarantee\b|\breturns?\b|\brefunds?\b|\bshipping (fee|cost)s?\b|\binvoices?\b|"
+    r"\bprice protection\b|\bpoints\b|\bmembers?(hip)?\b",
+    re.IGNORECASE,
+)
+
+# Clause boundaries: sentence punctuation, and connectives that start a second request.
+_CLAUSE_SPLIT = re.compile(
+    r"[。！？!?；;\n]+|[，,、]?\s*(?=(?:顺便|另外|还有就是|还有|对了|再问一下|再问下|还想问|还要问|以及|同时还?|然后还?想)\S)"
+    r"|[，,]?\s*\b(?=(?:and also|(?<!and )also|by the way|btw|plus|additionally|another thing|oh and|and (?:can|could|"
+    r"do|does|how|what|where|when|is|are|will|i (?:want|need|would like|'d like)))\b)",
+    re.IGNORECASE,
+)
+_FILLER = re.compile(r"[\s\W_]+|订单号?|单号|order(?: number| id| no\.?)?|\bmy\b|\bthe\b|\bis\b|\bit'?s\b|是|我的|号码?",
+                     re.IGNORECASE)
+
+
+def split_clauses(text: str) -> list[str]:
+    """Clauses of a message, at sentence ends and at connectives such as 顺便 / 另外 / "and also"."""
+    parts = [p.strip(" ，,、") for p in _CLAUSE_SPLIT.split(text)]
+    return [p for p in parts if p and p.strip(" ，,、.。!！?？")]
+
+
+class NLUReader(Protocol):
+    """What the pipeline needs from an NLU."""
+
+    def parse(self, text: str) -> NLUResult: ...
+
+    def category(self, text: str) -> str | None: ...
+
+
+class NLU:
+    """Trained intents + rules + slots. Constructor arguments are optional so tests run without a catalog.
+
+    `categories`: category key → zh/en keywords (`server.wiring.category_lexicon`); `products`: product id →
+    names, or a list of names; `model`: an `IntentModel` or a weights path (default: the bundled weights,
+    loaded on first use); `threshold`: calibrated confidence below which the intent is `other` (default:
+    the one stored with the weights); `today`: reference date for relative dates.
+    """
+
+    def __init__(
+        self,
+        categories: Mapping[str, Sequence[str]] | None = None,
+        *,
+        products: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
+        model: IntentModel | Path | str | None = None,
+        threshold: float | None = None,
+        today: date | Callable[[], date] | None = None,
+    ) -> None:
+        self.slots = SlotExtractor(categories, products, today)
+        self.model = model if isinstance(model, IntentModel) else IntentModel(model)
+        self._threshold = threshold
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold if self._threshold is not None else self.model.weights.threshold
+
+    def warm_up(self) -> None:
+        """Load the weights now (raises `IntentModelError` if they are missing or damaged)."""
+        _ = self.model.weights
+
+    def category(self, text: str) -> str | None:
+        return self.slots.category(text)
+
+    def classify(self, text: str, catalog_hit: bool | None = None) -> tuple[str, float]:
+        """The fine intent of one clause and its calibrated probability.
+
+        Naming something the store sells is evidence for a product question the classifier cannot see
+        (it never saw this catalog): `product_search` odds are multiplied by `CATALOG_BOOST`."""
+        w = self.model.weights
+        p = w.proba(text)
+        if catalog_hit is None:
+            catalog_hit = self.slots.category(text) is not None or self.slots.product(text) is not None
+        if catalog_hit and CATALOG_BOOST != 1.0 and not _POLICY_TOPIC.search(text):
+            p = p.copy()
+            p[w.labels.index("product_search")] *= CATALOG_BOOST
+            p /= p.sum()
+        best = int(p.argmax())
+        policy_label = w.labels.index("store_policy")
+        if w.labels[best] == "product_search" and p[policy_label] >= 0.3 and _POLICY_TOPIC.search(text):
+            # "what's the warranty on headphones?": a close call between buying and asking is the question.
+            return "store_policy", float(p[policy_label] + p[best])
+        if w.labels[best] in _RETURN_LABELS and _POLICY_ASKING.search(text) and slot_order_id(text) is None:
+            policy = w.labels.index("check_refund_policy")
+            return "check_refund_policy", float(p[policy] + sum(p[w.labels.index(lab)] for lab in _RETURN_LABELS))
+        return w.labels[best], float(p[best])
+
+    def parse(self, text: str) -> NLUResult:
+        stripped = text.strip()
+        slots = self.slots.extract(stripped)
+        if slots.keys() & {"order_id", "phone", "amount"} and not _content(stripped):
+            # Nothing but slot values ("KF10000002", "订单号：KF10000002"): an answer to a question, or a lookup.
+            if "order_id" in slots:
+                return NLUResult("order_status", 0.9, [], slots, "track_order")
+            return NLUResult("other", 0.5, [], slots, "other")
+        threshold = self.threshold
+        fine, p = self.classify(stripped, "category" in slots or "product" in slots)
+        primary = (fine, p, self.agent_level(fine, slots))
+        clauses = split_clauses(stripped)
+        found: list[tuple[str, float, str]] = []
+        if len(clauses) > 1:
+            for clause in clauses:
+                if _content(clause):
+                    c_fine, c_p = self.classify(clause)
+                    if c_p >= threshold:
+                        found.append((c_fine, c_p, self.agent_level(c_fine, slots)))
+        tasks = [f for f in found if f[2] not in SOCIAL]
+        pool = tasks or found
+        agents = list(dict.fromkeys(f[2] for f in pool))
+        if agents and (p < threshold or primary[2] not in agents):
+            primary = next(f for f in pool if f[2] == agents[0])
+        others = [a for a in agents if a != primary[2] and a != "other"]
+        fine, p, intent = primary
+        if p < threshold:
+            intent = "other"
+        return NLUResult(intent, round(p, 3), others, slots, fine)
+
+    @staticmethod
+    def agent_level(fine: str, slots: Mapping[str, object]) -> str:
+        """The agent-level intent of a fine label in context: "when will order KF… arrive?" is about that
+        order (order_status), not about delivery times in general (policy_question)."""
+        if fine == "delivery_period" and "order_id" in slots:
+            return "order_status"
+        return agent_intent(fine)
+
+
+def _content(text: str) -> str:
+    """What the text says besides order ids, phone numbers, amounts, filler words and punctuation."""
+    for finder in (slot_order_id, slot_phone, slot_amount):
+        found = finder(text)
+        if found is not None:
+            text = text[: found.start] + text[found.end:]
+    return _FILLER.sub("", text)

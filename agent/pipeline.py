@@ -33,7 +33,7 @@ from agent.events import (
 )
 from agent.language import detect_language
 from agent.nlg import Reply, TemplateNLG
-from agent.nlu import NLUResult, RuleNLU
+from agent.nlu import NLUReader, NLUResult
 from agent.policy import Decision, decide, effective_intent
 from agent.protocols import EventStore, Passage, Retriever, Tool, ToolContext, ToolError, ToolResult
 from agent.state import DialogueState
@@ -78,7 +78,7 @@ class Agent:
         self,
         *,
         store: EventStore,
-        nlu: RuleNLU,
+        nlu: NLUReader,
         affect: TextAffect,
         retriever: Retriever | None = None,
         tools: Sequence[Tool] = (),
@@ -192,13 +192,13 @@ class Agent:
             cid = conversation_id
             language = state.language if state.language_fixed else p.language
             pending = state.requested
-            intent = effective_intent(state, p.nlu)
+            intent = effective_intent(state, p.nlu, text)
             user_events: list[Event] = [
                 UserUttered(conversation_id=cid, text=text, language=p.language, client_msg_id=client_msg_id),
                 AffectObserved(conversation_id=cid, label=p.affect.label, score=p.affect.score,
                                intensity=p.affect.intensity),
                 IntentRecognized(conversation_id=cid, intent=intent, confidence=p.nlu.confidence,
-                                 others=p.nlu.others),
+                                 others=p.nlu.others, fine_intent=p.nlu.fine_intent),
             ]
             for name, value in p.nlu.slots.items():
                 if state.slot(name) != value:

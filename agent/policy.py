@@ -18,7 +18,6 @@ NEGATIVE = ("anger", "anxiety", "disappointment")
 ESCALATE_AT = 1.2
 # How many turns an order id stays the default subject ("where is it now?").
 ORDER_MEMORY_TURNS = 4
-_QUESTIONISH = re.compile(r"[?？]|吗|怎么|如何|多少|哪|什么|\b(how|what|when|why|can|do|does|is|are)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +37,15 @@ class Decision:
 
 
 SLOT_ONLY_INTENTS = ("other", "order_status", "product_search", "affirm", "deny")
+# "不对，是另一个订单 KF…", "no, I meant the other one, KF…": a correction continues the previous order intent.
+_CORRECTION = re.compile(
+    r"不对|不是这个|不是那个|另一个|另外一个|搞错|弄错|说错|写错|应该是|"
+    r"\bno,? i meant\b|\bi meant\b|\bthe other (one|order)\b|\bwrong (one|order)\b|\bnot that one\b|\bactually\b",
+    re.IGNORECASE,
+)
 
 
-def effective_intent(state: DialogueState, nlu: NLUResult) -> str:
+def effective_intent(state: DialogueState, nlu: NLUResult, text: str = "") -> str:
     """This turn's intent, reading short answers and corrections in the light of the turns before.
 
     Call it on the state as it was before this turn's events: "yes" after the offer of a person is a
@@ -54,9 +59,8 @@ def effective_intent(state: DialogueState, nlu: NLUResult) -> str:
         if slot in nlu.slots and nlu.intent in SLOT_ONLY_INTENTS:
             return pending
     previous = state.intent_history[-1] if state.intent_history else None
-    if "order_id" in nlu.slots and nlu.intent in ("other", "deny", "affirm") and previous in (
-        "order_status",
-        "return_request",
+    if "order_id" in nlu.slots and previous in ("order_status", "return_request") and (
+        nlu.intent in ("other", "deny", "affirm") or _CORRECTION.search(text)
     ):
         return previous
     return nlu.intent
@@ -128,7 +132,5 @@ def decide(
         return Decision("template", intent, template="affirm_nothing")
     if intent == "deny":
         return Decision("template", intent, template="deny_nothing")
-    if _QUESTIONISH.search(text):
-        return Decision("answer_kb", intent, query=text, empathy=empathy)
-    return Decision("template", intent, template="fallback", empathy=empathy,
-                    offer_human=bool(empathy))
+    # Out of scope or too unsure to act on: steer back to what the store can help with.
+    return Decision("template", intent, template="fallback", empathy=empathy, offer_human=bool(empathy))

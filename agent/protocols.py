@@ -6,7 +6,7 @@ LLM backends in. Keep these narrow so implementations test without a server.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
@@ -90,15 +90,64 @@ class EventStore(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCallProposal:
+    """A tool call an LLM proposes; the pipeline validates `arguments` against the tool's `Args`."""
+
+    name: str
+    arguments: dict[str, Any]
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMessage:
+    """One chat message. `tool_calls` (assistant) and `tool_call_id` (tool) carry tool-calling turns."""
+
     role: Literal["system", "user", "assistant", "tool"]
     content: str
+    tool_calls: tuple[ToolCallProposal, ...] = ()
+    tool_call_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LLMResponse:
+    """A whole (non-streamed) completion: text and any proposed tool calls (text may then be empty)."""
+
+    text: str
+    tool_calls: list[ToolCallProposal] = field(default_factory=list)
+
+
+LLMFailure = Literal["disabled", "busy", "timeout", "first_token_timeout", "stall", "error"]
+
+
+class LLMUnavailable(Exception):
+    """The LLM gave no usable answer in time; the pipeline answers with a template instead.
+
+    `reason` says why (kept for logs and metrics); `detail` is English text for logs only.
+    """
+
+    def __init__(self, reason: LLMFailure, detail: str = "") -> None:
+        super().__init__(f"LLM unavailable ({reason}){': ' + detail if detail else ''}")
+        self.reason: LLMFailure = reason
+        self.detail = detail
 
 
 @runtime_checkable
 class LLM(Protocol):
-    """One protocol for every backend (OpenAI-compatible/vLLM, local llama.cpp, none)."""
+    """One protocol for every backend (OpenAI-compatible/vLLM, local llama.cpp, none).
+
+    `tools` are OpenAI-style function schemas (`{"type": "function", "function": {"name",
+    "description", "parameters"}}`; see `agent.llm.tool_schema`). Backends raise `LLMUnavailable`
+    or any exception on failure; `agent.llm.GuardedLLM` turns every failure into `LLMUnavailable`.
+    """
 
     name: str
 
     def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256) -> AsyncIterator[str]: ...
+
+    async def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        max_tokens: int = 256,
+    ) -> LLMResponse: ...

@@ -6,16 +6,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from server.api import conversations, demo, health
-from server.channels import chat_ws
+from server.api import conversations, demo, health, operator_auth, operator_console
+from server.channels import chat_ws, operator_ws
 from server.errors import install_error_handlers
 from server.limits import BodySizeLimit
 from server.metrics import render as render_metrics
+from server.operators.page import console_headers
 from server.settings import Settings, get_settings
 from server.wiring import Runtime, build_runtime
 
@@ -44,6 +45,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if settings.demo:
         app.include_router(demo.router)
     app.include_router(chat_ws.router)
+    app.include_router(operator_auth.router)
+    app.include_router(operator_console.router)
+    app.include_router(operator_ws.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
@@ -52,6 +56,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html")
+
+    @app.get("/console", include_in_schema=False)
+    async def console(request: Request) -> FileResponse:
+        return FileResponse(STATIC / "console.html", headers=console_headers(request.headers.get("host")))
 
     @app.get("/widget.js", include_in_schema=False)
     async def widget() -> FileResponse:

@@ -1,4 +1,4 @@
-"""`kefu` command line: serve, demo-data, ingest, chat."""
+"""`kefu` command line: serve, demo-data, ingest, chat, train, eval."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ from typing import Annotated
 
 import typer
 
+from server.cli_llm import llm_app
+from server.operators.cli import operator_app
 from server.settings import Settings, get_settings
 
 app = typer.Typer(help="Kefu (客服): customer-service and marketing agent for an online store.", no_args_is_help=True)
+app.add_typer(llm_app, name="llm")
+app.add_typer(operator_app, name="operator")
+train_app = typer.Typer(help="Rebuild the bundled models from the data sets.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
 
 
 @app.command()
@@ -149,6 +155,48 @@ def eval_command(
     typer.echo(format_report(report))
     if not report.suites_passed:
         raise typer.Exit(1)
+
+
+@train_app.command("intents")
+def train_intents_command(
+    seed: Annotated[int, typer.Option(help="Random seed: splits, augmentation; same seed and data, same weights.")]
+    = 13,
+    data_dir: Annotated[Path | None, typer.Option(help="Data sets folder (KEFU_DATA_DIR, default ../shared/data).")]
+    = None,
+    out: Annotated[Path | None, typer.Option(help="Weights file (default: agent/models/intents.npz).")] = None,
+) -> None:
+    """Train the zh/en intent classifier (bitext + the project's zh and store sets) and calibrate it."""
+    from agent.intent_model import DEFAULT_MODEL_PATH, IntentModel
+    from agent.training.intents import default_data_dir, train_intents
+
+    try:
+        report = train_intents(data_dir or default_data_dir(), seed=seed, out=out or DEFAULT_MODEL_PATH)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    IntentModel.forget()
+    typer.echo(str(report))
+
+
+@train_app.command("affect")
+def train_affect_command(
+    seed: Annotated[int, typer.Option(help="Random seed (CV folds); same seed and data, byte-identical weights.")]
+    = 7,
+    data_dir: Annotated[Path | None, typer.Option(envvar="KEFU_DATA_DIR",
+                                                  help="Data sets folder (default ../shared/data).")] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="Where the weights go (default: agent/models).")] = None,
+    refine: Annotated[bool, typer.Option(help="Also fit the e5 refine stage for uncertain English text.")] = True,
+) -> None:
+    """Train zh/en sentiment and the customer-service emotion classifier (agent/models/affect_*.npz, emotion.npz)."""
+    from agent.affect_model import MODELS_DIR
+    from agent.training.affect import tqdm_progress, train_affect
+
+    try:
+        report = train_affect(data_dir, out_dir or MODELS_DIR, seed=seed, refine=refine, progress=tqdm_progress)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(str(report))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +26,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Development data sets (training and evaluation only; the service never needs them).
     data_dir: Path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    # LLM replies: none = templates only; local = the bundled llama.cpp model (`kefu llm install`);
+    # openai = vLLM or any OpenAI-compatible server at llm_base_url. A failing LLM falls back to templates.
+    llm: Literal["none", "local", "openai"] = "local"
+    llm_base_url: str = "http://127.0.0.1:8001/v1"
+    llm_model: str = "qwen2.5-coder-1.5b-instruct"
+    llm_api_key: SecretStr = SecretStr("none")
+    llm_timeout_s: float = Field(default=20.0, gt=0)  # a whole reply
+    llm_first_token_timeout_s: float = Field(default=8.0, gt=0)  # queueing included
+    llm_stall_timeout_s: float = Field(default=5.0, gt=0)  # longest gap between streamed tokens
+    llm_model_path: Path = Path("var/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    llm_max_concurrency: int = Field(default=1, ge=1)  # generations at once (one for the local model)
+    llm_context_tokens: int = Field(default=4096, ge=512)
+    llm_threads: int = Field(default=2, ge=1)  # local model only
 
 
 @lru_cache

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from agent.affect import TextAffect
 from agent.events import Event
 from agent.nlg import TemplateNLG
-from agent.nlu import RuleNLU
+from agent.nlu import NLU
 from agent.pipeline import Agent
 from agent.protocols import Retriever
 from agent.state import DialogueState
@@ -26,9 +26,12 @@ from server.db.customers import CustomerRepository
 from server.db.engine import make_engine, make_session_factory
 from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
+from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
 from server.frames import event_frame
 from server.metrics import observe_events
+from server.operators.auth import OperatorAuth
+from server.operators.console import ConsoleFeed
 from server.pubsub import InProcessPubSub
 from server.settings import Settings
 from tools.orders import OrderStatusTool
@@ -49,6 +52,9 @@ class Runtime:
     customers: CustomerRepository
     catalog: SqlProductCatalog
     pubsub: InProcessPubSub
+    operators: OperatorRepository
+    operator_auth: OperatorAuth
+    console: ConsoleFeed  # the operator console's live feed (summaries + the `console` channel)
     retriever: Retriever | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -91,6 +97,10 @@ def build_runtime(
     orders = SqlOrderRepository(sessions)
     catalog = SqlProductCatalog(sessions)
     pubsub = InProcessPubSub()
+    conversations = ConversationRepository(sessions)
+    customers = CustomerRepository(sessions)
+    operators = OperatorRepository(sessions)
+    console = ConsoleFeed(pubsub, SqlEventStore(sessions), conversations, customers)
     if retriever is None:
         retriever = load_retriever(settings)
 
@@ -101,11 +111,13 @@ def build_runtime(
             frame = event_frame(event, public)
             if frame is not None:
                 await pubsub.publish(conversation_id, frame)
+        await console.publish(conversation_id, events)
 
     affect = TextAffect()
+    nlu = NLU(category_lexicon(catalog))
     agent = Agent(
         store=SqlEventStore(sessions),
-        nlu=RuleNLU(category_lexicon(catalog)),
+        nlu=nlu,
         affect=affect,
         retriever=retriever,
         tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog)],
@@ -115,6 +127,7 @@ def build_runtime(
     )
     if warm:
         affect.warm_up()
+        nlu.warm_up()
         warm_up = getattr(retriever, "warm_up", None)
         if callable(warm_up):
             warm_up()
@@ -123,9 +136,12 @@ def build_runtime(
         engine=engine,
         sessions=sessions,
         agent=agent,
-        conversations=ConversationRepository(sessions),
-        customers=CustomerRepository(sessions),
+        conversations=conversations,
+        customers=customers,
         catalog=catalog,
         pubsub=pubsub,
+        operators=operators,
+        operator_auth=OperatorAuth(operators),
+        console=console,
         retriever=retriever,
     )

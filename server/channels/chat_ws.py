@@ -1,8 +1,9 @@
 """`WS /ws/chat/{id}?token=…`: the widget's socket.
 
-Client frames: `user_message`, `resume`, `csat`. Server frames come from the conversation's
-pub/sub channel (so operator messages and other tabs reach this socket too); `resume` replays the
-event log after a sequence number. A bad frame gets an `error` frame; the socket stays open.
+Client frames: `user_message`, `resume`, `csat`, `typing` (`{"type": "typing", "on": bool}`, shown
+to operators in the console). Server frames come from the conversation's pub/sub channel (so operator
+messages, operator typing and `csat_request` reach this socket too); `resume` replays the event log
+after a sequence number. A bad frame gets an `error` frame; the socket stays open.
 """
 
 from __future__ import annotations
@@ -48,7 +49,12 @@ class Csat(BaseModel):
     score: int = Field(ge=1, le=5)
 
 
-ClientFrame = TypeAdapter(Annotated[UserMessage | Resume | Csat, Field(discriminator="type")])
+class Typing(BaseModel):
+    type: Literal["typing"]
+    on: bool
+
+
+ClientFrame = TypeAdapter(Annotated[UserMessage | Resume | Csat | Typing, Field(discriminator="type")])
 
 
 async def _send(ws: WebSocket, frame: dict[str, Any]) -> None:
@@ -114,5 +120,7 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
             out = event_frame(event, state)
             if out is not None:
                 await _send(ws, out)
+    elif isinstance(frame, Typing):
+        await runtime.console.customer_typing(conversation_id, frame.on)
     else:
         await runtime.agent.record(conversation_id, [CsatGiven(conversation_id=conversation_id, score=frame.score)])

@@ -51,6 +51,7 @@ LANGUAGES = ("zh", "en")
 CHANNELS = ("web", "voice", "api")
 HANDOFF_STATUSES = ("bot", "queued", "operator")
 COUPON_STATUSES = ("issued", "used", "expired")
+OPERATOR_ROLES = ("operator", "supervisor", "marketer")
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -266,8 +267,49 @@ class Coupon(Base):
     used_order_id: Mapped[str | None] = mapped_column(ForeignKey("orders.id"), default=None)
 
 
-# Store tables in an order that is safe for deleting (children first).
+class Operator(Base):
+    """A console account. Only an argon2 hash of the password is stored; `locked_until` is the lock-out."""
+
+    __tablename__ = "operators"
+    __table_args__ = (_one_of("role", OPERATOR_ROLES, "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OperatorSession(Base):
+    """A console login; the key is the SHA-256 of the session token (the token itself is never stored)."""
+
+    __tablename__ = "operator_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ConversationNote(Base):
+    """A private operator note on a conversation; never sent to the customer."""
+
+    __tablename__ = "conversation_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Store tables in an order that is safe for deleting (children first). Operator accounts and sessions
+# are not store data and survive a demo-store rebuild; notes go with their conversations.
 STORE_TABLES_DELETE_ORDER = (
+    "conversation_notes",
     "dialogue_events",
     "conversations",
     "coupons",

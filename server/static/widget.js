@@ -577,7 +577,7 @@
     form.appendChild(this.hint);
     panel.appendChild(form);
 
-    input.addEventListener("input", function () { self.updateComposer(); });
+    input.addEventListener("input", function () { self.updateComposer(); self.noteTyping(); });
     input.addEventListener("keydown", function (e) {
       // Enter sends; Shift+Enter is a newline; never send while an IME (拼音) is composing.
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
@@ -687,7 +687,28 @@
     }
     this.input.value = "";
     this.updateComposer();
+    this.stopTyping();
     this.widget.send(text).catch(function () { /* failure is shown on the message */ });
+  };
+
+  /** While an operator holds the chat, tell them the customer is typing: at most one "on" frame every
+   *  3 s, and "off" after 4 s without keystrokes or when the message is sent. The bot is never told. */
+  UI.prototype.noteTyping = function () {
+    var s = this.widget.session;
+    if (!s || this.handoff !== "operator") return;
+    var now = Date.now();
+    if (now - (this.typingSentAt || 0) > 3000 && s.wsSend({ type: "typing", on: true })) this.typingSentAt = now;
+    clearTimeout(this.typingOffTimer);
+    var self = this;
+    this.typingOffTimer = setTimeout(function () { self.stopTyping(); }, 4000);
+  };
+
+  UI.prototype.stopTyping = function () {
+    clearTimeout(this.typingOffTimer);
+    if (!this.typingSentAt) return;
+    this.typingSentAt = 0;
+    var s = this.widget.session;
+    if (s) s.wsSend({ type: "typing", on: false });
   };
 
   UI.prototype.reset = function () {

@@ -6,7 +6,7 @@ import pytest
 
 from agent.affect import TextAffect
 from agent.events import replay
-from agent.nlu import RuleNLU
+from agent.nlu import NLU
 from agent.pipeline import Agent, InvalidMessage, UnknownConversation
 from agent.state import DialogueState
 from tests.fakes import CATEGORIES, NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
@@ -29,7 +29,7 @@ def agent(orders: MemoryOrders) -> Agent:
     lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
     return Agent(
         store=MemoryEventStore(),
-        nlu=RuleNLU(lexicon),
+        nlu=NLU(lexicon, today=NOW.date()),
         affect=_AFFECT,
         retriever=KeywordRetriever(),
         tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())],

@@ -1,0 +1,193 @@
+"""In-process llama.cpp backend (the bundled Qwen2.5-Coder-1.5B GGUF) for the embedded default.
+
+One model on two cores generates one reply at a time, so every generation runs on a single worker
+thread (a queue, never the event loop) and tokens cross to the caller through an asyncio queue.
+llama.cpp keeps the KV cache of the last prompt and reuses its longest common prefix, so a stable
+system prompt placed first makes the next turn's first token ~10× faster. A caller that stops
+listening (timeout, disconnect) sets a flag the worker checks after each token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agent.llm.toolcalls import normalize_tools, parse_text_tool_calls, tool_names
+from agent.protocols import ChatMessage, LLMResponse
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+log = logging.getLogger(__name__)
+_DONE = object()
+
+
+def to_llama(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+    """OpenAI-style dicts; assistant content is "" rather than null (llama.cpp rejects null)."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        item: dict[str, Any] = {"role": m.role, "content": m.content or ""}
+        if m.tool_calls:
+            item["tool_calls"] = [{"id": c.id or f"call_{i}", "type": "function",
+                                   "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+                                  for i, c in enumerate(m.tool_calls)]
+        if m.role == "tool" and m.tool_call_id:
+            item["tool_call_id"] = m.tool_call_id
+        out.append(item)
+    return out
+
+
+def quiet_openmp() -> None:
+    """OMP_WAIT_POLICY=PASSIVE unless set: idle OpenMP threads sleep instead of spinning on two cores.
+
+    OpenMP reads it when llama.cpp's library loads, so this must run before `import llama_cpp`.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+class LocalLlamaLLM:
+    """`llama_cpp.Llama` in process, loaded on first use (≈1 s) in its worker thread.
+
+    `omp_passive` sets OMP_WAIT_POLICY=PASSIVE before llama.cpp loads, so its idle OpenMP threads
+    sleep instead of spinning against the rest of the service on two cores.
+    `prefix_cache_mb` keeps the KV state of recent prompts in RAM (llama_cpp.LlamaRAMCache), so a
+    conversation in the other language, or a call with tools after one without, resumes from its
+    own cached prefix instead of re-reading the whole system prompt; 0 turns it off.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        n_ctx: int = 4096,
+        n_threads: int = 2,
+        *,
+        temperature: float = 0.3,
+        seed: int = 7,
+        chat_format: str | None = None,
+        omp_passive: bool = True,
+        prefix_cache_mb: int = 512,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.name = f"local:{self.model_path.stem}"
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.temperature = temperature
+        self.seed = seed
+        self.chat_format = chat_format
+        self.omp_passive = omp_passive
+        self.prefix_cache_mb = prefix_cache_mb
+        self._llama: Llama | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
+
+    # ------------------------------------------------------------ worker thread
+
+    def _load(self) -> Llama:
+        if self._llama is None:
+            if not self.model_path.is_file():
+                raise FileNotFoundError(f"model file not found: {self.model_path} (run `kefu llm install`)")
+            if self.omp_passive:
+                quiet_openmp()
+            import llama_cpp
+
+            llama = llama_cpp.Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                    n_threads_batch=self.n_threads, seed=self.seed, chat_format=self.chat_format,
+                                    verbose=False)
+            if self.prefix_cache_mb:
+                llama.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=self.prefix_cache_mb << 20))
+            self._llama = llama
+        return self._llama
+
+    def _generate(
+        self,
+        messages: list[dict[str, Any]],
+        max_tokens: int,
+        tools: list[dict[str, Any]] | None,
+        stop: threading.Event,
+        emit: Callable[[str], None],
+    ) -> None:
+        if stop.is_set():  # the caller gave up while this job waited in the queue
+            return
+        llama = self._load()
+        kwargs: dict[str, Any] = {"tools": tools, "tool_choice": "auto"} if tools else {}
+        chunks = llama.create_chat_completion(messages=messages, max_tokens=max_tokens, stream=True,
+                                              temperature=self.temperature, **kwargs)
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    break
+                delta = chunk["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    emit(delta)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    # ------------------------------------------------------------ async side
+
+    async def _tokens(
+        self, messages: Sequence[ChatMessage], max_tokens: int, tools: list[dict[str, Any]] | None = None
+    ) -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        stop = threading.Event()
+
+        def emit(token: str) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, token)
+            except RuntimeError:  # the loop is gone: nobody is listening
+                stop.set()
+
+        job = loop.run_in_executor(self._worker, self._generate, to_llama(messages), max_tokens, tools, stop, emit)
+        job.add_done_callback(lambda _: queue.put_nowait(_DONE))
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    job.result()  # re-raises a failure of the worker
+                    return
+                assert isinstance(item, str)
+                yield item
+        finally:
+            stop.set()
+
+    async def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256) -> AsyncIterator[str]:
+        async for token in self._tokens(messages, max_tokens):
+            yield token
+
+    async def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        max_tokens: int = 256,
+    ) -> LLMResponse:
+        """The whole reply; Qwen-coder writes tool calls as text (```json / <tool_call>), parsed here."""
+        specs = normalize_tools(tools) if tools else None
+        text = "".join([t async for t in self._tokens(messages, max_tokens, specs)])
+        if not specs:
+            return LLMResponse(text=text)
+        calls, rest = parse_text_tool_calls(text, tool_names(specs))
+        return LLMResponse(text=rest, tool_calls=calls)
+
+    async def load(self) -> None:
+        """Load the model now (in the worker thread) rather than on the first customer's turn."""
+        await asyncio.get_running_loop().run_in_executor(self._worker, self._load)
+
+    async def warm_up(self, messages: Sequence[ChatMessage]) -> None:
+        """Load the model and cache the prompt prefix (the system prompt) before the first customer."""
+        async for _ in self._tokens(messages, 1):
+            pass
+
+    async def aclose(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._worker.shutdown)
+        if self._llama is not None:
+            self._llama.close()
+            self._llama = None

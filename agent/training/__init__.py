@@ -1,0 +1,1 @@
+"""Training and held-out evaluation of the bundled models (`kefu train …`, `kefu eval`)."""

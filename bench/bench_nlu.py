@@ -1,0 +1,71 @@
+"""Per-message latency of the NLU, zh and en: the trained NLU against the old rule NLU, in one process.
+
+Messages are the held-out test texts (bitext for en, the project's zh set for zh); the category lexicon
+is the demo store's. Also times language detection + affect + NLU together (one turn's perception).
+Prints p50/p99 in milliseconds and the ratio trained / rules.
+
+    .venv/bin/python bench/bench_nlu.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+from agent.affect import TextAffect
+from agent.language import detect_language
+from agent.nlu import NLU, RuleNLU
+from agent.training.intents import all_splits, default_data_dir, model_seed
+from server.demo_catalog import CATEGORIES
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        for text in texts:
+            t0 = time.perf_counter()
+            fn(text)
+            out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def main(rounds: int) -> None:
+    lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
+    trained, rules, affect = NLU(lexicon), RuleNLU(lexicon), TextAffect()
+    trained.warm_up()
+    affect.warm_up()
+    test = all_splits(default_data_dir(), model_seed()).test
+    texts = {"en": [e.text for e in test if e.source == "bitext"],
+             "zh": [e.text for e in test if e.source == "store_zh"]}
+    print(f"{'':<26} {'n':>5} {'p50 ms':>8} {'p99 ms':>8}")
+    for lang, items in texts.items():
+        for fn in (trained.parse, rules.parse):  # warm caches
+            for t in items[:50]:
+                fn(t)
+        new = timed(trained.parse, items, rounds)
+        old = timed(rules.parse, items, rounds)
+
+        def perceive(text: str, lang: str = lang) -> None:
+            language = detect_language(text, previous=lang)
+            affect.analyze(text, language)
+            trained.parse(text)
+
+        turn = timed(perceive, items, rounds)
+        for name, xs in ((f"{lang} trained NLU", new), (f"{lang} rule NLU (baseline)", old),
+                         (f"{lang} language+affect+NLU", turn)):
+            print(f"{name:<26} {len(xs):>5} {pct(xs, 0.5):>8.3f} {pct(xs, 0.99):>8.3f}")
+        print(f"{lang} ratio trained/rules: p50 {pct(new, 0.5) / pct(old, 0.5):.2f}x, "
+              f"p99 {pct(new, 0.99) / pct(old, 0.99):.2f}x, mean {statistics.mean(new) / statistics.mean(old):.2f}x")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    main(parser.parse_args().rounds)

@@ -1,0 +1,159 @@
+"""`WS /ws/operator`: the console's live socket (session cookie, `Authorization: Bearer` or `?token=`).
+
+Server frames: `hello` (who you are, the live list), `conversation` (a list row changed), `events` (new
+events of a conversation this socket opened, internal ones included), `typing` (the customer is typing),
+`note`, `csat_requested`, `pong`, `error`. Client frames: `{"type": "open", "conversation_id", "after"?}`
+(follow a conversation; with `after`, first replay the log after that seq), `{"type": "close",
+"conversation_id"}`, `{"type": "typing", "conversation_id", "on"}` (shown in the customer's widget while
+you hold the conversation), `{"type": "ping"}`. A bad frame gets an `error` frame; the socket stays open.
+The session is checked again every minute; a signed-out or expired session closes the socket (4401).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from server.api.deps import CONVERSATION_ID
+from server.db.operators import OperatorRow
+from server.errors import ApiError
+from server.frames import error_frame
+from server.operators import actions
+from server.operators.console import CONSOLE_CHANNEL
+from server.operators.deps import socket_operator
+from server.wiring import Runtime
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+MAX_FRAME_BYTES = 4 * 1024
+MAX_OPEN = 20
+SESSION_CHECK_SECONDS = 60.0
+ConversationId = Annotated[str, Field(pattern=CONVERSATION_ID)]
+
+
+class Open(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["open"]
+    conversation_id: ConversationId
+    after: int | None = Field(default=None, ge=0)
+
+
+class Close(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["close"]
+    conversation_id: ConversationId
+
+
+class Typing(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["typing"]
+    conversation_id: ConversationId
+    on: bool
+
+
+class Ping(BaseModel):
+    type: Literal["ping"]
+
+
+ClientFrame = TypeAdapter(Annotated[Open | Close | Typing | Ping, Field(discriminator="type")])
+
+
+async def _send(ws: WebSocket, frame: dict[str, Any]) -> None:
+    await ws.send_text(json.dumps(frame, ensure_ascii=False))
+
+
+@router.websocket("/ws/operator")
+async def operator_socket(ws: WebSocket) -> None:
+    runtime: Runtime = ws.app.state.runtime
+    await ws.accept()
+    try:
+        operator, token = await socket_operator(ws, runtime)
+    except ApiError as exc:
+        await _send(ws, error_frame(exc.code, exc.message))
+        await ws.close(code=4000 + exc.status)
+        return
+
+    following: set[str] = set()
+    async with runtime.pubsub.subscribe(CONSOLE_CHANNEL) as queue:
+        await _send(ws, {"type": "hello", "operator": operator.public(), "now": runtime.console.clock().isoformat(),
+                         "conversations": await runtime.console.live()})
+        tasks = [asyncio.create_task(_pump(ws, queue, following)),
+                 asyncio.create_task(_watch_session(ws, runtime, token))]
+        try:
+            while True:
+                raw = await ws.receive_text()
+                await _handle(ws, runtime, operator, following, raw)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+
+async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any]], following: set[str]) -> None:
+    """Console channel → this socket: list rows for all, events and notes only for followed conversations."""
+    while True:
+        frame = await queue.get()
+        kind = frame.get("type")
+        if kind == "conversation":
+            row = frame["conversation"]
+            await _send(ws, {"type": "conversation", "conversation": row, "now": frame.get("now")})
+            if row["id"] in following and frame.get("events"):
+                await _send(ws, {"type": "events", "conversation_id": row["id"], "events": frame["events"]})
+        elif kind == "note":
+            if frame["conversation_id"] in following:
+                await _send(ws, frame)
+        else:
+            await _send(ws, frame)
+
+
+async def _watch_session(ws: WebSocket, runtime: Runtime, token: str) -> None:
+    while True:
+        await asyncio.sleep(SESSION_CHECK_SECONDS)
+        if await asyncio.to_thread(runtime.operator_auth.authenticate, token) is None:
+            await _send(ws, error_frame("session_expired", "Your session has expired or was signed out."))
+            await ws.close(code=4401)
+            return
+
+
+async def _handle(ws: WebSocket, runtime: Runtime, operator: OperatorRow, following: set[str], raw: str) -> None:
+    if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+        await _send(ws, error_frame("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes."))
+        return
+    try:
+        frame = ClientFrame.validate_json(raw)
+    except ValidationError as exc:
+        malformed = any(e["type"] == "json_invalid" for e in exc.errors())
+        await _send(ws, error_frame("malformed_json" if malformed else "invalid_frame",
+                                    "The frame is not valid JSON." if malformed
+                                    else f"Invalid frame: {exc.errors()[0]['msg']}"))
+        return
+    try:
+        if isinstance(frame, Open):
+            await actions.conversation_state(runtime, frame.conversation_id)
+            if frame.conversation_id not in following and len(following) >= MAX_OPEN:
+                raise ApiError(409, "too_many_open", f"Follow at most {MAX_OPEN} conversations at once.")
+            following.add(frame.conversation_id)
+            if frame.after is not None:
+                events = await runtime.agent.store.load(frame.conversation_id, after=frame.after)
+                await _send(ws, {"type": "events", "conversation_id": frame.conversation_id,
+                                 "events": [e.to_dict() for e in events]})
+        elif isinstance(frame, Close):
+            following.discard(frame.conversation_id)
+        elif isinstance(frame, Typing):
+            await actions.typing(runtime, frame.conversation_id, operator, frame.on)
+        else:
+            await _send(ws, {"type": "pong"})
+    except ApiError as exc:
+        await _send(ws, {**error_frame(exc.code, exc.message), "conversation_id": getattr(frame, "conversation_id",
+                                                                                          None)})

@@ -1,0 +1,230 @@
+"""`OperatorRepository`: console accounts, login sessions, private notes, and the console's reads.
+
+Storage only: password hashing and the lock-out policy live in `server.operators.auth`; this module
+takes hashes and limits as arguments. Session tokens arrive already hashed (SHA-256), so a database
+leak exposes no usable session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.db.errors import UnknownConversation
+from server.db.models import OPERATOR_ROLES, Conversation, ConversationNote, Operator, OperatorSession
+
+
+class DuplicateOperator(ValueError):
+    """An operator with this username exists already."""
+
+
+class UnknownOperator(KeyError):
+    """No operator with this username or id."""
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorRow:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+
+    def public(self) -> dict[str, object]:
+        return {"id": self.id, "username": self.username, "display_name": self.display_name, "role": self.role}
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    operator: OperatorRow
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    id: int
+    conversation_id: str
+    operator: str  # username
+    display_name: str
+    text: str
+    at: datetime
+
+    def public(self) -> dict[str, object]:
+        return {"id": self.id, "conversation_id": self.conversation_id, "operator": self.operator,
+                "display_name": self.display_name, "text": self.text, "at": self.at.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
+class PastConversation:
+    id: str
+    channel: str
+    created_at: datetime
+
+
+def _row(op: Operator) -> OperatorRow:
+    return OperatorRow(id=op.id, username=op.username, display_name=op.display_name, role=op.role,
+                       failed_logins=op.failed_logins, locked_until=op.locked_until, created_at=op.created_at)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class OperatorRepository:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    # -------------------------------------------------------------- accounts
+
+    def create(
+        self, *, username: str, display_name: str, role: str, password_hash: str, now: datetime | None = None
+    ) -> OperatorRow:
+        if role not in OPERATOR_ROLES:
+            raise ValueError(f"unknown role {role!r}; use one of {', '.join(OPERATOR_ROLES)}")
+        try:
+            with self._sessions.begin() as session:
+                op = Operator(username=username, display_name=display_name, role=role, password_hash=password_hash,
+                              failed_logins=0, locked_until=None, created_at=now or _now())
+                session.add(op)
+                session.flush()
+                return _row(op)
+        except IntegrityError as exc:
+            raise DuplicateOperator(f"an operator named {username!r} exists already") from exc
+
+    def get(self, operator_id: int) -> OperatorRow | None:
+        with self._sessions() as session:
+            op = session.get(Operator, operator_id)
+            return _row(op) if op else None
+
+    def by_username(self, username: str) -> OperatorRow | None:
+        creds = self.credentials(username)
+        return creds.operator if creds else None
+
+    def credentials(self, username: str) -> Credentials | None:
+        with self._sessions() as session:
+            op = session.scalars(select(Operator).where(Operator.username == username)).one_or_none()
+            return Credentials(_row(op), op.password_hash) if op else None
+
+    def list_operators(self) -> list[OperatorRow]:
+        with self._sessions() as session:
+            return [_row(op) for op in session.scalars(select(Operator).order_by(Operator.username))]
+
+    def set_password(self, username: str, password_hash: str) -> OperatorRow:
+        """New password hash; also lifts any lock-out (an administrator vouches for the account)."""
+        with self._sessions.begin() as session:
+            op = session.scalars(select(Operator).where(Operator.username == username)).one_or_none()
+            if op is None:
+                raise UnknownOperator(username)
+            op.password_hash, op.failed_logins, op.locked_until = password_hash, 0, None
+            return _row(op)
+
+    def record_failed_login(
+        self, operator_id: int, *, now: datetime, max_failures: int, lock_for: timedelta
+    ) -> OperatorRow:
+        """Count a failed login atomically; the `max_failures`-th one locks the account and restarts the count."""
+        with self._sessions.begin() as session:
+            failures = session.execute(
+                update(Operator)
+                .where(Operator.id == operator_id)
+                .values(failed_logins=Operator.failed_logins + 1)
+                .returning(Operator.failed_logins)
+                .execution_options(synchronize_session=False)
+            ).scalar_one_or_none()
+            if failures is None:
+                raise UnknownOperator(operator_id)
+            if failures >= max_failures:
+                session.execute(
+                    update(Operator)
+                    .where(Operator.id == operator_id)
+                    .values(failed_logins=0, locked_until=now + lock_for)
+                    .execution_options(synchronize_session=False)
+                )
+            op = session.get(Operator, operator_id, populate_existing=True)
+            assert op is not None
+            return _row(op)
+
+    def record_login(self, operator_id: int, *, password_hash: str | None = None) -> None:
+        """A successful login clears the failure count (and stores a re-hashed password if given)."""
+        values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
+        if password_hash:
+            values["password_hash"] = password_hash
+        with self._sessions.begin() as session:
+            session.execute(update(Operator).where(Operator.id == operator_id).values(**values)
+                            .execution_options(synchronize_session=False))
+
+    # -------------------------------------------------------------- sessions
+
+    def create_session(self, operator_id: int, token_hash: str, *, now: datetime, expires_at: datetime) -> None:
+        with self._sessions.begin() as session:
+            session.add(OperatorSession(token_hash=token_hash, operator_id=operator_id, created_at=now,
+                                        expires_at=expires_at))
+
+    def session_operator(self, token_hash: str, *, now: datetime) -> OperatorRow | None:
+        """The operator whose unexpired session has this token hash."""
+        stmt = (
+            select(Operator)
+            .join(OperatorSession, OperatorSession.operator_id == Operator.id)
+            .where(OperatorSession.token_hash == token_hash, OperatorSession.expires_at > now)
+        )
+        with self._sessions() as session:
+            op = session.scalars(stmt).one_or_none()
+            return _row(op) if op else None
+
+    def delete_session(self, token_hash: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(delete(OperatorSession).where(OperatorSession.token_hash == token_hash))
+
+    def purge_sessions(self, *, now: datetime) -> int:
+        """Drop expired sessions; returns how many."""
+        with self._sessions.begin() as session:
+            result = session.execute(delete(OperatorSession).where(OperatorSession.expires_at <= now))
+            return result.rowcount or 0
+
+    # ----------------------------------------------------------------- notes
+
+    def add_note(self, conversation_id: str, operator_id: int, text: str, *, now: datetime | None = None) -> NoteRow:
+        with self._sessions.begin() as session:
+            if session.get(Conversation, conversation_id) is None:
+                raise UnknownConversation(conversation_id)
+            op = session.get(Operator, operator_id)
+            if op is None:
+                raise UnknownOperator(operator_id)
+            note = ConversationNote(conversation_id=conversation_id, operator_id=operator_id, text=text,
+                                    at=now or _now())
+            session.add(note)
+            session.flush()
+            return NoteRow(note.id, conversation_id, op.username, op.display_name, text, note.at)
+
+    def notes(self, conversation_id: str) -> list[NoteRow]:
+        stmt = (
+            select(ConversationNote, Operator.username, Operator.display_name)
+            .join(Operator, Operator.id == ConversationNote.operator_id)
+            .where(ConversationNote.conversation_id == conversation_id)
+            .order_by(ConversationNote.at, ConversationNote.id)
+        )
+        with self._sessions() as session:
+            return [NoteRow(n.id, n.conversation_id, username, name, n.text, n.at)
+                    for n, username, name in session.execute(stmt)]
+
+    # --------------------------------------------------------- console reads
+
+    def customer_conversations(
+        self, customer_id: str, *, exclude: str | None = None, limit: int = 10
+    ) -> list[PastConversation]:
+        """The customer's other conversations, newest first (the console's "past conversations")."""
+        stmt = (
+            select(Conversation.id, Conversation.channel, Conversation.created_at)
+            .where(Conversation.customer_id == customer_id)
+            .order_by(Conversation.created_at.desc(), Conversation.id)
+            .limit(limit)
+        )
+        if exclude:
+            stmt = stmt.where(Conversation.id != exclude)
+        with self._sessions() as session:
+            return [PastConversation(cid, channel, at) for cid, channel, at in session.execute(stmt)]

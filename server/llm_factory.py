@@ -1,0 +1,61 @@
+"""Choose and build the LLM backend from settings (KEFU_LLM=none|local|openai).
+
+The service must answer even without an LLM: a missing llama_cpp build, model file or langchain
+package is logged and gives `None`, and the pipeline then answers with templates.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from agent.llm import GuardedLLM, LocalLlamaLLM, OpenAICompatibleLLM
+from agent.llm.local import quiet_openmp
+from agent.protocols import LLM
+from server.llm_model import ModelInstallError, ensure_local_model
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _importable(module: str, hint: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except (ImportError, OSError, RuntimeError) as exc:  # OSError: a build whose shared library is broken
+        log.warning("LLM disabled, answering with templates: cannot import %s (%s); %s", module, exc, hint)
+        return False
+    return True
+
+
+def build_llm(settings: Settings) -> LLM | None:
+    """A guarded backend (every failure → `LLMUnavailable`), or None for templates only.
+
+    Blocking: with KEFU_LLM=local the first start assembles and verifies the 1.1 GB model
+    (~10–20 s, once); call it from startup code, off the event loop.
+    """
+    inner: LLM
+    if settings.llm == "none":
+        return None
+    if settings.llm == "openai":
+        if not _importable("langchain_openai", "pip install langchain-openai"):
+            return None
+        inner = OpenAICompatibleLLM(settings.llm_base_url, settings.llm_model,
+                                    api_key=settings.llm_api_key.get_secret_value(), timeout=settings.llm_timeout_s)
+    else:
+        quiet_openmp()  # before llama.cpp's library loads
+        if not _importable("llama_cpp", "run `make llm` to build llama-cpp-python"):
+            return None
+        try:
+            path = ensure_local_model(settings.llm_model_path)
+        except (ModelInstallError, OSError) as exc:
+            log.warning("LLM disabled, answering with templates: %s", exc)
+            return None
+        inner = LocalLlamaLLM(path, n_ctx=settings.llm_context_tokens, n_threads=settings.llm_threads)
+    return GuardedLLM(
+        inner,
+        timeout_s=settings.llm_timeout_s,
+        first_token_timeout_s=settings.llm_first_token_timeout_s,
+        stall_timeout_s=settings.llm_stall_timeout_s,
+        max_concurrency=settings.llm_max_concurrency,
+        context_tokens=settings.llm_context_tokens,
+    )

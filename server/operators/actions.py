@@ -1,0 +1,120 @@
+"""What an operator can do to a conversation: take over, write, type, note, hand back, resolve.
+
+Every customer-visible effect is an event appended through `Agent.record` (so it is persisted, replayed
+and published like any other) or a frame on the conversation's channel (`typing`, `csat_request`).
+Actions on one conversation run one at a time in this process, so two operators cannot both take it.
+A second worker needs a database claim instead (a later slice).
+
+Rules: the operator who holds a conversation is the one who writes and types to the customer; a
+supervisor may take over (or hand back, or resolve) a conversation another operator holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from agent.events import Event, HandedBack, OperatorJoined, OperatorUttered
+from agent.pipeline import UnknownConversation
+from agent.state import DialogueState
+from server.db.operators import NoteRow, OperatorRow
+from server.errors import ApiError
+from server.wiring import Runtime
+
+MAX_TEXT_CHARS = 2000
+
+
+class ActionRefused(ApiError):
+    """An action that does not fit the conversation's state (409) or that names no conversation (404)."""
+
+
+async def conversation_state(runtime: Runtime, conversation_id: str) -> DialogueState:
+    if await asyncio.to_thread(runtime.conversations.get, conversation_id) is None:
+        raise ActionRefused(404, "unknown_conversation", "No such conversation.")
+    try:
+        return await runtime.agent.state(conversation_id)
+    except UnknownConversation as exc:
+        raise ActionRefused(404, "unknown_conversation", "No such conversation.") from exc
+
+
+def _holds(state: DialogueState, operator: OperatorRow) -> bool:
+    return state.handoff == "operator" and state.operator == operator.username
+
+
+def _refuse_if_held_by_other(state: DialogueState, operator: OperatorRow) -> None:
+    if state.handoff == "operator" and state.operator != operator.username and operator.role != "supervisor":
+        raise ActionRefused(409, "held_by_other",
+                            f"Operator {state.operator} holds this conversation; only a supervisor can take it over.")
+
+
+def _clean_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ActionRefused(422, "invalid_message", "The message is empty.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ActionRefused(422, "invalid_message", f"Messages are limited to {MAX_TEXT_CHARS} characters.")
+    return text
+
+
+async def takeover(runtime: Runtime, conversation_id: str, operator: OperatorRow) -> bool:
+    """Join the conversation; the bot goes silent from the next customer message on. False if already held."""
+    async with runtime.console.lock(conversation_id):
+        state = await conversation_state(runtime, conversation_id)
+        if _holds(state, operator):
+            return False
+        _refuse_if_held_by_other(state, operator)
+        await runtime.agent.record(conversation_id, [OperatorJoined(conversation_id=conversation_id,
+                                                                    operator=operator.username)])
+        return True
+
+
+async def say(runtime: Runtime, conversation_id: str, operator: OperatorRow, text: str) -> Event:
+    text = _clean_text(text)
+    async with runtime.console.lock(conversation_id):
+        state = await conversation_state(runtime, conversation_id)
+        if not _holds(state, operator):
+            raise ActionRefused(409, "not_holding", "Take over the conversation before writing to the customer.")
+        stored = await runtime.agent.record(conversation_id, [OperatorUttered(conversation_id=conversation_id,
+                                                                              operator=operator.username, text=text)])
+        return stored[0]
+
+
+async def typing(runtime: Runtime, conversation_id: str, operator: OperatorRow, on: bool) -> None:
+    """Show (or stop showing) "agent is typing" in the customer's widget."""
+    state = await conversation_state(runtime, conversation_id)
+    if not _holds(state, operator):
+        raise ActionRefused(409, "not_holding", "Take over the conversation before typing to the customer.")
+    await runtime.pubsub.publish(conversation_id, {"type": "typing", "who": "operator", "on": on})
+
+
+async def handback(runtime: Runtime, conversation_id: str, operator: OperatorRow) -> None:
+    async with runtime.console.lock(conversation_id):
+        state = await conversation_state(runtime, conversation_id)
+        if state.handoff == "bot":
+            raise ActionRefused(409, "not_held", "The bot already handles this conversation.")
+        _refuse_if_held_by_other(state, operator)
+        await runtime.agent.record(conversation_id, [HandedBack(conversation_id=conversation_id,
+                                                                operator=operator.username)])
+
+
+async def resolve(runtime: Runtime, conversation_id: str, operator: OperatorRow) -> dict[str, Any]:
+    """Close the human part of the conversation (handing it back if held) and ask the customer for CSAT."""
+    async with runtime.console.lock(conversation_id):
+        state = await conversation_state(runtime, conversation_id)
+        _refuse_if_held_by_other(state, operator)
+        handed_back = state.handoff != "bot"
+        if handed_back:
+            await runtime.agent.record(conversation_id, [HandedBack(conversation_id=conversation_id,
+                                                                    operator=operator.username)])
+        await runtime.pubsub.publish(conversation_id, {"type": "csat_request"})
+        await runtime.console.csat_requested(conversation_id, operator.username)
+        return {"handed_back": handed_back, "csat_requested": True}
+
+
+async def add_note(runtime: Runtime, conversation_id: str, operator: OperatorRow, text: str) -> NoteRow:
+    """A private note: stored and shown to operators, never published on the customer's channel."""
+    text = _clean_text(text)
+    await conversation_state(runtime, conversation_id)
+    note = await asyncio.to_thread(runtime.operators.add_note, conversation_id, operator.id, text)
+    await runtime.console.note_added(note)
+    return note

@@ -1,0 +1,183 @@
+"""Operator accounts, login sessions and lock-out (blocking calls: run them in a worker thread).
+
+- An unknown username and a wrong password get the same answer (`InvalidCredentials`) after the same
+  argon2 work, and unknown usernames are locked out like real ones, so the login form cannot be used to
+  find out which usernames exist.
+- `MAX_FAILED_LOGINS` failures in a row lock an account for `LOCKOUT`; while locked, even the right
+  password is refused. An administrator lifts a lock by setting a new password (`kefu operator passwd`).
+- Session tokens are 256 random bits, shown once and stored as SHA-256.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from server.db.conversations import hash_token
+from server.db.models import OPERATOR_ROLES
+from server.db.operators import OperatorRepository, OperatorRow
+from server.operators.passwords import Passwords, check_policy
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_TTL = timedelta(hours=12)
+COOKIE_NAME = "kefu_operator"
+MAX_TOKEN_CHARS = 256
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+
+
+class LoginError(Exception):
+    """A login the API refuses; `code`, `status` and `message` go to the client as they are."""
+
+    code = "login_failed"
+    status = 401
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidCredentials(LoginError):
+    code = "invalid_credentials"
+
+    def __init__(self) -> None:
+        super().__init__("Wrong username or password.")
+
+
+class AccountLocked(LoginError):
+    code = "account_locked"
+    status = 429
+
+    def __init__(self, until: datetime, now: datetime) -> None:
+        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+        super().__init__(f"Too many failed sign-in attempts: this account is locked for {minutes} more "
+                         f"minute{'s' if minutes != 1 else ''}. Try again later or ask a supervisor to reset it.")
+        self.until = until
+
+
+class InvalidAccount(ValueError):
+    """A new account or password that breaks a rule; the message is fit to show."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    operator: OperatorRow
+    token: str
+    expires_at: datetime
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().casefold()
+
+
+class OperatorAuth:
+    """The one place that checks passwords and issues or reads sessions."""
+
+    def __init__(
+        self,
+        repo: OperatorRepository,
+        *,
+        passwords: Passwords | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        ghost_capacity: int = 10_000,
+    ) -> None:
+        self.repo = repo
+        self.passwords = passwords or Passwords()
+        self.clock = clock
+        # Failure counts of usernames that do not exist (per process; bounded, oldest dropped first).
+        self._ghosts: OrderedDict[str, tuple[int, datetime | None]] = OrderedDict()
+        self._ghost_capacity = ghost_capacity
+        self._ghost_lock = threading.Lock()
+
+    # -------------------------------------------------------------- accounts
+
+    def register(self, *, username: str, display_name: str, role: str, password: str) -> OperatorRow:
+        """Create an account after checking the username, name, role and password policy."""
+        name = normalize_username(username)
+        if not USERNAME.fullmatch(name):
+            raise InvalidAccount("the username must be 2–64 characters: letters, digits, '.', '_' or '-', "
+                                 "starting with a letter or digit")
+        display = display_name.strip() or name
+        if len(display) > 80:
+            raise InvalidAccount("the display name must have at most 80 characters")
+        if role not in OPERATOR_ROLES:
+            raise InvalidAccount(f"the role must be one of {', '.join(OPERATOR_ROLES)}")
+        self._check_password(password, name)
+        return self.repo.create(username=name, display_name=display, role=role,
+                                password_hash=self.passwords.hash(password), now=self.clock())
+
+    def change_password(self, username: str, password: str) -> OperatorRow:
+        name = normalize_username(username)
+        self._check_password(password, name)
+        return self.repo.set_password(name, self.passwords.hash(password))
+
+    @staticmethod
+    def _check_password(password: str, username: str) -> None:
+        try:
+            check_policy(password, username=username)
+        except ValueError as exc:
+            raise InvalidAccount(str(exc)) from exc
+
+    # ----------------------------------------------------------------- login
+
+    def login(self, username: str, password: str) -> LoginResult:
+        now = self.clock()
+        name = normalize_username(username)
+        creds = self.repo.credentials(name) if USERNAME.fullmatch(name) else None
+        if creds is None:
+            self.passwords.verify(self.passwords.dummy_hash, password)  # same work as for a real account
+            self._ghost_failure(name, now)
+            raise InvalidCredentials()
+        operator = creds.operator
+        ok = self.passwords.verify(creds.password_hash, password)
+        if operator.locked_until is not None and operator.locked_until > now:
+            raise AccountLocked(operator.locked_until, now)
+        if not ok:
+            row = self.repo.record_failed_login(operator.id, now=now, max_failures=MAX_FAILED_LOGINS, lock_for=LOCKOUT)
+            if row.locked_until is not None and row.locked_until > now:
+                raise AccountLocked(row.locked_until, now)
+            raise InvalidCredentials()
+        rehashed = self.passwords.hash(password) if self.passwords.needs_rehash(creds.password_hash) else None
+        self.repo.record_login(operator.id, password_hash=rehashed)
+        token = secrets.token_urlsafe(32)
+        expires_at = now + SESSION_TTL
+        self.repo.create_session(operator.id, hash_token(token), now=now, expires_at=expires_at)
+        self.repo.purge_sessions(now=now)  # housekeeping: logins are rare, and the delete uses an index
+        return LoginResult(operator, token, expires_at)
+
+    def _ghost_failure(self, name: str, now: datetime) -> None:
+        """Count a failure for a username that does not exist, exactly as `record_failed_login` would."""
+        with self._ghost_lock:
+            failures, locked_until = self._ghosts.pop(name, (0, None))
+            if locked_until is not None and locked_until > now:
+                self._ghosts[name] = (failures, locked_until)
+                raise AccountLocked(locked_until, now)
+            failures += 1
+            if failures >= MAX_FAILED_LOGINS:
+                self._ghosts[name] = (0, now + LOCKOUT)
+                raise AccountLocked(now + LOCKOUT, now)
+            self._ghosts[name] = (failures, None)
+            while len(self._ghosts) > self._ghost_capacity:
+                self._ghosts.popitem(last=False)
+
+    # -------------------------------------------------------------- sessions
+
+    def authenticate(self, token: str | None) -> OperatorRow | None:
+        """The operator a session token belongs to, if the session is still valid."""
+        if not token or len(token) > MAX_TOKEN_CHARS:
+            return None
+        return self.repo.session_operator(hash_token(token), now=self.clock())
+
+    def logout(self, token: str | None) -> None:
+        if token and len(token) <= MAX_TOKEN_CHARS:
+            self.repo.delete_session(hash_token(token))

@@ -1,0 +1,95 @@
+"""`kefu operator …`: console accounts (add, list, passwd). Mounted by `server.cli`.
+
+The password comes from `--password`, else `KEFU_OPERATOR_PASSWORD`, else an interactive prompt asked
+twice. Prefer the prompt or the variable: a `--password` value shows in the shell history and `ps`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from server.settings import get_settings
+
+if TYPE_CHECKING:
+    from server.operators.auth import OperatorAuth
+
+operator_app = typer.Typer(help="Operator console accounts.", no_args_is_help=True)
+
+PASSWORD_HELP = "Password (else KEFU_OPERATOR_PASSWORD, else asked twice)."
+
+
+class Role(StrEnum):
+    operator = "operator"
+    supervisor = "supervisor"
+    marketer = "marketer"
+
+
+def _auth() -> OperatorAuth:
+    """Imports lazily: `kefu --help` stays fast."""
+    from server.db.engine import make_engine, make_session_factory
+    from server.db.migrate import upgrade
+    from server.db.operators import OperatorRepository
+    from server.operators.auth import OperatorAuth
+
+    url = get_settings().database_url
+    upgrade(url)
+    return OperatorAuth(OperatorRepository(make_session_factory(make_engine(url))))
+
+
+def _password(given: str | None) -> str:
+    if given:
+        return given
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@operator_app.command("add")
+def add(
+    username: Annotated[str, typer.Argument(help="Login name: letters, digits, '.', '_' or '-'.")],
+    role: Annotated[Role, typer.Option(help="operator | supervisor | marketer.")] = Role.operator,
+    name: Annotated[str | None, typer.Option(help="Display name shown in the console (default: username).")]
+    = None,
+    password: Annotated[str | None, typer.Option(envvar="KEFU_OPERATOR_PASSWORD", help=PASSWORD_HELP)] = None,
+) -> None:
+    """Create an operator account in KEFU_DATABASE_URL."""
+    from server.db.operators import DuplicateOperator
+    from server.operators.auth import InvalidAccount
+
+    auth = _auth()
+    try:
+        row = auth.register(username=username, display_name=name or username, role=role.value,
+                            password=_password(password))
+    except (InvalidAccount, DuplicateOperator) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"operator {row.username} ({row.role}, {row.display_name}) created")
+
+
+@operator_app.command("list")
+def list_operators() -> None:
+    """Show the accounts (never their passwords)."""
+    for row in _auth().repo.list_operators():
+        locked = f"  locked until {row.locked_until:%Y-%m-%d %H:%M} UTC" if row.locked_until else ""
+        typer.echo(f"{row.username}\t{row.role}\t{row.display_name}{locked}")
+
+
+@operator_app.command("passwd")
+def passwd(
+    username: Annotated[str, typer.Argument()],
+    password: Annotated[str | None, typer.Option(envvar="KEFU_OPERATOR_PASSWORD", help=PASSWORD_HELP)] = None,
+) -> None:
+    """Set a new password; this also lifts a lock-out."""
+    from server.db.operators import UnknownOperator
+    from server.operators.auth import InvalidAccount
+
+    try:
+        row = _auth().change_password(username, _password(password))
+    except InvalidAccount as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except UnknownOperator as exc:
+        typer.echo(f"error: no operator {username!r}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"password of {row.username} changed")

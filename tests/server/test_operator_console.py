@@ -1,0 +1,417 @@
+"""The operator console's HTTP API and socket, in process (TestClient) over a small SQLite demo store:
+sign-in and lock-out as a client sees them, role checks on every route, and a takeover end to end."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.routing import APIRoute, APIWebSocketRoute
+from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
+
+from server.app import create_app
+from server.db.engine import make_engine, make_session_factory
+from server.db.operators import OperatorRepository
+from server.demo_data import build_demo_store
+from server.operators.auth import OperatorAuth
+from server.operators.passwords import Passwords
+from server.settings import Settings
+from server.wiring import build_runtime
+from tests.conftest import DEMO_AS_OF
+from tests.fakes import KeywordRetriever
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "correct horse battery"
+HUMAN_EN = "I want to talk to a human"
+ANGRY_EN = "This is ridiculous, the worst service ever!! I'm furious!"
+# Routes any signed-in account may use; everything else under /api/operator needs operator or supervisor.
+PUBLIC = {("POST", "/api/operator/login")}
+ANY_ROLE = {("POST", "/api/operator/logout"), ("GET", "/api/operator/me")}
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('console') / 'kefu.db'}"
+    build_demo_store(url, seed=7, as_of=DEMO_AS_OF, customers=40, orders=300)
+    return url
+
+
+@pytest.fixture(scope="module")
+def accounts(store_url: str) -> dict[str, str]:
+    """role → username; all share PASSWORD (hashed cheaply: verification cost follows the stored hash)."""
+    engine = make_engine(store_url)
+    auth = OperatorAuth(OperatorRepository(make_session_factory(engine)),
+                        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)))
+    names = {}
+    for role, name in (("operator", "Wang Fang"), ("operator2", "Li Lei"), ("supervisor", "Zhao Min"),
+                       ("marketer", "Chen Jie")):
+        username = f"{role}-{uuid.uuid4().hex[:6]}"
+        auth.register(username=username, display_name=name, role=role.rstrip("2"), password=PASSWORD)
+        names[role] = username
+    engine.dispose()
+    return names
+
+
+@pytest.fixture
+def client(store_url: str, accounts: dict[str, str]) -> Iterator[TestClient]:
+    settings = Settings(database_url=store_url)
+    runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
+    with TestClient(create_app(settings, runtime=runtime)) as c:
+        yield c
+    runtime.close()
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    """Bearer headers for `username`; the cookie jar is emptied so each request says who it is."""
+    r = client.post("/api/operator/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    client.cookies.clear()
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def start_chat(client: TestClient, customer: str | None = "C00001", language: str = "en") -> tuple[str, str]:
+    r = client.post("/api/conversations", json={"channel": "web", "customer_id": customer, "language": language})
+    assert r.status_code == 201, r.text
+    return r.json()["conversation_id"], r.json()["token"]
+
+
+def say(client: TestClient, cid: str, token: str, text: str) -> dict[str, Any]:
+    r = client.post(f"/api/conversations/{cid}/messages", json={"text": text},
+                    headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def receive_until(ws: WebSocketTestSession, accept: Callable[[dict[str, Any]], bool], limit: int = 50) -> list[dict]:
+    """Frames up to and including the first one `accept` likes (only call when such a frame must come)."""
+    frames = []
+    for _ in range(limit):
+        frames.append(ws.receive_json())
+        if accept(frames[-1]):
+            return frames
+    raise AssertionError(f"no matching frame among {frames}")
+
+
+def routes(app: Any) -> Iterator[tuple[Any, str, set[str]]]:
+    """(route, path, methods) of every route, routers included (FastAPI ≥ 0.13x mounts them lazily)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: included routes are plain entries of app.routes
+        for route in app.routes:
+            yield route, getattr(route, "path", ""), getattr(route, "methods", None) or set()
+        return
+    for ctx in iter_route_contexts(app.routes):
+        yield ctx.original_route, ctx.path or "", ctx.methods or set()
+
+
+def op_url(cid: str, action: str = "") -> str:
+    return f"/api/operator/conversations/{cid}{'/' + action if action else ''}"
+
+
+# --------------------------------------------------------------------------------------------- sign-in
+
+
+def test_login_sets_a_strict_httponly_cookie_and_returns_a_bearer_token(client: TestClient, accounts) -> None:
+    r = client.post("/api/operator/login", json={"username": accounts["operator"].upper(), "password": PASSWORD})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["operator"] == {"id": body["operator"]["id"], "username": accounts["operator"],
+                                "display_name": "Wang Fang", "role": "operator"}
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith("kefu_operator=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Path=/" in cookie and "Max-Age=43200" in cookie
+    assert PASSWORD not in r.text
+    assert client.get("/api/operator/me").json()["operator"]["username"] == accounts["operator"]  # by cookie
+    client.cookies.clear()
+    bearer = {"Authorization": f"Bearer {body['token']}"}
+    assert client.get("/api/operator/me", headers=bearer).status_code == 200
+
+    assert client.post("/api/operator/logout", headers=bearer).status_code == 200
+    r = client.get("/api/operator/me", headers=bearer)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "session_expired"
+
+
+def test_wrong_password_and_unknown_username_get_the_same_answer(client: TestClient, accounts) -> None:
+    wrong = client.post("/api/operator/login", json={"username": accounts["supervisor"], "password": "nope-nope"})
+    unknown = client.post("/api/operator/login", json={"username": "nobody-here", "password": "nope-nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json() == {"error": {"code": "invalid_credentials",
+                                                        "message": "Wrong username or password."}}
+    assert "set-cookie" not in wrong.headers
+    # the failure was counted; a right password clears the count
+    login(client, accounts["supervisor"])
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(client: TestClient, store_url: str) -> None:
+    username = f"victim-{uuid.uuid4().hex[:6]}"
+    engine = make_engine(store_url)
+    OperatorAuth(OperatorRepository(make_session_factory(engine)),
+                 passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))).register(
+        username=username, display_name="V", role="operator", password=PASSWORD)
+    engine.dispose()
+    for _ in range(4):
+        r = client.post("/api/operator/login", json={"username": username, "password": "guess-guess"})
+        assert r.status_code == 401
+    r = client.post("/api/operator/login", json={"username": username, "password": "guess-guess"})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "account_locked"
+    assert "15 more minutes" in r.json()["error"]["message"]
+    r = client.post("/api/operator/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "account_locked"
+
+    # an unknown username locks the same way, so a lock-out does not reveal that an account exists
+    ghost = f"ghost-{uuid.uuid4().hex[:6]}"
+    codes = [client.post("/api/operator/login", json={"username": ghost, "password": "guess-guess"}).status_code
+             for _ in range(6)]
+    assert codes == [401, 401, 401, 401, 429, 429]
+
+
+def test_login_input_is_validated(client: TestClient) -> None:
+    r = client.post("/api/operator/login", json={"username": "a"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+    r = client.post("/api/operator/login", content=b"{nope", headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_json"
+
+
+# ------------------------------------------------------------------------------------------ role checks
+
+
+def test_every_operator_route_refuses_anonymous_and_wrong_role(client: TestClient, accounts) -> None:
+    """Walks the route table, so a route added later without protection fails here."""
+    cid, _ = start_chat(client)
+    marketer = login(client, accounts["marketer"])
+    operator = login(client, accounts["operator"])
+    checked = 0
+    for route, template, methods in routes(client.app):
+        if isinstance(route, APIRoute) and template.startswith("/api/operator"):
+            path = template.replace("{conversation_id}", cid)
+            for method in methods:
+                if (method, template) in PUBLIC:
+                    continue
+                body = {"text": "hi"} if method == "POST" else None
+                anonymous = client.request(method, path, json=body)
+                assert anonymous.status_code == 401, (method, path, anonymous.text)
+                assert anonymous.json()["error"]["code"] == "not_signed_in"
+                forged = client.request(method, path, json=body, headers={"Authorization": "Bearer forged"})
+                assert forged.status_code == 401, (method, path)
+                if (method, template) not in ANY_ROLE:
+                    denied = client.request(method, path, json=body, headers=marketer)
+                    assert denied.status_code == 403, (method, path, denied.text)
+                    assert denied.json()["error"]["code"] == "forbidden_role"
+                checked += 1
+        elif isinstance(route, APIWebSocketRoute) and template.startswith("/ws/operator"):
+            for query, close_code in (("", 4401), ("?token=forged", 4401),
+                                      (f"?token={marketer['Authorization'][7:]}", 4403)):
+                with client.websocket_connect(template + query) as ws:
+                    assert ws.receive_json()["type"] == "error"
+                    with pytest.raises(WebSocketDisconnect) as closed:
+                        ws.receive_json()
+                    assert closed.value.code == close_code
+            checked += 1
+    assert checked >= 12
+    assert client.get("/api/operator/conversations", headers=operator).status_code == 200
+
+
+def test_console_page_is_served_with_a_strict_csp(client: TestClient) -> None:
+    r = client.get("/console")
+    assert r.status_code == 200 and 'data-testid="login-form"' in r.text
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    for asset in ("/static/console.js", "/static/console.css"):
+        assert client.get(asset).status_code == 200
+    script = client.get("/static/console.js").text
+    for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in script, sink
+
+
+# ------------------------------------------------------------------------------------------- takeover
+
+
+def test_takeover_end_to_end_in_process(client: TestClient, accounts) -> None:
+    op = login(client, accounts["operator"])
+    marketer = login(client, accounts["marketer"])
+    cid, token = start_chat(client, "C00002", "en")
+    with client.websocket_connect(f"/ws/chat/{cid}?token={token}") as customer:
+        state = say(client, cid, token, HUMAN_EN)["state"]
+        assert state["handoff"] == "queued"
+        receive_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "queued")
+
+        queue = client.get("/api/operator/conversations?handoff=queued", headers=op).json()["conversations"]
+        row = next(r for r in queue if r["id"] == cid)
+        assert row["customer"]["id"] == "C00002" and row["language"] == "en" and row["intent"] == "human"
+        assert row["waiting_seconds"] is not None and row["handoff_reason"] == "customer_asked"
+
+        assert client.post(op_url(cid, "takeover"), headers=marketer).status_code == 403
+        assert client.post(op_url(cid, "messages"), json={"text": "hi"}, headers=op).json()["error"]["code"] \
+            == "not_holding"
+        r = client.post(op_url(cid, "takeover"), headers=op)
+        assert r.status_code == 200 and r.json()["taken_over"] is True
+        assert r.json()["conversation"]["handoff"] == "operator"
+        assert r.json()["conversation"]["operator"] == accounts["operator"]
+        assert client.post(op_url(cid, "takeover"), headers=op).json()["taken_over"] is False  # idempotent
+        receive_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "operator")
+
+        # the bot is silent while the operator holds the conversation, but keeps perceiving
+        reply = say(client, cid, token, "My parcel is late, where is it?")
+        assert reply["reply"]["text"] == "" and reply["state"]["handoff"] == "operator"
+        assert reply["state"]["intent"] == "order_status"
+
+        note = client.post(op_url(cid, "notes"), json={"text": "VIP, be generous"}, headers=op)
+        assert note.status_code == 201 and note.json()["note"]["text"] == "VIP, be generous"
+        sent = client.post(op_url(cid, "messages"), json={"text": "Hi, I'm checking it <b>now</b>"}, headers=op)
+        assert sent.status_code == 201
+        frames = receive_until(customer, lambda f: f["type"] == "operator_message")
+        assert frames[-1]["text"] == "Hi, I'm checking it <b>now</b>"
+        assert frames[-1]["operator"] == accounts["operator"] and frames[-1]["seq"] == sent.json()["event"]["seq"]
+        assert not any("VIP" in str(f) for f in frames)  # private notes never reach the customer
+        assert not any(f["type"] == "bot_message" for f in frames)
+
+        detail = client.get(op_url(cid), headers=op).json()
+        types = [e["type"] for e in detail["events"]]
+        joined = types.index("operator_joined")
+        assert "bot_uttered" not in types[joined:]
+        assert types[-1] == "operator_uttered"
+        assert detail["customer"]["id"] == "C00002" and detail["orders"]
+        assert [n["text"] for n in detail["notes"]] == ["VIP, be generous"]
+        assert detail["conversation"]["waiting_since"] is None  # the operator answered
+
+        r = client.post(op_url(cid, "handback"), headers=op)
+        assert r.status_code == 200 and r.json()["conversation"]["handoff"] == "bot"
+        receive_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "bot")
+        reply = say(client, cid, token, "Thanks! Do you have phone cases?")
+        assert reply["reply"]["text"] and reply["state"]["handoff"] == "bot"
+
+        r = client.post(op_url(cid, "resolve"), headers=op)
+        assert r.status_code == 200 and r.json()["csat_requested"] is True and r.json()["handed_back"] is False
+        receive_until(customer, lambda f: f["type"] == "csat_request")
+        customer.send_json({"type": "csat", "score": 5})
+        assert receive_until(customer, lambda f: f["type"] == "csat_recorded")[-1]["score"] == 5
+    rows = client.get("/api/operator/conversations", headers=op).json()["conversations"]
+    assert next(r for r in rows if r["id"] == cid)["csat"] == 5
+
+
+def test_only_a_supervisor_takes_over_from_another_operator(client: TestClient, accounts) -> None:
+    first, second = login(client, accounts["operator"]), login(client, accounts["operator2"])
+    supervisor = login(client, accounts["supervisor"])
+    cid, token = start_chat(client, "C00003", "zh")
+    say(client, cid, token, "转人工")
+    assert client.post(op_url(cid, "takeover"), headers=first).status_code == 200
+    r = client.post(op_url(cid, "takeover"), headers=second)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "held_by_other"
+    assert client.post(op_url(cid, "handback"), headers=second).status_code == 409
+    assert client.post(op_url(cid, "resolve"), headers=second).status_code == 409
+    r = client.post(op_url(cid, "takeover"), headers=supervisor)
+    assert r.status_code == 200 and r.json()["conversation"]["operator"] == accounts["supervisor"]
+    assert client.post(op_url(cid, "messages"), json={"text": "你好"}, headers=first).status_code == 409
+    assert client.post(op_url(cid, "handback"), headers=supervisor).status_code == 200
+    r = client.post(op_url(cid, "handback"), headers=supervisor)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_held"
+
+
+def test_bad_requests_get_clear_errors(client: TestClient, accounts) -> None:
+    op = login(client, accounts["operator"])
+    r = client.get(op_url("0" * 32), headers=op)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_conversation"
+    assert client.get(op_url("not-an-id"), headers=op).status_code == 422
+    cid, _ = start_chat(client)
+    client.post(op_url(cid, "takeover"), headers=op)
+    r = client.post(op_url(cid, "messages"), json={"text": "   "}, headers=op)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_message"
+    r = client.post(op_url(cid, "messages"), json={"text": "x" * 2001}, headers=op)
+    assert r.status_code == 422
+    r = client.post(op_url(cid, "notes"), json={"text": "ok", "extra": 1}, headers=op)
+    assert r.status_code == 422
+
+
+# ------------------------------------------------------------------------------------------ assistance
+
+
+def test_suggestions_follow_intent_and_affect_in_the_customers_language(client: TestClient, accounts) -> None:
+    op = login(client, accounts["operator"])
+    cid, token = start_chat(client, "C00004", "en")
+    say(client, cid, token, ANGRY_EN)
+    s = client.get(op_url(cid, "suggestions"), headers=op).json()
+    assert s["language"] == "en" and s["affect"] == "anger" and len(s["suggestions"]) == 3
+    assert s["suggestions"][0]["text"].startswith("I'm truly sorry") and "Wang Fang" in s["suggestions"][0]["text"]
+
+    cid, token = start_chat(client, "C00001", "zh")
+    say(client, cid, token, "我的快递到哪了")
+    s = client.get(op_url(cid, "suggestions"), headers=op).json()
+    assert s["intent"] == "order_status" and s["language"] == "zh"
+    assert "物流" in s["suggestions"][0]["text"]
+
+    canned = client.get("/api/operator/canned", headers=op).json()
+    assert [c["key"] for c in canned["zh"]] == [c["key"] for c in canned["en"]]
+    assert "{operator}" not in str(canned) and "Wang Fang" in canned["en"][0]["text"]
+
+
+def test_queue_puts_the_angriest_first(client: TestClient, accounts) -> None:
+    op = login(client, accounts["supervisor"])
+    calm, calm_token = start_chat(client, "C00005", "en")
+    say(client, calm, calm_token, HUMAN_EN)
+    angry, angry_token = start_chat(client, "C00006", "en")
+    say(client, angry, angry_token, ANGRY_EN)
+    say(client, angry, angry_token, HUMAN_EN)
+    queue = [r["id"] for r in client.get("/api/operator/conversations?handoff=queued", headers=op)
+             .json()["conversations"]]
+    assert queue.index(angry) < queue.index(calm)
+
+
+# --------------------------------------------------------------------------------------------- socket
+
+
+def test_operator_socket_follows_a_conversation_and_relays_typing(client: TestClient, accounts) -> None:
+    op = login(client, accounts["operator"])
+    token = op["Authorization"][7:]
+    cid, ctoken = start_chat(client, "C00007", "en")
+    say(client, cid, ctoken, HUMAN_EN)
+    with client.websocket_connect(f"/ws/operator?token={token}") as console, \
+            client.websocket_connect(f"/ws/chat/{cid}?token={ctoken}") as customer:
+        hello = console.receive_json()
+        assert hello["type"] == "hello" and hello["operator"]["username"] == accounts["operator"]
+        assert any(r["id"] == cid and r["handoff"] == "queued" for r in hello["conversations"])
+
+        console.send_json({"type": "open", "conversation_id": cid, "after": 0})
+        replay = receive_until(console, lambda f: f["type"] == "events")[-1]
+        assert [e["type"] for e in replay["events"]][:2] == ["conversation_started", "user_uttered"]
+
+        console.send_json({"type": "typing", "conversation_id": cid, "on": True})
+        err = receive_until(console, lambda f: f["type"] == "error")[-1]
+        assert err["code"] == "not_holding" and err["conversation_id"] == cid
+
+        customer.send_json({"type": "typing", "on": True})
+        typing = receive_until(console, lambda f: f["type"] == "typing")[-1]
+        assert typing == {"type": "typing", "conversation_id": cid, "who": "customer", "on": True}
+
+        client.post(op_url(cid, "takeover"), headers=op)
+        row = receive_until(console, lambda f: f["type"] == "conversation" and f["conversation"]["id"] == cid)
+        assert row[-1]["conversation"]["handoff"] == "operator"
+        console.send_json({"type": "typing", "conversation_id": cid, "on": True})
+        assert receive_until(customer, lambda f: f["type"] == "typing")[-1] == {
+            "type": "typing", "who": "operator", "on": True}
+
+        customer.send_json({"type": "user_message", "text": "Are you there?", "client_msg_id": "m1"})
+        events = receive_until(console, lambda f: f["type"] == "events"
+                               and any(e["type"] == "user_uttered" for e in f["events"]))[-1]["events"]
+        assert {"user_uttered", "affect_observed", "intent_recognized"} <= {e["type"] for e in events}
+        customer_frames = receive_until(customer, lambda f: f["type"] == "typing" and f["who"] == "bot"
+                                        and not f["on"])
+        client.post(op_url(cid, "messages"), json={"text": "Yes!"}, headers=op)  # sent after the turn ended
+        customer_frames += receive_until(customer, lambda f: f["type"] == "operator_message")
+        assert not any(f["type"] == "bot_message" for f in customer_frames)
+
+        client.post(op_url(cid, "notes"), json={"text": "checked the carrier"}, headers=op)
+        note = receive_until(console, lambda f: f["type"] == "note")[-1]
+        assert note["note"]["text"] == "checked the carrier"
+
+        console.send_json({"type": "open", "conversation_id": "0" * 32})
+        assert receive_until(console, lambda f: f["type"] == "error")[-1]["code"] == "unknown_conversation"
+        console.send_text("{nope")
+        assert receive_until(console, lambda f: f["type"] == "error")[-1]["code"] == "malformed_json"
+        console.send_json({"type": "ping"})
+        assert receive_until(console, lambda f: f["type"] == "pong")
