@@ -40,7 +40,7 @@ system-deps:
 run: install
 	$(BIN)/kefu demo-data --if-empty
 	$(BIN)/kefu ingest --if-missing
-	$(BIN)/kefu serve --port $(KEFU_PORT)
+	KEFU_LLM=$${KEFU_LLM:-local} $(BIN)/kefu serve --port $(KEFU_PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -209,6 +209,7 @@ class BotUttered(Event):
     cards: list[dict[str, Any]] = field(default_factory=list)
     quick_replies: list[str] = field(default_factory=list)
     offer_human: bool = False
+    fallback: str | None = None  # why a template answered although the LLM was asked (guard, llm_timeout, …)
 
     def apply_to(self, state: DialogueState) -> None:
         Event.apply_to(self, state)

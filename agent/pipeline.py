@@ -32,6 +32,7 @@ from agent.events import (
     replay,
 )
 from agent.language import detect_language
+from agent.llm_reply import LLMResponder
 from agent.nlg import Reply, TemplateNLG
 from agent.nlu import NLUReader, NLUResult
 from agent.policy import Decision, decide, effective_intent
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2000
 EventSink = Callable[[str, list[Event], DialogueState], Awaitable[None]]
+TokenStream = Callable[[str, str], Awaitable[None]]  # (conversation_id, text delta) of a reply being generated
 
 
 class UnknownConversation(LookupError):
@@ -85,6 +87,8 @@ class Agent:
         nlg: TemplateNLG | None = None,
         clock: Callable[[], datetime] = _utcnow,
         on_events: EventSink | None = None,
+        responder: LLMResponder | None = None,
+        on_token: TokenStream | None = None,
         cache_size: int = 4096,
     ) -> None:
         self.store = store
@@ -95,6 +99,8 @@ class Agent:
         self.nlg = nlg or TemplateNLG()
         self.clock = clock
         self.on_events = on_events
+        self.responder = responder
+        self.on_token = on_token
         self._cache: OrderedDict[str, DialogueState] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._cache_size = cache_size
@@ -207,12 +213,12 @@ class Agent:
             decision = decide(state, p.nlu, text, intent, pending)
             if decision.kind == "silent":
                 return TurnResult(Reply(text="", source=None), state, events)
-            reply, bot_events = await self._act_and_respond(state, decision, language)
+            reply, bot_events = await self._act_and_respond(state, decision, language, text)
             events += await self._emit(cid, state, bot_events)
             return TurnResult(reply, state, events)
 
     async def _act_and_respond(
-        self, state: DialogueState, decision: Decision, language: str
+        self, state: DialogueState, decision: Decision, language: str, text: str
     ) -> tuple[Reply, list[Event]]:
         cid = state.conversation_id
         out: list[Event] = []
@@ -224,11 +230,26 @@ class Agent:
         elif decision.kind == "answer_kb" and decision.query and self.retriever is not None:
             passages = await asyncio.to_thread(self.retriever.search, decision.query, k=3, language=language)
         reply = self.nlg.compose(decision, language, result=result, error=error, passages=passages)
+        fallback: str | None = None
+        if self.responder is not None and self.responder.applies(decision):
+            sink = self.on_token
+
+            async def forward(delta: str) -> None:
+                if sink is not None:
+                    await sink(cid, delta)
+
+            outcome = await self.responder.reply(
+                language=language, text=text, template=reply, result=result,
+                error_message=error.message if error else None, passages=passages, empathy=decision.empathy,
+                on_token=forward,
+            )
+            reply, fallback = outcome.reply, outcome.fallback
         if decision.kind == "handoff":
             out.append(HandoffRequested(conversation_id=cid, reason=decision.handoff_reason or "customer_asked"))
         out.append(BotUttered(conversation_id=cid, text=reply.text, source=reply.source,
                               citations=reply.citations, cards=reply.cards,
-                              quick_replies=reply.quick_replies, offer_human=reply.offer_human))
+                              quick_replies=reply.quick_replies, offer_human=reply.offer_human,
+                              fallback=fallback))
         if decision.ask_slot and error is None:
             out.append(SlotRequested(conversation_id=cid, intent=decision.intent, slot=decision.ask_slot))
         return reply, out

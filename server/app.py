@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +13,8 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from agent.llm.messages import warm_up
+from agent.protocols import LLM, LLMUnavailable
 from server.api import conversations, demo, health, operator_auth, operator_console
 from server.channels import chat_ws, operator_ws
 from server.errors import install_error_handlers
@@ -20,7 +24,17 @@ from server.operators.page import console_headers
 from server.settings import Settings, get_settings
 from server.wiring import Runtime, build_runtime
 
+log = logging.getLogger(__name__)
+
 STATIC = Path(__file__).parent / "static"
+
+
+async def warm_llm(llm: LLM) -> None:
+    try:
+        await warm_up(llm)
+        log.info("LLM warmed up")
+    except LLMUnavailable as exc:
+        log.warning("LLM warm-up failed; replies fall back to templates until it answers: %s", exc)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -30,9 +44,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = runtime is None
         app.state.runtime = runtime or build_runtime(settings)
+        warming = None
+        if app.state.runtime.llm is not None:
+            # Load the model and cache the system prompts before the first customer (background).
+            warming = asyncio.create_task(warm_llm(app.state.runtime.llm))
         try:
             yield
         finally:
+            if warming is not None:
+                warming.cancel()
             if own:
                 app.state.runtime.close()
 

@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
     # LLM replies: none = templates only; local = the bundled llama.cpp model (`kefu llm install`);
     # openai = vLLM or any OpenAI-compatible server at llm_base_url. A failing LLM falls back to templates.
-    llm: Literal["none", "local", "openai"] = "local"
+    # `make run` sets local; a bare `kefu serve` (and every test) answers with templates unless told.
+    llm: Literal["none", "local", "openai"] = "none"
     llm_base_url: str = "http://127.0.0.1:8001/v1"
     llm_model: str = "qwen2.5-coder-1.5b-instruct"
     llm_api_key: SecretStr = SecretStr("none")

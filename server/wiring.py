@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.affect import TextAffect
 from agent.events import Event
+from agent.llm_reply import LLMResponder
 from agent.nlg import TemplateNLG
 from agent.nlu import NLU
 from agent.pipeline import Agent
-from agent.protocols import Retriever
+from agent.protocols import LLM, Retriever
 from agent.state import DialogueState
 from server.db.catalog import SqlProductCatalog
 from server.db.conversations import ConversationRepository
@@ -29,6 +30,7 @@ from server.db.migrate import upgrade
 from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
 from server.frames import event_frame
+from server.llm_factory import build_llm
 from server.metrics import observe_events
 from server.operators.auth import OperatorAuth
 from server.operators.console import ConsoleFeed
@@ -40,6 +42,7 @@ from tools.products import ProductSearchTool
 from tools.returns import ReturnRequestTool
 
 log = logging.getLogger(__name__)
+_DEFAULT = object()  # build_runtime(llm=…) not given: build the backend the settings choose
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Runtime:
     operator_auth: OperatorAuth
     console: ConsoleFeed  # the operator console's live feed (summaries + the `console` channel)
     retriever: Retriever | None = None
+    llm: LLM | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def close(self) -> None:
@@ -89,8 +93,10 @@ def build_runtime(
     *,
     clock: Callable[[], datetime] | None = None,
     retriever: Retriever | None = None,
+    llm: LLM | object | None = _DEFAULT,
     warm: bool = True,
 ) -> Runtime:
+    """Blocking (migrations, index, models): call at start-up. `llm` defaults to what settings choose."""
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
@@ -115,6 +121,11 @@ def build_runtime(
 
     affect = TextAffect()
     nlu = NLU(category_lexicon(catalog))
+    llm = build_llm(settings) if llm is _DEFAULT else llm
+
+    async def stream_token(conversation_id: str, delta: str) -> None:
+        await pubsub.publish(conversation_id, {"type": "bot_token", "delta": delta})
+
     agent = Agent(
         store=SqlEventStore(sessions),
         nlu=nlu,
@@ -123,6 +134,8 @@ def build_runtime(
         tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog)],
         nlg=TemplateNLG(settings.store_timezone),
         on_events=publish,
+        responder=LLMResponder(llm, tz=settings.store_timezone) if llm is not None else None,
+        on_token=stream_token,
         **({"clock": clock} if clock else {}),
     )
     if warm:
@@ -144,4 +157,5 @@ def build_runtime(
         operator_auth=OperatorAuth(operators),
         console=console,
         retriever=retriever,
+        llm=llm,
     )

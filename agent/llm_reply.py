@@ -1,0 +1,85 @@
+"""LLM-worded replies, grounded and guarded; the template reply stays the fallback.
+
+The deterministic engine has already decided and acted (tool results, passages, the template reply);
+the LLM only rewords that outcome for the customer, streaming tokens as they come. A reply whose
+order ids, amounts, dates, statuses or policy figures are not in the grounding, or an LLM that errors,
+stalls or times out, gives way to the template reply, and the reason is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, replace
+
+from agent.llm.guard import check_grounded
+from agent.llm.messages import build_turn
+from agent.nlg import Reply
+from agent.policy import Decision
+from agent.protocols import LLM, LLMUnavailable, Passage, ToolResult
+
+log = logging.getLogger(__name__)
+
+TokenSink = Callable[[str], Awaitable[None]]
+# Turns whose outcome the LLM may word. Asking for a slot, handoffs and silence stay templated.
+DEFAULT_LLM_INTENTS = frozenset(
+    {"policy_question", "coupon_question", "order_status", "return_request", "complaint", "other", "greeting"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LLMOutcome:
+    reply: Reply
+    fallback: str | None  # why the template answered instead (None: the LLM's reply was used)
+
+
+class LLMResponder:
+    def __init__(self, llm: LLM, *, tz: str = "Asia/Shanghai", intents: frozenset[str] = DEFAULT_LLM_INTENTS,
+                 max_tokens: int = 160) -> None:
+        self.llm = llm
+        self.tz = tz
+        self.intents = intents
+        self.max_tokens = max_tokens
+
+    def applies(self, decision: Decision) -> bool:
+        return decision.kind in ("answer_kb", "call_tool", "template") and decision.intent in self.intents \
+            and not decision.ask_slot
+
+    async def reply(
+        self,
+        *,
+        language: str,
+        text: str,
+        template: Reply,
+        result: ToolResult | None,
+        error_message: str | None,
+        passages: Sequence[Passage],
+        empathy: str | None,
+        on_token: TokenSink | None = None,
+    ) -> LLMOutcome:
+        notes = [f"draft reply (facts checked): {template.text}"]
+        if empathy:
+            notes.append(f"customer mood: {empathy} — acknowledge it first")
+        if error_message:
+            notes.append(f"tool error: {error_message}")
+        turn = build_turn(language, text, facts=result.data if result else None, passages=passages, notes=notes,
+                          tz=self.tz)
+        parts: list[str] = []
+        try:
+            async with aclosing(self.llm.stream(turn.messages, max_tokens=self.max_tokens)) as tokens:
+                async for delta in tokens:
+                    parts.append(delta)
+                    if on_token is not None:
+                        await on_token(delta)
+        except LLMUnavailable as exc:
+            log.warning("LLM unavailable (%s); template reply used", exc.reason)
+            return LLMOutcome(template, f"llm_{exc.reason}")
+        worded = "".join(parts).strip()
+        if not worded:
+            return LLMOutcome(template, "llm_empty")
+        verdict = check_grounded(worded, turn.grounding, tz=self.tz)
+        if not verdict.ok:
+            log.info("LLM reply failed the grounding guard (%d unsupported facts)", len(verdict.unsupported))
+            return LLMOutcome(template, "guard")
+        return LLMOutcome(replace(template, text=worded, source="llm"), None)
