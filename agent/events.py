@@ -182,6 +182,17 @@ class ToolCalled(Event):
     type: ClassVar[str] = "tool_called"
     tool: str
     args: dict[str, Any] = field(default_factory=dict)
+    proposed_by: str = "policy"  # policy | llm
+
+
+@dataclass(kw_only=True, slots=True)
+class ToolProposalRefused(Event):
+    """The LLM proposed a call that the state and policy did not allow; it never ran."""
+
+    type: ClassVar[str] = "tool_proposal_refused"
+    tool: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
 
 
 @dataclass(kw_only=True, slots=True)

@@ -27,12 +27,14 @@ from agent.events import (
     SlotRequested,
     SlotSet,
     ToolCalled,
+    ToolProposalRefused,
     ToolReturned,
     UserUttered,
     replay,
 )
 from agent.language import detect_language
 from agent.llm_reply import LLMResponder
+from agent.llm_tools import Refused, ToolProposer, mentioned_orders
 from agent.nlg import Reply, TemplateNLG
 from agent.nlu import NLUReader, NLUResult
 from agent.policy import Decision, decide, effective_intent
@@ -42,6 +44,9 @@ from agent.state import DialogueState
 log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2000
+SOCIAL_INTENTS = ("greeting", "thanks", "goodbye", "affirm", "deny", "human", "complaint")
+UNSURE_BELOW = 0.6  # NLU confidence under which the LLM is asked which tool fits
+TOOL_INTENTS = {"order_status": "order_status", "product_search": "product_search", "request_return": "return_request"}
 EventSink = Callable[[str, list[Event], DialogueState], Awaitable[None]]
 TokenStream = Callable[[str, str], Awaitable[None]]  # (conversation_id, text delta) of a reply being generated
 
@@ -88,6 +93,8 @@ class Agent:
         clock: Callable[[], datetime] = _utcnow,
         on_events: EventSink | None = None,
         responder: LLMResponder | None = None,
+        proposer: ToolProposer | None = None,
+        propose_when: str = "unsure",
         on_token: TokenStream | None = None,
         cache_size: int = 4096,
     ) -> None:
@@ -100,6 +107,8 @@ class Agent:
         self.clock = clock
         self.on_events = on_events
         self.responder = responder
+        self.proposer = proposer
+        self.propose_when = propose_when  # unsure: when the rules could not act | always | off
         self.on_token = on_token
         self._cache: OrderedDict[str, DialogueState] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
@@ -211,11 +220,48 @@ class Agent:
                     user_events.append(SlotSet(conversation_id=cid, name=name, value=value))
             events = await self._emit(cid, state, user_events)
             decision = decide(state, p.nlu, text, intent, pending)
+            if self._should_propose(decision, p.nlu.confidence):
+                decision, proposal_events = await self._llm_proposal(state, decision, language, text)
+                events += await self._emit(cid, state, proposal_events)
             if decision.kind == "silent":
                 return TurnResult(Reply(text="", source=None), state, events)
             reply, bot_events = await self._act_and_respond(state, decision, language, text)
             events += await self._emit(cid, state, bot_events)
             return TurnResult(reply, state, events)
+
+    def _should_propose(self, decision: Decision, confidence: float) -> bool:
+        """Ask the LLM for a tool when the rules could not act (unsure), or on every task turn (always)."""
+        if self.proposer is None or self.propose_when == "off" or decision.kind in ("silent", "handoff"):
+            return False
+        if decision.intent in SOCIAL_INTENTS:
+            return False
+        if self.propose_when == "always":
+            return True
+        return decision.intent == "other" or bool(decision.ask_slot) or confidence < UNSURE_BELOW
+
+    async def _llm_proposal(
+        self, state: DialogueState, decision: Decision, language: str, text: str
+    ) -> tuple[Decision, list[Event]]:
+        """Ask the LLM which tool fits; run the first proposal the state and policy accept, else keep the
+        rule-based decision. Refusals are recorded and never run."""
+        assert self.proposer is not None
+        cid = state.conversation_id
+        ctx = ToolContext(conversation_id=cid, customer_id=state.customer_id, language=language, now=self.clock())
+        mentioned = mentioned_orders([text]) | ({str(state.slot("order_id"))} if state.slot("order_id") else set())
+        refusals: list[Event] = []
+        for proposal in await self.proposer.propose(language, text):
+            verdict = await self.proposer.validate(proposal, state, ctx, mentioned, decision.intent)
+            if isinstance(verdict, Refused):
+                refusals.append(ToolProposalRefused(conversation_id=cid, tool=verdict.name,
+                                                    arguments=dict(verdict.arguments), reason=verdict.reason))
+                continue
+            intent = TOOL_INTENTS.get(verdict.tool.name, decision.intent)
+            return (
+                Decision("call_tool", intent, tool=verdict.tool.name, args=verdict.args.model_dump(exclude_none=True),
+                         empathy=decision.empathy, proposed_by="llm"),
+                refusals,
+            )
+        return decision, refusals
 
     async def _act_and_respond(
         self, state: DialogueState, decision: Decision, language: str, text: str
@@ -226,7 +272,8 @@ class Agent:
         error: ToolError | None = None
         passages: list[Passage] = []
         if decision.kind == "call_tool" and decision.tool:
-            result, error = await self._call_tool(state, decision.tool, decision.args, language, out)
+            result, error = await self._call_tool(state, decision.tool, decision.args, language, out,
+                                                  decision.proposed_by)
         elif decision.kind == "answer_kb" and decision.query and self.retriever is not None:
             passages = await asyncio.to_thread(self.retriever.search, decision.query, k=3, language=language)
         reply = self.nlg.compose(decision, language, result=result, error=error, passages=passages)
@@ -255,14 +302,15 @@ class Agent:
         return reply, out
 
     async def _call_tool(
-        self, state: DialogueState, name: str, raw_args: dict, language: str, out: list[Event]
+        self, state: DialogueState, name: str, raw_args: dict, language: str, out: list[Event],
+        proposed_by: str = "policy",
     ) -> tuple[ToolResult | None, ToolError | None]:
         cid = state.conversation_id
         tool = self.tools.get(name)
         if tool is None:
             return None, ToolError("tool_unavailable", f"Tool {name} is not configured.")
         ctx = ToolContext(conversation_id=cid, customer_id=state.customer_id, language=language, now=self.clock())
-        out.append(ToolCalled(conversation_id=cid, tool=name, args=dict(raw_args)))
+        out.append(ToolCalled(conversation_id=cid, tool=name, args=dict(raw_args), proposed_by=proposed_by))
         try:
             args = tool.Args.model_validate(raw_args)
             result = await tool(args, ctx)

@@ -34,6 +34,7 @@ class Decision:
     empathy: str | None = None
     offer_human: bool = False
     ask_slot: str | None = None  # record SlotRequested(intent, ask_slot) after replying
+    proposed_by: str = "policy"  # policy | llm (a validated LLM tool proposal)
 
 
 SLOT_ONLY_INTENTS = ("other", "order_status", "product_search", "affirm", "deny")

@@ -39,6 +39,12 @@ def system_prompt(language: str) -> str:
 
 
 @cache
+def route_prompt(language: str) -> str:
+    """A short tool-routing system prompt: small models propose calls reliably only with a brief one."""
+    return (_DIR / f"route.{_lang(language)}.md").read_text(encoding="utf-8").strip()
+
+
+@cache
 def _labels(language: str) -> dict[str, str]:
     with (_DIR / "labels.yaml").open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)[_lang(language)]

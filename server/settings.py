@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # openai = vLLM or any OpenAI-compatible server at llm_base_url. A failing LLM falls back to templates.
     # `make run` sets local; a bare `kefu serve` (and every test) answers with templates unless told.
     llm: Literal["none", "local", "openai"] = "none"
+    # When the LLM is asked which tool fits (its proposals are validated before anything runs):
+    # unsure = only when the rules cannot act, always = every task turn, off = never.
+    llm_tools: Literal["off", "unsure", "always"] = "unsure"
     llm_base_url: str = "http://127.0.0.1:8001/v1"
     llm_model: str = "qwen2.5-coder-1.5b-instruct"
     llm_api_key: SecretStr = SecretStr("none")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from agent.affect import TextAffect
 from agent.events import Event
 from agent.llm_reply import LLMResponder
+from agent.llm_tools import ToolProposer
 from agent.nlg import TemplateNLG
 from agent.nlu import NLU
 from agent.pipeline import Agent
@@ -121,6 +122,7 @@ def build_runtime(
 
     affect = TextAffect()
     nlu = NLU(category_lexicon(catalog))
+    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog)]
     llm = build_llm(settings) if llm is _DEFAULT else llm
 
     async def stream_token(conversation_id: str, delta: str) -> None:
@@ -131,11 +133,13 @@ def build_runtime(
         nlu=nlu,
         affect=affect,
         retriever=retriever,
-        tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog)],
+        tools=tools,
         nlg=TemplateNLG(settings.store_timezone),
         on_events=publish,
         responder=LLMResponder(llm, tz=settings.store_timezone) if llm is not None else None,
         on_token=stream_token,
+        proposer=ToolProposer(llm, {t.name: t for t in tools}) if llm is not None else None,
+        propose_when=settings.llm_tools,
         **({"clock": clock} if clock else {}),
     )
     if warm:

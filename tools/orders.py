@@ -99,6 +99,12 @@ class OrderStatusTool:
     def __init__(self, repo: OrderRepository) -> None:
         self._repo = repo
 
+    async def authorize(self, args: BaseModel, ctx: ToolContext) -> None:
+        """Refuse (ToolError) an order that is not the customer's, before anything runs."""
+        order_id = getattr(args, "order_id", None)
+        if order_id:
+            await asyncio.to_thread(owned_order, self._repo, order_id, ctx)
+
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(args, self.Args)
         if args.order_id is None:

@@ -38,6 +38,10 @@ class ReturnRequestTool:
     def __init__(self, repo: OrderRepository) -> None:
         self._repo = repo
 
+    async def authorize(self, args: BaseModel, ctx: ToolContext) -> None:
+        """Refuse (ToolError) an order that is not the customer's, before anything runs."""
+        await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx)  # type: ignore[attr-defined]
+
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(args, self.Args)
         return await asyncio.to_thread(self._run, args, ctx)

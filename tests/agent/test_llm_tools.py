@@ -1,0 +1,101 @@
+"""LLM tool proposals: the state and policy decide; refused proposals never run."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+
+from agent.affect import TextAffect
+from agent.events import ToolCalled, ToolProposalRefused
+from agent.llm_tools import ToolProposer
+from agent.nlu import NLU
+from agent.pipeline import Agent
+from agent.protocols import ChatMessage, LLMResponse, ToolCallProposal
+from tests.fakes import CATEGORIES, NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
+from tools.orders import OrderStatusTool
+from tools.products import ProductSearchTool
+from tools.returns import ReturnRequestTool
+
+pytestmark = pytest.mark.unit
+
+
+class ProposingLLM:
+    name = "proposing"
+
+    def __init__(self, *calls: ToolCallProposal) -> None:
+        self.calls = list(calls)
+
+    async def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256) -> AsyncIterator[str]:
+        yield ""
+
+    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256) -> LLMResponse:
+        assert tools and {t["function"]["name"] for t in tools} == {"order_status", "product_search", "request_return"}
+        return LLMResponse("", self.calls)
+
+
+class CountingOrders(MemoryOrders):
+    def __init__(self) -> None:
+        super().__init__()
+        self.returns_made = 0
+
+    def create_return(self, **kw):  # type: ignore[no-untyped-def]
+        self.returns_made += 1
+        return super().create_return(**kw)
+
+
+def make_agent(llm: ProposingLLM, orders: MemoryOrders | None = None) -> Agent:
+    orders = orders or MemoryOrders()
+    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
+    lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
+    return Agent(store=MemoryEventStore(), nlu=NLU(lexicon), affect=TextAffect(), retriever=KeywordRetriever(),
+                 tools=tools, clock=lambda: NOW, proposer=ToolProposer(llm, {t.name: t for t in tools}),
+                 propose_when="always")
+
+
+async def _turn(agent: Agent, text: str):
+    await agent.start("c", channel="web", customer_id="C1", language=None)
+    return await agent.handle("c", text)
+
+
+async def test_accepted_order_status_proposal_runs_and_is_attributed() -> None:
+    result = await _turn(make_agent(ProposingLLM(ToolCallProposal("order_status", {"order_id": "KF10000002"}))),
+                         "KF10000002 这个订单现在什么情况")
+    calls = [e for e in result.events if isinstance(e, ToolCalled)]
+    assert [(c.tool, c.args, c.proposed_by) for c in calls] == [("order_status", {"order_id": "KF10000002"}, "llm")]
+    assert "运输中" in result.reply.text
+
+
+async def test_another_customers_order_is_refused_and_never_looked_up() -> None:
+    result = await _turn(make_agent(ProposingLLM(ToolCallProposal("order_status", {"order_id": "KF20000001"}))),
+                         "What about KF20000001?")
+    refused = [e for e in result.events if isinstance(e, ToolProposalRefused)]
+    assert [(r.tool, r.reason) for r in refused] == [("order_status", "not_owned")]
+    assert not any(isinstance(e, ToolCalled) and e.proposed_by == "llm" for e in result.events)
+    assert "Star Phone" not in result.reply.text
+
+
+async def test_invented_order_id_is_refused() -> None:
+    result = await _turn(make_agent(ProposingLLM(ToolCallProposal("order_status", {"order_id": "KF10000001"}))),
+                         "Where is my order KF10000002?")
+    assert [e.reason for e in result.events if isinstance(e, ToolProposalRefused)] == ["order_not_mentioned"]
+    calls = [e for e in result.events if isinstance(e, ToolCalled)]
+    assert [c.args.get("order_id") for c in calls] == ["KF10000002"]  # the rule-based path answered
+    assert all(c.proposed_by == "policy" for c in calls)
+
+
+@pytest.mark.parametrize("arguments", [{"order_id": "12345"}, {"order_id": "KF10000002; DROP TABLE"}])
+async def test_arguments_outside_the_schema_are_refused(arguments: dict) -> None:
+    result = await _turn(make_agent(ProposingLLM(ToolCallProposal("order_status", arguments))),
+                         "Where is my order KF10000002?")
+    assert [e.reason for e in result.events if isinstance(e, ToolProposalRefused)] == ["invalid_arguments"]
+
+
+async def test_unknown_tool_and_unrequested_side_effect_are_refused() -> None:
+    orders = CountingOrders()
+    llm = ProposingLLM(ToolCallProposal("delete_account", {}),
+                       ToolCallProposal("request_return", {"order_id": "KF10000001"}))
+    result = await _turn(make_agent(llm, orders), "Where is my order KF10000001?")
+    reasons = [e.reason for e in result.events if isinstance(e, ToolProposalRefused)]
+    assert reasons == ["unknown_tool", "not_requested"]
+    assert orders.returns_made == 0
