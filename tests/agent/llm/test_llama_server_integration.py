@@ -128,3 +128,52 @@ async def test_in_process_model_answers_grounded_and_proposes_a_call() -> None:
         assert response.tool_calls[0].arguments.get("order_id") == "KF10000002"
     finally:
         await llm.aclose()
+
+
+# ------------------------------------------------------------------ the whole turn over the real model
+
+
+def _pipeline(base_url: str, tokens: list[str]):
+    from agent.affect import TextAffect
+    from agent.llm_reply import LLMResponder
+    from agent.llm_tools import ToolProposer
+    from agent.nlu import NLU
+    from agent.pipeline import Agent
+    from tests.fakes import NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
+    from tools.products import ProductSearchTool
+    from tools.returns import ReturnRequestTool
+
+    llm = GuardedLLM(OpenAICompatibleLLM(base_url, "local", timeout=240), timeout_s=240, first_token_timeout_s=180,
+                     stall_timeout_s=60)
+    orders = MemoryOrders()
+    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
+
+    async def on_token(cid: str, delta: str) -> None:
+        tokens.append(delta)
+
+    return Agent(store=MemoryEventStore(), nlu=NLU(), affect=TextAffect(), retriever=KeywordRetriever(), tools=tools,
+                 clock=lambda: NOW, responder=LLMResponder(llm), proposer=ToolProposer(llm, {t.name: t for t in tools}),
+                 propose_when="always", on_token=on_token)
+
+
+@pytest.mark.parametrize(("text", "status"), [("我的订单KF10000002到哪了？", "运输中"),
+                                              ("Where is my order KF10000002?", "in transit")])
+async def test_turn_runs_the_models_tool_call_and_states_the_real_status(base_url: str, text: str,
+                                                                          status: str) -> None:
+    from agent.events import BotUttered, ToolCalled
+
+    tokens: list[str] = []
+    agent = _pipeline(base_url, tokens)
+    await agent.start("c", channel="web", customer_id="C1", language=None)
+    result = await agent.handle("c", text)
+    calls = [e for e in result.events if isinstance(e, ToolCalled)]
+    # The model proposes the call most of the time; when it answers in prose instead, the rule-based path
+    # runs the same lookup (measured: 3 of 4 proposals here). Either way exactly one lookup, of this order.
+    assert [(c.tool, c.args.get("order_id")) for c in calls] == [("order_status", "KF10000002")]
+    assert calls[0].proposed_by in ("llm", "policy")
+    bot = [e for e in result.events if isinstance(e, BotUttered)][-1]
+    assert status in result.reply.text  # whichever path worded it, the real status is stated
+    if bot.source == "llm":
+        assert "".join(tokens).strip() == result.reply.text
+    else:  # the guard or a budget replaced the model's wording; the reason is on record
+        assert bot.fallback
