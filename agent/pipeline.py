@@ -38,7 +38,17 @@ from agent.llm_tools import Refused, ToolProposer, mentioned_orders
 from agent.nlg import Reply, TemplateNLG
 from agent.nlu import NLUReader, NLUResult
 from agent.policy import Decision, decide, effective_intent
-from agent.protocols import EventStore, Passage, Retriever, Tool, ToolContext, ToolError, ToolResult
+from agent.protocols import (
+    EventStore,
+    InProcessTurnLock,
+    Passage,
+    Retriever,
+    Tool,
+    ToolContext,
+    ToolError,
+    ToolResult,
+    TurnLock,
+)
 from agent.state import DialogueState
 
 log = logging.getLogger(__name__)
@@ -97,6 +107,7 @@ class Agent:
         propose_when: str = "unsure",
         on_token: TokenStream | None = None,
         cache_size: int = 4096,
+        turn_lock: TurnLock | None = None,
     ) -> None:
         self.store = store
         self.nlu = nlu
@@ -113,6 +124,7 @@ class Agent:
         self._cache: OrderedDict[str, DialogueState] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._cache_size = cache_size
+        self.turn_lock = turn_lock or InProcessTurnLock()  # across workers: the server wires one in
 
     # ----------------------------------------------------------------- state
 
@@ -183,7 +195,7 @@ class Agent:
 
     async def record(self, conversation_id: str, events: Sequence[Event]) -> list[Event]:
         """Append events that come from outside the pipeline (operator actions, CSAT)."""
-        async with self._lock(conversation_id):
+        async with self._lock(conversation_id), self.turn_lock.hold(conversation_id):
             state = await self._load(conversation_id)
             return await self._emit(conversation_id, state, list(events))
 
@@ -199,7 +211,7 @@ class Agent:
             raise InvalidMessage("empty message")
         if len(text) > MAX_TEXT_CHARS:
             raise InvalidMessage(f"message longer than {MAX_TEXT_CHARS} characters")
-        async with self._lock(conversation_id):
+        async with self._lock(conversation_id), self.turn_lock.hold(conversation_id):
             state = await self._load(conversation_id)
             if client_msg_id and client_msg_id in state.client_msg_ids:
                 return TurnResult(Reply(text="", source=None), state, duplicate=True)

@@ -7,6 +7,7 @@ LLM backends in. Keep these narrow so implementations test without a server.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
@@ -87,6 +88,24 @@ class EventStore(Protocol):
     async def append(self, conversation_id: str, events: Sequence[Event]) -> list[Event]: ...
 
     async def load(self, conversation_id: str, after: int = 0) -> list[Event]: ...
+
+
+@runtime_checkable
+class TurnLock(Protocol):
+    """Serialises the turns of one conversation across processes (the agent's asyncio lock covers one process).
+
+    `hold` waits for the conversation's lock and holds it for the `async with` block; the agent tops its cached
+    state up from the log once inside, so it sees what another worker wrote meanwhile.
+    """
+
+    def hold(self, conversation_id: str) -> AbstractAsyncContextManager[object]: ...
+
+
+class InProcessTurnLock:
+    """The default for one process: nothing to add to the agent's own per-conversation asyncio lock."""
+
+    def hold(self, conversation_id: str) -> AbstractAsyncContextManager[object]:
+        return nullcontext()
 
 
 @dataclass(frozen=True, slots=True)

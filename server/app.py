@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             if warming is not None:
                 warming.cancel()
             if own:
-                app.state.runtime.close()
+                await app.state.runtime.aclose()
 
     app = FastAPI(title="Kefu", version="0.1.0", lifespan=lifespan,
                   description="Customer-service and marketing agent for an online store (zh-CN / en).")

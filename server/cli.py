@@ -25,17 +25,30 @@ app.add_typer(train_app, name="train")
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (KEFU_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (KEFU_PORT).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes; more than one needs PostgreSQL and "
+                                                     "KEFU_REDIS_URL.")] = 1,
 ) -> None:
     """Run the HTTP/WebSocket service."""
     import uvicorn
 
     from server.app import create_app
+    from server.locks import is_postgres
     from server.logs import setup_logging
 
     settings = get_settings()
     setup_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_config=None, ws_max_size=1024 * 1024)
+    bind = {"host": host or settings.host, "port": port or settings.port, "log_config": None,
+            "ws_max_size": 1024 * 1024}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **bind)
+        return
+    if not settings.redis_url or not is_postgres(settings.database_url):
+        typer.echo("error: --workers > 1 needs KEFU_DATABASE_URL on PostgreSQL and KEFU_REDIS_URL (a customer and "
+                   "an operator on different workers must share the event log and the frames)", err=True)
+        raise typer.Exit(2)
+    # Each worker process imports the factory and builds its own runtime from the same KEFU_* environment;
+    # building it (models, index) takes a while, so give a starting worker time before uvicorn thinks it hung.
+    uvicorn.run("server.asgi:create", factory=True, workers=workers, timeout_worker_healthcheck=60, **bind)
 
 
 @app.command("demo-data")

@@ -1,7 +1,8 @@
-"""In-process publish/subscribe of conversation frames (Redis takes over across workers later).
+"""Publish/subscribe of conversation frames: the `FramePubSub` port and its in-process hub.
 
 Each subscriber gets its own bounded queue; a subscriber too slow to keep up loses its oldest
 frames rather than blocking the publisher, and recovers them with `resume` (frames carry `seq`).
+Across workers `server.pubsub_redis.RedisPubSub` implements the same port.
 """
 
 from __future__ import annotations
@@ -10,9 +11,22 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 
 Frame = dict[str, Any]
+
+
+class FramePubSub(Protocol):
+    """What channels and the console need of pub/sub; the in-process hub and the Redis one both fit."""
+
+    async def publish(self, channel: str, frame: Frame) -> None: ...
+
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[asyncio.Queue[Frame]]: ...
+
+    def subscribers(self, channel: str) -> int: ...
+
+    async def aclose(self) -> None: ...
 
 
 class InProcessPubSub:
@@ -40,3 +54,6 @@ class InProcessPubSub:
 
     def subscribers(self, channel: str) -> int:
         return len(self._subs.get(channel, ()))
+
+    async def aclose(self) -> None:
+        """Nothing to release in process; here so both hubs close the same way."""

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=2000, ge=1)
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
     log_level: str = "INFO"
+    # Production shape: Redis pub/sub across workers (None: in-process, one worker). Channels are
+    # `<redis_prefix><conversation id>` and `<redis_prefix>console`; give each deployment sharing a Redis its own.
+    redis_url: str | None = None
+    redis_prefix: str = "kefu:"
+    # With PostgreSQL each conversation's turns are serialised across workers by an advisory lock; a turn that
+    # waits longer than this for it fails (a stuck worker), rather than queueing forever.
+    turn_lock_timeout_s: float = Field(default=60.0, gt=0)
     # Development data sets (training and evaluation only; the service never needs them).
     data_dir: Path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
     # LLM replies: none = templates only; local = the bundled llama.cpp model (`kefu llm install`);

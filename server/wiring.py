@@ -32,10 +32,11 @@ from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
 from server.frames import event_frame
 from server.llm_factory import build_llm
+from server.locks import PgTurnLock, is_postgres, migration_lock
 from server.metrics import observe_events
 from server.operators.auth import OperatorAuth
 from server.operators.console import ConsoleFeed
-from server.pubsub import InProcessPubSub
+from server.pubsub import FramePubSub, InProcessPubSub
 from server.settings import Settings
 from tools.orders import OrderStatusTool
 from tools.ports import ProductCatalog
@@ -55,16 +56,43 @@ class Runtime:
     conversations: ConversationRepository
     customers: CustomerRepository
     catalog: SqlProductCatalog
-    pubsub: InProcessPubSub
+    pubsub: FramePubSub  # in-process, or Redis when KEFU_REDIS_URL is set (several workers)
     operators: OperatorRepository
     operator_auth: OperatorAuth
     console: ConsoleFeed  # the operator console's live feed (summaries + the `console` channel)
     retriever: Retriever | None = None
     llm: LLM | None = None
+    turn_lock: PgTurnLock | None = None  # across workers on PostgreSQL
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def close(self) -> None:
         self.engine.dispose()
+
+    async def aclose(self) -> None:
+        """`close` plus the connections that live on the event loop (Redis, turn locks)."""
+        await self.pubsub.aclose()
+        if self.turn_lock is not None:
+            await self.turn_lock.aclose()
+        self.close()
+
+
+def build_pubsub(settings: Settings) -> FramePubSub:
+    """Redis when configured (required with several workers), else the in-process hub."""
+    if settings.redis_url:
+        from server.pubsub_redis import RedisPubSub
+
+        return RedisPubSub(settings.redis_url, prefix=settings.redis_prefix)
+    return InProcessPubSub()
+
+
+def build_turn_lock(settings: Settings) -> PgTurnLock | None:
+    """Workers sharing PostgreSQL take a conversation's turns one at a time; one process needs no more."""
+    if is_postgres(settings.database_url):
+        return PgTurnLock(settings.database_url, timeout_s=settings.turn_lock_timeout_s)
+    if settings.redis_url:
+        log.warning("KEFU_REDIS_URL is set but the database is not PostgreSQL: turns are serialised per process "
+                    "only; run one worker or use PostgreSQL")
+    return None
 
 
 def category_lexicon(catalog: ProductCatalog) -> dict[str, list[str]]:
@@ -98,12 +126,14 @@ def build_runtime(
     warm: bool = True,
 ) -> Runtime:
     """Blocking (migrations, index, models): call at start-up. `llm` defaults to what settings choose."""
-    upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
+    with migration_lock(engine):  # several workers start at once
+        upgrade(settings.database_url)
     sessions = make_session_factory(engine)
     orders = SqlOrderRepository(sessions)
     catalog = SqlProductCatalog(sessions)
-    pubsub = InProcessPubSub()
+    pubsub = build_pubsub(settings)
+    turn_lock = build_turn_lock(settings)
     conversations = ConversationRepository(sessions)
     customers = CustomerRepository(sessions)
     operators = OperatorRepository(sessions)
@@ -140,6 +170,7 @@ def build_runtime(
         on_token=stream_token,
         proposer=ToolProposer(llm, {t.name: t for t in tools}) if llm is not None else None,
         propose_when=settings.llm_tools,
+        turn_lock=turn_lock,
         **({"clock": clock} if clock else {}),
     )
     if warm:
@@ -162,4 +193,5 @@ def build_runtime(
         console=console,
         retriever=retriever,
         llm=llm,
+        turn_lock=turn_lock,
     )

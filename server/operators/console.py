@@ -18,10 +18,9 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from agent.events import (
     AffectObserved,
@@ -38,6 +37,7 @@ from agent.protocols import EventStore
 from server.db.conversations import ConversationRepository
 from server.db.customers import CustomerRepository
 from server.db.operators import NoteRow
+from server.pubsub import FramePubSub
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +46,6 @@ HANDOFF_EVENTS = frozenset({"handoff_requested", "operator_joined", "handed_back
 ANGER_DECAY = 0.5  # recent anger counts most: each new affect reading halves the older ones
 PREVIEW_CHARS = 120
 Frame = dict[str, Any]
-
-
-class FramePubSub(Protocol):
-    """What the console needs of pub/sub; the in-process hub and a Redis one both fit."""
-
-    async def publish(self, channel: str, frame: Frame) -> None: ...
-
-    def subscribe(self, channel: str) -> AbstractAsyncContextManager[asyncio.Queue[Frame]]: ...
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -1,0 +1,172 @@
+"""Redis pub/sub across workers: a customer on one worker and an operator on another see the same frames.
+
+Same port as `InProcessPubSub` (`server.pubsub.FramePubSub`). Per process: one Redis connection publishes
+(frames as JSON on `<prefix><channel>`), and one pattern subscription (`<prefix>*`) read by a single task
+fans frames out to local bounded queues. A pattern rather than a subscription per conversation: one
+confirmation at start-up (so a frame published right after `subscribe` returns is never missed), one
+re-subscription after a reconnect, at the cost of every worker reading every frame (cheap at a store's scale).
+
+Redis is a courier, not the record: events are persisted before they are published, so a frame lost while
+Redis is down or restarting is recovered by the client's `resume`. Publishing never raises (it logs), and the
+reader reconnects with capped exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+
+from redis.asyncio import Redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from server.pubsub import Frame
+
+log = logging.getLogger(__name__)
+
+READY_WAIT_S = 2.0  # how long `subscribe` waits for the pattern subscription before going on without it
+BACKOFF_MIN_S, BACKOFF_MAX_S = 0.1, 5.0
+
+
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else url
+
+
+class RedisPubSub:
+    """Frames through Redis; local queues per subscriber, dropping the oldest frame when one is full."""
+
+    def __init__(self, url: str, *, prefix: str = "kefu:", queue_size: int = 256, timeout_s: float = 2.0) -> None:
+        self.url, self.prefix = url, prefix
+        self._queue_size = queue_size
+        self._subs: dict[str, set[asyncio.Queue[Frame]]] = defaultdict(set)
+        self._name = f"kefu-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # lets ops (and tests) find our connections
+        # Short timeouts and few retries: a customer's turn waits on `publish`, and a lost frame is recoverable.
+        self._pub = Redis.from_url(url, single_connection_client=True, socket_timeout=timeout_s,
+                                   socket_connect_timeout=timeout_s, socket_keepalive=True,
+                                   retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+                                   client_name=f"{self._name}-pub")
+        self._timeout_s = timeout_s
+        self._reader: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._closed = False
+
+    @property
+    def client_name(self) -> str:
+        """Prefix of this hub's Redis client names (`-pub`, `-sub`)."""
+        return self._name
+
+    async def publish(self, channel: str, frame: Frame) -> None:
+        data = json.dumps(frame, ensure_ascii=False, default=str)
+        try:
+            try:
+                await self._pub.publish(self.prefix + channel, data)
+            except RedisConnectionError:  # a connection Redis closed (restart, CLIENT KILL): once more on a fresh one
+                await self._pub.publish(self.prefix + channel, data)
+        except (RedisError, OSError) as exc:  # the event is stored; the client's `resume` recovers the frame
+            log.warning("redis publish to %s failed (%s: %s); subscribers recover with resume",
+                        channel, type(exc).__name__, exc)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[Frame]]:
+        self._start()
+        queue: asyncio.Queue[Frame] = asyncio.Queue(self._queue_size)
+        self._subs[channel].add(queue)
+        try:
+            if not self._ready.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._ready.wait(), READY_WAIT_S)
+            yield queue
+        finally:
+            self._subs[channel].discard(queue)
+            if not self._subs[channel]:
+                del self._subs[channel]
+
+    def subscribers(self, channel: str) -> int:
+        """Subscribers in this process (other workers' are not counted)."""
+        return len(self._subs.get(channel, ()))
+
+    async def wait_ready(self, timeout: float | None = None) -> bool:
+        """Start reading and wait for the subscription to be confirmed; False on timeout."""
+        self._start()
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        self._closed = True
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        await self._pub.aclose()
+
+    # ---------------------------------------------------------------- reader
+
+    def _start(self) -> None:
+        """The reader belongs to the running loop, so it starts with the first subscriber, not in __init__."""
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.get_running_loop().create_task(self._read_forever(), name=f"{self._name}-reader")
+
+    def _deliver(self, channel: str, data: bytes | str) -> None:
+        queues = self._subs.get(channel)
+        if not queues:
+            return
+        try:
+            frame: Frame = json.loads(data)
+        except ValueError:
+            log.warning("ignoring a frame that is not JSON on %s", channel)
+            return
+        for queue in list(queues):
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(frame)
+
+    async def _read_forever(self) -> None:
+        delay, failures = BACKOFF_MIN_S, 0
+        while not self._closed:
+            client = Redis.from_url(self.url, socket_connect_timeout=self._timeout_s, socket_keepalive=True,
+                                    health_check_interval=15, retry=Retry(ExponentialBackoff(), 0),
+                                    client_name=f"{self._name}-sub")
+            pubsub = client.pubsub()
+            try:
+                await pubsub.psubscribe(self.prefix + "*")
+                while True:
+                    message = await pubsub.get_message(timeout=5.0)
+                    if message is None:
+                        continue
+                    kind = message["type"]
+                    if kind == "pmessage":
+                        channel = message["channel"]
+                        channel = channel.decode() if isinstance(channel, bytes) else channel
+                        self._deliver(channel.removeprefix(self.prefix), message["data"])
+                    elif kind == "psubscribe":
+                        if failures:
+                            log.info("redis pub/sub reconnected to %s after %d failure(s)", _redacted(self.url),
+                                     failures)
+                        delay, failures = BACKOFF_MIN_S, 0
+                        self._ready.set()
+            except (RedisError, OSError) as exc:
+                self._ready.clear()
+                failures += 1
+                log.warning("redis pub/sub connection lost (%s: %s); retrying in %.1f s", type(exc).__name__, exc,
+                            delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX_S)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()
+                with contextlib.suppress(RedisError, OSError):
+                    await client.aclose()
+

@@ -1,0 +1,185 @@
+"""The production shape for real: two server processes sharing one PostgreSQL database and one Redis.
+
+A burst of messages to one conversation split across both workers leaves a gap-free log in which every
+customer message is followed by its own reply (turns never interleave); and a customer on worker A and an
+operator on worker B go through queue → takeover → talk → hand back → resolve → CSAT.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from tests.e2e.conftest import KEFU, ROOT, _free_port
+from tests.e2e.test_console import PASSWORD, TIMEOUT, customer_says, ensure_operator, until
+from tests.services import fresh_pg_database, redis_url
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+OPERATOR = "e2e-multi"
+
+
+def _start(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    log = log_path.open("w")
+    proc = subprocess.Popen([str(KEFU), "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait_healthy(proc: subprocess.Popen, base: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    pytest.fail("server did not become healthy in 120 s")
+
+
+@pytest.fixture(scope="module")
+def workers(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """Two workers (A, B) on a fresh PostgreSQL database with a small demo store, and Redis."""
+    from server.demo_data import build_demo_store
+
+    redis = redis_url()
+    with fresh_pg_database() as url:
+        build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=40, orders=300)
+        ensure_operator(url, OPERATOR)
+        env = {**e2e_env, "KEFU_DATABASE_URL": url, "KEFU_REDIS_URL": redis, "KEFU_LLM": "none",
+               "KEFU_REDIS_PREFIX": f"kefu-test-{uuid.uuid4().hex[:8]}:"}
+        logs = tmp_path_factory.mktemp("kefu-workers")
+        started = [_start(env, logs / f"worker-{name}.log") for name in "ab"]
+        try:
+            for (proc, base), name in zip(started, "ab", strict=True):
+                _wait_healthy(proc, base, logs / f"worker-{name}.log")
+            yield started[0][1], started[1][1]
+        finally:
+            for proc, _ in started:
+                proc.terminate()
+            for proc, _ in started:
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+QUESTIONS = ["有手机壳吗", "退货政策是什么？", "有蓝牙耳机吗", "运费怎么算？", "do you have phone cases?",
+             "what is your return policy?", "有充电宝吗", "how long does delivery take?"]
+
+
+def test_a_burst_across_two_workers_leaves_one_ordered_log(workers: tuple[str, str]) -> None:
+    a, b = workers
+    r = httpx.post(f"{a}/api/conversations", json={"channel": "api", "customer_id": "C00003", "language": None})
+    assert r.status_code == 201, r.text
+    cid, token = r.json()["conversation_id"], r.json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    texts = [f"{QUESTIONS[i % len(QUESTIONS)]} ({i})" for i in range(16)]
+
+    def send(i: int) -> tuple[str, str]:
+        base = (a, b)[i % 2]
+        resp = httpx.post(f"{base}/api/conversations/{cid}/messages", headers=auth, timeout=60,
+                          json={"text": texts[i], "client_msg_id": f"m{i}"})
+        assert resp.status_code == 200, resp.text
+        return texts[i], resp.json()["reply"]["text"]
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = dict(pool.map(send, range(len(texts))))
+
+    events = httpx.get(f"{b}/api/conversations/{cid}/events", headers=auth).json()["events"]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert len({e["id"] for e in events}) == len(events)
+    said = [e for e in events if e["type"] in ("user_uttered", "bot_uttered")]
+    kinds = [e["type"] for e in said]
+    assert kinds == ["user_uttered", "bot_uttered"] * len(texts), kinds  # no turn interleaved with another
+    pairs = list(zip(said[::2], said[1::2], strict=True))
+    assert sorted(u["payload"]["text"] for u, _ in pairs) == sorted(texts)
+    for user, bot in pairs:  # each reply in the log is the one its own request got back
+        assert bot["payload"]["text"] == replies[user["payload"]["text"]]
+
+
+def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) -> None:
+    a, b = workers
+    ws_a, ws_b = a.replace("http", "ws", 1), b.replace("http", "ws", 1)
+    r = httpx.post(f"{a}/api/conversations", json={"channel": "web", "customer_id": "C00010", "language": "zh"})
+    cid, token = r.json()["conversation_id"], r.json()["token"]
+
+    with connect(f"{ws_a}/ws/chat/{cid}?token={token}") as customer, \
+            httpx.Client(base_url=b, timeout=TIMEOUT) as op:
+        r = op.post("/api/operator/login", json={"username": OPERATOR, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        with connect(f"{ws_b}/ws/operator?token={r.json()['token']}") as console:
+            until(console, lambda f: f["type"] == "hello", "hello")
+            console.send(json.dumps({"type": "open", "conversation_id": cid}))
+
+            # queue: the customer's request on A shows up in B's console
+            frames = customer_says(customer, "转人工")
+            assert any(f["type"] == "handoff" and f["status"] == "queued" for f in frames)
+            until(console, lambda f: f["type"] == "conversation" and f["conversation"]["id"] == cid
+                  and f["conversation"]["handoff"] == "queued", "the queued conversation on worker B")
+            queue = op.get("/api/operator/conversations", params={"handoff": "queued"}).json()["conversations"]
+            assert any(x["id"] == cid for x in queue)
+
+            # takeover on B reaches the customer's socket on A
+            assert op.post(f"/api/operator/conversations/{cid}/takeover").json()["taken_over"] is True
+            until(customer, lambda f: f["type"] == "handoff" and f["status"] == "operator", "handoff to operator")
+
+            # typing both ways, across workers
+            customer.send(json.dumps({"type": "typing", "on": True}))
+            until(console, lambda f: f["type"] == "typing" and f.get("conversation_id") == cid and f["on"],
+                  "customer typing")
+            console.send(json.dumps({"type": "typing", "conversation_id": cid, "on": True}))
+            until(customer, lambda f: f == {"type": "typing", "who": "operator", "on": True}, "operator typing")
+
+            # operator (B) → customer (A)
+            sent = op.post(f"/api/operator/conversations/{cid}/messages", json={"text": "您好，我是客服小李"})
+            assert sent.status_code == 201, sent.text
+            frame = until(customer, lambda f: f["type"] == "operator_message", "operator message")[-1]
+            assert frame["text"] == "您好，我是客服小李" and frame["seq"] == sent.json()["event"]["seq"]
+
+            # customer (A) → operator (B); the bot stays silent while held
+            frames = customer_says(customer, "我的快递三天没动了")
+            op.post(f"/api/operator/conversations/{cid}/messages", json={"text": "我帮您查一下"})
+            frames += until(customer, lambda f: f["type"] == "operator_message", "second operator message")
+            assert not any(f["type"] == "bot_message" for f in frames)
+            events = until(console, lambda f: f["type"] == "events"
+                           and any(e["type"] == "user_uttered" for e in f["events"]), "customer event")[-1]
+            assert any(e["payload"].get("text") == "我的快递三天没动了" for e in events["events"])
+
+            # hand back on B: the bot on A answers again
+            assert op.post(f"/api/operator/conversations/{cid}/handback").status_code == 200
+            until(customer, lambda f: f["type"] == "handoff" and f["status"] == "bot", "handoff to bot")
+            frames = customer_says(customer, "有手机壳吗")  # the answer may come before or after typing stops
+            if not any(f["type"] == "bot_message" for f in frames):
+                frames += until(customer, lambda f: f["type"] == "bot_message", "the bot's answer")
+            answer = next(f for f in frames if f["type"] == "bot_message")
+            assert answer["text"] and answer["state"]["handoff"] == "bot"
+
+            # resolve on B → CSAT request on A → rating recorded, seen on B
+            assert op.post(f"/api/operator/conversations/{cid}/resolve").json()["csat_requested"] is True
+            until(customer, lambda f: f["type"] == "csat_request", "csat request")
+            customer.send(json.dumps({"type": "csat", "score": 5}))
+            assert until(customer, lambda f: f["type"] == "csat_recorded", "csat recorded")[-1]["score"] == 5
+            until(console, lambda f: f["type"] == "conversation" and f["conversation"]["id"] == cid
+                  and f["conversation"]["csat"] == 5, "csat in B's list")
+
+        detail = op.get(f"/api/operator/conversations/{cid}").json()
+        types = [e["type"] for e in detail["events"]]
+        assert [e["seq"] for e in detail["events"]] == list(range(1, len(types) + 1))
+        joined, back = types.index("operator_joined"), types.index("handed_back")
+        assert "bot_uttered" not in types[joined:back] and "bot_uttered" in types[back:]
+        assert types[-1] == "csat_given" and detail["conversation"]["csat"] == 5

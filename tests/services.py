@@ -1,0 +1,59 @@
+"""Real services for the production-shape tests: Redis at KEFU_TEST_REDIS_URL, fresh PostgreSQL databases.
+
+Both skip when the service is unreachable, unless CI requires it (KEFU_REQUIRE_REDIS=1, KEFU_REQUIRE_PG=1),
+where they fail instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _unavailable(message: str, require_env: str) -> None:
+    if os.environ.get(require_env) == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def redis_url() -> str:
+    """The test Redis URL, after checking that it answers PING."""
+    import redis
+
+    url = os.environ.get("KEFU_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+        client.close()
+    except (redis.RedisError, OSError) as exc:
+        _unavailable(f"Redis not reachable at {url}: {exc}", "KEFU_REQUIRE_REDIS")
+    return url
+
+
+@contextlib.contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty database on the test server (SQLAlchemy URL), dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = os.environ.get("KEFU_TEST_PG_URL", DEFAULT_PG_URL)
+    scheme, sep, rest = admin.partition("://")
+    try:
+        conn = psycopg.connect(f"{scheme.split('+')[0]}{sep}{rest}", autocommit=True, connect_timeout=3)
+    except psycopg.Error as exc:
+        _unavailable(f"PostgreSQL not reachable at {admin}: {exc}", "KEFU_REQUIRE_PG")
+    name = f"kefu_test_{uuid.uuid4().hex[:12]}"
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = make_url(admin).set(drivername="postgresql+psycopg", database=name)
+            yield url.render_as_string(hide_password=False)
+        finally:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
