@@ -1,18 +1,32 @@
-"""Text affect: valence from snownlp (zh) / VADER (en), customer-service emotions from cue lexicons.
+"""Text affect: trained zh/en sentiment and customer-service emotion models (see `agent.training.affect`).
 
-The label vocabulary is the public one: anger, anxiety, disappointment, neutral, satisfaction.
-Valence models are weak on service chat (snownlp reads plain questions as mildly negative), so the
-model score is damped unless an emotional cue confirms it. Models load lazily, once per process.
+`TextAffect.analyze(text, language)` gives the public triple: a label (anger, anxiety, disappointment,
+neutral, satisfaction) from the emotion classifier, a valence `score` in [-1, 1] and an `intensity` in
+[0, 1]. The label decides the sign of the score (sarcastic praise labelled anger reads negative); the
+sentiment probability sets how far it goes. A neutral turn keeps |score| small, because plain questions
+are not complaints. Weights load once per process, lazily and thread-safely; a missing or damaged file
+raises `AffectModelError` naming `kefu train affect`.
+
+For English, where the n-gram model is weakest, a sentence whose label is not neutral and whose fast
+sentiment is uncertain is refined with the bundled e5 embedding (~10 ms; off with `refine=False`).
 """
 
 from __future__ import annotations
 
-import re
+import math
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from agent.affect_cues import emphasis
+from agent.affect_model import MODELS_DIR, AffectModelError, E5Encoder, EmotionModel, SentimentModel
+
 LABELS = ("anger", "anxiety", "disappointment", "neutral", "satisfaction")
+# Where each emotion sits on the valence axis: how negative anger is compared with anxiety, etc.
+_VALENCE = {"anger": -1.0, "anxiety": -0.5, "disappointment": -0.7, "neutral": 0.0, "satisfaction": 0.9}
+
+__all__ = ["LABELS", "Affect", "AffectModelError", "TextAffect"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,110 +36,89 @@ class Affect:
     intensity: float  # [0, 1]
 
 
-def _rx(words: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(words), re.IGNORECASE)
-
-
-# Cue lexicons: (pattern, weight). Weights are evidence strength for the emotion.
-_CUES: dict[str, list[tuple[re.Pattern[str], float]]] = {
-    "anger": [
-        (_rx(["气死", "生气", "愤怒", "火大", "恼火", "垃圾", "骗子", "坑人", "坑爹", "什么破", "破服务", "太差",
-              "差劲", "烂透", "无语", "欺骗", "忽悠", "投诉你们", "我要投诉", "曝光", "举报", "滚", "他妈", "tmd",
-              "搞什么", "什么玩意", "受够了", "忍无可忍", "离谱", "太过分", "态度恶劣"]), 1.0),
-        (_rx([r"\bangry\b", r"\bfurious\b", r"\bridiculous\b", r"\bunacceptable\b", r"\bworst\b", r"\bscam\b",
-              r"\bterrible\b", r"\bawful\b", r"\bdisgusting\b", r"\buseless\b", r"\bpathetic\b", r"\bfed up\b",
-              r"\bsick of\b", r"\bwtf\b", r"\bdamn\b", r"\bcrap\b", r"\bjoke\b", r"\bfraud\b", r"\brip[- ]?off\b",
-              r"\bhorrible\b", r"\boutrageous\b", r"\bnonsense\b", r"\bincompetent\b"]), 1.0),
-        (re.compile(r"[!！]{2,}|[?？][!！]"), 0.4),
-    ],
-    "anxiety": [
-        (_rx(["着急", "急用", "急死", "很急", "快点", "赶紧", "尽快", "马上", "怎么还没", "还没到", "还没收到",
-              "还没发货", "担心", "焦虑", "等了好久", "等了.{1,3}天", "到底什么时候", "丢了", "不会丢"]), 1.0),
-        (_rx([r"\burgent(ly)?\b", r"\basap\b", r"\bworried\b", r"\bstill (not|hasn'?t|haven'?t)\b", r"\bhurry\b",
-              r"\bwhen will\b.*\bfinally\b", r"\banxious\b", r"\bnervous\b", r"\bdesperate(ly)?\b",
-              r"\bneed it (by|before|now|today|tomorrow)\b", r"\bbeen waiting\b", r"\blost\b"]), 1.0),
-    ],
-    "disappointment": [
-        (_rx(["失望", "遗憾", "可惜", "不太满意", "不满意", "不如预期", "没想到", "心寒", "不好用", "质量不行",
-              "质量太差", "坏了", "破损", "有问题"]), 1.0),
-        (_rx([r"\bdisappoint", r"\blet down\b", r"\bexpected (better|more)\b", r"\bunhappy\b", r"\bsad\b",
-              r"\bnot (happy|satisfied)\b", r"\bbroken\b", r"\bdamaged\b", r"\bdefective\b", r"\bfaulty\b",
-              r"\bdoesn'?t work\b", r"\bstopped working\b"]), 1.0),
-    ],
-    "satisfaction": [
-        (_rx(["谢谢", "感谢", "多谢", "太好了", "满意", "很棒", "不错", "给力", "好评", "点赞", "辛苦了", "解决了",
-              "很快", "喜欢"]), 1.0),
-        (_rx([r"\bthanks?\b", r"\bthank you\b", r"\bgreat\b", r"\bperfect\b", r"\bawesome\b", r"\bexcellent\b",
-              r"\blove (it|this)\b", r"\bappreciate", r"\bhelpful\b", r"\bsatisfied\b", r"\bamazing\b",
-              r"\bwonderful\b"]), 1.0),
-    ],
-}
-_NEGATED_SATISFACTION = _rx(["不满意", "不太满意", r"\bnot (happy|satisfied|great)\b", r"\bno thanks\b"])
-_VALENCE_SIGN = {"anger": -1.0, "anxiety": -0.5, "disappointment": -0.7, "satisfaction": 1.0}
+@dataclass(frozen=True, slots=True)
+class _Models:
+    sentiment: dict[str, SentimentModel]
+    emotion: EmotionModel
+    vader: Any
 
 
 class TextAffect:
-    """Reads one utterance's affect. Thread-safe; loads snownlp / VADER on first use."""
+    """Reads one utterance's affect. Thread-safe; loads its weights on first use (or `warm_up`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, models_dir: Path | None = None, *, refine: bool = True) -> None:
+        self.models_dir = models_dir or MODELS_DIR
+        self.refine = refine
         self._lock = threading.Lock()
-        self._vader: Any = None
-        self._snow: Any = None
+        self._models: _Models | None = None
+        self._e5 = E5Encoder()
 
     def warm_up(self) -> None:
-        self._valence("好", "zh")
-        self._valence("ok", "en")
+        """Load the weights (and e5, when refining) now rather than on the first customer's turn."""
+        self.analyze("好的，谢谢", "zh")
+        self.analyze("ok thanks", "en")
+        if self.refine and self._load().sentiment["en"].can_refine:
+            self._e5.encode("warm up")
 
-    def _valence(self, text: str, language: str) -> float:
-        if language == "zh":
-            if self._snow is None:
-                with self._lock:
-                    if self._snow is None:
-                        from snownlp import SnowNLP
-
-                        self._snow = SnowNLP
-            try:
-                return 2.0 * float(self._snow(text).sentiments) - 1.0
-            except (ValueError, ZeroDivisionError, KeyError):  # snownlp on symbol-only input
-                return 0.0
-        if self._vader is None:
+    def _load(self) -> _Models:
+        models = self._models
+        if models is None:
             with self._lock:
-                if self._vader is None:
+                if self._models is None:
                     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-                    self._vader = SentimentIntensityAnalyzer()
-        return float(self._vader.polarity_scores(text)["compound"])
+                    sentiment = {lang: SentimentModel.load(self.models_dir / f"affect_{lang}.npz")
+                                 for lang in ("zh", "en")}
+                    emotion = EmotionModel.load(self.models_dir / "emotion.npz")
+                    if set(emotion.labels) != set(LABELS):
+                        raise AffectModelError(f"emotion model labels {emotion.labels} are not {LABELS}; "
+                                               "rebuild it with `kefu train affect`")
+                    self._models = _Models(sentiment, emotion, SentimentIntensityAnalyzer())
+                models = self._models
+        return models
+
+    def sentiment(self, text: str, language: str, *, refine: bool | None = None) -> float:
+        """Probability that `text` is positive (the binary sentiment task the models are measured on)."""
+        m = self._load()
+        lang = "zh" if language == "zh" else "en"
+        model = m.sentiment[lang]
+        inputs = model.stack_inputs(text, m.vader.polarity_scores(text) if model.uses_vader else None)
+        p = model.fast_probability(inputs)
+        if (self.refine if refine is None else refine) and model.uncertain(p):
+            p = model.refined_probability(inputs, self._e5.encode(text))
+        return p
+
+    def emotion_probabilities(self, text: str, language: str) -> dict[str, float]:
+        probs, _, _, _ = self._perceive(text, language)
+        return probs
+
+    def _perceive(self, text: str, language: str) -> tuple[dict[str, float], float, Any, Any]:
+        m = self._load()
+        lang = "zh" if language == "zh" else "en"
+        model = m.sentiment[lang]
+        vader = m.vader.polarity_scores(text) if lang == "en" else None
+        inputs = model.stack_inputs(text, vader)
+        p = model.fast_probability(inputs)
+        logit = math.log(max(p, 1e-6) / max(1 - p, 1e-6))
+        raw = m.emotion.probabilities(text, lang, logit, vader["compound"] if vader else 0.0)
+        return dict(zip(m.emotion.labels, (float(x) for x in raw), strict=True)), p, inputs, model
 
     def analyze(self, text: str, language: str) -> Affect:
-        evidence = {label: 0.0 for label in _VALENCE_SIGN}
-        for label, cues in _CUES.items():
-            for pattern, weight in cues:
-                hits = len(pattern.findall(text))
-                if hits:
-                    evidence[label] += weight * min(hits, 3)
-        if _NEGATED_SATISFACTION.search(text):
-            evidence["satisfaction"] = 0.0
-            evidence["disappointment"] += 1.0
-        model = self._valence(text, language) if text.strip() else 0.0
-        # Shouting in Latin script is a cue on its own.
-        letters = [c for c in text if c.isalpha() and c.isascii()]
-        if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.7:
-            evidence["anger"] += 0.6
-
-        label, strength = max(evidence.items(), key=lambda kv: kv[1])
-        if label == "anger" and strength < 0.9 and model > -0.3:
-            strength = 0.0  # punctuation alone is not anger
-        if strength <= 0.0:
-            # No cue: trust the model only when it is emphatic, and damp it.
-            score = model * (0.6 if language == "en" else 0.3)
-            if score <= -0.45:
-                return Affect("disappointment", round(score, 3), round(min(1.0, -score), 3))
-            if score >= 0.5:
-                return Affect("satisfaction", round(score, 3), round(min(1.0, score), 3))
-            return Affect("neutral", round(score, 3), round(abs(score) * 0.5, 3))
-        sign = _VALENCE_SIGN[label]
-        cue_valence = sign * min(1.0, 0.45 + 0.25 * strength)
-        score = max(-1.0, min(1.0, 0.7 * cue_valence + 0.3 * model))
-        score = min(score, -0.2) if sign < 0 else max(score, 0.2)
-        intensity = min(1.0, 0.35 + 0.2 * strength + 0.25 * max(0.0, -model if sign < 0 else model))
-        return Affect(label, round(score, 3), round(intensity, 3))
+        if not text.strip():
+            return Affect("neutral", 0.0, 0.0)
+        probs, p, inputs, model = self._perceive(text, language)
+        label = self._load().emotion.label(probs)
+        if self.refine and label != "neutral" and model.uncertain(p):
+            p = model.refined_probability(inputs, self._e5.encode(text))
+        valence = 2.0 * p - 1.0
+        conf = probs[label]
+        if label == "neutral":
+            lean = sum(probs[k] * v for k, v in _VALENCE.items())
+            score = max(-0.2, min(0.2, 0.3 * lean + 0.1 * valence))
+            return Affect(label, round(score, 3), round(0.3 * (1.0 - conf), 3))
+        sign = _VALENCE[label]
+        score = 0.7 * sign * (0.45 + 0.55 * conf) + 0.3 * valence
+        score = min(score, -0.15) if sign < 0 else max(score, 0.15)
+        agrees = max(0.0, -valence if sign < 0 else valence)
+        intensity = 0.3 + 0.4 * conf + 0.3 * emphasis(text) + 0.1 * agrees
+        return Affect(label, round(max(-1.0, min(1.0, score)), 3), round(min(1.0, intensity), 3))

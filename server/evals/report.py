@@ -18,7 +18,7 @@ from typing import Any
 from server.evals.conversations import Outcome, load_suites, run_suites
 
 # (module, function): each returns rows {"task", "language", "n", metrics…, "baseline", baseline metrics…}.
-EVALUATORS: list[tuple[str, str]] = [("agent.training.nlu_eval", "evaluate")]
+EVALUATORS: list[tuple[str, str]] = [("agent.training.affect", "evaluate"), ("agent.training.nlu_eval", "evaluate")]
 
 
 @dataclass

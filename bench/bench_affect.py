@@ -1,0 +1,81 @@
+"""Per-message latency of `TextAffect.analyze`, zh and en, against the old lexicon reader, in one process.
+
+Two message sets per language: customer-service messages (`agent/data/emotions.jsonl`, the traffic the
+hot path sees) and held-out review sentences (`kefu eval`'s sentiment split, where the English e5 refine
+stage runs most). Also times English sentiment with and without refine, and reports how often refine ran.
+Prints p50/p99 in milliseconds and the ratio new / old.
+
+    .venv/bin/python bench/bench_affect.py [--rounds 3] [--reviews 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+from agent.affect import TextAffect
+from agent.training.affect_data import budgeted, default_data_dir, load_emotions, load_sentiment, stratified_split
+from agent.training.lexicon_baseline import LexiconAffect
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        for text in texts:
+            t0 = time.perf_counter()
+            fn(text)
+            out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def main(rounds: int, reviews: int) -> None:
+    new, old = TextAffect(), LexiconAffect()
+    new.warm_up()
+    old.warm_up()
+    chat = load_emotions()
+    sets: dict[str, dict[str, list[str]]] = {"chat": {}, "reviews": {}}
+    for lang in ("zh", "en"):
+        sets["chat"][lang] = [r.text for r in chat if r.language == lang]
+        _, test = stratified_split(load_sentiment(default_data_dir(), lang))
+        sets["reviews"][lang] = [r.text for r in budgeted(test, reviews)]
+
+    print(f"{'analyze()':<30} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'old p50':>8} {'old p99':>8} {'p50 ratio':>9}")
+    for kind, by_lang in sets.items():
+        for lang, texts in by_lang.items():
+            for text in texts[:30]:  # warm caches (regex, VADER, e5 scratch)
+                new.analyze(text, lang)
+                old.analyze(text, lang)
+            a = timed(lambda t, lang=lang: new.analyze(t, lang), texts, rounds)
+            b = timed(lambda t, lang=lang: old.analyze(t, lang), texts, rounds)
+            print(f"{kind + ' ' + lang:<30} {len(texts):>5} {pct(a, .5):>8.3f} {pct(a, .99):>8.3f} "
+                  f"{pct(b, .5):>8.3f} {pct(b, .99):>8.3f} {pct(a, .5) / pct(b, .5):>8.2f}x")
+
+    en = new._load().sentiment["en"]
+    print(f"\n{'English sentiment()':<30} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'refined':>8}")
+    for kind, by_lang in sets.items():
+        texts = by_lang["en"]
+        refined = sum(en.uncertain(new.sentiment(t, "en", refine=False)) for t in texts) / len(texts)
+        for refine in (False, True):
+            a = timed(lambda t, refine=refine: new.sentiment(t, "en", refine=refine), texts, 1)
+            print(f"{kind + (' refine' if refine else ' fast'):<30} {len(texts):>5} {pct(a, .5):>8.3f} "
+                  f"{pct(a, .99):>8.3f} {refined if refine else 0:>8.0%}")
+    # analyze() refines only non-neutral turns: how often that happened on chat traffic.
+    hits = 0
+    for text in sets["chat"]["en"]:
+        probs, p, _, _ = new._perceive(text, "en")
+        hits += new._load().emotion.label(probs) != "neutral" and en.uncertain(p)
+    print(f"analyze() ran e5 on {hits / len(sets['chat']['en']):.0%} of English chat messages")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--reviews", type=int, default=300)
+    args = parser.parse_args()
+    main(args.rounds, args.reviews)
