@@ -52,6 +52,10 @@ test: install system-deps lint
 bench: install
 	$(BIN)/python bench/bench_turn.py
 	$(BIN)/python bench/bench_retrieval.py
+	$(BIN)/python bench/bench_nlu.py
+	$(BIN)/python bench/bench_affect.py
+	$(BIN)/python bench/bench_llm.py
+	$(BIN)/kefu eval
 
 clean:
 	rm -rf var/kefu.db var/index .pytest_cache

@@ -1,0 +1,23 @@
+"""`kefu eval` on a small budget: the table is complete and every scripted conversation passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.evals.report import format_report, run_eval
+from server.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def test_eval_small_budget_all_conversations_pass(tmp_path: Path) -> None:
+    data_dir = Settings().data_dir
+    if not data_dir.is_dir():
+        pytest.skip(f"data sets not found at {data_dir}")
+    report = run_eval(data_dir, budget=40, index_dir=tmp_path / "index")
+    tasks = {(r["task"], r.get("language")) for r in report.rows}
+    assert {("sentiment", "zh"), ("sentiment", "en"), ("intent", "zh"), ("intent", "en"), ("slots", "zh")} <= tasks
+    assert len(report.outcomes) >= 40
+    assert report.suites_passed, format_report(report)
