@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/bench_nlu.py
 	$(BIN)/python bench/bench_affect.py
 	$(BIN)/python bench/bench_llm.py
+	$(BIN)/python bench/bench_llm_overhead.py
 	$(BIN)/kefu eval
 
 clean:

