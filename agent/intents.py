@@ -55,7 +55,7 @@ EXTRA_INTENTS: tuple[str, ...] = (
 
 FINE_INTENTS: tuple[str, ...] = BITEXT_INTENTS + EXTRA_INTENTS
 
-# The intents `agent.policy` acts on today (same names as `agent.nlu.INTENTS`).
+# The intents `agent.policy` acts on today (`agent.nlu.INTENTS` is this tuple).
 AGENT_INTENTS: tuple[str, ...] = (
     "order_status",
     "return_request",

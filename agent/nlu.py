@@ -21,27 +21,13 @@ from pathlib import Path
 from typing import Protocol
 
 from agent.intent_model import IntentModel
-from agent.intents import SOCIAL, agent_intent
+from agent.intents import AGENT_INTENTS, SOCIAL, agent_intent
 from agent.slots import SlotExtractor
 from agent.slots import amount as slot_amount
 from agent.slots import order_id as slot_order_id
 from agent.slots import phone as slot_phone
 
-INTENTS = (
-    "order_status",
-    "return_request",
-    "policy_question",
-    "product_search",
-    "coupon_question",
-    "human",
-    "complaint",
-    "greeting",
-    "thanks",
-    "goodbye",
-    "affirm",
-    "deny",
-    "other",
-)
+INTENTS = AGENT_INTENTS  # what the policy acts on (agent/intents.py holds the taxonomy)
 
 ORDER_ID = re.compile(r"(?<![A-Za-z0-9])(KF\d{8})(?!\d)", re.IGNORECASE)
 
