@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -19,8 +20,9 @@ pytestmark = pytest.mark.unit
 
 LEXICON = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
 DATA = default_data_dir()
-needs_data = pytest.mark.skipif(not (DATA / "bitext_customer_support" / "train.csv").is_file(),
-                                reason=f"data sets not found at {DATA}")
+# Outside CI the data sets may be absent; in CI (shared/ beside the clone) a missing set must fail.
+HAVE_DATA = (DATA / "bitext_customer_support" / "train.csv").is_file()
+needs_data = pytest.mark.skipif(not HAVE_DATA and not os.environ.get("CI"), reason=f"data sets not found at {DATA}")
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,9 @@ from agent.training.intents import all_splits, default_data_dir, split, train_in
 pytestmark = pytest.mark.unit
 
 DATA = default_data_dir()
-needs_data = pytest.mark.skipif(not (DATA / "bitext_customer_support" / "train.csv").is_file(),
-                                reason=f"data sets not found at {DATA}")
+# Outside CI the data sets may be absent; in CI (shared/ beside the clone) a missing set must fail.
+HAVE_DATA = (DATA / "bitext_customer_support" / "train.csv").is_file()
+needs_data = pytest.mark.skipif(not HAVE_DATA and not os.environ.get("CI"), reason=f"data sets not found at {DATA}")
 
 
 def _tiny(out: Path, seed: int) -> None:
