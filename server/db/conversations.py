@@ -1,4 +1,5 @@
-"""`ConversationRepository`: conversations and their bearer tokens (only a SHA-256 hash is stored)."""
+"""`ConversationRepository`: conversations and their bearer tokens (only a SHA-256 hash is stored), and the
+claim that decides which operator holds a conversation (`claim` / `release`, atomic across workers)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.errors import UnknownConversation
@@ -25,6 +26,7 @@ class ConversationRow:
     created_at: datetime
     last_seq: int
     handoff: str
+    held_by: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -40,6 +42,7 @@ def _row(conv: Conversation) -> ConversationRow:
         created_at=conv.created_at,
         last_seq=conv.last_seq,
         handoff=conv.handoff,
+        held_by=conv.held_by,
     )
 
 
@@ -102,6 +105,51 @@ class ConversationRepository:
             )
             if result.rowcount == 0:
                 raise UnknownConversation(conversation_id)
+
+    # ----------------------------------------------------------- operator claim
+
+    def claim(self, conversation_id: str, operator: str, *, replacing: str | None = None) -> bool:
+        """Make `operator` the holder, atomically: one conditional UPDATE, so of two operators (on any
+        workers) claiming a free conversation at once exactly one wins. It succeeds if nobody holds the
+        conversation, `operator` already does, or `replacing` does (a supervisor taking over from the
+        holder they saw; if that holder has let go meanwhile, the claim fails rather than guess).
+        False when it fails (`holder` says who holds it then)."""
+        allowed = [Conversation.held_by == operator]
+        allowed.append(Conversation.held_by == replacing if replacing else Conversation.held_by.is_(None))
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, or_(*allowed))
+                .values(held_by=operator)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:
+                return True
+            if session.get(Conversation, conversation_id) is None:
+                raise UnknownConversation(conversation_id)
+            return False
+
+    def release(self, conversation_id: str, holder: str | None) -> bool:
+        """Let go of the conversation if `holder` (or nobody) holds it; False if someone else does."""
+        allowed = [Conversation.held_by.is_(None)]
+        if holder:
+            allowed.append(Conversation.held_by == holder)
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, or_(*allowed))
+                .values(held_by=None)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:
+                return True
+            if session.get(Conversation, conversation_id) is None:
+                raise UnknownConversation(conversation_id)
+            return False
+
+    def holder(self, conversation_id: str) -> str | None:
+        with self._sessions() as session:
+            return session.execute(select(Conversation.held_by).where(Conversation.id == conversation_id)).scalar()
 
     def list_recent(self, *, handoff: str | None = None, limit: int = 50) -> list[ConversationRow]:
         """Newest conversations first, optionally only those in one handoff state (operator queue)."""

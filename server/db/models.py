@@ -222,6 +222,8 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     handoff: Mapped[str] = mapped_column(String(16), default="bot", server_default="bot")
+    # The operator (username) who holds the conversation; claimed with a conditional UPDATE (migration 0003).
+    held_by: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class DialogueEvent(Base):

@@ -2,8 +2,11 @@
 
 Every customer-visible effect is an event appended through `Agent.record` (so it is persisted, replayed
 and published like any other) or a frame on the conversation's channel (`typing`, `csat_request`).
-Actions on one conversation run one at a time in this process, so two operators cannot both take it.
-A second worker needs a database claim instead (a later slice).
+Actions on one conversation run one at a time in this process; across workers, who holds a conversation
+is decided by an atomic claim on its database row (`ConversationRepository.claim`): of two operators
+pressing "take over" at once on different workers, one wins and the other gets 409 `held_by_other`.
+The claim is taken before `operator_joined` is recorded and let go before `handed_back` is, so the row
+never names a holder the log has already released; a failed record gives the claim back.
 
 Rules: the operator who holds a conversation is the one who writes and types to the customer; a
 supervisor may take over (or hand back, or resolve) a conversation another operator holds.
@@ -43,8 +46,11 @@ def _holds(state: DialogueState, operator: OperatorRow) -> bool:
 
 def _refuse_if_held_by_other(state: DialogueState, operator: OperatorRow) -> None:
     if state.handoff == "operator" and state.operator != operator.username and operator.role != "supervisor":
-        raise ActionRefused(409, "held_by_other",
-                            f"Operator {state.operator} holds this conversation; only a supervisor can take it over.")
+        raise ActionRefused(
+            409,
+            "held_by_other",
+            f"Operator {state.operator} holds this conversation; only a supervisor can take it over.",
+        )
 
 
 def _clean_text(text: str) -> str:
@@ -56,6 +62,15 @@ def _clean_text(text: str) -> str:
     return text
 
 
+async def _taken(runtime: Runtime, conversation_id: str) -> ActionRefused:
+    """The loser's 409 when another operator's claim got there first (possibly on another worker)."""
+    holder = await asyncio.to_thread(runtime.conversations.holder, conversation_id)
+    who = f"Operator {holder}" if holder else "Another operator"
+    return ActionRefused(
+        409, "held_by_other", f"{who} has just taken this conversation over; only a supervisor can take it from them."
+    )
+
+
 async def takeover(runtime: Runtime, conversation_id: str, operator: OperatorRow) -> bool:
     """Join the conversation; the bot goes silent from the next customer message on. False if already held."""
     async with runtime.console.lock(conversation_id):
@@ -63,9 +78,34 @@ async def takeover(runtime: Runtime, conversation_id: str, operator: OperatorRow
         if _holds(state, operator):
             return False
         _refuse_if_held_by_other(state, operator)
-        await runtime.agent.record(conversation_id, [OperatorJoined(conversation_id=conversation_id,
-                                                                    operator=operator.username)])
+        replacing = state.operator if state.handoff == "operator" else None
+        if not await asyncio.to_thread(
+            runtime.conversations.claim, conversation_id, operator.username, replacing=replacing
+        ):
+            raise await _taken(runtime, conversation_id)
+        try:
+            await runtime.agent.record(
+                conversation_id, [OperatorJoined(conversation_id=conversation_id, operator=operator.username)]
+            )
+        except BaseException:
+            await asyncio.to_thread(runtime.conversations.release, conversation_id, operator.username)
+            raise
         return True
+
+
+async def _let_go(runtime: Runtime, conversation_id: str, state: DialogueState, operator: OperatorRow) -> None:
+    """Release the claim, then record `handed_back` (the claim is restored if recording fails)."""
+    holder = state.operator
+    if not await asyncio.to_thread(runtime.conversations.release, conversation_id, holder):
+        raise await _taken(runtime, conversation_id)
+    try:
+        await runtime.agent.record(
+            conversation_id, [HandedBack(conversation_id=conversation_id, operator=operator.username)]
+        )
+    except BaseException:
+        if holder:
+            await asyncio.to_thread(runtime.conversations.claim, conversation_id, holder)
+        raise
 
 
 async def say(runtime: Runtime, conversation_id: str, operator: OperatorRow, text: str) -> Event:
@@ -74,8 +114,9 @@ async def say(runtime: Runtime, conversation_id: str, operator: OperatorRow, tex
         state = await conversation_state(runtime, conversation_id)
         if not _holds(state, operator):
             raise ActionRefused(409, "not_holding", "Take over the conversation before writing to the customer.")
-        stored = await runtime.agent.record(conversation_id, [OperatorUttered(conversation_id=conversation_id,
-                                                                              operator=operator.username, text=text)])
+        stored = await runtime.agent.record(
+            conversation_id, [OperatorUttered(conversation_id=conversation_id, operator=operator.username, text=text)]
+        )
         return stored[0]
 
 
@@ -93,8 +134,7 @@ async def handback(runtime: Runtime, conversation_id: str, operator: OperatorRow
         if state.handoff == "bot":
             raise ActionRefused(409, "not_held", "The bot already handles this conversation.")
         _refuse_if_held_by_other(state, operator)
-        await runtime.agent.record(conversation_id, [HandedBack(conversation_id=conversation_id,
-                                                                operator=operator.username)])
+        await _let_go(runtime, conversation_id, state, operator)
 
 
 async def resolve(runtime: Runtime, conversation_id: str, operator: OperatorRow) -> dict[str, Any]:
@@ -104,8 +144,7 @@ async def resolve(runtime: Runtime, conversation_id: str, operator: OperatorRow)
         _refuse_if_held_by_other(state, operator)
         handed_back = state.handoff != "bot"
         if handed_back:
-            await runtime.agent.record(conversation_id, [HandedBack(conversation_id=conversation_id,
-                                                                    operator=operator.username)])
+            await _let_go(runtime, conversation_id, state, operator)
         await runtime.pubsub.publish(conversation_id, {"type": "csat_request"})
         await runtime.console.csat_requested(conversation_id, operator.username)
         return {"handed_back": handed_back, "csat_requested": True}
