@@ -33,6 +33,8 @@ ANGRY_EN = "This is ridiculous, the worst service ever!! I'm furious!"
 # Routes any signed-in account may use; everything else under /api/operator needs operator or supervisor.
 PUBLIC = {("POST", "/api/operator/login")}
 ANY_ROLE = {("POST", "/api/operator/logout"), ("GET", "/api/operator/me")}
+# The supervisor view: operators are refused as well as marketers.
+SUPERVISOR_ONLY = {("GET", "/api/operator/stats")}
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +48,17 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def accounts(store_url: str) -> dict[str, str]:
     """role → username; all share PASSWORD (hashed cheaply: verification cost follows the stored hash)."""
     engine = make_engine(store_url)
-    auth = OperatorAuth(OperatorRepository(make_session_factory(engine)),
-                        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)))
+    auth = OperatorAuth(
+        OperatorRepository(make_session_factory(engine)),
+        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)),
+    )
     names = {}
-    for role, name in (("operator", "Wang Fang"), ("operator2", "Li Lei"), ("supervisor", "Zhao Min"),
-                       ("marketer", "Chen Jie")):
+    for role, name in (
+        ("operator", "Wang Fang"),
+        ("operator2", "Li Lei"),
+        ("supervisor", "Zhao Min"),
+        ("marketer", "Chen Jie"),
+    ):
         username = f"{role}-{uuid.uuid4().hex[:6]}"
         auth.register(username=username, display_name=name, role=role.rstrip("2"), password=PASSWORD)
         names[role] = username
@@ -82,8 +90,9 @@ def start_chat(client: TestClient, customer: str | None = "C00001", language: st
 
 
 def say(client: TestClient, cid: str, token: str, text: str) -> dict[str, Any]:
-    r = client.post(f"/api/conversations/{cid}/messages", json={"text": text},
-                    headers={"Authorization": f"Bearer {token}"})
+    r = client.post(
+        f"/api/conversations/{cid}/messages", json={"text": text}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -121,8 +130,12 @@ def test_login_sets_a_strict_httponly_cookie_and_returns_a_bearer_token(client: 
     r = client.post("/api/operator/login", json={"username": accounts["operator"].upper(), "password": PASSWORD})
     assert r.status_code == 200
     body = r.json()
-    assert body["operator"] == {"id": body["operator"]["id"], "username": accounts["operator"],
-                                "display_name": "Wang Fang", "role": "operator"}
+    assert body["operator"] == {
+        "id": body["operator"]["id"],
+        "username": accounts["operator"],
+        "display_name": "Wang Fang",
+        "role": "operator",
+    }
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("kefu_operator=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
     assert "Path=/" in cookie and "Max-Age=43200" in cookie
@@ -141,8 +154,11 @@ def test_wrong_password_and_unknown_username_get_the_same_answer(client: TestCli
     wrong = client.post("/api/operator/login", json={"username": accounts["supervisor"], "password": "nope-nope"})
     unknown = client.post("/api/operator/login", json={"username": "nobody-here", "password": "nope-nope"})
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {"error": {"code": "invalid_credentials",
-                                                        "message": "Wrong username or password."}}
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {"error": {"code": "invalid_credentials", "message": "Wrong username or password."}}
+    )
     assert "set-cookie" not in wrong.headers
     # the failure was counted; a right password clears the count
     login(client, accounts["supervisor"])
@@ -151,9 +167,10 @@ def test_wrong_password_and_unknown_username_get_the_same_answer(client: TestCli
 def test_five_failures_lock_the_account_even_for_the_right_password(client: TestClient, store_url: str) -> None:
     username = f"victim-{uuid.uuid4().hex[:6]}"
     engine = make_engine(store_url)
-    OperatorAuth(OperatorRepository(make_session_factory(engine)),
-                 passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))).register(
-        username=username, display_name="V", role="operator", password=PASSWORD)
+    OperatorAuth(
+        OperatorRepository(make_session_factory(engine)),
+        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)),
+    ).register(username=username, display_name="V", role="operator", password=PASSWORD)
     engine.dispose()
     for _ in range(4):
         r = client.post("/api/operator/login", json={"username": username, "password": "guess-guess"})
@@ -166,8 +183,10 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client: Test
 
     # an unknown username locks the same way, so a lock-out does not reveal that an account exists
     ghost = f"ghost-{uuid.uuid4().hex[:6]}"
-    codes = [client.post("/api/operator/login", json={"username": ghost, "password": "guess-guess"}).status_code
-             for _ in range(6)]
+    codes = [
+        client.post("/api/operator/login", json={"username": ghost, "password": "guess-guess"}).status_code
+        for _ in range(6)
+    ]
     assert codes == [401, 401, 401, 401, 429, 429]
 
 
@@ -186,7 +205,8 @@ def test_every_operator_route_refuses_anonymous_and_wrong_role(client: TestClien
     cid, _ = start_chat(client)
     marketer = login(client, accounts["marketer"])
     operator = login(client, accounts["operator"])
-    checked = 0
+    supervisor = login(client, accounts["supervisor"])
+    checked, supervisor_only = 0, set()
     for route, template, methods in routes(client.app):
         if isinstance(route, APIRoute) and template.startswith("/api/operator"):
             path = template.replace("{conversation_id}", cid)
@@ -203,17 +223,25 @@ def test_every_operator_route_refuses_anonymous_and_wrong_role(client: TestClien
                     denied = client.request(method, path, json=body, headers=marketer)
                     assert denied.status_code == 403, (method, path, denied.text)
                     assert denied.json()["error"]["code"] == "forbidden_role"
+                if (method, template) in SUPERVISOR_ONLY:
+                    denied = client.request(method, path, json=body, headers=operator)
+                    assert denied.status_code == 403, (method, path, denied.text)
+                    assert client.request(method, path, json=body, headers=supervisor).status_code == 200
+                    supervisor_only.add((method, template))
                 checked += 1
         elif isinstance(route, APIWebSocketRoute) and template.startswith("/ws/operator"):
-            for query, close_code in (("", 4401), ("?token=forged", 4401),
-                                      (f"?token={marketer['Authorization'][7:]}", 4403)):
+            for query, close_code in (
+                ("", 4401),
+                ("?token=forged", 4401),
+                (f"?token={marketer['Authorization'][7:]}", 4403),
+            ):
                 with client.websocket_connect(template + query) as ws:
                     assert ws.receive_json()["type"] == "error"
                     with pytest.raises(WebSocketDisconnect) as closed:
                         ws.receive_json()
                     assert closed.value.code == close_code
             checked += 1
-    assert checked >= 12
+    assert checked >= 13 and supervisor_only == SUPERVISOR_ONLY
     assert client.get("/api/operator/conversations", headers=operator).status_code == 200
 
 
@@ -247,8 +275,10 @@ def test_takeover_end_to_end_in_process(client: TestClient, accounts) -> None:
         assert row["waiting_seconds"] is not None and row["handoff_reason"] == "customer_asked"
 
         assert client.post(op_url(cid, "takeover"), headers=marketer).status_code == 403
-        assert client.post(op_url(cid, "messages"), json={"text": "hi"}, headers=op).json()["error"]["code"] \
+        assert (
+            client.post(op_url(cid, "messages"), json={"text": "hi"}, headers=op).json()["error"]["code"]
             == "not_holding"
+        )
         r = client.post(op_url(cid, "takeover"), headers=op)
         assert r.status_code == 200 and r.json()["taken_over"] is True
         assert r.json()["conversation"]["handoff"] == "operator"
@@ -357,8 +387,9 @@ def test_queue_puts_the_angriest_first(client: TestClient, accounts) -> None:
     angry, angry_token = start_chat(client, "C00006", "en")
     say(client, angry, angry_token, ANGRY_EN)
     say(client, angry, angry_token, HUMAN_EN)
-    queue = [r["id"] for r in client.get("/api/operator/conversations?handoff=queued", headers=op)
-             .json()["conversations"]]
+    queue = [
+        r["id"] for r in client.get("/api/operator/conversations?handoff=queued", headers=op).json()["conversations"]
+    ]
     assert queue.index(angry) < queue.index(calm)
 
 
@@ -370,8 +401,10 @@ def test_operator_socket_follows_a_conversation_and_relays_typing(client: TestCl
     token = op["Authorization"][7:]
     cid, ctoken = start_chat(client, "C00007", "en")
     say(client, cid, ctoken, HUMAN_EN)
-    with client.websocket_connect(f"/ws/operator?token={token}") as console, \
-            client.websocket_connect(f"/ws/chat/{cid}?token={ctoken}") as customer:
+    with (
+        client.websocket_connect(f"/ws/operator?token={token}") as console,
+        client.websocket_connect(f"/ws/chat/{cid}?token={ctoken}") as customer,
+    ):
         hello = console.receive_json()
         assert hello["type"] == "hello" and hello["operator"]["username"] == accounts["operator"]
         assert any(r["id"] == cid and r["handoff"] == "queued" for r in hello["conversations"])
@@ -393,14 +426,17 @@ def test_operator_socket_follows_a_conversation_and_relays_typing(client: TestCl
         assert row[-1]["conversation"]["handoff"] == "operator"
         console.send_json({"type": "typing", "conversation_id": cid, "on": True})
         assert receive_until(customer, lambda f: f["type"] == "typing")[-1] == {
-            "type": "typing", "who": "operator", "on": True}
+            "type": "typing",
+            "who": "operator",
+            "on": True,
+        }
 
         customer.send_json({"type": "user_message", "text": "Are you there?", "client_msg_id": "m1"})
-        events = receive_until(console, lambda f: f["type"] == "events"
-                               and any(e["type"] == "user_uttered" for e in f["events"]))[-1]["events"]
+        events = receive_until(
+            console, lambda f: f["type"] == "events" and any(e["type"] == "user_uttered" for e in f["events"])
+        )[-1]["events"]
         assert {"user_uttered", "affect_observed", "intent_recognized"} <= {e["type"] for e in events}
-        customer_frames = receive_until(customer, lambda f: f["type"] == "typing" and f["who"] == "bot"
-                                        and not f["on"])
+        customer_frames = receive_until(customer, lambda f: f["type"] == "typing" and f["who"] == "bot" and not f["on"])
         client.post(op_url(cid, "messages"), json={"text": "Yes!"}, headers=op)  # sent after the turn ended
         customer_frames += receive_until(customer, lambda f: f["type"] == "operator_message")
         assert not any(f["type"] == "bot_message" for f in customer_frames)
