@@ -16,7 +16,7 @@
       takeover: "接管", handback: "交还机器人", resolve: "结束并邀评", send: "发送", addNote: "添加备注",
       showDetails: "显示意图、情绪与工具事件", customerTyping: "顾客正在输入…",
       suggestions: "建议回复", canned: "快捷回复", notes: "内部备注", customer: "顾客资料", orders: "订单",
-      pastConversations: "历史会话",
+      pastConversations: "历史会话", statsTitle: "主管视图", statsRefresh: "刷新",
       composerPlaceholder: "输入回复，Enter 发送，Shift+Enter 换行",
       notePlaceholder: "内部备注（仅客服可见，不会发给顾客）",
       hintTakeover: "接管会话后才能回复顾客", hintHeldBy: function (o) { return "会话由 " + o + " 处理中"; },
@@ -43,6 +43,21 @@
         intent: "意图", affect: "情绪", slot: "槽位", tool: "工具", ok: "成功", failed: "失败",
       },
       csat: function (n) { return "满意度 " + n + "/5"; },
+      stats: {
+        open: "主管视图", back: "返回会话", title: "主管视图", refresh: "刷新", loading: "加载中…",
+        days: function (n) { return "近 " + n + " 天"; },
+        window: function (a, b, tz) { return "统计区间：" + a + " 至 " + b + "（" + tz + "）"; },
+        handoff: "转人工率", handoffKpi: function (r) { return r === null ? "—" : (r * 100).toFixed(1) + "%"; },
+        handoffDetail: function (h) { return "会话 " + h.conversations + " · 转人工 " + h.handed_off + " · 人工接管 " + h.taken_over; },
+        seriesConversations: "会话", seriesHandedOff: "转人工",
+        csat: "顾客满意度（CSAT）", csatKpi: function (c) { return c.average === null ? "—" : c.average.toFixed(2) + " / 5"; },
+        csatDetail: function (c) { return "共 " + c.count + " 个评分"; }, score: function (n) { return n + " 分"; },
+        affect: "情绪分布（顾客每条消息）", intents: "热门意图", noData: "该区间内暂无数据",
+        campaigns: "各活动的优惠发放与转化", offers: "发放", conversions: "核销",
+        conversionRate: function (r) { return r === null ? "—" : "转化率 " + (r * 100).toFixed(1) + "%"; },
+        campaignsNote: "尚无会话内优惠推送记录：发放 = 该活动发出的优惠券，转化 = 已在订单中核销的优惠券（活动全期）。",
+        inactive: "已结束",
+      },
       errors: {
         invalid_credentials: "用户名或密码错误。",
         account_locked: "连续登录失败次数过多，账号已临时锁定（15 分钟），请稍后再试或联系主管重置。",
@@ -59,7 +74,7 @@
       takeover: "Take over", handback: "Hand back to bot", resolve: "Resolve & ask CSAT", send: "Send", addNote: "Add note",
       showDetails: "Show intents, affect and tool events", customerTyping: "Customer is typing…",
       suggestions: "Suggested replies", canned: "Canned responses", notes: "Private notes", customer: "Customer",
-      orders: "Orders", pastConversations: "Past conversations",
+      orders: "Orders", pastConversations: "Past conversations", statsTitle: "Supervisor view", statsRefresh: "Refresh",
       composerPlaceholder: "Type a reply. Enter sends, Shift+Enter for a new line",
       notePlaceholder: "Private note (operators only, never sent to the customer)",
       hintTakeover: "Take over the conversation to reply", hintHeldBy: function (o) { return "Held by " + o; },
@@ -87,6 +102,21 @@
         intent: "intent", affect: "affect", slot: "slot", tool: "tool", ok: "ok", failed: "failed",
       },
       csat: function (n) { return "CSAT " + n + "/5"; },
+      stats: {
+        open: "Supervisor view", back: "Back to conversations", title: "Supervisor view", refresh: "Refresh",
+        loading: "Loading…", days: function (n) { return n + " days"; },
+        window: function (a, b, tz) { return "Window: " + a + " to " + b + " (" + tz + ")"; },
+        handoff: "Handoff rate", handoffKpi: function (r) { return r === null ? "—" : (r * 100).toFixed(1) + "%"; },
+        handoffDetail: function (h) { return h.conversations + " conversations · " + h.handed_off + " handed off · " + h.taken_over + " taken over"; },
+        seriesConversations: "Conversations", seriesHandedOff: "Handed off",
+        csat: "Customer satisfaction (CSAT)", csatKpi: function (c) { return c.average === null ? "—" : c.average.toFixed(2) + " / 5"; },
+        csatDetail: function (c) { return c.count + " ratings"; }, score: function (n) { return n + (n === 1 ? " star" : " stars"); },
+        affect: "Affect (per customer message)", intents: "Top intents", noData: "No data in this window",
+        campaigns: "Offers and conversions per campaign", offers: "Offers", conversions: "Conversions",
+        conversionRate: function (r) { return r === null ? "—" : (r * 100).toFixed(1) + "% converted"; },
+        campaignsNote: "No in-chat offer is recorded yet: offers = coupons issued under the campaign, conversions = coupons redeemed on an order (whole campaign).",
+        inactive: "ended",
+      },
       errors: {
         invalid_credentials: "Wrong username or password.",
         account_locked: "Too many failed sign-in attempts: the account is locked for 15 minutes. Try later or ask a supervisor.",
@@ -110,6 +140,7 @@
     ws: null, wsAttempt: 0, wsTimer: null, signedOut: false,
     typingSent: 0, typingOffTimer: null, customerTypingTimer: null,
     cannedData: null, cannedLang: null, suggestTimer: null,
+    view: "conversations", stats: null, statsDays: 30, statsTimer: null, statsSeq: 0,
   };
 
   var $ = function (id) { return document.getElementById(id); };
@@ -225,6 +256,8 @@
     setConnection($("app").hidden ? null : (S.ws && S.ws.readyState === 1 ? "online" : "offline"));
     renderLists();
     if (S.detail) { renderHeader(); renderTimeline(); renderSide(); }
+    renderStatsToggle();
+    if (S.stats) renderStats();
   }
 
   // ------------------------------------------------------------------------------------------ login
@@ -235,6 +268,11 @@
     $("app").hidden = true;
     $("me").hidden = true;
     $("login").hidden = false;
+    S.view = "conversations";
+    S.stats = null;
+    clearInterval(S.statsTimer);
+    $("stats").hidden = true;
+    renderStatsToggle();
     setConnection(null);
     var err = document.querySelector('[data-testid="login-error"]');
     err.hidden = !message;
@@ -280,6 +318,7 @@
       return;
     }
     $("app").hidden = false;
+    showView("conversations");
     connect();
     api("GET", "/api/operator/canned").then(function (data) { S.cannedData = data; renderCanned(); }, onApiError);
   }
@@ -810,6 +849,192 @@
     S.typingSent = 0;
   }
 
+  // -------------------------------------------------------------------------------- supervisor view
+  // Charts are inline SVG built with createElementNS; every label goes in with textContent.
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var AFFECT_COLORS = { anger: "#dc2626", anxiety: "#d97706", disappointment: "#7c3aed", neutral: "#64748b",
+    satisfaction: "#16a34a" };
+  var SERIES = { conversations: "#a5b4fc", handed: "#f97316", offers: "#a5b4fc", conversions: "#16a34a" };
+
+  function svgEl(tag, attrs, text) {
+    var node = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function isSupervisor() { return !!(S.me && S.me.role === "supervisor"); }
+
+  function renderStatsToggle() {
+    var b = $("stats-toggle");
+    b.hidden = !isSupervisor() || ($("app").hidden && S.view !== "stats");
+    b.textContent = S.view === "stats" ? t("stats").back : t("stats").open;
+    b.setAttribute("aria-pressed", String(S.view === "stats"));
+  }
+
+  function showView(view) {
+    S.view = view === "stats" && isSupervisor() ? "stats" : "conversations";
+    $("app").hidden = S.view === "stats";
+    $("stats").hidden = S.view !== "stats";
+    clearInterval(S.statsTimer);
+    if (S.view === "stats") {
+      loadStats();
+      S.statsTimer = setInterval(loadStats, 60000);
+    }
+    renderStatsToggle();
+  }
+
+  function loadStats() {
+    var seq = ++S.statsSeq;
+    $("stats-status").textContent = t("stats").loading;
+    api("GET", "/api/operator/stats?days=" + S.statsDays).then(function (data) {
+      if (seq !== S.statsSeq) return;
+      S.stats = data;
+      renderStats();
+    }, function (err) {
+      if (seq === S.statsSeq) $("stats-status").textContent = "";
+      onApiError(err);
+    });
+  }
+
+  /** Horizontal bars: rows [{key, label, value, color, note}] → an <svg> with one <g data-testid="bar"> per row. */
+  function barChart(rows, testid) {
+    var W = 420, rowH = 26, labelW = 132, valueW = 118, top = 4;
+    var max = rows.reduce(function (m, r) { return Math.max(m, r.value); }, 0) || 1;
+    var root = svgEl("svg", { viewBox: "0 0 " + W + " " + (rows.length * rowH + top * 2), width: "100%",
+      role: "img", "data-testid": testid, "class": "chart" });
+    rows.forEach(function (r, i) {
+      var y = top + i * rowH;
+      var g = svgEl("g", { "data-testid": "bar", "data-key": r.key, "data-value": r.value });
+      g.appendChild(svgEl("title", null, r.label + ": " + r.value + (r.note ? " · " + r.note : "")));
+      g.appendChild(svgEl("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", "class": "chart-label" },
+        r.label));
+      var w = Math.round((W - labelW - valueW) * r.value / max);
+      g.appendChild(svgEl("rect", { x: labelW, y: y + 4, width: Math.max(w, r.value ? 2 : 0), height: rowH - 8,
+        rx: 3, fill: r.color }));
+      g.appendChild(svgEl("text", { x: labelW + w + 6, y: y + rowH / 2 + 4, "class": "chart-value",
+        "data-testid": "bar-value" }, String(r.value) + (r.note ? "  " + r.note : "")));
+      root.appendChild(g);
+    });
+    return root;
+  }
+
+  /** Columns: groups [{key, label, values: [n, …]}] with one colour per series; every `every`-th label shown. */
+  function columnChart(groups, colors, testid, every) {
+    var W = 420, H = 150, left = 28, bottom = 20, topPad = 8;
+    var max = groups.reduce(function (m, g) { return Math.max.apply(null, [m].concat(g.values)); }, 0) || 1;
+    var root = svgEl("svg", { viewBox: "0 0 " + W + " " + H, width: "100%", role: "img", "data-testid": testid,
+      "class": "chart" });
+    var plotH = H - bottom - topPad, slot = (W - left) / Math.max(groups.length, 1);
+    root.appendChild(svgEl("line", { x1: left, x2: W, y1: H - bottom, y2: H - bottom, stroke: "#cbd5e1" }));
+    root.appendChild(svgEl("text", { x: left - 4, y: topPad + 8, "text-anchor": "end", "class": "chart-axis" }, max));
+    root.appendChild(svgEl("text", { x: left - 4, y: H - bottom, "text-anchor": "end", "class": "chart-axis" }, 0));
+    groups.forEach(function (grp, i) {
+      var g = svgEl("g", { "data-testid": "column", "data-key": grp.key, "data-values": grp.values.join(",") });
+      g.appendChild(svgEl("title", null, grp.label + ": " + grp.values.join(" / ")));
+      var bw = Math.max(1, (slot * 0.8) / grp.values.length);
+      grp.values.forEach(function (v, j) {
+        var h = Math.round(plotH * v / max);
+        g.appendChild(svgEl("rect", { x: left + i * slot + slot * 0.1 + j * bw, y: H - bottom - h, width: bw,
+          height: h, fill: colors[j] }));
+      });
+      if (i % (every || 1) === 0 || i === groups.length - 1) {
+        g.appendChild(svgEl("text", { x: left + i * slot + slot / 2, y: H - 6, "text-anchor": "middle",
+          "class": "chart-axis" }, grp.label));
+      }
+      root.appendChild(g);
+    });
+    return root;
+  }
+
+  function legend(items) {
+    var box = el("div", "legend");
+    items.forEach(function (it) {
+      var span = el("span", "legend-item");
+      var sw = svgEl("svg", { width: 10, height: 10, "aria-hidden": "true" });
+      sw.appendChild(svgEl("rect", { width: 10, height: 10, rx: 2, fill: it[1] }));
+      span.appendChild(sw);
+      span.appendChild(document.createTextNode(it[0]));
+      box.appendChild(span);
+    });
+    return box;
+  }
+
+  function statCard(testid, title, kpi, detail) {
+    var card = el("section", "stat-card");
+    card.setAttribute("data-testid", testid);
+    card.appendChild(el("h3", null, title));
+    if (kpi !== null) {
+      var k = el("div", "kpi", kpi);
+      k.setAttribute("data-testid", testid + "-kpi");
+      card.appendChild(k);
+    }
+    if (detail) {
+      var d = el("div", "muted kpi-detail", detail);
+      d.setAttribute("data-testid", testid + "-detail");
+      card.appendChild(d);
+    }
+    return card;
+  }
+
+  function renderStats() {
+    var d = S.stats, L = t("stats"), grid = $("stats-grid");
+    clear(grid);
+    $("stats-status").textContent = "";
+    document.querySelectorAll("[data-stats-days]").forEach(function (b) {
+      b.textContent = L.days(Number(b.getAttribute("data-stats-days")));
+      b.setAttribute("aria-selected", String(Number(b.getAttribute("data-stats-days")) === S.statsDays));
+    });
+    if (!d) return;
+    var days = d.handoffs.daily;
+    $("stats-window").textContent = L.window(days.length ? days[0].date : "", days.length ? days[days.length - 1].date : "",
+      d.window.timezone);
+
+    var h = statCard("stats-handoff", L.handoff, L.handoffKpi(d.handoffs.rate), L.handoffDetail(d.handoffs));
+    h.appendChild(columnChart(days.map(function (x) {
+      return { key: x.date, label: x.date.slice(5), values: [x.conversations, x.handed_off] };
+    }), [SERIES.conversations, SERIES.handed], "chart-handoff-daily", Math.ceil(days.length / 6)));
+    h.appendChild(legend([[L.seriesConversations, SERIES.conversations], [L.seriesHandedOff, SERIES.handed]]));
+    grid.appendChild(h);
+
+    var c = statCard("stats-csat", L.csat, L.csatKpi(d.csat), L.csatDetail(d.csat));
+    c.appendChild(barChart(d.csat.distribution.slice().reverse().map(function (x) {
+      return { key: String(x.score), label: L.score(x.score), value: x.count,
+        color: x.score >= 4 ? "#16a34a" : x.score === 3 ? "#eab308" : "#dc2626" };
+    }), "chart-csat"));
+    grid.appendChild(c);
+
+    var a = statCard("stats-affect", L.affect, null, null);
+    a.appendChild(barChart(d.affect.map(function (x) {
+      return { key: x.label, label: label("affect", x.label), value: x.count, color: AFFECT_COLORS[x.label] || "#64748b" };
+    }), "chart-affect"));
+    grid.appendChild(a);
+
+    var it = statCard("stats-intents", L.intents, null, d.intents.length ? null : L.noData);
+    if (d.intents.length) {
+      it.appendChild(barChart(d.intents.map(function (x) {
+        return { key: x.label, label: label("intent", x.label), value: x.count, color: "#6366f1" };
+      }), "chart-intents"));
+    }
+    grid.appendChild(it);
+
+    var k = statCard("stats-campaigns", L.campaigns, null, null);
+    var rows = [];
+    d.campaigns.forEach(function (x) {
+      var name = (S.lang === "zh" ? x.name_zh : x.name_en) + (x.active ? "" : " (" + L.inactive + ")");
+      rows.push({ key: x.campaign_id + ":offers", label: name, value: x.offers, color: SERIES.offers });
+      rows.push({ key: x.campaign_id + ":conversions", label: L.conversions, value: x.conversions,
+        color: SERIES.conversions, note: x.conversion_rate === null ? "" : L.conversionRate(x.conversion_rate) });
+    });
+    if (rows.length) k.appendChild(barChart(rows, "chart-campaigns"));
+    else k.appendChild(el("div", "muted", L.noData));
+    k.appendChild(legend([[L.offers, SERIES.offers], [L.conversions, SERIES.conversions]]));
+    var note = el("p", "muted stat-note", L.campaignsNote);
+    note.setAttribute("data-testid", "campaigns-note");
+    k.appendChild(note);
+    grid.appendChild(k);
+  }
+
   // ------------------------------------------------------------------------------------------- boot
   function boot() {
     $("login-form").addEventListener("submit", onLoginSubmit);
@@ -834,6 +1059,17 @@
     });
     document.querySelectorAll("[data-canned-lang]").forEach(function (b) {
       b.addEventListener("click", function () { S.cannedLang = b.getAttribute("data-canned-lang"); renderCanned(); });
+    });
+    $("stats-toggle").addEventListener("click", function () {
+      showView(S.view === "stats" ? "conversations" : "stats");
+    });
+    $("stats-refresh").addEventListener("click", loadStats);
+    document.querySelectorAll("[data-stats-days]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        S.statsDays = Number(b.getAttribute("data-stats-days"));
+        loadStats();
+        if (S.stats) renderStats();
+      });
     });
     setInterval(tick, 1000);
     applyLanguage();
