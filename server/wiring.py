@@ -137,15 +137,16 @@ def build_runtime(
     conversations = ConversationRepository(sessions)
     customers = CustomerRepository(sessions)
     operators = OperatorRepository(sessions)
-    console = ConsoleFeed(pubsub, SqlEventStore(sessions), conversations, customers)
+    console = ConsoleFeed(pubsub, SqlEventStore(sessions), conversations, customers, operators=operators)
     if retriever is None:
         retriever = load_retriever(settings)
 
     async def publish(conversation_id: str, events: list[Event], state: DialogueState) -> None:
         observe_events(events)
         public = state.public()
+        names = await console.names.for_events(events)
         for event in events:
-            frame = event_frame(event, public)
+            frame = event_frame(event, public, names)
             if frame is not None:
                 await pubsub.publish(conversation_id, frame)
         await console.publish(conversation_id, events)

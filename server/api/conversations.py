@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.pipeline import InvalidMessage
 from server.api.deps import ConversationDep, RuntimeDep
 from server.errors import ApiError
+from server.frames import customer_event
 from server.metrics import TURN_SECONDS
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
@@ -65,4 +66,5 @@ async def list_events(
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     events = await runtime.agent.store.load(conversation.id, after=after)
-    return {"events": [e.to_dict() for e in events]}
+    names = await runtime.console.names.for_events(events)
+    return {"events": [customer_event(e, names) for e in events]}

@@ -116,8 +116,10 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
             await _send(ws, {"type": "typing", "who": "bot", "on": False})
     elif isinstance(frame, Resume):
         state = (await runtime.agent.state(conversation_id)).public()
-        for event in await runtime.agent.store.load(conversation_id, after=frame.after):
-            out = event_frame(event, state)
+        events = await runtime.agent.store.load(conversation_id, after=frame.after)
+        names = await runtime.console.names.for_events(events)
+        for event in events:
+            out = event_frame(event, state, names)
             if out is not None:
                 await _send(ws, out)
     elif isinstance(frame, Typing):

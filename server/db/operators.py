@@ -7,6 +7,7 @@ leak exposes no usable session.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -110,6 +111,15 @@ class OperatorRepository:
         with self._sessions() as session:
             op = session.scalars(select(Operator).where(Operator.username == username)).one_or_none()
             return Credentials(_row(op), op.password_hash) if op else None
+
+    def display_names(self, usernames: Iterable[str]) -> dict[str, str]:
+        """username → display name of the given operators (unknown usernames are left out)."""
+        names = sorted(set(usernames))
+        if not names:
+            return {}
+        stmt = select(Operator.username, Operator.display_name).where(Operator.username.in_(names))
+        with self._sessions() as session:
+            return {username: display for username, display in session.execute(stmt)}
 
     def list_operators(self) -> list[OperatorRow]:
         with self._sessions() as session:

@@ -36,7 +36,8 @@ from agent.events import (
 from agent.protocols import EventStore
 from server.db.conversations import ConversationRepository
 from server.db.customers import CustomerRepository
-from server.db.operators import NoteRow
+from server.db.operators import NoteRow, OperatorRepository
+from server.operators.names import OperatorNames
 from server.pubsub import FramePubSub
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ class ConsoleFeed:
         conversations: ConversationRepository,
         customers: CustomerRepository,
         *,
+        operators: OperatorRepository,
         clock: Callable[[], datetime] = _utcnow,
         cache_size: int = 4096,
     ) -> None:
@@ -176,6 +178,8 @@ class ConsoleFeed:
         self.conversations = conversations
         self.customers = customers
         self.clock = clock
+        # display names of operators, for what customers see (frames, resume, the customer's event log)
+        self.names = OperatorNames(operators)
         self._cache: OrderedDict[str, ConversationSummary] = OrderedDict()
         self._names: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}

@@ -60,7 +60,7 @@
       minSpend: function (v) { return "满" + v + "可用"; },
       handoffQueued: "正在为您转接人工客服…",
       handoffOperator: function (name) { return "人工客服" + (name ? " " + name + " " : "") + "已接入，为您服务"; },
-      handoffBot: "人工客服已离开，智能助手将继续为您服务",
+      handoffBot: function (name) { return "人工客服" + (name ? " " + name + " " : "") + "已离开，智能助手将继续为您服务"; },
       csatQuestion: "请为本次服务打分",
       csatScore: function (n) { return n + " 分"; },
       csatLow: "不满意",
@@ -117,7 +117,7 @@
       minSpend: function (v) { return "Min. spend " + v; },
       handoffQueued: "Connecting you to a person…",
       handoffOperator: function (name) { return (name || "An agent") + " has joined the chat"; },
-      handoffBot: "The agent has left the chat. The assistant will continue to help you.",
+      handoffBot: function (name) { return (name || "The agent") + " has left the chat. The assistant will continue to help you."; },
       csatQuestion: "How would you rate this conversation?",
       csatScore: function (n) { return n + (n === 1 ? " star" : " stars"); },
       csatLow: "Poor",
@@ -717,9 +717,11 @@
     this.streamEl = null;
     this.setTyping("bot", false);
     this.handoff = "bot";
+    this.operatorName = "";
     this.handoffEl.hidden = true;
     this.handoffEl.textContent = "";
     this.handoffEl.removeAttribute("data-status");
+    this.handoffEl.removeAttribute("data-operator");
     this.unread = 0;
     this.updateLauncher();
     this.showEmpty();
@@ -934,15 +936,20 @@
   /** Handoff status: banner shows the current one; each change also leaves a line in the log. */
   UI.prototype.setHandoff = function (status, operator, seq) {
     if (status !== "queued" && status !== "operator" && status !== "bot") return;
-    if (status === this.handoff) return;
-    var prev = this.handoff;
+    // the same status again only matters when another person (e.g. a supervisor) took over
+    if (status === this.handoff && (status !== "operator" || !operator || operator === this.operatorName)) return;
+    var prev = this.handoff, prevName = this.operatorName || "";
     this.handoff = status;
+    // the operator's display name (the server never sends their login)
+    this.operatorName = status === "operator" ? String(operator || "") : "";
     var text;
     if (status === "queued") text = this.t.handoffQueued;
-    else if (status === "operator") text = this.t.handoffOperator(operator || "");
-    else text = prev === "queued" || prev === "operator" ? this.t.handoffBot : null;
+    else if (status === "operator") text = this.t.handoffOperator(this.operatorName);
+    else text = prev === "queued" || prev === "operator" ? this.t.handoffBot(prev === "operator" ? prevName : "") : null;
     if (!text) return;
     this.handoffEl.textContent = text;
+    if (this.operatorName) this.handoffEl.setAttribute("data-operator", this.operatorName);
+    else this.handoffEl.removeAttribute("data-operator");
     this.handoffEl.setAttribute("data-status", status);
     this.handoffEl.hidden = false;
     if (status === "bot") {

@@ -284,7 +284,8 @@ def test_takeover_end_to_end_in_process(client: TestClient, accounts) -> None:
         assert r.json()["conversation"]["handoff"] == "operator"
         assert r.json()["conversation"]["operator"] == accounts["operator"]
         assert client.post(op_url(cid, "takeover"), headers=op).json()["taken_over"] is False  # idempotent
-        receive_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "operator")
+        joined = receive_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "operator")[-1]
+        assert joined["operator"] == "Wang Fang"  # the customer sees the display name, never the login
 
         # the bot is silent while the operator holds the conversation, but keeps perceiving
         reply = say(client, cid, token, "My parcel is late, where is it?")
@@ -297,7 +298,8 @@ def test_takeover_end_to_end_in_process(client: TestClient, accounts) -> None:
         assert sent.status_code == 201
         frames = receive_until(customer, lambda f: f["type"] == "operator_message")
         assert frames[-1]["text"] == "Hi, I'm checking it <b>now</b>"
-        assert frames[-1]["operator"] == accounts["operator"] and frames[-1]["seq"] == sent.json()["event"]["seq"]
+        assert frames[-1]["operator"] == "Wang Fang" and frames[-1]["seq"] == sent.json()["event"]["seq"]
+        assert accounts["operator"] not in str(frames)
         assert not any("VIP" in str(f) for f in frames)  # private notes never reach the customer
         assert not any(f["type"] == "bot_message" for f in frames)
 
@@ -312,7 +314,17 @@ def test_takeover_end_to_end_in_process(client: TestClient, accounts) -> None:
 
         r = client.post(op_url(cid, "handback"), headers=op)
         assert r.status_code == 200 and r.json()["conversation"]["handoff"] == "bot"
-        receive_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "bot")
+        left = receive_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "bot")[-1]
+        assert left["operator"] == "Wang Fang"
+
+        # resuming and the customer's event log name the operator the same way
+        customer.send_json({"type": "resume", "after": 0})
+        replayed = receive_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "bot")
+        named = [f["operator"] for f in replayed if f["type"] == "operator_message" or f.get("status") == "operator"]
+        assert named == ["Wang Fang", "Wang Fang"]
+        log = client.get(f"/api/conversations/{cid}/events", headers={"Authorization": f"Bearer {token}"}).json()
+        assert {e["payload"]["operator"] for e in log["events"] if "operator" in e["payload"]} == {"Wang Fang"}
+        assert accounts["operator"] not in str(log) + str(replayed)
         reply = say(client, cid, token, "Thanks! Do you have phone cases?")
         assert reply["reply"]["text"] and reply["state"]["handoff"] == "bot"
 
