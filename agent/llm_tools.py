@@ -3,8 +3,13 @@
 A proposal runs only if the tool is offered for this turn, its arguments validate against the tool's
 `Args` schema, every order id it names is one the customer wrote in this conversation and that the
 tool's own ownership check accepts (`authorize`), and — for tools with side effects — the rule-based
-reading agrees that the customer asked for it. Anything else is refused, recorded, and the turn falls
-back to the rule-based path.
+reading agrees that the customer asked for it. Anything else is refused and recorded; the refusal's
+reason goes back to the model as the call's tool message, and it may propose once more
+(`propose(..., feedback=...)`); the pipeline bounds the rounds and otherwise takes the rule-based path.
+
+When the rules already know which tool fits, the pipeline names it (`force`): the model must call it and
+only fills the arguments (constrained decoding), which a small model does reliably where "auto" lets it
+drift into prose.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from agent.llm.toolcalls import tool_schema
 from agent.protocols import LLM, ChatMessage, LLMUnavailable, Tool, ToolCallProposal, ToolContext, ToolError
 from agent.state import DialogueState
 from prompts.chat import route_prompt
+from prompts.llm_tasks import refusal_note
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,7 @@ class Refused:
     name: str
     arguments: dict[str, Any]
     reason: str  # unknown_tool | invalid_arguments | order_not_mentioned | not_owned | not_requested
+    detail: str = ""  # what was wrong, for the model (e.g. the schema errors)
 
 
 class ToolProposer:
@@ -48,12 +55,35 @@ class ToolProposer:
         self.tools = dict(tools)
         self.offered = [n for n in (offered or list(self.tools)) if n in self.tools]
 
-    async def propose(self, language: str, text: str) -> list[ToolCallProposal]:
-        """The model's proposals for this message (native tool_calls or a JSON block), or none."""
+    def forceable(self, name: str | None) -> bool:
+        return name is not None and name in self.offered
+
+    async def propose(
+        self,
+        language: str,
+        text: str,
+        *,
+        force: str | None = None,
+        feedback: Sequence[tuple[ToolCallProposal, Refused]] = (),
+    ) -> list[ToolCallProposal]:
+        """The model's proposals for this message (native tool_calls or a JSON block), or none.
+
+        `force` names the tool the model must call (it fills the arguments). `feedback` holds the
+        proposals refused in the round before, each with its refusal: they go back as the assistant's
+        calls and one tool message per call saying why, and the model decides again ("auto").
+        """
         messages = [ChatMessage("system", route_prompt(language)), ChatMessage("user", text)]
+        if feedback:
+            calls = tuple(ToolCallProposal(p.name, p.arguments, p.id or f"call_{i}")
+                          for i, (p, _) in enumerate(feedback))
+            messages.append(ChatMessage("assistant", "", tool_calls=calls))
+            messages += [ChatMessage("tool", refusal_note(language, r.reason, tool=r.name, arguments=r.arguments,
+                                                          detail=r.detail), tool_call_id=c.id)
+                         for c, (_, r) in zip(calls, feedback, strict=True)]
+            force = None
         try:
             response = await self.llm.complete(messages, tools=[tool_schema(self.tools[n]) for n in self.offered],
-                                               max_tokens=96)
+                                               max_tokens=96, tool_choice=force if self.forceable(force) else None)
         except LLMUnavailable as exc:
             log.info("no tool proposal: LLM unavailable (%s)", exc.reason)
             return []
@@ -67,17 +97,20 @@ class ToolProposer:
             return Refused(proposal.name, proposal.arguments, "unknown_tool")
         try:
             args = tool.Args.model_validate(proposal.arguments)
-        except ValidationError:
-            return Refused(proposal.name, proposal.arguments, "invalid_arguments")
+        except ValidationError as exc:
+            detail = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}"
+                               for e in exc.errors()[:3])
+            return Refused(proposal.name, proposal.arguments, "invalid_arguments", detail)
         named = {m.upper() for m in ORDER_ID.findall(" ".join(str(v) for v in args.model_dump().values()))}
         if not named <= mentioned:
-            return Refused(proposal.name, proposal.arguments, "order_not_mentioned")
+            unknown = ", ".join(sorted(named - mentioned))
+            return Refused(proposal.name, proposal.arguments, "order_not_mentioned", unknown)
         authorize = getattr(tool, "authorize", None)
         if authorize is not None:
             try:
                 await authorize(args, ctx)
             except ToolError:
-                return Refused(proposal.name, proposal.arguments, "not_owned")
+                return Refused(proposal.name, proposal.arguments, "not_owned", ", ".join(sorted(named)))
         needed = SIDE_EFFECTS.get(proposal.name)
         if needed is not None and intent != needed:
             return Refused(proposal.name, proposal.arguments, "not_requested")

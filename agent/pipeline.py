@@ -44,6 +44,7 @@ from agent.protocols import (
     Passage,
     Retriever,
     Tool,
+    ToolCallProposal,
     ToolContext,
     ToolError,
     ToolResult,
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 2000
 SOCIAL_INTENTS = ("greeting", "thanks", "goodbye", "affirm", "deny", "human", "complaint")
 UNSURE_BELOW = 0.6  # NLU confidence under which the LLM is asked which tool fits
+PROPOSAL_RETRIES = 1  # rounds after a refusal: the model reads why and may propose once more
 TOOL_INTENTS = {"order_status": "order_status", "product_search": "product_search", "request_return": "return_request"}
 EventSink = Callable[[str, list[Event], DialogueState], Awaitable[None]]
 TokenStream = Callable[[str, str], Awaitable[None]]  # (conversation_id, text delta) of a reply being generated
@@ -254,25 +256,39 @@ class Agent:
     async def _llm_proposal(
         self, state: DialogueState, decision: Decision, language: str, text: str
     ) -> tuple[Decision, list[Event]]:
-        """Ask the LLM which tool fits; run the first proposal the state and policy accept, else keep the
-        rule-based decision. Refusals are recorded and never run."""
+        """Ask the LLM for a tool call; run the first proposal the state and policy accept, else keep the
+        rule-based decision. Refusals are recorded, never run, and explained back to the model, which gets
+        `PROPOSAL_RETRIES` more rounds.
+
+        When the rules already chose a tool with the arguments at hand (not asking for a slot), that tool
+        is forced: the model fills its arguments from the customer's words instead of deciding whether to
+        call at all."""
         assert self.proposer is not None
         cid = state.conversation_id
         ctx = ToolContext(conversation_id=cid, customer_id=state.customer_id, language=language, now=self.clock())
         mentioned = mentioned_orders([text]) | ({str(state.slot("order_id"))} if state.slot("order_id") else set())
+        force = decision.tool if decision.kind == "call_tool" and not decision.ask_slot else None
         refusals: list[Event] = []
-        for proposal in await self.proposer.propose(language, text):
-            verdict = await self.proposer.validate(proposal, state, ctx, mentioned, decision.intent)
-            if isinstance(verdict, Refused):
-                refusals.append(ToolProposalRefused(conversation_id=cid, tool=verdict.name,
-                                                    arguments=dict(verdict.arguments), reason=verdict.reason))
-                continue
-            intent = TOOL_INTENTS.get(verdict.tool.name, decision.intent)
-            return (
-                Decision("call_tool", intent, tool=verdict.tool.name, args=verdict.args.model_dump(exclude_none=True),
-                         empathy=decision.empathy, proposed_by="llm"),
-                refusals,
-            )
+        proposals = await self.proposer.propose(language, text, force=force)
+        for attempt in range(PROPOSAL_RETRIES + 1):
+            refused: list[tuple[ToolCallProposal, Refused]] = []
+            for proposal in proposals:
+                verdict = await self.proposer.validate(proposal, state, ctx, mentioned, decision.intent)
+                if isinstance(verdict, Refused):
+                    refusals.append(ToolProposalRefused(conversation_id=cid, tool=verdict.name,
+                                                        arguments=dict(verdict.arguments), reason=verdict.reason))
+                    refused.append((proposal, verdict))
+                    continue
+                intent = TOOL_INTENTS.get(verdict.tool.name, decision.intent)
+                return (
+                    Decision("call_tool", intent, tool=verdict.tool.name,
+                             args=verdict.args.model_dump(exclude_none=True), empathy=decision.empathy,
+                             proposed_by="llm"),
+                    refusals,
+                )
+            if not refused or attempt == PROPOSAL_RETRIES:
+                break
+            proposals = await self.proposer.propose(language, text, feedback=refused)
         return decision, refusals
 
     async def _act_and_respond(

@@ -155,7 +155,9 @@ class LLM(Protocol):
     """One protocol for every backend (OpenAI-compatible/vLLM, local llama.cpp, none).
 
     `tools` are OpenAI-style function schemas (`{"type": "function", "function": {"name",
-    "description", "parameters"}}`; see `agent.llm.tool_schema`). Backends raise `LLMUnavailable`
+    "description", "parameters"}}`; see `agent.llm.tool_schema`). `tool_choice` is None (the model
+    decides, "auto") or the name of one of `tools`, which the model must then call: it only fills the
+    arguments (constrained decoding where the backend has it). Backends raise `LLMUnavailable`
     or any exception on failure; `agent.llm.GuardedLLM` turns every failure into `LLMUnavailable`.
     """
 
@@ -169,4 +171,5 @@ class LLM(Protocol):
         *,
         tools: Sequence[Mapping[str, Any]] | None = None,
         max_tokens: int = 256,
+        tool_choice: str | None = None,
     ) -> LLMResponse: ...

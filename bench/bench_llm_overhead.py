@@ -32,7 +32,8 @@ class InstantLLM:
         yield draft[:8]
         yield ""
 
-    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256) -> LLMResponse:
+    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256,
+                       tool_choice: str | None = None) -> LLMResponse:
         return LLMResponse("", [])
 
 

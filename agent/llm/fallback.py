@@ -124,12 +124,14 @@ class GuardedLLM:
         *,
         tools: Sequence[Mapping[str, Any]] | None = None,
         max_tokens: int = 256,
+        tool_choice: str | None = None,
     ) -> LLMResponse:
         """A whole reply or tool-call proposal within `timeout_s`, else `LLMUnavailable`."""
         start = time.monotonic()
         deadline = start + self.timeout_s
         async with self._slot(deadline):
-            call = self.inner.complete(self._fit(messages, max_tokens), tools=tools, max_tokens=max_tokens)
+            call = self.inner.complete(self._fit(messages, max_tokens), tools=tools, max_tokens=max_tokens,
+                                       tool_choice=tool_choice)
             try:
                 return await asyncio.wait_for(call, timeout=max(deadline - time.monotonic(), 0.0))
             except TimeoutError:

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.llm.toolcalls import normalize_tools, parse_text_tool_calls, tool_names
+from agent.llm.toolcalls import normalize_tools, parse_text_tool_calls, proposal_from_obj, tool_names
 from agent.protocols import ChatMessage, LLMResponse
 
 if TYPE_CHECKING:
@@ -111,11 +111,14 @@ class LocalLlamaLLM:
         tools: list[dict[str, Any]] | None,
         stop: threading.Event,
         emit: Callable[[str], None],
+        schema: dict[str, Any] | None = None,
     ) -> None:
         if stop.is_set():  # the caller gave up while this job waited in the queue
             return
         llama = self._load()
         kwargs: dict[str, Any] = {"tools": tools, "tool_choice": "auto"} if tools else {}
+        if schema is not None:  # a forced call: the output is the arguments, decoded under their JSON schema
+            kwargs = {"response_format": {"type": "json_object", "schema": schema}}
         chunks = llama.create_chat_completion(messages=messages, max_tokens=max_tokens, stream=True,
                                               temperature=self.temperature, **kwargs)
         try:
@@ -133,7 +136,11 @@ class LocalLlamaLLM:
     # ------------------------------------------------------------ async side
 
     async def _tokens(
-        self, messages: Sequence[ChatMessage], max_tokens: int, tools: list[dict[str, Any]] | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        max_tokens: int,
+        tools: list[dict[str, Any]] | None = None,
+        schema: dict[str, Any] | None = None,
     ) -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[object] = asyncio.Queue()
@@ -145,7 +152,8 @@ class LocalLlamaLLM:
             except RuntimeError:  # the loop is gone: nobody is listening
                 stop.set()
 
-        job = loop.run_in_executor(self._worker, self._generate, to_llama(messages), max_tokens, tools, stop, emit)
+        job = loop.run_in_executor(self._worker, self._generate, to_llama(messages), max_tokens, tools, stop, emit,
+                                   schema)
         job.add_done_callback(lambda _: queue.put_nowait(_DONE))
         try:
             while True:
@@ -168,9 +176,23 @@ class LocalLlamaLLM:
         *,
         tools: Sequence[Mapping[str, Any]] | None = None,
         max_tokens: int = 256,
+        tool_choice: str | None = None,
     ) -> LLMResponse:
-        """The whole reply; Qwen-coder writes tool calls as text (```json / <tool_call>), parsed here."""
+        """The whole reply; Qwen-coder writes tool calls as text (```json / <tool_call>), parsed here.
+
+        A named `tool_choice` asks for that tool's arguments only, as JSON under its schema (llama.cpp
+        turns the schema into a grammar), so the call cannot turn into prose.
+        """
         specs = normalize_tools(tools) if tools else None
+        if specs and tool_choice is not None:
+            spec = next((t["function"] for t in specs if t["function"]["name"] == tool_choice), None)
+            if spec is None:
+                raise ValueError(f"tool_choice {tool_choice!r} is not one of the offered tools")
+            ask = ChatMessage("system", f"Call the function {tool_choice} ({spec['description']}). Reply with its "
+                                        f"arguments only, as one JSON object.")
+            text = "".join([t async for t in self._tokens([*messages, ask], max_tokens, None, spec["parameters"])])
+            call = proposal_from_obj({"name": tool_choice, "arguments": text}, {tool_choice})
+            return LLMResponse(text="", tool_calls=[call] if call else [])
         text = "".join([t async for t in self._tokens(messages, max_tokens, specs)])
         if not specs:
             return LLMResponse(text=text)

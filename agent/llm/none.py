@@ -23,5 +23,6 @@ class NoLLM:
         *,
         tools: Sequence[Mapping[str, Any]] | None = None,
         max_tokens: int = 256,
+        tool_choice: str | None = None,
     ) -> LLMResponse:
         raise LLMUnavailable("disabled", "no LLM configured (KEFU_LLM=none)")

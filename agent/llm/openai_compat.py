@@ -123,15 +123,25 @@ class OpenAICompatibleLLM:
         *,
         tools: Sequence[Mapping[str, Any]] | None = None,
         max_tokens: int = 256,
+        tool_choice: str | None = None,
     ) -> LLMResponse:
-        """One reply; tool calls come natively or, from models that write them as text, parsed out."""
+        """One reply; tool calls come natively or, from models that write them as text, parsed out.
+
+        A named `tool_choice` is sent as `{"type": "function", "function": {"name": …}}`: vLLM and
+        llama_cpp.server then decode the arguments under the tool's JSON schema, so a small model
+        cannot answer in prose instead (measured with Qwen2.5-Coder-1.5B: ~1 turn in 4 under "auto").
+        Proposals are sampled at temperature 0: filling arguments is copying, not writing.
+        """
         chat = self._client()
         allowed: set[str] | None = None
         if tools:
             specs = normalize_tools(tools)
             allowed = tool_names(specs)
+            if tool_choice is not None and tool_choice not in allowed:
+                raise ValueError(f"tool_choice {tool_choice!r} is not one of the offered tools")
             # "auto" said explicitly: llama_cpp.server ignores the tools without a tool_choice
-            runnable = chat.bind_tools(specs, tool_choice="auto").bind(max_tokens=max_tokens)
+            runnable = chat.bind_tools(specs, tool_choice=tool_choice or "auto").bind(max_tokens=max_tokens,
+                                                                                   temperature=0)
         else:
             runnable = chat.bind(max_tokens=max_tokens)
         message = await runnable.ainvoke(to_langchain(messages))

@@ -36,7 +36,8 @@ class ScriptedLLM:
         for i in range(0, len(self.reply), 4):
             yield self.reply[i : i + 4]
 
-    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256) -> LLMResponse:
+    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256,
+                       tool_choice: str | None = None) -> LLMResponse:
         return LLMResponse(self.reply, [])
 
 

@@ -21,17 +21,22 @@ pytestmark = pytest.mark.unit
 
 
 class ProposingLLM:
+    """Answers each `complete` with the next scripted round of calls (then none); records what it was sent."""
+
     name = "proposing"
 
-    def __init__(self, *calls: ToolCallProposal) -> None:
-        self.calls = list(calls)
+    def __init__(self, *calls: ToolCallProposal, rounds: Sequence[Sequence[ToolCallProposal]] = ()) -> None:
+        self.rounds = [list(r) for r in rounds] if rounds else [list(calls)]
+        self.requests: list[tuple[list[ChatMessage], str | None]] = []
 
     async def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256) -> AsyncIterator[str]:
         yield ""
 
-    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256) -> LLMResponse:
+    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256,
+                       tool_choice: str | None = None) -> LLMResponse:
         assert tools and {t["function"]["name"] for t in tools} == {"order_status", "product_search", "request_return"}
-        return LLMResponse("", self.calls)
+        self.requests.append((list(messages), tool_choice))
+        return LLMResponse("", self.rounds.pop(0) if self.rounds else [])
 
 
 class CountingOrders(MemoryOrders):
@@ -99,3 +104,41 @@ async def test_unknown_tool_and_unrequested_side_effect_are_refused() -> None:
     reasons = [e.reason for e in result.events if isinstance(e, ToolProposalRefused)]
     assert reasons == ["unknown_tool", "not_requested"]
     assert orders.returns_made == 0
+
+
+async def test_the_tool_the_rules_chose_is_forced_and_an_open_question_is_left_to_the_model() -> None:
+    llm = ProposingLLM(ToolCallProposal("order_status", {"order_id": "KF10000002"}))
+    await _turn(make_agent(llm), "Where is my order KF10000002?")
+    assert [choice for _, choice in llm.requests] == ["order_status"]  # the model only fills the arguments
+
+    llm = ProposingLLM()
+    await _turn(make_agent(llm), "Where is my order?")  # no order id yet: the rules ask, the model decides
+    assert [choice for _, choice in llm.requests] == [None]
+
+
+async def test_refusal_goes_back_to_the_model_and_its_second_proposal_runs() -> None:
+    orders = CountingOrders()
+    llm = ProposingLLM(rounds=[[ToolCallProposal("order_status", {"order_id": "KF20000001"}, id="c1")],
+                               [ToolCallProposal("order_status", {"order_id": "KF10000002"})]])
+    result = await _turn(make_agent(llm, orders), "Is KF20000001 or KF10000002 mine? Where is it?")
+    assert [e.reason for e in result.events if isinstance(e, ToolProposalRefused)] == ["not_owned"]
+    calls = [e for e in result.events if isinstance(e, ToolCalled)]
+    assert [(c.args, c.proposed_by) for c in calls] == [({"order_id": "KF10000002"}, "llm")]
+    second, choice = llm.requests[1]
+    assert choice is None  # after a refusal the model may also call nothing
+    assert second[-2].role == "assistant" and second[-2].tool_calls[0].id == "c1"
+    assert second[-1].role == "tool" and second[-1].tool_call_id == "c1"
+    assert "KF20000001" in second[-1].content and "does not belong to this customer" in second[-1].content
+    assert "KF20000001" not in result.reply.text and "in transit" in result.reply.text
+
+
+async def test_a_second_refusal_ends_the_rounds_and_the_rules_answer() -> None:
+    orders = CountingOrders()
+    bad = [ToolCallProposal("request_return", {"order_id": "KF10000001"})]
+    llm = ProposingLLM(rounds=[bad, bad, bad])
+    result = await _turn(make_agent(llm, orders), "订单KF10000001到哪了？")
+    assert [e.reason for e in result.events if isinstance(e, ToolProposalRefused)] == ["not_requested"] * 2
+    assert len(llm.requests) == 2 and orders.returns_made == 0
+    calls = [e for e in result.events if isinstance(e, ToolCalled)]
+    assert [(c.tool, c.proposed_by) for c in calls] == [("order_status", "policy")]
+    assert "顾客并没有提出" in llm.requests[1][0][-1].content  # told, in the customer's language, why

@@ -3,6 +3,7 @@ streamed wording, the grounding guard, and failures that fall back to the templa
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -84,3 +85,49 @@ async def test_server_error_answers_with_the_template() -> None:
     with ScriptedOpenAIServer(default=Reply(status=500)) as server:
         result, bot = await _turn(make_agent(server, []), "我的订单KF10000002到哪了？")
     assert bot.source == "template" and bot.fallback == "llm_error" and "运输中" in result.reply.text
+
+
+@pytest.mark.parametrize(("text", "bad", "reason", "says"), [
+    ("Is KF20000001 mine? And where is KF10000002?", ("order_status", {"order_id": "KF20000001"}), "not_owned",
+     "does not belong to this customer"),
+    ("Where is my order KF10000002?", ("order_status", {"order_id": "12345"}), "invalid_arguments",
+     "do not match its schema (order_id: String should match pattern"),
+    ("Where is my order KF10000002?", ("request_return", {"order_id": "KF10000002", "kind": "no_reason"}),
+     "not_requested", "the customer has not asked for that"),
+])
+async def test_refused_proposal_is_explained_back_and_only_the_second_proposal_runs(
+    text: str, bad: tuple[str, dict], reason: str, says: str
+) -> None:
+    from agent.events import ToolProposalRefused
+
+    tokens: list[str] = []
+    with ScriptedOpenAIServer() as server:
+        server.push(Reply(tool_calls=[bad]),
+                    Reply(tool_calls=[("order_status", {"order_id": "KF10000002"})]),
+                    Reply(text="Your order KF10000002 is in transit."))
+        result, bot = await _turn(make_agent(server, tokens), text)
+        first, second = server.requests[0], server.requests[1]
+    assert first["tool_choice"] == {"type": "function", "function": {"name": "order_status"}}  # the rules knew
+    assert second["tool_choice"] == "auto"
+    call = second["messages"][-2]["tool_calls"][0]
+    assert call["function"]["name"] == bad[0] and json.loads(call["function"]["arguments"]) == bad[1]
+    note = second["messages"][-1]
+    assert note["role"] == "tool" and note["tool_call_id"] == call["id"] and says in note["content"]
+    assert [(e.tool, e.reason) for e in result.events if isinstance(e, ToolProposalRefused)] == [(bad[0], reason)]
+    calls = [e for e in result.events if isinstance(e, ToolCalled)]
+    assert [(c.tool, c.args, c.proposed_by) for c in calls] == [("order_status", {"order_id": "KF10000002"}, "llm")]
+    assert bot.source == "llm" and "".join(tokens) == result.reply.text == "Your order KF10000002 is in transit."
+
+
+async def test_refused_twice_the_rule_based_path_answers_and_nothing_refused_runs() -> None:
+    from agent.events import ToolProposalRefused
+
+    with ScriptedOpenAIServer() as server:
+        foreign = Reply(tool_calls=[("order_status", {"order_id": "KF20000001"})])
+        server.push(foreign, foreign, Reply(text="Your order KF10000002 is in transit."))
+        result, bot = await _turn(make_agent(server, []), "Where is my order KF10000002?")
+        assert len(server.requests) == 3  # two proposal rounds, then the wording
+    calls = [e for e in result.events if isinstance(e, ToolCalled)]
+    assert [(c.tool, c.args, c.proposed_by) for c in calls] == [("order_status", {"order_id": "KF10000002"}, "policy")]
+    assert [e.reason for e in result.events if isinstance(e, ToolProposalRefused)] == ["order_not_mentioned"] * 2
+    assert bot.source == "llm" and "KF20000001" not in result.reply.text

@@ -1,0 +1,72 @@
+"""Prompts for the LLM's jobs beyond wording a customer reply: refusal notes sent back to the model,
+chit-chat that steers back to the store, drafts for operators, campaign copy (zh, en; files in `llm/`).
+
+Files are read once. Text is filled with plain replacement (not `str.format`), so braces that a customer
+or a marketer typed stay as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("zh", "en")
+_DIR = Path(__file__).parent / "llm"
+
+
+def _lang(language: str | None) -> str:
+    return language if language in LANGUAGES else "zh"
+
+
+def _fill(text: str, **values: str) -> str:
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+@cache
+def _file(name: str) -> str:
+    return (_DIR / name).read_text(encoding="utf-8").strip()
+
+
+@cache
+def _refusals(language: str) -> dict[str, str]:
+    with (_DIR / "refusals.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)[language]
+
+
+def refusal_note(language: str | None, reason: str, *, tool: str, arguments: Mapping[str, Any] | None = None,
+                 detail: str = "") -> str:
+    """Why a proposed call was refused, written for the model (the call's tool message)."""
+    notes = _refusals(_lang(language))
+    line = notes.get(reason, notes["unknown_tool"])
+    shown = detail or json.dumps(dict(arguments or {}), ensure_ascii=False)
+    return f"{_fill(line, tool=tool, detail=shown)} {notes['closing']}"
+
+
+def chitchat_turn(language: str | None, text: str) -> str:
+    """The user message for an out-of-scope turn: the steer-back instructions, then the customer's words."""
+    return _fill(_file(f"chitchat.{_lang(language)}.md"), text=text.strip())
+
+
+def assist_prompt(language: str | None) -> str:
+    """System prompt for drafting operator replies (agent assist)."""
+    return _file(f"assist.{_lang(language)}.md")
+
+
+def assist_turn(language: str | None, *, transcript: str, facts: str, operator: str) -> str:
+    return _fill(_file(f"assist_turn.{_lang(language)}.md"), transcript=transcript, facts=facts, operator=operator)
+
+
+def campaign_prompt(language: str | None) -> str:
+    """System prompt for a campaign's promotional copy."""
+    return _file(f"campaign.{_lang(language)}.md")
+
+
+def campaign_turn(language: str | None, *, facts: str) -> str:
+    return _fill(_file(f"campaign_turn.{_lang(language)}.md"), facts=facts)
