@@ -2,8 +2,8 @@
 sign in, pick the waiting conversation from the queue, take over, reply from a suggestion, see typing
 both ways, keep a private note. A script-like message from the customer must show as plain text.
 
-Screenshots of both sides during the takeover go to var/screenshots/ (console-takeover.png,
-widget-takeover.png).
+Screenshots of both sides go to var/screenshots/ (console-single-worker.png, widget-single-worker.png;
+the takeover screenshots linked from the README come from tests/e2e/test_multiworker.py).
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ class Tab:
     (the browser also logs a failed request as a console error; those are checked by URL instead)."""
 
     def __init__(self, browser, width: int, height: int) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                           timezone_id="Asia/Shanghai")
+        self.context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
         self.context.set_default_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
         self.problems: list[str] = []
@@ -122,9 +123,11 @@ def test_console_takeover_with_inert_customer_markup(tabs) -> None:
 
     # --- take over, reply from a suggestion --------------------------------------------------------
     o.get_by_test_id("takeover").click()
-    expect(o.get_by_test_id("conv-chips").get_by_test_id("handoff-status")).to_have_attribute("data-handoff",
-                                                                                               "operator")
+    expect(o.get_by_test_id("conv-chips").get_by_test_id("handoff-status")).to_have_attribute(
+        "data-handoff", "operator"
+    )
     expect(c.get_by_test_id("kefu-handoff")).to_have_attribute("data-status", "operator")
+    expect(c.get_by_test_id("kefu-handoff")).to_have_text("人工客服 王芳 已接入，为您服务")  # not the login
     expect(o.get_by_test_id("suggestion").first).to_contain_text("王芳")
     o.get_by_test_id("suggestion").first.click()
     composer = o.get_by_test_id("composer")
@@ -149,8 +152,8 @@ def test_console_takeover_with_inert_customer_markup(tabs) -> None:
     expect(note.locator(".note-meta")).to_contain_text("王芳")
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    o.screenshot(path=str(SCREENSHOTS / "console-takeover.png"))
-    c.screenshot(path=str(SCREENSHOTS / "widget-takeover.png"))
+    o.screenshot(path=str(SCREENSHOTS / "console-single-worker.png"))
+    c.screenshot(path=str(SCREENSHOTS / "widget-single-worker.png"))
     assert "老客户" not in c.get_by_test_id("kefu-messages").inner_text()
 
     # --- the zh/en toggle relabels the console, not the customer's words ---------------------------

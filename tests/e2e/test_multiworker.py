@@ -1,14 +1,18 @@
 """The production shape for real: two server processes sharing one PostgreSQL database and one Redis.
 
 A burst of messages to one conversation split across both workers leaves a gap-free log in which every
-customer message is followed by its own reply (turns never interleave); and a customer on worker A and an
-operator on worker B go through queue → takeover → talk → hand back → resolve → CSAT.
+customer message is followed by its own reply (turns never interleave); a customer on worker A and an
+operator on worker B go through queue → takeover → talk → hand back → resolve → CSAT, over raw sockets and
+then for real: the widget page in Chromium on A, the operator console in Chromium on B (the acceptance
+test of issue 5, which writes var/screenshots/console-takeover.png and widget-takeover.png); and two
+operators pressing "take over" at once on the two workers get one takeover and one 409.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,19 +24,28 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from tests.e2e.browser import chromium
 from tests.e2e.conftest import KEFU, ROOT, _free_port
 from tests.e2e.test_console import PASSWORD, TIMEOUT, customer_says, ensure_operator, until
+from tests.e2e.test_console_browser import SCREENSHOTS, Tab, widget_say
 from tests.services import fresh_pg_database, redis_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 OPERATOR = "e2e-multi"
+RIVAL = "e2e-multi-rival"
+DISPLAY_NAME = "王芳"
 
 
 def _start(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     log = log_path.open("w")
-    proc = subprocess.Popen([str(KEFU), "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(KEFU), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     log.close()
     return proc, f"http://127.0.0.1:{port}"
 
@@ -59,9 +72,15 @@ def workers(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
     redis = redis_url()
     with fresh_pg_database() as url:
         build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=40, orders=300)
-        ensure_operator(url, OPERATOR)
-        env = {**e2e_env, "KEFU_DATABASE_URL": url, "KEFU_REDIS_URL": redis, "KEFU_LLM": "none",
-               "KEFU_REDIS_PREFIX": f"kefu-test-{uuid.uuid4().hex[:8]}:"}
+        ensure_operator(url, OPERATOR, name=DISPLAY_NAME)
+        ensure_operator(url, RIVAL, name="李雷")
+        env = {
+            **e2e_env,
+            "KEFU_DATABASE_URL": url,
+            "KEFU_REDIS_URL": redis,
+            "KEFU_LLM": "none",
+            "KEFU_REDIS_PREFIX": f"kefu-test-{uuid.uuid4().hex[:8]}:",
+        }
         logs = tmp_path_factory.mktemp("kefu-workers")
         started = [_start(env, logs / f"worker-{name}.log") for name in "ab"]
         try:
@@ -78,8 +97,16 @@ def workers(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
                     proc.kill()
 
 
-QUESTIONS = ["有手机壳吗", "退货政策是什么？", "有蓝牙耳机吗", "运费怎么算？", "do you have phone cases?",
-             "what is your return policy?", "有充电宝吗", "how long does delivery take?"]
+QUESTIONS = [
+    "有手机壳吗",
+    "退货政策是什么？",
+    "有蓝牙耳机吗",
+    "运费怎么算？",
+    "do you have phone cases?",
+    "what is your return policy?",
+    "有充电宝吗",
+    "how long does delivery take?",
+]
 
 
 def test_a_burst_across_two_workers_leaves_one_ordered_log(workers: tuple[str, str]) -> None:
@@ -92,8 +119,12 @@ def test_a_burst_across_two_workers_leaves_one_ordered_log(workers: tuple[str, s
 
     def send(i: int) -> tuple[str, str]:
         base = (a, b)[i % 2]
-        resp = httpx.post(f"{base}/api/conversations/{cid}/messages", headers=auth, timeout=60,
-                          json={"text": texts[i], "client_msg_id": f"m{i}"})
+        resp = httpx.post(
+            f"{base}/api/conversations/{cid}/messages",
+            headers=auth,
+            timeout=60,
+            json={"text": texts[i], "client_msg_id": f"m{i}"},
+        )
         assert resp.status_code == 200, resp.text
         return texts[i], resp.json()["reply"]["text"]
 
@@ -118,8 +149,7 @@ def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) 
     r = httpx.post(f"{a}/api/conversations", json={"channel": "web", "customer_id": "C00010", "language": "zh"})
     cid, token = r.json()["conversation_id"], r.json()["token"]
 
-    with connect(f"{ws_a}/ws/chat/{cid}?token={token}") as customer, \
-            httpx.Client(base_url=b, timeout=TIMEOUT) as op:
+    with connect(f"{ws_a}/ws/chat/{cid}?token={token}") as customer, httpx.Client(base_url=b, timeout=TIMEOUT) as op:
         r = op.post("/api/operator/login", json={"username": OPERATOR, "password": PASSWORD})
         assert r.status_code == 200, r.text
         with connect(f"{ws_b}/ws/operator?token={r.json()['token']}") as console:
@@ -129,8 +159,15 @@ def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) 
             # queue: the customer's request on A shows up in B's console
             frames = customer_says(customer, "转人工")
             assert any(f["type"] == "handoff" and f["status"] == "queued" for f in frames)
-            until(console, lambda f: f["type"] == "conversation" and f["conversation"]["id"] == cid
-                  and f["conversation"]["handoff"] == "queued", "the queued conversation on worker B")
+            until(
+                console,
+                lambda f: (
+                    f["type"] == "conversation"
+                    and f["conversation"]["id"] == cid
+                    and f["conversation"]["handoff"] == "queued"
+                ),
+                "the queued conversation on worker B",
+            )
             queue = op.get("/api/operator/conversations", params={"handoff": "queued"}).json()["conversations"]
             assert any(x["id"] == cid for x in queue)
 
@@ -140,8 +177,11 @@ def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) 
 
             # typing both ways, across workers
             customer.send(json.dumps({"type": "typing", "on": True}))
-            until(console, lambda f: f["type"] == "typing" and f.get("conversation_id") == cid and f["on"],
-                  "customer typing")
+            until(
+                console,
+                lambda f: f["type"] == "typing" and f.get("conversation_id") == cid and f["on"],
+                "customer typing",
+            )
             console.send(json.dumps({"type": "typing", "conversation_id": cid, "on": True}))
             until(customer, lambda f: f == {"type": "typing", "who": "operator", "on": True}, "operator typing")
 
@@ -156,8 +196,11 @@ def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) 
             op.post(f"/api/operator/conversations/{cid}/messages", json={"text": "我帮您查一下"})
             frames += until(customer, lambda f: f["type"] == "operator_message", "second operator message")
             assert not any(f["type"] == "bot_message" for f in frames)
-            events = until(console, lambda f: f["type"] == "events"
-                           and any(e["type"] == "user_uttered" for e in f["events"]), "customer event")[-1]
+            events = until(
+                console,
+                lambda f: f["type"] == "events" and any(e["type"] == "user_uttered" for e in f["events"]),
+                "customer event",
+            )[-1]
             assert any(e["payload"].get("text") == "我的快递三天没动了" for e in events["events"])
 
             # hand back on B: the bot on A answers again
@@ -174,8 +217,13 @@ def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) 
             until(customer, lambda f: f["type"] == "csat_request", "csat request")
             customer.send(json.dumps({"type": "csat", "score": 5}))
             assert until(customer, lambda f: f["type"] == "csat_recorded", "csat recorded")[-1]["score"] == 5
-            until(console, lambda f: f["type"] == "conversation" and f["conversation"]["id"] == cid
-                  and f["conversation"]["csat"] == 5, "csat in B's list")
+            until(
+                console,
+                lambda f: (
+                    f["type"] == "conversation" and f["conversation"]["id"] == cid and f["conversation"]["csat"] == 5
+                ),
+                "csat in B's list",
+            )
 
         detail = op.get(f"/api/operator/conversations/{cid}").json()
         types = [e["type"] for e in detail["events"]]
@@ -183,3 +231,150 @@ def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) 
         joined, back = types.index("operator_joined"), types.index("handed_back")
         assert "bot_uttered" not in types[joined:back] and "bot_uttered" in types[back:]
         assert types[-1] == "csat_given" and detail["conversation"]["csat"] == 5
+
+
+def test_two_operators_on_two_workers_press_take_over_at_once(workers: tuple[str, str]) -> None:
+    """The claim is one conditional UPDATE in PostgreSQL: exactly one takeover, the other operator gets 409."""
+    a, b = workers
+    for attempt in range(3):
+        r = httpx.post(f"{a}/api/conversations", json={"channel": "web", "customer_id": "C00012", "language": "zh"})
+        cid, token = r.json()["conversation_id"], r.json()["token"]
+        httpx.post(
+            f"{a}/api/conversations/{cid}/messages",
+            json={"text": "转人工"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT,
+        )
+        tokens = {}
+        for base, name in ((a, OPERATOR), (b, RIVAL)):
+            login = httpx.post(f"{base}/api/operator/login", json={"username": name, "password": PASSWORD})
+            tokens[name] = login.json()["token"]
+        start = threading.Barrier(2)
+
+        def take(
+            base: str, name: str, cid: str = cid, start: threading.Barrier = start, tokens: dict = tokens
+        ) -> httpx.Response:
+            start.wait()
+            return httpx.post(
+                f"{base}/api/operator/conversations/{cid}/takeover",
+                timeout=TIMEOUT,
+                headers={"Authorization": f"Bearer {tokens[name]}"},
+            )
+
+        with ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(take, (a, b), (OPERATOR, RIVAL))
+        codes = sorted([first.status_code, second.status_code])
+        assert codes == [200, 409], (attempt, first.text, second.text)
+        winner, loser = (first, second) if first.status_code == 200 else (second, first)
+        winner_name = OPERATOR if winner is first else RIVAL
+        assert winner.json()["taken_over"] is True and winner.json()["conversation"]["operator"] == winner_name
+        assert loser.json()["error"]["code"] == "held_by_other" and winner_name in loser.json()["error"]["message"]
+        events = httpx.get(f"{b}/api/conversations/{cid}/events", headers={"Authorization": f"Bearer {token}"})
+        assert [e["type"] for e in events.json()["events"]].count("operator_joined") == 1
+
+
+def test_console_in_chromium_on_b_widget_in_chromium_on_a(workers: tuple[str, str]) -> None:
+    """Issue 5's acceptance, in real browsers: the customer's widget page talks to worker A, the operator's console
+    to worker B; takeover, messages both ways, the bot silent while held, hand back, the bot again, CSAT."""
+    from playwright.sync_api import expect
+
+    a, b = workers
+    with chromium() as browser:
+        customer, console = Tab(browser, 1280, 860), Tab(browser, 1440, 900)
+        try:
+            c, o = customer.page, console.page
+            # --- the customer, on A, asks for a person ----------------------------------------------
+            c.goto(f"{a}/")
+            c.get_by_test_id("customer-picker").locator("[data-customer-id]").first.click()
+            c.get_by_test_id("start-chat").click()
+            expect(c.get_by_test_id("kefu-input")).to_be_focused()
+            widget_say(c, "你好，我要转人工")
+            expect(c.get_by_test_id("kefu-handoff")).to_have_attribute("data-status", "queued")
+            cid = c.evaluate("() => window.Kefu.info().conversationId")
+            assert cid
+
+            # --- the operator, on B, signs in and takes over --------------------------------------------
+            o.goto(f"{b}/console")
+            o.get_by_test_id("login-username").fill(OPERATOR)
+            o.get_by_test_id("login-password").fill(PASSWORD)
+            o.get_by_test_id("login-submit").click()
+            expect(o.get_by_test_id("operator-name")).to_have_text(DISPLAY_NAME)
+            expect(o.get_by_test_id("connection")).to_have_attribute("data-state", "online")
+            row = o.locator(f'[data-testid="queue-row"][data-conversation-id="{cid}"]')
+            expect(row).to_have_attribute("data-handoff", "queued")
+            row.click()
+            timeline = o.get_by_test_id("timeline")
+            expect(timeline.locator('[data-type="user_uttered"] [data-testid="timeline-text"]')).to_have_text(
+                ["你好，我要转人工"]
+            )
+            o.get_by_test_id("takeover").click()
+            expect(o.get_by_test_id("conv-chips").get_by_test_id("handoff-status")).to_have_attribute(
+                "data-handoff", "operator"
+            )
+
+            # the widget on A says who joined: the display name, never the login
+            banner = c.get_by_test_id("kefu-handoff")
+            expect(banner).to_have_attribute("data-status", "operator")
+            expect(banner).to_have_text(f"人工客服 {DISPLAY_NAME} 已接入，为您服务")
+            expect(banner).to_have_attribute("data-operator", DISPLAY_NAME)
+
+            # --- messages both ways ----------------------------------------------------------------------
+            composer = o.get_by_test_id("composer")
+            composer.fill("您好，我是王芳，请问有什么可以帮您？")
+            o.get_by_test_id("send-message").click()
+            expect(composer).to_have_value("")
+            said = c.locator('.kefu-msg[data-role="operator"]').last
+            expect(said.locator(".kefu-text")).to_have_text("您好，我是王芳，请问有什么可以帮您？")
+            expect(said.locator(".kefu-sender")).to_have_text(f"人工客服 · {DISPLAY_NAME}")
+            expect(said).to_have_attribute("data-operator", DISPLAY_NAME)
+
+            bots_before = c.locator('.kefu-msg[data-role="bot"]').count()
+            widget_say(c, "我的快递三天没动了，帮我查查")
+            customer_line = timeline.locator('[data-type="user_uttered"] [data-testid="timeline-text"]').last
+            expect(customer_line).to_have_text("我的快递三天没动了，帮我查查")
+            expect(c.locator('.kefu-msg[data-role="user"][data-seq]').last).to_be_visible()
+            composer.fill("好的，我帮您查一下物流")
+            o.get_by_test_id("send-message").click()
+            expect(c.locator('.kefu-msg[data-role="operator"] .kefu-text').last).to_have_text("好的，我帮您查一下物流")
+            assert c.locator('.kefu-msg[data-role="bot"]').count() == bots_before  # the bot stayed silent
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            o.screenshot(path=str(SCREENSHOTS / "console-takeover.png"))
+            c.screenshot(path=str(SCREENSHOTS / "widget-takeover.png"))
+
+            # --- hand back: the bot answers again --------------------------------------------------------
+            o.get_by_test_id("handback").click()
+            expect(banner).to_have_attribute("data-status", "bot")
+            expect(c.locator('.kefu-msg[data-kind="handoff"] .kefu-text').last).to_have_text(
+                f"人工客服 {DISPLAY_NAME} 已离开，智能助手将继续为您服务"
+            )
+            widget_say(c, "有手机壳吗")
+            expect(c.locator('.kefu-msg[data-role="bot"]')).to_have_count(bots_before + 1)
+            expect(c.locator('.kefu-msg[data-role="bot"] .kefu-text').last).not_to_be_empty()
+            expect(timeline.locator('[data-type="bot_uttered"]').last).to_be_visible()
+
+            # --- resolve on B: the widget on A asks for CSAT, the rating lands in B's list ------------------
+            o.get_by_test_id("resolve").click()
+            csat = c.get_by_test_id("kefu-csat")
+            expect(csat).to_be_visible()
+            csat.locator('[data-score="5"]').click()
+            expect(csat).to_have_attribute("data-done", "true")
+            live = o.locator(f'[data-testid="conversation-row"][data-conversation-id="{cid}"]')
+            expect(live).to_contain_text("5/5")
+
+            assert customer.problems == [] and console.problems == [], customer.problems + console.problems
+            assert customer.failed == []
+        finally:
+            customer.context.close()
+            console.context.close()
+
+    with httpx.Client(base_url=a, timeout=TIMEOUT) as op:
+        login = op.post("/api/operator/login", json={"username": OPERATOR, "password": PASSWORD})
+        detail = op.get(
+            f"/api/operator/conversations/{cid}", headers={"Authorization": f"Bearer {login.json()['token']}"}
+        ).json()
+    types = [e["type"] for e in detail["events"]]
+    assert [e["seq"] for e in detail["events"]] == list(range(1, len(types) + 1))
+    joined, back = types.index("operator_joined"), types.index("handed_back")
+    assert types[joined:back].count("operator_uttered") == 2 and "user_uttered" in types[joined:back]
+    assert "bot_uttered" not in types[joined:back] and "bot_uttered" in types[back:]
+    assert types[-1] == "csat_given" and detail["conversation"]["csat"] == 5
