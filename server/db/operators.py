@@ -57,8 +57,14 @@ class NoteRow:
     at: datetime
 
     def public(self) -> dict[str, object]:
-        return {"id": self.id, "conversation_id": self.conversation_id, "operator": self.operator,
-                "display_name": self.display_name, "text": self.text, "at": self.at.isoformat()}
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "operator": self.operator,
+            "display_name": self.display_name,
+            "text": self.text,
+            "at": self.at.isoformat(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +75,15 @@ class PastConversation:
 
 
 def _row(op: Operator) -> OperatorRow:
-    return OperatorRow(id=op.id, username=op.username, display_name=op.display_name, role=op.role,
-                       failed_logins=op.failed_logins, locked_until=op.locked_until, created_at=op.created_at)
+    return OperatorRow(
+        id=op.id,
+        username=op.username,
+        display_name=op.display_name,
+        role=op.role,
+        failed_logins=op.failed_logins,
+        locked_until=op.locked_until,
+        created_at=op.created_at,
+    )
 
 
 def _now() -> datetime:
@@ -90,8 +103,15 @@ class OperatorRepository:
             raise ValueError(f"unknown role {role!r}; use one of {', '.join(OPERATOR_ROLES)}")
         try:
             with self._sessions.begin() as session:
-                op = Operator(username=username, display_name=display_name, role=role, password_hash=password_hash,
-                              failed_logins=0, locked_until=None, created_at=now or _now())
+                op = Operator(
+                    username=username,
+                    display_name=display_name,
+                    role=role,
+                    password_hash=password_hash,
+                    failed_logins=0,
+                    locked_until=None,
+                    created_at=now or _now(),
+                )
                 session.add(op)
                 session.flush()
                 return _row(op)
@@ -165,15 +185,20 @@ class OperatorRepository:
         if password_hash:
             values["password_hash"] = password_hash
         with self._sessions.begin() as session:
-            session.execute(update(Operator).where(Operator.id == operator_id).values(**values)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(Operator)
+                .where(Operator.id == operator_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
 
     # -------------------------------------------------------------- sessions
 
     def create_session(self, operator_id: int, token_hash: str, *, now: datetime, expires_at: datetime) -> None:
         with self._sessions.begin() as session:
-            session.add(OperatorSession(token_hash=token_hash, operator_id=operator_id, created_at=now,
-                                        expires_at=expires_at))
+            session.add(
+                OperatorSession(token_hash=token_hash, operator_id=operator_id, created_at=now, expires_at=expires_at)
+            )
 
     def session_operator(self, token_hash: str, *, now: datetime) -> OperatorRow | None:
         """The operator whose unexpired session has this token hash."""
@@ -205,8 +230,9 @@ class OperatorRepository:
             op = session.get(Operator, operator_id)
             if op is None:
                 raise UnknownOperator(operator_id)
-            note = ConversationNote(conversation_id=conversation_id, operator_id=operator_id, text=text,
-                                    at=now or _now())
+            note = ConversationNote(
+                conversation_id=conversation_id, operator_id=operator_id, text=text, at=now or _now()
+            )
             session.add(note)
             session.flush()
             return NoteRow(note.id, conversation_id, op.username, op.display_name, text, note.at)
@@ -219,8 +245,10 @@ class OperatorRepository:
             .order_by(ConversationNote.at, ConversationNote.id)
         )
         with self._sessions() as session:
-            return [NoteRow(n.id, n.conversation_id, username, name, n.text, n.at)
-                    for n, username, name in session.execute(stmt)]
+            return [
+                NoteRow(n.id, n.conversation_id, username, name, n.text, n.at)
+                for n, username, name in session.execute(stmt)
+            ]
 
     # --------------------------------------------------------- console reads
 

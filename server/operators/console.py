@@ -136,8 +136,11 @@ class ConversationSummary:
             "customer_id": self.customer_id,
             "language": self.language,
             "intent": self.intent,
-            "affect": {"label": self.affect_label, "score": round(self.affect_score, 3),
-                       "intensity": round(self.affect_intensity, 3)},
+            "affect": {
+                "label": self.affect_label,
+                "score": round(self.affect_score, 3),
+                "intensity": round(self.affect_intensity, 3),
+            },
             "anger": round(self.anger, 3),
             "handoff": self.handoff,
             "handoff_reason": self.handoff_reason,
@@ -235,8 +238,9 @@ class ConsoleFeed:
         rows = await self.views(await asyncio.to_thread(ids))
         rank = {"queued": 0, "operator": 1, "bot": 2}
         queue = sorted((r for r in rows if r["handoff"] == "queued"), key=queue_order)
-        rest = sorted((r for r in rows if r["handoff"] != "queued"), key=lambda r: r["last_message_at"] or "",
-                      reverse=True)
+        rest = sorted(
+            (r for r in rows if r["handoff"] != "queued"), key=lambda r: r["last_message_at"] or "", reverse=True
+        )
         return queue + sorted(rest, key=lambda r: rank.get(r["handoff"], 3))
 
     async def _public(self, summary: ConversationSummary) -> dict[str, Any]:
@@ -278,23 +282,35 @@ class ConsoleFeed:
                 return
             if any(e.type in HANDOFF_EVENTS for e in events):
                 await asyncio.to_thread(self.conversations.set_handoff, conversation_id, summary.handoff)
-            await self.pubsub.publish(CONSOLE_CHANNEL, {
-                "type": "conversation",
-                "conversation": await self._public(summary),
-                "events": [e.to_dict() for e in events],
-                "now": self.clock().isoformat(),
-            })
+            await self.pubsub.publish(
+                CONSOLE_CHANNEL,
+                {
+                    "type": "conversation",
+                    "conversation": await self._public(summary),
+                    "events": [e.to_dict() for e in events],
+                    "now": self.clock().isoformat(),
+                },
+            )
         except Exception:  # the console is a bystander: a failure here must not fail the customer's turn
             log.exception("console update failed for conversation %s", conversation_id)
 
     async def customer_typing(self, conversation_id: str, on: bool) -> None:
-        await self.pubsub.publish(CONSOLE_CHANNEL, {"type": "typing", "conversation_id": conversation_id,
-                                                    "who": "customer", "on": on})
+        await self.pubsub.publish(
+            CONSOLE_CHANNEL, {"type": "typing", "conversation_id": conversation_id, "who": "customer", "on": on}
+        )
 
     async def note_added(self, note: NoteRow) -> None:
-        await self.pubsub.publish(CONSOLE_CHANNEL, {"type": "note", "conversation_id": note.conversation_id,
-                                                    "note": note.public()})
+        await self.pubsub.publish(
+            CONSOLE_CHANNEL, {"type": "note", "conversation_id": note.conversation_id, "note": note.public()}
+        )
 
     async def csat_requested(self, conversation_id: str, operator: str) -> None:
-        await self.pubsub.publish(CONSOLE_CHANNEL, {"type": "csat_requested", "conversation_id": conversation_id,
-                                                    "operator": operator, "now": self.clock().isoformat()})
+        await self.pubsub.publish(
+            CONSOLE_CHANNEL,
+            {
+                "type": "csat_requested",
+                "conversation_id": conversation_id,
+                "operator": operator,
+                "now": self.clock().isoformat(),
+            },
+        )
