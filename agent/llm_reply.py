@@ -4,20 +4,28 @@ The deterministic engine has already decided and acted (tool results, passages, 
 the LLM only rewords that outcome for the customer, streaming tokens as they come. A reply whose
 order ids, amounts, dates, statuses or policy figures are not in the grounding, or an LLM that errors,
 stalls or times out, gives way to the template reply, and the reason is recorded.
+
+Out-of-scope turns (the policy's `fallback` template: chit-chat, or a message the engine could not read)
+are the one place where the LLM writes freely: a short reply in the customer's language that steers back
+to what the store can help with. It is given no facts, so the guard refuses any order id, amount, date,
+figure or status in it, and a reply in the wrong language is refused too.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 
 from agent.llm.guard import check_grounded
-from agent.llm.messages import build_turn
+from agent.llm.messages import PromptedTurn, build_turn
 from agent.nlg import Reply
 from agent.policy import Decision
-from agent.protocols import LLM, LLMUnavailable, Passage, ToolResult
+from agent.protocols import LLM, ChatMessage, LLMUnavailable, Passage, ToolResult
+from prompts.chat import system_prompt
+from prompts.llm_tasks import chitchat_turn
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +34,26 @@ TokenSink = Callable[[str], Awaitable[None]]
 DEFAULT_LLM_INTENTS = frozenset(
     {"policy_question", "coupon_question", "order_status", "return_request", "complaint", "other", "greeting"}
 )
+
+
+STEER_TEMPLATE = "fallback"  # the policy's out-of-scope reply
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def in_language(text: str, language: str) -> bool:
+    """Is `text` written in `language`? zh: mostly Chinese characters; en: none at all."""
+    cjk = len(_CJK.findall(text))
+    if language == "zh":
+        return cjk >= max(2, len(re.findall(r"[A-Za-z]+", text)))
+    return cjk == 0
+
+
+def steer_turn(language: str, text: str, empathy: str | None = None) -> PromptedTurn:
+    """An out-of-scope turn: the store's system prompt (its KV cache stays warm), the steer-back task and
+    the customer's words. The grounding is empty: the reply may state no facts at all."""
+    messages = [ChatMessage("system", system_prompt(language)),
+                ChatMessage("user", chitchat_turn(language, text, mood=empathy))]
+    return PromptedTurn(messages=messages, grounding=[])
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +85,19 @@ class LLMResponder:
         passages: Sequence[Passage],
         empathy: str | None,
         on_token: TokenSink | None = None,
+        steer: bool = False,
     ) -> LLMOutcome:
-        notes = [f"draft reply (facts checked): {template.text}"]
-        if empathy:
-            notes.append(f"customer mood: {empathy} — acknowledge it first")
-        if error_message:
-            notes.append(f"tool error: {error_message}")
-        turn = build_turn(language, text, facts=result.data if result else None, passages=passages, notes=notes,
-                          tz=self.tz)
+        """`steer`: an out-of-scope turn (see the module docstring); otherwise reword the checked outcome."""
+        if steer:
+            turn = steer_turn(language, text, empathy)
+        else:
+            notes = [f"draft reply (facts checked): {template.text}"]
+            if empathy:
+                notes.append(f"customer mood: {empathy} — acknowledge it first")
+            if error_message:
+                notes.append(f"tool error: {error_message}")
+            turn = build_turn(language, text, facts=result.data if result else None, passages=passages,
+                              notes=notes, tz=self.tz)
         parts: list[str] = []
         try:
             async with aclosing(self.llm.stream(turn.messages, max_tokens=self.max_tokens)) as tokens:
@@ -78,6 +111,8 @@ class LLMResponder:
         worded = "".join(parts).strip()
         if not worded:
             return LLMOutcome(template, "llm_empty")
+        if steer and not in_language(worded, language):
+            return LLMOutcome(template, "language")
         verdict = check_grounded(worded, turn.grounding, tz=self.tz)
         if not verdict.ok:
             log.info("LLM reply failed the grounding guard (%d unsupported facts)", len(verdict.unsupported))

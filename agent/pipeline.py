@@ -33,7 +33,7 @@ from agent.events import (
     replay,
 )
 from agent.language import detect_language
-from agent.llm_reply import LLMResponder
+from agent.llm_reply import STEER_TEMPLATE, LLMResponder
 from agent.llm_tools import Refused, ToolProposer, mentioned_orders
 from agent.nlg import Reply, TemplateNLG
 from agent.nlu import NLUReader, NLUResult
@@ -316,7 +316,7 @@ class Agent:
             outcome = await self.responder.reply(
                 language=language, text=text, template=reply, result=result,
                 error_message=error.message if error else None, passages=passages, empathy=decision.empathy,
-                on_token=forward,
+                on_token=forward, steer=decision.template == STEER_TEMPLATE,
             )
             reply, fallback = outcome.reply, outcome.fallback
         if decision.kind == "handoff":

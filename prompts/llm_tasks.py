@@ -23,10 +23,10 @@ def _lang(language: str | None) -> str:
     return language if language in LANGUAGES else "zh"
 
 
-def _fill(text: str, **values: str) -> str:
+def _fill(template: str, **values: str) -> str:
     for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return text
+        template = template.replace("{" + key + "}", value)
+    return template
 
 
 @cache
@@ -49,9 +49,15 @@ def refusal_note(language: str | None, reason: str, *, tool: str, arguments: Map
     return f"{_fill(line, tool=tool, detail=shown)} {notes['closing']}"
 
 
-def chitchat_turn(language: str | None, text: str) -> str:
+_MOOD = {"zh": "顾客情绪不好（{mood}）：先真诚地表示理解。",
+         "en": " The customer is upset ({mood}): acknowledge it first."}
+
+
+def chitchat_turn(language: str | None, text: str, *, mood: str | None = None) -> str:
     """The user message for an out-of-scope turn: the steer-back instructions, then the customer's words."""
-    return _fill(_file(f"chitchat.{_lang(language)}.md"), text=text.strip())
+    lang = _lang(language)
+    note = _fill(_MOOD[lang], mood=mood) if mood else ""
+    return _fill(_file(f"chitchat.{lang}.md"), mood=note, text=text.strip())
 
 
 def assist_prompt(language: str | None) -> str:
