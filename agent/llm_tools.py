@@ -50,13 +50,15 @@ class Refused:
 
 
 class ToolProposer:
-    def __init__(self, llm: LLM, tools: Mapping[str, Tool], *, offered: Sequence[str] | None = None) -> None:
+    def __init__(self, llm: LLM, tools: Mapping[str, Tool], *, offered: Sequence[str] | None = None,
+                 force: bool = True) -> None:
         self.llm = llm
         self.tools = dict(tools)
         self.offered = [n for n in (offered or list(self.tools)) if n in self.tools]
+        self.force = force  # False: always "auto", even when the rules name the tool (for comparison)
 
     def forceable(self, name: str | None) -> bool:
-        return name is not None and name in self.offered
+        return self.force and name is not None and name in self.offered
 
     async def propose(
         self,
@@ -81,9 +83,13 @@ class ToolProposer:
                                                           detail=r.detail), tool_call_id=c.id)
                          for c, (_, r) in zip(calls, feedback, strict=True)]
             force = None
+        # a forced call is shown only its own schema: the prompt is half as long (~250 tokens), which is
+        # most of its cost on a CPU server
+        forced = force if self.forceable(force) else None
+        offered = [forced] if forced else self.offered
         try:
-            response = await self.llm.complete(messages, tools=[tool_schema(self.tools[n]) for n in self.offered],
-                                               max_tokens=96, tool_choice=force if self.forceable(force) else None)
+            response = await self.llm.complete(messages, tools=[tool_schema(self.tools[n]) for n in offered],
+                                               max_tokens=96, tool_choice=forced)
         except LLMUnavailable as exc:
             log.info("no tool proposal: LLM unavailable (%s)", exc.reason)
             return []

@@ -76,3 +76,15 @@ def campaign_prompt(language: str | None) -> str:
 
 def campaign_turn(language: str | None, *, facts: str) -> str:
     return _fill(_file(f"campaign_turn.{_lang(language)}.md"), facts=facts)
+
+
+@cache
+def campaign_phrases(language: str | None) -> dict[str, str]:
+    """How a campaign's offer, period and scope are worded (`llm/campaign_copy.yaml`)."""
+    with (_DIR / "campaign_copy.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)[_lang(language)]
+
+
+def fill(template: str, **values: str) -> str:
+    """Plain placeholder replacement (braces in the values stay as they are)."""
+    return _fill(template, **values)

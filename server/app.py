@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from agent.llm.messages import warm_up
 from agent.protocols import LLM, LLMUnavailable
-from server.api import conversations, demo, health, operator_auth, operator_console, operator_stats
+from server.api import conversations, demo, health, marketing, operator_auth, operator_console, operator_stats
 from server.channels import chat_ws, operator_ws
 from server.errors import install_error_handlers
 from server.limits import BodySizeLimit
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(chat_ws.router)
     app.include_router(operator_auth.router)
     app.include_router(operator_console.router)
+    app.include_router(marketing.router)
     app.include_router(operator_stats.router)
     app.include_router(operator_ws.router)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from functools import cache
@@ -90,6 +91,7 @@ class OpenAICompatibleLLM:
         self.temperature = temperature
         self._chat: ChatOpenAI | None = None
         self._http: httpx.AsyncClient | None = None
+        self._building = asyncio.Lock()
 
     def _client(self) -> ChatOpenAI:
         if self._chat is None:  # langchain imports take ~1 s: not at import time
@@ -110,8 +112,15 @@ class OpenAICompatibleLLM:
             )
         return self._chat
 
+    async def _ready(self) -> ChatOpenAI:
+        """The client; built off the event loop the first time (importing langchain takes 1–7 s here)."""
+        if self._chat is None:
+            async with self._building:
+                return await asyncio.to_thread(self._client)
+        return self._chat
+
     async def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256) -> AsyncIterator[str]:
-        chat = self._client().bind(max_tokens=max_tokens)
+        chat = (await self._ready()).bind(max_tokens=max_tokens)
         async for chunk in chat.astream(to_langchain(messages)):
             text = _text(chunk.content)
             if text:
@@ -132,7 +141,7 @@ class OpenAICompatibleLLM:
         cannot answer in prose instead (measured with Qwen2.5-Coder-1.5B: ~1 turn in 4 under "auto").
         Proposals are sampled at temperature 0: filling arguments is copying, not writing.
         """
-        chat = self._client()
+        chat = await self._ready()
         allowed: set[str] | None = None
         if tools:
             specs = normalize_tools(tools)

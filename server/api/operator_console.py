@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from prompts.assist import canned_responses, suggested_replies
+from agent.llm_assist import ASSIST_BUDGET_S, draft_operator_replies
+from prompts.assist import canned_responses
 from server.api.deps import CONVERSATION_ID, RuntimeDep
 from server.db.orders import SqlOrderRepository
 from server.operators import actions
@@ -108,12 +109,18 @@ async def resolve(conversation_id: ConversationId, runtime: RuntimeDep, operator
 
 @router.get("/conversations/{conversation_id}/suggestions")
 async def suggestions(conversation_id: ConversationId, runtime: RuntimeDep, operator: StaffDep) -> dict[str, Any]:
-    """Agent assist: replies for the conversation's intent and the customer's current affect."""
+    """Agent assist: 2–3 replies in the customer's language. The LLM drafts them from the conversation's
+    facts (guarded, within `ASSIST_BUDGET_S`); otherwise templates for the intent and affect. `source` says
+    which path answered (llm | template) and `fallback` why the templates did."""
     state = await actions.conversation_state(runtime, conversation_id)
     affect = state.current_affect.label if state.current_affect else "neutral"
-    texts = suggested_replies(state.intent, affect, state.language, operator=operator.display_name)
-    return {"language": state.language, "intent": state.intent, "affect": affect,
-            "suggestions": [{"text": t, "source": "template"} for t in texts]}
+    events = await runtime.agent.store.load(conversation_id)
+    drafts = await draft_operator_replies(runtime.llm, state, events, operator=operator.display_name,
+                                          tz=runtime.settings.store_timezone,
+                                          budget_s=min(ASSIST_BUDGET_S, runtime.settings.llm_timeout_s))
+    return {"language": state.language, "intent": state.intent, "affect": affect, "source": drafts.source,
+            "fallback": drafts.fallback,
+            "suggestions": [{"text": t, "source": drafts.source} for t in drafts.suggestions]}
 
 
 @router.get("/canned")

@@ -34,7 +34,8 @@ class ProposingLLM:
 
     async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256,
                        tool_choice: str | None = None) -> LLMResponse:
-        assert tools and {t["function"]["name"] for t in tools} == {"order_status", "product_search", "request_return"}
+        names = {t["function"]["name"] for t in tools or ()}
+        assert names == ({tool_choice} if tool_choice else {"order_status", "product_search", "request_return"})
         self.requests.append((list(messages), tool_choice))
         return LLMResponse("", self.rounds.pop(0) if self.rounds else [])
 

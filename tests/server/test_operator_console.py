@@ -35,6 +35,8 @@ PUBLIC = {("POST", "/api/operator/login")}
 ANY_ROLE = {("POST", "/api/operator/logout"), ("GET", "/api/operator/me")}
 # The supervisor view: operators are refused as well as marketers.
 SUPERVISOR_ONLY = {("GET", "/api/operator/stats")}
+# Marketing: marketers and supervisors; operators are refused.
+MARKETING = {("POST", "/api/operator/campaigns/{campaign_id}/copy")}
 
 
 @pytest.fixture(scope="module")
@@ -206,10 +208,10 @@ def test_every_operator_route_refuses_anonymous_and_wrong_role(client: TestClien
     marketer = login(client, accounts["marketer"])
     operator = login(client, accounts["operator"])
     supervisor = login(client, accounts["supervisor"])
-    checked, supervisor_only = 0, set()
+    checked, supervisor_only, marketing = 0, set(), set()
     for route, template, methods in routes(client.app):
         if isinstance(route, APIRoute) and template.startswith("/api/operator"):
-            path = template.replace("{conversation_id}", cid)
+            path = template.replace("{conversation_id}", cid).replace("{campaign_id}", "new_customer")
             for method in methods:
                 if (method, template) in PUBLIC:
                     continue
@@ -220,7 +222,8 @@ def test_every_operator_route_refuses_anonymous_and_wrong_role(client: TestClien
                 forged = client.request(method, path, json=body, headers={"Authorization": "Bearer forged"})
                 assert forged.status_code == 401, (method, path)
                 if (method, template) not in ANY_ROLE:
-                    denied = client.request(method, path, json=body, headers=marketer)
+                    wrong = operator if (method, template) in MARKETING else marketer
+                    denied = client.request(method, path, json=body, headers=wrong)
                     assert denied.status_code == 403, (method, path, denied.text)
                     assert denied.json()["error"]["code"] == "forbidden_role"
                 if (method, template) in SUPERVISOR_ONLY:
@@ -228,6 +231,10 @@ def test_every_operator_route_refuses_anonymous_and_wrong_role(client: TestClien
                     assert denied.status_code == 403, (method, path, denied.text)
                     assert client.request(method, path, json=body, headers=supervisor).status_code == 200
                     supervisor_only.add((method, template))
+                if (method, template) in MARKETING:
+                    for allowed in (marketer, supervisor):
+                        assert client.request(method, path, json=body, headers=allowed).status_code == 200
+                    marketing.add((method, template))
                 checked += 1
         elif isinstance(route, APIWebSocketRoute) and template.startswith("/ws/operator"):
             for query, close_code in (
@@ -241,7 +248,7 @@ def test_every_operator_route_refuses_anonymous_and_wrong_role(client: TestClien
                         ws.receive_json()
                     assert closed.value.code == close_code
             checked += 1
-    assert checked >= 13 and supervisor_only == SUPERVISOR_ONLY
+    assert checked >= 14 and supervisor_only == SUPERVISOR_ONLY and marketing == MARKETING
     assert client.get("/api/operator/conversations", headers=operator).status_code == 200
 
 

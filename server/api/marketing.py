@@ -1,0 +1,38 @@
+"""`/api/operator/campaigns/{id}/copy`: promotional copy for marketers, zh and en, from the campaign's record.
+
+Only marketers and supervisors (router-level dependency, so a route added here is protected by default);
+operators get 403. The LLM drafts the copy within a time budget and the grounding guard checks it against
+the record; otherwise the template copy answers. Each language says which path answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+
+from agent.llm_copy import COPY_BUDGET_S, draft_campaign_copy
+from server.api.deps import RuntimeDep
+from server.db.campaigns import CampaignRepository
+from server.errors import ApiError
+from server.operators.deps import require_role
+
+MARKETING_ROLES = ("marketer", "supervisor")
+router = APIRouter(prefix="/api/operator/campaigns", tags=["marketing"],
+                   dependencies=[Depends(require_role(*MARKETING_ROLES))])
+
+CampaignId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.post("/{campaign_id}/copy")
+async def campaign_copy(campaign_id: CampaignId, runtime: RuntimeDep) -> dict[str, Any]:
+    """`{"campaign_id", "source": "llm"|"template"|"mixed", "copy": {"zh"|"en": {"text", "source", "fallback"}}}`."""
+    facts = await asyncio.to_thread(CampaignRepository(runtime.sessions).facts, campaign_id)
+    if facts is None:
+        raise ApiError(404, "unknown_campaign", "No such campaign.")
+    drafts = await draft_campaign_copy(runtime.llm, facts, tz=runtime.settings.store_timezone,
+                                       budget_s=max(COPY_BUDGET_S, runtime.settings.llm_timeout_s))
+    sources = {d.source for d in drafts.values()}
+    return {"campaign_id": facts.id, "source": sources.pop() if len(sources) == 1 else "mixed",
+            "copy": {lang: {"text": d.text, "source": d.source, "fallback": d.fallback} for lang, d in drafts.items()}}
