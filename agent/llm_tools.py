@@ -78,10 +78,13 @@ class ToolProposer:
         if feedback:
             calls = tuple(ToolCallProposal(p.name, p.arguments, p.id or f"call_{i}")
                           for i, (p, _) in enumerate(feedback))
+            notes = [refusal_note(language, r.reason, tool=r.name, arguments=r.arguments, detail=r.detail)
+                     for _, r in feedback]
             messages.append(ChatMessage("assistant", "", tool_calls=calls))
-            messages += [ChatMessage("tool", refusal_note(language, r.reason, tool=r.name, arguments=r.arguments,
-                                                          detail=r.detail), tool_call_id=c.id)
-                         for c, (_, r) in zip(calls, feedback, strict=True)]
+            messages += [ChatMessage("tool", note, tool_call_id=c.id) for c, note in zip(calls, notes, strict=True)]
+            # said again as the closing user turn: llama.cpp's chatml-function-calling template drops the
+            # content of tool messages, and a model reads its last turn most closely anyway
+            messages.append(ChatMessage("user", "\n".join(notes)))
             force = None
         # a forced call is shown only its own schema: the prompt is half as long (~250 tokens), which is
         # most of its cost on a CPU server

@@ -112,10 +112,11 @@ async def test_refused_proposal_is_explained_back_and_only_the_second_proposal_r
         first, second = server.requests[0], server.requests[1]
     assert first["tool_choice"] == choice
     assert second["tool_choice"] == "auto" and len(second["tools"]) == 3  # may pick another tool, or none
-    call = second["messages"][-2]["tool_calls"][0]
+    call = second["messages"][-3]["tool_calls"][0]
     assert call["function"]["name"] == bad[0] and json.loads(call["function"]["arguments"]) == bad[1]
-    note = second["messages"][-1]
+    note = second["messages"][-2]
     assert note["role"] == "tool" and note["tool_call_id"] == call["id"] and says in note["content"]
+    assert second["messages"][-1] == {"role": "user", "content": note["content"]}
     assert [(e.tool, e.reason) for e in result.events if isinstance(e, ToolProposalRefused)] == [(bad[0], reason)]
     calls = [e for e in result.events if isinstance(e, ToolCalled)]
     assert [(c.tool, c.args, c.proposed_by) for c in calls] == [("order_status", {"order_id": "KF10000002"}, "llm")]
