@@ -35,8 +35,10 @@ MIN_DRAFTS = 2
 TRANSCRIPT_LINES = 10
 LINE_CHARS = 300
 FACT_RESULTS = 3  # the latest successful tool results the drafts may use
-_SPEAKERS = {"zh": {"user": "顾客", "bot": "机器人客服", "operator": "人工客服"},
-             "en": {"user": "Customer", "bot": "Bot", "operator": "Operator"}}
+_SPEAKERS = {
+    "zh": {"user": "顾客", "bot": "机器人客服", "operator": "人工客服"},
+    "en": {"user": "Customer", "bot": "Bot", "operator": "Operator"},
+}
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.、)）:：]|[-*•])\s*(.+?)\s*$")
 
 
@@ -106,11 +108,18 @@ async def draft_operator_replies(
     facts = conversation_facts(events)
     block = render_facts(language, facts, tz=tz)
     said = [e.text for e in events if isinstance(e, UserUttered)]
-    grounding = [block, *(json.dumps(f, ensure_ascii=False, default=str) for f in facts),
-                 *(e.text for e in events if isinstance(e, BotUttered)), " ".join(sorted(mentioned_orders(said)))]
-    messages = [ChatMessage("system", assist_prompt(language)),
-                ChatMessage("user", assist_turn(language, transcript=transcript(events, language), facts=block,
-                                                operator=operator))]
+    grounding = [
+        block,
+        *(json.dumps(f, ensure_ascii=False, default=str) for f in facts),
+        *(e.text for e in events if isinstance(e, BotUttered)),
+        " ".join(sorted(mentioned_orders(said))),
+    ]
+    messages = [
+        ChatMessage("system", assist_prompt(language)),
+        ChatMessage(
+            "user", assist_turn(language, transcript=transcript(events, language), facts=block, operator=operator)
+        ),
+    ]
     try:
         response = await asyncio.wait_for(llm.complete(messages, max_tokens=240), timeout=budget_s)
     except TimeoutError:

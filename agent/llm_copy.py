@@ -77,8 +77,10 @@ def offer_text(facts: CampaignFacts, language: str) -> str:
     kind = rules.get("type")
     parts: list[str] = []
     if kind == "threshold":
-        parts = [fill(p["threshold"], min_spend=_num(t["min_spend"]), discount=_num(t["discount"]))
-                 for t in rules.get("tiers", [])]
+        parts = [
+            fill(p["threshold"], min_spend=_num(t["min_spend"]), discount=_num(t["discount"]))
+            for t in rules.get("tiers", [])
+        ]
     elif kind == "coupon":
         parts = [fill(p["coupon"], min_spend=_num(rules.get("min_spend", 0)), discount=_num(rules["discount"]))]
     elif kind == "percent_off":
@@ -104,8 +106,11 @@ def facts_block(facts: CampaignFacts, language: str, tz: str = "Asia/Shanghai") 
     zone = ZoneInfo(tz)
     name = facts.name_zh if language == "zh" else facts.name_en
     period = f"{_date(facts.starts_at, language, zone)} – {_date(facts.ends_at, language, zone)}"
-    lines = [f"- {p['label_name']}: {name}", f"- {p['label_period']}: {period}",
-             f"- {p['label_offer']}: {offer_text(facts, language)}"]
+    lines = [
+        f"- {p['label_name']}: {name}",
+        f"- {p['label_period']}: {period}",
+        f"- {p['label_offer']}: {offer_text(facts, language)}",
+    ]
     if facts.rules.get("categories"):
         lines.append(f"- {p['label_scope']}: {_names(facts.rules['categories'], facts, language)}")
     return "\n".join(lines)
@@ -114,9 +119,14 @@ def facts_block(facts: CampaignFacts, language: str, tz: str = "Asia/Shanghai") 
 def template_copy(facts: CampaignFacts, language: str, tz: str = "Asia/Shanghai") -> str:
     p = campaign_phrases(language)
     zone = ZoneInfo(tz)
-    return fill(p["copy"], name=facts.name_zh if language == "zh" else facts.name_en,
-                start=_date(facts.starts_at, language, zone), end=_date(facts.ends_at, language, zone),
-                offer=offer_text(facts, language), scope=scope_text(facts, language))
+    return fill(
+        p["copy"],
+        name=facts.name_zh if language == "zh" else facts.name_en,
+        start=_date(facts.starts_at, language, zone),
+        end=_date(facts.ends_at, language, zone),
+        offer=offer_text(facts, language),
+        scope=scope_text(facts, language),
+    )
 
 
 async def _one(llm: LLM, facts: CampaignFacts, language: str, tz: str, budget_s: float) -> CopyDraft:
@@ -126,23 +136,29 @@ async def _one(llm: LLM, facts: CampaignFacts, language: str, tz: str, budget_s:
     if budget_s <= 0:
         return template("llm_timeout")
     block = facts_block(facts, language, tz)
-    messages = [ChatMessage("system", campaign_prompt(language)),
-                ChatMessage("user", campaign_turn(language, facts=block))]
+    messages = [
+        ChatMessage("system", campaign_prompt(language)),
+        ChatMessage("user", campaign_turn(language, facts=block)),
+    ]
     try:
         response = await asyncio.wait_for(llm.complete(messages, max_tokens=160), timeout=budget_s)
     except TimeoutError:
         return template("llm_timeout")
     except LLMUnavailable as exc:
         return template(f"llm_{exc.reason}")
-    text = " ".join(response.text.split()).strip("\"“”「」")
+    text = " ".join(response.text.split()).strip('"“”「」')
     if not text:
         return template("empty")
     if len(text) > MAX_CHARS[language]:
         return template("too_long")
     if not in_language(text, language):
         return template("language")
-    grounding = [block, facts_block(facts, "en" if language == "zh" else "zh", tz),
-                 facts.starts_at.isoformat(), facts.ends_at.isoformat()]
+    grounding = [
+        block,
+        facts_block(facts, "en" if language == "zh" else "zh", tz),
+        facts.starts_at.isoformat(),
+        facts.ends_at.isoformat(),
+    ]
     verdict = check_grounded(text, grounding, tz=tz)
     if not verdict.ok:
         log.info("campaign %s copy (%s) failed the guard: %d unsupported", facts.id, language, len(verdict.unsupported))

@@ -51,8 +51,10 @@ def in_language(text: str, language: str) -> bool:
 def steer_turn(language: str, text: str, empathy: str | None = None) -> PromptedTurn:
     """An out-of-scope turn: the store's system prompt (its KV cache stays warm), the steer-back task and
     the customer's words. The grounding is empty: the reply may state no facts at all."""
-    messages = [ChatMessage("system", system_prompt(language)),
-                ChatMessage("user", chitchat_turn(language, text, mood=empathy))]
+    messages = [
+        ChatMessage("system", system_prompt(language)),
+        ChatMessage("user", chitchat_turn(language, text, mood=empathy)),
+    ]
     return PromptedTurn(messages=messages, grounding=[])
 
 
@@ -63,16 +65,25 @@ class LLMOutcome:
 
 
 class LLMResponder:
-    def __init__(self, llm: LLM, *, tz: str = "Asia/Shanghai", intents: frozenset[str] = DEFAULT_LLM_INTENTS,
-                 max_tokens: int = 160) -> None:
+    def __init__(
+        self,
+        llm: LLM,
+        *,
+        tz: str = "Asia/Shanghai",
+        intents: frozenset[str] = DEFAULT_LLM_INTENTS,
+        max_tokens: int = 160,
+    ) -> None:
         self.llm = llm
         self.tz = tz
         self.intents = intents
         self.max_tokens = max_tokens
 
     def applies(self, decision: Decision) -> bool:
-        return decision.kind in ("answer_kb", "call_tool", "template") and decision.intent in self.intents \
+        return (
+            decision.kind in ("answer_kb", "call_tool", "template")
+            and decision.intent in self.intents
             and not decision.ask_slot
+        )
 
     async def reply(
         self,
@@ -96,8 +107,9 @@ class LLMResponder:
                 notes.append(f"customer mood: {empathy} — acknowledge it first")
             if error_message:
                 notes.append(f"tool error: {error_message}")
-            turn = build_turn(language, text, facts=result.data if result else None, passages=passages,
-                              notes=notes, tz=self.tz)
+            turn = build_turn(
+                language, text, facts=result.data if result else None, passages=passages, notes=notes, tz=self.tz
+            )
         parts: list[str] = []
         try:
             async with aclosing(self.llm.stream(turn.messages, max_tokens=self.max_tokens)) as tokens:

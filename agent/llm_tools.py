@@ -50,8 +50,9 @@ class Refused:
 
 
 class ToolProposer:
-    def __init__(self, llm: LLM, tools: Mapping[str, Tool], *, offered: Sequence[str] | None = None,
-                 force: bool = True) -> None:
+    def __init__(
+        self, llm: LLM, tools: Mapping[str, Tool], *, offered: Sequence[str] | None = None, force: bool = True
+    ) -> None:
         self.llm = llm
         self.tools = dict(tools)
         self.offered = [n for n in (offered or list(self.tools)) if n in self.tools]
@@ -76,10 +77,13 @@ class ToolProposer:
         """
         messages = [ChatMessage("system", route_prompt(language)), ChatMessage("user", text)]
         if feedback:
-            calls = tuple(ToolCallProposal(p.name, p.arguments, p.id or f"call_{i}")
-                          for i, (p, _) in enumerate(feedback))
-            notes = [refusal_note(language, r.reason, tool=r.name, arguments=r.arguments, detail=r.detail)
-                     for _, r in feedback]
+            calls = tuple(
+                ToolCallProposal(p.name, p.arguments, p.id or f"call_{i}") for i, (p, _) in enumerate(feedback)
+            )
+            notes = [
+                refusal_note(language, r.reason, tool=r.name, arguments=r.arguments, detail=r.detail)
+                for _, r in feedback
+            ]
             messages.append(ChatMessage("assistant", "", tool_calls=calls))
             messages += [ChatMessage("tool", note, tool_call_id=c.id) for c, note in zip(calls, notes, strict=True)]
             # said again as the closing user turn: llama.cpp's chatml-function-calling template drops the
@@ -91,8 +95,9 @@ class ToolProposer:
         forced = force if self.forceable(force) else None
         offered = [forced] if forced else self.offered
         try:
-            response = await self.llm.complete(messages, tools=[tool_schema(self.tools[n]) for n in offered],
-                                               max_tokens=96, tool_choice=forced)
+            response = await self.llm.complete(
+                messages, tools=[tool_schema(self.tools[n]) for n in offered], max_tokens=96, tool_choice=forced
+            )
         except LLMUnavailable as exc:
             log.info("no tool proposal: LLM unavailable (%s)", exc.reason)
             return []
@@ -107,8 +112,9 @@ class ToolProposer:
         try:
             args = tool.Args.model_validate(proposal.arguments)
         except ValidationError as exc:
-            detail = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}"
-                               for e in exc.errors()[:3])
+            detail = "; ".join(
+                f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()[:3]
+            )
             return Refused(proposal.name, proposal.arguments, "invalid_arguments", detail)
         named = {m.upper() for m in ORDER_ID.findall(" ".join(str(v) for v in args.model_dump().values()))}
         if not named <= mentioned:

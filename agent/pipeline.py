@@ -189,8 +189,11 @@ class Agent:
             stored = await self._emit(
                 conversation_id,
                 state,
-                [ConversationStarted(conversation_id=conversation_id, channel=channel,
-                                     customer_id=customer_id, language=language)],
+                [
+                    ConversationStarted(
+                        conversation_id=conversation_id, channel=channel, customer_id=customer_id, language=language
+                    )
+                ],
             )
             self._cache[conversation_id] = state
         return stored
@@ -224,10 +227,16 @@ class Agent:
             intent = effective_intent(state, p.nlu, text)
             user_events: list[Event] = [
                 UserUttered(conversation_id=cid, text=text, language=p.language, client_msg_id=client_msg_id),
-                AffectObserved(conversation_id=cid, label=p.affect.label, score=p.affect.score,
-                               intensity=p.affect.intensity),
-                IntentRecognized(conversation_id=cid, intent=intent, confidence=p.nlu.confidence,
-                                 others=p.nlu.others, fine_intent=p.nlu.fine_intent),
+                AffectObserved(
+                    conversation_id=cid, label=p.affect.label, score=p.affect.score, intensity=p.affect.intensity
+                ),
+                IntentRecognized(
+                    conversation_id=cid,
+                    intent=intent,
+                    confidence=p.nlu.confidence,
+                    others=p.nlu.others,
+                    fine_intent=p.nlu.fine_intent,
+                ),
             ]
             for name, value in p.nlu.slots.items():
                 if state.slot(name) != value:
@@ -275,15 +284,26 @@ class Agent:
             for proposal in proposals:
                 verdict = await self.proposer.validate(proposal, state, ctx, mentioned, decision.intent)
                 if isinstance(verdict, Refused):
-                    refusals.append(ToolProposalRefused(conversation_id=cid, tool=verdict.name,
-                                                        arguments=dict(verdict.arguments), reason=verdict.reason))
+                    refusals.append(
+                        ToolProposalRefused(
+                            conversation_id=cid,
+                            tool=verdict.name,
+                            arguments=dict(verdict.arguments),
+                            reason=verdict.reason,
+                        )
+                    )
                     refused.append((proposal, verdict))
                     continue
                 intent = TOOL_INTENTS.get(verdict.tool.name, decision.intent)
                 return (
-                    Decision("call_tool", intent, tool=verdict.tool.name,
-                             args=verdict.args.model_dump(exclude_none=True), empathy=decision.empathy,
-                             proposed_by="llm"),
+                    Decision(
+                        "call_tool",
+                        intent,
+                        tool=verdict.tool.name,
+                        args=verdict.args.model_dump(exclude_none=True),
+                        empathy=decision.empathy,
+                        proposed_by="llm",
+                    ),
                     refusals,
                 )
             if not refused or attempt == PROPOSAL_RETRIES:
@@ -300,8 +320,9 @@ class Agent:
         error: ToolError | None = None
         passages: list[Passage] = []
         if decision.kind == "call_tool" and decision.tool:
-            result, error = await self._call_tool(state, decision.tool, decision.args, language, out,
-                                                  decision.proposed_by)
+            result, error = await self._call_tool(
+                state, decision.tool, decision.args, language, out, decision.proposed_by
+            )
         elif decision.kind == "answer_kb" and decision.query and self.retriever is not None:
             passages = await asyncio.to_thread(self.retriever.search, decision.query, k=3, language=language)
         reply = self.nlg.compose(decision, language, result=result, error=error, passages=passages)
@@ -314,23 +335,42 @@ class Agent:
                     await sink(cid, delta)
 
             outcome = await self.responder.reply(
-                language=language, text=text, template=reply, result=result,
-                error_message=error.message if error else None, passages=passages, empathy=decision.empathy,
-                on_token=forward, steer=decision.template == STEER_TEMPLATE,
+                language=language,
+                text=text,
+                template=reply,
+                result=result,
+                error_message=error.message if error else None,
+                passages=passages,
+                empathy=decision.empathy,
+                on_token=forward,
+                steer=decision.template == STEER_TEMPLATE,
             )
             reply, fallback = outcome.reply, outcome.fallback
         if decision.kind == "handoff":
             out.append(HandoffRequested(conversation_id=cid, reason=decision.handoff_reason or "customer_asked"))
-        out.append(BotUttered(conversation_id=cid, text=reply.text, source=reply.source,
-                              citations=reply.citations, cards=reply.cards,
-                              quick_replies=reply.quick_replies, offer_human=reply.offer_human,
-                              fallback=fallback))
+        out.append(
+            BotUttered(
+                conversation_id=cid,
+                text=reply.text,
+                source=reply.source,
+                citations=reply.citations,
+                cards=reply.cards,
+                quick_replies=reply.quick_replies,
+                offer_human=reply.offer_human,
+                fallback=fallback,
+            )
+        )
         if decision.ask_slot and error is None:
             out.append(SlotRequested(conversation_id=cid, intent=decision.intent, slot=decision.ask_slot))
         return reply, out
 
     async def _call_tool(
-        self, state: DialogueState, name: str, raw_args: dict, language: str, out: list[Event],
+        self,
+        state: DialogueState,
+        name: str,
+        raw_args: dict,
+        language: str,
+        out: list[Event],
         proposed_by: str = "policy",
     ) -> tuple[ToolResult | None, ToolError | None]:
         cid = state.conversation_id
@@ -347,8 +387,11 @@ class Agent:
             out.append(ToolReturned(conversation_id=cid, tool=name, ok=False, error_code=err.code))
             return None, err
         except ToolError as err:
-            out.append(ToolReturned(conversation_id=cid, tool=name, ok=False, error_code=err.code,
-                                    data={"message": err.message}))
+            out.append(
+                ToolReturned(
+                    conversation_id=cid, tool=name, ok=False, error_code=err.code, data={"message": err.message}
+                )
+            )
             return None, err
         out.append(ToolReturned(conversation_id=cid, tool=name, ok=True, data=result.data))
         return result, None

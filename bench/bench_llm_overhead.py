@@ -20,8 +20,10 @@ from pathlib import Path
 
 from agent.protocols import ChatMessage, LLMResponse
 
-TEXTS = {"zh": ["我的订单{o}到哪了？", "7天无理由退货从哪天开始算？", "有什么优惠券吗"],
-         "en": ["Where is my order {o}?", "How long does delivery take?", "Any coupons for me?"]}
+TEXTS = {
+    "zh": ["我的订单{o}到哪了？", "7天无理由退货从哪天开始算？", "有什么优惠券吗"],
+    "en": ["Where is my order {o}?", "How long does delivery take?", "Any coupons for me?"],
+}
 
 
 class InstantLLM:
@@ -32,8 +34,9 @@ class InstantLLM:
         yield draft[:8]
         yield ""
 
-    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256,
-                       tool_choice: str | None = None) -> LLMResponse:
+    async def complete(
+        self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256, tool_choice: str | None = None
+    ) -> LLMResponse:
         return LLMResponse("", [])
 
 
@@ -94,8 +97,10 @@ async def run(turns: int) -> None:
         p50, p99 = statistics.median(values), pct(values, 0.99)
         print(f"{mode:<28} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (n={len(values)})")
     base, llm_first = results["template only (baseline)"], results["LLM path, first token"]
-    print(f"Kefu overhead before the backend's first token: p50 {statistics.median(llm_first):.2f} ms "
-          f"(target <= 20 ms); x{statistics.median(llm_first) / statistics.median(base):.2f} of a template turn")
+    print(
+        f"Kefu overhead before the backend's first token: p50 {statistics.median(llm_first):.2f} ms "
+        f"(target <= 20 ms); x{statistics.median(llm_first) / statistics.median(base):.2f} of a template turn"
+    )
 
 
 def main() -> None:

@@ -22,10 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agent.events import BotUttered, ToolCalled
 from tests.agent.llm.llama_server import llama_server, real_pipeline
 
-TURNS = [("zh", "我的订单KF10000002到哪了？", ("运输中", "已发货")),
-         ("zh", "帮我看看KF10000002这单现在什么状态", ("运输中", "已发货")),
-         ("en", "Where is my order KF10000002?", ("in transit", "shipped")),
-         ("en", "Any news on KF10000002? It still hasn't arrived.", ("in transit", "shipped"))]
+TURNS = [
+    ("zh", "我的订单KF10000002到哪了？", ("运输中", "已发货")),
+    ("zh", "帮我看看KF10000002这单现在什么状态", ("运输中", "已发货")),
+    ("en", "Where is my order KF10000002?", ("in transit", "shipped")),
+    ("en", "Any news on KF10000002? It still hasn't arrived.", ("in transit", "shipped")),
+]
 
 
 async def run(base_url: str, runs: int, force: bool) -> None:
@@ -42,18 +44,24 @@ async def run(base_url: str, runs: int, force: bool) -> None:
             calls = [e for e in result.events if isinstance(e, ToolCalled)]
             bot = [e for e in result.events if isinstance(e, BotUttered)][-1]
             by_llm = [(c.tool, c.args.get("order_id"), c.proposed_by) for c in calls] == [
-                ("order_status", "KF10000002", "llm")]
+                ("order_status", "KF10000002", "llm")
+            ]
             streamed = "".join(tokens)
             stated = bot.source == "llm" and any(s in streamed.lower() for s in statuses)
             rows[language].append((by_llm, bot.source == "llm", stated, took))
-            print(f"  {'forced' if force else 'auto  '} {language} call={'llm' if by_llm else 'rules'} "
-                  f"reply={bot.source}/{bot.fallback} status={'yes' if stated else 'no'} {took:.1f}s | "
-                  f"{streamed[:70]!r}", flush=True)
+            print(
+                f"  {'forced' if force else 'auto  '} {language} call={'llm' if by_llm else 'rules'} "
+                f"reply={bot.source}/{bot.fallback} status={'yes' if stated else 'no'} {took:.1f}s | "
+                f"{streamed[:70]!r}",
+                flush=True,
+            )
     for language, r in rows.items():
         n = len(r)
-        print(f"{'forced' if force else 'auto'} {language}: LLM call executed {sum(x[0] for x in r)}/{n}, "
-              f"LLM wording kept {sum(x[1] for x in r)}/{n}, streamed reply states the status "
-              f"{sum(x[2] for x in r)}/{n}, mean turn {sum(x[3] for x in r) / n:.1f}s")
+        print(
+            f"{'forced' if force else 'auto'} {language}: LLM call executed {sum(x[0] for x in r)}/{n}, "
+            f"LLM wording kept {sum(x[1] for x in r)}/{n}, streamed reply states the status "
+            f"{sum(x[2] for x in r)}/{n}, mean turn {sum(x[3] for x in r) / n:.1f}s"
+        )
 
 
 def main() -> None:

@@ -40,8 +40,9 @@ def _refusals(language: str) -> dict[str, str]:
         return yaml.safe_load(fh)[language]
 
 
-def refusal_note(language: str | None, reason: str, *, tool: str, arguments: Mapping[str, Any] | None = None,
-                 detail: str = "") -> str:
+def refusal_note(
+    language: str | None, reason: str, *, tool: str, arguments: Mapping[str, Any] | None = None, detail: str = ""
+) -> str:
     """Why a proposed call was refused, written for the model (the call's tool message)."""
     notes = _refusals(_lang(language))
     line = notes.get(reason, notes["unknown_tool"])
@@ -49,8 +50,10 @@ def refusal_note(language: str | None, reason: str, *, tool: str, arguments: Map
     return f"{_fill(line, tool=tool, detail=shown)} {notes['closing']}"
 
 
-_MOOD = {"zh": "顾客情绪不好（{mood}）：先真诚地表示理解。",
-         "en": " The customer is upset ({mood}): acknowledge it first."}
+_MOOD = {
+    "zh": "顾客情绪不好（{mood}）：先真诚地表示理解。",
+    "en": " The customer is upset ({mood}): acknowledge it first.",
+}
 
 
 def chitchat_turn(language: str | None, text: str, *, mood: str | None = None) -> str:

@@ -130,8 +130,9 @@ class GuardedLLM:
         start = time.monotonic()
         deadline = start + self.timeout_s
         async with self._slot(deadline):
-            call = self.inner.complete(self._fit(messages, max_tokens), tools=tools, max_tokens=max_tokens,
-                                       tool_choice=tool_choice)
+            call = self.inner.complete(
+                self._fit(messages, max_tokens), tools=tools, max_tokens=max_tokens, tool_choice=tool_choice
+            )
             try:
                 return await asyncio.wait_for(call, timeout=max(deadline - time.monotonic(), 0.0))
             except TimeoutError:

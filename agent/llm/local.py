@@ -35,9 +35,14 @@ def to_llama(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     for m in messages:
         item: dict[str, Any] = {"role": m.role, "content": m.content or ""}
         if m.tool_calls:
-            item["tool_calls"] = [{"id": c.id or f"call_{i}", "type": "function",
-                                   "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
-                                  for i, c in enumerate(m.tool_calls)]
+            item["tool_calls"] = [
+                {
+                    "id": c.id or f"call_{i}",
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
+                }
+                for i, c in enumerate(m.tool_calls)
+            ]
         if m.role == "tool" and m.tool_call_id:
             item["tool_call_id"] = m.tool_call_id
         out.append(item)
@@ -96,9 +101,15 @@ class LocalLlamaLLM:
                 quiet_openmp()
             import llama_cpp
 
-            llama = llama_cpp.Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                    n_threads_batch=self.n_threads, seed=self.seed, chat_format=self.chat_format,
-                                    verbose=False)
+            llama = llama_cpp.Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                n_threads_batch=self.n_threads,
+                seed=self.seed,
+                chat_format=self.chat_format,
+                verbose=False,
+            )
             if self.prefix_cache_mb:
                 llama.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=self.prefix_cache_mb << 20))
             self._llama = llama
@@ -119,8 +130,9 @@ class LocalLlamaLLM:
         kwargs: dict[str, Any] = {"tools": tools, "tool_choice": "auto"} if tools else {}
         if schema is not None:  # a forced call: the output is the arguments, decoded under their JSON schema
             kwargs = {"response_format": {"type": "json_object", "schema": schema}}
-        chunks = llama.create_chat_completion(messages=messages, max_tokens=max_tokens, stream=True,
-                                              temperature=self.temperature, **kwargs)
+        chunks = llama.create_chat_completion(
+            messages=messages, max_tokens=max_tokens, stream=True, temperature=self.temperature, **kwargs
+        )
         try:
             for chunk in chunks:
                 if stop.is_set():
@@ -152,8 +164,9 @@ class LocalLlamaLLM:
             except RuntimeError:  # the loop is gone: nobody is listening
                 stop.set()
 
-        job = loop.run_in_executor(self._worker, self._generate, to_llama(messages), max_tokens, tools, stop, emit,
-                                   schema)
+        job = loop.run_in_executor(
+            self._worker, self._generate, to_llama(messages), max_tokens, tools, stop, emit, schema
+        )
         job.add_done_callback(lambda _: queue.put_nowait(_DONE))
         try:
             while True:
@@ -188,8 +201,11 @@ class LocalLlamaLLM:
             spec = next((t["function"] for t in specs if t["function"]["name"] == tool_choice), None)
             if spec is None:
                 raise ValueError(f"tool_choice {tool_choice!r} is not one of the offered tools")
-            ask = ChatMessage("system", f"Call the function {tool_choice} ({spec['description']}). Reply with its "
-                                        f"arguments only, as one JSON object.")
+            ask = ChatMessage(
+                "system",
+                f"Call the function {tool_choice} ({spec['description']}). Reply with its "
+                f"arguments only, as one JSON object.",
+            )
             text = "".join([t async for t in self._tokens([*messages, ask], max_tokens, None, spec["parameters"])])
             call = proposal_from_obj({"name": tool_choice, "arguments": text}, {tool_choice})
             return LLMResponse(text="", tool_calls=[call] if call else [])

@@ -28,8 +28,10 @@ def to_langchain(messages: Sequence[ChatMessage]) -> list[BaseMessage]:
         elif m.role == "user":
             out.append(HumanMessage(m.content))
         elif m.role == "assistant":
-            calls = [{"name": c.name, "args": c.arguments, "id": c.id or f"call_{i}", "type": "tool_call"}
-                     for i, c in enumerate(m.tool_calls)]
+            calls = [
+                {"name": c.name, "args": c.arguments, "id": c.id or f"call_{i}", "type": "tool_call"}
+                for i, c in enumerate(m.tool_calls)
+            ]
             out.append(AIMessage(m.content, tool_calls=calls))
         elif m.tool_call_id:
             out.append(ToolMessage(m.content, tool_call_id=m.tool_call_id))
@@ -149,13 +151,16 @@ class OpenAICompatibleLLM:
             if tool_choice is not None and tool_choice not in allowed:
                 raise ValueError(f"tool_choice {tool_choice!r} is not one of the offered tools")
             # "auto" said explicitly: llama_cpp.server ignores the tools without a tool_choice
-            runnable = chat.bind_tools(specs, tool_choice=tool_choice or "auto").bind(max_tokens=max_tokens,
-                                                                                   temperature=0)
+            runnable = chat.bind_tools(specs, tool_choice=tool_choice or "auto").bind(
+                max_tokens=max_tokens, temperature=0
+            )
         else:
             runnable = chat.bind(max_tokens=max_tokens)
         message = await runnable.ainvoke(to_langchain(messages))
-        native = [ToolCallProposal(name=c["name"], arguments=dict(c.get("args") or {}), id=c.get("id"))
-                  for c in getattr(message, "tool_calls", [])]
+        native = [
+            ToolCallProposal(name=c["name"], arguments=dict(c.get("args") or {}), id=c.get("id"))
+            for c in getattr(message, "tool_calls", [])
+        ]
         for bad in getattr(message, "invalid_tool_calls", []):  # arguments that were not valid JSON
             try:
                 args = json.loads(bad.get("args") or "{}")

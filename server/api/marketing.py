@@ -19,8 +19,9 @@ from server.errors import ApiError
 from server.operators.deps import require_role
 
 MARKETING_ROLES = ("marketer", "supervisor")
-router = APIRouter(prefix="/api/operator/campaigns", tags=["marketing"],
-                   dependencies=[Depends(require_role(*MARKETING_ROLES))])
+router = APIRouter(
+    prefix="/api/operator/campaigns", tags=["marketing"], dependencies=[Depends(require_role(*MARKETING_ROLES))]
+)
 
 CampaignId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 
@@ -31,8 +32,15 @@ async def campaign_copy(campaign_id: CampaignId, runtime: RuntimeDep) -> dict[st
     facts = await asyncio.to_thread(CampaignRepository(runtime.sessions).facts, campaign_id)
     if facts is None:
         raise ApiError(404, "unknown_campaign", "No such campaign.")
-    drafts = await draft_campaign_copy(runtime.llm, facts, tz=runtime.settings.store_timezone,
-                                       budget_s=max(COPY_BUDGET_S, runtime.settings.llm_timeout_s))
+    drafts = await draft_campaign_copy(
+        runtime.llm,
+        facts,
+        tz=runtime.settings.store_timezone,
+        budget_s=max(COPY_BUDGET_S, runtime.settings.llm_timeout_s),
+    )
     sources = {d.source for d in drafts.values()}
-    return {"campaign_id": facts.id, "source": sources.pop() if len(sources) == 1 else "mixed",
-            "copy": {lang: {"text": d.text, "source": d.source, "fallback": d.fallback} for lang, d in drafts.items()}}
+    return {
+        "campaign_id": facts.id,
+        "source": sources.pop() if len(sources) == 1 else "mixed",
+        "copy": {lang: {"text": d.text, "source": d.source, "fallback": d.fallback} for lang, d in drafts.items()},
+    }

@@ -26,7 +26,20 @@ class CampaignRepository:
                 return None
             rules = dict(c.rules or {})
             keys = _category_keys(rules)
-            names = {row.key: (row.name_zh, row.name_en)
-                     for row in session.scalars(select(Category).where(Category.key.in_(keys)))} if keys else {}
-            return CampaignFacts(id=c.id, name_zh=c.name_zh, name_en=c.name_en, starts_at=c.starts_at,
-                                 ends_at=c.ends_at, rules=rules, categories=names)
+            names = (
+                {
+                    row.key: (row.name_zh, row.name_en)
+                    for row in session.scalars(select(Category).where(Category.key.in_(keys)))
+                }
+                if keys
+                else {}
+            )
+            return CampaignFacts(
+                id=c.id,
+                name_zh=c.name_zh,
+                name_en=c.name_en,
+                starts_at=c.starts_at,
+                ends_at=c.ends_at,
+                rules=rules,
+                categories=names,
+            )

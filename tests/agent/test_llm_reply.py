@@ -36,8 +36,9 @@ class ScriptedLLM:
         for i in range(0, len(self.reply), 4):
             yield self.reply[i : i + 4]
 
-    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256,
-                       tool_choice: str | None = None) -> LLMResponse:
+    async def complete(
+        self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256, tool_choice: str | None = None
+    ) -> LLMResponse:
         return LLMResponse(self.reply, [])
 
 
@@ -48,9 +49,16 @@ def make_agent(llm: ScriptedLLM, tokens: list[str]) -> Agent:
     async def on_token(cid: str, delta: str) -> None:
         tokens.append(delta)
 
-    return Agent(store=MemoryEventStore(), nlu=NLU(lexicon), affect=TextAffect(), retriever=KeywordRetriever(),
-                 tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())],
-                 clock=lambda: NOW, responder=LLMResponder(llm), on_token=on_token)
+    return Agent(
+        store=MemoryEventStore(),
+        nlu=NLU(lexicon),
+        affect=TextAffect(),
+        retriever=KeywordRetriever(),
+        tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())],
+        clock=lambda: NOW,
+        responder=LLMResponder(llm),
+        on_token=on_token,
+    )
 
 
 async def _ask(agent: Agent, text: str):

@@ -32,8 +32,9 @@ class ProposingLLM:
     async def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256) -> AsyncIterator[str]:
         yield ""
 
-    async def complete(self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256,
-                       tool_choice: str | None = None) -> LLMResponse:
+    async def complete(
+        self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256, tool_choice: str | None = None
+    ) -> LLMResponse:
         names = {t["function"]["name"] for t in tools or ()}
         assert names == ({tool_choice} if tool_choice else {"order_status", "product_search", "request_return"})
         self.requests.append((list(messages), tool_choice))
@@ -54,9 +55,16 @@ def make_agent(llm: ProposingLLM, orders: MemoryOrders | None = None) -> Agent:
     orders = orders or MemoryOrders()
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
     lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
-    return Agent(store=MemoryEventStore(), nlu=NLU(lexicon), affect=TextAffect(), retriever=KeywordRetriever(),
-                 tools=tools, clock=lambda: NOW, proposer=ToolProposer(llm, {t.name: t for t in tools}),
-                 propose_when="always")
+    return Agent(
+        store=MemoryEventStore(),
+        nlu=NLU(lexicon),
+        affect=TextAffect(),
+        retriever=KeywordRetriever(),
+        tools=tools,
+        clock=lambda: NOW,
+        proposer=ToolProposer(llm, {t.name: t for t in tools}),
+        propose_when="always",
+    )
 
 
 async def _turn(agent: Agent, text: str):
@@ -65,16 +73,19 @@ async def _turn(agent: Agent, text: str):
 
 
 async def test_accepted_order_status_proposal_runs_and_is_attributed() -> None:
-    result = await _turn(make_agent(ProposingLLM(ToolCallProposal("order_status", {"order_id": "KF10000002"}))),
-                         "KF10000002 这个订单现在什么情况")
+    result = await _turn(
+        make_agent(ProposingLLM(ToolCallProposal("order_status", {"order_id": "KF10000002"}))),
+        "KF10000002 这个订单现在什么情况",
+    )
     calls = [e for e in result.events if isinstance(e, ToolCalled)]
     assert [(c.tool, c.args, c.proposed_by) for c in calls] == [("order_status", {"order_id": "KF10000002"}, "llm")]
     assert "运输中" in result.reply.text
 
 
 async def test_another_customers_order_is_refused_and_never_looked_up() -> None:
-    result = await _turn(make_agent(ProposingLLM(ToolCallProposal("order_status", {"order_id": "KF20000001"}))),
-                         "What about KF20000001?")
+    result = await _turn(
+        make_agent(ProposingLLM(ToolCallProposal("order_status", {"order_id": "KF20000001"}))), "What about KF20000001?"
+    )
     refused = [e for e in result.events if isinstance(e, ToolProposalRefused)]
     assert [(r.tool, r.reason) for r in refused] == [("order_status", "not_owned")]
     assert not any(isinstance(e, ToolCalled) and e.proposed_by == "llm" for e in result.events)
@@ -82,8 +93,10 @@ async def test_another_customers_order_is_refused_and_never_looked_up() -> None:
 
 
 async def test_invented_order_id_is_refused() -> None:
-    result = await _turn(make_agent(ProposingLLM(ToolCallProposal("order_status", {"order_id": "KF10000001"}))),
-                         "Where is my order KF10000002?")
+    result = await _turn(
+        make_agent(ProposingLLM(ToolCallProposal("order_status", {"order_id": "KF10000001"}))),
+        "Where is my order KF10000002?",
+    )
     assert [e.reason for e in result.events if isinstance(e, ToolProposalRefused)] == ["order_not_mentioned"]
     calls = [e for e in result.events if isinstance(e, ToolCalled)]
     assert [c.args.get("order_id") for c in calls] == ["KF10000002"]  # the rule-based path answered
@@ -92,15 +105,17 @@ async def test_invented_order_id_is_refused() -> None:
 
 @pytest.mark.parametrize("arguments", [{"order_id": "12345"}, {"order_id": "KF10000002; DROP TABLE"}])
 async def test_arguments_outside_the_schema_are_refused(arguments: dict) -> None:
-    result = await _turn(make_agent(ProposingLLM(ToolCallProposal("order_status", arguments))),
-                         "Where is my order KF10000002?")
+    result = await _turn(
+        make_agent(ProposingLLM(ToolCallProposal("order_status", arguments))), "Where is my order KF10000002?"
+    )
     assert [e.reason for e in result.events if isinstance(e, ToolProposalRefused)] == ["invalid_arguments"]
 
 
 async def test_unknown_tool_and_unrequested_side_effect_are_refused() -> None:
     orders = CountingOrders()
-    llm = ProposingLLM(ToolCallProposal("delete_account", {}),
-                       ToolCallProposal("request_return", {"order_id": "KF10000001"}))
+    llm = ProposingLLM(
+        ToolCallProposal("delete_account", {}), ToolCallProposal("request_return", {"order_id": "KF10000001"})
+    )
     result = await _turn(make_agent(llm, orders), "Where is my order KF10000001?")
     reasons = [e.reason for e in result.events if isinstance(e, ToolProposalRefused)]
     assert reasons == ["unknown_tool", "not_requested"]
@@ -119,8 +134,12 @@ async def test_the_tool_the_rules_chose_is_forced_and_an_open_question_is_left_t
 
 async def test_refusal_goes_back_to_the_model_and_its_second_proposal_runs() -> None:
     orders = CountingOrders()
-    llm = ProposingLLM(rounds=[[ToolCallProposal("order_status", {"order_id": "KF20000001"}, id="c1")],
-                               [ToolCallProposal("order_status", {"order_id": "KF10000002"})]])
+    llm = ProposingLLM(
+        rounds=[
+            [ToolCallProposal("order_status", {"order_id": "KF20000001"}, id="c1")],
+            [ToolCallProposal("order_status", {"order_id": "KF10000002"})],
+        ]
+    )
     result = await _turn(make_agent(llm, orders), "Is KF20000001 or KF10000002 mine? Where is it?")
     assert [e.reason for e in result.events if isinstance(e, ToolProposalRefused)] == ["not_owned"]
     calls = [e for e in result.events if isinstance(e, ToolCalled)]

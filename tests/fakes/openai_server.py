@@ -110,8 +110,9 @@ class ScriptedOpenAIServer:
             self.requests.append(body)
             reply = self._next()
             if reply.status is not None:
-                return JSONResponse({"error": {"message": "scripted failure", "type": "server_error"}},
-                                    status_code=reply.status)
+                return JSONResponse(
+                    {"error": {"message": "scripted failure", "type": "server_error"}}, status_code=reply.status
+                )
             if body.get("stream"):
                 return StreamingResponse(self._sse(reply, body), media_type="text/event-stream")
             async with self._busy():
@@ -128,7 +129,7 @@ class ScriptedOpenAIServer:
             model = body.get("model", "fake")
             await asyncio.sleep(reply.first_token_delay_s)
             yield _event(_chunk(model, {"role": "assistant", "content": ""}))
-            pieces = [reply.text[i:i + reply.chunk_chars] for i in range(0, len(reply.text), reply.chunk_chars)]
+            pieces = [reply.text[i : i + reply.chunk_chars] for i in range(0, len(reply.text), reply.chunk_chars)]
             for n, piece in enumerate(pieces):
                 if reply.stall_after is not None and n == reply.stall_after:
                     await asyncio.sleep(reply.stall_s)
@@ -137,9 +138,21 @@ class ScriptedOpenAIServer:
                     await asyncio.sleep(reply.token_delay_s)
                 yield _event(_chunk(model, {"content": piece}))
             for i, (name, args) in enumerate(reply.tool_calls):
-                yield _event(_chunk(model, {"tool_calls": [{"index": i, "id": f"call_{i}", "type": "function",
-                                                           "function": {"name": name,
-                                                                        "arguments": json.dumps(args)}}]}))
+                yield _event(
+                    _chunk(
+                        model,
+                        {
+                            "tool_calls": [
+                                {
+                                    "index": i,
+                                    "id": f"call_{i}",
+                                    "type": "function",
+                                    "function": {"name": name, "arguments": json.dumps(args)},
+                                }
+                            ]
+                        },
+                    )
+                )
             finish = "tool_calls" if reply.tool_calls else "stop"
             yield _event(_chunk(model, {}, finish))
             yield "data: [DONE]\n\n"
@@ -166,18 +179,31 @@ def _event(payload: dict[str, Any]) -> str:
 
 
 def _chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-    return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
 
 
 def _completion(reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": reply.text}
     if reply.tool_calls:
-        message["tool_calls"] = [{"id": f"call_{i}", "type": "function",
-                                  "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)}}
-                                 for i, (name, args) in enumerate(reply.tool_calls)]
-    return {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", "fake"),
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if reply.tool_calls else "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        message["tool_calls"] = [
+            {
+                "id": f"call_{i}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)},
+            }
+            for i, (name, args) in enumerate(reply.tool_calls)
+        ]
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "fake"),
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if reply.tool_calls else "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }

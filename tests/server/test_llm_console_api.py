@@ -38,8 +38,10 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def accounts(store_url: str) -> dict[str, str]:
     engine = make_engine(store_url)
-    auth = OperatorAuth(OperatorRepository(make_session_factory(engine)),
-                        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)))
+    auth = OperatorAuth(
+        OperatorRepository(make_session_factory(engine)),
+        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)),
+    )
     names = {}
     for role, name in (("operator", "Wang Fang"), ("marketer", "Chen Jie"), ("supervisor", "Zhao Min")):
         names[role] = f"{role}-{uuid.uuid4().hex[:6]}"
@@ -77,18 +79,24 @@ def order_chat(client: TestClient, language: str) -> tuple[str, str]:
     r = client.post("/api/conversations", json={"channel": "web", "customer_id": "C00001", "language": language})
     cid, token = r.json()["conversation_id"], r.json()["token"]
     text = f"我的订单{order.order_id}到哪了？" if language == "zh" else f"Where is my order {order.order_id}?"
-    r = client.post(f"/api/conversations/{cid}/messages", json={"text": text},
-                    headers={"Authorization": f"Bearer {token}"})
+    r = client.post(
+        f"/api/conversations/{cid}/messages", json={"text": text}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 200 and r.json()["reply"]["source"] == "template", r.text
     return cid, order.order_id
 
 
-def test_operator_gets_llm_drafts_grounded_on_the_conversation(client: TestClient, accounts,
-                                                               server: ScriptedOpenAIServer) -> None:
+def test_operator_gets_llm_drafts_grounded_on_the_conversation(
+    client: TestClient, accounts, server: ScriptedOpenAIServer
+) -> None:
     op = login(client, accounts["operator"])
     cid, order_id = order_chat(client, "zh")
-    server.push(Reply(text=f"1. 您好，我是王芳，订单{order_id}我已经帮您查到了。\n2. 请问还有什么可以帮您？\n"
-                           f"3. 订单{order_id}的物流一有更新我就通知您。"))
+    server.push(
+        Reply(
+            text=f"1. 您好，我是王芳，订单{order_id}我已经帮您查到了。\n2. 请问还有什么可以帮您？\n"
+            f"3. 订单{order_id}的物流一有更新我就通知您。"
+        )
+    )
     s = client.get(f"/api/operator/conversations/{cid}/suggestions", headers=op).json()
     assert s["source"] == "llm" and s["fallback"] is None and s["language"] == "zh"
     assert [x["source"] for x in s["suggestions"]] == ["llm"] * 3 and order_id in s["suggestions"][0]["text"]
@@ -102,11 +110,14 @@ def test_operator_gets_llm_drafts_grounded_on_the_conversation(client: TestClien
     assert not any("999" in x["text"] for x in s["suggestions"]) and "Wang Fang" in s["suggestions"][0]["text"]
 
 
-def test_marketer_gets_campaign_copy_checked_against_the_record(client: TestClient, accounts,
-                                                                server: ScriptedOpenAIServer) -> None:
+def test_marketer_gets_campaign_copy_checked_against_the_record(
+    client: TestClient, accounts, server: ScriptedOpenAIServer
+) -> None:
     marketer = login(client, accounts["marketer"])
-    server.push(Reply(text="新人专享券来啦：领券满99元减20元，新朋友下单更划算！"),
-                Reply(text="New here? Grab ¥50 off your first order!"))  # the record says ¥20
+    server.push(
+        Reply(text="新人专享券来啦：领券满99元减20元，新朋友下单更划算！"),
+        Reply(text="New here? Grab ¥50 off your first order!"),
+    )  # the record says ¥20
     r = client.post("/api/operator/campaigns/new_customer/copy", headers=marketer)
     assert r.status_code == 200, r.text
     body = r.json()

@@ -49,8 +49,23 @@ def free_port() -> int:
 def llama_server(log_dir: Path, n_ctx: int = 4096) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     require_model()
     port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(MODEL), "--host", "127.0.0.1", "--port", str(port),
-           "--n_threads", "2", "--n_ctx", str(n_ctx), "--chat_format", "chatml-function-calling"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(MODEL),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_threads",
+        "2",
+        "--n_ctx",
+        str(n_ctx),
+        "--chat_format",
+        "chatml-function-calling",
+    ]
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
     log = log_dir / f"llama-server-{port}.log"  # ~200 kB of load logs would fill a pipe
     with log.open("w") as out:
@@ -79,8 +94,16 @@ def llama_server(log_dir: Path, n_ctx: int = 4096) -> Iterator[tuple[subprocess.
                 proc.wait()
 
 
-def real_pipeline(base_url: str, tokens: list[str], *, force: bool = True, propose_when: str = "always",
-                  timeout_s: float = 240, stall_s: float = 60, on_delta: Callable[[str], None] | None = None):
+def real_pipeline(
+    base_url: str,
+    tokens: list[str],
+    *,
+    force: bool = True,
+    propose_when: str = "always",
+    timeout_s: float = 240,
+    stall_s: float = 60,
+    on_delta: Callable[[str], None] | None = None,
+):
     """The whole turn pipeline (memory store, fake orders of customer C1) over the server at `base_url`;
     streamed deltas land in `tokens` (what the widget gets as `bot_token` frames)."""
     from agent.affect import TextAffect
@@ -94,8 +117,12 @@ def real_pipeline(base_url: str, tokens: list[str], *, force: bool = True, propo
     from tools.products import ProductSearchTool
     from tools.returns import ReturnRequestTool
 
-    llm = GuardedLLM(OpenAICompatibleLLM(base_url, "local", timeout=timeout_s), timeout_s=timeout_s,
-                     first_token_timeout_s=min(180, timeout_s), stall_timeout_s=stall_s)
+    llm = GuardedLLM(
+        OpenAICompatibleLLM(base_url, "local", timeout=timeout_s),
+        timeout_s=timeout_s,
+        first_token_timeout_s=min(180, timeout_s),
+        stall_timeout_s=stall_s,
+    )
     orders = MemoryOrders()
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
 
@@ -104,7 +131,15 @@ def real_pipeline(base_url: str, tokens: list[str], *, force: bool = True, propo
         if on_delta is not None:
             on_delta(delta)
 
-    return Agent(store=MemoryEventStore(), nlu=NLU(), affect=TextAffect(), retriever=KeywordRetriever(), tools=tools,
-                 clock=lambda: NOW, responder=LLMResponder(llm),
-                 proposer=ToolProposer(llm, {t.name: t for t in tools}, force=force), propose_when=propose_when,
-                 on_token=on_token)
+    return Agent(
+        store=MemoryEventStore(),
+        nlu=NLU(),
+        affect=TextAffect(),
+        retriever=KeywordRetriever(),
+        tools=tools,
+        clock=lambda: NOW,
+        responder=LLMResponder(llm),
+        proposer=ToolProposer(llm, {t.name: t for t in tools}, force=force),
+        propose_when=propose_when,
+        on_token=on_token,
+    )

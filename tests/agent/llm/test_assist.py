@@ -23,17 +23,24 @@ from tools.returns import ReturnRequestTool
 
 pytestmark = pytest.mark.unit
 
-ZH_DRAFTS = ("1. 您好，我是王芳，您的订单KF10000002已发货，目前运输中，已到达上海转运中心。\n"
-             "2. 订单KF10000002由顺丰速运配送，运单号SF0000000002，您可以随时查看物流。\n"
-             "3. 给您带来不便很抱歉，包裹一有新动态我会第一时间通知您。")
+ZH_DRAFTS = (
+    "1. 您好，我是王芳，您的订单KF10000002已发货，目前运输中，已到达上海转运中心。\n"
+    "2. 订单KF10000002由顺丰速运配送，运单号SF0000000002，您可以随时查看物流。\n"
+    "3. 给您带来不便很抱歉，包裹一有新动态我会第一时间通知您。"
+)
 
 
 async def conversation(text: str) -> tuple[DialogueState, list[Event]]:
     """A templated conversation (no LLM) with one customer turn; its state and event log."""
     orders = MemoryOrders()
-    agent = Agent(store=MemoryEventStore(), nlu=NLU(), affect=TextAffect(), retriever=KeywordRetriever(),
-                  tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())],
-                  clock=lambda: NOW)
+    agent = Agent(
+        store=MemoryEventStore(),
+        nlu=NLU(),
+        affect=TextAffect(),
+        retriever=KeywordRetriever(),
+        tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())],
+        clock=lambda: NOW,
+    )
     await agent.start("c", channel="web", customer_id="C1", language=None)
     await agent.handle("c", text)
     return await agent.state("c"), await agent.store.load("c")
@@ -65,13 +72,19 @@ async def test_a_draft_with_a_made_up_fact_is_dropped_and_the_rest_kept() -> Non
     assert not any("50" in s for s in drafts.suggestions) and "补偿您¥50元" in drafts.rejected[0]
 
 
-@pytest.mark.parametrize(("text", "reply", "fallback"), [
-    # a wrong status, a made-up date, a made-up refund
-    ("我的订单KF10000002到哪了？",
-     "1. 订单KF10000002已签收。\n2. 订单KF10000002明天12月1日送达。\n3. 退款¥3999已到账。", "guard"),
-    ("Where is my order KF10000002?", ZH_DRAFTS, "language"),  # an English customer gets English drafts only
-    ("Where is my order KF10000002?", "", "empty"),
-])
+@pytest.mark.parametrize(
+    ("text", "reply", "fallback"),
+    [
+        # a wrong status, a made-up date, a made-up refund
+        (
+            "我的订单KF10000002到哪了？",
+            "1. 订单KF10000002已签收。\n2. 订单KF10000002明天12月1日送达。\n3. 退款¥3999已到账。",
+            "guard",
+        ),
+        ("Where is my order KF10000002?", ZH_DRAFTS, "language"),  # an English customer gets English drafts only
+        ("Where is my order KF10000002?", "", "empty"),
+    ],
+)
 async def test_unusable_drafts_give_the_template_suggestions(text: str, reply: str, fallback: str) -> None:
     state, events = await conversation(text)
     with ScriptedOpenAIServer() as server:

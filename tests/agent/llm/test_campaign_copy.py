@@ -14,16 +14,27 @@ from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
 pytestmark = pytest.mark.unit
 
 DOUBLE11 = CampaignFacts(
-    id="double11", name_zh="双十一狂欢节", name_en="Singles' Day Sale",
-    starts_at=datetime(2026, 10, 31, 16, tzinfo=UTC), ends_at=datetime(2026, 11, 11, 15, 59, 59, tzinfo=UTC),
-    rules={"type": "threshold", "tiers": [{"min_spend": 300, "discount": 30}, {"min_spend": 1000, "discount": 120}],
-           "exclude_categories": ["gift_card"]},
-    categories={"gift_card": ("礼品卡", "gift cards")})
+    id="double11",
+    name_zh="双十一狂欢节",
+    name_en="Singles' Day Sale",
+    starts_at=datetime(2026, 10, 31, 16, tzinfo=UTC),
+    ends_at=datetime(2026, 11, 11, 15, 59, 59, tzinfo=UTC),
+    rules={
+        "type": "threshold",
+        "tiers": [{"min_spend": 300, "discount": 30}, {"min_spend": 1000, "discount": 120}],
+        "exclude_categories": ["gift_card"],
+    },
+    categories={"gift_card": ("礼品卡", "gift cards")},
+)
 WINTER = CampaignFacts(
-    id="winter_refresh", name_zh="冬季焕新季", name_en="Winter refresh",
-    starts_at=datetime(2026, 11, 13, tzinfo=UTC), ends_at=datetime(2026, 12, 11, tzinfo=UTC),
+    id="winter_refresh",
+    name_zh="冬季焕新季",
+    name_en="Winter refresh",
+    starts_at=datetime(2026, 11, 13, tzinfo=UTC),
+    ends_at=datetime(2026, 12, 11, tzinfo=UTC),
     rules={"type": "percent_off", "categories": ["coffee_beans"], "percent_off": 10},
-    categories={"coffee_beans": ("咖啡豆", "coffee beans")})
+    categories={"coffee_beans": ("咖啡豆", "coffee beans")},
+)
 ZH = "双十一狂欢节来啦！11月1日至11月11日，满300元减30元，满1000元减120元，快来抢购吧！"
 EN = "Singles' Day Sale is here! From Nov 1 to Nov 11, save ¥30 when you spend ¥300, or ¥120 on ¥1000. Shop now!"
 
@@ -42,10 +53,13 @@ async def test_grounded_copy_in_both_languages_comes_from_the_llm() -> None:
     assert "save ¥30 when you spend ¥300" in en_prompt and "Nov 11, 2026" in en_prompt
 
 
-@pytest.mark.parametrize(("campaign", "zh", "en"), [
-    (DOUBLE11, ZH.replace("减30元", "减50元"), EN.replace("Nov 11", "Nov 15")),  # a bigger discount, a later end
-    (WINTER, "冬季焕新季，咖啡豆全场8折！", "Winter refresh: 20% off coffee beans until Dec 11!"),  # 8折 is 20% off
-])
+@pytest.mark.parametrize(
+    ("campaign", "zh", "en"),
+    [
+        (DOUBLE11, ZH.replace("减30元", "减50元"), EN.replace("Nov 11", "Nov 15")),  # a bigger discount, a later end
+        (WINTER, "冬季焕新季，咖啡豆全场8折！", "Winter refresh: 20% off coffee beans until Dec 11!"),  # 8折 is 20% off
+    ],
+)
 async def test_copy_that_misstates_the_record_is_replaced_by_the_template(
     campaign: CampaignFacts, zh: str, en: str
 ) -> None:
@@ -55,8 +69,11 @@ async def test_copy_that_misstates_the_record_is_replaced_by_the_template(
     for lang in ("zh", "en"):
         assert copy[lang].source == "template" and copy[lang].fallback == "guard"
         assert copy[lang].text == template_copy(campaign, lang)
-    assert ("50" not in copy["zh"].text and "Nov 15" not in copy["en"].text) if campaign is DOUBLE11 else \
-        ("享9折" in copy["zh"].text and "10% off" in copy["en"].text)
+    assert (
+        ("50" not in copy["zh"].text and "Nov 15" not in copy["en"].text)
+        if campaign is DOUBLE11
+        else ("享9折" in copy["zh"].text and "10% off" in copy["en"].text)
+    )
 
 
 async def test_each_language_records_its_own_path() -> None:

@@ -27,11 +27,14 @@ async def test_zh_chitchat_is_worded_by_the_llm_and_steers_back() -> None:
     assert "【事实】" not in prompt[-1]["content"]  # no facts are offered to an out-of-scope reply
 
 
-@pytest.mark.parametrize("words", [
-    "Ha, I can't check the weather! But we have 20% off until Dec 12 — want a look?",  # made-up offer
-    "No weather here, sorry! Your order KF10000002 is on its way though.",  # an order nobody asked about
-    "I can help with orders! Call us on 400-820-8820.",  # a made-up phone number
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Ha, I can't check the weather! But we have 20% off until Dec 12 — want a look?",  # made-up offer
+        "No weather here, sorry! Your order KF10000002 is on its way though.",  # an order nobody asked about
+        "I can help with orders! Call us on 400-820-8820.",  # a made-up phone number
+    ],
+)
 async def test_en_chitchat_with_any_fact_is_replaced_by_the_template(words: str) -> None:
     with ScriptedOpenAIServer() as server:
         server.push(NO_TOOL, Reply(text=words))

@@ -19,8 +19,13 @@ from tests.agent.llm.llama_server import MODEL, llama_server, real_pipeline, req
 from tools.orders import OrderStatusTool
 
 pytestmark = pytest.mark.integration
-FACTS = {"order_id": "KF10000002", "status": "shipped", "items_zh": ["蓝牙耳机"], "items_en": ["Bluetooth earphones"],
-         "shipment": {"carrier": "顺丰速运 SF Express", "tracking_no": "SF1234567890", "status": "in_transit"}}
+FACTS = {
+    "order_id": "KF10000002",
+    "status": "shipped",
+    "items_zh": ["蓝牙耳机"],
+    "items_en": ["Bluetooth earphones"],
+    "shipment": {"carrier": "顺丰速运 SF Express", "tracking_no": "SF1234567890", "status": "in_transit"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +36,12 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def llm(base_url: str) -> GuardedLLM:
-    return GuardedLLM(OpenAICompatibleLLM(base_url, "qwen2.5-coder-1.5b-instruct", timeout=240),
-                      timeout_s=240, first_token_timeout_s=180, stall_timeout_s=60)
+    return GuardedLLM(
+        OpenAICompatibleLLM(base_url, "qwen2.5-coder-1.5b-instruct", timeout=240),
+        timeout_s=240,
+        first_token_timeout_s=180,
+        stall_timeout_s=60,
+    )
 
 
 async def test_zh_reply_streams_chinese_grounded_in_the_facts(llm: GuardedLLM) -> None:
@@ -58,13 +67,16 @@ async def test_in_process_model_answers_grounded_and_fills_a_forced_call() -> No
         turn = build_turn("zh", "我的订单KF10000002到哪了？", facts=FACTS)
         text = "".join([t async for t in llm.stream(turn.messages, max_tokens=60)])
         assert len(re.findall(r"[\u4e00-\u9fff]", text)) >= 5, text
-        messages = [ChatMessage("system", "You are the store's customer-service assistant. Use the tools to look "
-                                          "up orders."),
-                    ChatMessage("user", "Where is my order KF10000002?")]
-        response = await llm.complete(messages, tools=[tool_schema(OrderStatusTool)], max_tokens=60,
-                                      tool_choice="order_status")
+        messages = [
+            ChatMessage("system", "You are the store's customer-service assistant. Use the tools to look up orders."),
+            ChatMessage("user", "Where is my order KF10000002?"),
+        ]
+        response = await llm.complete(
+            messages, tools=[tool_schema(OrderStatusTool)], max_tokens=60, tool_choice="order_status"
+        )
         assert [(c.name, c.arguments.get("order_id")) for c in response.tool_calls] == [
-            ("order_status", "KF10000002")], response
+            ("order_status", "KF10000002")
+        ], response
     finally:
         await llm.aclose()
 
@@ -72,10 +84,16 @@ async def test_in_process_model_answers_grounded_and_fills_a_forced_call() -> No
 # ------------------------------------------------------------------ the whole turn over the real model
 
 
-@pytest.mark.parametrize(("text", "statuses"), [("我的订单KF10000002到哪了？", ("运输中", "已发货")),
-                                                ("Where is my order KF10000002?", ("in transit", "shipped"))])
-async def test_turn_runs_the_models_tool_call_and_streams_the_real_status(base_url: str, text: str,
-                                                                           statuses: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("text", "statuses"),
+    [
+        ("我的订单KF10000002到哪了？", ("运输中", "已发货")),
+        ("Where is my order KF10000002?", ("in transit", "shipped")),
+    ],
+)
+async def test_turn_runs_the_models_tool_call_and_streams_the_real_status(
+    base_url: str, text: str, statuses: tuple[str, ...]
+) -> None:
     """The NLU knows an order question, so the order tool is forced and the model fills its arguments: the
     lookup that runs is the model's proposal, and its streamed wording states the order's real status."""
     tokens: list[str] = []

@@ -28,8 +28,14 @@ async def test_server_killed_mid_stream_gives_the_template_in_time_and_loses_no_
                 os.kill(proc.pid, signal.SIGKILL)
                 killed_at.append(time.monotonic())
 
-        agent = real_pipeline(base_url, tokens, propose_when="off", timeout_s=TURN_TIMEOUT_S, stall_s=STALL_S,
-                              on_delta=kill_on_first_token)
+        agent = real_pipeline(
+            base_url,
+            tokens,
+            propose_when="off",
+            timeout_s=TURN_TIMEOUT_S,
+            stall_s=STALL_S,
+            on_delta=kill_on_first_token,
+        )
         await agent.start("c", channel="web", customer_id="C1", language="en")
         started = time.monotonic()
         result = await agent.handle("c", "Where is my order KF10000002?")
@@ -45,8 +51,16 @@ async def test_server_killed_mid_stream_gives_the_template_in_time_and_loses_no_
 
     log = agent.store.logs["c"]  # type: ignore[attr-defined]
     assert [e.seq for e in log] == list(range(1, len(log) + 1))
-    assert [e.type for e in log] == ["conversation_started", "user_uttered", "affect_observed", "intent_recognized",
-                                     "slot_set", "tool_called", "tool_returned", "bot_uttered"]
+    assert [e.type for e in log] == [
+        "conversation_started",
+        "user_uttered",
+        "affect_observed",
+        "intent_recognized",
+        "slot_set",
+        "tool_called",
+        "tool_returned",
+        "bot_uttered",
+    ]
     assert [e.seq for e in result.events] == [e.seq for e in log[1:]]  # what the turn published is what is stored
 
     started = time.monotonic()

@@ -25,8 +25,12 @@ pytestmark = pytest.mark.unit
 
 
 def make_agent(server: ScriptedOpenAIServer, tokens: list[str], **limits: float) -> Agent:
-    llm = GuardedLLM(OpenAICompatibleLLM(server.base_url, "fake", timeout=10), timeout_s=limits.get("timeout", 5),
-                     first_token_timeout_s=limits.get("first", 2), stall_timeout_s=limits.get("stall", 0.5))
+    llm = GuardedLLM(
+        OpenAICompatibleLLM(server.base_url, "fake", timeout=10),
+        timeout_s=limits.get("timeout", 5),
+        first_token_timeout_s=limits.get("first", 2),
+        stall_timeout_s=limits.get("stall", 0.5),
+    )
     orders = MemoryOrders()
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
     lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
@@ -34,9 +38,18 @@ def make_agent(server: ScriptedOpenAIServer, tokens: list[str], **limits: float)
     async def on_token(cid: str, delta: str) -> None:
         tokens.append(delta)
 
-    return Agent(store=MemoryEventStore(), nlu=NLU(lexicon), affect=TextAffect(), retriever=KeywordRetriever(),
-                 tools=tools, clock=lambda: NOW, responder=LLMResponder(llm),
-                 proposer=ToolProposer(llm, {t.name: t for t in tools}), propose_when="always", on_token=on_token)
+    return Agent(
+        store=MemoryEventStore(),
+        nlu=NLU(lexicon),
+        affect=TextAffect(),
+        retriever=KeywordRetriever(),
+        tools=tools,
+        clock=lambda: NOW,
+        responder=LLMResponder(llm),
+        proposer=ToolProposer(llm, {t.name: t for t in tools}),
+        propose_when="always",
+        on_token=on_token,
+    )
 
 
 async def _turn(agent: Agent, text: str):
@@ -48,8 +61,10 @@ async def _turn(agent: Agent, text: str):
 async def test_llm_call_as_json_block_runs_and_streamed_reply_is_used() -> None:
     tokens: list[str] = []
     with ScriptedOpenAIServer() as server:
-        server.push(Reply.json_block("order_status", {"order_id": "KF10000002"}),
-                    Reply(text="Your order KF10000002 is in transit; it reached the Shanghai hub."))
+        server.push(
+            Reply.json_block("order_status", {"order_id": "KF10000002"}),
+            Reply(text="Your order KF10000002 is in transit; it reached the Shanghai hub."),
+        )
         result, bot = await _turn(make_agent(server, tokens), "Where is my order KF10000002?")
     calls = [e for e in result.events if isinstance(e, ToolCalled)]
     assert [(c.tool, c.proposed_by) for c in calls] == [("order_status", "llm")]
@@ -59,8 +74,10 @@ async def test_llm_call_as_json_block_runs_and_streamed_reply_is_used() -> None:
 
 async def test_made_up_amount_is_replaced_by_the_template() -> None:
     with ScriptedOpenAIServer() as server:
-        server.push(Reply(tool_calls=[("order_status", {"order_id": "KF10000002"})]),
-                    Reply(text="Order KF10000002 is in transit. We also refunded ¥250.00 to your card."))
+        server.push(
+            Reply(tool_calls=[("order_status", {"order_id": "KF10000002"})]),
+            Reply(text="Order KF10000002 is in transit. We also refunded ¥250.00 to your card."),
+        )
         result, bot = await _turn(make_agent(server, []), "Where is my order KF10000002?")
     assert bot.source == "template" and bot.fallback == "guard"
     assert "250" not in result.reply.text and "in transit" in result.reply.text
@@ -68,8 +85,10 @@ async def test_made_up_amount_is_replaced_by_the_template() -> None:
 
 async def test_stall_mid_stream_answers_with_the_template_in_time_and_loses_no_event() -> None:
     with ScriptedOpenAIServer() as server:
-        server.push(Reply(tool_calls=[("order_status", {"order_id": "KF10000002"})]),
-                    Reply(text="Your order KF10000002 is in transit and will", stall_after=3, stall_s=20))
+        server.push(
+            Reply(tool_calls=[("order_status", {"order_id": "KF10000002"})]),
+            Reply(text="Your order KF10000002 is in transit and will", stall_after=3, stall_s=20),
+        )
         agent = make_agent(server, [], stall=0.5, timeout=4)
         started = time.monotonic()
         result, bot = await _turn(agent, "Where is my order KF10000002?")
@@ -90,14 +109,32 @@ async def test_server_error_answers_with_the_template() -> None:
 FORCED = {"type": "function", "function": {"name": "order_status"}}  # the rules knew the tool
 
 
-@pytest.mark.parametrize(("text", "bad", "reason", "says", "choice"), [
-    ("Is KF20000001 mine? And where is KF10000002?", ("order_status", {"order_id": "KF20000001"}), "not_owned",
-     "does not belong to this customer", FORCED),
-    ("Where is my order KF10000002?", ("order_status", {"order_id": "12345"}), "invalid_arguments",
-     "do not match its schema (order_id: String should match pattern", FORCED),
-    ("I have a question about KF10000002", ("request_return", {"order_id": "KF10000002", "kind": "no_reason"}),
-     "not_requested", "the customer has not asked for that", "auto"),  # the rules could not tell: auto
-])
+@pytest.mark.parametrize(
+    ("text", "bad", "reason", "says", "choice"),
+    [
+        (
+            "Is KF20000001 mine? And where is KF10000002?",
+            ("order_status", {"order_id": "KF20000001"}),
+            "not_owned",
+            "does not belong to this customer",
+            FORCED,
+        ),
+        (
+            "Where is my order KF10000002?",
+            ("order_status", {"order_id": "12345"}),
+            "invalid_arguments",
+            "do not match its schema (order_id: String should match pattern",
+            FORCED,
+        ),
+        (
+            "I have a question about KF10000002",
+            ("request_return", {"order_id": "KF10000002", "kind": "no_reason"}),
+            "not_requested",
+            "the customer has not asked for that",
+            "auto",
+        ),  # the rules could not tell: auto
+    ],
+)
 async def test_refused_proposal_is_explained_back_and_only_the_second_proposal_runs(
     text: str, bad: tuple[str, dict], reason: str, says: str, choice: object
 ) -> None:
@@ -105,9 +142,11 @@ async def test_refused_proposal_is_explained_back_and_only_the_second_proposal_r
 
     tokens: list[str] = []
     with ScriptedOpenAIServer() as server:
-        server.push(Reply(tool_calls=[bad]),
-                    Reply(tool_calls=[("order_status", {"order_id": "KF10000002"})]),
-                    Reply(text="Your order KF10000002 is in transit."))
+        server.push(
+            Reply(tool_calls=[bad]),
+            Reply(tool_calls=[("order_status", {"order_id": "KF10000002"})]),
+            Reply(text="Your order KF10000002 is in transit."),
+        )
         result, bot = await _turn(make_agent(server, tokens), text)
         first, second = server.requests[0], server.requests[1]
     assert first["tool_choice"] == choice
