@@ -30,12 +30,12 @@ TURNS = [
 ]
 
 
-async def run(base_url: str, runs: int, force: bool) -> None:
+async def run(base_url: str, runs: int, force: bool, temperature: float) -> None:
     rows: dict[str, list[tuple[bool, bool, bool, float]]] = {"zh": [], "en": []}
     for i in range(runs):
         for language, text, statuses in TURNS:
             tokens: list[str] = []
-            agent = real_pipeline(base_url, tokens, force=force)
+            agent = real_pipeline(base_url, tokens, force=force, temperature=temperature)
             cid = f"c{i}-{len(rows[language])}"
             await agent.start(cid, channel="web", customer_id="C1", language=None)
             started = time.monotonic()
@@ -52,7 +52,7 @@ async def run(base_url: str, runs: int, force: bool) -> None:
             print(
                 f"  {'forced' if force else 'auto  '} {language} call={'llm' if by_llm else 'rules'} "
                 f"reply={bot.source}/{bot.fallback} status={'yes' if stated else 'no'} {took:.1f}s | "
-                f"{streamed[:70]!r}",
+                f"{streamed if bot.fallback == 'guard' else streamed[:70]!r}",
                 flush=True,
             )
     for language, r in rows.items():
@@ -68,11 +68,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--compare", action="store_true", help="also run with tool_choice auto")
+    parser.add_argument("--temperature", type=float, default=0.3, help="of the reply (0.3 is production's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, llama_server(Path(tmp)) as (_, base_url):
-        asyncio.run(run(base_url, args.runs, True))
+        asyncio.run(run(base_url, args.runs, True, args.temperature))
         if args.compare:
-            asyncio.run(run(base_url, args.runs, False))
+            asyncio.run(run(base_url, args.runs, False, args.temperature))
 
 
 if __name__ == "__main__":

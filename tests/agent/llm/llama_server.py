@@ -103,9 +103,12 @@ def real_pipeline(
     timeout_s: float = 240,
     stall_s: float = 60,
     on_delta: Callable[[str], None] | None = None,
+    temperature: float = 0.0,
 ):
     """The whole turn pipeline (memory store, fake orders of customer C1) over the server at `base_url`;
-    streamed deltas land in `tokens` (what the widget gets as `bot_token` frames)."""
+    streamed deltas land in `tokens` (what the widget gets as `bot_token` frames). Tests word replies at
+    temperature 0 (greedy, repeatable); production's 0.3 varies the wording and, measured, lets about one en
+    reply in eight state something the guard refuses (the template then answers)."""
     from agent.affect import TextAffect
     from agent.llm import GuardedLLM, OpenAICompatibleLLM
     from agent.llm_reply import LLMResponder
@@ -118,7 +121,7 @@ def real_pipeline(
     from tools.returns import ReturnRequestTool
 
     llm = GuardedLLM(
-        OpenAICompatibleLLM(base_url, "local", timeout=timeout_s),
+        OpenAICompatibleLLM(base_url, "local", timeout=timeout_s, temperature=temperature),
         timeout_s=timeout_s,
         first_token_timeout_s=min(180, timeout_s),
         stall_timeout_s=stall_s,
