@@ -8,7 +8,8 @@ stalls or times out, gives way to the template reply, and the reason is recorded
 Out-of-scope turns (the policy's `fallback` template: chit-chat, or a message the engine could not read)
 are the one place where the LLM writes freely: a short reply in the customer's language that steers back
 to what the store can help with. It is given no facts, so the guard refuses any order id, amount, date,
-figure or status in it, and a reply in the wrong language is refused too.
+figure or status in it, and a reply in the wrong language is refused too. A reply that does not come back
+to orders, returns, products or offers by itself gets the store's steer-back sentence added (streamed too).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from agent.nlg import Reply
 from agent.policy import Decision
 from agent.protocols import LLM, ChatMessage, LLMUnavailable, Passage, ToolResult
 from prompts.chat import system_prompt
-from prompts.llm_tasks import chitchat_turn
+from prompts.llm_tasks import chitchat_turn, steer_line, steers_back
 
 log = logging.getLogger(__name__)
 
@@ -129,4 +130,9 @@ class LLMResponder:
         if not verdict.ok:
             log.info("LLM reply failed the grounding guard (%d unsupported facts)", len(verdict.unsupported))
             return LLMOutcome(template, "guard")
+        if steer and not steers_back(worded, language):  # the small model often just answers: add the way back
+            tail = ("" if language == "zh" else " ") + steer_line(language)
+            if on_token is not None:
+                await on_token(tail)
+            worded += tail
         return LLMOutcome(replace(template, text=worded, source="llm"), None)

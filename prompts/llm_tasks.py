@@ -63,6 +63,24 @@ def chitchat_turn(language: str | None, text: str, *, mood: str | None = None) -
     return _fill(_file(f"chitchat.{lang}.md"), mood=note, text=text.strip())
 
 
+@cache
+def _steer_words(language: str) -> tuple[str, ...]:
+    with (_DIR / "steer.yaml").open(encoding="utf-8") as fh:
+        return tuple(yaml.safe_load(fh)[language])
+
+
+def steers_back(text: str, language: str | None) -> bool:
+    """Does an out-of-scope reply bring the customer back to what the store helps with?"""
+    lowered = text.lower()
+    return any(w in lowered for w in _steer_words(_lang(language)))
+
+
+def steer_line(language: str | None) -> str:
+    """The sentence added to an out-of-scope reply that did not steer back by itself."""
+    with (_DIR / "steer.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["line"][_lang(language)]
+
+
 def assist_prompt(language: str | None) -> str:
     """System prompt for drafting operator replies (agent assist)."""
     return _file(f"assist.{_lang(language)}.md")

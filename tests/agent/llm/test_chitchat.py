@@ -54,3 +54,20 @@ async def test_chitchat_in_the_wrong_language_is_replaced_by_the_template() -> N
 def test_language_check() -> None:
     assert in_language("好的，我可以帮您查订单。", "zh") and not in_language("OK, I can help.", "zh")
     assert in_language("Sure, I can help with orders.", "en") and not in_language("Sure 好的", "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "way_back"),
+    [
+        ("今天天气怎么样？你喜欢看电影吗", "天气我不清楚，我喜欢看电影。", "我可以帮您查订单和物流"),
+        ("Tell me a joke about cats", "I'm sorry, but I can't assist with that.", "I can help with your orders"),
+    ],
+)  # both seen from the bundled model
+async def test_a_reply_that_does_not_steer_back_gets_the_way_back_added(text: str, words: str, way_back: str) -> None:
+    tokens: list[str] = []
+    with ScriptedOpenAIServer() as server:
+        server.push(NO_TOOL, Reply(text=words))
+        result, bot = await _turn(make_agent(server, tokens), text)
+    assert bot.source == "llm" and bot.fallback is None
+    assert result.reply.text.startswith(words) and way_back in result.reply.text
+    assert "".join(tokens) == result.reply.text  # the added sentence is streamed like the rest
