@@ -10,7 +10,6 @@ say which path did. Never raises for an LLM failure.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -19,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agent.events import BotUttered, Event, OperatorUttered, ToolReturned, UserUttered
+from agent.llm.fallback import complete_within
 from agent.llm.guard import check_grounded
 from agent.llm_reply import in_language
 from agent.llm_tools import mentioned_orders
-from agent.protocols import LLM, ChatMessage, LLMUnavailable
+from agent.protocols import LLM, ChatMessage
 from agent.state import DialogueState
 from prompts.assist import MAX_SUGGESTIONS, suggested_replies
 from prompts.chat import render_facts
@@ -120,12 +120,9 @@ async def draft_operator_replies(
             "user", assist_turn(language, transcript=transcript(events, language), facts=block, operator=operator)
         ),
     ]
-    try:
-        response = await asyncio.wait_for(llm.complete(messages, max_tokens=240), timeout=budget_s)
-    except TimeoutError:
-        return templates("llm_timeout")
-    except LLMUnavailable as exc:
-        return templates(f"llm_{exc.reason}")
+    response = await complete_within(llm, messages, max_tokens=240, budget_s=budget_s)
+    if isinstance(response, str):
+        return templates(response)
     kept: list[str] = []
     rejected: list[str] = []
     reasons: list[str] = []

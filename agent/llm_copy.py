@@ -9,7 +9,6 @@ out of time, gives the template copy (`prompts/llm/campaign_copy.yaml`); each la
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -19,9 +18,10 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from agent.llm.fallback import complete_within
 from agent.llm.guard import check_grounded
 from agent.llm_reply import in_language
-from agent.protocols import LLM, ChatMessage, LLMUnavailable
+from agent.protocols import LLM, ChatMessage
 from prompts.llm_tasks import campaign_phrases, campaign_prompt, campaign_turn, fill
 
 log = logging.getLogger(__name__)
@@ -140,12 +140,9 @@ async def _one(llm: LLM, facts: CampaignFacts, language: str, tz: str, budget_s:
         ChatMessage("system", campaign_prompt(language)),
         ChatMessage("user", campaign_turn(language, facts=block)),
     ]
-    try:
-        response = await asyncio.wait_for(llm.complete(messages, max_tokens=160), timeout=budget_s)
-    except TimeoutError:
-        return template("llm_timeout")
-    except LLMUnavailable as exc:
-        return template(f"llm_{exc.reason}")
+    response = await complete_within(llm, messages, max_tokens=160, budget_s=budget_s)
+    if isinstance(response, str):
+        return template(response)
     text = " ".join(response.text.split()).strip('"“”「」')
     if not text:
         return template("empty")

@@ -146,3 +146,17 @@ class GuardedLLM:
         close = getattr(self.inner, "aclose", None)
         if close is not None:
             await close()
+
+
+async def complete_within(
+    llm: LLM, messages: Sequence[ChatMessage], *, max_tokens: int, budget_s: float
+) -> LLMResponse | str:
+    """One non-streamed completion inside `budget_s`: the response, or the fallback reason
+    (`llm_timeout`, `llm_<reason>`) for side tasks (operator drafts, campaign copy) that answer with
+    templates instead."""
+    try:
+        return await asyncio.wait_for(llm.complete(messages, max_tokens=max_tokens), timeout=budget_s)
+    except TimeoutError:
+        return "llm_timeout"
+    except LLMUnavailable as exc:
+        return f"llm_{exc.reason}"

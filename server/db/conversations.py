@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.errors import UnknownConversation
@@ -116,29 +116,23 @@ class ConversationRepository:
         False when it fails (`holder` says who holds it then)."""
         allowed = [Conversation.held_by == operator]
         allowed.append(Conversation.held_by == replacing if replacing else Conversation.held_by.is_(None))
-        with self._sessions.begin() as session:
-            result = session.execute(
-                update(Conversation)
-                .where(Conversation.id == conversation_id, or_(*allowed))
-                .values(held_by=operator)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:
-                return True
-            if session.get(Conversation, conversation_id) is None:
-                raise UnknownConversation(conversation_id)
-            return False
+        return self._set_holder(conversation_id, operator, allowed)
 
     def release(self, conversation_id: str, holder: str | None) -> bool:
         """Let go of the conversation if `holder` (or nobody) holds it; False if someone else does."""
         allowed = [Conversation.held_by.is_(None)]
         if holder:
             allowed.append(Conversation.held_by == holder)
+        return self._set_holder(conversation_id, None, allowed)
+
+    def _set_holder(self, conversation_id: str, holder: str | None, allowed: list[ColumnElement[bool]]) -> bool:
+        """One conditional UPDATE of `held_by`, applied only while one of `allowed` holds (atomic across
+        workers); False when none does, `UnknownConversation` when the row does not exist."""
         with self._sessions.begin() as session:
             result = session.execute(
                 update(Conversation)
                 .where(Conversation.id == conversation_id, or_(*allowed))
-                .values(held_by=None)
+                .values(held_by=holder)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount == 1:
