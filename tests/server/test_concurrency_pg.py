@@ -8,6 +8,7 @@ import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from itertools import pairwise
+from typing import Any
 
 import pytest
 
@@ -31,10 +32,15 @@ def pg_db() -> Iterator[str]:
         yield url
 
 
-def _writer(url: str, conversation_id: str, worker: int) -> list[int]:
-    """One process: THREADS threads appending to the same conversation; the seqs they were given."""
+def _writer(url: str, conversation_id: str, worker: int, start: Any) -> list[int]:
+    """One process: THREADS threads appending to the same conversation; the seqs they were given.
+
+    `start` is a barrier shared by both processes: a spawned process can take seconds to import, and
+    without it one process may finish before the other begins, so nothing would run concurrently."""
     engine = make_engine(url)
     store = SqlEventStore(make_session_factory(engine))
+    store.load_sync(conversation_id)  # connect before the race starts
+    start.wait(timeout=120)
 
     def run(thread: int) -> list[int]:
         seqs: list[int] = []
@@ -55,8 +61,10 @@ def test_seq_is_gap_free_and_unique_with_writers_in_two_processes(pg_db: str) ->
     engine = make_engine(pg_db)
     try:
         cid, _ = ConversationRepository(make_session_factory(engine)).create(channel="web", customer_id=None)
-        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-            given = [s for part in pool.map(_writer, [pg_db] * 2, [cid] * 2, [0, 1]) for s in part]
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Manager() as manager, ProcessPoolExecutor(2, mp_context=ctx) as pool:
+            start = manager.Barrier(2)
+            given = [s for part in pool.map(_writer, [pg_db] * 2, [cid] * 2, [0, 1], [start] * 2) for s in part]
         events = SqlEventStore(make_session_factory(engine)).load_sync(cid)
     finally:
         engine.dispose()
