@@ -7,8 +7,9 @@ sentiment probability sets how far it goes. A neutral turn keeps |score| small, 
 are not complaints. Weights load once per process, lazily and thread-safely; a missing or damaged file
 raises `AffectModelError` naming `kefu train affect`.
 
-For English, where the n-gram model is weakest, a sentence whose label is not neutral and whose fast
-sentiment is uncertain is refined with the bundled e5 embedding (~10 ms; off with `refine=False`).
+A sentence whose label is not neutral and whose fast sentiment is uncertain is refined with the bundled
+e5 embedding (~10-20 ms; off with `refine=False`): most English sentences, ~1 in 10 Chinese ones (the
+band of each language is chosen in training).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class TextAffect:
         """Load the weights (and e5, when refining) now rather than on the first customer's turn."""
         self.analyze("好的，谢谢", "zh")
         self.analyze("ok thanks", "en")
-        if self.refine and self._load().sentiment["en"].can_refine:
+        if self.refine and any(m.can_refine for m in self._load().sentiment.values()):
             self._e5.encode("warm up")
 
     def _load(self) -> _Models:
@@ -85,7 +86,7 @@ class TextAffect:
         inputs = model.stack_inputs(text, m.vader.polarity_scores(text) if model.uses_vader else None)
         p = model.fast_probability(inputs)
         if (self.refine if refine is None else refine) and model.uncertain(p):
-            p = model.refined_probability(inputs, self._e5.encode(text))
+            p = model.refined_probability(inputs, self._e5.encode(model.e5_text(text)))
         return p
 
     def emotion_probabilities(self, text: str, language: str) -> dict[str, float]:
@@ -109,7 +110,7 @@ class TextAffect:
         probs, p, inputs, model = self._perceive(text, language)
         label = self._load().emotion.label(probs)
         if self.refine and label != "neutral" and model.uncertain(p):
-            p = model.refined_probability(inputs, self._e5.encode(text))
+            p = model.refined_probability(inputs, self._e5.encode(model.e5_text(text)))
         valence = 2.0 * p - 1.0
         conf = probs[label]
         if label == "neutral":

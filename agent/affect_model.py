@@ -103,6 +103,7 @@ class SentimentModel:
     refine_coef: np.ndarray  # over [*stack inputs, e5 logit]
     refine_bias: float
     refine_margin: float
+    e5_max_chars: int = 0  # the refine stage embeds only the first e5_max_chars characters (0: all)
 
     @classmethod
     def load(cls, path: Path) -> SentimentModel:
@@ -116,7 +117,8 @@ class SentimentModel:
                    stack_coef=a["stack_coef"].astype(np.float64), stack_bias=float(a["stack_bias"]),
                    uses_vader=bool(a["uses_vader"]), e5_coef=a["e5_coef"].astype(np.float32),
                    e5_bias=float(a["e5_bias"]), refine_coef=a["refine_coef"].astype(np.float64),
-                   refine_bias=float(a["refine_bias"]), refine_margin=float(a["refine_margin"]))
+                   refine_bias=float(a["refine_bias"]), refine_margin=float(a["refine_margin"]),
+                   e5_max_chars=int(a["e5_max_chars"]) if "e5_max_chars" in a else 0)
 
     @property
     def can_refine(self) -> bool:
@@ -135,6 +137,11 @@ class SentimentModel:
 
     def fast_probability(self, inputs: np.ndarray) -> float:
         return _logistic(float(self.stack_coef @ inputs) + self.stack_bias)
+
+    def e5_text(self, text: str) -> str:
+        """What the refine stage embeds: long reviews are cut, as they were in training (e5 time grows
+        with length, ~0.8 ms a Chinese character here)."""
+        return text[: self.e5_max_chars] if self.e5_max_chars > 0 else text
 
     def refined_probability(self, inputs: np.ndarray, embedding: np.ndarray) -> float:
         e5_logit = float(self.e5_coef @ embedding) + self.e5_bias
