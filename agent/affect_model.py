@@ -72,6 +72,12 @@ def load_npz(path: Path, kind: str, required: tuple[str, ...]) -> dict[str, np.n
     return arrays
 
 
+def e5_cut(text: str, max_chars: int) -> str:
+    """What the refine stage embeds, in training and inference alike: long reviews are cut to `max_chars`
+    (0: whole text), because e5 time grows with length (~0.8 ms a Chinese character here)."""
+    return text[:max_chars] if max_chars > 0 else text
+
+
 def _logistic(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
@@ -139,9 +145,7 @@ class SentimentModel:
         return _logistic(float(self.stack_coef @ inputs) + self.stack_bias)
 
     def e5_text(self, text: str) -> str:
-        """What the refine stage embeds: long reviews are cut, as they were in training (e5 time grows
-        with length, ~0.8 ms a Chinese character here)."""
-        return text[: self.e5_max_chars] if self.e5_max_chars > 0 else text
+        return e5_cut(text, self.e5_max_chars)
 
     def refined_probability(self, inputs: np.ndarray, embedding: np.ndarray) -> float:
         e5_logit = float(self.e5_coef @ embedding) + self.e5_bias

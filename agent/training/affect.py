@@ -27,7 +27,7 @@ import numpy as np
 
 from agent.affect_cues import DENSE_FEATURES, dense_features
 from agent.affect_features import hashed_matrix
-from agent.affect_model import FORMAT_VERSION, MODELS_DIR, save_npz
+from agent.affect_model import FORMAT_VERSION, MODELS_DIR, e5_cut, save_npz
 from agent.training.affect_data import (
     EMOTION_LABELS,
     Example,
@@ -177,7 +177,7 @@ def fit_sentiment(train: list[Example], language: str, seed: int, refine: bool, 
         return fit
 
     max_chars = E5_MAX_CHARS[language]
-    emb = e5_embed([t[:max_chars] if max_chars else t for t in texts], progress)
+    emb = e5_embed([e5_cut(t, max_chars) for t in texts], progress)
     e5_oof = _oof_logit(emb, y, E5_C[language], folds)
     z_all = np.column_stack([z_fast, e5_oof])
     # Choose the uncertain band on second-level out-of-fold predictions of both stackers.

