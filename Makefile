@@ -40,7 +40,7 @@ system-deps:
 run: install
 	$(BIN)/kefu demo-data --if-empty
 	$(BIN)/kefu ingest --if-missing
-	KEFU_LLM=$${KEFU_LLM:-local} $(BIN)/kefu serve --port $(KEFU_PORT)
+	KEFU_LLM=$${KEFU_LLM:-local} KEFU_AFFECT_JUDGE=$${KEFU_AFFECT_JUDGE:-local} $(BIN)/kefu serve --port $(KEFU_PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -53,7 +53,7 @@ bench: install
 	$(BIN)/python bench/bench_turn.py
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_nlu.py
-	$(BIN)/python bench/bench_affect.py
+	$(BIN)/python bench/bench_affect.py --judge
 	$(BIN)/python bench/bench_llm.py
 	$(BIN)/python bench/bench_llm_overhead.py
 	$(BIN)/python bench/bench_llm_toolcalls.py --runs 2

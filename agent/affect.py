@@ -9,7 +9,9 @@ raises `AffectModelError` naming `kefu train affect`.
 
 A sentence whose label is not neutral and whose fast sentiment is uncertain is refined with the bundled
 e5 embedding (~10-20 ms; off with `refine=False`): most English sentences, ~1 in 10 Chinese ones (the
-band of each language is chosen in training).
+band of each language is chosen in training). What is still uncertain after that is put to an LLM judge
+when one is attached (`judge=`; ~0.5 s, English only for now, and only the judge its stage was trained
+with); a busy or failing judge leaves the e5 estimate in place.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from agent.affect_cues import emphasis
 from agent.affect_model import MODELS_DIR, AffectModelError, E5Encoder, EmotionModel, SentimentModel
+from agent.protocols import SentimentJudge
 
 LABELS = ("anger", "anxiety", "disappointment", "neutral", "satisfaction")
 # Where each emotion sits on the valence axis: how negative anger is compared with anxiety, etc.
@@ -47,9 +50,12 @@ class _Models:
 class TextAffect:
     """Reads one utterance's affect. Thread-safe; loads its weights on first use (or `warm_up`)."""
 
-    def __init__(self, models_dir: Path | None = None, *, refine: bool = True) -> None:
+    def __init__(
+        self, models_dir: Path | None = None, *, refine: bool = True, judge: SentimentJudge | None = None
+    ) -> None:
         self.models_dir = models_dir or MODELS_DIR
         self.refine = refine
+        self.judge = judge
         self._lock = threading.Lock()
         self._models: _Models | None = None
         self._e5 = E5Encoder()
@@ -60,6 +66,14 @@ class TextAffect:
         self.analyze("ok thanks", "en")
         if self.refine and any(m.can_refine for m in self._load().sentiment.values()):
             self._e5.encode("warm up")
+        warm = getattr(self.judge, "warm_up", None)
+        if self.refine and callable(warm) and self.judge_active("en"):
+            warm()
+
+    def judge_active(self, language: str) -> bool:
+        """Is an attached judge the one `language`'s model was trained with?"""
+        model = self._load().sentiment["zh" if language == "zh" else "en"]
+        return self.judge is not None and model.can_judge(self.judge.judge_id)
 
     def _load(self) -> _Models:
         models = self._models
@@ -85,8 +99,19 @@ class TextAffect:
         model = m.sentiment[lang]
         inputs = model.stack_inputs(text, m.vader.polarity_scores(text) if model.uses_vader else None)
         p = model.fast_probability(inputs)
-        if (self.refine if refine is None else refine) and model.uncertain(p):
+        if self.refine if refine is None else refine:
+            p = self._refine(model, text, inputs, p)
+        return p
+
+    def _refine(self, model: SentimentModel, text: str, inputs: Any, p: float) -> float:
+        """The slower stages, each only where the one before is unsure: e5, then the judge."""
+        if model.uncertain(p):
             p = model.refined_probability(inputs, self._e5.encode(model.e5_text(text)))
+        judge = self.judge
+        if judge is not None and model.judge_uncertain(p, judge.judge_id):
+            z = judge.logit(text)
+            if z is not None:
+                p = model.judged_probability(p, z)
         return p
 
     def emotion_probabilities(self, text: str, language: str) -> dict[str, float]:
@@ -109,8 +134,8 @@ class TextAffect:
             return Affect("neutral", 0.0, 0.0)
         probs, p, inputs, model = self._perceive(text, language)
         label = self._load().emotion.label(probs)
-        if self.refine and label != "neutral" and model.uncertain(p):
-            p = model.refined_probability(inputs, self._e5.encode(model.e5_text(text)))
+        if self.refine and label != "neutral":
+            p = self._refine(model, text, inputs, p)
         valence = 2.0 * p - 1.0
         conf = probs[label]
         if label == "neutral":

@@ -94,7 +94,8 @@ class SentimentModel:
 
     Optionally a second stage ("refine") for the uncertain band |p - 0.5| < `refine_margin`: a linear probe
     on the bundled e5 sentence embedding, stacked on the first stage. It is slower (~10 ms) and only worth
-    it where the first stage is unsure; `refine_margin` 0 switches it off.
+    it where the first stage is unsure; `refine_margin` 0 switches it off. Optionally a third for what is
+    still within `judge_margin`: an LLM judge's logit (`agent.protocols.SentimentJudge`, ~0.5 s).
     """
 
     language: str
@@ -110,6 +111,12 @@ class SentimentModel:
     refine_bias: float
     refine_margin: float
     e5_max_chars: int = 0  # the refine stage embeds only the first e5_max_chars characters (0: all)
+    # Third stage, for what is still uncertain after the second: an LLM judge's logit stacked on the
+    # second stage's logit. Only the judge it was trained with (`judge_id`) is read; "" = no stage.
+    judge_id: str = ""
+    judge_coef: np.ndarray | None = None  # over [previous logit, judge logit]
+    judge_bias: float = 0.0
+    judge_margin: float = 0.0
 
     @classmethod
     def load(cls, path: Path) -> SentimentModel:
@@ -124,7 +131,8 @@ class SentimentModel:
                    uses_vader=bool(a["uses_vader"]), e5_coef=a["e5_coef"].astype(np.float32),
                    e5_bias=float(a["e5_bias"]), refine_coef=a["refine_coef"].astype(np.float64),
                    refine_bias=float(a["refine_bias"]), refine_margin=float(a["refine_margin"]),
-                   e5_max_chars=int(a["e5_max_chars"]) if "e5_max_chars" in a else 0)
+                   e5_max_chars=int(a["e5_max_chars"]) if "e5_max_chars" in a else 0,
+                   **_judge_fields(a, path))
 
     @property
     def can_refine(self) -> bool:
@@ -153,6 +161,32 @@ class SentimentModel:
 
     def uncertain(self, p: float) -> bool:
         return self.can_refine and abs(p - 0.5) < self.refine_margin
+
+    def can_judge(self, judge_id: str) -> bool:
+        return bool(self.judge_id) and self.judge_id == judge_id and self.judge_margin > 0
+
+    def judge_uncertain(self, p: float, judge_id: str) -> bool:
+        return self.can_judge(judge_id) and abs(p - 0.5) < self.judge_margin
+
+    def judged_probability(self, p: float, judge_logit: float) -> float:
+        assert self.judge_coef is not None
+        prev = math.log(max(p, 1e-6) / max(1 - p, 1e-6))
+        return _logistic(float(self.judge_coef[0]) * prev + float(self.judge_coef[1]) * judge_logit + self.judge_bias)
+
+
+_JUDGE_KEYS = ("judge_id", "judge_coef", "judge_bias", "judge_margin")
+
+
+def _judge_fields(a: dict[str, np.ndarray], path: Path) -> dict[str, Any]:
+    """The optional judge stage (files written before it existed have none)."""
+    present = [k for k in _JUDGE_KEYS if k in a]
+    if not present:
+        return {}
+    if len(present) != len(_JUDGE_KEYS) or a["judge_coef"].shape != (2,):
+        raise AffectModelError(f"affect model file {path} has an incomplete judge stage; "
+                               f"rebuild it with `{REBUILD_COMMAND}`")
+    return {"judge_id": str(a["judge_id"]), "judge_coef": a["judge_coef"].astype(np.float64),
+            "judge_bias": float(a["judge_bias"]), "judge_margin": float(a["judge_margin"])}
 
 
 # --- emotions ------------------------------------------------------------------------------------

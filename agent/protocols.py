@@ -173,3 +173,17 @@ class LLM(Protocol):
         max_tokens: int = 256,
         tool_choice: str | None = None,
     ) -> LLMResponse: ...
+
+
+@runtime_checkable
+class SentimentJudge(Protocol):
+    """A slower, stronger second opinion on sentiment, asked only about text the fast models are unsure of.
+
+    `judge_id` names the model and prompt: a trained stage reads only the judge it was trained with.
+    `logit` is log P(positive) - log P(negative), or None when the judge is busy past its wait or fails
+    (the caller keeps its own estimate). Blocking; called from the perception thread.
+    """
+
+    judge_id: str
+
+    def logit(self, text: str) -> float | None: ...

@@ -3,9 +3,10 @@
 Two message sets per language: customer-service messages (`agent/data/emotions.jsonl`, the traffic the
 hot path sees) and held-out review sentences (`kefu eval`'s sentiment split, where the English e5 refine
 stage runs most). Also times English sentiment with and without refine, and reports how often refine ran.
-Prints p50/p99 in milliseconds and the ratio new / old.
+Prints p50/p99 in milliseconds and the ratio new / old. `--judge` also times English `analyze()` with the
+bundled LLM judge attached (as `make run` serves): p50/p90/p99 and how often the judge was asked.
 
-    .venv/bin/python bench/bench_affect.py [--rounds 3] [--reviews 300]
+    .venv/bin/python bench/bench_affect.py [--rounds 3] [--reviews 300] [--judge]
 """
 
 from __future__ import annotations
@@ -34,7 +35,36 @@ def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[fl
     return out
 
 
-def main(rounds: int, reviews: int) -> None:
+class CountingJudge:
+    def __init__(self, inner: object) -> None:
+        self.inner, self.judge_id, self.calls = inner, inner.judge_id, 0  # type: ignore[attr-defined]
+
+    def logit(self, text: str) -> float | None:
+        self.calls += 1
+        return self.inner.logit(text)  # type: ignore[attr-defined]
+
+
+def judge_section(sets: dict[str, dict[str, list[str]]], plain: TextAffect) -> None:
+    from agent.llm.judge import LocalSentimentJudge
+    from server.settings import Settings
+
+    inner = LocalSentimentJudge(Settings().llm_model_path)
+    inner.warm_up()
+    judge = CountingJudge(inner)
+    reader = TextAffect(judge=judge)
+    reader.warm_up()
+    print(f"\n{'English analyze() + LLM judge':<30} {'n':>5} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'judged':>7}"
+          f" {'no-judge p50':>12}")
+    for kind, by_lang in sets.items():
+        texts = by_lang["en"]
+        judge.calls = 0
+        a = timed(lambda t: reader.analyze(t, "en"), texts, 1)
+        b = timed(lambda t: plain.analyze(t, "en"), texts, 1)
+        print(f"{kind + ' en':<30} {len(texts):>5} {pct(a, .5):>8.3f} {pct(a, .9):>8.1f} {pct(a, .99):>8.1f} "
+              f"{judge.calls / len(texts):>7.0%} {pct(b, .5):>12.3f}")
+
+
+def main(rounds: int, reviews: int, judge: bool = False) -> None:
     new, old = TextAffect(), LexiconAffect()
     new.warm_up()
     old.warm_up()
@@ -71,11 +101,14 @@ def main(rounds: int, reviews: int) -> None:
         probs, p, _, _ = new._perceive(text, "en")
         hits += new._load().emotion.label(probs) != "neutral" and en.uncertain(p)
     print(f"analyze() ran e5 on {hits / len(sets['chat']['en']):.0%} of English chat messages")
+    if judge:
+        judge_section(sets, new)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reviews", type=int, default=300)
+    parser.add_argument("--judge", action="store_true", help="also time English analyze() with the LLM judge")
     args = parser.parse_args()
-    main(args.rounds, args.reviews)
+    main(args.rounds, args.reviews, args.judge)

@@ -109,3 +109,12 @@ def campaign_phrases(language: str | None) -> dict[str, str]:
 def fill(template: str, **values: str) -> str:
     """Plain placeholder replacement (braces in the values stay as they are)."""
     return _fill(template, **values)
+
+
+def sentiment_judge_prompt() -> str:
+    """The instruction before the text whose sentiment the LLM judge weighs (one prompt for zh and en).
+
+    The trained stage that reads the judge's answer is tied to this exact text (its hash is in the
+    weights file): rewording it switches the stage off until `kefu train affect` runs again.
+    """
+    return _file("sentiment_judge.md")

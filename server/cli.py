@@ -158,13 +158,17 @@ def eval_command(
     suite_budget: Annotated[int | None, typer.Option(help="At most this many scripted conversations.")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data sets folder (KEFU_DATA_DIR, default ../shared/data).")]
     = None,
+    judge: Annotated[bool, typer.Option(help="Also measure sentiment with the LLM judge (when the local model "
+                                             "is installed).")] = True,
 ) -> None:
     """Measure sentiment, emotion, intents and slots on held-out splits, and run the conversation suites."""
     from server.evals.report import format_report, run_eval
+    from server.llm_factory import local_sentiment_judge
 
     settings = get_settings()
     report = run_eval(data_dir or settings.data_dir, budget=budget, suite_budget=suite_budget,
-                      index_dir=settings.index_dir)
+                      index_dir=settings.index_dir,
+                      sentiment_judge=local_sentiment_judge(settings) if judge else None)
     typer.echo(format_report(report))
     if not report.suites_passed:
         raise typer.Exit(1)
@@ -198,14 +202,25 @@ def train_affect_command(
     data_dir: Annotated[Path | None, typer.Option(envvar="KEFU_DATA_DIR",
                                                   help="Data sets folder (default ../shared/data).")] = None,
     out_dir: Annotated[Path | None, typer.Option(help="Where the weights go (default: agent/models).")] = None,
-    refine: Annotated[bool, typer.Option(help="Also fit the e5 refine stage for uncertain English text.")] = True,
+    refine: Annotated[bool, typer.Option(help="Also fit the e5 refine stage for uncertain text.")] = True,
+    judge: Annotated[bool, typer.Option(help="Also fit the LLM judge stage (English) on the bundled model "
+                                             "(`kefu llm install`); its first run takes ~20 min.")] = True,
 ) -> None:
     """Train zh/en sentiment and the customer-service emotion classifier (agent/models/affect_*.npz, emotion.npz)."""
     from agent.affect_model import MODELS_DIR
     from agent.training.affect import tqdm_progress, train_affect
+    from server.llm_factory import local_sentiment_judge
 
+    sentiment_judge = None
+    if judge and refine:
+        sentiment_judge = local_sentiment_judge(get_settings(), required=True)
+        if sentiment_judge is None:
+            typer.echo("error: the LLM judge needs the local model: run `kefu llm install` and `make llm`, "
+                       "or train without it (--no-judge)", err=True)
+            raise typer.Exit(2)
     try:
-        report = train_affect(data_dir, out_dir or MODELS_DIR, seed=seed, refine=refine, progress=tqdm_progress)
+        report = train_affect(data_dir, out_dir or MODELS_DIR, seed=seed, refine=refine, progress=tqdm_progress,
+                              judge=sentiment_judge)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -11,7 +11,7 @@ import logging
 
 from agent.llm import GuardedLLM, LocalLlamaLLM, OpenAICompatibleLLM
 from agent.llm.local import quiet_openmp
-from agent.protocols import LLM
+from agent.protocols import LLM, SentimentJudge
 from server.llm_model import ModelInstallError, ensure_local_model
 from server.settings import Settings
 
@@ -59,3 +59,26 @@ def build_llm(settings: Settings) -> LLM | None:
         max_concurrency=settings.llm_max_concurrency,
         context_tokens=settings.llm_context_tokens,
     )
+
+
+def local_sentiment_judge(settings: Settings, *, required: bool = False) -> SentimentJudge | None:
+    """The bundled model as the affect judge (its own small context), or None where llama_cpp or the model
+    file is missing. `required` assembles the model file if needed (blocking, ~10-20 s once)."""
+    quiet_openmp()
+    if not _importable("llama_cpp", "run `make llm` to build llama-cpp-python"):
+        return None
+    from agent.llm.judge import LocalSentimentJudge
+
+    try:
+        path = ensure_local_model(settings.llm_model_path) if required else settings.llm_model_path
+        return LocalSentimentJudge(path, n_threads=settings.llm_threads, wait_s=settings.affect_judge_wait_s)
+    except (ModelInstallError, OSError) as exc:
+        log.warning("sentiment judge disabled: %s", exc)
+        return None
+
+
+def build_sentiment_judge(settings: Settings) -> SentimentJudge | None:
+    """KEFU_AFFECT_JUDGE=local attaches the judge to the service's affect reader; none (default) does not."""
+    if settings.affect_judge == "none":
+        return None
+    return local_sentiment_judge(settings, required=True)

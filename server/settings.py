@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     llm_max_concurrency: int = Field(default=1, ge=1)  # generations at once (one for the local model)
     llm_context_tokens: int = Field(default=4096, ge=512)
     llm_threads: int = Field(default=2, ge=1)  # local model only
+    # Affect: sentences the n-gram and e5 models are unsure of (English) go to the bundled model as a judge
+    # (~0.5 s each, ~1 in 5 English turns). `make run` sets local; a turn waits at most affect_judge_wait_s
+    # for a judge that is busy with another turn, then keeps the e5 estimate.
+    affect_judge: Literal["none", "local"] = "none"
+    affect_judge_wait_s: float = Field(default=1.0, ge=0)
 
 
 @lru_cache

@@ -31,7 +31,7 @@ from server.db.migrate import upgrade
 from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
 from server.frames import event_frame
-from server.llm_factory import build_llm
+from server.llm_factory import build_llm, build_sentiment_judge
 from server.locks import PgTurnLock, is_postgres, migration_lock
 from server.metrics import observe_events
 from server.operators.auth import OperatorAuth
@@ -151,7 +151,7 @@ def build_runtime(
                 await pubsub.publish(conversation_id, frame)
         await console.publish(conversation_id, events)
 
-    affect = TextAffect()
+    affect = TextAffect(judge=build_sentiment_judge(settings))
     nlu = NLU(category_lexicon(catalog))
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog)]
     llm = build_llm(settings) if llm is _DEFAULT else llm

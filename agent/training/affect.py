@@ -8,6 +8,8 @@ their first 128 characters), stacked on the first. The band's width is the small
 cross-validated accuracy within `REFINE_TOLERANCE` of refining everything, so most messages never pay for
 e5; a language where e5 does not gain `REFINE_MIN_GAIN` gets no refine stage. Stacking inputs are
 out-of-fold, so the stackers see what unseen text looks like. e5 embeddings are cached under `var/cache`.
+With an LLM judge (English), a third stage stacks the judge's zero-shot logit on the second stage's
+out-of-fold logit, for a band chosen the same way (judge logits are cached per judge under `var/cache`).
 
 Emotions: multinomial logistic regression on hashed n-grams plus cue features and the sentiment
 logit, trained on `agent/data/emotions.jsonl` (train part), regularisation picked by cross-validation.
@@ -61,6 +63,14 @@ REFINE_TOLERANCE = {"zh": 0.002, "en": 0.005}
 REFINE_MIN_GAIN = 0.002  # a refine stage must earn its ~10-100 ms by this much cross-validated accuracy
 E5_MAX_CHARS = {"zh": 128, "en": 0}  # zh reviews run to thousands of characters; e5 cost grows with length
 FOLDS = 5
+# The LLM judge (~0.5 s a sentence) serves English only: Chinese meets its target without it, and its
+# reviews run to hundreds of characters (the judge's cost grows with length).
+JUDGE_LANGUAGES = ("en",)
+JUDGE_MARGINS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+JUDGE_TOLERANCE = 0.003
+# The judge gains on confident sentences too (zero-shot it beats the stack), but each call is ~0.5 s: the band
+# may take at most this share of the training sentences, so most English turns still never wait for it.
+JUDGE_MAX_SHARE = 0.3
 
 Progress = Callable[[Iterable[Any], str, int], Iterable[Any]]
 
@@ -146,8 +156,11 @@ class SentimentFit:
     notes: list[str] = field(default_factory=list)
 
 
-def fit_sentiment(train: list[Example], language: str, seed: int, refine: bool, progress: Progress) -> SentimentFit:
-    """Fit one language's sentiment model on `train` (never on the test split)."""
+def fit_sentiment(
+    train: list[Example], language: str, seed: int, refine: bool, progress: Progress, judge: Any = None
+) -> SentimentFit:
+    """Fit one language's sentiment model on `train` (never on the test split); `judge` (an LLM judge with
+    `judge_id` and `judge_many`) adds the third stage where the language is in `JUDGE_LANGUAGES`."""
     texts = [r.text for r in train]
     y = np.array([int(r.label) for r in train])
     bits, c = SENTIMENT_BITS[language], SENTIMENT_C[language]
@@ -186,6 +199,8 @@ def fit_sentiment(train: list[Example], language: str, seed: int, refine: bool, 
     fast_acc, best = float(np.mean((p_fast > 0.5) == y)), float(np.mean((p_all > 0.5) == y))
     if best < fast_acc + REFINE_MIN_GAIN:
         fit.notes.append(f"no refine stage: e5 adds {best - fast_acc:+.2%} in cross-validation")
+        if judge is not None and language in JUDGE_LANGUAGES:
+            _fit_judge_stage(fit, texts, y, p_fast, folds, judge, progress)
         return fit
     margin = REFINE_MARGINS[-1]
     for m in REFINE_MARGINS:
@@ -201,7 +216,42 @@ def fit_sentiment(train: list[Example], language: str, seed: int, refine: bool, 
                   refine_margin=np.array(margin), e5_max_chars=np.array(max_chars))
     fit.notes.append(f"refine band |p-0.5|<{margin} ({share:.0%} of training sentences; cross-validated "
                      f"{fast_acc:.2%} -> {best:.2%})")
+    if judge is not None and language in JUDGE_LANGUAGES:
+        p_pre = np.where(np.abs(p_fast - 0.5) < margin, p_all, p_fast)
+        _fit_judge_stage(fit, texts, y, p_pre, folds, judge, progress)
     return fit
+
+
+def _fit_judge_stage(
+    fit: SentimentFit, texts: list[str], y: np.ndarray, p_pre: np.ndarray, folds: list, judge: Any, progress: Progress
+) -> None:
+    """Stack the LLM judge's logit on the previous stages' out-of-fold logit, for a band chosen like e5's
+    but capped in cost: of the bands holding at most `JUDGE_MAX_SHARE` of the sentences, the narrowest whose
+    cross-validated accuracy is within `JUDGE_TOLERANCE` of the best of them."""
+    from agent.training.judge_logits import judge_logits
+
+    z_judge = judge_logits(texts, judge, progress)
+    z = np.column_stack([_logit(p_pre), z_judge])
+    p_all = 1 / (1 + np.exp(-_oof_logit(z, y, 1.0, folds)))
+    pre_acc, best = float(np.mean((p_pre > 0.5) == y)), float(np.mean((p_all > 0.5) == y))
+    if best < pre_acc + REFINE_MIN_GAIN:
+        fit.notes.append(f"no judge stage: the judge adds {best - pre_acc:+.2%} in cross-validation")
+        return
+    scored = []  # (margin, accuracy) of the affordable bands
+    for m in JUDGE_MARGINS:
+        if np.mean(np.abs(p_pre - 0.5) < m) <= JUDGE_MAX_SHARE:
+            scored.append((m, float(np.mean((np.where(np.abs(p_pre - 0.5) < m, p_all, p_pre) > 0.5) == y))))
+    if not scored or max(a for _, a in scored) < pre_acc + REFINE_MIN_GAIN:
+        fit.notes.append("no judge stage: no band within the cost cap gains in cross-validation")
+        return
+    top = max(a for _, a in scored)
+    margin, best = next((m, a) for m, a in scored if a >= top - JUDGE_TOLERANCE)
+    share = float(np.mean(np.abs(p_pre - 0.5) < margin))
+    stacker = _lr(1.0).fit(z, y)
+    fit.arrays.update(judge_id=np.array(judge.judge_id), judge_coef=stacker.coef_.ravel(),
+                      judge_bias=np.array(float(stacker.intercept_[0])), judge_margin=np.array(margin))
+    fit.notes.append(f"judge band |p-0.5|<{margin} ({share:.0%} of training sentences; cross-validated "
+                     f"{pre_acc:.2%} -> {best:.2%})")
 
 
 # --- emotions ------------------------------------------------------------------------------------
@@ -290,11 +340,13 @@ def train_affect(
     limit: int | None = None,
     refine: bool = True,
     progress: Progress | None = None,
+    judge: Any = None,
 ) -> TrainReport:
     """Train zh/en sentiment and the emotion classifier; write `affect_zh.npz`, `affect_en.npz`, `emotion.npz`.
 
     `limit` caps the sentiment training rows per language, and the emotion rows at 4x (a quick, still
-    deterministic run for tests).
+    deterministic run for tests). `judge` (e.g. `agent.llm.judge.LocalSentimentJudge`) adds the LLM judge
+    stage to the languages in `JUDGE_LANGUAGES`; without it the files carry no judge stage.
     """
     from agent.affect_model import SentimentModel
 
@@ -308,7 +360,7 @@ def train_affect(
         if stage in ("zh", "en"):
             train, _ = stratified_split(load_sentiment(data_dir, stage))
             train = budgeted(train, limit, seed)
-            fit = fit_sentiment(train, stage, seed, refine, prog)
+            fit = fit_sentiment(train, stage, seed, refine, prog, judge)
             path = out_dir / f"affect_{stage}.npz"
             save_npz(path, fit.arrays)
             sentiment[stage] = SentimentModel.load(path)

@@ -57,6 +57,17 @@ def _baseline_sentiment(language: str):  # -> Callable[[str], int]
     return lambda text: int(sia.polarity_scores(text)["compound"] >= 0.05)
 
 
+class _CountingJudge:
+    """Passes calls to a judge and counts them (the share of test sentences the judge was asked about)."""
+
+    def __init__(self, judge: Any) -> None:
+        self.inner, self.judge_id, self.calls = judge, judge.judge_id, 0
+
+    def logit(self, text: str) -> float | None:
+        self.calls += 1
+        return self.inner.logit(text)
+
+
 def evaluate_sentiment(
     data_dir: Path | None = None,
     budget: int | None = None,
@@ -64,11 +75,15 @@ def evaluate_sentiment(
     baseline: bool = True,
     models_dir: Path | None = None,
     languages: Sequence[str] = ("zh", "en"),
+    judge: Any = None,
 ) -> list[dict[str, Any]]:
-    """Accuracy and macro-F1 on the fixed held-out sentiment splits, model (as served) and baseline."""
+    """Accuracy and macro-F1 on the fixed held-out sentiment splits, model (as served) and baseline; with a
+    `judge` whose stage the language's model carries, a second row measures the model with the judge."""
     from agent.affect import TextAffect
 
     reader = TextAffect(models_dir)
+    counting = _CountingJudge(judge) if judge is not None else None
+    judged = TextAffect(models_dir, judge=counting) if counting is not None else None
     rows = []
     for lang in languages:
         _, test = stratified_split(load_sentiment(data_dir or default_data_dir(), lang))
@@ -87,6 +102,15 @@ def evaluate_sentiment(
             bpred = [base(r.text) for r in test]
             row |= {"baseline_accuracy": accuracy(gold, bpred), "baseline_macro_f1": macro_f1(gold, bpred, (0, 1))}
         rows.append(row)
+        if judged is not None and counting is not None and judged.judge_active(lang):
+            counting.calls = 0
+            jpred = [int(judged.sentiment(r.text, lang) > 0.5) for r in test]
+            rows.append({
+                "task": "sentiment+llm", "language": lang, "n": len(test),
+                "accuracy": accuracy(gold, jpred), "macro_f1": macro_f1(gold, jpred, (0, 1)),
+                "judged_share": counting.calls / max(1, len(test)),
+                "baseline": "no judge", "baseline_accuracy": row["accuracy"], "baseline_macro_f1": row["macro_f1"],
+            })
     return rows
 
 
@@ -117,6 +141,6 @@ def evaluate_emotions(budget: int | None = None, *, models_dir: Path | None = No
     return rows
 
 
-def evaluate(data_dir: Path | None = None, budget: int | None = None) -> list[dict[str, Any]]:
+def evaluate(data_dir: Path | None = None, budget: int | None = None, *, judge: Any = None) -> list[dict[str, Any]]:
     """All affect rows, as `kefu eval` collects them (register `("agent.training.affect", "evaluate")`)."""
-    return evaluate_sentiment(data_dir, budget) + evaluate_emotions(budget)
+    return evaluate_sentiment(data_dir, budget, judge=judge) + evaluate_emotions(budget)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,11 +32,14 @@ class EvalReport:
         return all(o.passed for o in self.outcomes)
 
 
-def collect_model_rows(data_dir: Path, budget: int | None) -> list[dict[str, Any]]:
+def collect_model_rows(data_dir: Path, budget: int | None, *, sentiment_judge: Any = None) -> list[dict[str, Any]]:
+    """`sentiment_judge` goes to the evaluators that take one (affect): its rows then come twice, without
+    the judge (a bare `kefu serve`) and with it (`make run`)."""
     rows: list[dict[str, Any]] = []
     for module, name in EVALUATORS:
         fn: Callable[..., list[dict[str, Any]]] = getattr(importlib.import_module(module), name)
-        rows += fn(data_dir, budget=budget)
+        extra = {"judge": sentiment_judge} if "judge" in inspect.signature(fn).parameters else {}
+        rows += fn(data_dir, budget=budget, **extra)
     return rows
 
 
@@ -57,8 +61,8 @@ async def _run_suites(index_dir: Path | None, budget: int | None) -> list[Outcom
 
 
 def run_eval(data_dir: Path, *, budget: int | None = None, suite_budget: int | None = None,
-             index_dir: Path | None = None) -> EvalReport:
-    rows = collect_model_rows(data_dir, budget)
+             index_dir: Path | None = None, sentiment_judge: Any = None) -> EvalReport:
+    rows = collect_model_rows(data_dir, budget, sentiment_judge=sentiment_judge)
     outcomes = asyncio.run(_run_suites(index_dir, suite_budget))
     return EvalReport(rows, outcomes)
 
@@ -78,6 +82,7 @@ def format_report(report: EvalReport) -> str:
             f"{r['task']:<12} {r.get('language', ''):<4} {r.get('n', 0):>6}  {_pct(r.get('accuracy')):>8} "
             f"{_pct(r.get('macro_f1')):>8} {_pct(r.get('f1')):>7}   {r.get('baseline', ''):<10} "
             f"{_pct(r.get('baseline_accuracy')):>7} {_pct(r.get('baseline_macro_f1') or r.get('baseline_f1')):>7}"
+            + (f"   (judge asked on {_pct(r['judged_share']).strip()})" if "judged_share" in r else "")
         )
     by_lang: dict[str, list[Outcome]] = {}
     for o in report.outcomes:
