@@ -40,8 +40,9 @@ class CountingJudge:
         self.inner, self.judge_id, self.calls = inner, inner.judge_id, 0  # type: ignore[attr-defined]
 
     def logit(self, text: str) -> float | None:
-        self.calls += 1
-        return self.inner.logit(text)  # type: ignore[attr-defined]
+        z = self.inner.logit(text)  # type: ignore[attr-defined]
+        self.calls += z is not None
+        return z
 
 
 def judge_section(sets: dict[str, dict[str, list[str]]], plain: TextAffect) -> None:

@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT_TOKENS = 128  # longer text is judged on its first 128 tokens (bounds the cost; training alike)
 _ANSWERS = {"positive": ("positive", "Positive"), "negative": ("negative", "Negative")}
+_PREFIX = "<|im_start|>system\n{instruction}<|im_end|>\n<|im_start|>user\nSentence: "
+_TAIL = "<|im_end|>\n<|im_start|>assistant\n"
+_NORMALISE = "whitespace-collapsed-v1"
+# Everything besides the model and the instruction that decides a judge's answers: part of its identity,
+# so a change here switches the trained stage off and starts a new training cache.
+JUDGE_FORMAT = repr((_PREFIX, _TAIL, MAX_TEXT_TOKENS, sorted(_ANSWERS.items()), _NORMALISE))
+MAX_CALL_FAILURES = 3  # consecutive failed judgements before the judge is switched off for the process
 _EDGE_BYTES = 4 << 20
 
 
@@ -46,7 +53,7 @@ def model_fingerprint(path: Path) -> str:
 
 
 def judge_id_for(path: Path) -> str:
-    prompt = hashlib.sha256(sentiment_judge_prompt().encode()).hexdigest()[:8]
+    prompt = hashlib.sha256(f"{sentiment_judge_prompt()}\0{JUDGE_FORMAT}".encode()).hexdigest()[:8]
     return f"llama:{model_fingerprint(path)}:prompt:{prompt}"
 
 
@@ -64,7 +71,8 @@ class LocalSentimentJudge:
         self._llama: Llama | None = None
         self._prefix_len = 0
         self._answer_ids: dict[str, list[int]] = {}
-        self._failed = False
+        self._disabled = False
+        self._failures = 0
 
     def _load(self) -> Llama:
         if self._llama is None:
@@ -73,7 +81,7 @@ class LocalSentimentJudge:
 
             llama = llama_cpp.Llama(model_path=str(self.model_path), n_ctx=512, n_batch=256,
                                     n_threads=self.n_threads, n_threads_batch=self.n_threads, verbose=False)
-            prefix = f"<|im_start|>system\n{sentiment_judge_prompt()}<|im_end|>\n<|im_start|>user\nSentence: "
+            prefix = _PREFIX.replace("{instruction}", sentiment_judge_prompt())
             llama.eval(llama.tokenize(prefix.encode(), add_bos=False, special=True))
             self._prefix_len = llama.n_tokens
             self._answer_ids = {k: [llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words]
@@ -84,7 +92,7 @@ class LocalSentimentJudge:
     def _tokens(self, llama: Llama, text: str) -> list[int]:
         # The customer's text is tokenised with special tokens off: typed "<|im_end|>" stays plain text.
         body = llama.tokenize(" ".join(text.split()).encode(), add_bos=False, special=False)[:MAX_TEXT_TOKENS]
-        tail = llama.tokenize(b"<|im_end|>\n<|im_start|>assistant\n", add_bos=False, special=True)
+        tail = llama.tokenize(_TAIL.encode(), add_bos=False, special=True)
         return body + tail
 
     def _next_logits(self, llama: Llama) -> Any:
@@ -108,18 +116,37 @@ class LocalSentimentJudge:
         return logsumexp(self._answer_ids["positive"]) - logsumexp(self._answer_ids["negative"])
 
     def logit(self, text: str) -> float | None:
-        if self._failed or not text.strip():
+        """None when busy past `wait_s`, switched off, or failing. The wait bounds only the queue: a judgement
+        itself is ~0.5 s alone and up to ~2 s while the chat model generates on the same cores."""
+        if self._disabled or not text.strip():
             return None
         if not self._lock.acquire(timeout=self.wait_s):
             return None
         try:
-            return self.judge_locked(text)
-        except Exception:  # a broken build or file: keep answering with the fast models
-            log.exception("sentiment judge failed; continuing without it")
-            self._failed = True
+            if self._llama is None and not self._load_or_disable():
+                return None
+            z = self.judge_locked(text)
+            self._failures = 0
+            return z
+        except Exception:  # keep answering with the fast models
+            self._failures += 1
+            log.exception("sentiment judge failed (%d in a row)", self._failures)
+            if self._failures >= MAX_CALL_FAILURES:
+                log.error("sentiment judge switched off after %d failures in a row", self._failures)
+                self._disabled = True
             return None
         finally:
             self._lock.release()
+
+    def _load_or_disable(self) -> bool:
+        """Load the model; a model that cannot load (memory, a broken build) switches the judge off."""
+        try:
+            self._load()
+            return True
+        except Exception:
+            log.exception("sentiment judge could not load %s; continuing without it", self.model_path)
+            self._disabled = True
+            return False
 
     def judge_many(self, texts: list[str]) -> list[float]:
         """Logits for many texts in one hold of the lock (training)."""
@@ -127,5 +154,7 @@ class LocalSentimentJudge:
             return [self.judge_locked(t) for t in texts]
 
     def warm_up(self) -> None:
+        """Load now (start-up) rather than on a customer's turn; never raises."""
         with self._lock:
-            self._load()
+            if self._llama is None and not self._disabled:
+                self._load_or_disable()

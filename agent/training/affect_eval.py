@@ -58,14 +58,16 @@ def _baseline_sentiment(language: str):  # -> Callable[[str], int]
 
 
 class _CountingJudge:
-    """Passes calls to a judge and counts them (the share of test sentences the judge was asked about)."""
+    """Passes calls to a judge and counts its answers (the share of test sentences it judged; a busy or
+    failing judge answers None and is not counted)."""
 
     def __init__(self, judge: Any) -> None:
         self.inner, self.judge_id, self.calls = judge, judge.judge_id, 0
 
     def logit(self, text: str) -> float | None:
-        self.calls += 1
-        return self.inner.logit(text)
+        z = self.inner.logit(text)
+        self.calls += z is not None
+        return z
 
 
 def evaluate_sentiment(

@@ -8,7 +8,9 @@ train split); later retrains read the cache.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,14 +38,14 @@ def _read(path: Path) -> dict[str, float]:
     try:
         with np.load(path, allow_pickle=False) as z:
             return dict(zip((str(k) for k in z["keys"]), (float(v) for v in z["logits"]), strict=True))
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return {}  # a damaged cache is only a slower run
 
 
 def _write(path: Path, logits: dict[str, float]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     keys = sorted(logits)
-    tmp = path.with_name(path.name + ".tmp.npz")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")  # two runs at once never share a temp file
     np.savez(tmp, keys=np.array(keys), logits=np.array([logits[k] for k in keys], dtype=np.float64))
     tmp.replace(path)
 

@@ -73,13 +73,13 @@ def _pct(value: Any) -> str:
 
 def format_report(report: EvalReport) -> str:
     lines = [
-        f"{'task':<12} {'lang':<4} {'n':>6}  {'accuracy':>8} {'macro-F1':>8} {'F1':>7}   "
+        f"{'task':<13} {'lang':<4} {'n':>6}  {'accuracy':>8} {'macro-F1':>8} {'F1':>7}   "
         f"{'baseline':<10} {'b.acc':>7} {'b.F1':>7}",
         "-" * 88,
     ]
     for r in report.rows:
         lines.append(
-            f"{r['task']:<12} {r.get('language', ''):<4} {r.get('n', 0):>6}  {_pct(r.get('accuracy')):>8} "
+            f"{r['task']:<13} {r.get('language', ''):<4} {r.get('n', 0):>6}  {_pct(r.get('accuracy')):>8} "
             f"{_pct(r.get('macro_f1')):>8} {_pct(r.get('f1')):>7}   {r.get('baseline', ''):<10} "
             f"{_pct(r.get('baseline_accuracy')):>7} {_pct(r.get('baseline_macro_f1') or r.get('baseline_f1')):>7}"
             + (f"   (judge asked on {_pct(r['judged_share']).strip()})" if "judged_share" in r else "")
@@ -89,7 +89,7 @@ def format_report(report: EvalReport) -> str:
         by_lang.setdefault(o.language, []).append(o)
     for lang, outs in sorted(by_lang.items()):
         passed = sum(o.passed for o in outs)
-        lines.append(f"{'dialogues':<12} {lang:<4} {len(outs):>6}  {_pct(passed / len(outs)):>8}   "
+        lines.append(f"{'dialogues':<13} {lang:<4} {len(outs):>6}  {_pct(passed / len(outs)):>8}   "
                      f"({passed}/{len(outs)} scripted conversations pass)")
     failures = [o for o in report.outcomes if not o.passed]
     if failures:
