@@ -103,12 +103,12 @@ class TextAffect:
             p = self._refine(model, text, inputs, p)
         return p
 
-    def _refine(self, model: SentimentModel, text: str, inputs: Any, p: float) -> float:
+    def _refine(self, model: SentimentModel, text: str, inputs: Any, p: float, *, ask_judge: bool = True) -> float:
         """The slower stages, each only where the one before is unsure: e5, then the judge."""
         if model.uncertain(p):
             p = model.refined_probability(inputs, self._e5.encode(model.e5_text(text)))
         judge = self.judge
-        if judge is not None and model.judge_uncertain(p, judge.judge_id):
+        if ask_judge and judge is not None and model.judge_uncertain(p, judge.judge_id):
             z = judge.logit(text)
             if z is not None:
                 p = model.judged_probability(p, z)
@@ -135,7 +135,9 @@ class TextAffect:
         probs, p, inputs, model = self._perceive(text, language)
         label = self._load().emotion.label(probs)
         if self.refine and label != "neutral":
-            p = self._refine(model, text, inputs, p)
+            # A satisfied turn's score stays positive whatever the sentiment says, so it adds no escalation
+            # pressure: not worth the judge's ~0.5 s.
+            p = self._refine(model, text, inputs, p, ask_judge=_VALENCE[label] < 0)
         valence = 2.0 * p - 1.0
         conf = probs[label]
         if label == "neutral":

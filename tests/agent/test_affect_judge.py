@@ -72,6 +72,21 @@ def test_confident_sentences_never_reach_the_judge(tmp_path: Path) -> None:
 
 
 @pytest.mark.unit
+def test_turns_ask_the_judge_only_where_it_can_move_escalation(tmp_path: Path) -> None:
+    models = _with_judge_stage(tmp_path, "judge-a", margin=0.5)
+    judge = ScriptedJudge("judge-a", answer=-8.0)
+    reader = TextAffect(models, judge=judge)
+    happy = reader.analyze(CLEAR, "en")
+    assert happy.label == "satisfaction" and judge.asked == []  # its score stays positive anyway
+    angry_text = "This is unacceptable, my order is late AGAIN and nobody answers!"
+    without = TextAffect(models).analyze(angry_text, "en")
+    angry = reader.analyze(angry_text, "en")
+    assert angry.label in {"anger", "disappointment", "anxiety"} and judge.asked == [angry_text]
+    assert angry.score <= without.score  # the judge's "negative" can only deepen it
+    assert reader.analyze("Where is my order 1234?", "en").label == "neutral" and len(judge.asked) == 1
+
+
+@pytest.mark.unit
 def test_a_different_judge_is_not_read(tmp_path: Path) -> None:
     models = _with_judge_stage(tmp_path, "judge-a", margin=0.5)
     other = ScriptedJudge("judge-b", answer=8.0)
