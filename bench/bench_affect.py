@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from agent.affect import TextAffect
 from agent.training.affect_data import budgeted, default_data_dir, load_emotions, load_sentiment, stratified_split
+from agent.training.affect_eval import CountingJudge
 from agent.training.lexicon_baseline import LexiconAffect
 
 
@@ -35,23 +36,20 @@ def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[fl
     return out
 
 
-class CountingJudge:
-    def __init__(self, inner: object) -> None:
-        self.inner, self.judge_id, self.calls = inner, inner.judge_id, 0  # type: ignore[attr-defined]
+def served_judge() -> object:
+    """The judge `make run` attaches (same model path, threads and wait), loaded now."""
+    from server.llm_factory import local_sentiment_judge
+    from server.settings import Settings
 
-    def logit(self, text: str) -> float | None:
-        z = self.inner.logit(text)  # type: ignore[attr-defined]
-        self.calls += z is not None
-        return z
+    judge = local_sentiment_judge(Settings(), required=True)
+    if judge is None:
+        raise SystemExit("--judge needs llama_cpp and the local model (`make llm`)")
+    judge.warm_up()  # type: ignore[attr-defined]
+    return judge
 
 
 def judge_section(sets: dict[str, dict[str, list[str]]], plain: TextAffect) -> None:
-    from agent.llm.judge import LocalSentimentJudge
-    from server.settings import Settings
-
-    inner = LocalSentimentJudge(Settings().llm_model_path)
-    inner.warm_up()
-    judge = CountingJudge(inner)
+    judge = CountingJudge(served_judge())
     reader = TextAffect(judge=judge)
     reader.warm_up()
     print(f"\n{'English analyze() + LLM judge':<30} {'n':>5} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'judged':>7}"

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from agent.affect import TextAffect
 from agent.language import detect_language
 from agent.nlu import NLU, RuleNLU
+from agent.training.affect_eval import CountingJudge
 from agent.training.intents import all_splits, default_data_dir, model_seed
 from server.demo_catalog import CATEGORIES
 
@@ -37,26 +38,13 @@ def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[fl
     return out
 
 
-class CountingJudge:
-    def __init__(self, inner: object) -> None:
-        self.inner, self.judge_id, self.calls = inner, inner.judge_id, 0  # type: ignore[attr-defined]
-
-    def logit(self, text: str) -> float | None:
-        z = self.inner.logit(text)  # type: ignore[attr-defined]
-        self.calls += z is not None
-        return z
-
-
 def main(rounds: int, judge: bool = False) -> None:
     lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
     counting = None
     if judge:
-        from agent.llm.judge import LocalSentimentJudge
-        from server.settings import Settings
+        from bench_affect import served_judge
 
-        inner = LocalSentimentJudge(Settings().llm_model_path)
-        inner.warm_up()
-        counting = CountingJudge(inner)
+        counting = CountingJudge(served_judge())
     trained, rules, affect = NLU(lexicon), RuleNLU(lexicon), TextAffect(judge=counting)
     trained.warm_up()
     affect.warm_up()

@@ -71,6 +71,7 @@ class LocalSentimentJudge:
         self._llama: Llama | None = None
         self._prefix_len = 0
         self._answer_ids: dict[str, list[int]] = {}
+        self._tail_ids: list[int] = []
         self._disabled = False
         self._failures = 0
 
@@ -84,6 +85,7 @@ class LocalSentimentJudge:
             prefix = _PREFIX.replace("{instruction}", sentiment_judge_prompt())
             llama.eval(llama.tokenize(prefix.encode(), add_bos=False, special=True))
             self._prefix_len = llama.n_tokens
+            self._tail_ids = llama.tokenize(_TAIL.encode(), add_bos=False, special=True)
             self._answer_ids = {k: [llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words]
                                 for k, words in _ANSWERS.items()}
             self._llama = llama
@@ -92,8 +94,7 @@ class LocalSentimentJudge:
     def _tokens(self, llama: Llama, text: str) -> list[int]:
         # The customer's text is tokenised with special tokens off: typed "<|im_end|>" stays plain text.
         body = llama.tokenize(" ".join(text.split()).encode(), add_bos=False, special=False)[:MAX_TEXT_TOKENS]
-        tail = llama.tokenize(_TAIL.encode(), add_bos=False, special=True)
-        return body + tail
+        return body + self._tail_ids
 
     def _next_logits(self, llama: Llama) -> Any:
         import llama_cpp

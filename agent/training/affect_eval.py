@@ -57,7 +57,7 @@ def _baseline_sentiment(language: str):  # -> Callable[[str], int]
     return lambda text: int(sia.polarity_scores(text)["compound"] >= 0.05)
 
 
-class _CountingJudge:
+class CountingJudge:
     """Passes calls to a judge and counts its answers (the share of test sentences it judged; a busy or
     failing judge answers None and is not counted)."""
 
@@ -84,8 +84,8 @@ def evaluate_sentiment(
     from agent.affect import TextAffect
 
     reader = TextAffect(models_dir)
-    counting = _CountingJudge(judge) if judge is not None else None
-    judged = TextAffect(models_dir, judge=counting) if counting is not None else None
+    counting = CountingJudge(judge) if judge is not None else None
+    judged = TextAffect(models_dir, judge=counting)  # loads its weights only if a judge row is measured
     rows = []
     for lang in languages:
         _, test = stratified_split(load_sentiment(data_dir or default_data_dir(), lang))
@@ -104,7 +104,7 @@ def evaluate_sentiment(
             bpred = [base(r.text) for r in test]
             row |= {"baseline_accuracy": accuracy(gold, bpred), "baseline_macro_f1": macro_f1(gold, bpred, (0, 1))}
         rows.append(row)
-        if judged is not None and counting is not None and judged.judge_active(lang):
+        if counting is not None and judged.judge_active(lang):
             counting.calls = 0
             jpred = [int(judged.sentiment(r.text, lang) > 0.5) for r in test]
             rows.append({

@@ -11,15 +11,14 @@ import hashlib
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from agent.training.e5_embed import default_cache_dir
+from agent.training.e5_embed import Progress, default_cache_dir
 
-Progress = Callable[[Iterable[Any], str, int], Iterable[Any]]
 SAVE_EVERY = 100  # sentences between cache writes, so an interrupted first run keeps its work
 
 
