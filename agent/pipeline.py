@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from agent.affect import Affect, TextAffect
+from agent.errors import InvalidMessage, UnknownConversation
 from agent.events import (
     AffectObserved,
     BotUttered,
@@ -33,11 +34,11 @@ from agent.events import (
     replay,
 )
 from agent.language import detect_language
-from agent.llm_reply import STEER_TEMPLATE, LLMResponder
-from agent.llm_tools import Refused, ToolProposer, mentioned_orders
-from agent.nlg import Reply, TemplateNLG
+from agent.nlg.llm_wording import STEER_TEMPLATE, LLMResponder
+from agent.nlg.templates import Reply, TemplateNLG
 from agent.nlu import NLUReader, NLUResult
 from agent.policy import Decision, decide, effective_intent
+from agent.proposals import Refused, ToolProposer, mentioned_orders
 from agent.protocols import (
     EventStore,
     InProcessTurnLock,
@@ -54,21 +55,32 @@ from agent.state import DialogueState
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT_CHARS = 2000
 SOCIAL_INTENTS = ("greeting", "thanks", "goodbye", "affirm", "deny", "human", "complaint")
 UNSURE_BELOW = 0.6  # NLU confidence under which the LLM is asked which tool fits
 PROPOSAL_RETRIES = 1  # rounds after a refusal: the model reads why and may propose once more
 TOOL_INTENTS = {"order_status": "order_status", "product_search": "product_search", "request_return": "return_request"}
 EventSink = Callable[[str, list[Event], DialogueState], Awaitable[None]]
-TokenStream = Callable[[str, str], Awaitable[None]]  # (conversation_id, text delta) of a reply being generated
+TokenSink = Callable[[str], Awaitable[None]]  # one turn's reply, delta by delta, as it is generated
 
 
-class UnknownConversation(LookupError):
-    """No conversation with this id (nothing in its event log)."""
+@dataclass(frozen=True, slots=True)
+class SpeechCues:
+    """What a voice channel heard besides the words: the speech-emotion model's reading of the utterance."""
+
+    emotion: str | None = None  # one of agent.affect.LABELS
+    valence: float | None = None  # [-1, 1]
+    confidence: float = 0.0  # [0, 1]
+    duration_s: float | None = None
 
 
-class InvalidMessage(ValueError):
-    """A message the customer sent that cannot be processed (empty, too long)."""
+@dataclass(frozen=True, slots=True)
+class TurnInput:
+    """One customer utterance as a channel hands it over: the text (typed, or the ASR transcript), the
+    client's message id (a retried send is answered once), and speech cues when it was spoken."""
+
+    text: str
+    client_msg_id: str | None = None
+    speech: SpeechCues | None = None
 
 
 @dataclass(slots=True)
@@ -107,7 +119,7 @@ class Agent:
         responder: LLMResponder | None = None,
         proposer: ToolProposer | None = None,
         propose_when: str = "unsure",
-        on_token: TokenStream | None = None,
+        max_text_chars: int = 2000,
         cache_size: int = 4096,
         turn_lock: TurnLock | None = None,
     ) -> None:
@@ -122,7 +134,7 @@ class Agent:
         self.responder = responder
         self.proposer = proposer
         self.propose_when = propose_when  # unsure: when the rules could not act | always | off
-        self.on_token = on_token
+        self.max_text_chars = max_text_chars
         self._cache: OrderedDict[str, DialogueState] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._cache_size = cache_size
@@ -210,12 +222,17 @@ class Agent:
         language = detect_language(text, previous=previous_language)
         return Perception(language, self.affect.analyze(text, language), self.nlu.parse(text))
 
-    async def handle(self, conversation_id: str, text: str, *, client_msg_id: str | None = None) -> TurnResult:
-        text = text.strip()
+    async def handle(
+        self, conversation_id: str, turn: TurnInput | str, *, on_token: TokenSink | None = None
+    ) -> TurnResult:
+        """Run one customer turn. `on_token` receives this turn's reply as it is worded (LLM streaming)."""
+        if isinstance(turn, str):
+            turn = TurnInput(turn)
+        text, client_msg_id = turn.text.strip(), turn.client_msg_id
         if not text:
             raise InvalidMessage("empty message")
-        if len(text) > MAX_TEXT_CHARS:
-            raise InvalidMessage(f"message longer than {MAX_TEXT_CHARS} characters")
+        if len(text) > self.max_text_chars:
+            raise InvalidMessage(f"message longer than {self.max_text_chars} characters")
         async with self._lock(conversation_id), self.turn_lock.hold(conversation_id):
             state = await self._load(conversation_id)
             if client_msg_id and client_msg_id in state.client_msg_ids:
@@ -248,7 +265,7 @@ class Agent:
                 events += await self._emit(cid, state, proposal_events)
             if decision.kind == "silent":
                 return TurnResult(Reply(text="", source=None), state, events)
-            reply, bot_events = await self._act_and_respond(state, decision, language, text)
+            reply, bot_events = await self._act_and_respond(state, decision, language, text, on_token)
             events += await self._emit(cid, state, bot_events)
             return TurnResult(reply, state, events)
 
@@ -312,7 +329,7 @@ class Agent:
         return decision, refusals
 
     async def _act_and_respond(
-        self, state: DialogueState, decision: Decision, language: str, text: str
+        self, state: DialogueState, decision: Decision, language: str, text: str, on_token: TokenSink | None
     ) -> tuple[Reply, list[Event]]:
         cid = state.conversation_id
         out: list[Event] = []
@@ -328,12 +345,6 @@ class Agent:
         reply = self.nlg.compose(decision, language, result=result, error=error, passages=passages)
         fallback: str | None = None
         if self.responder is not None and self.responder.applies(decision):
-            sink = self.on_token
-
-            async def forward(delta: str) -> None:
-                if sink is not None:
-                    await sink(cid, delta)
-
             outcome = await self.responder.reply(
                 language=language,
                 text=text,
@@ -342,7 +353,7 @@ class Agent:
                 error_message=error.message if error else None,
                 passages=passages,
                 empathy=decision.empathy,
-                on_token=forward,
+                on_token=on_token,
                 steer=decision.template == STEER_TEMPLATE,
             )
             reply, fallback = outcome.reply, outcome.fallback

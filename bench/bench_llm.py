@@ -35,7 +35,7 @@ QUESTIONS = {
 
 
 async def measure(llm: object, language: str, question: str, max_tokens: int) -> tuple[float, int, float, str]:
-    from agent.llm import build_turn
+    from agent.nlg import build_turn
 
     turn = build_turn(language, question, facts=FACTS)
     start = time.perf_counter()

@@ -51,7 +51,7 @@ class FirstToken:
     def start(self) -> None:
         self.started, self.seen = time.perf_counter(), False
 
-    async def on_token(self, conversation_id: str, delta: str) -> None:
+    async def on_token(self, delta: str) -> None:
         if not self.seen:
             self.first.append((time.perf_counter() - self.started) * 1000)
             self.seen = True
@@ -76,8 +76,7 @@ async def run(turns: int) -> None:
     for mode, llm in (("template only (baseline)", None), ("LLM path, first token", InstantLLM())):
         runtime = build_runtime(Settings(database_url=url, index_dir=tmp / "index"), llm=llm)
         timer = FirstToken()
-        if llm is not None:
-            runtime.agent.on_token = timer.on_token
+        sink = timer.on_token if llm is not None else None
         whole: list[float] = []
         customers = runtime.customers.list_demo(10)
         done = 0
@@ -88,7 +87,7 @@ async def run(turns: int) -> None:
                 await runtime.agent.start(cid, channel="api", customer_id=cust["customer_id"], language=None)
                 for text in TEXTS[lang]:
                     timer.start()
-                    await runtime.agent.handle(cid, text.format(o=cust["orders"][0]["order_id"]))
+                    await runtime.agent.handle(cid, text.format(o=cust["orders"][0]["order_id"]), on_token=sink)
                     whole.append((time.perf_counter() - timer.started) * 1000)
                     done += 1
         results[mode] = timer.first or whole

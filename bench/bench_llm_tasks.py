@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.events import BotUttered
 from agent.llm import GuardedLLM, OpenAICompatibleLLM
-from agent.llm_assist import draft_operator_replies
-from agent.llm_copy import CampaignFacts, draft_campaign_copy
+from agent.tasks.assist import draft_operator_replies
+from agent.tasks.campaign_copy import CampaignFacts, draft_campaign_copy
 from tests.agent.llm.llama_server import llama_server, real_pipeline
 
 CAMPAIGN = CampaignFacts(

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from agent.llm.messages import warm_up
+from agent.nlg.messages import warm_up
 from agent.protocols import LLM, LLMUnavailable
 from server.api import conversations, demo, health, marketing, operator_auth, operator_console, operator_stats
 from server.channels import chat_ws, operator_ws

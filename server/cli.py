@@ -116,7 +116,7 @@ def chat(
 
 
 async def _chat(settings: Settings, customer: str | None, language: str | None) -> None:
-    from agent.pipeline import InvalidMessage
+    from agent.errors import InvalidMessage
     from server.wiring import build_runtime
 
     runtime = build_runtime(settings)
@@ -183,7 +183,7 @@ def train_intents_command(
     out: Annotated[Path | None, typer.Option(help="Weights file (default: agent/models/intents.npz).")] = None,
 ) -> None:
     """Train the zh/en intent classifier (bitext + the project's zh and store sets) and calibrate it."""
-    from agent.intent_model import DEFAULT_MODEL_PATH, IntentModel
+    from agent.nlu.intent_model import DEFAULT_MODEL_PATH, IntentModel
     from agent.training.intents import default_data_dir, train_intents
 
     try:
@@ -207,7 +207,7 @@ def train_affect_command(
                                              "(`kefu llm install`); its first run takes ~20 min.")] = True,
 ) -> None:
     """Train zh/en sentiment and the customer-service emotion classifier (agent/models/affect_*.npz, emotion.npz)."""
-    from agent.affect_model import MODELS_DIR
+    from agent.affect.model import MODELS_DIR
     from agent.training.affect import tqdm_progress, train_affect
     from server.llm_factory import local_sentiment_judge
 

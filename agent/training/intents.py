@@ -3,7 +3,7 @@
 Data: bitext's English customer-service utterances (from the shared data folder) plus the project's own
 zh set and English store extras (`agent/data/intents_*.jsonl`). Each source is split per label, in a
 seeded hash order, into train / validation / test (70 / 10 / 20). The model is multinomial logistic
-regression over hashed n-grams (`agent.text_features`), fitted with L-BFGS on train only; a softmax
+regression over hashed n-grams (`agent.ngrams`), fitted with L-BFGS on train only; a softmax
 temperature is fitted on validation (calibration); test is only ever read by `evaluate`. The same seed
 and data give the same weights, and the seed stored in the weights file re-derives the test split.
 """
@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from agent.intent_model import DEFAULT_MODEL_PATH, IntentWeights, load_weights, save_weights
-from agent.intents import FINE_INTENTS
-from agent.text_features import FEATURE_VERSION, hashed
+from agent.ngrams import FEATURE_VERSION, hashed
+from agent.nlu.intent_model import DEFAULT_MODEL_PATH, IntentWeights, load_weights, save_weights
+from agent.nlu.taxonomy import FINE_INTENTS
 from agent.training.augment import augment_en, augment_zh, gibberish
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

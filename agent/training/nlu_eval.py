@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from agent.intent_model import DEFAULT_MODEL_PATH, IntentModel
-from agent.intents import agent_intent
 from agent.language import detect_language
 from agent.nlu import NLU, RuleNLU
-from agent.slots import SlotExtractor
+from agent.nlu.intent_model import DEFAULT_MODEL_PATH, IntentModel
+from agent.nlu.slots import SlotExtractor
+from agent.nlu.taxonomy import agent_intent
 from agent.training.intents import DATA_FILES, Example, all_splits, default_data_dir, model_seed
 
 SCORED_SLOTS = ("order_id", "category", "product", "quantity", "date", "amount", "phone", "return_kind")

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.pipeline import InvalidMessage
+from agent.errors import InvalidMessage
+from agent.pipeline import TurnInput
 from server.api.deps import ConversationDep, RuntimeDep
 from server.errors import ApiError
 from server.frames import customer_event
@@ -53,7 +54,11 @@ async def start_conversation(body: StartConversation, runtime: RuntimeDep) -> St
 async def send_message(body: SendMessage, conversation: ConversationDep, runtime: RuntimeDep) -> dict[str, Any]:
     try:
         with TURN_SECONDS.time():
-            result = await runtime.agent.handle(conversation.id, body.text, client_msg_id=body.client_msg_id)
+            result = await runtime.agent.handle(
+                conversation.id,
+                TurnInput(body.text, client_msg_id=body.client_msg_id),
+                on_token=runtime.token_sink(conversation.id),
+            )
     except InvalidMessage as exc:
         raise ApiError(422, "invalid_message", str(exc)) from exc
     return {"reply": result.reply.public(), "state": result.state.public(), "duplicate": result.duplicate}

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
-from agent.llm_copy import COPY_BUDGET_S, draft_campaign_copy
+from agent.tasks.campaign_copy import COPY_BUDGET_S, draft_campaign_copy
 from server.api.deps import RuntimeDep
 from server.db.campaigns import CampaignRepository
 from server.errors import ApiError

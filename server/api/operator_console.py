@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.llm_assist import ASSIST_BUDGET_S, draft_operator_replies
+from agent.tasks.assist import ASSIST_BUDGET_S, draft_operator_replies
 from prompts.assist import canned_responses
 from server.api.deps import CONVERSATION_ID, RuntimeDep
 from server.db.orders import SqlOrderRepository

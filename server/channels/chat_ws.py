@@ -18,8 +18,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from agent.errors import InvalidMessage
 from agent.events import CsatGiven
-from agent.pipeline import InvalidMessage
+from agent.pipeline import TurnInput
 from server.api.deps import CONVERSATION_ID, authorize
 from server.errors import ApiError
 from server.frames import error_frame, event_frame
@@ -109,7 +110,11 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
         await _send(ws, {"type": "typing", "who": "bot", "on": True})
         try:
             with TURN_SECONDS.time():
-                await runtime.agent.handle(conversation_id, frame.text, client_msg_id=frame.client_msg_id)
+                await runtime.agent.handle(
+                    conversation_id,
+                    TurnInput(frame.text, client_msg_id=frame.client_msg_id),
+                    on_token=runtime.token_sink(conversation_id),
+                )
         except InvalidMessage as exc:
             await _send(ws, error_frame("invalid_message", str(exc)))
         finally:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.llm_copy import CampaignFacts
+from agent.tasks.campaign_copy import CampaignFacts
 from server.db.models import Campaign, Category
 
 

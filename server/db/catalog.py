@@ -1,4 +1,4 @@
-"""`SqlProductCatalog`: categories (cached) and product search as `tools.ports` views."""
+"""`SqlProductCatalog`: categories (cached) and product search as `tools.commerce.ports` views."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.models import Category, Product
 from server.db.query_text import SearchTerm, keyword_index, parse_query
-from tools.ports import CategoryView, ProductView
+from tools.commerce.ports import CategoryView, ProductView
 
 MAX_LIMIT = 50
 
 
 class SqlProductCatalog:
-    """Blocking SQL implementation of `tools.ports.ProductCatalog`.
+    """Blocking SQL implementation of `tools.commerce.ports.ProductCatalog`.
 
     Categories change only when the store is rebuilt, so they are read once and kept in memory
     (`refresh()` drops the cache).

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
+from agent.errors import UnknownConversation  # one class for every layer
 
-class UnknownConversation(KeyError):
-    """No conversation with this id (it was never created, or the store was wiped)."""
-
-    def __init__(self, conversation_id: str) -> None:
-        super().__init__(conversation_id)
-        self.conversation_id = conversation_id
-
-    def __str__(self) -> str:
-        return f"unknown conversation {self.conversation_id!r}"
+__all__ = ["InvalidReturn", "UnknownConversation", "UnknownOrder"]
 
 
 class UnknownOrder(KeyError):

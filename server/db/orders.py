@@ -1,4 +1,4 @@
-"""`SqlOrderRepository`: orders, shipments and returns as `tools.ports` views."""
+"""`SqlOrderRepository`: orders, shipments and returns as `tools.commerce.ports` views."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from server.db.errors import InvalidReturn, UnknownOrder
 from server.db.models import RETURN_KINDS, Order, OrderLine, Product, Return, ReturnLine, Shipment
-from tools.ports import (
+from tools.commerce.ports import (
     OrderLineView,
     OrderView,
     ReturnView,
@@ -119,7 +119,7 @@ def order_view(order: Order) -> OrderView:
 
 
 class SqlOrderRepository:
-    """Blocking SQL implementation of `tools.ports.OrderRepository` (callers use asyncio.to_thread)."""
+    """Blocking SQL implementation of `tools.commerce.ports.OrderRepository` (callers use asyncio.to_thread)."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory

@@ -38,7 +38,7 @@ from agent.events import ToolCalled
 from agent.pipeline import TurnResult
 from server.db.orders import SqlOrderRepository
 from server.wiring import Runtime
-from tools.ports import OrderView
+from tools.commerce.ports import OrderView
 
 SUITES_DIR = Path(__file__).parent / "suites"
 POSITIVE, NEGATIVE = {"satisfaction"}, {"anger", "anxiety", "disappointment"}

@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from agent.errors import UnknownConversation
 from agent.events import Event, HandedBack, OperatorJoined, OperatorUttered
-from agent.pipeline import UnknownConversation
 from agent.state import DialogueState
 from server.db.operators import NoteRow, OperatorRow
 from server.errors import ApiError

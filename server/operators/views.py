@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.db.customers import CustomerRow
-from tools.ports import OrderView
+from tools.commerce.ports import OrderView
 
 
 def customer_view(c: CustomerRow) -> dict[str, Any]:

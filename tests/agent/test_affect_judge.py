@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from agent.affect import TextAffect
-from agent.affect_model import MODELS_DIR, AffectModelError, SentimentModel, load_npz, save_npz
+from agent.affect.model import MODELS_DIR, AffectModelError, SentimentModel, load_npz, save_npz
 from agent.training.affect import fit_sentiment
 from agent.training.affect_data import Example
 from tests.agent.llm.llama_server import MODEL, require_model

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.affect import AffectModelError, TextAffect
-from agent.affect_model import MODELS_DIR
+from agent.affect.model import MODELS_DIR
 from agent.training.affect import train_affect
 from agent.training.affect_data import default_data_dir, load_emotions, load_english, stratified_split
 

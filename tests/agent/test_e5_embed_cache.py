@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent.affect_model import MODELS_DIR, E5Encoder, SentimentModel
+from agent.affect.model import MODELS_DIR, E5Encoder, SentimentModel
 from agent.training.e5_embed import e5_embed
 
 pytestmark = pytest.mark.unit

@@ -8,14 +8,14 @@ import pytest
 
 from agent.affect import TextAffect
 from agent.events import BotUttered
-from agent.llm_reply import LLMResponder
+from agent.nlg.llm_wording import LLMResponder
 from agent.nlu import NLU
 from agent.pipeline import Agent
 from agent.protocols import ChatMessage, LLMResponse, LLMUnavailable
-from tests.fakes import CATEGORIES, NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
-from tools.orders import OrderStatusTool
-from tools.products import ProductSearchTool
-from tools.returns import ReturnRequestTool
+from tests.fakes import CATEGORIES, NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders, stream_to
+from tools.commerce.orders import OrderStatusTool
+from tools.commerce.products import ProductSearchTool
+from tools.commerce.returns import ReturnRequestTool
 
 pytestmark = pytest.mark.unit
 
@@ -46,10 +46,7 @@ def make_agent(llm: ScriptedLLM, tokens: list[str]) -> Agent:
     orders = MemoryOrders()
     lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
 
-    async def on_token(cid: str, delta: str) -> None:
-        tokens.append(delta)
-
-    return Agent(
+    agent = Agent(
         store=MemoryEventStore(),
         nlu=NLU(lexicon),
         affect=TextAffect(),
@@ -57,8 +54,8 @@ def make_agent(llm: ScriptedLLM, tokens: list[str]) -> Agent:
         tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())],
         clock=lambda: NOW,
         responder=LLMResponder(llm),
-        on_token=on_token,
     )
+    return stream_to(agent, tokens)
 
 
 async def _ask(agent: Agent, text: str):

@@ -8,14 +8,14 @@ import pytest
 
 from agent.affect import TextAffect
 from agent.events import ToolCalled, ToolProposalRefused
-from agent.llm_tools import ToolProposer
 from agent.nlu import NLU
 from agent.pipeline import Agent
+from agent.proposals import ToolProposer
 from agent.protocols import ChatMessage, LLMResponse, ToolCallProposal
 from tests.fakes import CATEGORIES, NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
-from tools.orders import OrderStatusTool
-from tools.products import ProductSearchTool
-from tools.returns import ReturnRequestTool
+from tools.commerce.orders import OrderStatusTool
+from tools.commerce.products import ProductSearchTool
+from tools.commerce.returns import ReturnRequestTool
 
 pytestmark = pytest.mark.unit
 

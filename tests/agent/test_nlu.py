@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.intent_model import IntentModel, IntentModelError, load_weights
-from agent.intents import AGENT_INTENT, AGENT_INTENTS, BITEXT_INTENTS, FINE_INTENTS, agent_intent
 from agent.nlu import INTENTS, NLU, NLUResult, split_clauses
+from agent.nlu.intent_model import IntentModel, IntentModelError, load_weights
+from agent.nlu.taxonomy import AGENT_INTENT, AGENT_INTENTS, BITEXT_INTENTS, FINE_INTENTS, agent_intent
 from agent.training.intents import default_data_dir
 from agent.training.nlu_eval import evaluate_intents
 from tests.fakes import CATEGORIES

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.intent_model import load_weights
 from agent.nlu import NLU
+from agent.nlu.intent_model import load_weights
 from agent.training.intents import all_splits, default_data_dir, split, train_intents
 
 pytestmark = pytest.mark.unit

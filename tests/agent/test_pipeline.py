@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 
 from agent.affect import TextAffect
+from agent.errors import InvalidMessage, UnknownConversation
 from agent.events import replay
 from agent.nlu import NLU
-from agent.pipeline import Agent, InvalidMessage, UnknownConversation
+from agent.pipeline import Agent
 from agent.state import DialogueState
 from tests.fakes import CATEGORIES, NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
-from tools.orders import OrderStatusTool
-from tools.products import ProductSearchTool
-from tools.returns import ReturnRequestTool
+from tools.commerce.orders import OrderStatusTool
+from tools.commerce.products import ProductSearchTool
+from tools.commerce.returns import ReturnRequestTool
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from agent.slots import SlotExtractor, zh_number
+from agent.nlu.slots import SlotExtractor, zh_number
 from agent.training.nlu_eval import DATA_FILES, evaluate_slots, load_slot_catalog, load_slot_tests, slot_scores
 
 pytestmark = pytest.mark.unit

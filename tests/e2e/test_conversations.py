@@ -15,7 +15,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from server.db.engine import make_engine, make_session_factory
 from server.db.orders import SqlOrderRepository
-from tools.ports import OrderView
+from tools.commerce.ports import OrderView
 
 pytestmark = pytest.mark.e2e
 

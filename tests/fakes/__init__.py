@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from agent.events import Event
-from tools.ports import (
+from tools.commerce.ports import (
     CategoryView,
     OrderLineView,
     OrderView,
@@ -141,3 +141,20 @@ class KeywordRetriever:
         out = [p for keys, p in self.passages if any(key in query.lower() for key in keys)]
         same = [p for p in out if p.language == language]
         return (same or out)[:k]
+
+
+def stream_to(agent, tokens: list[str], on_delta=None):
+    """Give every turn of `agent` the same token sink, appending to `tokens` (what the widget would get as
+    `bot_token` frames); a turn may still pass its own `on_token`. Returns the agent."""
+    handle = agent.handle
+
+    async def sink(delta: str) -> None:
+        tokens.append(delta)
+        if on_delta is not None:
+            on_delta(delta)
+
+    async def handle_streamed(conversation_id, turn, *, on_token=None):
+        return await handle(conversation_id, turn, on_token=on_token or sink)
+
+    agent.handle = handle_streamed
+    return agent

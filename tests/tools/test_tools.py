@@ -8,9 +8,9 @@ import pytest
 
 from agent.protocols import ToolContext, ToolError
 from tests.fakes import NOW, MemoryCatalog, MemoryOrders
-from tools.orders import OrderStatusTool
-from tools.products import ProductSearchTool
-from tools.returns import ReturnRequestTool
+from tools.commerce.orders import OrderStatusTool
+from tools.commerce.products import ProductSearchTool
+from tools.commerce.returns import ReturnRequestTool
 
 pytestmark = pytest.mark.unit
 

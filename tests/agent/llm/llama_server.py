@@ -111,14 +111,14 @@ def real_pipeline(
     reply in eight state something the guard refuses (the template then answers)."""
     from agent.affect import TextAffect
     from agent.llm import GuardedLLM, OpenAICompatibleLLM
-    from agent.llm_reply import LLMResponder
-    from agent.llm_tools import ToolProposer
+    from agent.nlg.llm_wording import LLMResponder
     from agent.nlu import NLU
     from agent.pipeline import Agent
-    from tests.fakes import NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
-    from tools.orders import OrderStatusTool
-    from tools.products import ProductSearchTool
-    from tools.returns import ReturnRequestTool
+    from agent.proposals import ToolProposer
+    from tests.fakes import NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders, stream_to
+    from tools.commerce.orders import OrderStatusTool
+    from tools.commerce.products import ProductSearchTool
+    from tools.commerce.returns import ReturnRequestTool
 
     llm = GuardedLLM(
         OpenAICompatibleLLM(base_url, "local", timeout=timeout_s, temperature=temperature),
@@ -129,12 +129,7 @@ def real_pipeline(
     orders = MemoryOrders()
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
 
-    async def on_token(cid: str, delta: str) -> None:
-        tokens.append(delta)
-        if on_delta is not None:
-            on_delta(delta)
-
-    return Agent(
+    agent = Agent(
         store=MemoryEventStore(),
         nlu=NLU(),
         affect=TextAffect(),
@@ -144,5 +139,5 @@ def real_pipeline(
         responder=LLMResponder(llm),
         proposer=ToolProposer(llm, {t.name: t for t in tools}, force=force),
         propose_when=propose_when,
-        on_token=on_token,
     )
+    return stream_to(agent, tokens, on_delta)

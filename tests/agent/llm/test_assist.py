@@ -10,16 +10,16 @@ import pytest
 from agent.affect import TextAffect
 from agent.events import Event
 from agent.llm import GuardedLLM, OpenAICompatibleLLM
-from agent.llm_assist import draft_operator_replies, parse_drafts
 from agent.nlu import NLU
 from agent.pipeline import Agent
 from agent.state import DialogueState
+from agent.tasks.assist import draft_operator_replies, parse_drafts
 from prompts.assist import suggested_replies
 from tests.fakes import NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
-from tools.orders import OrderStatusTool
-from tools.products import ProductSearchTool
-from tools.returns import ReturnRequestTool
+from tools.commerce.orders import OrderStatusTool
+from tools.commerce.products import ProductSearchTool
+from tools.commerce.returns import ReturnRequestTool
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from agent.llm import GuardedLLM, OpenAICompatibleLLM
-from agent.llm_copy import CampaignFacts, draft_campaign_copy, template_copy
+from agent.tasks.campaign_copy import CampaignFacts, draft_campaign_copy, template_copy
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
 
 pytestmark = pytest.mark.unit

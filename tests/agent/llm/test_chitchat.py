@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.llm_reply import in_language
+from agent.nlg.llm_wording import in_language
 from tests.agent.llm.test_pipeline_openai import _turn, make_agent
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
 

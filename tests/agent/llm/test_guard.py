@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agent.llm.guard import check_grounded, extract_facts, zh_number
+from agent.nlg.grounding import check_grounded, extract_facts, zh_number
 
 pytestmark = pytest.mark.unit
 

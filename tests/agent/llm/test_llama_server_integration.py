@@ -13,10 +13,11 @@ from collections.abc import Iterator
 import pytest
 
 from agent.events import BotUttered, ToolCalled
-from agent.llm import GuardedLLM, LocalLlamaLLM, OpenAICompatibleLLM, build_turn, tool_schema
+from agent.llm import GuardedLLM, LocalLlamaLLM, OpenAICompatibleLLM, tool_schema
+from agent.nlg import build_turn
 from agent.protocols import ChatMessage
 from tests.agent.llm.llama_server import MODEL, llama_server, real_pipeline, require_model
-from tools.orders import OrderStatusTool
+from tools.commerce.orders import OrderStatusTool
 
 pytestmark = pytest.mark.integration
 FACTS = {

@@ -150,7 +150,7 @@ async def test_missing_model_file_is_an_error_the_guard_reports(tmp_path: Path,
 
 
 async def test_warm_up_caches_both_languages_through_the_guard(model: Path) -> None:
-    from agent.llm import warm_up
+    from agent.nlg import warm_up
     from prompts.chat import system_prompt
 
     llm = GuardedLLM(LocalLlamaLLM(model))

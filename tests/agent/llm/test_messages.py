@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.llm.messages import build_turn
+from agent.nlg.messages import build_turn
 from agent.protocols import ChatMessage
 from prompts.chat import system_prompt
 

@@ -11,15 +11,15 @@ import pytest
 from agent.affect import TextAffect
 from agent.events import BotUttered, ToolCalled
 from agent.llm import GuardedLLM, OpenAICompatibleLLM
-from agent.llm_reply import LLMResponder
-from agent.llm_tools import ToolProposer
+from agent.nlg.llm_wording import LLMResponder
 from agent.nlu import NLU
 from agent.pipeline import Agent
-from tests.fakes import CATEGORIES, NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
+from agent.proposals import ToolProposer
+from tests.fakes import CATEGORIES, NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders, stream_to
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
-from tools.orders import OrderStatusTool
-from tools.products import ProductSearchTool
-from tools.returns import ReturnRequestTool
+from tools.commerce.orders import OrderStatusTool
+from tools.commerce.products import ProductSearchTool
+from tools.commerce.returns import ReturnRequestTool
 
 pytestmark = pytest.mark.unit
 
@@ -35,10 +35,7 @@ def make_agent(server: ScriptedOpenAIServer, tokens: list[str], **limits: float)
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
     lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
 
-    async def on_token(cid: str, delta: str) -> None:
-        tokens.append(delta)
-
-    return Agent(
+    agent = Agent(
         store=MemoryEventStore(),
         nlu=NLU(lexicon),
         affect=TextAffect(),
@@ -48,8 +45,8 @@ def make_agent(server: ScriptedOpenAIServer, tokens: list[str], **limits: float)
         responder=LLMResponder(llm),
         proposer=ToolProposer(llm, {t.name: t for t in tools}),
         propose_when="always",
-        on_token=on_token,
     )
+    return stream_to(agent, tokens)
 
 
 async def _turn(agent: Agent, text: str):

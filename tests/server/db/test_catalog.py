@@ -10,7 +10,7 @@ from sqlalchemy import update
 from server.db.catalog import SqlProductCatalog
 from server.db.models import Category
 from server.db.query_text import keyword_index, parse_query
-from tools.ports import ProductCatalog
+from tools.commerce.ports import ProductCatalog
 
 pytestmark = pytest.mark.integration
 

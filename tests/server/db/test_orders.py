@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from server.db.errors import InvalidReturn, UnknownOrder
 from server.db.models import Return, ReturnLine
 from server.db.orders import SqlOrderRepository
-from tools.ports import OrderRepository
+from tools.commerce.ports import OrderRepository
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from agent.protocols import ToolContext, ToolError, ToolResult
-from tools.orders import ORDER_ID_PATTERN, owned_order
-from tools.ports import OrderLineView, OrderRepository, OrderView
+from tools.commerce.orders import ORDER_ID_PATTERN, owned_order
+from tools.commerce.ports import OrderLineView, OrderRepository, OrderView
 
 NO_REASON_DAYS = 7
 QUALITY_DAYS = 15

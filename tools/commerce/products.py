@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from agent.language import localized_name
 from agent.protocols import ToolContext, ToolResult
-from tools.ports import ProductCatalog, ProductView
+from tools.commerce.ports import ProductCatalog, ProductView
 
 
 def product_card(product: ProductView, language: str) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from typing import Any, Literal
 
 from agent.events import BotUttered, Event, OperatorUttered, ToolReturned, UserUttered
 from agent.llm.fallback import complete_within
-from agent.llm.guard import check_grounded
-from agent.llm_reply import in_language
-from agent.llm_tools import mentioned_orders
+from agent.nlg.grounding import check_grounded
+from agent.nlg.llm_wording import in_language
+from agent.proposals import mentioned_orders
 from agent.protocols import LLM, ChatMessage
 from agent.state import DialogueState
 from prompts.assist import MAX_SUGGESTIONS, suggested_replies

@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from agent.affect_cues import dense_features
-from agent.affect_features import hash_features, ngrams
+from agent.affect.cues import dense_features
+from agent.affect.features import hash_features, ngrams
 
 REBUILD_COMMAND = "kefu train affect"
 FORMAT_VERSION = 1
-MODELS_DIR = Path(__file__).resolve().parent / "models"
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 E5_DIM = 384
 
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from agent.protocols import ToolContext, ToolError, ToolResult
-from tools.ports import OrderRepository, OrderView
+from tools.commerce.ports import OrderRepository, OrderView
 
 ORDER_ID_PATTERN = r"^KF\d{8}$"
 

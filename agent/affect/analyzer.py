@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.affect_cues import emphasis
-from agent.affect_model import MODELS_DIR, AffectModelError, E5Encoder, EmotionModel, SentimentModel
+from agent.affect.cues import emphasis
+from agent.affect.model import MODELS_DIR, AffectModelError, E5Encoder, EmotionModel, SentimentModel
 from agent.protocols import SentimentJudge
 
 LABELS = ("anger", "anxiety", "disappointment", "neutral", "satisfaction")

@@ -20,9 +20,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 
-from agent.llm.guard import check_grounded
-from agent.llm.messages import PromptedTurn, build_turn
-from agent.nlg import Reply
+from agent.nlg.grounding import check_grounded
+from agent.nlg.messages import PromptedTurn, build_turn
+from agent.nlg.templates import Reply
 from agent.policy import Decision
 from agent.protocols import LLM, ChatMessage, LLMUnavailable, Passage, ToolResult
 from prompts.chat import system_prompt

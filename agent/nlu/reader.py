@@ -1,10 +1,10 @@
 """Natural-language understanding: intents (with calibrated confidence, several per message) and slots.
 
-`NLU` is what the pipeline uses: a trained linear classifier over hashed n-grams (`agent.intent_model`)
+`NLU` is what the pipeline uses: a trained linear classifier over hashed n-grams (`agent.nlu.intent_model`)
 gives a fine intent and a calibrated probability; the fine intent maps to the agent-level intent the
-policy acts on (`agent.intents`); below a confidence threshold the answer is `other`, so the bot asks
+policy acts on (`agent.nlu.taxonomy`); below a confidence threshold the answer is `other`, so the bot asks
 instead of guessing. Messages are split into clauses at connectives ("顺便", "and also") so two requests
-in one message keep both intents. Slots come from `agent.slots`.
+in one message keep both intents. Slots come from `agent.nlu.slots`.
 
 `RuleNLU` is the previous hand-written reader, kept as the measured baseline: weighted cue patterns per
 intent plus a few disambiguation rules (a question about returns is a policy question; a return with an
@@ -20,14 +20,14 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from agent.intent_model import IntentModel
-from agent.intents import AGENT_INTENTS, SOCIAL, agent_intent
-from agent.slots import SlotExtractor
-from agent.slots import amount as slot_amount
-from agent.slots import order_id as slot_order_id
-from agent.slots import phone as slot_phone
+from agent.nlu.intent_model import IntentModel
+from agent.nlu.slots import SlotExtractor
+from agent.nlu.slots import amount as slot_amount
+from agent.nlu.slots import order_id as slot_order_id
+from agent.nlu.slots import phone as slot_phone
+from agent.nlu.taxonomy import AGENT_INTENTS, SOCIAL, agent_intent
 
-INTENTS = AGENT_INTENTS  # what the policy acts on (agent/intents.py holds the taxonomy)
+INTENTS = AGENT_INTENTS  # what the policy acts on (agent/nlu/taxonomy.py holds the taxonomy)
 
 ORDER_ID = re.compile(r"(?<![A-Za-z0-9])(KF\d{8})(?!\d)", re.IGNORECASE)
 
@@ -103,7 +103,7 @@ _NO_REASON = _rx("不想要", "不喜欢", "买错", "拍错", "不合适", "不
 @dataclass(frozen=True, slots=True)
 class NLUResult:
     """`intent` is agent-level (what the policy acts on), `others` further agent-level intents in the same
-    message. `fine_intent` is the classifier's label (see `agent.intents`); when `intent` is `other` but
+    message. `fine_intent` is the classifier's label (see `agent.nlu.taxonomy`); when `intent` is `other` but
     `fine_intent` is not, that label was the best guess yet too unsure to act on: clarify."""
 
     intent: str

@@ -19,8 +19,8 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from agent.llm.fallback import complete_within
-from agent.llm.guard import check_grounded
-from agent.llm_reply import in_language
+from agent.nlg.grounding import check_grounded
+from agent.nlg.llm_wording import in_language
 from agent.protocols import LLM, ChatMessage
 from prompts.llm_tasks import campaign_phrases, campaign_prompt, campaign_turn, fill
 

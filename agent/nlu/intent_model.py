@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from agent.text_features import FEATURE_VERSION, hashed
+from agent.ngrams import FEATURE_VERSION, hashed
 
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "intents.npz"
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "intents.npz"
 REBUILD_HINT = "rebuild it with `kefu train intents`"
 _KEYS = ("weights", "scale", "bias", "labels", "temperature", "threshold", "dim", "feature_version", "meta")
 
