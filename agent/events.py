@@ -10,10 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-if TYPE_CHECKING:
-    from agent.state import DialogueState
+from agent.state import AffectPoint, DialogueState, SlotValue
 
 EVENT_TYPES: dict[str, type[Event]] = {}
 
@@ -39,8 +38,19 @@ class Event:
     at: datetime = field(default_factory=_now)
     id: str = field(default_factory=_new_id)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every event class is readable from the log by its `type`, wherever it is defined (a tool's own
+        events live in the tool's module)."""
+        object.__init_subclass__()  # (zero-argument super() breaks in a slots dataclass)
+        if "type" in cls.__dict__:
+            EVENT_TYPES[cls.type] = cls
+
     def apply_to(self, state: DialogueState) -> None:
         state.last_seq = max(state.last_seq, self.seq)
+        self._apply(state)
+
+    def _apply(self, state: DialogueState) -> None:
+        """What this event changes in the state besides its sequence number (nothing, by default)."""
 
     def to_payload(self) -> dict[str, Any]:
         """Event-specific fields only (identity and time are stored in their own columns)."""
@@ -86,8 +96,7 @@ class ConversationStarted(Event):
     customer_id: str | None = None
     language: str | None = None
 
-    def apply_to(self, state: DialogueState) -> None:
-        Event.apply_to(self, state)
+    def _apply(self, state: DialogueState) -> None:
         state.channel = self.channel
         state.customer_id = self.customer_id
         if self.language:
@@ -102,8 +111,7 @@ class UserUttered(Event):
     language: str = "en"
     client_msg_id: str | None = None
 
-    def apply_to(self, state: DialogueState) -> None:
-        Event.apply_to(self, state)
+    def _apply(self, state: DialogueState) -> None:
         state.turn += 1
         if not state.language_fixed:
             state.language = self.language
@@ -120,8 +128,7 @@ class IntentRecognized(Event):
     others: list[str] = field(default_factory=list)
     fine_intent: str | None = None  # the classifier's finer label, e.g. change_shipping_address
 
-    def apply_to(self, state: DialogueState) -> None:
-        Event.apply_to(self, state)
+    def _apply(self, state: DialogueState) -> None:
         state.intent = self.intent
         state.intent_confidence = self.confidence
         state.intent_history.append(self.intent)
@@ -135,10 +142,7 @@ class SlotSet(Event):
     value: Any
     confidence: float = 1.0
 
-    def apply_to(self, state: DialogueState) -> None:
-        from agent.state import SlotValue
-
-        Event.apply_to(self, state)
+    def _apply(self, state: DialogueState) -> None:
         if self.value is None:
             state.slots.pop(self.name, None)
         else:
@@ -153,12 +157,9 @@ class AffectObserved(Event):
     label: str
     score: float
     intensity: float
-    source: str = "text"
+    source: str = "text"  # text | speech | fused
 
-    def apply_to(self, state: DialogueState) -> None:
-        from agent.state import AffectPoint
-
-        Event.apply_to(self, state)
+    def _apply(self, state: DialogueState) -> None:
         state.affect.append(AffectPoint(self.label, self.score, self.intensity, state.turn))
         pressure = self.intensity if self.label == "anger" else max(0.0, -self.score) * 0.5
         state.escalation_score = round(state.escalation_score * ESCALATION_DECAY + pressure, 4)
@@ -172,8 +173,7 @@ class SlotRequested(Event):
     intent: str
     slot: str
 
-    def apply_to(self, state: DialogueState) -> None:
-        Event.apply_to(self, state)
+    def _apply(self, state: DialogueState) -> None:
         state.requested = (self.intent, self.slot)
 
 
@@ -203,12 +203,19 @@ class ToolReturned(Event):
     data: dict[str, Any] = field(default_factory=dict)
     error_code: str | None = None
 
-    def apply_to(self, state: DialogueState) -> None:
-        Event.apply_to(self, state)
-        if self.ok and self.tool == "product_search":
-            for pid in self.data.get("product_ids", []):
-                if pid not in state.recommended:
-                    state.recommended.append(pid)
+
+@dataclass(kw_only=True, slots=True)
+class RecommendationShown(Event):
+    """Products shown to the customer as cards (a search, a recommendation, a cross-sell)."""
+
+    type: ClassVar[str] = "recommendation_shown"
+    product_ids: list[str] = field(default_factory=list)
+    source: str = ""  # the tool that chose them
+
+    def _apply(self, state: DialogueState) -> None:
+        for pid in self.product_ids:
+            if pid not in state.recommended:
+                state.recommended.append(pid)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -222,18 +229,28 @@ class BotUttered(Event):
     offer_human: bool = False
     fallback: str | None = None  # why a template answered although the LLM was asked (guard, llm_timeout, …)
 
-    def apply_to(self, state: DialogueState) -> None:
-        Event.apply_to(self, state)
+    def _apply(self, state: DialogueState) -> None:
         state.human_offered = state.human_offered or self.offer_human
 
 
 @dataclass(kw_only=True, slots=True)
+class BotInterrupted(Event):
+    """The bot's reply to this turn was cut off (a caller barged in, the turn was cancelled): `delivered` is
+    what the customer had already been given; the rest was never said."""
+
+    type: ClassVar[str] = "bot_interrupted"
+    delivered: str = ""
+    reason: str = "cancelled"
+
+
+@dataclass(kw_only=True, slots=True)
 class HandoffRequested(Event):
+    """The customer asked for a person, or the policy escalated: the conversation waits for an operator."""
+
     type: ClassVar[str] = "handoff_requested"
     reason: str
 
-    def apply_to(self, state: DialogueState) -> None:
-        Event.apply_to(self, state)
+    def _apply(self, state: DialogueState) -> None:
         if state.handoff == "bot":
             state.handoff = "queued"
         state.handoff_reason = self.reason
@@ -241,17 +258,19 @@ class HandoffRequested(Event):
 
 @dataclass(kw_only=True, slots=True)
 class OperatorJoined(Event):
+    """An operator took the conversation over: the bot stops answering until it is handed back."""
+
     type: ClassVar[str] = "operator_joined"
     operator: str
 
-    def apply_to(self, state: DialogueState) -> None:
-        Event.apply_to(self, state)
-        state.handoff = "operator"
-        state.operator = self.operator
+    def _apply(self, state: DialogueState) -> None:
+        state.handoff, state.operator = "operator", self.operator
 
 
 @dataclass(kw_only=True, slots=True)
 class OperatorUttered(Event):
+    """What an operator wrote to the customer (`operator` is the login; the customer sees the display name)."""
+
     type: ClassVar[str] = "operator_uttered"
     operator: str
     text: str
@@ -259,11 +278,12 @@ class OperatorUttered(Event):
 
 @dataclass(kw_only=True, slots=True)
 class HandedBack(Event):
+    """The operator gave the conversation back to the bot; escalation pressure starts again from zero."""
+
     type: ClassVar[str] = "handed_back"
     operator: str | None = None
 
-    def apply_to(self, state: DialogueState) -> None:
-        Event.apply_to(self, state)
+    def _apply(self, state: DialogueState) -> None:
         state.handoff = "bot"
         state.operator = None
         state.escalation_score = 0.0
@@ -271,11 +291,12 @@ class HandedBack(Event):
 
 @dataclass(kw_only=True, slots=True)
 class CsatGiven(Event):
+    """The customer's 1–5 rating at the end of the conversation."""
+
     type: ClassVar[str] = "csat_given"
     score: int
 
-    def apply_to(self, state: DialogueState) -> None:
-        Event.apply_to(self, state)
+    def _apply(self, state: DialogueState) -> None:
         state.csat = self.score
 
 
@@ -285,11 +306,3 @@ def replay(events: list[Event], state: DialogueState) -> DialogueState:
         event.apply_to(state)
     return state
 
-
-def _register(base: type[Event]) -> None:
-    for cls in base.__subclasses__():
-        EVENT_TYPES[cls.type] = cls
-        _register(cls)
-
-
-_register(Event)

@@ -1,4 +1,6 @@
-"""Per-turn language detection for zh-CN / en, tolerant of mixed input ("KF10000001到哪了", "退货 refund").
+"""Script and language, in one place: which characters are Chinese, which language a message is in (zh-CN /
+en, tolerant of mixed input such as "KF10000001到哪了" or "退货 refund"), whether a reply is written in the
+language it should be, and the zh or en half of a bilingual name.
 
 Counting, not a model: the two languages share no script, so the question is only which script carries
 the message. Tokens that are not language (order ids, product codes, URLs, emails, amounts, pinyin
@@ -9,7 +11,13 @@ from __future__ import annotations
 
 import re
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han: extension A, unified, compatibility
+# what is written one character per token (Han, kana, CJK and full-width punctuation)
+WIDE_CHARS = "\u3000-\u303f\u3040-\u30ff" + CJK_CHARS + "\uff00-\uffef"
+_CJK = re.compile(f"[{CJK_CHARS}]")
+CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
+_WIDE = re.compile(f"[{WIDE_CHARS}]")
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}(?:'[A-Za-z]+)?")
 _ID_LIKE = re.compile(r"\b[A-Za-z]{1,3}[\s\-]?\d{4,}\b|\b\d+[A-Za-z]{1,3}\b")
 _NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|[¥￥$€£]\s?\d[\d,.]*", re.IGNORECASE)
@@ -21,6 +29,23 @@ _ZH_CHAT_LATIN = frozenset({"tk", "th", "dd", "kd", "wl", "yhq", "fp", "kf", "rg
 
 def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
+
+
+def cjk_count(text: str) -> int:
+    return len(_CJK.findall(text))
+
+
+def wide_count(text: str) -> int:
+    """Characters that take a token each (Han, kana, full-width punctuation)."""
+    return len(_WIDE.findall(text))
+
+
+def written_in(text: str, language: str) -> bool:
+    """Is `text` (a reply) written in `language`? zh: mostly Chinese characters; en: none at all."""
+    cjk = cjk_count(text)
+    if language == "zh":
+        return cjk >= max(2, len(_LATIN_RUN.findall(text)))
+    return cjk == 0
 
 
 def language_evidence(text: str) -> tuple[int, int]:

@@ -1,8 +1,10 @@
 """The turn pipeline: perceive → track → decide → act → respond → emit.
 
-`Agent` is the one entry point channels use. It owns no storage: state is the replay of the
-event log (`EventStore`), cached per conversation and topped up with any events appended since
-(so a second worker's writes are seen). Turns of one conversation run one at a time.
+`Agent` is the one entry point channels use. It owns no storage: state is the replay of the event log
+(`EventStore`), cached per conversation and topped up with any events appended since (so a second
+worker's writes are seen). Turns of one conversation run one at a time. A channel hands a `TurnInput`
+over (typed text, or a voice transcript with speech cues) and may pass a token sink for this turn's
+streamed reply; a running turn can be interrupted (a caller barging in), which records what was said.
 """
 
 from __future__ import annotations
@@ -10,16 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
-
-from agent.affect import Affect, TextAffect
 from agent.errors import InvalidMessage, UnknownConversation
 from agent.events import (
     AffectObserved,
+    BotInterrupted,
     BotUttered,
     ConversationStarted,
     Event,
@@ -27,38 +27,38 @@ from agent.events import (
     IntentRecognized,
     SlotRequested,
     SlotSet,
-    ToolCalled,
-    ToolProposalRefused,
-    ToolReturned,
     UserUttered,
     replay,
 )
+from agent.intents import PERSON_INTENTS, SOCIAL_INTENTS
 from agent.language import detect_language
-from agent.nlg.llm_wording import STEER_TEMPLATE, LLMResponder
-from agent.nlg.templates import Reply, TemplateNLG
-from agent.nlu import NLUReader, NLUResult
-from agent.policy import Decision, decide, effective_intent
-from agent.proposals import Refused, ToolProposer, mentioned_orders
+from agent.policy import Decision, Turn, decide, effective_intent, empathy_for
+from agent.proposals import ToolProposer, consult
 from agent.protocols import (
+    Acted,
+    Affect,
+    AffectReader,
+    Composer,
     EventStore,
     InProcessTurnLock,
-    Passage,
+    NLUReader,
+    NLUResult,
+    Reply,
+    Responder,
     Retriever,
     Tool,
-    ToolCallProposal,
     ToolContext,
-    ToolError,
-    ToolResult,
     TurnLock,
 )
 from agent.state import DialogueState
+from agent.tooling import Toolbox, run_tool
 
 log = logging.getLogger(__name__)
 
-SOCIAL_INTENTS = ("greeting", "thanks", "goodbye", "affirm", "deny", "human", "complaint")
+__all__ = ["Agent", "InvalidMessage", "SpeechCues", "TurnInput", "TurnResult", "UnknownConversation"]
+
 UNSURE_BELOW = 0.6  # NLU confidence under which the LLM is asked which tool fits
-PROPOSAL_RETRIES = 1  # rounds after a refusal: the model reads why and may propose once more
-TOOL_INTENTS = {"order_status": "order_status", "product_search": "product_search", "request_return": "return_request"}
+NO_PROPOSAL_INTENTS = SOCIAL_INTENTS | PERSON_INTENTS  # turns about no task: the LLM is not asked for a tool
 EventSink = Callable[[str, list[Event], DialogueState], Awaitable[None]]
 TokenSink = Callable[[str], Awaitable[None]]  # one turn's reply, delta by delta, as it is generated
 
@@ -96,6 +96,7 @@ class Perception:
     language: str
     affect: Affect
     nlu: NLUResult
+    affect_source: str = "text"  # text | fused (text and speech)
 
 
 def _utcnow() -> datetime:
@@ -110,13 +111,13 @@ class Agent:
         *,
         store: EventStore,
         nlu: NLUReader,
-        affect: TextAffect,
+        affect: AffectReader,
+        nlg: Composer,
         retriever: Retriever | None = None,
-        tools: Sequence[Tool] = (),
-        nlg: TemplateNLG | None = None,
+        tools: Toolbox | Iterable[Tool] = (),
         clock: Callable[[], datetime] = _utcnow,
         on_events: EventSink | None = None,
-        responder: LLMResponder | None = None,
+        responder: Responder | None = None,
         proposer: ToolProposer | None = None,
         propose_when: str = "unsure",
         max_text_chars: int = 2000,
@@ -127,8 +128,9 @@ class Agent:
         self.nlu = nlu
         self.affect = affect
         self.retriever = retriever
-        self.tools = {t.name: t for t in tools}
-        self.nlg = nlg or TemplateNLG()
+        self.tools = tools if isinstance(tools, Toolbox) else Toolbox(tools)
+        self.nlg = nlg
+        self.nlg.add_tools(self.tools)
         self.clock = clock
         self.on_events = on_events
         self.responder = responder
@@ -137,6 +139,7 @@ class Agent:
         self.max_text_chars = max_text_chars
         self._cache: OrderedDict[str, DialogueState] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
+        self._running: dict[str, asyncio.Task[object]] = {}
         self._cache_size = cache_size
         self.turn_lock = turn_lock or InProcessTurnLock()  # across workers: the server wires one in
 
@@ -183,8 +186,8 @@ class Agent:
             return []
         try:
             stored = await self.store.append(conversation_id, events)
-        except Exception:
-            self._cache.pop(conversation_id, None)  # the cached state may be ahead of the log
+        except BaseException:  # a failure, or the turn cancelled mid-write: the cache may be off the log
+            self._cache.pop(conversation_id, None)
             raise
         replay(stored, state)
         if self.on_events is not None:
@@ -197,16 +200,11 @@ class Agent:
         self, conversation_id: str, *, channel: str, customer_id: str | None, language: str | None
     ) -> list[Event]:
         state = DialogueState(conversation_id=conversation_id)
+        started = ConversationStarted(
+            conversation_id=conversation_id, channel=channel, customer_id=customer_id, language=language
+        )
         async with self._lock(conversation_id):
-            stored = await self._emit(
-                conversation_id,
-                state,
-                [
-                    ConversationStarted(
-                        conversation_id=conversation_id, channel=channel, customer_id=customer_id, language=language
-                    )
-                ],
-            )
+            stored = await self._emit(conversation_id, state, [started])
             self._cache[conversation_id] = state
         return stored
 
@@ -216,11 +214,23 @@ class Agent:
             state = await self._load(conversation_id)
             return await self._emit(conversation_id, state, list(events))
 
+    def interrupt(self, conversation_id: str) -> bool:
+        """Cancel the conversation's running turn, if any (a caller barged in). The turn records
+        `BotInterrupted` with what was already delivered and raises `CancelledError` to its caller."""
+        task = self._running.get(conversation_id)
+        if task is None or task.done():
+            return False
+        return task.cancel()
+
     # ------------------------------------------------------------------ turn
 
-    def perceive(self, text: str, previous_language: str) -> Perception:
+    def perceive(self, turn: TurnInput, previous_language: str) -> Perception:
+        text = turn.text.strip()
         language = detect_language(text, previous=previous_language)
-        return Perception(language, self.affect.analyze(text, language), self.nlu.parse(text))
+        affect, source = self.affect.analyze(text, language), "text"
+        if turn.speech is not None and turn.speech.emotion:
+            affect, source = self.affect.fuse(affect, turn.speech), "fused"
+        return Perception(language, affect, self.nlu.parse(text), source)
 
     async def handle(
         self, conversation_id: str, turn: TurnInput | str, *, on_token: TokenSink | None = None
@@ -228,181 +238,128 @@ class Agent:
         """Run one customer turn. `on_token` receives this turn's reply as it is worded (LLM streaming)."""
         if isinstance(turn, str):
             turn = TurnInput(turn)
-        text, client_msg_id = turn.text.strip(), turn.client_msg_id
+        text = turn.text.strip()
         if not text:
             raise InvalidMessage("empty message")
         if len(text) > self.max_text_chars:
             raise InvalidMessage(f"message longer than {self.max_text_chars} characters")
         async with self._lock(conversation_id), self.turn_lock.hold(conversation_id):
-            state = await self._load(conversation_id)
-            if client_msg_id and client_msg_id in state.client_msg_ids:
-                return TurnResult(Reply(text="", source=None), state, duplicate=True)
-            p = await asyncio.to_thread(self.perceive, text, state.language)
-            cid = conversation_id
-            language = state.language if state.language_fixed else p.language
-            pending = state.requested
-            intent = effective_intent(state, p.nlu, text)
-            user_events: list[Event] = [
-                UserUttered(conversation_id=cid, text=text, language=p.language, client_msg_id=client_msg_id),
-                AffectObserved(
-                    conversation_id=cid, label=p.affect.label, score=p.affect.score, intensity=p.affect.intensity
-                ),
-                IntentRecognized(
-                    conversation_id=cid,
-                    intent=intent,
-                    confidence=p.nlu.confidence,
-                    others=p.nlu.others,
-                    fine_intent=p.nlu.fine_intent,
-                ),
-            ]
-            for name, value in p.nlu.slots.items():
-                if state.slot(name) != value:
-                    user_events.append(SlotSet(conversation_id=cid, name=name, value=value))
-            events = await self._emit(cid, state, user_events)
-            decision = decide(state, p.nlu, text, intent, pending)
-            if self._should_propose(decision, p.nlu.confidence):
-                decision, proposal_events = await self._llm_proposal(state, decision, language, text)
-                events += await self._emit(cid, state, proposal_events)
-            if decision.kind == "silent":
-                return TurnResult(Reply(text="", source=None), state, events)
-            reply, bot_events = await self._act_and_respond(state, decision, language, text, on_token)
-            events += await self._emit(cid, state, bot_events)
-            return TurnResult(reply, state, events)
+            task = asyncio.current_task()
+            if task is not None:
+                self._running[conversation_id] = task
+            progress = _Progress(on_token)
+            try:
+                return await self._turn(conversation_id, turn, text, progress)
+            except asyncio.CancelledError:
+                if progress.heard and not progress.answered:
+                    await self._interrupted(conversation_id, progress.delivered)
+                raise
+            finally:
+                if self._running.get(conversation_id) is task:
+                    del self._running[conversation_id]
+
+    async def _interrupted(self, conversation_id: str, delivered: str) -> None:
+        state = await self._load(conversation_id)
+        await self._emit(conversation_id, state, [BotInterrupted(conversation_id=conversation_id, delivered=delivered)])
+
+    async def _turn(self, cid: str, turn: TurnInput, text: str, progress: _Progress) -> TurnResult:
+        state = await self._load(cid)
+        if turn.client_msg_id and turn.client_msg_id in state.client_msg_ids:
+            return TurnResult(Reply(text="", source=None), state, duplicate=True)
+        p = await asyncio.to_thread(self.perceive, turn, state.language)
+        language = state.language if state.language_fixed else p.language
+        pending = state.requested
+        nlu = self.tools.with_cues(p.nlu, text, floor=UNSURE_BELOW)
+        intent = effective_intent(state, nlu, text, self.tools)
+        user_events: list[Event] = [
+            UserUttered(conversation_id=cid, text=text, language=p.language, client_msg_id=turn.client_msg_id),
+            AffectObserved(conversation_id=cid, label=p.affect.label, score=p.affect.score,
+                           intensity=p.affect.intensity, source=p.affect_source),
+            IntentRecognized(conversation_id=cid, intent=intent, confidence=nlu.confidence, others=nlu.others,
+                             fine_intent=nlu.fine_intent),
+        ]
+        for name, value in nlu.slots.items():
+            if state.slot(name) != value:
+                user_events.append(SlotSet(conversation_id=cid, name=name, value=value))
+        events = await self._emit(cid, state, user_events)
+        progress.heard = True
+        decision = decide(Turn(state, nlu, text, intent, pending, empathy_for(state)), self.tools)
+        if self._should_propose(decision, nlu.confidence):
+            ctx = self._context(state, language)
+            decision, refusals = await consult(self.proposer, state, decision, language, text, ctx,  # type: ignore[arg-type]
+                                               self.tools.intent_of)
+            events += await self._emit(cid, state, refusals)
+        if decision.kind == "silent":
+            progress.answered = True
+            return TurnResult(Reply(text="", source=None), state, events)
+        reply, bot_events = await self._act_and_respond(state, decision, language, text, progress.sink)
+        progress.answered = True  # from here on the reply is recorded whole, even if cancelled meanwhile
+        events += await self._emit_whole(cid, state, bot_events)
+        return TurnResult(reply, state, events)
+
+    async def _emit_whole(self, cid: str, state: DialogueState, events: list[Event]) -> list[Event]:
+        """`_emit` that a cancellation cannot cut in half: it finishes before the turn lets go of the lock."""
+        write = asyncio.ensure_future(self._emit(cid, state, events))
+        try:
+            return await asyncio.shield(write)
+        except asyncio.CancelledError:
+            await write
+            raise
+
+    def _context(self, state: DialogueState, language: str) -> ToolContext:
+        return ToolContext(conversation_id=state.conversation_id, customer_id=state.customer_id, language=language,
+                           now=self.clock())
 
     def _should_propose(self, decision: Decision, confidence: float) -> bool:
         """Ask the LLM for a tool when the rules could not act (unsure), or on every task turn (always)."""
         if self.proposer is None or self.propose_when == "off" or decision.kind in ("silent", "handoff"):
             return False
-        if decision.intent in SOCIAL_INTENTS:
+        if decision.intent in NO_PROPOSAL_INTENTS:
             return False
         if self.propose_when == "always":
             return True
         return decision.intent == "other" or bool(decision.ask_slot) or confidence < UNSURE_BELOW
-
-    async def _llm_proposal(
-        self, state: DialogueState, decision: Decision, language: str, text: str
-    ) -> tuple[Decision, list[Event]]:
-        """Ask the LLM for a tool call; run the first proposal the state and policy accept, else keep the
-        rule-based decision. Refusals are recorded, never run, and explained back to the model, which gets
-        `PROPOSAL_RETRIES` more rounds.
-
-        When the rules already chose a tool with the arguments at hand (not asking for a slot), that tool
-        is forced: the model fills its arguments from the customer's words instead of deciding whether to
-        call at all."""
-        assert self.proposer is not None
-        cid = state.conversation_id
-        ctx = ToolContext(conversation_id=cid, customer_id=state.customer_id, language=language, now=self.clock())
-        mentioned = mentioned_orders([text]) | ({str(state.slot("order_id"))} if state.slot("order_id") else set())
-        force = decision.tool if decision.kind == "call_tool" and not decision.ask_slot else None
-        refusals: list[Event] = []
-        proposals = await self.proposer.propose(language, text, force=force)
-        for attempt in range(PROPOSAL_RETRIES + 1):
-            refused: list[tuple[ToolCallProposal, Refused]] = []
-            for proposal in proposals:
-                verdict = await self.proposer.validate(proposal, state, ctx, mentioned, decision.intent)
-                if isinstance(verdict, Refused):
-                    refusals.append(
-                        ToolProposalRefused(
-                            conversation_id=cid,
-                            tool=verdict.name,
-                            arguments=dict(verdict.arguments),
-                            reason=verdict.reason,
-                        )
-                    )
-                    refused.append((proposal, verdict))
-                    continue
-                intent = TOOL_INTENTS.get(verdict.tool.name, decision.intent)
-                return (
-                    Decision(
-                        "call_tool",
-                        intent,
-                        tool=verdict.tool.name,
-                        args=verdict.args.model_dump(exclude_none=True),
-                        empathy=decision.empathy,
-                        proposed_by="llm",
-                    ),
-                    refusals,
-                )
-            if not refused or attempt == PROPOSAL_RETRIES:
-                break
-            proposals = await self.proposer.propose(language, text, feedback=refused)
-        return decision, refusals
 
     async def _act_and_respond(
         self, state: DialogueState, decision: Decision, language: str, text: str, on_token: TokenSink | None
     ) -> tuple[Reply, list[Event]]:
         cid = state.conversation_id
         out: list[Event] = []
-        result: ToolResult | None = None
-        error: ToolError | None = None
-        passages: list[Passage] = []
+        acted = Acted(language, text, tool=self.tools.get(decision.tool) if decision.tool else None)
         if decision.kind == "call_tool" and decision.tool:
-            result, error = await self._call_tool(
-                state, decision.tool, decision.args, language, out, decision.proposed_by
-            )
+            ctx = self._context(state, language)
+            acted.result, acted.error, out = await run_tool(acted.tool, decision.tool, decision.args, ctx,
+                                                            proposed_by=decision.proposed_by)
         elif decision.kind == "answer_kb" and decision.query and self.retriever is not None:
-            passages = await asyncio.to_thread(self.retriever.search, decision.query, k=3, language=language)
-        reply = self.nlg.compose(decision, language, result=result, error=error, passages=passages)
+            acted.passages = await asyncio.to_thread(self.retriever.search, decision.query, k=3, language=language)
+        reply = self.nlg.compose(decision, acted)
         fallback: str | None = None
         if self.responder is not None and self.responder.applies(decision):
-            outcome = await self.responder.reply(
-                language=language,
-                text=text,
-                template=reply,
-                result=result,
-                error_message=error.message if error else None,
-                passages=passages,
-                empathy=decision.empathy,
-                on_token=on_token,
-                steer=decision.template == STEER_TEMPLATE,
-            )
-            reply, fallback = outcome.reply, outcome.fallback
+            worded = await self.responder.reply(decision, acted, reply, on_token)
+            reply, fallback = worded.reply, worded.fallback
         if decision.kind == "handoff":
             out.append(HandoffRequested(conversation_id=cid, reason=decision.handoff_reason or "customer_asked"))
-        out.append(
-            BotUttered(
-                conversation_id=cid,
-                text=reply.text,
-                source=reply.source,
-                citations=reply.citations,
-                cards=reply.cards,
-                quick_replies=reply.quick_replies,
-                offer_human=reply.offer_human,
-                fallback=fallback,
-            )
-        )
-        if decision.ask_slot and error is None:
+        out.append(BotUttered(conversation_id=cid, **reply.recorded(), fallback=fallback))
+        if decision.ask_slot and acted.error is None:
             out.append(SlotRequested(conversation_id=cid, intent=decision.intent, slot=decision.ask_slot))
         return reply, out
 
-    async def _call_tool(
-        self,
-        state: DialogueState,
-        name: str,
-        raw_args: dict,
-        language: str,
-        out: list[Event],
-        proposed_by: str = "policy",
-    ) -> tuple[ToolResult | None, ToolError | None]:
-        cid = state.conversation_id
-        tool = self.tools.get(name)
-        if tool is None:
-            return None, ToolError("tool_unavailable", f"Tool {name} is not configured.")
-        ctx = ToolContext(conversation_id=cid, customer_id=state.customer_id, language=language, now=self.clock())
-        out.append(ToolCalled(conversation_id=cid, tool=name, args=dict(raw_args), proposed_by=proposed_by))
-        try:
-            args = tool.Args.model_validate(raw_args)
-            result = await tool(args, ctx)
-        except ValidationError as exc:
-            err = ToolError("invalid_arguments", f"Invalid arguments for {name}: {exc.error_count()} error(s)")
-            out.append(ToolReturned(conversation_id=cid, tool=name, ok=False, error_code=err.code))
-            return None, err
-        except ToolError as err:
-            out.append(
-                ToolReturned(
-                    conversation_id=cid, tool=name, ok=False, error_code=err.code, data={"message": err.message}
-                )
-            )
-            return None, err
-        out.append(ToolReturned(conversation_id=cid, tool=name, ok=True, data=result.data))
-        return result, None
+
+class _Progress:
+    """How far one turn got: the customer's words recorded (`heard`), the reply recorded (`answered`), and
+    the part of a streamed reply already delivered."""
+
+    def __init__(self, on_token: TokenSink | None) -> None:
+        self.heard = False
+        self.answered = False
+        self._parts: list[str] = []
+        self._on_token = on_token
+
+    @property
+    def delivered(self) -> str:
+        return "".join(self._parts)
+
+    async def sink(self, delta: str) -> None:
+        self._parts.append(delta)
+        if self._on_token is not None:
+            await self._on_token(delta)

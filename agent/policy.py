@@ -1,23 +1,33 @@
 """Decide what the bot does this turn, from the tracked state and this turn's understanding.
 
-Pure: no I/O. The pipeline carries the decision out (tools, retrieval) and NLG words it.
+Pure: no I/O. A few rules come first (an operator holds the conversation, anger persists, the customer
+asks for a person); then a table maps the intent to its handler. Tools bring their own handlers: an intent
+a registered tool declares goes to that tool's `plan`. The pipeline carries the decision out (tools,
+retrieval) and NLG words it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent.nlu import NLUResult
+from agent.intents import NO_TASK_INTENTS, SOCIAL_INTENTS
+from agent.protocols import NLUResult
 from agent.state import DialogueState
+
+if TYPE_CHECKING:
+    from agent.tooling import Toolbox
 
 NEGATIVE = ("anger", "anxiety", "disappointment")
 # Escalation score (see AffectObserved.apply_to) at which persistent anger goes to a person:
 # two angry turns in a row reach it, one does not.
 ESCALATE_AT = 1.2
-# How many turns an order id stays the default subject ("where is it now?").
-ORDER_MEMORY_TURNS = 4
+# The out-of-scope reply: with an LLM, a short reply that steers back to what the store can help with.
+STEER_TEMPLATE = "fallback"
+# How many turns a slot value stays the default subject ("where is it now?").
+SLOT_MEMORY_TURNS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,36 +45,88 @@ class Decision:
     offer_human: bool = False
     ask_slot: str | None = None  # record SlotRequested(intent, ask_slot) after replying
     proposed_by: str = "policy"  # policy | llm (a validated LLM tool proposal)
+    llm_words: bool = False  # an LLM may word the reply (the template stays the fallback)
 
 
-SLOT_ONLY_INTENTS = ("other", "order_status", "product_search", "affirm", "deny")
-# "不对，是另一个订单 KF…", "no, I meant the other one, KF…": a correction continues the previous order intent.
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What a handler reads: the state (with this turn's events applied), this turn's NLU, the customer's
+    text, the effective intent, the slot the bot had asked for before this turn, and the empathy to show."""
+
+    state: DialogueState
+    nlu: NLUResult
+    text: str
+    intent: str
+    pending: tuple[str, str] | None = None
+    empathy: str | None = None
+
+    def slot(self, name: str) -> Any:
+        """This message's value for `name`; else the conversation's when the bot had asked for a slot last
+        turn (the customer is answering it and may have given this value before)."""
+        value = self.nlu.slots.get(name)
+        if value is None and self.pending:
+            value = self.state.slot(name)
+        return value
+
+    def recent(self, name: str) -> Any:
+        """The conversation's value for `name` if it was set in the last few turns ("where is it now?")."""
+        sv = self.state.slots.get(name)
+        if sv is not None and self.state.turn - sv.turn <= SLOT_MEMORY_TURNS:
+            return sv.value
+        return None
+
+    def call(self, tool: str, args: dict[str, Any], *, llm_words: bool = True, **kw: Any) -> Decision:
+        return Decision("call_tool", self.intent, tool=tool, args=args, empathy=self.empathy,
+                        llm_words=llm_words, **kw)
+
+    def ask(self, slot: str, *, template: str) -> Decision:
+        """Ask the customer for `slot`; their next message may answer just that."""
+        return Decision("template", self.intent, template=template, ask_slot=slot, empathy=self.empathy)
+
+    def say(self, template: str, *, llm_words: bool = False, **kw: Any) -> Decision:
+        return Decision("template", self.intent, template=template, llm_words=llm_words,
+                        **{"empathy": self.empathy, **kw})
+
+
+Handler = Callable[[Turn], Decision]
+
+# "不对，是另一个订单 KF…", "no, I meant the other one, KF…": a correction continues the previous intent.
 _CORRECTION = re.compile(
     r"不对|不是这个|不是那个|另一个|另外一个|搞错|弄错|说错|写错|应该是|"
     r"\bno,? i meant\b|\bi meant\b|\bthe other (one|order)\b|\bwrong (one|order)\b|\bnot that one\b|\bactually\b",
     re.IGNORECASE,
 )
+# Intents whose reading of a message that carries the slot the bot asked for is just that answer.
+SLOT_ANSWER_INTENTS = NO_TASK_INTENTS - {"greeting", "thanks", "goodbye"}
 
 
-def effective_intent(state: DialogueState, nlu: NLUResult, text: str = "") -> str:
+def effective_intent(state: DialogueState, nlu: NLUResult, text: str = "", tools: Toolbox | None = None) -> str:
     """This turn's intent, reading short answers and corrections in the light of the turns before.
 
     Call it on the state as it was before this turn's events: "yes" after the offer of a person is a
-    request for one; a bare order id answers the slot the bot asked for; "no, the other one, KF…"
-    continues the previous order intent with the new id.
+    request for one; a message carrying the slot the bot asked for answers it, unless it asks for another
+    act or for something with side effects (a lookup reading, such as a bare order id read as "track
+    order", is the answer); "no, the other one, KF…" continues the previous intent when that intent's tool
+    takes the value it names.
     """
     if nlu.intent == "affirm" and state.human_offered and state.handoff == "bot":
         return "human"
     if state.requested:
         pending, slot = state.requested
-        if slot in nlu.slots and nlu.intent in SLOT_ONLY_INTENTS:
+        lookup = tools is not None and _is_lookup(tools, nlu.intent)
+        if slot in nlu.slots and (nlu.intent in SLOT_ANSWER_INTENTS or lookup):
             return pending
     previous = state.intent_history[-1] if state.intent_history else None
-    if "order_id" in nlu.slots and previous in ("order_status", "return_request") and (
-        nlu.intent in ("other", "deny", "affirm") or _CORRECTION.search(text)
-    ):
-        return previous
+    tool = tools.for_intent(previous) if tools is not None and previous else None
+    takes = set(tool.Args.model_fields) if tool is not None else set()
+    if takes & nlu.slots.keys() and (nlu.intent in ("other", "deny", "affirm") or _CORRECTION.search(text)):
+        return previous  # type: ignore[return-value]
     return nlu.intent
+
+
+def _is_lookup(tools: Toolbox, intent: str) -> bool:
+    tool = tools.for_intent(intent)
+    return tool is not None and not tool.side_effects
 
 
 def empathy_for(state: DialogueState) -> str | None:
@@ -74,64 +136,63 @@ def empathy_for(state: DialogueState) -> str | None:
     return None
 
 
-def remembered_order(state: DialogueState) -> str | None:
-    sv = state.slots.get("order_id")
-    if sv and state.turn - sv.turn <= ORDER_MEMORY_TURNS:
-        return str(sv.value)
-    return None
+# ---------------------------------------------------------------- the table of conversational intents
 
 
-def decide(
-    state: DialogueState, nlu: NLUResult, text: str, intent: str, pending: tuple[str, str] | None = None
-) -> Decision:
-    """The action for this turn; `state` already holds this turn's events, `pending` is the slot the
-    bot asked for before it (if any)."""
-    empathy = empathy_for(state)
+def _human(turn: Turn) -> Decision:
+    if turn.state.handoff == "queued":
+        return turn.say("handoff_already")
+    return Decision("handoff", turn.intent, template="handoff_queued", handoff_reason="customer_asked",
+                    empathy=turn.empathy)
+
+
+def _from_documents(turn: Turn) -> Decision:
+    return Decision("answer_kb", turn.intent, query=turn.text, empathy=turn.empathy, llm_words=True)
+
+
+def _complaint(turn: Turn) -> Decision:
+    return turn.say("complaint", llm_words=True, empathy=turn.empathy or "disappointment", offer_human=True)
+
+
+def _social(turn: Turn) -> Decision:
+    # a greeting may be worded by the LLM; thanks and goodbye are fixed lines
+    return Decision("template", turn.intent, template=turn.intent, llm_words=turn.intent == "greeting")
+
+
+def _out_of_scope(turn: Turn) -> Decision:
+    """Out of scope or too unsure to act on: steer back to what the store can help with."""
+    return turn.say(STEER_TEMPLATE, llm_words=True, offer_human=bool(turn.empathy))
+
+
+HANDLERS: dict[str, Handler] = {
+    "human": _human,
+    "policy_question": _from_documents,
+    "coupon_question": _from_documents,
+    "complaint": _complaint,
+    "greeting": _social,
+    "thanks": _social,
+    "goodbye": _social,
+    "affirm": lambda turn: Decision("template", turn.intent, template="affirm_nothing"),
+    "deny": lambda turn: Decision("template", turn.intent, template="deny_nothing"),
+}
+assert set(HANDLERS) >= SOCIAL_INTENTS, "every social act needs a handler"
+
+
+def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
+    """The action for this turn; `turn.state` already holds this turn's events."""
+    state, intent = turn.state, turn.intent
     if state.handoff == "operator":
         return Decision("silent", intent)
-    angry_now = bool(state.current_affect and state.current_affect.label == "anger" and empathy)
+    angry_now = bool(state.current_affect and state.current_affect.label == "anger" and turn.empathy)
     if angry_now and state.escalation_score >= ESCALATE_AT and state.handoff == "bot":
         return Decision("handoff", intent, template="handoff_anger", handoff_reason="anger_persists",
-                        empathy=empathy)
-    if intent == "human":
-        if state.handoff == "queued":
-            return Decision("template", intent, template="handoff_already", empathy=empathy)
-        return Decision("handoff", intent, template="handoff_queued", handoff_reason="customer_asked",
-                        empathy=empathy)
+                        empathy=turn.empathy)
     if state.handoff == "queued" and intent in ("other", "greeting", "affirm"):
-        return Decision("template", intent, template="handoff_already", empathy=empathy)
-    if intent == "order_status":
-        order_id = nlu.slots.get("order_id") or remembered_order(state)
-        if order_id is None:
-            return Decision("call_tool", intent, tool="order_status", args={}, empathy=empathy,
-                            ask_slot="order_id")
-        return Decision("call_tool", intent, tool="order_status", args={"order_id": order_id}, empathy=empathy)
-    if intent == "return_request":
-        order_id = nlu.slots.get("order_id") or (remembered_order(state) if pending else None)
-        if order_id is None:
-            return Decision("call_tool", intent, tool="order_status", args={}, empathy=empathy,
-                            template="ask_return_order", ask_slot="order_id")
-        args: dict[str, Any] = {"order_id": order_id, "kind": state.slot("return_kind") or "no_reason"}
-        if state.slot("reason"):
-            args["reason"] = str(state.slot("reason"))[:500]
-        if nlu.slots.get("category"):
-            args["category"] = nlu.slots["category"]
-        return Decision("call_tool", intent, tool="request_return", args=args, empathy=empathy)
-    if intent == "product_search":
-        category = nlu.slots.get("category") or (state.slot("category") if pending else None)
-        if category is None:
-            return Decision("template", intent, template="ask_product_kind", ask_slot="category")
-        return Decision("call_tool", intent, tool="product_search", args={"category": category})
-    if intent in ("policy_question", "coupon_question"):
-        return Decision("answer_kb", intent, query=text, empathy=empathy)
-    if intent == "complaint":
-        return Decision("template", intent, template="complaint", empathy=empathy or "disappointment",
-                        offer_human=True)
-    if intent in ("greeting", "thanks", "goodbye"):
-        return Decision("template", intent, template=intent)
-    if intent == "affirm":
-        return Decision("template", intent, template="affirm_nothing")
-    if intent == "deny":
-        return Decision("template", intent, template="deny_nothing")
-    # Out of scope or too unsure to act on: steer back to what the store can help with.
-    return Decision("template", intent, template="fallback", empathy=empathy, offer_human=bool(empathy))
+        return turn.say("handoff_already", llm_words=intent != "affirm")
+    handler = HANDLERS.get(intent)
+    if handler is not None:
+        return handler(turn)
+    tool = tools.for_intent(intent) if tools is not None else None
+    if tool is not None:
+        return tool.plan(turn)  # type: ignore[attr-defined]
+    return _out_of_scope(turn)

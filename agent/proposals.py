@@ -16,23 +16,23 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from agent.llm.toolcalls import tool_schema
+from agent.events import Event, ToolProposalRefused
+from agent.policy import Decision
 from agent.protocols import LLM, ChatMessage, LLMUnavailable, Tool, ToolCallProposal, ToolContext, ToolError
 from agent.state import DialogueState
+from agent.tooling import tool_schema
 from prompts.chat import route_prompt
 from prompts.llm_tasks import refusal_note
 
 log = logging.getLogger(__name__)
 
 ORDER_ID = re.compile(r"KF\d{8}", re.IGNORECASE)
-# Tools whose call changes something for the customer: only when the customer's own words asked for it.
-SIDE_EFFECTS = {"request_return": "return_request"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +45,31 @@ class Accepted:
 class Refused:
     name: str
     arguments: dict[str, Any]
-    reason: str  # unknown_tool | invalid_arguments | order_not_mentioned | not_owned | not_requested
+    reason: str  # unknown_tool | invalid_arguments | order_not_mentioned | not_owned | not_allowed | not_requested
     detail: str = ""  # what was wrong, for the model (e.g. the schema errors)
 
 
 class ToolProposer:
     def __init__(
-        self, llm: LLM, tools: Mapping[str, Tool], *, offered: Sequence[str] | None = None, force: bool = True
+        self,
+        llm: LLM,
+        tools: Mapping[str, Tool] | Iterable[Tool],
+        *,
+        offered: Sequence[str] | None = None,
+        force: bool = True,
     ) -> None:
         self.llm = llm
-        self.tools = dict(tools)
+        self.tools = dict(tools) if isinstance(tools, Mapping) else {t.name: t for t in tools}
         self.offered = [n for n in (offered or list(self.tools)) if n in self.tools]
         self.force = force  # False: always "auto", even when the rules name the tool (for comparison)
+
+    def route_prompt(self, language: str) -> str:
+        """The routing prompt names every offered tool with its declared purpose (sorted by name)."""
+        listed = []
+        for name in sorted(self.offered):
+            purpose = getattr(self.tools[name], "purpose", {}) or {}
+            listed.append((name, purpose.get(language) or purpose.get("en") or self.tools[name].description))
+        return route_prompt(language, listed)
 
     def forceable(self, name: str | None) -> bool:
         return self.force and name is not None and name in self.offered
@@ -75,7 +88,7 @@ class ToolProposer:
         proposals refused in the round before, each with its refusal: they go back as the assistant's
         calls and one tool message per call saying why, and the model decides again ("auto").
         """
-        messages = [ChatMessage("system", route_prompt(language)), ChatMessage("user", text)]
+        messages = [ChatMessage("system", self.route_prompt(language)), ChatMessage("user", text)]
         if feedback:
             calls = tuple(
                 ToolCallProposal(p.name, p.arguments, p.id or f"call_{i}") for i, (p, _) in enumerate(feedback)
@@ -120,17 +133,61 @@ class ToolProposer:
         if not named <= mentioned:
             unknown = ", ".join(sorted(named - mentioned))
             return Refused(proposal.name, proposal.arguments, "order_not_mentioned", unknown)
-        authorize = getattr(tool, "authorize", None)
-        if authorize is not None:
-            try:
-                await authorize(args, ctx)
-            except ToolError:
+        try:
+            await tool.authorize(args, ctx)
+        except ToolError as err:
+            if named:  # an order id the customer wrote but which is not theirs
                 return Refused(proposal.name, proposal.arguments, "not_owned", ", ".join(sorted(named)))
-        needed = SIDE_EFFECTS.get(proposal.name)
-        if needed is not None and intent != needed:
+            return Refused(proposal.name, proposal.arguments, "not_allowed", err.message)
+        if getattr(tool, "side_effects", False) and intent not in getattr(tool, "intents", ()):
+            # it changes something for the customer: only when their own words asked for it
             return Refused(proposal.name, proposal.arguments, "not_requested")
         return Accepted(tool, args)
 
 
 def mentioned_orders(texts: Sequence[str]) -> set[str]:
     return {m.upper() for t in texts for m in ORDER_ID.findall(t)}
+
+
+PROPOSAL_RETRIES = 1  # rounds after a refusal: the model reads why and may propose once more
+
+
+async def consult(
+    proposer: ToolProposer, state: DialogueState, decision: Decision, language: str, text: str, ctx: ToolContext,
+    intent_of: Callable[[str], str | None],
+) -> tuple[Decision, list[Event]]:
+    """Ask the LLM for a tool call; take the first proposal the state and policy accept, else keep the
+    rule-based decision. Refusals are recorded, never run, and explained back to the model, which gets
+    `PROPOSAL_RETRIES` more rounds.
+
+    When the rules already chose a tool with the arguments at hand (not asking for a slot), that tool is
+    forced: the model fills its arguments from the customer's words instead of deciding whether to call."""
+    cid = state.conversation_id
+    mentioned = mentioned_orders([text]) | ({str(state.slot("order_id"))} if state.slot("order_id") else set())
+    force = decision.tool if decision.kind == "call_tool" and not decision.ask_slot else None
+    refusals: list[Event] = []
+    proposals = await proposer.propose(language, text, force=force)
+    for attempt in range(PROPOSAL_RETRIES + 1):
+        refused: list[tuple[ToolCallProposal, Refused]] = []
+        for proposal in proposals:
+            verdict = await proposer.validate(proposal, state, ctx, mentioned, decision.intent)
+            if isinstance(verdict, Refused):
+                refusals.append(ToolProposalRefused(conversation_id=cid, tool=verdict.name,
+                                                    arguments=dict(verdict.arguments), reason=verdict.reason))
+                refused.append((proposal, verdict))
+                continue
+            tool = verdict.tool
+            chosen = Decision(
+                "call_tool",
+                intent_of(tool.name) or decision.intent,
+                tool=tool.name,
+                args=verdict.args.model_dump(exclude_none=True),
+                empathy=decision.empathy,
+                proposed_by="llm",
+                llm_words=getattr(tool, "llm_words", True),
+            )
+            return chosen, refusals
+        if not refused or attempt == PROPOSAL_RETRIES:
+            break
+        proposals = await proposer.propose(language, text, feedback=refused)
+    return decision, refusals

@@ -1,12 +1,13 @@
-"""The small protocols the agent needs; other folders implement them (ports and adapters).
+"""The small protocols and value types the agent needs; other folders implement them (ports and adapters).
 
-`agent/` never imports an implementation: the server wires concrete tools, retrievers, stores and
-LLM backends in. Keep these narrow so implementations test without a server.
+The core (`agent/*.py`) never imports an implementation: `agent.nlu`, `agent.affect`, `agent.nlg`, the tools,
+retrievers, stores and LLM backends are wired in by the server. Keep these narrow so implementations test
+without a server.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,87 @@ from pydantic import BaseModel
 from agent.events import Event
 
 Language = Literal["zh", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class NLUResult:
+    """`intent` is agent-level (what the policy acts on), `others` further agent-level intents in the same
+    message. `fine_intent` is the classifier's label (see `agent.nlu.taxonomy`); when `intent` is `other` but
+    `fine_intent` is not, that label was the best guess yet too unsure to act on: clarify."""
+
+    intent: str
+    confidence: float
+    others: list[str] = field(default_factory=list)
+    slots: dict[str, object] = field(default_factory=dict)
+    fine_intent: str | None = None
+
+
+@runtime_checkable
+class NLUReader(Protocol):
+    """What the pipeline needs from an NLU (`agent.nlu.NLU`)."""
+
+    def parse(self, text: str) -> NLUResult: ...
+
+
+AFFECT_LABELS = ("anger", "anxiety", "disappointment", "neutral", "satisfaction")
+
+
+@dataclass(frozen=True, slots=True)
+class Affect:
+    """How one utterance sounds: an emotion label (see `agent.affect.LABELS`), valence in [-1, 1], intensity
+    in [0, 1]."""
+
+    label: str
+    score: float
+    intensity: float
+
+
+@runtime_checkable
+class AffectReader(Protocol):
+    """What the pipeline needs from affect (`agent.affect.TextAffect`): the text's affect, and the text's affect
+    fused with what a voice channel heard (`speech` is a `pipeline.SpeechCues`)."""
+
+    def analyze(self, text: str, language: str) -> Affect: ...
+
+    def fuse(self, text: Affect, speech: Any) -> Affect: ...
+
+
+@dataclass(slots=True)
+class Reply:
+    """What the customer is shown for one turn."""
+
+    text: str
+    source: str | None = "template"  # template | llm | operator | None (nothing said)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    quick_replies: list[str] = field(default_factory=list)
+    offer_human: bool = False
+
+    def public(self) -> dict[str, Any]:
+        """The `reply` object of the public API."""
+        return {k: getattr(self, k) for k in ("text", "source", "citations", "cards", "quick_replies")}
+
+    def recorded(self) -> dict[str, Any]:
+        """The fields `BotUttered` records."""
+        return {**self.public(), "offer_human": self.offer_human}
+
+
+@runtime_checkable
+class Phrasebook(Protocol):
+    """How a tool words its outcome without knowing where templates live: `agent.nlg.TemplateNLG` implements it,
+    looking a key up in the tool's own `templates` first, then in `prompts/replies`."""
+
+    def render(self, key: str, language: str, **params: Any) -> str: ...
+
+    def term(self, key: str, language: str) -> Any: ...  # a raw template value, e.g. `status.shipped`
+
+    def has(self, key: str, language: str) -> bool: ...
+
+    def date(self, iso: str | None, language: str, *, with_time: bool = True) -> str: ...  # store's time zone
+
+    def items(self, names: Sequence[str], language: str) -> str: ...  # "first item and 2 more"
+
+    def name(self, bilingual: str, language: str) -> str: ...  # "顺丰速运 SF Express" -> one half
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +113,20 @@ class ToolContext:
 
 @dataclass(slots=True)
 class ToolResult:
-    """What a tool hands back: plain data for NLG/LLM plus cards for the widget."""
+    """What a tool hands back: the facts for the reply (templates and the LLM's grounding), cards for the
+    widget, and the events the call causes (e.g. `RecommendationShown`), which the pipeline records."""
 
     data: dict[str, Any]
     cards: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ToolReply:
+    """A tool's outcome in words, and the quick replies that go with it."""
+
+    text: str
+    quick_replies: list[str] = field(default_factory=list)
 
 
 class ToolError(Exception):
@@ -53,11 +145,20 @@ class ToolError(Exception):
 
 @runtime_checkable
 class Tool(Protocol):
-    """A typed business capability. `Args` is a pydantic model; its JSON schema is what an LLM sees."""
+    """A typed business capability that declares everything about itself (see `agent.tooling.BaseTool`).
+
+    `Args` is a pydantic model; its JSON schema is what an LLM sees. `intents` are the agent-level intents it
+    serves (the policy routes them to `plan`); `side_effects` tools run on an LLM's proposal only when the
+    customer's own words asked for them; `authorize` refuses (raises `ToolError`) before anything runs.
+    """
 
     name: ClassVar[str]
     description: ClassVar[str]
     Args: ClassVar[type[BaseModel]]
+    intents: ClassVar[tuple[str, ...]]
+    side_effects: ClassVar[bool]
+
+    async def authorize(self, args: BaseModel, ctx: ToolContext) -> None: ...
 
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult: ...
 
@@ -154,25 +255,64 @@ class LLMUnavailable(Exception):
 class LLM(Protocol):
     """One protocol for every backend (OpenAI-compatible/vLLM, local llama.cpp, none).
 
-    `tools` are OpenAI-style function schemas (`{"type": "function", "function": {"name",
-    "description", "parameters"}}`; see `agent.llm.tool_schema`). `tool_choice` is None (the model
-    decides, "auto") or the name of one of `tools`, which the model must then call: it only fills the
-    arguments (constrained decoding where the backend has it). Backends raise `LLMUnavailable`
-    or any exception on failure; `agent.llm.GuardedLLM` turns every failure into `LLMUnavailable`.
+    `stream(messages, *, max_tokens=256)` yields the reply's text deltas. `complete(messages, *, tools=None,
+    max_tokens=256, tool_choice=None) -> LLMResponse` is one whole reply or tool-call proposal; its signature
+    is written once, in `agent.llm.base.LLMBackend`, which the backends subclass. `tools` are OpenAI-style
+    function schemas (`{"type": "function", "function": {"name", "description", "parameters"}}`; see
+    `agent.tooling.tool_schema`). `tool_choice` is None (the model decides, "auto") or the name of one of
+    `tools`, which the model must then call: it only fills the arguments (constrained decoding where the
+    backend has it). Backends raise `LLMUnavailable` or any exception on failure; `agent.llm.GuardedLLM`
+    turns every failure into `LLMUnavailable`.
     """
 
     name: str
 
     def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256) -> AsyncIterator[str]: ...
 
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        max_tokens: int = 256,
-        tool_choice: str | None = None,
-    ) -> LLMResponse: ...
+    complete: Callable[..., Awaitable[LLMResponse]]
+
+
+@dataclass(slots=True)
+class Acted:
+    """What acting on a decision produced, for the reply: the customer's words and language, the tool that ran
+    (if any) with its result or error, and the passages retrieved."""
+
+    language: str
+    text: str
+    tool: Tool | None = None
+    result: ToolResult | None = None
+    error: ToolError | None = None
+    passages: list[Passage] = field(default_factory=list)
+
+
+@runtime_checkable
+class Composer(Protocol):
+    """Words a decision and its outcome from templates (`agent.nlg.TemplateNLG`); the registered tools'
+    own templates are added once (`add_tools`). `decision` is an `agent.policy.Decision`."""
+
+    def add_tools(self, tools: Iterable[Tool]) -> None: ...
+
+    def compose(self, decision: Any, acted: Acted) -> Reply: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WordedReply:
+    """An LLM's wording of a reply, or the template with the reason it stood (`fallback`)."""
+
+    reply: Reply
+    fallback: str | None  # why the template answered instead (None: the LLM's reply was used)
+
+
+@runtime_checkable
+class Responder(Protocol):
+    """Words the checked outcome through an LLM, streaming to `on_token` (`agent.nlg.LLMResponder`); the
+    template reply stays the fallback."""
+
+    def applies(self, decision: Any) -> bool: ...
+
+    async def reply(
+        self, decision: Any, acted: Acted, template: Reply, on_token: Callable[[str], Awaitable[None]] | None
+    ) -> WordedReply: ...
 
 
 @runtime_checkable

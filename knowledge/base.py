@@ -7,11 +7,11 @@ from typing import Literal
 
 import numpy as np
 
+from agent.language import detect_language
 from agent.protocols import Language, Passage
 from knowledge.embedders import Embedder, canonical_name, get_embedder, model_id
 from knowledge.fusion import max_rrf, rank, rrf, select_passages
 from knowledge.index import HybridIndex, IndexMismatchError, Manifest
-from knowledge.lang import detect_language
 from knowledge.tokens import TOKENIZER_VERSION, tokenize
 from knowledge.tokens import warm_up as warm_up_tokenizer
 
@@ -113,7 +113,7 @@ class KnowledgeBase:
         query = query.strip()
         if not query or k <= 0 or len(self.index) == 0:
             return []
-        preferred = language or detect_language(query)
+        preferred = language or detect_language(query, default="en")
         score_lists: list[tuple[np.ndarray, bool]] = []
         if self.mode != "bm25":
             query_vector = self.embedder.embed_queries([query])[0]

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.language import detect_language
 from agent.protocols import Language
-from knowledge.lang import detect_language
 
 SOURCE_SUFFIXES = (".md", ".txt")
 MAX_ZH_CHARS = 350
@@ -123,7 +123,7 @@ def parse_document(text: str, *, doc: str, language: Language | None = None, sou
             # Deeper headings stay inside their section as a line of text.
             lines.append(_clean(stripped.lstrip("#").strip() if stripped.startswith("###") else raw))
     flush()
-    lang = language or detect_language(text)
+    lang = language or detect_language(text, default="en")
     return Document(
         doc=doc,
         title=title or doc.replace("_", " ").strip(),

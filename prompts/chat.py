@@ -38,10 +38,22 @@ def system_prompt(language: str) -> str:
     return (_DIR / f"system.{_lang(language)}.md").read_text(encoding="utf-8").strip()
 
 
+# how one tool is named in the routing prompt, and what joins them
+_ROUTE_ITEM = {"zh": ("{purpose}用 {name}", "，"), "en": ("{name} to {purpose}", ", ")}
+
+
+def route_prompt(language: str, tools: Sequence[tuple[str, str]]) -> str:
+    """A short tool-routing system prompt naming each tool with its purpose (`(name, purpose)` pairs, in the
+    order given): small models propose calls reliably only with a brief one."""
+    lang = _lang(language)
+    item, sep = _ROUTE_ITEM[lang]
+    listed = sep.join(item.format(name=name, purpose=purpose) for name, purpose in tools)
+    return _route_template(lang).replace("{tools}", listed)
+
+
 @cache
-def route_prompt(language: str) -> str:
-    """A short tool-routing system prompt: small models propose calls reliably only with a brief one."""
-    return (_DIR / f"route.{_lang(language)}.md").read_text(encoding="utf-8").strip()
+def _route_template(language: str) -> str:
+    return (_DIR / f"route.{language}.md").read_text(encoding="utf-8").strip()
 
 
 @cache

@@ -174,7 +174,7 @@ def build_runtime(
         on_events=publish,
         responder=LLMResponder(llm, tz=settings.store_timezone) if llm is not None else None,
         max_text_chars=settings.max_message_chars,
-        proposer=ToolProposer(llm, {t.name: t for t in tools}) if llm is not None else None,
+        proposer=ToolProposer(llm, tools) if llm is not None else None,
         propose_when=settings.llm_tools,
         turn_lock=turn_lock,
         **({"clock": clock} if clock else {}),

@@ -23,21 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from agent.affect.cues import emphasis
+from agent.affect.fusion import fuse
 from agent.affect.model import MODELS_DIR, AffectModelError, E5Encoder, EmotionModel, SentimentModel
-from agent.protocols import SentimentJudge
+from agent.protocols import AFFECT_LABELS, Affect, SentimentJudge
 
-LABELS = ("anger", "anxiety", "disappointment", "neutral", "satisfaction")
+LABELS = AFFECT_LABELS
 # Where each emotion sits on the valence axis: how negative anger is compared with anxiety, etc.
 _VALENCE = {"anger": -1.0, "anxiety": -0.5, "disappointment": -0.7, "neutral": 0.0, "satisfaction": 0.9}
 
 __all__ = ["LABELS", "Affect", "AffectModelError", "TextAffect"]
-
-
-@dataclass(frozen=True, slots=True)
-class Affect:
-    label: str
-    score: float  # valence in [-1, 1]
-    intensity: float  # [0, 1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +122,10 @@ class TextAffect:
         logit = math.log(max(p, 1e-6) / max(1 - p, 1e-6))
         raw = m.emotion.probabilities(text, lang, logit, vader["compound"] if vader else 0.0)
         return dict(zip(m.emotion.labels, (float(x) for x in raw), strict=True)), p, inputs, model
+
+    def fuse(self, text: Affect, speech: Any) -> Affect:
+        """The text's affect combined with a voice channel's speech-emotion reading (`agent.affect.fusion`)."""
+        return fuse(text, speech)
 
     def analyze(self, text: str, language: str) -> Affect:
         if not text.strip():

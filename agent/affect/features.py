@@ -1,20 +1,19 @@
 """Text features shared by affect training and inference.
 
-One implementation on both sides is what keeps the weights meaningful: n-grams are hashed with CRC-32
-(stable across processes, platforms and Python versions, unlike `hash`) into a fixed number of
-buckets, weighted by log term frequency and L2-normalised. Everything here is pure Python and cheap
-(tens of microseconds for a chat message), so it can run on the hot path.
+One implementation on both sides is what keeps the weights meaningful: n-grams are hashed by
+`agent.ngrams` into a fixed number of buckets, weighted by log term frequency and L2-normalised.
+Everything here is pure Python and cheap (tens of microseconds for a chat message), so it can run on the
+hot path.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
-import zlib
 from collections.abc import Iterable
 
 import numpy as np
+
+from agent.ngrams import fold, logtf_features
 
 # --- normalisation and n-grams -------------------------------------------------------------------
 
@@ -26,7 +25,7 @@ _SCOPE_END = {".", ",", ";", ":", "but", "!", "?"}
 
 def normalize(text: str) -> str:
     """NFKC (full-width to half-width, compatibility forms) and lower case; whitespace collapsed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).lower().replace("’", "'")).strip()
+    return _SPACES.sub(" ", fold(text).replace("’", "'")).strip()
 
 
 def zh_ngrams(text: str, n_max: int = 3) -> list[str]:
@@ -69,21 +68,6 @@ def ngrams(text: str, language: str) -> list[str]:
 # --- hashing -------------------------------------------------------------------------------------
 
 
-def hash_features(features: Iterable[str], bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket indices (sorted, unique) and log-tf, L2-normalised values of one text's features."""
-    mask = (1 << bits) - 1
-    counts: dict[int, int] = {}
-    for feat in features:
-        h = zlib.crc32(feat.encode("utf-8")) & mask
-        counts[h] = counts.get(h, 0) + 1
-    if not counts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    idx = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
-    val = np.log1p(np.fromiter((counts[int(i)] for i in idx), dtype=np.float32, count=len(idx)))
-    val /= np.float32(math.sqrt(float(val @ val)))
-    return idx, val
-
-
 def hashed_matrix(texts: Iterable[str], language: str, bits: int):  # -> scipy.sparse.csr_matrix
     """Training-side: the same hashing as inference, stacked into a sparse matrix (scipy imported lazily)."""
     from scipy import sparse
@@ -92,7 +76,7 @@ def hashed_matrix(texts: Iterable[str], language: str, bits: int):  # -> scipy.s
     indices: list[np.ndarray] = []
     values: list[np.ndarray] = []
     for text in texts:
-        idx, val = hash_features(ngrams(text, language), bits)
+        idx, val = logtf_features(ngrams(text, language), bits)
         indices.append(idx)
         values.append(val)
         indptr.append(indptr[-1] + len(idx))

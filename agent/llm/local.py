@@ -14,11 +14,12 @@ import json
 import logging
 import os
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agent.llm.base import Completion, LLMBackend
 from agent.llm.toolcalls import normalize_tools, parse_text_tool_calls, proposal_from_obj, tool_names
 from agent.protocols import ChatMessage, LLMResponse
 
@@ -57,7 +58,7 @@ def quiet_openmp() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
-class LocalLlamaLLM:
+class LocalLlamaLLM(LLMBackend):
     """`llama_cpp.Llama` in process, loaded on first use (≈1 s) in its worker thread.
 
     `omp_passive` sets OMP_WAIT_POLICY=PASSIVE before llama.cpp loads, so its idle OpenMP threads
@@ -183,19 +184,13 @@ class LocalLlamaLLM:
         async for token in self._tokens(messages, max_tokens):
             yield token
 
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        max_tokens: int = 256,
-        tool_choice: str | None = None,
-    ) -> LLMResponse:
+    async def _complete(self, messages: Sequence[ChatMessage], ask: Completion) -> LLMResponse:
         """The whole reply; Qwen-coder writes tool calls as text (```json / <tool_call>), parsed here.
 
         A named `tool_choice` asks for that tool's arguments only, as JSON under its schema (llama.cpp
         turns the schema into a grammar), so the call cannot turn into prose.
         """
+        tools, max_tokens, tool_choice = ask.tools, ask.max_tokens, ask.tool_choice
         specs = normalize_tools(tools) if tools else None
         if specs and tool_choice is not None:
             spec = next((t["function"] for t in specs if t["function"]["name"] == tool_choice), None)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
 
+from agent.llm.base import Completion, LLMBackend
 from agent.protocols import ChatMessage, LLMResponse, LLMUnavailable
 
 
-class NoLLM:
+class NoLLM(LLMBackend):
     """Every call raises `LLMUnavailable("disabled")`, so callers take their template path."""
 
     name = "none"
@@ -17,12 +17,5 @@ class NoLLM:
         raise LLMUnavailable("disabled", "no LLM configured (KEFU_LLM=none)")
         yield ""  # pragma: no cover - makes this an async generator
 
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        max_tokens: int = 256,
-        tool_choice: str | None = None,
-    ) -> LLMResponse:
+    async def _complete(self, messages: Sequence[ChatMessage], ask: Completion) -> LLMResponse:
         raise LLMUnavailable("disabled", "no LLM configured (KEFU_LLM=none)")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from agent.llm.base import Completion, LLMBackend
 from agent.llm.toolcalls import merge_calls, normalize_tools, tool_names
 from agent.protocols import ChatMessage, LLMResponse, ToolCallProposal
 
@@ -70,7 +71,7 @@ def _text(content: Any) -> str:
     return "".join(p.get("text", "") if isinstance(p, Mapping) else str(p) for p in content or [])
 
 
-class OpenAICompatibleLLM:
+class OpenAICompatibleLLM(LLMBackend):
     """Chat completions from any OpenAI-compatible server (`base_url` ends in `/v1`).
 
     Retries are off: the guard (`GuardedLLM`) owns time limits, and a retry would blow them.
@@ -128,14 +129,7 @@ class OpenAICompatibleLLM:
             if text:
                 yield text
 
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        max_tokens: int = 256,
-        tool_choice: str | None = None,
-    ) -> LLMResponse:
+    async def _complete(self, messages: Sequence[ChatMessage], ask: Completion) -> LLMResponse:
         """One reply; tool calls come natively or, from models that write them as text, parsed out.
 
         A named `tool_choice` is sent as `{"type": "function", "function": {"name": …}}`: vLLM and
@@ -143,6 +137,7 @@ class OpenAICompatibleLLM:
         cannot answer in prose instead (measured with Qwen2.5-Coder-1.5B: ~1 turn in 4 under "auto").
         Proposals are sampled at temperature 0: filling arguments is copying, not writing.
         """
+        tools, max_tokens, tool_choice = ask.tools, ask.max_tokens, ask.tool_choice
         chat = await self._ready()
         allowed: set[str] | None = None
         if tools:

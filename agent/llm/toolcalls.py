@@ -12,36 +12,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from agent.protocols import Tool, ToolCallProposal
+from agent.protocols import ToolCallProposal
+from agent.tooling import tool_schema
+
+__all__ = ["normalize_tools", "parse_text_tool_calls", "tool_schema"]
 
 _FENCE = re.compile(r"```[ \t]*(?:json|tool_call|tool|javascript|js)?[ \t]*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
 _TAG = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _DECODER = json.JSONDecoder()
-
-
-def _without_patterns(node: Any) -> Any:
-    """Move regex `pattern`s into the description.
-
-    llama.cpp turns a tool's JSON schema into a grammar, and its converter mangles a `\\d` (seen:
-    `^KF\\d{8}$` → "failed to parse grammar", then llama_cpp.server died). Arguments are validated
-    against the tool's `Args` anyway, so the model only needs the hint.
-    """
-    if isinstance(node, list):
-        return [_without_patterns(n) for n in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _without_patterns(v) for k, v in node.items()
-           if not (k in ("pattern", "title") and isinstance(v, str))}  # (a property may be named "title")
-    if isinstance(node.get("pattern"), str):
-        out["description"] = f"{node.get('description', '')} (format: {node['pattern']})".strip()
-    return out
-
-
-def tool_schema(tool: Tool | type[Tool]) -> dict[str, Any]:
-    """The OpenAI function schema of a `Tool` (its `Args` JSON schema is what the model sees)."""
-    parameters = _without_patterns(tool.Args.model_json_schema())
-    return {"type": "function",
-            "function": {"name": tool.name, "description": tool.description, "parameters": parameters}}
 
 
 def normalize_tools(tools: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

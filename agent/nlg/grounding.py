@@ -19,38 +19,16 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from agent.numerals import EN_NUMBER_WORDS, ZH_DIGITS, zh_number
+
 # ---------------------------------------------------------------- numbers
 
-_ZH_DIGITS = {ch: i for i, ch in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_ZH_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+# numerals a reply may state (not 俩 or 壹: "你们俩" is no figure to check)
 ZH_NUM = "[零〇一二两三四五六七八九十百千万]+"
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_EN_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30,
-    "forty-five": 45, "sixty": 60, "ninety": 90,
-}
+_EN_WORDS = EN_NUMBER_WORDS
 EN_NUM = "|".join(sorted(_EN_WORDS, key=len, reverse=True))
 ANY_NUM = rf"(?:{NUM}|{ZH_NUM})"
-
-
-def zh_number(text: str) -> int | None:
-    """Chinese numerals to int: 七 → 7, 十五 → 15, 一百九十九 → 199, 两千 → 2000; None if not a number."""
-    if not text or any(ch not in _ZH_DIGITS and ch not in _ZH_UNITS for ch in text):
-        return None
-    total, section, digit = 0, 0, None
-    for ch in text:
-        if ch in _ZH_DIGITS:
-            digit = _ZH_DIGITS[ch]
-            continue
-        unit = _ZH_UNITS[ch]
-        if unit == 10000:
-            total += (section + (digit or 0)) * unit
-            section, digit = 0, None
-        else:
-            section += (1 if digit is None else digit) * unit
-            digit = None
-    return total + section + (digit or 0)
 
 
 def number(text: str) -> Decimal | None:
@@ -215,8 +193,8 @@ def _date_key(m: re.Match[str], form: str) -> tuple[str, ...] | None:
 def _discount_key(m: re.Match[str]) -> tuple[str, ...]:
     """8折 / 8.5折 / 八折 / 八五折 → tenths of the price (8, 8.5)."""
     raw = m.group(1)
-    if raw[0] in _ZH_DIGITS:
-        digits = [_ZH_DIGITS[ch] for ch in raw]
+    if raw[0] in ZH_DIGITS:
+        digits = [ZH_DIGITS[ch] for ch in raw]
         value = Decimal(digits[0]) + (Decimal(digits[1]) / 10 if len(digits) > 1 else 0)
     else:
         value = Decimal(raw)

@@ -15,38 +15,21 @@ to orders, returns, products or offers by itself gets the store's steer-back sen
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from contextlib import aclosing
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from agent.language import written_in
 from agent.nlg.grounding import check_grounded
 from agent.nlg.messages import PromptedTurn, build_turn
-from agent.nlg.templates import Reply
-from agent.policy import Decision
-from agent.protocols import LLM, ChatMessage, LLMUnavailable, Passage, ToolResult
+from agent.policy import STEER_TEMPLATE, Decision
+from agent.protocols import LLM, Acted, ChatMessage, LLMUnavailable, Reply, WordedReply
 from prompts.chat import system_prompt
 from prompts.llm_tasks import chitchat_turn, steer_line, steers_back
 
 log = logging.getLogger(__name__)
 
 TokenSink = Callable[[str], Awaitable[None]]
-# Turns whose outcome the LLM may word. Asking for a slot, handoffs and silence stay templated.
-DEFAULT_LLM_INTENTS = frozenset(
-    {"policy_question", "coupon_question", "order_status", "return_request", "complaint", "other", "greeting"}
-)
-
-
-STEER_TEMPLATE = "fallback"  # the policy's out-of-scope reply
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def in_language(text: str, language: str) -> bool:
-    """Is `text` written in `language`? zh: mostly Chinese characters; en: none at all."""
-    cjk = len(_CJK.findall(text))
-    if language == "zh":
-        return cjk >= max(2, len(re.findall(r"[A-Za-z]+", text)))
-    return cjk == 0
 
 
 def steer_turn(language: str, text: str, empathy: str | None = None) -> PromptedTurn:
@@ -59,47 +42,31 @@ def steer_turn(language: str, text: str, empathy: str | None = None) -> Prompted
     return PromptedTurn(messages=messages, grounding=[])
 
 
-@dataclass(frozen=True, slots=True)
-class LLMOutcome:
-    reply: Reply
-    fallback: str | None  # why the template answered instead (None: the LLM's reply was used)
-
-
 class LLMResponder:
     def __init__(
         self,
         llm: LLM,
         *,
         tz: str = "Asia/Shanghai",
-        intents: frozenset[str] = DEFAULT_LLM_INTENTS,
         max_tokens: int = 160,
     ) -> None:
         self.llm = llm
         self.tz = tz
-        self.intents = intents
         self.max_tokens = max_tokens
 
     def applies(self, decision: Decision) -> bool:
-        return (
-            decision.kind in ("answer_kb", "call_tool", "template")
-            and decision.intent in self.intents
-            and not decision.ask_slot
-        )
+        """The policy (or the tool that planned the call) says whether a reply may be worded by the LLM;
+        asking for a slot, handoffs and silence stay templated."""
+        return decision.kind in ("answer_kb", "call_tool", "template") and decision.llm_words and not decision.ask_slot
 
     async def reply(
-        self,
-        *,
-        language: str,
-        text: str,
-        template: Reply,
-        result: ToolResult | None,
-        error_message: str | None,
-        passages: Sequence[Passage],
-        empathy: str | None,
-        on_token: TokenSink | None = None,
-        steer: bool = False,
-    ) -> LLMOutcome:
-        """`steer`: an out-of-scope turn (see the module docstring); otherwise reword the checked outcome."""
+        self, decision: Decision, acted: Acted, template: Reply, on_token: TokenSink | None = None
+    ) -> WordedReply:
+        """An out-of-scope turn (the policy's steer-back template) is written freely, with no facts (see the
+        module docstring); any other turn rewords the checked outcome."""
+        language, text, empathy, result = acted.language, acted.text, decision.empathy, acted.result
+        error_message = acted.error.message if acted.error else None
+        steer = decision.template == STEER_TEMPLATE
         if steer:
             turn = steer_turn(language, text, empathy)
         else:
@@ -109,7 +76,7 @@ class LLMResponder:
             if error_message:
                 notes.append(f"tool error: {error_message}")
             turn = build_turn(
-                language, text, facts=result.data if result else None, passages=passages, notes=notes, tz=self.tz
+                language, text, facts=result.data if result else None, passages=acted.passages, notes=notes, tz=self.tz
             )
         parts: list[str] = []
         try:
@@ -120,19 +87,19 @@ class LLMResponder:
                         await on_token(delta)
         except LLMUnavailable as exc:
             log.warning("LLM unavailable (%s); template reply used", exc.reason)
-            return LLMOutcome(template, f"llm_{exc.reason}")
+            return WordedReply(template, f"llm_{exc.reason}")
         worded = "".join(parts).strip()
         if not worded:
-            return LLMOutcome(template, "llm_empty")
-        if steer and not in_language(worded, language):
-            return LLMOutcome(template, "language")
+            return WordedReply(template, "llm_empty")
+        if steer and not written_in(worded, language):
+            return WordedReply(template, "language")
         verdict = check_grounded(worded, turn.grounding, tz=self.tz)
         if not verdict.ok:
             log.info("LLM reply failed the grounding guard (%d unsupported facts)", len(verdict.unsupported))
-            return LLMOutcome(template, "guard")
+            return WordedReply(template, "guard")
         if steer and not steers_back(worded, language):  # the small model often just answers: add the way back
             tail = ("" if language == "zh" else " ") + steer_line(language)
             if on_token is not None:
                 await on_token(tail)
             worded += tail
-        return LLMOutcome(replace(template, text=worded, source="llm"), None)
+        return WordedReply(replace(template, text=worded, source="llm"), None)

@@ -1,162 +1,129 @@
 """Template NLG: words a decision and its outcome in the customer's language, with empathy first.
 
 Every fact in a reply (status, ids, amounts, dates, policy text) comes from tool data or retrieved
-passages, never from the template itself.
+passages, never from the template itself. A tool words its own outcome (`Tool.reply`, `Tool.explain`)
+through this class as its `Phrasebook`: keys are looked up in the registered tools' own templates first,
+then in `prompts/replies/<lang>.yaml`; dates are shown in the store's time zone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from agent.language import localized_name
 from agent.policy import Decision
-from agent.protocols import Passage, ToolError, ToolResult
-from prompts import render, template
+from agent.protocols import Acted, Passage, Reply, Tool
+from prompts import template
 
 SNIPPET_CHARS = 160
 ANSWER_CHARS = {"zh": 260, "en": 520}
-
-
-@dataclass(slots=True)
-class Reply:
-    text: str
-    source: str | None = "template"
-    citations: list[dict[str, Any]] = field(default_factory=list)
-    cards: list[dict[str, Any]] = field(default_factory=list)
-    quick_replies: list[str] = field(default_factory=list)
-    offer_human: bool = False
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "source": self.source,
-            "citations": self.citations,
-            "cards": self.cards,
-            "quick_replies": self.quick_replies,
-        }
+_MISSING = object()
 
 
 class TemplateNLG:
-    """Renders replies from `prompts/replies/<lang>.yaml`; dates shown in the store's time zone."""
+    """Renders replies from templates; implements `agent.protocols.Phrasebook` for the tools."""
 
-    def __init__(self, tz: str = "Asia/Shanghai") -> None:
+    def __init__(self, tz: str = "Asia/Shanghai", tools: Iterable[Tool] = ()) -> None:
         self._tz = ZoneInfo(tz)
+        self._own: dict[str, dict[str, Any]] = {"zh": {}, "en": {}}
+        self.add_tools(tools)
 
-    def _when(self, iso: str | None, lang: str, *, with_time: bool = True) -> str:
+    def add_tools(self, tools: Iterable[Tool]) -> None:
+        """Make the tools' own templates (`Tool.templates`) available to `render`."""
+        for tool in tools:
+            for lang, entries in getattr(tool, "templates", {}).items():
+                own = self._own.setdefault(lang, {})
+                for key, value in entries.items():
+                    if own.get(key, value) != value:
+                        raise ValueError(f"reply template {key!r} ({lang}) is defined twice")
+                    own[key] = value
+
+    # ------------------------------------------------------------------ Phrasebook
+
+    def term(self, key: str, language: str) -> Any:
+        node = self._lookup(self._own.get(language, {}), key)
+        return template(key, language) if node is _MISSING else node
+
+    def has(self, key: str, language: str) -> bool:
+        try:
+            self.term(key, language)
+        except KeyError:
+            return False
+        return True
+
+    def render(self, key: str, language: str, **params: Any) -> str:
+        value = self.term(key, language)
+        if not isinstance(value, str):
+            raise TypeError(f"reply template {key!r} is not a string")
+        return value.format(**params)
+
+    def date(self, iso: str | None, language: str, *, with_time: bool = True) -> str:
         if not iso:
             return ""
         dt = datetime.fromisoformat(iso).astimezone(self._tz)
-        if lang == "zh":
+        if language == "zh":
             return f"{dt.month}月{dt.day}日 {dt:%H:%M}" if with_time else f"{dt.year}年{dt.month}月{dt.day}日"
         return f"{dt:%b} {dt.day}, {dt:%H:%M}" if with_time else f"{dt:%b} {dt.day}, {dt.year}"
 
-    def _items(self, names: list[str], lang: str) -> str:
+    def items(self, names: Sequence[str], language: str) -> str:
         if not names:
             return ""
         head = names[0]
         if len(names) > 1:
-            head += (" " if lang == "en" else "") + render("order_item_more", lang, count=len(names) - 1)
+            head += (" " if language == "en" else "") + self.render("order_item_more", language, count=len(names) - 1)
         return head
 
-    def compose(
-        self,
-        decision: Decision,
-        lang: str,
-        *,
-        result: ToolResult | None = None,
-        error: ToolError | None = None,
-        passages: list[Passage] | None = None,
-    ) -> Reply:
+    def name(self, bilingual: str, language: str) -> str:
+        return localized_name(bilingual, language)
+
+    @staticmethod
+    def _lookup(node: Any, key: str) -> Any:
+        if key in node:  # tools may use dotted keys of their own ("points.done") as flat names
+            return node[key]
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return _MISSING
+            node = node[part]
+        return node
+
+    # ------------------------------------------------------------------ replies
+
+    def compose(self, decision: Decision, acted: Acted) -> Reply:
+        lang, tool, result, error, passages = acted.language, acted.tool, acted.result, acted.error, acted.passages
         parts: list[str] = []
         if decision.empathy and decision.template != "handoff_anger":
-            parts.append(render(f"empathy.{decision.empathy}", lang))
+            parts.append(self.render(f"empathy.{decision.empathy}", lang))
         reply = Reply(text="", offer_human=decision.offer_human)
         if error is not None:
-            parts.append(self.tool_error(error, lang))
+            explain = getattr(tool, "explain", None)
+            parts.append(explain(error, lang, self) if explain else self.render("fallback", lang))
             reply.offer_human = reply.offer_human or bool(decision.empathy)
         elif decision.kind == "answer_kb":
             parts.append(self.kb_answer(passages or [], lang, reply))
             reply.offer_human = reply.offer_human or not passages
-        elif result is not None and decision.tool == "order_status":
-            if "orders" in result.data:
-                key = decision.template or "ask_order_id"
-                parts.append(render(key if result.data["orders"] else "ask_order_id_none", lang))
-                reply.quick_replies = list(result.data["orders"])
-            else:
-                parts.append(self.order_status(result.data, lang))
-            reply.cards = result.cards
-        elif result is not None and decision.tool == "request_return":
-            parts.append(self.return_created(result.data, lang))
-        elif result is not None and decision.tool == "product_search":
-            category = (result.cards[0]["category"] if result.cards else None) or render("products_generic", lang)
-            key = "products_found" if result.cards else "products_none"
-            parts.append(render(key, lang, category=category))
+        elif result is not None and tool is not None:
+            said = tool.reply(result, decision, lang, self)  # type: ignore[attr-defined]
+            parts.append(said.text)
+            reply.quick_replies = list(said.quick_replies)
             reply.cards = result.cards
         elif decision.template:
-            parts.append(render(decision.template, lang))
-        if decision.template == "greeting" or (decision.template == "fallback"):
-            reply.quick_replies = list(template("quick_replies.start", lang))
+            parts.append(self.render(decision.template, lang))
+        if decision.template in ("greeting", "fallback"):
+            reply.quick_replies = list(self.term("quick_replies.start", lang))
         if reply.offer_human and decision.kind != "handoff":
             if decision.template != "complaint":
-                parts.append(render("offer_human", lang))
-            reply.quick_replies = [template("quick_replies.human", lang), template("quick_replies.no_thanks", lang)]
+                parts.append(self.render("offer_human", lang))
+            reply.quick_replies = [self.term("quick_replies.human", lang), self.term("quick_replies.no_thanks", lang)]
         sep = "" if lang == "zh" else " "
         reply.text = sep.join(p.strip() for p in parts if p)
         return reply
 
-    def order_status(self, data: dict[str, Any], lang: str) -> str:
-        items = self._items(data.get(f"items_{lang}", []), lang)
-        out = [render("order_status", lang, order_id=data["order_id"], items=items,
-                      status=template(f"status.{data['status']}", lang))]
-        shipment = data.get("shipment")
-        if shipment:
-            out.append(render("order_shipment", lang, carrier=localized_name(shipment["carrier"], lang),
-                              tracking_no=shipment["tracking_no"],
-                              shipment_status=template(f"shipment_status.{shipment['status']}", lang)))
-            latest = shipment.get("latest_event")
-            if latest:
-                out.append(render("order_latest_event", lang, when=self._when(latest["at"], lang),
-                                  location=latest[f"location_{lang}"],
-                                  description=latest[f"description_{lang}"].rstrip("。.")))
-            if shipment.get("delivered_at"):
-                out.append(render("order_delivered_at", lang,
-                                  delivered=self._when(shipment["delivered_at"], lang, with_time=False)))
-            elif shipment.get("eta"):
-                out.append(render("order_eta", lang, eta=self._when(shipment["eta"], lang, with_time=False)))
-        return ("" if lang == "zh" else " ").join(out)
-
-    def return_created(self, data: dict[str, Any], lang: str) -> str:
-        note = "return_shipping_store" if data["kind"] == "quality" else "return_shipping_customer"
-        return render("return_created", lang, return_id=data["return_id"], order_id=data["order_id"],
-                      items=self._items(data.get(f"items_{lang}", []), lang), refund=data["refund_amount"],
-                      shipping_note=render(note, lang))
-
-    def tool_error(self, error: ToolError, lang: str) -> str:
-        p = dict(error.params)
-        code = error.code
-        if code == "return_window_expired":
-            kind = p.get("kind", "no_reason")
-            return render(code, lang, order_id=p["order_id"], delivered=self._when(p["delivered"], lang,
-                          with_time=False), days=p["days"], elapsed=p["elapsed"],
-                          kind_name=render(f"return_kind_{kind}", lang),
-                          alternative=render("return_alt_warranty", lang))
-        if code == "return_not_delivered":
-            return render(code, lang, order_id=p["order_id"], status=template(f"status.{p['status']}", lang))
-        if code == "return_items_excluded":
-            return render(code, lang, order_id=p["order_id"], items=self._items(p.get(f"items_{lang}", []), lang))
-        if code == "return_already_requested":
-            return render(code, lang, order_id=p["order_id"], return_id=p["return_id"],
-                          status=template(f"return_status.{p['status']}", lang))
-        if code in ("order_not_found", "login_required"):
-            return render(code, lang, **p)
-        return render("fallback", lang)
-
     def kb_answer(self, passages: list[Passage], lang: str, reply: Reply) -> str:
         if not passages:
-            return render("kb_no_answer", lang)
+            return self.render("kb_no_answer", lang)
         top = passages[0]
         body = top.text.strip()
         limit = ANSWER_CHARS.get(lang, 400)
@@ -167,7 +134,7 @@ class TemplateNLG:
             {"doc": p.doc, "title": p.title, "snippet": _snippet(p.text)}
             for p in passages[:1] + [q for q in passages[1:2] if q.doc != top.doc and q.score >= top.score * 0.9]
         ]
-        return render("kb_intro", lang, title=top.title) + body
+        return self.render("kb_intro", lang, title=top.title) + body
 
 
 def _snippet(text: str) -> str:

@@ -4,6 +4,7 @@
 `RuleNLU` is the hand-written reader kept as the measured baseline.
 """
 
-from agent.nlu.reader import INTENTS, NLU, NLUReader, NLUResult, RuleNLU, split_clauses
+from agent.nlu.reader import INTENTS, NLU, RuleNLU, split_clauses
+from agent.protocols import NLUReader, NLUResult
 
 __all__ = ["INTENTS", "NLU", "NLUReader", "NLUResult", "RuleNLU", "split_clauses"]

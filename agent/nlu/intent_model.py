@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.ngrams import FEATURE_VERSION, hashed
+from agent.nlu.features import FEATURE_VERSION, hashed
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "intents.npz"
 REBUILD_HINT = "rebuild it with `kefu train intents`"

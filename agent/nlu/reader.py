@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
+from agent.language import has_cjk
 from agent.nlu.intent_model import IntentModel
 from agent.nlu.slots import SlotExtractor
 from agent.nlu.slots import amount as slot_amount
 from agent.nlu.slots import order_id as slot_order_id
 from agent.nlu.slots import phone as slot_phone
 from agent.nlu.taxonomy import AGENT_INTENTS, SOCIAL, agent_intent
+from agent.protocols import NLUResult
 
 INTENTS = AGENT_INTENTS  # what the policy acts on (agent/nlu/taxonomy.py holds the taxonomy)
 
@@ -100,19 +100,6 @@ _NO_REASON = _rx("不想要", "不喜欢", "买错", "拍错", "不合适", "不
                  r"\bdon'?t (want|need|like)\b", r"\bno longer need\b", r"\bordered (the )?wrong\b", r"\bdoesn'?t fit\b")
 
 
-@dataclass(frozen=True, slots=True)
-class NLUResult:
-    """`intent` is agent-level (what the policy acts on), `others` further agent-level intents in the same
-    message. `fine_intent` is the classifier's label (see `agent.nlu.taxonomy`); when `intent` is `other` but
-    `fine_intent` is not, that label was the best guess yet too unsure to act on: clarify."""
-
-    intent: str
-    confidence: float
-    others: list[str] = field(default_factory=list)
-    slots: dict[str, object] = field(default_factory=dict)
-    fine_intent: str | None = None
-
-
 class RuleNLU:
     """Intent and slot reader. `categories` maps a category key to its zh and en keywords."""
 
@@ -122,7 +109,7 @@ class RuleNLU:
             alts = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
             if not alts:
                 continue
-            parts = [re.escape(w) if _has_cjk(w) else rf"\b{re.escape(w)}\b" for w in alts]
+            parts = [re.escape(w) if has_cjk(w) else rf"\b{re.escape(w)}\b" for w in alts]
             self._categories.append((key, re.compile("|".join(parts), re.IGNORECASE)))
 
     def category(self, text: str) -> str | None:
@@ -188,9 +175,6 @@ class RuleNLU:
         return NLUResult(top, round(confidence, 3), others, slots)
 
 
-def _has_cjk(word: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in word)
-
 
 # ===================================================================== trained NLU
 
@@ -229,14 +213,6 @@ def split_clauses(text: str) -> list[str]:
     """Clauses of a message, at sentence ends and at connectives such as 顺便 / 另外 / "and also"."""
     parts = [p.strip(" ，,、") for p in _CLAUSE_SPLIT.split(text)]
     return [p for p in parts if p and p.strip(" ，,、.。!！?？")]
-
-
-class NLUReader(Protocol):
-    """What the pipeline needs from an NLU."""
-
-    def parse(self, text: str) -> NLUResult: ...
-
-    def category(self, text: str) -> str | None: ...
 
 
 class NLU:

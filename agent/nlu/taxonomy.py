@@ -8,6 +8,8 @@ label travels alongside (`NLUResult.fine_intent`) so the policy can learn finer 
 
 from __future__ import annotations
 
+from agent.intents import NO_TASK_INTENTS
+
 BITEXT_INTENTS: tuple[str, ...] = (
     "cancel_order",
     "change_order",
@@ -118,7 +120,7 @@ AGENT_INTENT: dict[str, str] = {
 }
 
 # Agent intents that carry no task: dropped from `others` when a task intent is present.
-SOCIAL = frozenset({"greeting", "thanks", "goodbye", "affirm", "deny", "other"})
+SOCIAL = NO_TASK_INTENTS
 
 assert set(AGENT_INTENT) == set(FINE_INTENTS), "every fine intent needs an agent-level intent"
 assert set(AGENT_INTENT.values()) <= set(AGENT_INTENTS)

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agent.events import BotUttered, Event, OperatorUttered, ToolReturned, UserUttered
+from agent.language import written_in
 from agent.llm.fallback import complete_within
 from agent.nlg.grounding import check_grounded
-from agent.nlg.llm_wording import in_language
 from agent.proposals import mentioned_orders
 from agent.protocols import LLM, ChatMessage
 from agent.state import DialogueState
@@ -127,7 +127,7 @@ async def draft_operator_replies(
     rejected: list[str] = []
     reasons: list[str] = []
     for draft in parse_drafts(response.text):
-        if not in_language(draft, language):
+        if not written_in(draft, language):
             rejected.append(draft)
             reasons.append("language")
         elif not check_grounded(draft, grounding, tz=tz).ok:

@@ -18,9 +18,9 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from agent.language import written_in
 from agent.llm.fallback import complete_within
 from agent.nlg.grounding import check_grounded
-from agent.nlg.llm_wording import in_language
 from agent.protocols import LLM, ChatMessage
 from prompts.llm_tasks import campaign_phrases, campaign_prompt, campaign_turn, fill
 
@@ -148,7 +148,7 @@ async def _one(llm: LLM, facts: CampaignFacts, language: str, tz: str, budget_s:
         return template("empty")
     if len(text) > MAX_CHARS[language]:
         return template("too_long")
-    if not in_language(text, language):
+    if not written_in(text, language):
         return template("language")
     grounding = [
         block,

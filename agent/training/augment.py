@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from agent.intents import NO_TASK_INTENTS
+
 # Each: (written form, replacements a customer might type instead).
 ZH_SWAPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("订单", ("定单", "dd", "order", "单子")),
@@ -39,7 +41,7 @@ ZH_SWAPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 ZH_PREFIXES = ("亲，", "你好，", "请问", "麻烦问下", "您好 ", "客服，", "那个", "急！", "hi ")
 ZH_SUFFIXES = ("？", "呢", "啊", "呀", " 谢谢", "！！", "😭", "🙏", "😡", "。", "~", "??", "哈")
-SOCIAL = frozenset({"greeting", "thanks", "goodbye", "affirm", "deny", "other"})
+SOCIAL = NO_TASK_INTENTS
 
 
 def augment_zh(text: str, label: str, rng: np.random.Generator) -> str:

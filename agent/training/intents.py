@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.ngrams import FEATURE_VERSION, hashed
+from agent.nlu.features import FEATURE_VERSION, hashed
 from agent.nlu.intent_model import DEFAULT_MODEL_PATH, IntentWeights, load_weights, save_weights
 from agent.nlu.taxonomy import FINE_INTENTS
 from agent.training.augment import augment_en, augment_zh, gibberish

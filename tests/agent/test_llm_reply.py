@@ -8,6 +8,7 @@ import pytest
 
 from agent.affect import TextAffect
 from agent.events import BotUttered
+from agent.nlg import TemplateNLG
 from agent.nlg.llm_wording import LLMResponder
 from agent.nlu import NLU
 from agent.pipeline import Agent
@@ -47,6 +48,7 @@ def make_agent(llm: ScriptedLLM, tokens: list[str]) -> Agent:
     lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
 
     agent = Agent(
+        nlg=TemplateNLG(),
         store=MemoryEventStore(),
         nlu=NLU(lexicon),
         affect=TextAffect(),

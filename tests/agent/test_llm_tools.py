@@ -8,6 +8,7 @@ import pytest
 
 from agent.affect import TextAffect
 from agent.events import ToolCalled, ToolProposalRefused
+from agent.nlg import TemplateNLG
 from agent.nlu import NLU
 from agent.pipeline import Agent
 from agent.proposals import ToolProposer
@@ -56,6 +57,7 @@ def make_agent(llm: ProposingLLM, orders: MemoryOrders | None = None) -> Agent:
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
     lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
     return Agent(
+        nlg=TemplateNLG(),
         store=MemoryEventStore(),
         nlu=NLU(lexicon),
         affect=TextAffect(),

@@ -7,8 +7,9 @@ import pytest
 from agent.affect import TextAffect
 from agent.errors import InvalidMessage, UnknownConversation
 from agent.events import replay
+from agent.nlg import TemplateNLG
 from agent.nlu import NLU
-from agent.pipeline import Agent
+from agent.pipeline import Agent, TurnInput
 from agent.state import DialogueState
 from tests.fakes import CATEGORIES, NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
 from tools.commerce.orders import OrderStatusTool
@@ -29,6 +30,7 @@ def orders() -> MemoryOrders:
 def agent(orders: MemoryOrders) -> Agent:
     lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
     return Agent(
+        nlg=TemplateNLG(),
         store=MemoryEventStore(),
         nlu=NLU(lexicon, today=NOW.date()),
         affect=_AFFECT,
@@ -148,8 +150,8 @@ async def test_rebuilt_state_equals_live_state(agent: Agent) -> None:
 
 async def test_duplicate_client_message_is_processed_once(agent: Agent, orders: MemoryOrders) -> None:
     cid = await _conv(agent)
-    await agent.handle(cid, "我要退货 KF10000001 不想要了", client_msg_id="m1")
-    again = await agent.handle(cid, "我要退货 KF10000001 不想要了", client_msg_id="m1")
+    await agent.handle(cid, TurnInput("我要退货 KF10000001 不想要了", client_msg_id="m1"))
+    again = await agent.handle(cid, TurnInput("我要退货 KF10000001 不想要了", client_msg_id="m1"))
     assert again.duplicate and len(orders.returns) == 1
 
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from agent.nlu.slots import SlotExtractor, zh_number
+from agent.nlu.slots import SlotExtractor
+from agent.numerals import zh_number
 from agent.training.nlu_eval import DATA_FILES, evaluate_slots, load_slot_catalog, load_slot_tests, slot_scores
 
 pytestmark = pytest.mark.unit

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.language import detect_language
 from knowledge.chunking import (
     MAX_EN_WORDS,
     MAX_ZH_CHARS,
@@ -15,7 +16,6 @@ from knowledge.chunking import (
     read_document,
 )
 from knowledge.ingest import load_documents
-from knowledge.lang import detect_language
 
 pytestmark = pytest.mark.unit
 
@@ -87,7 +87,7 @@ def test_detect_language() -> None:
     assert detect_language("7天无理由退货从哪天开始算？") == "zh"
     assert detect_language("Visa卡可以付款吗") == "zh"
     assert detect_language("How long does delivery take?") == "en"
-    assert detect_language("R00000123") == "en"  # a Latin letter decides
+    assert detect_language("R00000123", default="en") == "en"  # an id says nothing: the default
     assert detect_language("13800138000 ¥99", default="zh") == "zh"
 
 

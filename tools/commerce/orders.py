@@ -7,7 +7,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from agent.protocols import ToolContext, ToolError, ToolResult
+from agent.policy import Decision, Turn
+from agent.protocols import Phrasebook, ToolContext, ToolError, ToolReply, ToolResult
+from agent.tooling import BaseTool
 from tools.commerce.ports import OrderRepository, OrderView
 
 ORDER_ID_PATTERN = r"^KF\d{8}$"
@@ -82,7 +84,7 @@ def order_facts(order: OrderView) -> dict[str, Any]:
     }
 
 
-class OrderStatusTool:
+class OrderStatusTool(BaseTool):
     """Status and latest tracking of one order, or the customer's recent orders when no id is given."""
 
     name: ClassVar[str] = "order_status"
@@ -90,6 +92,8 @@ class OrderStatusTool:
         "Look up the status and latest tracking event of one of the customer's orders. "
         "Without order_id, list the customer's recent orders."
     )
+    purpose: ClassVar[dict[str, str]] = {"zh": "查订单状态", "en": "look up an order"}
+    intents: ClassVar[tuple[str, ...]] = ("order_status",)
 
     class Args(BaseModel):
         order_id: str | None = Field(
@@ -117,3 +121,41 @@ class OrderStatusTool:
             )
         order = await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx)
         return ToolResult(data=order_facts(order), cards=[order_card(order, ctx.language)])
+
+    def plan(self, turn: Turn) -> Decision:
+        """The order named now or in the last few turns; without one, list the customer's recent orders and
+        ask which (they come back as quick replies)."""
+        order_id = turn.nlu.slots.get("order_id") or turn.recent("order_id")
+        if order_id is None:
+            return turn.call(self.name, {}, ask_slot="order_id")
+        return turn.call(self.name, {"order_id": order_id})
+
+    def reply(self, result: ToolResult, decision: Decision, language: str, say: Phrasebook) -> ToolReply:
+        if "orders" in result.data:  # no id given: which order is it?
+            key = decision.template or "ask_order_id"
+            orders = list(result.data["orders"])
+            return ToolReply(say.render(key if orders else "ask_order_id_none", language), quick_replies=orders)
+        return ToolReply(order_status_text(result.data, language, say))
+
+
+def order_status_text(data: dict[str, Any], lang: str, say: Phrasebook) -> str:
+    """Status, carrier and tracking number, the latest tracking event, and delivery or its estimate."""
+    items = say.items(data.get(f"items_{lang}", []), lang)
+    out = [say.render("order_status", lang, order_id=data["order_id"], items=items,
+                      status=say.term(f"status.{data['status']}", lang))]
+    shipment = data.get("shipment")
+    if shipment:
+        out.append(say.render("order_shipment", lang, carrier=say.name(shipment["carrier"], lang),
+                              tracking_no=shipment["tracking_no"],
+                              shipment_status=say.term(f"shipment_status.{shipment['status']}", lang)))
+        latest = shipment.get("latest_event")
+        if latest:
+            out.append(say.render("order_latest_event", lang, when=say.date(latest["at"], lang),
+                                  location=latest[f"location_{lang}"],
+                                  description=latest[f"description_{lang}"].rstrip("。.")))
+        if shipment.get("delivered_at"):
+            out.append(say.render("order_delivered_at", lang,
+                                  delivered=say.date(shipment["delivered_at"], lang, with_time=False)))
+        elif shipment.get("eta"):
+            out.append(say.render("order_eta", lang, eta=say.date(shipment["eta"], lang, with_time=False)))
+    return ("" if lang == "zh" else " ").join(out)

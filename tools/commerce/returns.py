@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.protocols import ToolContext, ToolError, ToolResult
+from agent.policy import Decision, Turn
+from agent.protocols import Phrasebook, ToolContext, ToolError, ToolReply, ToolResult
+from agent.tooling import BaseTool
 from tools.commerce.orders import ORDER_ID_PATTERN, owned_order
 from tools.commerce.ports import OrderLineView, OrderRepository, OrderView
 
@@ -20,7 +22,7 @@ NO_REASON_DAYS = 7
 QUALITY_DAYS = 15
 
 
-class ReturnRequestTool:
+class ReturnRequestTool(BaseTool):
     """Start a return for a delivered order after checking the window and item eligibility."""
 
     name: ClassVar[str] = "request_return"
@@ -28,6 +30,9 @@ class ReturnRequestTool:
         "Request a return and refund for items of a delivered order. kind is 'no_reason' (7-day no-reason "
         "return) or 'quality' (defect, within 15 days). Optionally restrict to a product category."
     )
+    purpose: ClassVar[dict[str, str]] = {"zh": "申请退货", "en": "start a return"}
+    intents: ClassVar[tuple[str, ...]] = ("return_request",)
+    side_effects: ClassVar[bool] = True  # records a return: an LLM may propose it only when the customer asked
 
     class Args(BaseModel):
         order_id: str = Field(pattern=ORDER_ID_PATTERN)
@@ -68,6 +73,46 @@ class ReturnRequestTool:
                 "items_en": [line.name_en for line in lines],
             }
         )
+
+
+    def plan(self, turn: Turn) -> Decision:
+        """The order named now (or, when answering the bot's question, in the last few turns) with the kind
+        and reason the customer gave; without an order, list their recent orders and ask which."""
+        order_id = turn.nlu.slots.get("order_id") or (turn.recent("order_id") if turn.pending else None)
+        if order_id is None:
+            return turn.call("order_status", {}, template="ask_return_order", ask_slot="order_id")
+        args: dict[str, Any] = {"order_id": order_id, "kind": turn.state.slot("return_kind") or "no_reason"}
+        if turn.state.slot("reason"):
+            args["reason"] = str(turn.state.slot("reason"))[:500]
+        if turn.nlu.slots.get("category"):
+            args["category"] = turn.nlu.slots["category"]
+        return turn.call(self.name, args)
+
+    def reply(self, result: ToolResult, decision: Decision, language: str, say: Phrasebook) -> ToolReply:
+        data = result.data
+        note = "return_shipping_store" if data["kind"] == "quality" else "return_shipping_customer"
+        return ToolReply(say.render("return_created", language, return_id=data["return_id"],
+                                    order_id=data["order_id"], items=say.items(data.get(f"items_{language}", []),
+                                                                               language),
+                                    refund=data["refund_amount"], shipping_note=say.render(note, language)))
+
+    def explain(self, error: ToolError, language: str, say: Phrasebook) -> str:
+        """Why the return cannot be made, with the dates, items or earlier return that decide it."""
+        p, lang, code = dict(error.params), language, error.code
+        if code == "return_window_expired":
+            kind = p.get("kind", "no_reason")
+            return say.render(code, lang, order_id=p["order_id"],
+                              delivered=say.date(p["delivered"], lang, with_time=False), days=p["days"],
+                              elapsed=p["elapsed"], kind_name=say.render(f"return_kind_{kind}", lang),
+                              alternative=say.render("return_alt_warranty", lang))
+        if code == "return_not_delivered":
+            return say.render(code, lang, order_id=p["order_id"], status=say.term(f"status.{p['status']}", lang))
+        if code == "return_items_excluded":
+            return say.render(code, lang, order_id=p["order_id"], items=say.items(p.get(f"items_{lang}", []), lang))
+        if code == "return_already_requested":
+            return say.render(code, lang, order_id=p["order_id"], return_id=p["return_id"],
+                              status=say.term(f"return_status.{p['status']}", lang))
+        return super().explain(error, language, say)
 
 
 def eligible_lines(order: OrderView, args: ReturnRequestTool.Args, ctx: ToolContext) -> list[OrderLineView]:

@@ -111,6 +111,7 @@ def real_pipeline(
     reply in eight state something the guard refuses (the template then answers)."""
     from agent.affect import TextAffect
     from agent.llm import GuardedLLM, OpenAICompatibleLLM
+    from agent.nlg import TemplateNLG
     from agent.nlg.llm_wording import LLMResponder
     from agent.nlu import NLU
     from agent.pipeline import Agent
@@ -130,6 +131,7 @@ def real_pipeline(
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
 
     agent = Agent(
+        nlg=TemplateNLG(),
         store=MemoryEventStore(),
         nlu=NLU(),
         affect=TextAffect(),

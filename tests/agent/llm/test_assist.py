@@ -10,6 +10,7 @@ import pytest
 from agent.affect import TextAffect
 from agent.events import Event
 from agent.llm import GuardedLLM, OpenAICompatibleLLM
+from agent.nlg import TemplateNLG
 from agent.nlu import NLU
 from agent.pipeline import Agent
 from agent.state import DialogueState
@@ -34,6 +35,7 @@ async def conversation(text: str) -> tuple[DialogueState, list[Event]]:
     """A templated conversation (no LLM) with one customer turn; its state and event log."""
     orders = MemoryOrders()
     agent = Agent(
+        nlg=TemplateNLG(),
         store=MemoryEventStore(),
         nlu=NLU(),
         affect=TextAffect(),

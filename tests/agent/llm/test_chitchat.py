@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.nlg.llm_wording import in_language
+from agent.language import written_in
 from tests.agent.llm.test_pipeline_openai import _turn, make_agent
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
 
@@ -52,8 +52,8 @@ async def test_chitchat_in_the_wrong_language_is_replaced_by_the_template() -> N
 
 
 def test_language_check() -> None:
-    assert in_language("好的，我可以帮您查订单。", "zh") and not in_language("OK, I can help.", "zh")
-    assert in_language("Sure, I can help with orders.", "en") and not in_language("Sure 好的", "en")
+    assert written_in("好的，我可以帮您查订单。", "zh") and not written_in("OK, I can help.", "zh")
+    assert written_in("Sure, I can help with orders.", "en") and not written_in("Sure 好的", "en")
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from agent.nlg.grounding import check_grounded, extract_facts, zh_number
+from agent.nlg.grounding import check_grounded, extract_facts
+from agent.numerals import zh_number
 
 pytestmark = pytest.mark.unit
 

@@ -11,6 +11,7 @@ import pytest
 from agent.affect import TextAffect
 from agent.events import BotUttered, ToolCalled
 from agent.llm import GuardedLLM, OpenAICompatibleLLM
+from agent.nlg import TemplateNLG
 from agent.nlg.llm_wording import LLMResponder
 from agent.nlu import NLU
 from agent.pipeline import Agent
@@ -36,6 +37,7 @@ def make_agent(server: ScriptedOpenAIServer, tokens: list[str], **limits: float)
     lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
 
     agent = Agent(
+        nlg=TemplateNLG(),
         store=MemoryEventStore(),
         nlu=NLU(lexicon),
         affect=TextAffect(),

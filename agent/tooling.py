@@ -1,0 +1,200 @@
+"""What a tool declares about itself, and the registry the agent looks tools up in.
+
+A tool is one module: `BaseTool` gives every declaration a default (no intents, no side effects, allowed for
+everyone, arguments planned from the conversation's slots, replies from its own templates), so a new tool
+writes only what differs. `Toolbox` is built once from the tools the server registers; the policy routes a
+tool's intents to its `plan`, the NLG words its results with `reply`/`explain`, the LLM sees its schema, and
+nothing outside the tool's module names it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ValidationError
+
+from agent.events import Event, ToolCalled, ToolReturned
+from agent.intents import NO_TASK_INTENTS
+from agent.protocols import NLUResult, Phrasebook, Tool, ToolContext, ToolError, ToolReply, ToolResult
+
+if TYPE_CHECKING:
+    from agent.policy import Decision, Turn
+
+
+class BaseTool:
+    """Defaults for every declaration a tool may make; subclasses set `name`, `description`, `Args` and
+    `__call__`, and override what differs."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    Args: ClassVar[type[BaseModel]]
+    intents: ClassVar[tuple[str, ...]] = ()  # agent-level intents the policy routes to `plan`
+    # {"zh": "...", "en": "..."}: what it is for, in a few words, for the LLM's routing prompt ("look up an order")
+    purpose: ClassVar[Mapping[str, str]] = {}
+    side_effects: ClassVar[bool] = False  # changes something for the customer (a return, a coupon)
+    llm_words: ClassVar[bool] = True  # an LLM may word this tool's replies (facts checked by the guard)
+    # {"zh": {key: template}, "en": {...}}: the tool's own reply templates, looked up before prompts/replies
+    templates: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+    # {"zh": [regex, ...], "en": [...]}: words that name this tool's intent when the NLU has no task for them
+    cues: ClassVar[Mapping[str, Sequence[str]]] = {}
+
+    async def authorize(self, args: BaseModel, ctx: ToolContext) -> None:
+        """Raise `ToolError` to refuse before anything runs (ownership, policy). Default: allowed."""
+        return None
+
+    async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
+        raise NotImplementedError
+
+    def plan(self, turn: Turn) -> Decision:
+        """This turn's call: arguments from the slots that share their names; a missing required one is asked
+        for with the template `ask_<slot>`."""
+        args: dict[str, Any] = {}
+        for field_name in self.Args.model_fields:
+            value = turn.slot(field_name)
+            if value is not None:
+                args[field_name] = value
+        missing = [n for n, f in self.Args.model_fields.items() if f.is_required() and n not in args]
+        if missing:
+            return turn.ask(missing[0], template=f"ask_{missing[0]}")
+        return turn.call(self.name, args, llm_words=self.llm_words)
+
+    def reply(self, result: ToolResult, decision: Decision, language: str, say: Phrasebook) -> ToolReply:
+        """The outcome in words: the template `<name>.done` filled with the result's data."""
+        return ToolReply(say.render(f"{self.name}.done", language, **result.data))
+
+    def explain(self, error: ToolError, language: str, say: Phrasebook) -> str:
+        """A refusal in words: the template named by the error's code, filled with its params."""
+        if say.has(error.code, language):
+            return say.render(error.code, language, **error.params)
+        return say.render("fallback", language)
+
+
+def tool_schema(tool: Tool | type[Tool]) -> dict[str, Any]:
+    """The OpenAI function schema of a tool (its `Args` JSON schema is what the model sees).
+
+    Regex `pattern`s move into the description: llama.cpp turns a schema into a grammar and its converter
+    mangles `\\d` (seen: `^KF\\d{8}$` -> "failed to parse grammar"); arguments are validated against `Args`
+    anyway, so the model needs only the hint.
+    """
+    parameters = _without_patterns(tool.Args.model_json_schema())
+    return {"type": "function", "function": {"name": tool.name, "description": tool.description,
+                                             "parameters": parameters}}
+
+
+def _without_patterns(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_without_patterns(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _without_patterns(v) for k, v in node.items()
+           if not (k in ("pattern", "title") and isinstance(v, str))}  # (a property may be named "title")
+    if isinstance(node.get("pattern"), str):
+        out["description"] = f"{node.get('description', '')} (format: {node['pattern']})".strip()
+    return out
+
+
+class Toolbox:
+    """The registered tools, by name and by the intents they serve. Two tools may not claim one intent."""
+
+    def __init__(self, tools: Iterable[Tool] = ()) -> None:
+        self._tools: dict[str, Tool] = {}
+        self._by_intent: dict[str, Tool] = {}
+        self._cues: list[tuple[str, re.Pattern[str]]] = []
+        for tool in tools:
+            self.register(tool)
+
+    def register(self, tool: Tool) -> None:
+        if tool.name in self._tools:
+            raise ValueError(f"a tool named {tool.name!r} is registered already")
+        for intent in getattr(tool, "intents", ()):
+            if intent in self._by_intent:
+                raise ValueError(f"intent {intent!r} is served by {self._by_intent[intent].name!r} already")
+            self._by_intent[intent] = tool
+        self._tools[tool.name] = tool
+        intents = getattr(tool, "intents", ())
+        for patterns in getattr(tool, "cues", {}).values():
+            if intents and patterns:
+                self._cues.append((intents[0], re.compile("|".join(patterns), re.IGNORECASE)))
+
+    def __iter__(self):
+        return iter(self._tools.values())
+
+    def __len__(self) -> int:
+        return len(self._tools)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def get(self, name: str) -> Tool | None:
+        return self._tools.get(name)
+
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    def for_intent(self, intent: str) -> Tool | None:
+        return self._by_intent.get(intent)
+
+    def intent_of(self, name: str) -> str | None:
+        """The intent a call of this tool serves (its first declared one)."""
+        tool = self._tools.get(name)
+        intents = getattr(tool, "intents", ()) if tool else ()
+        return intents[0] if intents else None
+
+    def cued_intent(self, text: str) -> str | None:
+        """The intent of the first tool whose declared cue words appear in `text`."""
+        for intent, pattern in self._cues:
+            if pattern.search(text):
+                return intent
+        return None
+
+    def with_cues(self, nlu: NLUResult, text: str, *, floor: float) -> NLUResult:
+        """A message the NLU found no task in, but which names a registered tool's cue words, is that tool's
+        intent (with confidence at least `floor`): tools added after the intent model was trained are
+        reachable without retraining it."""
+        if nlu.intent not in NO_TASK_INTENTS:
+            return nlu
+        cued = self.cued_intent(text)
+        if cued is None:
+            return nlu
+        return NLUResult(cued, max(nlu.confidence, floor), nlu.others, nlu.slots, nlu.fine_intent)
+
+    def templates(self, language: str) -> dict[str, Any]:
+        """Every tool's own templates of one language, merged (a key defined twice is an error)."""
+        merged: dict[str, Any] = {}
+        for tool in self._tools.values():
+            for key, value in getattr(tool, "templates", {}).get(language, {}).items():
+                if key in merged and merged[key] != value:
+                    raise ValueError(f"reply template {key!r} is defined by two tools")
+                merged[key] = value
+        return merged
+
+
+async def run_tool(
+    tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: ToolContext, *, proposed_by: str = "policy"
+) -> tuple[ToolResult | None, ToolError | None, list[Event]]:
+    """Validate, authorize and run one call; the events record the call, its outcome and what it caused.
+
+    Every failure becomes a `ToolError` (unknown tool, invalid arguments, refused, failed inside), so the
+    turn still answers."""
+    cid = ctx.conversation_id
+    if tool is None:
+        return None, ToolError("tool_unavailable", f"Tool {name} is not configured."), []
+    events: list[Event] = [ToolCalled(conversation_id=cid, tool=name, args=dict(raw_args), proposed_by=proposed_by)]
+    try:
+        args = tool.Args.model_validate(raw_args)
+        await tool.authorize(args, ctx)
+        result = await tool(args, ctx)
+    except ValidationError as exc:
+        err = ToolError("invalid_arguments", f"Invalid arguments for {name}: {exc.error_count()} error(s)")
+        events.append(ToolReturned(conversation_id=cid, tool=name, ok=False, error_code=err.code))
+        return None, err, events
+    except ToolError as err:
+        events.append(
+            ToolReturned(conversation_id=cid, tool=name, ok=False, error_code=err.code, data={"message": err.message})
+        )
+        return None, err, events
+    events.append(ToolReturned(conversation_id=cid, tool=name, ok=True, data=result.data))
+    events += result.events
+    return result, None, events
