@@ -38,7 +38,7 @@ def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[fl
 
 def served_judge() -> object:
     """The judge `make run` attaches (same model path, threads and wait), loaded now."""
-    from server.llm_factory import local_sentiment_judge
+    from server.infra.llm import local_sentiment_judge
     from server.settings import Settings
 
     judge = local_sentiment_judge(Settings(), required=True)

@@ -81,7 +81,7 @@ async def main() -> None:
     parser.add_argument("--only", choices=["inproc", "server"])
     parser.add_argument("--model", type=Path, default=None)
     args = parser.parse_args()
-    from server.llm_model import ensure_local_model
+    from server.infra.llm_model import ensure_local_model
     from server.settings import get_settings
 
     model = ensure_local_model(args.model or get_settings().llm_model_path)

@@ -64,9 +64,9 @@ def pct(values: list[float], q: float) -> float:
 
 async def run(turns: int) -> None:
     from knowledge.ingest import default_docs_dir, ingest
-    from server.demo_data import build_demo_store
+    from server.demo.build import build_demo_store
+    from server.runtime import build_runtime
     from server.settings import Settings
-    from server.wiring import build_runtime
 
     tmp = Path(tempfile.mkdtemp(prefix="kefu-bench-llm-"))
     url = f"sqlite:///{tmp / 'kefu.db'}"

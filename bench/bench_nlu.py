@@ -20,7 +20,7 @@ from agent.language import detect_language
 from agent.nlu import NLU, RuleNLU
 from agent.training.affect_eval import CountingJudge
 from agent.training.intents import all_splits, default_data_dir, model_seed
-from server.demo_catalog import CATEGORIES
+from server.demo.catalog import CATEGORIES
 
 
 def pct(values: list[float], q: float) -> float:

@@ -15,14 +15,14 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from agent.nlg.messages import warm_up
 from agent.protocols import LLM, LLMUnavailable
-from server.api import conversations, demo, health, marketing, operator_auth, operator_console, operator_stats
+from server.api import conversations, demo, health, marketing, operator
+from server.api.operator.page import console_headers
 from server.channels import chat_ws, operator_ws
 from server.errors import install_error_handlers
-from server.limits import BodySizeLimit
-from server.metrics import render as render_metrics
-from server.operators.page import console_headers
+from server.infra.limits import BodySizeLimit
+from server.infra.metrics import render as render_metrics
+from server.runtime import Runtime, build_runtime
 from server.settings import Settings, get_settings
-from server.wiring import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             if own:
                 await app.state.runtime.aclose()
 
-    app = FastAPI(title="Kefu", version="0.1.0", lifespan=lifespan,
-                  description="Customer-service and marketing agent for an online store (zh-CN / en).")
+    app = FastAPI(
+        title="Kefu",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Customer-service and marketing agent for an online store (zh-CN / en).",
+    )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
@@ -65,10 +69,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if settings.demo:
         app.include_router(demo.router)
     app.include_router(chat_ws.router)
-    app.include_router(operator_auth.router)
-    app.include_router(operator_console.router)
+    for router in operator.routers:
+        app.include_router(router)
     app.include_router(marketing.router)
-    app.include_router(operator_stats.router)
     app.include_router(operator_ws.router)
 
     @app.get("/metrics", include_in_schema=False)

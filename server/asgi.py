@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from server.app import create_app
-from server.logs import setup_logging
+from server.infra.logs import setup_logging
 from server.settings import get_settings
 
 

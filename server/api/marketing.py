@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Path
 
 from agent.tasks.campaign_copy import COPY_BUDGET_S, draft_campaign_copy
 from server.api.deps import RuntimeDep
+from server.api.operator.deps import require_role
 from server.db.campaigns import CampaignRepository
 from server.errors import ApiError
-from server.operators.deps import require_role
 
 MARKETING_ROLES = ("marketer", "supervisor")
 router = APIRouter(

@@ -1,6 +1,6 @@
 """`OperatorRepository`: console accounts, login sessions, private notes, and the console's reads.
 
-Storage only: password hashing and the lock-out policy live in `server.operators.auth`; this module
+Storage only: password hashing and the lock-out policy live in `server.operators.accounts`; this module
 takes hashes and limits as arguments. Session tokens arrive already hashed (SHA-256), so a database
 leak exposes no usable session.
 """

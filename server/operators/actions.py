@@ -15,14 +15,16 @@ supervisor may take over (or hand back, or resolve) a conversation another opera
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.errors import UnknownConversation
 from agent.events import Event, HandedBack, OperatorJoined, OperatorUttered
 from agent.state import DialogueState
 from server.db.operators import NoteRow, OperatorRow
 from server.errors import ApiError
-from server.wiring import Runtime
+
+if TYPE_CHECKING:
+    from server.runtime import Runtime
 
 MAX_TEXT_CHARS = 2000
 

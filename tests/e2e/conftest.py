@@ -28,7 +28,7 @@ def _free_port() -> int:
 def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment of a server whose store is dated today (so return windows follow the real clock)."""
     from knowledge.ingest import default_docs_dir, ingest
-    from server.demo_data import build_demo_store
+    from server.demo.build import build_demo_store
 
     base = tmp_path_factory.mktemp("kefu-e2e")
     url = f"sqlite:///{base / 'kefu.db'}"

@@ -67,7 +67,7 @@ def _wait_healthy(proc: subprocess.Popen, base: str, log_path: Path) -> None:
 @pytest.fixture(scope="module")
 def workers(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """Two workers (A, B) on a fresh PostgreSQL database with a small demo store, and Redis."""
-    from server.demo_data import build_demo_store
+    from server.demo.build import build_demo_store
 
     redis = redis_url()
     with fresh_pg_database() as url:

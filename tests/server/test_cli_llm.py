@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from server import llm_model
+from server.infra import llm_model
 from server.cli import app
 
 pytestmark = pytest.mark.unit

@@ -15,11 +15,11 @@ from server.app import create_app
 from server.db.engine import make_engine, make_session_factory
 from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
-from server.demo_data import build_demo_store
-from server.operators.auth import OperatorAuth
+from server.demo.build import build_demo_store
+from server.operators.accounts import OperatorAuth
 from server.operators.passwords import Passwords
+from server.runtime import build_runtime
 from server.settings import Settings
-from server.wiring import build_runtime
 from tests.conftest import DEMO_AS_OF
 from tests.fakes import KeywordRetriever
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer

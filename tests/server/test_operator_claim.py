@@ -25,10 +25,10 @@ from server.db.migrate import upgrade
 from server.db.models import Conversation, DialogueEvent
 from server.db.operators import OperatorRow
 from server.operators import actions
-from server.operators.auth import OperatorAuth
+from server.operators.accounts import OperatorAuth
 from server.operators.passwords import Passwords
+from server.runtime import Runtime, build_runtime
 from server.settings import Settings
-from server.wiring import Runtime, build_runtime
 from tests.fakes import KeywordRetriever
 
 pytestmark = pytest.mark.integration

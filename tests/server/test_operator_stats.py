@@ -29,11 +29,11 @@ from server.db.engine import make_engine, make_session_factory
 from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
 from server.db.models import Campaign, Coupon
-from server.operators.auth import OperatorAuth
+from server.db.stats import supervisor_stats
+from server.operators.accounts import OperatorAuth
 from server.operators.passwords import Passwords
-from server.operators.stats import supervisor_stats
+from server.runtime import build_runtime
 from server.settings import Settings
-from server.wiring import build_runtime
 from tests.fakes import KeywordRetriever
 
 pytestmark = pytest.mark.integration

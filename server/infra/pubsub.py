@@ -2,7 +2,7 @@
 
 Each subscriber gets its own bounded queue; a subscriber too slow to keep up loses its oldest
 frames rather than blocking the publisher, and recovers them with `resume` (frames carry `seq`).
-Across workers `server.pubsub_redis.RedisPubSub` implements the same port.
+Across workers `server.infra.pubsub_redis.RedisPubSub` implements the same port.
 """
 
 from __future__ import annotations

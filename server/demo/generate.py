@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from server.demo_catalog import CATEGORIES, ProductSpec, build_catalog
-from server.demo_orders import (
+from server.demo.catalog import CATEGORIES, ProductSpec, build_catalog
+from server.demo.orders import (
     BasketMaker,
     LineDraft,
     OrderDraft,
@@ -31,7 +31,7 @@ from server.demo_orders import (
     quantity_for,
     shift,
 )
-from server.demo_people import Person, make_person, tracking_number
+from server.demo.people import Person, make_person, tracking_number
 
 BEIJING = timezone(timedelta(hours=8))
 _H = timedelta(hours=1)

@@ -12,7 +12,7 @@ import logging
 from agent.llm import GuardedLLM, LocalLlamaLLM, OpenAICompatibleLLM
 from agent.llm.local import quiet_openmp
 from agent.protocols import LLM, SentimentJudge
-from server.llm_model import ModelInstallError, ensure_local_model
+from server.infra.llm_model import ModelInstallError, ensure_local_model
 from server.settings import Settings
 
 log = logging.getLogger(__name__)

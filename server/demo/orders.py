@@ -1,7 +1,7 @@
 """Demo order simulation: baskets with co-purchase structure, shipment timelines, returns.
 
 Pure Python on seeded `random.Random` objects, so the same seed and reference time give the same
-rows; `server.demo_data` writes them to the database.
+rows; `server.demo.build` writes them to the database.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from server.demo_catalog import NON_RETURNABLE, ProductSpec
-from server.demo_people import CARRIERS, HUBS, WAREHOUSES, Person
+from server.demo.catalog import NON_RETURNABLE, ProductSpec
+from server.demo.people import CARRIERS, HUBS, WAREHOUSES, Person
 
 CENT = Decimal("0.01")
 H = timedelta(hours=1)

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.tasks.assist import ASSIST_BUDGET_S, draft_operator_replies
 from prompts.assist import canned_responses
 from server.api.deps import CONVERSATION_ID, RuntimeDep
+from server.api.operator.deps import StaffDep, require_staff
+from server.api.operator.views import customer_view, order_view
 from server.db.orders import SqlOrderRepository
 from server.operators import actions
-from server.operators.deps import StaffDep, require_staff
-from server.operators.views import customer_view, order_view
 
 router = APIRouter(prefix="/api/operator", tags=["operator console"], dependencies=[Depends(require_staff)])
 

@@ -1,6 +1,6 @@
 """Redis pub/sub across workers: a customer on one worker and an operator on another see the same frames.
 
-Same port as `InProcessPubSub` (`server.pubsub.FramePubSub`). Per process: one Redis connection publishes
+Same port as `InProcessPubSub` (`server.infra.pubsub.FramePubSub`). Per process: one Redis connection publishes
 (frames as JSON on `<prefix><channel>`), and one pattern subscription (`<prefix>*`) read by a single task
 fans frames out to local bounded queues. A pattern rather than a subscription per conversation: one
 confirmation at start-up (so a frame published right after `subscribe` returns is never missed), one
@@ -28,7 +28,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from server.pubsub import Frame
+from server.infra.pubsub import Frame
 
 log = logging.getLogger(__name__)
 

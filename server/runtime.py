@@ -22,6 +22,7 @@ from agent.pipeline import Agent
 from agent.proposals import ToolProposer
 from agent.protocols import LLM, Retriever
 from agent.state import DialogueState
+from server.channels.frames import event_frame
 from server.db.catalog import SqlProductCatalog
 from server.db.conversations import ConversationRepository
 from server.db.customers import CustomerRepository
@@ -30,13 +31,12 @@ from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
 from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
-from server.frames import event_frame
-from server.llm_factory import build_llm, build_sentiment_judge
-from server.locks import PgTurnLock, is_postgres, migration_lock
-from server.metrics import observe_events
-from server.operators.auth import OperatorAuth
-from server.operators.console import ConsoleFeed
-from server.pubsub import FramePubSub, InProcessPubSub
+from server.infra.llm import build_llm, build_sentiment_judge
+from server.infra.locks import PgTurnLock, is_postgres, migration_lock
+from server.infra.metrics import observe_events
+from server.infra.pubsub import FramePubSub, InProcessPubSub
+from server.operators.accounts import OperatorAuth
+from server.operators.feed import ConsoleFeed
 from server.settings import Settings
 from tools.commerce.orders import OrderStatusTool
 from tools.commerce.ports import ProductCatalog
@@ -87,7 +87,7 @@ class Runtime:
 def build_pubsub(settings: Settings) -> FramePubSub:
     """Redis when configured (required with several workers), else the in-process hub."""
     if settings.redis_url:
-        from server.pubsub_redis import RedisPubSub
+        from server.infra.pubsub_redis import RedisPubSub
 
         return RedisPubSub(settings.redis_url, prefix=settings.redis_prefix)
     return InProcessPubSub()
