@@ -63,10 +63,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         description="Customer-service and marketing agent for an online store (zh-CN / en).",
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
     app.include_router(health.router)
     app.include_router(conversations.router)
-    if settings.demo:
+    if settings.store.demo:
         app.include_router(demo.router)
     app.include_router(chat_ws.router)
     for router in operator.routers:

@@ -15,5 +15,5 @@ from server.settings import get_settings
 
 def create() -> FastAPI:
     settings = get_settings()
-    setup_logging(settings.log_level)
+    setup_logging(settings.http.log_level)
     return create_app(settings)

@@ -86,18 +86,18 @@ class Runtime:
 
 def build_pubsub(settings: Settings) -> FramePubSub:
     """Redis when configured (required with several workers), else the in-process hub."""
-    if settings.redis_url:
+    if settings.redis.url:
         from server.infra.pubsub_redis import RedisPubSub
 
-        return RedisPubSub(settings.redis_url, prefix=settings.redis_prefix)
+        return RedisPubSub(settings.redis.url, prefix=settings.redis.prefix)
     return InProcessPubSub()
 
 
 def build_turn_lock(settings: Settings) -> PgTurnLock | None:
     """Workers sharing PostgreSQL take a conversation's turns one at a time; one process needs no more."""
-    if is_postgres(settings.database_url):
-        return PgTurnLock(settings.database_url, timeout_s=settings.turn_lock_timeout_s)
-    if settings.redis_url:
+    if is_postgres(settings.db.url):
+        return PgTurnLock(settings.db.url, timeout_s=settings.db.turn_lock_timeout_s)
+    if settings.redis.url:
         log.warning("KEFU_REDIS_URL is set but the database is not PostgreSQL: turns are serialised per process "
                     "only; run one worker or use PostgreSQL")
     return None
@@ -118,11 +118,11 @@ def load_retriever(settings: Settings) -> Retriever:
     from knowledge.ingest import default_docs_dir, ingest
 
     try:
-        read_manifest(settings.index_dir)
+        read_manifest(settings.knowledge.index_dir)
     except FileNotFoundError:
-        log.info("building the knowledge index at %s from %s", settings.index_dir, default_docs_dir())
-        ingest([default_docs_dir()], settings.index_dir, embedder=settings.embedder)
-    return KnowledgeBase.load(settings.index_dir, settings.embedder)
+        log.info("building the knowledge index at %s from %s", settings.knowledge.index_dir, default_docs_dir())
+        ingest([default_docs_dir()], settings.knowledge.index_dir, embedder=settings.knowledge.embedder)
+    return KnowledgeBase.load(settings.knowledge.index_dir, settings.knowledge.embedder)
 
 
 def build_runtime(
@@ -134,9 +134,9 @@ def build_runtime(
     warm: bool = True,
 ) -> Runtime:
     """Blocking (migrations, index, models): call at start-up. `llm` defaults to what settings choose."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.db.url)
     with migration_lock(engine):  # several workers start at once
-        upgrade(settings.database_url)
+        upgrade(settings.db.url)
     sessions = make_session_factory(engine)
     orders = SqlOrderRepository(sessions)
     catalog = SqlProductCatalog(sessions)

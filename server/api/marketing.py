@@ -35,8 +35,8 @@ async def campaign_copy(campaign_id: CampaignId, runtime: RuntimeDep) -> dict[st
     drafts = await draft_campaign_copy(
         runtime.llm,
         facts,
-        tz=runtime.settings.store_timezone,
-        budget_s=max(COPY_BUDGET_S, runtime.settings.llm_timeout_s),
+        tz=runtime.settings.store.timezone,
+        budget_s=max(COPY_BUDGET_S, runtime.settings.llm.timeout_s),
     )
     sources = {d.source for d in drafts.values()}
     return {

@@ -23,7 +23,7 @@ def demo_data(
     from server.demo.build import build_demo_store, store_has_products
 
     settings = get_settings()
-    if if_empty and store_has_products(settings.database_url):
+    if if_empty and store_has_products(settings.db.url):
         typer.echo("demo store already present; nothing to do")
         return
     try:
@@ -32,7 +32,7 @@ def demo_data(
         raise typer.BadParameter("use YYYY-MM-DD", param_hint="--as-of") from exc
     try:
         report = build_demo_store(
-            settings.database_url, seed=seed, as_of=day, customers=customers, orders=orders, replace=replace
+            settings.db.url, seed=seed, as_of=day, customers=customers, orders=orders, replace=replace
         )
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -54,7 +54,7 @@ def ingest(
     from knowledge.ingest import ingest as run_ingest
 
     settings = get_settings()
-    target = index_dir or settings.index_dir
+    target = index_dir or settings.knowledge.index_dir
     if if_missing and (target / MANIFEST_FILE).exists():
         typer.echo(f"knowledge index present at {target}; nothing to do")
         return
@@ -62,5 +62,5 @@ def ingest(
     if missing:
         typer.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
         raise typer.Exit(2)
-    report = run_ingest(list(paths or [default_docs_dir()]), target, embedder=embedder or settings.embedder)
+    report = run_ingest(list(paths or [default_docs_dir()]), target, embedder=embedder or settings.knowledge.embedder)
     typer.echo(str(report))

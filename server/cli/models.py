@@ -28,10 +28,10 @@ def eval_command(
 
     settings = get_settings()
     report = run_eval(
-        data_dir or settings.data_dir,
+        data_dir or settings.training.data_dir,
         budget=budget,
         suite_budget=suite_budget,
-        index_dir=settings.index_dir,
+        index_dir=settings.knowledge.index_dir,
         sentiment_judge=local_sentiment_judge(settings) if judge else None,
     )
     typer.echo(format_report(report))

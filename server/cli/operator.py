@@ -34,7 +34,7 @@ def _auth() -> OperatorAuth:
     from server.db.operators import OperatorRepository
     from server.operators.accounts import OperatorAuth
 
-    url = get_settings().database_url
+    url = get_settings().db.url
     upgrade(url)
     return OperatorAuth(OperatorRepository(make_session_factory(make_engine(url))))
 

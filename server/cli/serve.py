@@ -26,17 +26,17 @@ def serve(
     from server.infra.logs import setup_logging
 
     settings = get_settings()
-    setup_logging(settings.log_level)
+    setup_logging(settings.http.log_level)
     bind = {
-        "host": host or settings.host,
-        "port": port or settings.port,
+        "host": host or settings.http.host,
+        "port": port or settings.http.port,
         "log_config": None,
         "ws_max_size": 1024 * 1024,
     }
     if workers == 1:
         uvicorn.run(create_app(settings), **bind)
         return
-    if not settings.redis_url or not is_postgres(settings.database_url):
+    if not settings.redis.url or not is_postgres(settings.db.url):
         typer.echo(
             "error: --workers > 1 needs KEFU_DATABASE_URL on PostgreSQL and KEFU_REDIS_URL (a customer and "
             "an operator on different workers must share the event log and the frames)",

@@ -116,8 +116,8 @@ async def suggestions(conversation_id: ConversationId, runtime: RuntimeDep, oper
     affect = state.current_affect.label if state.current_affect else "neutral"
     events = await runtime.agent.store.load(conversation_id)
     drafts = await draft_operator_replies(runtime.llm, state, events, operator=operator.display_name,
-                                          tz=runtime.settings.store_timezone,
-                                          budget_s=min(ASSIST_BUDGET_S, runtime.settings.llm_timeout_s))
+                                          tz=runtime.settings.store.timezone,
+                                          budget_s=min(ASSIST_BUDGET_S, runtime.settings.llm.timeout_s))
     return {"language": state.language, "intent": state.intent, "affect": affect, "source": drafts.source,
             "fallback": drafts.fallback,
             "suggestions": [{"text": t, "source": drafts.source} for t in drafts.suggestions]}

@@ -27,6 +27,6 @@ async def stats(runtime: RuntimeDep, days: Annotated[int, Query(ge=1, le=366)] =
         supervisor_stats,
         runtime.sessions,
         days=days,
-        timezone=runtime.settings.store_timezone,
+        timezone=runtime.settings.store.timezone,
         now=runtime.console.clock(),
     )
