@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from agent.nlg.messages import warm_up
-from agent.protocols import LLM, LLMUnavailable
+from agent.protocols import LLMUnavailable
 from server.api import conversations, demo, health, marketing, operator
 from server.api.operator.page import console_headers
 from server.channels import chat_ws, operator_ws
@@ -29,12 +29,16 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 
-async def warm_llm(llm: LLM) -> None:
+async def warm_llm(runtime: Runtime) -> None:
+    """Load the model and cache the system prompts before the first customer; `/readyz` waits for it."""
+    assert runtime.llm is not None
     try:
-        await warm_up(llm)
+        await warm_up(runtime.llm)
         log.info("LLM warmed up")
     except LLMUnavailable as exc:
         log.warning("LLM warm-up failed; replies fall back to templates until it answers: %s", exc)
+    finally:
+        runtime.llm_warm = True
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -46,8 +50,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime or build_runtime(settings)
         warming = None
         if app.state.runtime.llm is not None:
-            # Load the model and cache the system prompts before the first customer (background).
-            warming = asyncio.create_task(warm_llm(app.state.runtime.llm))
+            app.state.runtime.llm_warm = False  # until the background warm-up has run
+            warming = asyncio.create_task(warm_llm(app.state.runtime))
         try:
             yield
         finally:

@@ -64,6 +64,21 @@ class Runtime:
     llm: LLM | None = None
     turn_lock: PgTurnLock | None = None  # across workers on PostgreSQL
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    warmers: tuple[Callable[[], None], ...] = ()  # load a model each (affect, NLU, retriever)
+    models_warm: bool = False  # every warmer has run (`warm_up`)
+    llm_warm: bool = True  # False while the app warms the LLM up (its outcome, not its success: see `ready`)
+
+    def warm_up(self) -> None:
+        """Load every model now (blocking, idempotent). Until then the first turn that needs one loads it."""
+        if not self.models_warm:
+            for warm in self.warmers:
+                warm()
+            self.models_warm = True
+
+    def pending(self) -> list[str]:
+        """What must finish before the service is ready to answer (`/readyz`); empty when ready. An LLM that
+        failed its warm-up does not keep the service from answering: replies fall back to templates."""
+        return [name for name, done in (("models", self.models_warm), ("llm", self.llm_warm)) if not done]
 
     def token_sink(self, conversation_id: str) -> Callable[[str], Awaitable[None]]:
         """Where one turn's streamed reply goes: `bot_token` frames on the conversation's channel."""
@@ -179,13 +194,11 @@ def build_runtime(
         turn_lock=turn_lock,
         **({"clock": clock} if clock else {}),
     )
-    if warm:
-        affect.warm_up()
-        nlu.warm_up()
-        warm_up = getattr(retriever, "warm_up", None)
-        if callable(warm_up):
-            warm_up()
-    return Runtime(
+    warmers = [affect.warm_up, nlu.warm_up]
+    warm_up = getattr(retriever, "warm_up", None)
+    if callable(warm_up):
+        warmers.append(warm_up)
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -200,4 +213,8 @@ def build_runtime(
         retriever=retriever,
         llm=llm,
         turn_lock=turn_lock,
+        warmers=tuple(warmers),
     )
+    if warm:
+        runtime.warm_up()
+    return runtime

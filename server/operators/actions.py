@@ -26,8 +26,6 @@ from server.errors import ApiError
 if TYPE_CHECKING:
     from server.runtime import Runtime
 
-MAX_TEXT_CHARS = 2000
-
 
 class ActionRefused(ApiError):
     """An action that does not fit the conversation's state (409) or that names no conversation (404)."""
@@ -55,12 +53,14 @@ def _refuse_if_held_by_other(state: DialogueState, operator: OperatorRow) -> Non
         )
 
 
-def _clean_text(text: str) -> str:
+def _clean_text(runtime: Runtime, text: str) -> str:
+    """The text stripped, within the one message limit customers have too (`KEFU_MAX_MESSAGE_CHARS`)."""
     text = text.strip()
+    limit = runtime.settings.store.max_message_chars
     if not text:
         raise ActionRefused(422, "invalid_message", "The message is empty.")
-    if len(text) > MAX_TEXT_CHARS:
-        raise ActionRefused(422, "invalid_message", f"Messages are limited to {MAX_TEXT_CHARS} characters.")
+    if len(text) > limit:
+        raise ActionRefused(422, "invalid_message", f"Messages are limited to {limit} characters.")
     return text
 
 
@@ -111,7 +111,7 @@ async def _let_go(runtime: Runtime, conversation_id: str, state: DialogueState, 
 
 
 async def say(runtime: Runtime, conversation_id: str, operator: OperatorRow, text: str) -> Event:
-    text = _clean_text(text)
+    text = _clean_text(runtime, text)
     async with runtime.console.lock(conversation_id):
         state = await conversation_state(runtime, conversation_id)
         if not _holds(state, operator):
@@ -154,7 +154,7 @@ async def resolve(runtime: Runtime, conversation_id: str, operator: OperatorRow)
 
 async def add_note(runtime: Runtime, conversation_id: str, operator: OperatorRow, text: str) -> NoteRow:
     """A private note: stored and shown to operators, never published on the customer's channel."""
-    text = _clean_text(text)
+    text = _clean_text(runtime, text)
     await conversation_state(runtime, conversation_id)
     note = await asyncio.to_thread(runtime.operators.add_note, conversation_id, operator.id, text)
     await runtime.console.note_added(note)

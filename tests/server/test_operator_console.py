@@ -377,6 +377,27 @@ def test_bad_requests_get_clear_errors(client: TestClient, accounts) -> None:
     assert r.status_code == 422
 
 
+def test_operators_and_customers_share_one_message_limit(store_url: str, accounts: dict[str, str]) -> None:
+    settings = Settings(database_url=store_url, max_message_chars=20)
+    runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        cid, token = start_chat(client)
+        r = client.post(
+            f"/api/conversations/{cid}/messages", json={"text": "x" * 21}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_message"
+        op = login(client, accounts["operator"])
+        client.post(op_url(cid, "takeover"), headers=op)
+        for kind in ("messages", "notes"):
+            r = client.post(op_url(cid, kind), json={"text": "x" * 21}, headers=op)
+            assert r.status_code == 422 and r.json()["error"] == {
+                "code": "invalid_message",
+                "message": "Messages are limited to 20 characters.",
+            }
+            assert client.post(op_url(cid, kind), json={"text": "x" * 20}, headers=op).status_code == 201
+    runtime.close()
+
+
 # ------------------------------------------------------------------------------------------ assistance
 
 
