@@ -8,11 +8,12 @@ the record; otherwise the template copy answers. Each language says which path a
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
-from agent.tasks.campaign_copy import COPY_BUDGET_S, draft_campaign_copy
+from agent.tasks.campaign_copy import COPY_BUDGET_S, CampaignFacts, draft_campaign_copy
 from server.api.deps import RuntimeDep
 from server.api.operator.deps import require_role
 from server.db.campaigns import CampaignRepository
@@ -29,9 +30,10 @@ CampaignId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z
 @router.post("/{campaign_id}/copy")
 async def campaign_copy(campaign_id: CampaignId, runtime: RuntimeDep) -> dict[str, Any]:
     """`{"campaign_id", "source": "llm"|"template"|"mixed", "copy": {"zh"|"en": {"text", "source", "fallback"}}}`."""
-    facts = await asyncio.to_thread(CampaignRepository(runtime.sessions).facts, campaign_id)
-    if facts is None:
+    record = await asyncio.to_thread(CampaignRepository(runtime.sessions).get, campaign_id)
+    if record is None:
         raise ApiError(404, "unknown_campaign", "No such campaign.")
+    facts = CampaignFacts(**asdict(record))
     drafts = await draft_campaign_copy(
         runtime.llm,
         facts,
