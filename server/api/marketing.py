@@ -8,7 +8,6 @@ the record; otherwise the template copy answers. Each language says which path a
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
@@ -33,7 +32,7 @@ async def campaign_copy(campaign_id: CampaignId, runtime: RuntimeDep) -> dict[st
     record = await asyncio.to_thread(CampaignRepository(runtime.sessions).get, campaign_id)
     if record is None:
         raise ApiError(404, "unknown_campaign", "No such campaign.")
-    facts = CampaignFacts(**asdict(record))
+    facts = CampaignFacts(**record)
     drafts = await draft_campaign_copy(
         runtime.llm,
         facts,

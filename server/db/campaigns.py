@@ -1,30 +1,16 @@
 """`CampaignRepository`: a campaign's record as campaign copy needs it (with its categories' names).
 
-The data layer knows no LLM task: the marketing route turns a `CampaignRecord` into the copy task's facts.
+The data layer knows no LLM task: the marketing route turns the record into the copy task's facts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.models import Campaign, Category
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignRecord:
-    id: str
-    name_zh: str
-    name_en: str
-    starts_at: datetime
-    ends_at: datetime
-    rules: Mapping[str, Any]
-    categories: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # key -> (zh, en) name
 
 
 def _category_keys(rules: dict[str, Any]) -> set[str]:
@@ -35,7 +21,9 @@ class CampaignRepository:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
 
-    def get(self, campaign_id: str) -> CampaignRecord | None:
+    def get(self, campaign_id: str) -> dict[str, Any] | None:
+        """`id`, `name_zh`, `name_en`, `starts_at`, `ends_at`, `rules` and `categories` (key → (zh, en) name
+        of each category the rules name), or None for an unknown campaign."""
         with self._sessions() as session:
             c = session.get(Campaign, campaign_id)
             if c is None:
@@ -50,12 +38,12 @@ class CampaignRepository:
                 if keys
                 else {}
             )
-            return CampaignRecord(
-                id=c.id,
-                name_zh=c.name_zh,
-                name_en=c.name_en,
-                starts_at=c.starts_at,
-                ends_at=c.ends_at,
-                rules=rules,
-                categories=names,
-            )
+            return {
+                "id": c.id,
+                "name_zh": c.name_zh,
+                "name_en": c.name_en,
+                "starts_at": c.starts_at,
+                "ends_at": c.ends_at,
+                "rules": rules,
+                "categories": names,
+            }

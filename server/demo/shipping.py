@@ -1,41 +1,28 @@
 """Demo parcels and returns: tracking timelines (with exceptions and parcels sent back), carriers, return requests.
 
-Pure Python on seeded `random.Random` objects, like the rest of `server.demo`.
+Pure Python on seeded `random.Random` objects, like the rest of `server.demo`; the texts (parcel exceptions,
+reasons customers give for a return) are data, in `shipping.json`.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from server.demo.catalog import NON_RETURNABLE
 from server.demo.orders import OrderDraft, ReturnDraft, TrackPoint, money
 from server.demo.people import CARRIERS, HUBS, WAREHOUSES, Person
 
-EXCEPTIONS = (
-    ("因恶劣天气影响，快件延误", "Delayed by severe weather"),
-    ("收件地址不详，正在联系收件人", "Address incomplete; contacting the recipient"),
-    ("快件外包装破损，正在处理", "Outer packaging damaged; being handled"),
-    ("交通管制，快件延误", "Delayed by traffic control"),
-)
-NO_REASON_ZH = ("不想要了", "买错型号了", "颜色和预期不一样", "买多了", "家人已经买了")
-NO_REASON_EN = (
-    "Changed my mind",
-    "Ordered the wrong model",
-    "Colour not as expected",
-    "Bought too many",
-    "Received one as a gift",
-)
-QUALITY_ZH = ("屏幕有坏点", "无法充电", "收到时外壳有划痕", "蓝牙连接不稳定", "按键失灵")
-QUALITY_EN = (
-    "Dead pixels on the screen",
-    "Does not charge",
-    "Arrived scratched",
-    "Bluetooth keeps disconnecting",
-    "Button does not work",
-)
+TEXTS = json.loads(Path(__file__).with_name("shipping.json").read_text(encoding="utf-8"))
+EXCEPTIONS: tuple[tuple[str, str], ...] = tuple((zh, en) for zh, en in TEXTS["parcel_exceptions"])  # (zh, en)
+REASONS: dict[str, dict[str, tuple[str, ...]]] = {  # return kind → language → reasons a customer gives
+    kind: {lang: tuple(texts) for lang, texts in by_language.items()}
+    for kind, by_language in TEXTS["return_reasons"].items()
+}
 
 
 # --- shipments ----------------------------------------------------------------------------------------
@@ -179,11 +166,11 @@ def draft_return(
     if returnable and rng.random() < 0.65:
         kind, window = "no_reason", 6.5
         chosen = sorted(rng.sample(returnable, 1 if rng.random() < 0.8 else len(returnable)))
-        reasons = NO_REASON_ZH if language == "zh" else NO_REASON_EN
+        reasons = REASONS["no_reason"]["zh" if language == "zh" else "en"]
     else:
         kind, window = "quality", 14.0
         chosen = [rng.randrange(len(order.lines))]
-        reasons = QUALITY_ZH if language == "zh" else QUALITY_EN
+        reasons = REASONS["quality"]["zh" if language == "zh" else "en"]
     created = delivered_at + timedelta(days=rng.uniform(0.2, window))
     if created > now:
         return None
