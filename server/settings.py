@@ -99,27 +99,26 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "training": TrainingSettings,
 }
 # The flat names of before the sections (`KEFU_<NAME>`, `Settings(<name>=…)`) → (section, field). Every field
-# has one: `<section>_<field>` unless this table says otherwise.
-_IRREGULAR = {
-    "database_url": ("db", "url"),
-    "turn_lock_timeout_s": ("db", "turn_lock_timeout_s"),
-    "host": ("http", "host"),
-    "port": ("http", "port"),
-    "max_body_bytes": ("http", "max_body_bytes"),
-    "log_level": ("http", "log_level"),
-    "demo": ("store", "demo"),
-    "max_message_chars": ("store", "max_message_chars"),
-    "index_dir": ("knowledge", "index_dir"),
-    "embedder": ("knowledge", "embedder"),
-    "embedder_model_path": ("knowledge", "embedder_model_path"),
-    "llm": ("llm", "backend"),
-    "data_dir": ("training", "data_dir"),
+# has one: `<section>_<field>` (`redis_url`, `llm_timeout_s`), the bare field name for the fields in `_BARE`
+# (`host`, `index_dir`), or the name in `_RENAMED`.
+_BARE = {
+    "db": {"turn_lock_timeout_s"},
+    "http": {"host", "port", "max_body_bytes", "log_level"},
+    "store": {"demo", "max_message_chars"},
+    "knowledge": {"index_dir", "embedder", "embedder_model_path"},
+    "training": {"data_dir"},
 }
-_BY_FIELD = {where: flat for flat, where in _IRREGULAR.items()}
+_RENAMED = {("db", "url"): "database_url", ("llm", "backend"): "llm"}
+
+
+def _flat_name(section: str, name: str) -> str:
+    if (section, name) in _RENAMED:
+        return _RENAMED[(section, name)]
+    return name if name in _BARE.get(section, ()) else f"{section}_{name}"
+
+
 FLAT_NAMES: dict[str, tuple[str, str]] = {
-    _BY_FIELD.get((section, name), f"{section}_{name}"): (section, name)
-    for section, model in SECTIONS.items()
-    for name in model.model_fields
+    _flat_name(section, name): (section, name) for section, model in SECTIONS.items() for name in model.model_fields
 }
 
 

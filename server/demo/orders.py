@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from server.demo.catalog import ProductSpec
+from tools.commerce.ports import TrackingEventView
 
 CENT = Decimal("0.01")
 
@@ -65,14 +66,7 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@dataclass(frozen=True, slots=True)
-class TrackPoint:
-    at: datetime
-    status: str
-    location_zh: str
-    location_en: str
-    description_zh: str
-    description_en: str
+TrackPoint = TrackingEventView  # one tracking event of a parcel, the type the order tools read
 
 
 @dataclass(slots=True)

@@ -3,13 +3,11 @@ CSAT ratings, affect, intents, campaigns and coupons: the numbers a supervisor s
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
@@ -30,17 +28,15 @@ from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
 from server.db.models import Campaign, Coupon
 from server.db.stats import supervisor_stats
-from server.operators.accounts import OperatorAuth
-from server.operators.passwords import Passwords
 from server.runtime import build_runtime
 from server.settings import Settings
 from tests.fakes import KeywordRetriever
+from tests.server.console_support import login, register_accounts
 
 pytestmark = pytest.mark.integration
 
 # 2026-12-01 12:00 in Shanghai (UTC+8)
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
-PASSWORD = "stats test password"
 
 
 def _conversation(repo: ConversationRepository, store: SqlEventStore, at: datetime, *steps: tuple) -> str:
@@ -221,20 +217,10 @@ def test_only_supervisors_read_the_figures_over_http(seeded: str) -> None:
     settings = Settings(database_url=seeded)
     runtime = build_runtime(settings, retriever=KeywordRetriever(), llm=None, warm=False)
     runtime.console.clock = lambda: NOW
-    auth = OperatorAuth(
-        runtime.operators, passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    )
-    names = {}
-    for role in ("operator", "supervisor", "marketer"):
-        names[role] = f"{role}-{uuid.uuid4().hex[:6]}"
-        auth.register(username=names[role], display_name=role, role=role, password=PASSWORD)
+    names = register_accounts(seeded, {role: role for role in ("operator", "supervisor", "marketer")})
     try:
         with TestClient(create_app(settings, runtime=runtime)) as client:
-            headers = {}
-            for role, username in names.items():
-                r = client.post("/api/operator/login", json={"username": username, "password": PASSWORD})
-                headers[role] = {"Authorization": f"Bearer {r.json()['token']}"}
-            client.cookies.clear()
+            headers = {role: login(client, username) for role, username in names.items()}
             assert client.get("/api/operator/stats").status_code == 401
             for role in ("operator", "marketer"):
                 r = client.get("/api/operator/stats", headers=headers[role])
