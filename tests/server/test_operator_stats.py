@@ -27,7 +27,7 @@ from server.db.engine import make_engine, make_session_factory
 from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
 from server.db.models import Campaign, Coupon
-from server.db.stats import supervisor_stats
+from server.db.stats import SupervisorStats, supervisor_stats
 from server.runtime import build_runtime
 from server.settings import Settings
 from tests.fakes import KeywordRetriever
@@ -173,12 +173,16 @@ def seeded(db_url: str) -> Iterator[str]:
     yield db_url
 
 
-def test_figures_from_sql_aggregates(seeded: str) -> None:
-    engine = make_engine(seeded)
+def _stats(url: str, *, days: int) -> SupervisorStats:
+    engine = make_engine(url)
     try:
-        stats = supervisor_stats(make_session_factory(engine), days=7, timezone="Asia/Shanghai", now=NOW)
+        return supervisor_stats(make_session_factory(engine), days=days, timezone="Asia/Shanghai", now=NOW)
     finally:
         engine.dispose()
+
+
+def test_figures_from_sql_aggregates(seeded: str) -> None:
+    stats = _stats(seeded, days=7)
     h = stats.handoffs
     assert (h.conversations, h.handed_off, h.taken_over, h.rate) == (4, 2, 1, 0.5)
     days = {d.date: (d.conversations, d.handed_off) for d in h.daily}
@@ -203,11 +207,7 @@ def test_figures_from_sql_aggregates(seeded: str) -> None:
 
 
 def test_a_wider_window_takes_in_the_older_conversation(seeded: str) -> None:
-    engine = make_engine(seeded)
-    try:
-        stats = supervisor_stats(make_session_factory(engine), days=60, timezone="Asia/Shanghai", now=NOW)
-    finally:
-        engine.dispose()
+    stats = _stats(seeded, days=60)
     assert (stats.handoffs.conversations, stats.handoffs.handed_off) == (5, 3)
     assert stats.csat.count == 4 and stats.csat.average == 3.0
     assert stats.intents[0].label == "order_status" and ("complaint", 2) in [(i.label, i.count) for i in stats.intents]
