@@ -13,7 +13,7 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-from server.demo_data import build_demo_store
+from server.demo.build import build_demo_store
 
 AS_OF = date(2026, 11, 20)
 

@@ -81,10 +81,10 @@ async def main() -> None:
     parser.add_argument("--only", choices=["inproc", "server"])
     parser.add_argument("--model", type=Path, default=None)
     args = parser.parse_args()
-    from server.llm_model import ensure_local_model
+    from server.infra.llm_model import ensure_local_model
     from server.settings import get_settings
 
-    model = ensure_local_model(args.model or get_settings().llm_model_path)
+    model = ensure_local_model(args.model or get_settings().llm.model_path)
     print(f"model {model}  OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset: PASSIVE in process)')}")
 
     if args.only in (None, "inproc"):

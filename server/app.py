@@ -14,27 +14,31 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from agent.nlg.messages import warm_up
-from agent.protocols import LLM, LLMUnavailable
-from server.api import conversations, demo, health, marketing, operator_auth, operator_console, operator_stats
+from agent.protocols import LLMUnavailable
+from server.api import conversations, demo, health, marketing, operator
+from server.api.operator.page import console_headers
 from server.channels import chat_ws, operator_ws
 from server.errors import install_error_handlers
-from server.limits import BodySizeLimit
-from server.metrics import render as render_metrics
-from server.operators.page import console_headers
+from server.infra.limits import BodySizeLimit
+from server.infra.metrics import render as render_metrics
+from server.runtime import Runtime, build_runtime
 from server.settings import Settings, get_settings
-from server.wiring import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 
 
-async def warm_llm(llm: LLM) -> None:
+async def warm_llm(runtime: Runtime) -> None:
+    """Load the model and cache the system prompts before the first customer; `/readyz` waits for it."""
+    assert runtime.llm is not None
     try:
-        await warm_up(llm)
+        await warm_up(runtime.llm)
         log.info("LLM warmed up")
     except LLMUnavailable as exc:
         log.warning("LLM warm-up failed; replies fall back to templates until it answers: %s", exc)
+    finally:
+        runtime.llm_warm = True
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -46,8 +50,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime or build_runtime(settings)
         warming = None
         if app.state.runtime.llm is not None:
-            # Load the model and cache the system prompts before the first customer (background).
-            warming = asyncio.create_task(warm_llm(app.state.runtime.llm))
+            app.state.runtime.llm_warm = False  # until the background warm-up has run
+            warming = asyncio.create_task(warm_llm(app.state.runtime))
         try:
             yield
         finally:
@@ -56,19 +60,22 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             if own:
                 await app.state.runtime.aclose()
 
-    app = FastAPI(title="Kefu", version="0.1.0", lifespan=lifespan,
-                  description="Customer-service and marketing agent for an online store (zh-CN / en).")
+    app = FastAPI(
+        title="Kefu",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Customer-service and marketing agent for an online store (zh-CN / en).",
+    )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
     app.include_router(health.router)
     app.include_router(conversations.router)
-    if settings.demo:
+    if settings.store.demo:
         app.include_router(demo.router)
     app.include_router(chat_ws.router)
-    app.include_router(operator_auth.router)
-    app.include_router(operator_console.router)
+    for router in operator.routers:
+        app.include_router(router)
     app.include_router(marketing.router)
-    app.include_router(operator_stats.router)
     app.include_router(operator_ws.router)
 
     @app.get("/metrics", include_in_schema=False)

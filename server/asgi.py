@@ -9,11 +9,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from server.app import create_app
-from server.logs import setup_logging
+from server.infra.logs import setup_logging
 from server.settings import get_settings
 
 
 def create() -> FastAPI:
     settings = get_settings()
-    setup_logging(settings.log_level)
+    setup_logging(settings.http.log_level)
     return create_app(settings)

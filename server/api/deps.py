@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Path, Request
 
 from server.db.conversations import ConversationRow
 from server.errors import ApiError
-from server.wiring import Runtime
+from server.runtime import Runtime
 
 CONVERSATION_ID = r"^[0-9a-f]{32}$"
 

@@ -1,4 +1,9 @@
-"""`/healthz`: liveness plus the state of the database and the knowledge index."""
+"""`/healthz`: liveness plus the state of the database and the knowledge index; `/readyz`: ready to answer.
+
+`/healthz` is 200 while the process can serve at all (the database answers); `/readyz` is 503 with an
+`error` body until the runtime's models are loaded and the LLM (if any) has been warmed up, then 200.
+A load balancer sends customers to a worker only when it is ready.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from server.api.deps import RuntimeDep
+from server.errors import error_body
 
 router = APIRouter(tags=["health"])
 
@@ -29,3 +35,13 @@ async def healthz(runtime: RuntimeDep) -> JSONResponse:
         checks["database_error"] = type(exc).__name__
     ok = bool(checks["database"])
     return JSONResponse({"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503)
+
+
+@router.get("/readyz")
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    pending = runtime.pending()
+    checks = {"models": runtime.models_warm, "llm": "none" if runtime.llm is None else runtime.llm_warm}
+    if pending:
+        body = error_body("not_ready", f"Still loading: {', '.join(pending)}.")
+        return JSONResponse({**body, "checks": checks}, status_code=503)
+    return JSONResponse({"status": "ready", "checks": checks})

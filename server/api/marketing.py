@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
-from agent.tasks.campaign_copy import COPY_BUDGET_S, draft_campaign_copy
+from agent.tasks.campaign_copy import COPY_BUDGET_S, CampaignFacts, draft_campaign_copy
 from server.api.deps import RuntimeDep
+from server.api.operator.deps import require_role
 from server.db.campaigns import CampaignRepository
 from server.errors import ApiError
-from server.operators.deps import require_role
 
 MARKETING_ROLES = ("marketer", "supervisor")
 router = APIRouter(
@@ -29,14 +29,15 @@ CampaignId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z
 @router.post("/{campaign_id}/copy")
 async def campaign_copy(campaign_id: CampaignId, runtime: RuntimeDep) -> dict[str, Any]:
     """`{"campaign_id", "source": "llm"|"template"|"mixed", "copy": {"zh"|"en": {"text", "source", "fallback"}}}`."""
-    facts = await asyncio.to_thread(CampaignRepository(runtime.sessions).facts, campaign_id)
-    if facts is None:
+    record = await asyncio.to_thread(CampaignRepository(runtime.sessions).get, campaign_id)
+    if record is None:
         raise ApiError(404, "unknown_campaign", "No such campaign.")
+    facts = CampaignFacts(**record)
     drafts = await draft_campaign_copy(
         runtime.llm,
         facts,
-        tz=runtime.settings.store_timezone,
-        budget_s=max(COPY_BUDGET_S, runtime.settings.llm_timeout_s),
+        tz=runtime.settings.store.timezone,
+        budget_s=max(COPY_BUDGET_S, runtime.settings.llm.timeout_s),
     )
     sources = {d.source for d in drafts.values()}
     return {

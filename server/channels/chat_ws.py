@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from agent.errors import InvalidMessage
 from agent.events import CsatGiven
 from agent.pipeline import TurnInput
 from server.api.deps import CONVERSATION_ID, authorize
+from server.channels.frames import error_frame, event_frame, read_frame, refuse, send_frame
 from server.errors import ApiError
-from server.frames import error_frame, event_frame
-from server.metrics import TURN_SECONDS
-from server.wiring import Runtime
+from server.infra.metrics import TURN_SECONDS
+from server.runtime import Runtime
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -58,10 +57,6 @@ class Typing(BaseModel):
 ClientFrame = TypeAdapter(Annotated[UserMessage | Resume | Csat | Typing, Field(discriminator="type")])
 
 
-async def _send(ws: WebSocket, frame: dict[str, Any]) -> None:
-    await ws.send_text(json.dumps(frame, ensure_ascii=False))
-
-
 @router.websocket("/ws/chat/{conversation_id}")
 async def chat_socket(ws: WebSocket, conversation_id: str) -> None:
     runtime: Runtime = ws.app.state.runtime
@@ -71,8 +66,7 @@ async def chat_socket(ws: WebSocket, conversation_id: str) -> None:
             raise ApiError(404, "unknown_conversation", "No such conversation.")
         await authorize(runtime, conversation_id, ws.query_params.get("token"))
     except ApiError as exc:
-        await _send(ws, error_frame(exc.code, exc.message))
-        await ws.close(code=4000 + exc.status)
+        await refuse(ws, exc.code, exc.message, exc.status)
         return
 
     async with runtime.pubsub.subscribe(conversation_id) as queue:
@@ -92,22 +86,16 @@ async def chat_socket(ws: WebSocket, conversation_id: str) -> None:
 async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
     while True:
         frame = await queue.get()
-        await _send(ws, frame)
+        await send_frame(ws, frame)
 
 
 async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, raw: str) -> None:
-    if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
-        await _send(ws, error_frame("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes."))
-        return
-    try:
-        frame = ClientFrame.validate_json(raw)
-    except ValidationError as exc:
-        kind = "malformed_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid_frame"
-        await _send(ws, error_frame(kind, "The frame is not valid JSON." if kind == "malformed_json"
-                                    else f"Invalid frame: {exc.errors()[0]['msg']}"))
+    frame = read_frame(raw, ClientFrame, MAX_FRAME_BYTES)
+    if isinstance(frame, dict):
+        await send_frame(ws, frame)
         return
     if isinstance(frame, UserMessage):
-        await _send(ws, {"type": "typing", "who": "bot", "on": True})
+        await send_frame(ws, {"type": "typing", "who": "bot", "on": True})
         try:
             with TURN_SECONDS.time():
                 await runtime.agent.handle(
@@ -116,9 +104,9 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
                     on_token=runtime.token_sink(conversation_id),
                 )
         except InvalidMessage as exc:
-            await _send(ws, error_frame("invalid_message", str(exc)))
+            await send_frame(ws, error_frame("invalid_message", str(exc)))
         finally:
-            await _send(ws, {"type": "typing", "who": "bot", "on": False})
+            await send_frame(ws, {"type": "typing", "who": "bot", "on": False})
     elif isinstance(frame, Resume):
         state = (await runtime.agent.state(conversation_id)).public()
         events = await runtime.agent.store.load(conversation_id, after=frame.after)
@@ -126,7 +114,7 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
         for event in events:
             out = event_frame(event, state, names)
             if out is not None:
-                await _send(ws, out)
+                await send_frame(ws, out)
     elif isinstance(frame, Typing):
         await runtime.console.customer_typing(conversation_id, frame.on)
     else:

@@ -13,21 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from server.api.deps import CONVERSATION_ID
+from server.api.operator.deps import socket_operator
+from server.channels.frames import error_frame, read_frame, refuse, send_frame
 from server.db.operators import OperatorRow
 from server.errors import ApiError
-from server.frames import error_frame
 from server.operators import actions
-from server.operators.console import CONSOLE_CHANNEL
-from server.operators.deps import socket_operator
-from server.wiring import Runtime
+from server.operators.feed import CONSOLE_CHANNEL
+from server.runtime import Runtime
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -65,10 +64,6 @@ class Ping(BaseModel):
 ClientFrame = TypeAdapter(Annotated[Open | Close | Typing | Ping, Field(discriminator="type")])
 
 
-async def _send(ws: WebSocket, frame: dict[str, Any]) -> None:
-    await ws.send_text(json.dumps(frame, ensure_ascii=False))
-
-
 @router.websocket("/ws/operator")
 async def operator_socket(ws: WebSocket) -> None:
     runtime: Runtime = ws.app.state.runtime
@@ -76,16 +71,24 @@ async def operator_socket(ws: WebSocket) -> None:
     try:
         operator, token = await socket_operator(ws, runtime)
     except ApiError as exc:
-        await _send(ws, error_frame(exc.code, exc.message))
-        await ws.close(code=4000 + exc.status)
+        await refuse(ws, exc.code, exc.message, exc.status)
         return
 
     following: set[str] = set()
     async with runtime.pubsub.subscribe(CONSOLE_CHANNEL) as queue:
-        await _send(ws, {"type": "hello", "operator": operator.public(), "now": runtime.console.clock().isoformat(),
-                         "conversations": await runtime.console.live()})
-        tasks = [asyncio.create_task(_pump(ws, queue, following)),
-                 asyncio.create_task(_watch_session(ws, runtime, token))]
+        await send_frame(
+            ws,
+            {
+                "type": "hello",
+                "operator": operator.public(),
+                "now": runtime.console.clock().isoformat(),
+                "conversations": await runtime.console.live(),
+            },
+        )
+        tasks = [
+            asyncio.create_task(_pump(ws, queue, following)),
+            asyncio.create_task(_watch_session(ws, runtime, token)),
+        ]
         try:
             while True:
                 raw = await ws.receive_text()
@@ -107,36 +110,29 @@ async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any]], following: 
         kind = frame.get("type")
         if kind == "conversation":
             row = frame["conversation"]
-            await _send(ws, {"type": "conversation", "conversation": row, "now": frame.get("now")})
+            await send_frame(ws, {"type": "conversation", "conversation": row, "now": frame.get("now")})
             if row["id"] in following and frame.get("events"):
-                await _send(ws, {"type": "events", "conversation_id": row["id"], "events": frame["events"]})
+                await send_frame(ws, {"type": "events", "conversation_id": row["id"], "events": frame["events"]})
         elif kind == "note":
             if frame["conversation_id"] in following:
-                await _send(ws, frame)
+                await send_frame(ws, frame)
         else:
-            await _send(ws, frame)
+            await send_frame(ws, frame)
 
 
 async def _watch_session(ws: WebSocket, runtime: Runtime, token: str) -> None:
     while True:
         await asyncio.sleep(SESSION_CHECK_SECONDS)
         if await asyncio.to_thread(runtime.operator_auth.authenticate, token) is None:
-            await _send(ws, error_frame("session_expired", "Your session has expired or was signed out."))
+            await send_frame(ws, error_frame("session_expired", "Your session has expired or was signed out."))
             await ws.close(code=4401)
             return
 
 
 async def _handle(ws: WebSocket, runtime: Runtime, operator: OperatorRow, following: set[str], raw: str) -> None:
-    if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
-        await _send(ws, error_frame("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes."))
-        return
-    try:
-        frame = ClientFrame.validate_json(raw)
-    except ValidationError as exc:
-        malformed = any(e["type"] == "json_invalid" for e in exc.errors())
-        await _send(ws, error_frame("malformed_json" if malformed else "invalid_frame",
-                                    "The frame is not valid JSON." if malformed
-                                    else f"Invalid frame: {exc.errors()[0]['msg']}"))
+    frame = read_frame(raw, ClientFrame, MAX_FRAME_BYTES)
+    if isinstance(frame, dict):
+        await send_frame(ws, frame)
         return
     try:
         if isinstance(frame, Open):
@@ -146,14 +142,21 @@ async def _handle(ws: WebSocket, runtime: Runtime, operator: OperatorRow, follow
             following.add(frame.conversation_id)
             if frame.after is not None:
                 events = await runtime.agent.store.load(frame.conversation_id, after=frame.after)
-                await _send(ws, {"type": "events", "conversation_id": frame.conversation_id,
-                                 "events": [e.to_dict() for e in events]})
+                await send_frame(
+                    ws,
+                    {
+                        "type": "events",
+                        "conversation_id": frame.conversation_id,
+                        "events": [e.to_dict() for e in events],
+                    },
+                )
         elif isinstance(frame, Close):
             following.discard(frame.conversation_id)
         elif isinstance(frame, Typing):
             await actions.typing(runtime, frame.conversation_id, operator, frame.on)
         else:
-            await _send(ws, {"type": "pong"})
+            await send_frame(ws, {"type": "pong"})
     except ApiError as exc:
-        await _send(ws, {**error_frame(exc.code, exc.message), "conversation_id": getattr(frame, "conversation_id",
-                                                                                          None)})
+        await send_frame(
+            ws, {**error_frame(exc.code, exc.message), "conversation_id": getattr(frame, "conversation_id", None)}
+        )

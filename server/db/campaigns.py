@@ -1,4 +1,7 @@
-"""`CampaignRepository`: a campaign's record as campaign copy needs it (with its categories' names)."""
+"""`CampaignRepository`: a campaign's record as campaign copy needs it (with its categories' names).
+
+The data layer knows no LLM task: the marketing route turns the record into the copy task's facts.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.tasks.campaign_copy import CampaignFacts
 from server.db.models import Campaign, Category
 
 
@@ -19,7 +21,9 @@ class CampaignRepository:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
 
-    def facts(self, campaign_id: str) -> CampaignFacts | None:
+    def get(self, campaign_id: str) -> dict[str, Any] | None:
+        """`id`, `name_zh`, `name_en`, `starts_at`, `ends_at`, `rules` and `categories` (key → (zh, en) name
+        of each category the rules name), or None for an unknown campaign."""
         with self._sessions() as session:
             c = session.get(Campaign, campaign_id)
             if c is None:
@@ -34,12 +38,12 @@ class CampaignRepository:
                 if keys
                 else {}
             )
-            return CampaignFacts(
-                id=c.id,
-                name_zh=c.name_zh,
-                name_en=c.name_en,
-                starts_at=c.starts_at,
-                ends_at=c.ends_at,
-                rules=rules,
-                categories=names,
-            )
+            return {
+                "id": c.id,
+                "name_zh": c.name_zh,
+                "name_en": c.name_en,
+                "starts_at": c.starts_at,
+                "ends_at": c.ends_at,
+                "rules": rules,
+                "categories": names,
+            }

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.errors import UnknownConversation
 from server.db.models import CHANNELS, HANDOFF_STATUSES, Conversation
+from server.db.rows import to_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +35,7 @@ def hash_token(token: str) -> str:
 
 
 def _row(conv: Conversation) -> ConversationRow:
-    return ConversationRow(
-        id=conv.id,
-        channel=conv.channel,
-        customer_id=conv.customer_id,
-        language=conv.language,
-        created_at=conv.created_at,
-        last_seq=conv.last_seq,
-        handoff=conv.handoff,
-        held_by=conv.held_by,
-    )
+    return to_row(ConversationRow, conv)
 
 
 class ConversationRepository:

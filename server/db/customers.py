@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.models import Customer, Order
+from server.db.rows import to_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +32,7 @@ class CustomerRepository:
     def get(self, customer_id: str) -> CustomerRow | None:
         with self._sessions() as session:
             c = session.get(Customer, customer_id)
-            if c is None:
-                return None
-            return CustomerRow(
-                id=c.id,
-                name=c.name,
-                language=c.language,
-                email=c.email,
-                phone=c.phone,
-                address=c.address,
-                tier=c.tier,
-                created_at=c.created_at,
-            )
+            return None if c is None else to_row(CustomerRow, c)
 
     def list_demo(self, limit: int = 20, *, orders_per_customer: int = 3) -> list[dict[str, Any]]:
         """Customers to impersonate in the demo, showcase customers (lowest ids) first, each with

@@ -1,6 +1,6 @@
 """`OperatorRepository`: console accounts, login sessions, private notes, and the console's reads.
 
-Storage only: password hashing and the lock-out policy live in `server.operators.auth`; this module
+Storage only: password hashing and the lock-out policy live in `server.operators.accounts`; this module
 takes hashes and limits as arguments. Session tokens arrive already hashed (SHA-256), so a database
 leak exposes no usable session.
 """
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.errors import UnknownConversation
 from server.db.models import OPERATOR_ROLES, Conversation, ConversationNote, Operator, OperatorSession
+from server.db.rows import to_row
 
 
 class DuplicateOperator(ValueError):
@@ -75,15 +76,7 @@ class PastConversation:
 
 
 def _row(op: Operator) -> OperatorRow:
-    return OperatorRow(
-        id=op.id,
-        username=op.username,
-        display_name=op.display_name,
-        role=op.role,
-        failed_logins=op.failed_logins,
-        locked_until=op.locked_until,
-        created_at=op.created_at,
-    )
+    return to_row(OperatorRow, op)
 
 
 def _now() -> datetime:

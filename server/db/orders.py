@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from server.db.errors import InvalidReturn, UnknownOrder
 from server.db.models import RETURN_KINDS, Order, OrderLine, Product, Return, ReturnLine, Shipment
+from server.db.rows import to_row
 from tools.commerce.ports import (
     OrderLineView,
     OrderView,
@@ -57,62 +58,33 @@ def _order_options() -> list:
 
 
 def return_view(ret: Return) -> ReturnView:
-    return ReturnView(
-        return_id=ret.id,
-        order_id=ret.order_id,
-        line_ids=[line.order_line_id for line in ret.lines],
-        kind=ret.kind,
-        status=ret.status,
-        reason=ret.reason,
-        refund_amount=ret.refund_amount,
-        created_at=ret.created_at,
-    )
+    return to_row(ReturnView, ret, return_id=ret.id, line_ids=[line.order_line_id for line in ret.lines])
 
 
 def _shipment_view(shipment: Shipment) -> ShipmentView:
-    return ShipmentView(
-        shipment_id=shipment.id,
-        carrier=shipment.carrier,
-        tracking_no=shipment.tracking_no,
-        status=shipment.status,
-        shipped_at=shipment.shipped_at,
-        delivered_at=shipment.delivered_at,
-        eta=shipment.eta,
-        events=[
-            TrackingEventView(
-                at=ev.at,
-                status=ev.status,
-                location_zh=ev.location_zh,
-                location_en=ev.location_en,
-                description_zh=ev.description_zh,
-                description_en=ev.description_en,
-            )
-            for ev in shipment.events
-        ],
+    events = [to_row(TrackingEventView, ev) for ev in shipment.events]
+    return to_row(ShipmentView, shipment, shipment_id=shipment.id, events=events)
+
+
+def _line_view(line: OrderLine) -> OrderLineView:
+    product = line.product
+    return to_row(
+        OrderLineView,
+        line,
+        line_id=line.id,
+        name_zh=product.name_zh,
+        name_en=product.name_en,
+        category=product.category_key,
+        returnable=product.category.returnable,
     )
 
 
 def order_view(order: Order) -> OrderView:
-    return OrderView(
+    return to_row(
+        OrderView,
+        order,
         order_id=order.id,
-        customer_id=order.customer_id,
-        status=order.status,
-        placed_at=order.placed_at,
-        total=order.total,
-        currency=order.currency,
-        lines=[
-            OrderLineView(
-                line_id=line.id,
-                product_id=line.product_id,
-                name_zh=line.product.name_zh,
-                name_en=line.product.name_en,
-                category=line.product.category_key,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                returnable=line.product.category.returnable,
-            )
-            for line in order.lines
-        ],
+        lines=[_line_view(line) for line in order.lines],
         shipment=_shipment_view(order.shipment) if order.shipment else None,
         returns=[return_view(r) for r in order.returns],
     )

@@ -11,14 +11,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from agent.language import CJK_RUN
+
 _STOP_EN = "a an the for with and or of to in on my i me want need buy some any show please looking like do you have"
 STOPWORDS_EN = frozenset([*_STOP_EN.split(" "), "is", "are", "it", "this", "that", "new", "good", "best", "cheap"])
 STOPWORDS_ZH = ("我想买", "有没有", "请问", "推荐", "一个", "一款", "想要", "我要", "我想", "帮我")
 STOPWORDS_ZH_CHARS = "的了吗呢"
 MAX_TERMS = 8
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RUN = re.compile(f"[{_CJK}]+")
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9+\-.]*[a-z0-9+]|[a-z0-9]")
 
 
@@ -31,7 +31,7 @@ class SearchTerm:
 
 
 def _is_cjk(text: str) -> bool:
-    return bool(_CJK_RUN.fullmatch(text))
+    return bool(CJK_RUN.fullmatch(text))
 
 
 def keyword_index(categories: Iterable[tuple[str, Iterable[str]]]) -> dict[str, tuple[str, ...]]:
@@ -58,7 +58,7 @@ def _word_terms(rest: str) -> list[str]:
     for word in _LATIN_WORD.findall(rest):
         if len(word) > 1 and word not in STOPWORDS_EN:
             words.append(word)
-    for run in _CJK_RUN.findall(rest):
+    for run in CJK_RUN.findall(rest):
         for stop in (*STOPWORDS_ZH, *STOPWORDS_ZH_CHARS):
             run = run.replace(stop, " ")
         for piece in run.split():

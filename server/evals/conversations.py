@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.events import ToolCalled
 from agent.pipeline import TurnResult
 from server.db.orders import SqlOrderRepository
-from server.wiring import Runtime
+from server.runtime import Runtime
 from tools.commerce.ports import OrderView
 
 SUITES_DIR = Path(__file__).parent / "suites"

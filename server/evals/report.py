@@ -44,9 +44,9 @@ def collect_model_rows(data_dir: Path, budget: int | None, *, sentiment_judge: A
 
 
 async def _run_suites(index_dir: Path | None, budget: int | None) -> list[Outcome]:
-    from server.demo_data import build_demo_store
+    from server.demo.build import build_demo_store
+    from server.runtime import build_runtime
     from server.settings import Settings
-    from server.wiring import build_runtime
 
     tmp = Path(tempfile.mkdtemp(prefix="kefu-eval-"))
     url = f"sqlite:///{tmp / 'kefu.db'}"

@@ -15,16 +15,16 @@ supervisor may take over (or hand back, or resolve) a conversation another opera
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.errors import UnknownConversation
 from agent.events import Event, HandedBack, OperatorJoined, OperatorUttered
 from agent.state import DialogueState
 from server.db.operators import NoteRow, OperatorRow
 from server.errors import ApiError
-from server.wiring import Runtime
 
-MAX_TEXT_CHARS = 2000
+if TYPE_CHECKING:
+    from server.runtime import Runtime
 
 
 class ActionRefused(ApiError):
@@ -53,12 +53,14 @@ def _refuse_if_held_by_other(state: DialogueState, operator: OperatorRow) -> Non
         )
 
 
-def _clean_text(text: str) -> str:
+def _clean_text(runtime: Runtime, text: str) -> str:
+    """The text stripped, within the one message limit customers have too (`KEFU_MAX_MESSAGE_CHARS`)."""
     text = text.strip()
+    limit = runtime.settings.store.max_message_chars
     if not text:
         raise ActionRefused(422, "invalid_message", "The message is empty.")
-    if len(text) > MAX_TEXT_CHARS:
-        raise ActionRefused(422, "invalid_message", f"Messages are limited to {MAX_TEXT_CHARS} characters.")
+    if len(text) > limit:
+        raise ActionRefused(422, "invalid_message", f"Messages are limited to {limit} characters.")
     return text
 
 
@@ -109,7 +111,7 @@ async def _let_go(runtime: Runtime, conversation_id: str, state: DialogueState, 
 
 
 async def say(runtime: Runtime, conversation_id: str, operator: OperatorRow, text: str) -> Event:
-    text = _clean_text(text)
+    text = _clean_text(runtime, text)
     async with runtime.console.lock(conversation_id):
         state = await conversation_state(runtime, conversation_id)
         if not _holds(state, operator):
@@ -152,7 +154,7 @@ async def resolve(runtime: Runtime, conversation_id: str, operator: OperatorRow)
 
 async def add_note(runtime: Runtime, conversation_id: str, operator: OperatorRow, text: str) -> NoteRow:
     """A private note: stored and shown to operators, never published on the customer's channel."""
-    text = _clean_text(text)
+    text = _clean_text(runtime, text)
     await conversation_state(runtime, conversation_id)
     note = await asyncio.to_thread(runtime.operators.add_note, conversation_id, operator.id, text)
     await runtime.console.note_added(note)

@@ -1,7 +1,7 @@
 """What customers call an operator: their display name, never their login.
 
 Operator events store the username (it decides who holds a conversation); every frame and event that goes
-to a customer names the operator by display name instead (`server.frames`). Names are read from the
+to a customer names the operator by display name instead (`server.channels.frames`). Names are read from the
 operators table in one query per batch and cached for a minute, so a renamed operator shows up soon and a
 burst of messages costs no extra queries. An unknown username (a deleted account) maps to no name: the
 widget then says "agent" / "人工客服".

@@ -28,7 +28,7 @@ def _free_port() -> int:
 def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment of a server whose store is dated today (so return windows follow the real clock)."""
     from knowledge.ingest import default_docs_dir, ingest
-    from server.demo_data import build_demo_store
+    from server.demo.build import build_demo_store
 
     base = tmp_path_factory.mktemp("kefu-e2e")
     url = f"sqlite:///{base / 'kefu.db'}"
@@ -39,32 +39,44 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
+def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
+    """`kefu serve` on a free port, its output in `log_path`: (process, base URL)."""
+    port = _free_port()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([str(KEFU), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def wait_ready(proc: subprocess.Popen, base: str, log_path: Path, timeout_s: float = 120) -> None:
+    """Until `/readyz` says the server is ready to answer (fails the test if it exits or takes too long)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"server was not ready in {timeout_s:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def live_server(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("kefu-log") / "server.log").open("w+")
-    proc = subprocess.Popen([str(KEFU), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=e2e_env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    log_path = tmp_path_factory.mktemp("kefu-log") / "server.log"
+    proc, base = start_server(e2e_env, log_path)
     try:
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"server exited with {proc.returncode}:\n{log.read()[-4000:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not become healthy in 120 s")
-            time.sleep(0.3)
+        wait_ready(proc, base, log_path)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop_server(proc)

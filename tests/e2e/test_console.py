@@ -20,7 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from server.db.engine import make_engine, make_session_factory
 from server.db.operators import DuplicateOperator, OperatorRepository
-from server.operators.auth import OperatorAuth
+from server.operators.accounts import OperatorAuth
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ from agent.events import AffectObserved, ConversationStarted, CsatGiven, Handoff
 from server.db.conversations import ConversationRepository
 from server.db.engine import make_engine, make_session_factory
 from server.db.events import SqlEventStore
-from server.operators.stats import supervisor_stats
+from server.db.stats import supervisor_stats
 
 try:  # tests/e2e may or may not be a package
     from tests.e2e.browser import chromium

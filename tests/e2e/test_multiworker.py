@@ -11,21 +11,18 @@ operators pressing "take over" at once on the two workers get one takeover and o
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 from websockets.sync.client import connect
 
 from tests.e2e.browser import chromium
-from tests.e2e.conftest import KEFU, ROOT, _free_port
+from tests.e2e.conftest import start_server, stop_server, wait_ready
 from tests.e2e.test_console import PASSWORD, TIMEOUT, customer_says, ensure_operator, until
 from tests.e2e.test_console_browser import SCREENSHOTS, Tab, widget_say
 from tests.services import fresh_pg_database, redis_url
@@ -36,38 +33,10 @@ RIVAL = "e2e-multi-rival"
 DISPLAY_NAME = "王芳"
 
 
-def _start(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [str(KEFU), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def _wait_healthy(proc: subprocess.Popen, base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    pytest.fail("server did not become healthy in 120 s")
-
-
 @pytest.fixture(scope="module")
 def workers(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """Two workers (A, B) on a fresh PostgreSQL database with a small demo store, and Redis."""
-    from server.demo_data import build_demo_store
+    from server.demo.build import build_demo_store
 
     redis = redis_url()
     with fresh_pg_database() as url:
@@ -82,19 +51,14 @@ def workers(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
             "KEFU_REDIS_PREFIX": f"kefu-test-{uuid.uuid4().hex[:8]}:",
         }
         logs = tmp_path_factory.mktemp("kefu-workers")
-        started = [_start(env, logs / f"worker-{name}.log") for name in "ab"]
+        started = [start_server(env, logs / f"worker-{name}.log") for name in "ab"]
         try:
             for (proc, base), name in zip(started, "ab", strict=True):
-                _wait_healthy(proc, base, logs / f"worker-{name}.log")
+                wait_ready(proc, base, logs / f"worker-{name}.log")
             yield started[0][1], started[1][1]
         finally:
             for proc, _ in started:
-                proc.terminate()
-            for proc, _ in started:
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                stop_server(proc)
 
 
 QUESTIONS = [

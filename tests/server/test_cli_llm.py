@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from server import llm_model
 from server.cli import app
+from server.infra import llm_model
 
 pytestmark = pytest.mark.unit
 

@@ -17,7 +17,7 @@ from server.db.conversations import ConversationRepository
 from server.db.engine import make_engine, make_session_factory
 from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
-from server.locks import PgTurnLock
+from server.infra.locks import PgTurnLock
 from tests.services import fresh_pg_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.integration]
@@ -107,7 +107,7 @@ async def test_turn_lock_excludes_across_connections_and_frees_on_error(pg_db: s
 
 
 async def test_turn_lock_waits_at_most_its_timeout(pg_db: str) -> None:
-    from server.locks import TurnLockTimeout
+    from server.infra.locks import TurnLockTimeout
 
     a, b = PgTurnLock(pg_db), PgTurnLock(pg_db, timeout_s=0.3)
     try:

@@ -26,8 +26,8 @@ from server.db.models import (
     TrackingEvent,
 )
 from server.db.orders import SqlOrderRepository
-from server.demo_data import DemoStoreExists, build_demo_store, store_has_products
-from server.demo_generate import reference_now
+from server.demo.build import DemoStoreExists, build_demo_store, store_has_products
+from server.demo.generate import reference_now
 
 pytestmark = pytest.mark.integration
 AS_OF = date(2026, 11, 20)

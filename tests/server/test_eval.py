@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_eval_small_budget_all_conversations_pass(tmp_path: Path) -> None:
-    data_dir = Settings().data_dir
+    data_dir = Settings().training.data_dir
     if not data_dir.is_dir():
         if os.environ.get("CI"):
             pytest.fail(f"data sets not found at {data_dir} (CI needs shared/ beside the clone)")

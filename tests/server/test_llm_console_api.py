@@ -3,51 +3,31 @@ answered is in the JSON, drafts are grounded on the conversation or the campaign
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from agent.llm import GuardedLLM, OpenAICompatibleLLM
 from server.app import create_app
-from server.db.engine import make_engine, make_session_factory
-from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
-from server.demo_data import build_demo_store
-from server.operators.auth import OperatorAuth
-from server.operators.passwords import Passwords
+from server.runtime import build_runtime
 from server.settings import Settings
-from server.wiring import build_runtime
-from tests.conftest import DEMO_AS_OF
 from tests.fakes import KeywordRetriever
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
+from tests.server.console_support import login, register_accounts, small_store
 
 pytestmark = pytest.mark.integration
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('llm-console') / 'kefu.db'}"
-    build_demo_store(url, seed=7, as_of=DEMO_AS_OF, customers=20, orders=120)
-    return url
+    return small_store(tmp_path_factory, "llm-console", customers=20, orders=120)
 
 
 @pytest.fixture(scope="module")
 def accounts(store_url: str) -> dict[str, str]:
-    engine = make_engine(store_url)
-    auth = OperatorAuth(
-        OperatorRepository(make_session_factory(engine)),
-        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)),
-    )
-    names = {}
-    for role, name in (("operator", "Wang Fang"), ("marketer", "Chen Jie"), ("supervisor", "Zhao Min")):
-        names[role] = f"{role}-{uuid.uuid4().hex[:6]}"
-        auth.register(username=names[role], display_name=name, role=role, password=PASSWORD)
-    engine.dispose()
-    return names
+    return register_accounts(store_url, {"operator": "Wang Fang", "marketer": "Chen Jie", "supervisor": "Zhao Min"})
 
 
 @pytest.fixture
@@ -64,13 +44,6 @@ def client(store_url: str, accounts: dict[str, str], server: ScriptedOpenAIServe
     with TestClient(create_app(settings, runtime=runtime)) as c:
         yield c
     runtime.close()
-
-
-def login(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post("/api/operator/login", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    client.cookies.clear()
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def order_chat(client: TestClient, language: str) -> tuple[str, str]:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from agent.llm import GuardedLLM, LocalLlamaLLM, OpenAICompatibleLLM
-from server import llm_factory
-from server.llm_factory import build_llm
-from server.llm_model import ModelInstallError
+from server.infra import llm as llm_factory
+from server.infra.llm import build_llm
+from server.infra.llm_model import ModelInstallError
 from server.settings import Settings
 
 pytestmark = pytest.mark.unit

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from server import llm_model
-from server.llm_model import ModelInstallError, ensure_local_model, is_installed
+from server.infra import llm_model
+from server.infra.llm_model import ModelInstallError, ensure_local_model, is_installed
 
 pytestmark = pytest.mark.unit
 PARTS = [b"GGUF" + b"a" * 1000, b"b" * 2048, b"c" * 17]

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from server.logs import MaskingFilter, mask
+from server.infra.logs import MaskingFilter, mask
 
 pytestmark = pytest.mark.unit
 

@@ -18,7 +18,7 @@ from server.db.engine import make_engine, make_session_factory
 from server.db.errors import UnknownConversation
 from server.db.migrate import upgrade
 from server.db.operators import DuplicateOperator, OperatorRepository
-from server.operators.auth import (
+from server.operators.accounts import (
     LOCKOUT,
     MAX_FAILED_LOGINS,
     SESSION_TTL,

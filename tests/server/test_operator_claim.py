@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import column, insert, table
 
 from agent.events import ConversationStarted, HandoffRequested, OperatorJoined
@@ -25,11 +24,10 @@ from server.db.migrate import upgrade
 from server.db.models import Conversation, DialogueEvent
 from server.db.operators import OperatorRow
 from server.operators import actions
-from server.operators.auth import OperatorAuth
-from server.operators.passwords import Passwords
+from server.runtime import Runtime, build_runtime
 from server.settings import Settings
-from server.wiring import Runtime, build_runtime
 from tests.fakes import KeywordRetriever
+from tests.server.console_support import cheap_auth
 
 pytestmark = pytest.mark.integration
 
@@ -83,7 +81,7 @@ def workers(db_url: str) -> Iterator[tuple[Runtime, Runtime, dict[str, OperatorR
     settings = Settings(database_url=db_url)
     first = build_runtime(settings, retriever=KeywordRetriever(), llm=None, warm=False)
     second = build_runtime(settings, retriever=KeywordRetriever(), llm=None, warm=False)
-    auth = OperatorAuth(first.operators, passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)))
+    auth = cheap_auth(first.operators)
     ops = {
         role: auth.register(
             username=f"{role}-{uuid.uuid4().hex[:6]}",

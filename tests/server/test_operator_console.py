@@ -8,26 +8,19 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
-from server.db.engine import make_engine, make_session_factory
-from server.db.operators import OperatorRepository
-from server.demo_data import build_demo_store
-from server.operators.auth import OperatorAuth
-from server.operators.passwords import Passwords
+from server.runtime import build_runtime
 from server.settings import Settings
-from server.wiring import build_runtime
-from tests.conftest import DEMO_AS_OF
 from tests.fakes import KeywordRetriever
+from tests.server.console_support import PASSWORD, login, register_accounts, small_store
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct horse battery"
 HUMAN_EN = "I want to talk to a human"
 ANGRY_EN = "This is ridiculous, the worst service ever!! I'm furious!"
 # Routes any signed-in account may use; everything else under /api/operator needs operator or supervisor.
@@ -41,31 +34,14 @@ MARKETING = {("POST", "/api/operator/campaigns/{campaign_id}/copy")}
 
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('console') / 'kefu.db'}"
-    build_demo_store(url, seed=7, as_of=DEMO_AS_OF, customers=40, orders=300)
-    return url
+    return small_store(tmp_path_factory, "console", customers=40, orders=300)
 
 
 @pytest.fixture(scope="module")
 def accounts(store_url: str) -> dict[str, str]:
-    """role → username; all share PASSWORD (hashed cheaply: verification cost follows the stored hash)."""
-    engine = make_engine(store_url)
-    auth = OperatorAuth(
-        OperatorRepository(make_session_factory(engine)),
-        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)),
-    )
-    names = {}
-    for role, name in (
-        ("operator", "Wang Fang"),
-        ("operator2", "Li Lei"),
-        ("supervisor", "Zhao Min"),
-        ("marketer", "Chen Jie"),
-    ):
-        username = f"{role}-{uuid.uuid4().hex[:6]}"
-        auth.register(username=username, display_name=name, role=role.rstrip("2"), password=PASSWORD)
-        names[role] = username
-    engine.dispose()
-    return names
+    """role → username; all share PASSWORD."""
+    names = {"operator": "Wang Fang", "operator2": "Li Lei", "supervisor": "Zhao Min", "marketer": "Chen Jie"}
+    return register_accounts(store_url, names)
 
 
 @pytest.fixture
@@ -75,14 +51,6 @@ def client(store_url: str, accounts: dict[str, str]) -> Iterator[TestClient]:
     with TestClient(create_app(settings, runtime=runtime)) as c:
         yield c
     runtime.close()
-
-
-def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
-    """Bearer headers for `username`; the cookie jar is emptied so each request says who it is."""
-    r = client.post("/api/operator/login", json={"username": username, "password": password})
-    assert r.status_code == 200, r.text
-    client.cookies.clear()
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def start_chat(client: TestClient, customer: str | None = "C00001", language: str = "en") -> tuple[str, str]:
@@ -167,13 +135,7 @@ def test_wrong_password_and_unknown_username_get_the_same_answer(client: TestCli
 
 
 def test_five_failures_lock_the_account_even_for_the_right_password(client: TestClient, store_url: str) -> None:
-    username = f"victim-{uuid.uuid4().hex[:6]}"
-    engine = make_engine(store_url)
-    OperatorAuth(
-        OperatorRepository(make_session_factory(engine)),
-        passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)),
-    ).register(username=username, display_name="V", role="operator", password=PASSWORD)
-    engine.dispose()
+    username = register_accounts(store_url, {"operator": "V"})["operator"]
     for _ in range(4):
         r = client.post("/api/operator/login", json={"username": username, "password": "guess-guess"})
         assert r.status_code == 401
@@ -375,6 +337,27 @@ def test_bad_requests_get_clear_errors(client: TestClient, accounts) -> None:
     assert r.status_code == 422
     r = client.post(op_url(cid, "notes"), json={"text": "ok", "extra": 1}, headers=op)
     assert r.status_code == 422
+
+
+def test_operators_and_customers_share_one_message_limit(store_url: str, accounts: dict[str, str]) -> None:
+    settings = Settings(database_url=store_url, max_message_chars=20)
+    runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        cid, token = start_chat(client)
+        r = client.post(
+            f"/api/conversations/{cid}/messages", json={"text": "x" * 21}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_message"
+        op = login(client, accounts["operator"])
+        client.post(op_url(cid, "takeover"), headers=op)
+        for kind in ("messages", "notes"):
+            r = client.post(op_url(cid, kind), json={"text": "x" * 21}, headers=op)
+            assert r.status_code == 422 and r.json()["error"] == {
+                "code": "invalid_message",
+                "message": "Messages are limited to 20 characters.",
+            }
+            assert client.post(op_url(cid, kind), json={"text": "x" * 20}, headers=op).status_code == 201
+    runtime.close()
 
 
 # ------------------------------------------------------------------------------------------ assistance

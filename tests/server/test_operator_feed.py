@@ -20,7 +20,7 @@ from agent.events import (
     UserUttered,
 )
 from prompts.assist import assist_intents, canned_responses, suggested_replies
-from server.operators.console import ConversationSummary, queue_order
+from server.operators.feed import ConversationSummary, queue_order
 
 pytestmark = pytest.mark.unit
 

@@ -3,13 +3,11 @@ CSAT ratings, affect, intents, campaigns and coupons: the numbers a supervisor s
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
@@ -29,18 +27,16 @@ from server.db.engine import make_engine, make_session_factory
 from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
 from server.db.models import Campaign, Coupon
-from server.operators.auth import OperatorAuth
-from server.operators.passwords import Passwords
-from server.operators.stats import supervisor_stats
+from server.db.stats import SupervisorStats, supervisor_stats
+from server.runtime import build_runtime
 from server.settings import Settings
-from server.wiring import build_runtime
 from tests.fakes import KeywordRetriever
+from tests.server.console_support import login, register_accounts
 
 pytestmark = pytest.mark.integration
 
 # 2026-12-01 12:00 in Shanghai (UTC+8)
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
-PASSWORD = "stats test password"
 
 
 def _conversation(repo: ConversationRepository, store: SqlEventStore, at: datetime, *steps: tuple) -> str:
@@ -177,12 +173,16 @@ def seeded(db_url: str) -> Iterator[str]:
     yield db_url
 
 
-def test_figures_from_sql_aggregates(seeded: str) -> None:
-    engine = make_engine(seeded)
+def _stats(url: str, *, days: int) -> SupervisorStats:
+    engine = make_engine(url)
     try:
-        stats = supervisor_stats(make_session_factory(engine), days=7, timezone="Asia/Shanghai", now=NOW)
+        return supervisor_stats(make_session_factory(engine), days=days, timezone="Asia/Shanghai", now=NOW)
     finally:
         engine.dispose()
+
+
+def test_figures_from_sql_aggregates(seeded: str) -> None:
+    stats = _stats(seeded, days=7)
     h = stats.handoffs
     assert (h.conversations, h.handed_off, h.taken_over, h.rate) == (4, 2, 1, 0.5)
     days = {d.date: (d.conversations, d.handed_off) for d in h.daily}
@@ -207,11 +207,7 @@ def test_figures_from_sql_aggregates(seeded: str) -> None:
 
 
 def test_a_wider_window_takes_in_the_older_conversation(seeded: str) -> None:
-    engine = make_engine(seeded)
-    try:
-        stats = supervisor_stats(make_session_factory(engine), days=60, timezone="Asia/Shanghai", now=NOW)
-    finally:
-        engine.dispose()
+    stats = _stats(seeded, days=60)
     assert (stats.handoffs.conversations, stats.handoffs.handed_off) == (5, 3)
     assert stats.csat.count == 4 and stats.csat.average == 3.0
     assert stats.intents[0].label == "order_status" and ("complaint", 2) in [(i.label, i.count) for i in stats.intents]
@@ -221,20 +217,10 @@ def test_only_supervisors_read_the_figures_over_http(seeded: str) -> None:
     settings = Settings(database_url=seeded)
     runtime = build_runtime(settings, retriever=KeywordRetriever(), llm=None, warm=False)
     runtime.console.clock = lambda: NOW
-    auth = OperatorAuth(
-        runtime.operators, passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    )
-    names = {}
-    for role in ("operator", "supervisor", "marketer"):
-        names[role] = f"{role}-{uuid.uuid4().hex[:6]}"
-        auth.register(username=names[role], display_name=role, role=role, password=PASSWORD)
+    names = register_accounts(seeded, {role: role for role in ("operator", "supervisor", "marketer")})
     try:
         with TestClient(create_app(settings, runtime=runtime)) as client:
-            headers = {}
-            for role, username in names.items():
-                r = client.post("/api/operator/login", json={"username": username, "password": PASSWORD})
-                headers[role] = {"Authorization": f"Bearer {r.json()['token']}"}
-            client.cookies.clear()
+            headers = {role: login(client, username) for role, username in names.items()}
             assert client.get("/api/operator/stats").status_code == 401
             for role in ("operator", "marketer"):
                 r = client.get("/api/operator/stats", headers=headers[role])

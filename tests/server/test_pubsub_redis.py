@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from server.pubsub_redis import RedisPubSub
+from server.infra.pubsub_redis import RedisPubSub
 from tests.services import redis_url
 
 pytestmark = pytest.mark.integration
@@ -92,7 +92,7 @@ async def _receives(hub: RedisPubSub, queue: asyncio.Queue, seq: int) -> None:
 
 async def test_both_connections_come_back_after_client_kill(hubs: tuple[RedisPubSub, RedisPubSub], url: str,
                                                             caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="server.pubsub_redis")
+    caplog.set_level(logging.INFO, logger="server.infra.pubsub_redis")
     a, b = hubs
     async with b.subscribe("c") as queue:
         await a.publish("c", {"seq": 1})

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from server.demo_data import build_demo_store
+from server.demo.build import build_demo_store
+from server.runtime import Runtime, build_runtime
 from server.settings import Settings
-from server.wiring import Runtime, build_runtime
 from tests.conftest import DEMO_AS_OF
 from tests.fakes import KeywordRetriever
 

@@ -8,32 +8,27 @@ delivered 2 days ago, one in transit since yesterday and one delivered 30 days a
 from __future__ import annotations
 
 import random
-import string
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from server.demo_catalog import CATEGORIES, ProductSpec, build_catalog
-from server.demo_orders import (
+from server.demo.campaigns import BEIJING, campaigns, issue_coupons
+from server.demo.catalog import ProductSpec, build_catalog
+from server.demo.orders import (
     BasketMaker,
     LineDraft,
     OrderDraft,
     Owned,
     ReturnDraft,
     ShipmentDraft,
-    TrackPoint,
-    carrier_names,
-    draft_return,
     money,
-    pick_carrier,
-    plan_timeline,
     quantity_for,
-    shift,
 )
-from server.demo_people import Person, make_person, tracking_number
+from server.demo.people import Person, make_person, tracking_number
+from server.demo.rows import table_rows
+from server.demo.shipping import carrier_names, draft_return, pick_carrier, plan_timeline, shift
 
-BEIJING = timezone(timedelta(hours=8))
 _H = timedelta(hours=1)
 SHOWCASE_COUNT = 20
 # Scenario customers (right after the showcase ones) each get one order in a telling state.
@@ -109,10 +104,10 @@ def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str
     drafts = _random_orders(ctx, orders - min_orders(customers))
     drafts += _showcase_orders(ctx) + _scenario_orders(ctx)
     drafts.sort(key=lambda o: (o.placed_at, o.customer_id))
-    campaigns = _campaigns(now)
-    coupons = _coupons(ctx, drafts, campaigns)
+    offers = campaigns(now)
+    coupons = issue_coupons(ctx.rng("coupons"), people, now, drafts, offers, showcase=SHOWCASE_COUNT)
     _returns(ctx, drafts)
-    return _rows(ctx, drafts, campaigns, coupons)
+    return table_rows(ctx, drafts, offers, coupons)
 
 
 # --- people -------------------------------------------------------------------------------------------
@@ -320,162 +315,7 @@ def _scenario_orders(ctx: Ctx) -> list[OrderDraft]:
     return out
 
 
-# --- marketing and returns ----------------------------------------------------------------------------
-
-
-def _window(now: datetime, month: int, first: int, last: int) -> tuple[datetime, datetime]:
-    """The most recent festival window (Beijing dates) that has started by `now`."""
-    year = now.year
-    start = datetime(year, month, first, tzinfo=BEIJING)
-    if start > now:
-        year -= 1
-        start = datetime(year, month, first, tzinfo=BEIJING)
-    end = datetime(year, month, last, 23, 59, 59, tzinfo=BEIJING)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def _campaigns(now: datetime) -> list[dict[str, Any]]:
-    d11, d618 = _window(now, 11, 1, 11), _window(now, 6, 1, 18)
-    year_ago, year_ahead = now - timedelta(days=365), now + timedelta(days=365)
-    spec = [
-        (
-            "double11",
-            "双十一狂欢节",
-            "Singles' Day Sale",
-            "festival",
-            *d11,
-            {
-                "type": "threshold",
-                "tiers": [{"min_spend": 300, "discount": 30}, {"min_spend": 1000, "discount": 120}],
-                "exclude_categories": ["gift_card"],
-            },
-        ),
-        (
-            "mid618",
-            "618年中大促",
-            "618 Mid-year Sale",
-            "festival",
-            *d618,
-            {
-                "type": "threshold",
-                "tiers": [{"min_spend": 200, "discount": 20}, {"min_spend": 800, "discount": 90}],
-                "exclude_categories": ["gift_card"],
-            },
-        ),
-        (
-            "new_customer",
-            "新人专享券",
-            "New customer coupon",
-            "new_customer",
-            year_ago,
-            year_ahead,
-            {"type": "coupon", "discount": 20, "min_spend": 99},
-        ),
-        (
-            "member_day",
-            "会员日",
-            "Member day",
-            "member_day",
-            year_ago,
-            year_ahead,
-            {"type": "percent_off", "day_of_month": 18, "tiers": ["gold", "platinum"], "percent_off": 5},
-        ),
-        (
-            "winter_refresh",
-            "冬季焕新季",
-            "Winter refresh",
-            "seasonal",
-            now - timedelta(days=7),
-            now + timedelta(days=21),
-            {
-                "type": "percent_off",
-                "categories": ["coffee_machine", "coffee_beans", "electric_toothbrush"],
-                "percent_off": 10,
-            },
-        ),
-        (
-            "spring_tech",
-            "春季数码节",
-            "Spring tech festival",
-            "seasonal",
-            now + timedelta(days=90),
-            now + timedelta(days=104),
-            {"type": "threshold", "tiers": [{"min_spend": 500, "discount": 50}]},
-        ),
-    ]
-    return [
-        {
-            "id": cid,
-            "name_zh": zh,
-            "name_en": en,
-            "kind": kind,
-            "starts_at": s,
-            "ends_at": e,
-            "rules": rules,
-            "active": s <= now <= e,
-        }
-        for cid, zh, en, kind, s, e, rules in spec
-    ]
-
-
-COUPON_TERMS = {
-    "double11": (Decimal(30), Decimal(300)),
-    "mid618": (Decimal(20), Decimal(200)),
-    "new_customer": (Decimal(20), Decimal(99)),
-    "winter_refresh": (Decimal(15), Decimal(150)),
-}
-
-
-def _coupons(ctx: Ctx, drafts: list[OrderDraft], campaigns: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Issue coupons; some were used on an order in their window (lowering that order's total)."""
-    rng = ctx.rng("coupons")
-    by_id = {c["id"]: c for c in campaigns}
-    by_customer: dict[str, list[OrderDraft]] = {}
-    for o in drafts:
-        by_customer.setdefault(o.customer_id, []).append(o)
-    codes: set[str] = set()
-    rows = []
-    for n, (cid, _person) in enumerate(ctx.people):
-        if n >= SHOWCASE_COUNT and rng.random() > 0.35:
-            continue
-        campaign = by_id[rng.choice(tuple(COUPON_TERMS)) if n >= SHOWCASE_COUNT else "winter_refresh"]
-        discount, min_spend = COUPON_TERMS[campaign["id"]]
-        code = _code(rng, codes)
-        expires = campaign["ends_at"] if campaign["id"] != "new_customer" else ctx.now + timedelta(days=30)
-        status, used = ("expired" if expires < ctx.now else "issued"), None
-        if rng.random() < 0.6:
-            for o in by_customer.get(cid, []):
-                if (
-                    campaign["starts_at"] <= o.placed_at <= campaign["ends_at"]
-                    and not o.discount
-                    and not o.special
-                    and o.status not in ("pending_payment", "cancelled")
-                    and o.subtotal >= min_spend
-                ):
-                    o.discount, status, used = discount, "used", o
-                    break
-        rows.append(
-            {
-                "code": code,
-                "campaign_id": campaign["id"],
-                "customer_id": cid,
-                "discount": discount,
-                "min_spend": min_spend,
-                "expires_at": expires,
-                "status": status,
-                "used_order": used,
-            }
-        )
-    return rows
-
-
-def _code(rng: random.Random, taken: set[str]) -> str:
-    alphabet = string.ascii_uppercase + string.digits
-    while True:
-        code = "KF" + "".join(rng.choice(alphabet) for _ in range(8))
-        if code not in taken:
-            taken.add(code)
-            return code
+# --- returns ---------------------------------------------------------------------------------------
 
 
 def _returns(ctx: Ctx, drafts: list[OrderDraft]) -> None:
@@ -488,185 +328,3 @@ def _returns(ctx: Ctx, drafts: list[OrderDraft]) -> None:
             ret = draft_return(rng, o, delivered_at, ctx.now, ctx.person(o.customer_id).language)
             if ret:
                 o.returns.append(ret)
-
-
-# --- rows ---------------------------------------------------------------------------------------------
-
-
-def _rows(
-    ctx: Ctx, drafts: list[OrderDraft], campaigns: list[dict[str, Any]], coupons: list[dict[str, Any]]
-) -> dict[str, list[dict[str, Any]]]:
-    rng = ctx.rng("rows")
-    orders, lines, shipments, events, returns, return_lines = [], [], [], [], [], []
-    order_ids: dict[int, str] = {}
-    sold: dict[str, int] = {}
-    spend: dict[str, Decimal] = {}
-    first_order: dict[str, datetime] = {}
-    pending_returns: list[tuple[ReturnDraft, str, list[int]]] = []
-    for n, o in enumerate(drafts, start=1):
-        oid = f"KF{10_000_000 + n:08d}"
-        order_ids[id(o)] = oid
-        person = ctx.person(o.customer_id)
-        orders.append(
-            {
-                "id": oid,
-                "customer_id": o.customer_id,
-                "status": o.status,
-                "placed_at": o.placed_at,
-                "paid_at": o.paid_at,
-                "total": o.total,
-                "currency": "CNY",
-                "shipping_address": person.address,
-            }
-        )
-        first_order.setdefault(o.customer_id, o.placed_at)
-        line_ids = []
-        for ln in o.lines:
-            line_ids.append(len(lines) + 1)
-            lines.append(
-                {
-                    "id": len(lines) + 1,
-                    "order_id": oid,
-                    "product_id": ln.product_id,
-                    "quantity": ln.quantity,
-                    "unit_price": ln.unit_price,
-                }
-            )
-            if o.status != "cancelled":
-                sold[ln.product_id] = sold.get(ln.product_id, 0) + ln.quantity
-        if o.status != "cancelled":
-            spend[o.customer_id] = spend.get(o.customer_id, Decimal(0)) + o.total
-        if o.shipment:
-            shipments.append(_shipment_row(len(shipments) + 1, oid, o.shipment))
-            events += [_event_row(len(shipments), e) for e in o.shipment.events]
-        pending_returns += [(r, oid, [line_ids[i] for i in r.line_indexes]) for r in o.returns]
-    pending_returns.sort(key=lambda t: (t[0].created_at, t[1]))
-    for n, (r, oid, lids) in enumerate(pending_returns, start=1):
-        rid = f"R{n:08d}"
-        returns.append(
-            {
-                "id": rid,
-                "order_id": oid,
-                "kind": r.kind,
-                "status": r.status,
-                "reason": r.reason,
-                "refund_amount": r.refund_amount,
-                "created_at": r.created_at,
-            }
-        )
-        return_lines += [{"return_id": rid, "order_line_id": lid} for lid in lids]
-    for c in coupons:
-        used = c.pop("used_order")
-        c["used_order_id"] = order_ids[id(used)] if used else None
-    return {
-        "categories": _category_rows(),
-        "products": _product_rows(rng, ctx.products, sold),
-        "customers": _customer_rows(rng, ctx, spend, first_order),
-        "orders": orders,
-        "order_lines": lines,
-        "shipments": shipments,
-        "tracking_events": events,
-        "returns": returns,
-        "return_lines": return_lines,
-        "campaigns": campaigns,
-        "coupons": coupons,
-    }
-
-
-def _shipment_row(sid: int, oid: str, s: ShipmentDraft) -> dict[str, Any]:
-    return {
-        "id": sid,
-        "order_id": oid,
-        "carrier": s.carrier,
-        "tracking_no": s.tracking_no,
-        "status": s.status,
-        "shipped_at": s.first_at("picked_up"),
-        "delivered_at": s.first_at("delivered"),
-        "eta": s.eta,
-    }
-
-
-def _event_row(sid: int, e: TrackPoint) -> dict[str, Any]:
-    return {
-        "shipment_id": sid,
-        "at": e.at,
-        "status": e.status,
-        "location_zh": e.location_zh,
-        "location_en": e.location_en,
-        "description_zh": e.description_zh,
-        "description_en": e.description_en,
-    }
-
-
-def _category_rows() -> list[dict[str, Any]]:
-    return [
-        {
-            "key": c.key,
-            "name_zh": c.name_zh,
-            "name_en": c.name_en,
-            "keywords_zh": list(c.keywords_zh),
-            "keywords_en": list(c.keywords_en),
-            "returnable": c.returnable,
-            "parent_key": c.parent,
-        }
-        for c in CATEGORIES
-    ]
-
-
-def _product_rows(
-    rng: random.Random, products: list[tuple[str, ProductSpec]], sold: dict[str, int]
-) -> list[dict[str, Any]]:
-    rows = []
-    for pid, p in products:
-        if p.category == "gift_card":
-            stock = 9999
-        elif rng.random() < 0.08:
-            stock = 0
-        else:
-            stock = rng.randint(3, 60) if p.price >= 2000 else rng.randint(20, 800)
-        rows.append(
-            {
-                "id": pid,
-                "name_zh": p.name_zh,
-                "name_en": p.name_en,
-                "brand": p.brand_label,
-                "category_key": p.category,
-                "price": p.price,
-                "stock": stock,
-                "popularity": sold.get(pid, 0),
-                "attributes": p.attributes,
-                "description_zh": p.description_zh,
-                "description_en": p.description_en,
-            }
-        )
-    return rows
-
-
-def _customer_rows(
-    rng: random.Random, ctx: Ctx, spend: dict[str, Decimal], first_order: dict[str, datetime]
-) -> list[dict[str, Any]]:
-    ranked = sorted(ctx.people, key=lambda p: (-spend.get(p[0], Decimal(0)), p[0]))
-    n = len(ranked)
-    tiers = {}
-    for rank, (cid, _person) in enumerate(ranked):
-        share = rank / n
-        tiers[cid] = "platinum" if share < 0.05 else "gold" if share < 0.17 else "silver" if share < 0.42 else "regular"
-    rows = []
-    for cid, person in ctx.people:
-        created = ctx.now - timedelta(days=rng.uniform(30, 1500))
-        first = first_order.get(cid)
-        if first and created > first:
-            created = first - timedelta(days=rng.uniform(1, 90))
-        rows.append(
-            {
-                "id": cid,
-                "name": person.name,
-                "language": person.language,
-                "email": person.email,
-                "phone": person.phone,
-                "address": person.address,
-                "tier": tiers[cid],
-                "created_at": created,
-            }
-        )
-    return rows

@@ -37,8 +37,8 @@ from agent.protocols import EventStore
 from server.db.conversations import ConversationRepository
 from server.db.customers import CustomerRepository
 from server.db.operators import NoteRow, OperatorRepository
+from server.infra.pubsub import FramePubSub
 from server.operators.names import OperatorNames
-from server.pubsub import FramePubSub
 
 log = logging.getLogger(__name__)
 

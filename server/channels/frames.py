@@ -1,15 +1,26 @@
-"""Customer-channel frames built from dialogue events: the one mapping REST, WS and resume share.
+"""The sockets' wire: the one reader of client frames, and the customer-channel frames built from events.
 
+`read_frame` is how every socket reads what a client sent: a frame over the socket's size limit, text that
+is not JSON or JSON that is no frame of the socket's discriminated union gives an `error` frame to send
+back (`too_large`, `malformed_json`, `invalid_frame`) and changes nothing; the socket stays open.
+
+`event_frame` is the one mapping of dialogue events to customer frames that REST, WS and resume share.
 Internal events (intents, slots, tool calls, affect) are not sent to the customer's widget. Operators are
 named by display name (`names`: username → display name, see `server.operators.names`), never by login.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+from fastapi import WebSocket
+from pydantic import TypeAdapter, ValidationError
 
 from agent.events import Event
+
+T = TypeVar("T")
 
 _HANDOFF_STATUS = {"handoff_requested": "queued", "operator_joined": "operator", "handed_back": "bot"}
 
@@ -58,3 +69,25 @@ def customer_event(event: Event, names: Mapping[str, str] | None = None) -> dict
 
 def error_frame(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
+
+
+def read_frame(raw: str, adapter: TypeAdapter[T], max_bytes: int) -> T | dict[str, Any]:
+    """The client frame `raw` holds, or the `error` frame to answer it with (never raises for bad input)."""
+    if len(raw.encode("utf-8")) > max_bytes:
+        return error_frame("too_large", f"Frames are limited to {max_bytes} bytes.")
+    try:
+        return adapter.validate_json(raw)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            return error_frame("malformed_json", "The frame is not valid JSON.")
+        return error_frame("invalid_frame", f"Invalid frame: {exc.errors()[0]['msg']}")
+
+
+async def send_frame(ws: WebSocket, frame: dict[str, Any]) -> None:
+    await ws.send_text(json.dumps(frame, ensure_ascii=False))
+
+
+async def refuse(ws: WebSocket, code: str, message: str, status: int) -> None:
+    """Tell an accepted socket why it may not stay (`error` frame), then close it with 4000 + the HTTP status."""
+    await send_frame(ws, error_frame(code, message))
+    await ws.close(code=4000 + status)

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import RuntimeDep
+from server.api.operator.deps import OperatorDep, session_token
 from server.errors import ApiError
-from server.operators.auth import COOKIE_NAME, SESSION_TTL, LoginError
-from server.operators.deps import OperatorDep, session_token
+from server.operators.accounts import COOKIE_NAME, SESSION_TTL, LoginError
 from server.operators.passwords import MAX_LENGTH
 
 router = APIRouter(prefix="/api/operator", tags=["operator console"])

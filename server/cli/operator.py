@@ -14,7 +14,7 @@ import typer
 from server.settings import get_settings
 
 if TYPE_CHECKING:
-    from server.operators.auth import OperatorAuth
+    from server.operators.accounts import OperatorAuth
 
 operator_app = typer.Typer(help="Operator console accounts.", no_args_is_help=True)
 
@@ -32,9 +32,9 @@ def _auth() -> OperatorAuth:
     from server.db.engine import make_engine, make_session_factory
     from server.db.migrate import upgrade
     from server.db.operators import OperatorRepository
-    from server.operators.auth import OperatorAuth
+    from server.operators.accounts import OperatorAuth
 
-    url = get_settings().database_url
+    url = get_settings().db.url
     upgrade(url)
     return OperatorAuth(OperatorRepository(make_session_factory(make_engine(url))))
 
@@ -49,18 +49,18 @@ def _password(given: str | None) -> str:
 def add(
     username: Annotated[str, typer.Argument(help="Login name: letters, digits, '.', '_' or '-'.")],
     role: Annotated[Role, typer.Option(help="operator | supervisor | marketer.")] = Role.operator,
-    name: Annotated[str | None, typer.Option(help="Display name shown in the console (default: username).")]
-    = None,
+    name: Annotated[str | None, typer.Option(help="Display name shown in the console (default: username).")] = None,
     password: Annotated[str | None, typer.Option(envvar="KEFU_OPERATOR_PASSWORD", help=PASSWORD_HELP)] = None,
 ) -> None:
     """Create an operator account in KEFU_DATABASE_URL."""
     from server.db.operators import DuplicateOperator
-    from server.operators.auth import InvalidAccount
+    from server.operators.accounts import InvalidAccount
 
     auth = _auth()
     try:
-        row = auth.register(username=username, display_name=name or username, role=role.value,
-                            password=_password(password))
+        row = auth.register(
+            username=username, display_name=name or username, role=role.value, password=_password(password)
+        )
     except (InvalidAccount, DuplicateOperator) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -82,7 +82,7 @@ def passwd(
 ) -> None:
     """Set a new password; this also lifts a lock-out."""
     from server.db.operators import UnknownOperator
-    from server.operators.auth import InvalidAccount
+    from server.operators.accounts import InvalidAccount
 
     try:
         row = _auth().change_password(username, _password(password))

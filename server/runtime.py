@@ -22,6 +22,7 @@ from agent.pipeline import Agent
 from agent.proposals import ToolProposer
 from agent.protocols import LLM, Retriever
 from agent.state import DialogueState
+from server.channels.frames import event_frame
 from server.db.catalog import SqlProductCatalog
 from server.db.conversations import ConversationRepository
 from server.db.customers import CustomerRepository
@@ -30,13 +31,12 @@ from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
 from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
-from server.frames import event_frame
-from server.llm_factory import build_llm, build_sentiment_judge
-from server.locks import PgTurnLock, is_postgres, migration_lock
-from server.metrics import observe_events
-from server.operators.auth import OperatorAuth
-from server.operators.console import ConsoleFeed
-from server.pubsub import FramePubSub, InProcessPubSub
+from server.infra.llm import build_llm, build_sentiment_judge
+from server.infra.locks import PgTurnLock, is_postgres, migration_lock
+from server.infra.metrics import observe_events
+from server.infra.pubsub import FramePubSub, InProcessPubSub
+from server.operators.accounts import OperatorAuth
+from server.operators.feed import ConsoleFeed
 from server.settings import Settings
 from tools.commerce.orders import OrderStatusTool
 from tools.commerce.ports import ProductCatalog
@@ -64,6 +64,21 @@ class Runtime:
     llm: LLM | None = None
     turn_lock: PgTurnLock | None = None  # across workers on PostgreSQL
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    warmers: tuple[Callable[[], None], ...] = ()  # load a model each (affect, NLU, retriever)
+    models_warm: bool = False  # every warmer has run (`warm_up`)
+    llm_warm: bool = True  # False while the app warms the LLM up (its outcome, not its success: see `ready`)
+
+    def warm_up(self) -> None:
+        """Load every model now (blocking, idempotent). Until then the first turn that needs one loads it."""
+        if not self.models_warm:
+            for warm in self.warmers:
+                warm()
+            self.models_warm = True
+
+    def pending(self) -> list[str]:
+        """What must finish before the service is ready to answer (`/readyz`); empty when ready. An LLM that
+        failed its warm-up does not keep the service from answering: replies fall back to templates."""
+        return [name for name, done in (("models", self.models_warm), ("llm", self.llm_warm)) if not done]
 
     def token_sink(self, conversation_id: str) -> Callable[[str], Awaitable[None]]:
         """Where one turn's streamed reply goes: `bot_token` frames on the conversation's channel."""
@@ -86,18 +101,18 @@ class Runtime:
 
 def build_pubsub(settings: Settings) -> FramePubSub:
     """Redis when configured (required with several workers), else the in-process hub."""
-    if settings.redis_url:
-        from server.pubsub_redis import RedisPubSub
+    if settings.redis.url:
+        from server.infra.pubsub_redis import RedisPubSub
 
-        return RedisPubSub(settings.redis_url, prefix=settings.redis_prefix)
+        return RedisPubSub(settings.redis.url, prefix=settings.redis.prefix)
     return InProcessPubSub()
 
 
 def build_turn_lock(settings: Settings) -> PgTurnLock | None:
     """Workers sharing PostgreSQL take a conversation's turns one at a time; one process needs no more."""
-    if is_postgres(settings.database_url):
-        return PgTurnLock(settings.database_url, timeout_s=settings.turn_lock_timeout_s)
-    if settings.redis_url:
+    if is_postgres(settings.db.url):
+        return PgTurnLock(settings.db.url, timeout_s=settings.db.turn_lock_timeout_s)
+    if settings.redis.url:
         log.warning("KEFU_REDIS_URL is set but the database is not PostgreSQL: turns are serialised per process "
                     "only; run one worker or use PostgreSQL")
     return None
@@ -118,11 +133,11 @@ def load_retriever(settings: Settings) -> Retriever:
     from knowledge.ingest import default_docs_dir, ingest
 
     try:
-        read_manifest(settings.index_dir)
+        read_manifest(settings.knowledge.index_dir)
     except FileNotFoundError:
-        log.info("building the knowledge index at %s from %s", settings.index_dir, default_docs_dir())
-        ingest([default_docs_dir()], settings.index_dir, embedder=settings.embedder)
-    return KnowledgeBase.load(settings.index_dir, settings.embedder)
+        log.info("building the knowledge index at %s from %s", settings.knowledge.index_dir, default_docs_dir())
+        ingest([default_docs_dir()], settings.knowledge.index_dir, embedder=settings.knowledge.embedder)
+    return KnowledgeBase.load(settings.knowledge.index_dir, settings.knowledge.embedder)
 
 
 def build_runtime(
@@ -134,9 +149,9 @@ def build_runtime(
     warm: bool = True,
 ) -> Runtime:
     """Blocking (migrations, index, models): call at start-up. `llm` defaults to what settings choose."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.db.url)
     with migration_lock(engine):  # several workers start at once
-        upgrade(settings.database_url)
+        upgrade(settings.db.url)
     sessions = make_session_factory(engine)
     orders = SqlOrderRepository(sessions)
     catalog = SqlProductCatalog(sessions)
@@ -170,22 +185,20 @@ def build_runtime(
         affect=affect,
         retriever=retriever,
         tools=tools,
-        nlg=TemplateNLG(settings.store_timezone),
+        nlg=TemplateNLG(settings.store.timezone),
         on_events=publish,
-        responder=LLMResponder(llm, tz=settings.store_timezone) if llm is not None else None,
-        max_text_chars=settings.max_message_chars,
+        responder=LLMResponder(llm, tz=settings.store.timezone) if llm is not None else None,
+        max_text_chars=settings.store.max_message_chars,
         proposer=ToolProposer(llm, tools) if llm is not None else None,
-        propose_when=settings.llm_tools,
+        propose_when=settings.llm.tools,
         turn_lock=turn_lock,
         **({"clock": clock} if clock else {}),
     )
-    if warm:
-        affect.warm_up()
-        nlu.warm_up()
-        warm_up = getattr(retriever, "warm_up", None)
-        if callable(warm_up):
-            warm_up()
-    return Runtime(
+    warmers = [affect.warm_up, nlu.warm_up]
+    warm_up = getattr(retriever, "warm_up", None)
+    if callable(warm_up):
+        warmers.append(warm_up)
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -200,4 +213,8 @@ def build_runtime(
         retriever=retriever,
         llm=llm,
         turn_lock=turn_lock,
+        warmers=tuple(warmers),
     )
+    if warm:
+        runtime.warm_up()
+    return runtime

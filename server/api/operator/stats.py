@@ -1,7 +1,7 @@
 """`GET /api/operator/stats`: the supervisor view's figures (handoff rate, CSAT, affect, intents, campaigns).
 
 Supervisors only (router-level dependency, so every route added here is protected too); operators and
-marketers get 403. The figures are SQL aggregates computed in `server.operators.stats`.
+marketers get 403. The figures are SQL aggregates computed in `server.db.stats`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from server.api.deps import RuntimeDep
-from server.operators.deps import require_role
-from server.operators.stats import SupervisorStats, supervisor_stats
+from server.api.operator.deps import require_role
+from server.db.stats import SupervisorStats, supervisor_stats
 
 router = APIRouter(
     prefix="/api/operator", tags=["operator console"], dependencies=[Depends(require_role("supervisor"))]
@@ -27,6 +27,6 @@ async def stats(runtime: RuntimeDep, days: Annotated[int, Query(ge=1, le=366)] =
         supervisor_stats,
         runtime.sessions,
         days=days,
-        timezone=runtime.settings.store_timezone,
+        timezone=runtime.settings.store.timezone,
         now=runtime.console.clock(),
     )

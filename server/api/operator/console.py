@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.tasks.assist import ASSIST_BUDGET_S, draft_operator_replies
 from prompts.assist import canned_responses
 from server.api.deps import CONVERSATION_ID, RuntimeDep
+from server.api.operator.deps import StaffDep, require_staff
+from server.api.operator.views import customer_view, order_view
 from server.db.orders import SqlOrderRepository
 from server.operators import actions
-from server.operators.deps import StaffDep, require_staff
-from server.operators.views import customer_view, order_view
 
 router = APIRouter(prefix="/api/operator", tags=["operator console"], dependencies=[Depends(require_staff)])
 
@@ -27,7 +27,7 @@ ConversationId = Annotated[str, Path(pattern=CONVERSATION_ID)]
 
 class Text(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=actions.MAX_TEXT_CHARS)
+    text: str = Field(min_length=1)  # at most `KEFU_MAX_MESSAGE_CHARS`, checked by `actions`
 
 
 @router.get("/conversations")
@@ -115,16 +115,31 @@ async def suggestions(conversation_id: ConversationId, runtime: RuntimeDep, oper
     state = await actions.conversation_state(runtime, conversation_id)
     affect = state.current_affect.label if state.current_affect else "neutral"
     events = await runtime.agent.store.load(conversation_id)
-    drafts = await draft_operator_replies(runtime.llm, state, events, operator=operator.display_name,
-                                          tz=runtime.settings.store_timezone,
-                                          budget_s=min(ASSIST_BUDGET_S, runtime.settings.llm_timeout_s))
-    return {"language": state.language, "intent": state.intent, "affect": affect, "source": drafts.source,
-            "fallback": drafts.fallback,
-            "suggestions": [{"text": t, "source": drafts.source} for t in drafts.suggestions]}
+    drafts = await draft_operator_replies(
+        runtime.llm,
+        state,
+        events,
+        operator=operator.display_name,
+        tz=runtime.settings.store.timezone,
+        budget_s=min(ASSIST_BUDGET_S, runtime.settings.llm.timeout_s),
+    )
+    return {
+        "language": state.language,
+        "intent": state.intent,
+        "affect": affect,
+        "source": drafts.source,
+        "fallback": drafts.fallback,
+        "suggestions": [{"text": t, "source": drafts.source} for t in drafts.suggestions],
+    }
 
 
 @router.get("/canned")
 async def canned(operator: StaffDep) -> dict[str, Any]:
     """Canned responses in both languages (the console shows the conversation's language first)."""
-    return {lang: [{"key": c.key, "title": c.title, "text": c.text}
-                   for c in canned_responses(lang, operator=operator.display_name)] for lang in ("zh", "en")}
+    return {
+        lang: [
+            {"key": c.key, "title": c.title, "text": c.text}
+            for c in canned_responses(lang, operator=operator.display_name)
+        ]
+        for lang in ("zh", "en")
+    }

@@ -12,7 +12,7 @@ import logging
 from agent.llm import GuardedLLM, LocalLlamaLLM, OpenAICompatibleLLM
 from agent.llm.local import quiet_openmp
 from agent.protocols import LLM, SentimentJudge
-from server.llm_model import ModelInstallError, ensure_local_model
+from server.infra.llm_model import ModelInstallError, ensure_local_model
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,30 +34,34 @@ def build_llm(settings: Settings) -> LLM | None:
     (~10–20 s, once); call it from startup code, off the event loop.
     """
     inner: LLM
-    if settings.llm == "none":
+    if settings.llm.backend == "none":
         return None
-    if settings.llm == "openai":
+    if settings.llm.backend == "openai":
         if not _importable("langchain_openai", "pip install langchain-openai"):
             return None
-        inner = OpenAICompatibleLLM(settings.llm_base_url, settings.llm_model,
-                                    api_key=settings.llm_api_key.get_secret_value(), timeout=settings.llm_timeout_s)
+        inner = OpenAICompatibleLLM(
+            settings.llm.base_url,
+            settings.llm.model,
+            api_key=settings.llm.api_key.get_secret_value(),
+            timeout=settings.llm.timeout_s,
+        )
     else:
         quiet_openmp()  # before llama.cpp's library loads
         if not _importable("llama_cpp", "run `make llm` to build llama-cpp-python"):
             return None
         try:
-            path = ensure_local_model(settings.llm_model_path)
+            path = ensure_local_model(settings.llm.model_path)
         except (ModelInstallError, OSError) as exc:
             log.warning("LLM disabled, answering with templates: %s", exc)
             return None
-        inner = LocalLlamaLLM(path, n_ctx=settings.llm_context_tokens, n_threads=settings.llm_threads)
+        inner = LocalLlamaLLM(path, n_ctx=settings.llm.context_tokens, n_threads=settings.llm.threads)
     return GuardedLLM(
         inner,
-        timeout_s=settings.llm_timeout_s,
-        first_token_timeout_s=settings.llm_first_token_timeout_s,
-        stall_timeout_s=settings.llm_stall_timeout_s,
-        max_concurrency=settings.llm_max_concurrency,
-        context_tokens=settings.llm_context_tokens,
+        timeout_s=settings.llm.timeout_s,
+        first_token_timeout_s=settings.llm.first_token_timeout_s,
+        stall_timeout_s=settings.llm.stall_timeout_s,
+        max_concurrency=settings.llm.max_concurrency,
+        context_tokens=settings.llm.context_tokens,
     )
 
 
@@ -70,8 +74,8 @@ def local_sentiment_judge(settings: Settings, *, required: bool = False) -> Sent
     from agent.llm.judge import LocalSentimentJudge
 
     try:
-        path = ensure_local_model(settings.llm_model_path) if required else settings.llm_model_path
-        return LocalSentimentJudge(path, n_threads=settings.llm_threads, wait_s=settings.affect_judge_wait_s)
+        path = ensure_local_model(settings.llm.model_path) if required else settings.llm.model_path
+        return LocalSentimentJudge(path, n_threads=settings.llm.threads, wait_s=settings.affect.judge_wait_s)
     except (ModelInstallError, OSError) as exc:
         log.warning("sentiment judge disabled: %s", exc)
         return None
@@ -79,6 +83,6 @@ def local_sentiment_judge(settings: Settings, *, required: bool = False) -> Sent
 
 def build_sentiment_judge(settings: Settings) -> SentimentJudge | None:
     """KEFU_AFFECT_JUDGE=local attaches the judge to the service's affect reader; none (default) does not."""
-    if settings.affect_judge == "none":
+    if settings.affect.judge == "none":
         return None
     return local_sentiment_judge(settings, required=True)

@@ -1,6 +1,6 @@
 """Redis pub/sub across workers: a customer on one worker and an operator on another see the same frames.
 
-Same port as `InProcessPubSub` (`server.pubsub.FramePubSub`). Per process: one Redis connection publishes
+Same port as `InProcessPubSub` (`server.infra.pubsub.FramePubSub`). Per process: one Redis connection publishes
 (frames as JSON on `<prefix><channel>`), and one pattern subscription (`<prefix>*`) read by a single task
 fans frames out to local bounded queues. A pattern rather than a subscription per conversation: one
 confirmation at start-up (so a frame published right after `subscribe` returns is never missed), one
@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import uuid
-from collections import defaultdict
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
@@ -28,7 +27,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from server.pubsub import Frame
+from server.infra.pubsub import Frame, LocalQueues
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +45,7 @@ class RedisPubSub:
 
     def __init__(self, url: str, *, prefix: str = "kefu:", queue_size: int = 256, timeout_s: float = 2.0) -> None:
         self.url, self.prefix = url, prefix
-        self._queue_size = queue_size
-        self._subs: dict[str, set[asyncio.Queue[Frame]]] = defaultdict(set)
+        self._local = LocalQueues(queue_size)
         self._name = f"kefu-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # lets ops (and tests) find our connections
         # Short timeouts and few retries: a customer's turn waits on `publish`, and a lost frame is recoverable.
         self._pub = Redis.from_url(url, single_connection_client=True, socket_timeout=timeout_s,
@@ -78,21 +76,15 @@ class RedisPubSub:
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[Frame]]:
         self._start()
-        queue: asyncio.Queue[Frame] = asyncio.Queue(self._queue_size)
-        self._subs[channel].add(queue)
-        try:
+        with self._local.queue(channel) as queue:
             if not self._ready.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._ready.wait(), READY_WAIT_S)
             yield queue
-        finally:
-            self._subs[channel].discard(queue)
-            if not self._subs[channel]:
-                del self._subs[channel]
 
     def subscribers(self, channel: str) -> int:
         """Subscribers in this process (other workers' are not counted)."""
-        return len(self._subs.get(channel, ()))
+        return self._local.count(channel)
 
     async def wait_ready(self, timeout: float | None = None) -> bool:
         """Start reading and wait for the subscription to be confirmed; False on timeout."""
@@ -119,19 +111,14 @@ class RedisPubSub:
             self._reader = asyncio.get_running_loop().create_task(self._read_forever(), name=f"{self._name}-reader")
 
     def _deliver(self, channel: str, data: bytes | str) -> None:
-        queues = self._subs.get(channel)
-        if not queues:
+        if not self._local.count(channel):
             return
         try:
             frame: Frame = json.loads(data)
         except ValueError:
             log.warning("ignoring a frame that is not JSON on %s", channel)
             return
-        for queue in list(queues):
-            if queue.full():
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-            queue.put_nowait(frame)
+        self._local.deliver(channel, frame)
 
     async def _read_forever(self) -> None:
         delay, failures = BACKOFF_MIN_S, 0

@@ -1,0 +1,20 @@
+"""The operator console's REST side, `/api/operator/*`, and what its routes and sockets depend on.
+
+- `auth`: sign-in, sign-out, who am I (session cookie or bearer token).
+- `console`: the conversation list and detail, take over, write, note, hand back, resolve, suggestions,
+  canned responses (operators and supervisors).
+- `stats`: the supervisor view's figures.
+- `deps`: who is signed in and may they do this (routes and sockets); `views`: the customer and order
+  JSON the console shows; `page`: the console page's security headers.
+
+The rules themselves (who may take over, what a message may be) live in `server.operators`.
+`routers` is what the app mounts.
+"""
+
+from __future__ import annotations
+
+from server.api.operator import auth, console, stats
+
+__all__ = ["auth", "console", "routers", "stats"]
+
+routers = (auth.router, console.router, stats.router)

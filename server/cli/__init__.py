@@ -1,0 +1,32 @@
+"""`kefu`: the one command-line app (typer), assembled from one module per command group.
+
+- `serve`, `chat` (`server.cli.serve`): run the service; talk to the agent in a terminal.
+- `demo-data`, `ingest` (`server.cli.data`): build the demo store; index policy documents.
+- `eval`, `train intents|affect` (`server.cli.models`): measure and rebuild the bundled models.
+- `llm install` (`server.cli.llm`): the bundled local LLM.
+- `operator add|list|passwd` (`server.cli.operator`): console accounts.
+
+Every command imports what it needs when it runs, so `kefu --help` stays fast. `app` is the console
+script's entry point (`kefu = "server.cli:app"`); `python -m server.cli` runs it too.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from server.cli import data, models, serve
+from server.cli.llm import llm_app
+from server.cli.models import train_app
+from server.cli.operator import operator_app
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Kefu (客服): customer-service and marketing agent for an online store.", no_args_is_help=True)
+app.add_typer(llm_app, name="llm")
+app.add_typer(operator_app, name="operator")
+app.add_typer(train_app, name="train")
+app.command()(serve.serve)
+app.command("demo-data")(data.demo_data)
+app.command()(data.ingest)
+app.command()(serve.chat)
+app.command("eval")(models.eval_command)

@@ -1,0 +1,181 @@
+"""Demo marketing: the festival and evergreen campaigns, and the coupons issued (and some used) under them.
+
+Dates follow the reference instant (festival windows are the most recent ones, in Beijing time);
+deterministic for the random stream it is given.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from server.demo.orders import OrderDraft
+from server.demo.people import Person
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+def _window(now: datetime, month: int, first: int, last: int) -> tuple[datetime, datetime]:
+    """The most recent festival window (Beijing dates) that has started by `now`."""
+    year = now.year
+    start = datetime(year, month, first, tzinfo=BEIJING)
+    if start > now:
+        year -= 1
+        start = datetime(year, month, first, tzinfo=BEIJING)
+    end = datetime(year, month, last, 23, 59, 59, tzinfo=BEIJING)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def campaigns(now: datetime) -> list[dict[str, Any]]:
+    d11, d618 = _window(now, 11, 1, 11), _window(now, 6, 1, 18)
+    year_ago, year_ahead = now - timedelta(days=365), now + timedelta(days=365)
+    spec = [
+        (
+            "double11",
+            "双十一狂欢节",
+            "Singles' Day Sale",
+            "festival",
+            *d11,
+            {
+                "type": "threshold",
+                "tiers": [{"min_spend": 300, "discount": 30}, {"min_spend": 1000, "discount": 120}],
+                "exclude_categories": ["gift_card"],
+            },
+        ),
+        (
+            "mid618",
+            "618年中大促",
+            "618 Mid-year Sale",
+            "festival",
+            *d618,
+            {
+                "type": "threshold",
+                "tiers": [{"min_spend": 200, "discount": 20}, {"min_spend": 800, "discount": 90}],
+                "exclude_categories": ["gift_card"],
+            },
+        ),
+        (
+            "new_customer",
+            "新人专享券",
+            "New customer coupon",
+            "new_customer",
+            year_ago,
+            year_ahead,
+            {"type": "coupon", "discount": 20, "min_spend": 99},
+        ),
+        (
+            "member_day",
+            "会员日",
+            "Member day",
+            "member_day",
+            year_ago,
+            year_ahead,
+            {"type": "percent_off", "day_of_month": 18, "tiers": ["gold", "platinum"], "percent_off": 5},
+        ),
+        (
+            "winter_refresh",
+            "冬季焕新季",
+            "Winter refresh",
+            "seasonal",
+            now - timedelta(days=7),
+            now + timedelta(days=21),
+            {
+                "type": "percent_off",
+                "categories": ["coffee_machine", "coffee_beans", "electric_toothbrush"],
+                "percent_off": 10,
+            },
+        ),
+        (
+            "spring_tech",
+            "春季数码节",
+            "Spring tech festival",
+            "seasonal",
+            now + timedelta(days=90),
+            now + timedelta(days=104),
+            {"type": "threshold", "tiers": [{"min_spend": 500, "discount": 50}]},
+        ),
+    ]
+    return [
+        {
+            "id": cid,
+            "name_zh": zh,
+            "name_en": en,
+            "kind": kind,
+            "starts_at": s,
+            "ends_at": e,
+            "rules": rules,
+            "active": s <= now <= e,
+        }
+        for cid, zh, en, kind, s, e, rules in spec
+    ]
+
+
+COUPON_TERMS = {
+    "double11": (Decimal(30), Decimal(300)),
+    "mid618": (Decimal(20), Decimal(200)),
+    "new_customer": (Decimal(20), Decimal(99)),
+    "winter_refresh": (Decimal(15), Decimal(150)),
+}
+
+
+def issue_coupons(
+    rng: random.Random,
+    people: list[tuple[str, Person]],
+    now: datetime,
+    drafts: list[OrderDraft],
+    campaigns: list[dict[str, Any]],
+    *,
+    showcase: int,
+) -> list[dict[str, Any]]:
+    """Issue coupons (every showcase customer gets one); some were used on an order in their window
+    (lowering that order's total)."""
+    by_id = {c["id"]: c for c in campaigns}
+    by_customer: dict[str, list[OrderDraft]] = {}
+    for o in drafts:
+        by_customer.setdefault(o.customer_id, []).append(o)
+    codes: set[str] = set()
+    rows = []
+    for n, (cid, _person) in enumerate(people):
+        if n >= showcase and rng.random() > 0.35:
+            continue
+        campaign = by_id[rng.choice(tuple(COUPON_TERMS)) if n >= showcase else "winter_refresh"]
+        discount, min_spend = COUPON_TERMS[campaign["id"]]
+        code = _code(rng, codes)
+        expires = campaign["ends_at"] if campaign["id"] != "new_customer" else now + timedelta(days=30)
+        status, used = ("expired" if expires < now else "issued"), None
+        if rng.random() < 0.6:
+            for o in by_customer.get(cid, []):
+                if (
+                    campaign["starts_at"] <= o.placed_at <= campaign["ends_at"]
+                    and not o.discount
+                    and not o.special
+                    and o.status not in ("pending_payment", "cancelled")
+                    and o.subtotal >= min_spend
+                ):
+                    o.discount, status, used = discount, "used", o
+                    break
+        rows.append(
+            {
+                "code": code,
+                "campaign_id": campaign["id"],
+                "customer_id": cid,
+                "discount": discount,
+                "min_spend": min_spend,
+                "expires_at": expires,
+                "status": status,
+                "used_order": used,
+            }
+        )
+    return rows
+
+
+def _code(rng: random.Random, taken: set[str]) -> str:
+    alphabet = string.ascii_uppercase + string.digits
+    while True:
+        code = "KF" + "".join(rng.choice(alphabet) for _ in range(8))
+        if code not in taken:
+            taken.add(code)
+            return code

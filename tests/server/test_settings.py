@@ -1,0 +1,106 @@
+"""Settings nested per area, with every `KEFU_*` name of before the sections still working."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from server.settings import FLAT_NAMES, Settings
+
+pytestmark = pytest.mark.unit
+
+# Every variable documented before the sections, with a value other than its default and where it lands.
+LEGACY = {
+    "KEFU_DATABASE_URL": ("postgresql://kefu@db/kefu", "db", "url", "postgresql://kefu@db/kefu"),
+    "KEFU_TURN_LOCK_TIMEOUT_S": ("12.5", "db", "turn_lock_timeout_s", 12.5),
+    "KEFU_REDIS_URL": ("redis://cache:6379/1", "redis", "url", "redis://cache:6379/1"),
+    "KEFU_REDIS_PREFIX": ("shop2:", "redis", "prefix", "shop2:"),
+    "KEFU_HOST": ("0.0.0.0", "http", "host", "0.0.0.0"),
+    "KEFU_PORT": ("9001", "http", "port", 9001),
+    "KEFU_MAX_BODY_BYTES": ("65536", "http", "max_body_bytes", 65536),
+    "KEFU_LOG_LEVEL": ("DEBUG", "http", "log_level", "DEBUG"),
+    "KEFU_STORE_TIMEZONE": ("Europe/Berlin", "store", "timezone", "Europe/Berlin"),
+    "KEFU_DEMO": ("false", "store", "demo", False),
+    "KEFU_MAX_MESSAGE_CHARS": ("500", "store", "max_message_chars", 500),
+    "KEFU_INDEX_DIR": ("/data/index", "knowledge", "index_dir", Path("/data/index")),
+    "KEFU_EMBEDDER": ("sentence-transformers", "knowledge", "embedder", "sentence-transformers"),
+    "KEFU_EMBEDDER_MODEL_PATH": ("/models/minilm", "knowledge", "embedder_model_path", "/models/minilm"),
+    "KEFU_LLM": ("openai", "llm", "backend", "openai"),
+    "KEFU_LLM_TOOLS": ("always", "llm", "tools", "always"),
+    "KEFU_LLM_BASE_URL": ("http://vllm:8001/v1", "llm", "base_url", "http://vllm:8001/v1"),
+    "KEFU_LLM_MODEL": ("Qwen/Qwen2.5-7B-Instruct", "llm", "model", "Qwen/Qwen2.5-7B-Instruct"),
+    "KEFU_LLM_TIMEOUT_S": ("7", "llm", "timeout_s", 7.0),
+    "KEFU_LLM_FIRST_TOKEN_TIMEOUT_S": ("3", "llm", "first_token_timeout_s", 3.0),
+    "KEFU_LLM_STALL_TIMEOUT_S": ("2", "llm", "stall_timeout_s", 2.0),
+    "KEFU_LLM_MODEL_PATH": ("/models/q.gguf", "llm", "model_path", Path("/models/q.gguf")),
+    "KEFU_LLM_MAX_CONCURRENCY": ("16", "llm", "max_concurrency", 16),
+    "KEFU_LLM_CONTEXT_TOKENS": ("2048", "llm", "context_tokens", 2048),
+    "KEFU_LLM_THREADS": ("4", "llm", "threads", 4),
+    "KEFU_AFFECT_JUDGE": ("local", "affect", "judge", "local"),
+    "KEFU_AFFECT_JUDGE_WAIT_S": ("0.25", "affect", "judge_wait_s", 0.25),
+    "KEFU_DATA_DIR": ("/data/sets", "training", "data_dir", Path("/data/sets")),
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [k for k in os.environ if k.upper().startswith("KEFU_")]:
+        monkeypatch.delenv(name)
+
+
+def test_every_flat_name_is_covered() -> None:
+    assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | {"KEFU_LLM_API_KEY"}
+
+
+@pytest.mark.parametrize("variable", sorted(LEGACY))
+def test_each_legacy_variable_sets_its_nested_field(variable: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw, section, field, expected = LEGACY[variable]
+    monkeypatch.setenv(variable, raw)
+    settings = Settings()
+    assert getattr(getattr(settings, section), field) == expected
+    flat = variable.removeprefix("KEFU_").lower()
+    if flat != "llm":
+        assert getattr(settings, flat) == expected  # the flat name still reads
+
+
+def test_the_api_key_stays_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_LLM_API_KEY", "sk-secret")
+    settings = Settings()
+    assert isinstance(settings.llm.api_key, SecretStr) and settings.llm.api_key.get_secret_value() == "sk-secret"
+    assert "sk-secret" not in repr(settings)
+
+
+def test_nested_variables_work_and_win_over_flat_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_LLM__TIMEOUT_S", "3")
+    monkeypatch.setenv("KEFU_DB__URL", "sqlite:///nested.db")
+    monkeypatch.setenv("KEFU_DATABASE_URL", "sqlite:///flat.db")
+    monkeypatch.setenv("kefu_redis__url", "redis://lower:6379/0")  # names are case-insensitive
+    settings = Settings()
+    assert settings.llm.timeout_s == 3 and settings.db.url == "sqlite:///nested.db"
+    assert settings.redis.url == "redis://lower:6379/0"
+
+
+def test_defaults() -> None:
+    settings = Settings()
+    assert settings.db.url == "sqlite:///var/kefu.db" and settings.llm.backend == "none"
+    assert settings.redis.url is None and settings.http.port == 8000 and settings.store.max_message_chars == 2000
+
+
+def test_keywords_take_flat_and_nested_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_LLM_THREADS", "3")
+    monkeypatch.setenv("KEFU_DATABASE_URL", "sqlite:///env.db")
+    flat = Settings(database_url="sqlite:///kw.db", llm="local", llm_tools="off", index_dir="/tmp/ix")
+    assert flat.db.url == "sqlite:///kw.db" and flat.knowledge.index_dir == Path("/tmp/ix")
+    assert flat.llm.backend == "local" and flat.llm.tools == "off"
+    assert flat.llm.threads == 3  # a keyword for one field keeps the environment's others in the section
+    nested = Settings(llm={"backend": "openai"}, db={"url": "sqlite:///n.db"})
+    assert nested.llm.backend == "openai" and nested.llm.threads == 3 and nested.db.url == "sqlite:///n.db"
+
+
+def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_PORT", "0")
+    with pytest.raises(ValueError, match="port"):
+        Settings()
