@@ -109,16 +109,9 @@ def real_pipeline(
     streamed deltas land in `tokens` (what the widget gets as `bot_token` frames). Tests word replies at
     temperature 0 (greedy, repeatable); production's 0.3 varies the wording and, measured, lets about one en
     reply in eight state something the guard refuses (the template then answers)."""
-    from agent.affect import TextAffect
     from agent.llm import GuardedLLM, OpenAICompatibleLLM
-    from agent.nlg.llm_wording import LLMResponder
     from agent.nlu import NLU
-    from agent.pipeline import Agent
-    from agent.proposals import ToolProposer
-    from tests.fakes import NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders, stream_to
-    from tools.commerce.orders import OrderStatusTool
-    from tools.commerce.products import ProductSearchTool
-    from tools.commerce.returns import ReturnRequestTool
+    from tests.fakes import make_agent
 
     llm = GuardedLLM(
         OpenAICompatibleLLM(base_url, "local", timeout=timeout_s, temperature=temperature),
@@ -126,18 +119,6 @@ def real_pipeline(
         first_token_timeout_s=min(180, timeout_s),
         stall_timeout_s=stall_s,
     )
-    orders = MemoryOrders()
-    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
-
-    agent = Agent(
-        store=MemoryEventStore(),
-        nlu=NLU(),
-        affect=TextAffect(),
-        retriever=KeywordRetriever(),
-        tools=tools,
-        clock=lambda: NOW,
-        responder=LLMResponder(llm),
-        proposer=ToolProposer(llm, {t.name: t for t in tools}, force=force),
-        propose_when=propose_when,
+    return make_agent(
+        llm=llm, proposer=llm, propose_when=propose_when, force=force, nlu=NLU(), tokens=tokens, on_delta=on_delta
     )
-    return stream_to(agent, tokens, on_delta)
