@@ -12,28 +12,13 @@ bundled LLM judge attached (as `make run` serves): p50/p90/p99 and how often the
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
+
+from timing import pct, timed
 
 from agent.affect import TextAffect
 from agent.training.affect_data import budgeted, default_data_dir, load_emotions, load_sentiment, stratified_split
 from agent.training.affect_eval import CountingJudge
 from agent.training.lexicon_baseline import LexiconAffect
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[float]:
-    out = []
-    for _ in range(rounds):
-        for text in texts:
-            t0 = time.perf_counter()
-            fn(text)
-            out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def served_judge() -> object:

