@@ -9,12 +9,10 @@ process, of perception alone (language + affect + NLU), with the ratio.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import statistics
 import time
 
-from timing import demo_store_and_index, pct
+from timing import demo_store_and_index, pct, run_turns
 
 SCRIPTS = {
     "zh": ["你好", "我的订单{transit}到哪了？", "7天无理由退货从哪天开始算？", "我想买手机壳", "有什么优惠券吗",
@@ -65,11 +63,5 @@ async def run(turns: int) -> None:
     runtime.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--turns", type=int, default=400)
-    asyncio.run(run(parser.parse_args().turns))
-
-
 if __name__ == "__main__":
-    main()
+    run_turns(run, __doc__, default=400)

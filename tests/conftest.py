@@ -1,5 +1,5 @@
 """Shared fixtures: database URLs for SQLite and PostgreSQL, and what is built or loaded once per session —
-the demo store, the knowledge index of the shipped documents, the trained NLU and text-affect models.
+demo stores (one per size), the knowledge index of the shipped documents, the trained NLU and text affect.
 
 Session fixtures are shared: treat what they give as read-only. PostgreSQL tests use a fresh database per
 test on the server in KEFU_TEST_PG_URL (default: local trust auth); they skip when it is unreachable, unless
@@ -10,7 +10,7 @@ Test kinds and the network blocker for unit tests live in tests/plugin.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,13 +53,27 @@ def demo_as_of() -> date:
 
 
 @pytest.fixture(scope="session")
-def demo_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A small demo store (SQLite, seed 7, as of 2026-11-20; 120 customers, 1,200 orders). Treat as read-only."""
-    from server.demo_data import build_demo_store
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., str]:
+    """`demo_store(customers=40, orders=300)`: the URL of a demo store (SQLite, seed 7, as of `DEMO_AS_OF`)
+    of that size, built on first request and shared by the session after that. Treat it as read-only."""
+    built: dict[tuple[int, int], str] = {}
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo-store') / 'kefu.db'}"
-    build_demo_store(url, seed=7, as_of=DEMO_AS_OF, customers=120, orders=1200)
-    return url
+    def store(*, customers: int, orders: int) -> str:
+        if (customers, orders) not in built:
+            from server.demo_data import build_demo_store
+
+            url = f"sqlite:///{tmp_path_factory.mktemp(f'demo-store-{customers}') / 'kefu.db'}"
+            build_demo_store(url, seed=7, as_of=DEMO_AS_OF, customers=customers, orders=orders)
+            built[customers, orders] = url
+        return built[customers, orders]
+
+    return store
+
+
+@pytest.fixture(scope="session")
+def demo_store_url(demo_store: Callable[..., str]) -> str:
+    """A small demo store (SQLite, seed 7, as of 2026-11-20; 120 customers, 1,200 orders). Treat as read-only."""
+    return demo_store(customers=120, orders=1200)
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,7 @@ For the real HTTP path of the OpenAI-compatible backend, use `tests.fakes.openai
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -52,12 +51,7 @@ class ScriptedLLM:
             yield text[i : i + self.chunk_chars]
 
     async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        max_tokens: int = 256,
-        tool_choice: str | None = None,
+        self, messages: Sequence[ChatMessage], *, tools=None, max_tokens: int = 256, tool_choice: str | None = None
     ) -> LLMResponse:
         names = {t["function"]["name"] for t in tools or ()}
         self.requests.append((list(messages), names, tool_choice))

@@ -11,14 +11,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+
+from tests.services import stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[3]
 MODEL = Path(os.environ.get("KEFU_LLM_MODEL_PATH", "var/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"))
@@ -71,27 +71,10 @@ def llama_server(log_dir: Path, n_ctx: int = 4096) -> Iterator[tuple[subprocess.
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    tail = log.read_text()[-2000:]
-                    raise RuntimeError(f"llama_cpp.server exited {proc.returncode}: {tail}") from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"llama_cpp.server did not answer within {START_TIMEOUT_S} s") from None
-                time.sleep(0.5)
+        wait_for_http(f"http://127.0.0.1:{port}/v1/models", proc, log, START_TIMEOUT_S, "llama_cpp.server")
         yield proc, f"http://127.0.0.1:{port}/v1"
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc, timeout_s=20)
 
 
 def real_pipeline(
