@@ -14,39 +14,36 @@ pytestmark = pytest.mark.unit
 NEGATIVE = {"anger", "anxiety", "disappointment"}
 
 
-@pytest.mark.parametrize(("text", "language"), [
-    ("太好了，又延迟了，真棒👍", "zh"),
-    ("真是太棒了，快递又丢了，谢谢你们哦👍", "zh"),
-    ("Oh great, another delay. Just perfect.", "en"),
-    ("Wonderful, my parcel is late again. Love that for me.", "en"),
-])
+def in_both(zh: list[str], en: list[str]) -> list[tuple[str, str]]:
+    """(text, language) cases from the texts of each language."""
+    return [(text, "zh") for text in zh] + [(text, "en") for text in en]
+
+
+@pytest.mark.parametrize(("text", "language"), in_both(
+    zh=["太好了，又延迟了，真棒👍", "真是太棒了，快递又丢了，谢谢你们哦👍"],
+    en=["Oh great, another delay. Just perfect.", "Wonderful, my parcel is late again. Love that for me."],
+))
 def test_sarcastic_praise_reads_negative(text_affect: TextAffect, text: str, language: str) -> None:
     affect = text_affect.analyze(text, language)
     assert affect.label in NEGATIVE and affect.score < -0.2, affect
 
 
-@pytest.mark.parametrize(("text", "language"), [
-    ("你们什么破服务，太差了，气死我了！！", "zh"),
-    ("垃圾平台，骗子！退款拖了一个月还不给！", "zh"),
-    ("客服一直踢皮球，我要投诉你们！", "zh"),
-    ("This is ridiculous, worst service ever!!", "en"),
-    ("You people are useless. I want my money back NOW.", "en"),
-    ("I'm furious, nobody has answered me in three days", "en"),
-])
+@pytest.mark.parametrize(("text", "language"), in_both(
+    zh=["你们什么破服务，太差了，气死我了！！", "垃圾平台，骗子！退款拖了一个月还不给！",
+        "客服一直踢皮球，我要投诉你们！"],
+    en=["This is ridiculous, worst service ever!!", "You people are useless. I want my money back NOW.",
+        "I'm furious, nobody has answered me in three days"],
+))
 def test_anger_is_recognised_strongly(text_affect: TextAffect, text: str, language: str) -> None:
     affect = text_affect.analyze(text, language)
     assert affect.label == "anger", affect
     assert affect.score < -0.5 and affect.intensity >= 0.6, affect
 
 
-@pytest.mark.parametrize(("text", "language"), [
-    ("我的订单到哪了", "zh"),
-    ("请问可以开发票吗", "zh"),
-    ("退货地址是哪里？", "zh"),
-    ("How long does delivery take?", "en"),
-    ("Do you ship to Canada?", "en"),
-    ("What is your warranty policy?", "en"),
-])
+@pytest.mark.parametrize(("text", "language"), in_both(
+    zh=["我的订单到哪了", "请问可以开发票吗", "退货地址是哪里？"],
+    en=["How long does delivery take?", "Do you ship to Canada?", "What is your warranty policy?"],
+))
 def test_plain_questions_are_neutral(text_affect: TextAffect, text: str, language: str) -> None:
     affect = text_affect.analyze(text, language)
     assert affect.label == "neutral" and abs(affect.score) <= 0.2, affect
