@@ -1,11 +1,12 @@
-# Kefu — `make run` sets up and serves the embedded default; `make test` sets up and runs the tests.
+# Kefu — `make run` sets up and serves the embedded default; `make test` sets up and runs the tests;
+# `make test-fast` runs the unit tests only (the quick loop while working).
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export KEFU_PORT ?= 8000
 
-.PHONY: install llm system-deps run test bench lint clean
+.PHONY: install llm system-deps run test test-fast bench lint clean
 
 install: $(STAMP) llm
 
@@ -48,6 +49,10 @@ lint: install
 
 test: install system-deps lint
 	$(BIN)/pytest
+
+# Unit tests only (in process, no network, no big model or data set): about half a minute.
+test-fast: install lint
+	$(BIN)/pytest -m unit -q
 
 bench: install
 	$(BIN)/python bench/bench_turn.py

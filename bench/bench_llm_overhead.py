@@ -9,13 +9,11 @@ building). A template-only turn over the same conversations is the baseline in t
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import statistics
 import time
 from collections.abc import AsyncIterator, Sequence
 
-from timing import demo_store, pct
+from timing import demo_store_and_index, pct, run_turns
 
 from agent.protocols import ChatMessage, LLMResponse
 
@@ -60,7 +58,7 @@ async def run(turns: int) -> None:
     from server.runtime import build_runtime
     from server.settings import Settings
 
-    url, index_dir = demo_store("kefu-bench-llm-", customers=60, orders=400)
+    url, index_dir = demo_store_and_index("kefu-bench-llm-", customers=60, orders=400)
     results: dict[str, list[float]] = {}
     for mode, llm in (("template only (baseline)", None), ("LLM path, first token", InstantLLM())):
         runtime = build_runtime(Settings(database_url=url, index_dir=index_dir), llm=llm)
@@ -91,11 +89,5 @@ async def run(turns: int) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--turns", type=int, default=200)
-    asyncio.run(run(parser.parse_args().turns))
-
-
 if __name__ == "__main__":
-    main()
+    run_turns(run, __doc__, default=200)

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -23,17 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agent.events import BotUttered
 from agent.llm import GuardedLLM, OpenAICompatibleLLM
 from agent.tasks.assist import draft_operator_replies
-from agent.tasks.campaign_copy import CampaignFacts, draft_campaign_copy
+from agent.tasks.campaign_copy import draft_campaign_copy
 from tests.agent.llm.llama_server import llama_server, real_pipeline
+from tests.fakes import DOUBLE11
 
-CAMPAIGN = CampaignFacts(
-    id="double11",
-    name_zh="双十一狂欢节",
-    name_en="Singles' Day Sale",
-    starts_at=datetime(2026, 10, 31, 16, tzinfo=UTC),
-    ends_at=datetime(2026, 11, 11, 15, 59, 59, tzinfo=UTC),
-    rules={"type": "threshold", "tiers": [{"min_spend": 300, "discount": 30}, {"min_spend": 1000, "discount": 120}]},
-)
+# the Singles' Day campaign without its gift-card exclusion (as these figures were first measured)
+CAMPAIGN = replace(DOUBLE11, rules={"type": "threshold", "tiers": DOUBLE11.rules["tiers"]}, categories={})
 CHITCHAT = [("zh", "今天天气怎么样？你喜欢看电影吗"), ("en", "Tell me a joke about cats")]
 
 

@@ -9,12 +9,10 @@ process, of perception alone (language + affect + NLU), with the ratio.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import statistics
 import time
 
-from timing import demo_store, pct
+from timing import demo_store_and_index, pct, run_turns
 
 SCRIPTS = {
     "zh": ["你好", "我的订单{transit}到哪了？", "7天无理由退货从哪天开始算？", "我想买手机壳", "有什么优惠券吗",
@@ -30,7 +28,7 @@ async def run(turns: int) -> None:
     from server.settings import Settings
 
     t0 = time.perf_counter()
-    url, index_dir = demo_store("kefu-bench-", customers=200, orders=2000)
+    url, index_dir = demo_store_and_index("kefu-bench-", customers=200, orders=2000)
     runtime = build_runtime(Settings(database_url=url, index_dir=index_dir))
     print(f"setup: {time.perf_counter() - t0:.1f} s (demo store, index, runtime)")
 
@@ -65,11 +63,5 @@ async def run(turns: int) -> None:
     runtime.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--turns", type=int, default=400)
-    asyncio.run(run(parser.parse_args().turns))
-
-
 if __name__ == "__main__":
-    main()
+    run_turns(run, __doc__, default=400)

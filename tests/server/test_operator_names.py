@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from agent.events import HandedBack, HandoffRequested, OperatorJoined, OperatorUttered
 from server.channels.frames import customer_event, event_frame
 from server.db.engine import make_engine, make_session_factory
 from server.db.migrate import upgrade
 from server.db.operators import OperatorRepository
 from server.operators.names import OperatorNames
+
+pytestmark = pytest.mark.integration  # a real (SQLite) database
 
 
 class Counting(OperatorRepository):

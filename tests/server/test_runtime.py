@@ -12,6 +12,8 @@ from server.settings import Settings
 from tests.conftest import DEMO_AS_OF
 from tests.fakes import KeywordRetriever
 
+pytestmark = pytest.mark.integration
+
 NOW = datetime(DEMO_AS_OF.year, DEMO_AS_OF.month, DEMO_AS_OF.day, 9, 0, tzinfo=UTC)
 
 

@@ -11,14 +11,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+
+from tests.services import stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[3]
 MODEL = Path(os.environ.get("KEFU_LLM_MODEL_PATH", "var/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"))
@@ -71,27 +71,10 @@ def llama_server(log_dir: Path, n_ctx: int = 4096) -> Iterator[tuple[subprocess.
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    tail = log.read_text()[-2000:]
-                    raise RuntimeError(f"llama_cpp.server exited {proc.returncode}: {tail}") from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"llama_cpp.server did not answer within {START_TIMEOUT_S} s") from None
-                time.sleep(0.5)
+        wait_for_http(f"http://127.0.0.1:{port}/v1/models", proc, log, START_TIMEOUT_S, "llama_cpp.server")
         yield proc, f"http://127.0.0.1:{port}/v1"
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc, timeout_s=20)
 
 
 def real_pipeline(
@@ -109,17 +92,9 @@ def real_pipeline(
     streamed deltas land in `tokens` (what the widget gets as `bot_token` frames). Tests word replies at
     temperature 0 (greedy, repeatable); production's 0.3 varies the wording and, measured, lets about one en
     reply in eight state something the guard refuses (the template then answers)."""
-    from agent.affect import TextAffect
     from agent.llm import GuardedLLM, OpenAICompatibleLLM
-    from agent.nlg import TemplateNLG
-    from agent.nlg.llm_wording import LLMResponder
     from agent.nlu import NLU
-    from agent.pipeline import Agent
-    from agent.proposals import ToolProposer
-    from tests.fakes import NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders, stream_to
-    from tools.commerce.orders import OrderStatusTool
-    from tools.commerce.products import ProductSearchTool
-    from tools.commerce.returns import ReturnRequestTool
+    from tests.fakes import make_agent
 
     llm = GuardedLLM(
         OpenAICompatibleLLM(base_url, "local", timeout=timeout_s, temperature=temperature),
@@ -127,19 +102,6 @@ def real_pipeline(
         first_token_timeout_s=min(180, timeout_s),
         stall_timeout_s=stall_s,
     )
-    orders = MemoryOrders()
-    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
-
-    agent = Agent(
-        nlg=TemplateNLG(),
-        store=MemoryEventStore(),
-        nlu=NLU(),
-        affect=TextAffect(),
-        retriever=KeywordRetriever(),
-        tools=tools,
-        clock=lambda: NOW,
-        responder=LLMResponder(llm),
-        proposer=ToolProposer(llm, {t.name: t for t in tools}, force=force),
-        propose_when=propose_when,
+    return make_agent(
+        llm=llm, proposer=llm, propose_when=propose_when, force=force, nlu=NLU(), tokens=tokens, on_delta=on_delta
     )
-    return stream_to(agent, tokens, on_delta)

@@ -20,7 +20,7 @@ import pytest
 from agent.llm import GuardedLLM, LocalLlamaLLM
 from agent.llm.toolcalls import tool_schema
 from agent.protocols import ChatMessage, LLMUnavailable, ToolCallProposal
-from tests.agent.llm.test_toolcalls import _OrderStatus
+from tests.fakes import OrderStatusSpec
 
 pytestmark = pytest.mark.unit
 ASK = [ChatMessage("system", "sys"), ChatMessage("user", "hi")]
@@ -124,14 +124,16 @@ async def test_giving_up_stops_the_generation(model: Path, monkeypatch: pytest.M
     await llm.aclose()
 
 
-async def test_tool_call_from_json_text_and_assistant_content_never_null(model: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(FakeLlama, "script", ['```json\n{"name": "order_status", ', '"arguments": {"order_id": '
-                                              '"KF10000002"}}\n```'])
+async def test_tool_call_from_json_text_and_assistant_content_never_null(
+    model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        FakeLlama, "script", ['```json\n{"name": "order_status", ', '"arguments": {"order_id": "KF10000002"}}\n```']
+    )
     llm = LocalLlamaLLM(model)
     call = ToolCallProposal("order_status", {}, "c1")
     history = [*ASK, ChatMessage("assistant", "", tool_calls=(call,)), ChatMessage("tool", "{}", tool_call_id="c1")]
-    response = await llm.complete(history, tools=[tool_schema(_OrderStatus)])  # type: ignore[arg-type]
+    response = await llm.complete(history, tools=[tool_schema(OrderStatusSpec)])  # type: ignore[arg-type]
     assert response.tool_calls == [ToolCallProposal("order_status", {"order_id": "KF10000002"})]
     sent = FakeLlama.instances[0].calls[0]
     assert sent["tools"][0]["function"]["name"] == "order_status"
@@ -140,8 +142,9 @@ async def test_tool_call_from_json_text_and_assistant_content_never_null(model: 
     await llm.aclose()
 
 
-async def test_missing_model_file_is_an_error_the_guard_reports(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_missing_model_file_is_an_error_the_guard_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "llama_cpp", FAKE_LLAMA_CPP)
     llm = GuardedLLM(LocalLlamaLLM(tmp_path / "absent.gguf"))
     with pytest.raises(LLMUnavailable) as err:

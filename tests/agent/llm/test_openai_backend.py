@@ -11,12 +11,12 @@ import pytest
 from agent.llm import GuardedLLM, NoLLM, OpenAICompatibleLLM
 from agent.llm.toolcalls import tool_schema
 from agent.protocols import ChatMessage, LLMUnavailable, ToolCallProposal
-from tests.agent.llm.test_toolcalls import _OrderStatus
+from tests.fakes import OrderStatusSpec
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.allow_loopback]
 ASK = [ChatMessage("system", "你是客服。"), ChatMessage("user", "我的订单KF10000002到哪了？")]
-TOOLS = [tool_schema(_OrderStatus)]  # type: ignore[arg-type]
+TOOLS = [tool_schema(OrderStatusSpec)]  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -71,8 +71,11 @@ async def test_complete_plain_text_with_and_without_tools(server: ScriptedOpenAI
 
 async def test_tool_turns_are_sent_in_openai_shape(server: ScriptedOpenAIServer) -> None:
     call = ToolCallProposal("order_status", {"order_id": "KF10000002"}, "call_7")
-    history = [*ASK, ChatMessage("assistant", "", tool_calls=(call,)),
-               ChatMessage("tool", '{"status": "shipped"}', tool_call_id="call_7")]
+    history = [
+        *ASK,
+        ChatMessage("assistant", "", tool_calls=(call,)),
+        ChatMessage("tool", '{"status": "shipped"}', tool_call_id="call_7"),
+    ]
     server.push(Reply(text="已发货。"))
     assert (await backend(server).complete(history, tools=TOOLS)).text == "已发货。"
     sent = server.requests[-1]["messages"]

@@ -8,53 +8,22 @@ import time
 
 import pytest
 
-from agent.affect import TextAffect
-from agent.events import BotUttered, ToolCalled
-from agent.llm import GuardedLLM, OpenAICompatibleLLM
-from agent.nlg import TemplateNLG
-from agent.nlg.llm_wording import LLMResponder
-from agent.nlu import NLU
+from agent.events import ToolCalled, ToolProposalRefused
 from agent.pipeline import Agent
-from agent.proposals import ToolProposer
-from tests.fakes import CATEGORIES, NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders, stream_to
+from tests.fakes import ask, make_agent
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
-from tools.commerce.orders import OrderStatusTool
-from tools.commerce.products import ProductSearchTool
-from tools.commerce.returns import ReturnRequestTool
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.allow_loopback]
 
 
-def make_agent(server: ScriptedOpenAIServer, tokens: list[str], **limits: float) -> Agent:
-    llm = GuardedLLM(
-        OpenAICompatibleLLM(server.base_url, "fake", timeout=10),
+def proposing_agent(server: ScriptedOpenAIServer, tokens: list[str] | None = None, **limits: float) -> Agent:
+    """The pipeline over the scripted server: the LLM proposes tool calls on every turn and words the reply."""
+    llm = server.llm(
         timeout_s=limits.get("timeout", 5),
         first_token_timeout_s=limits.get("first", 2),
         stall_timeout_s=limits.get("stall", 0.5),
     )
-    orders = MemoryOrders()
-    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
-    lexicon = {c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES}
-
-    agent = Agent(
-        nlg=TemplateNLG(),
-        store=MemoryEventStore(),
-        nlu=NLU(lexicon),
-        affect=TextAffect(),
-        retriever=KeywordRetriever(),
-        tools=tools,
-        clock=lambda: NOW,
-        responder=LLMResponder(llm),
-        proposer=ToolProposer(llm, {t.name: t for t in tools}),
-        propose_when="always",
-    )
-    return stream_to(agent, tokens)
-
-
-async def _turn(agent: Agent, text: str):
-    await agent.start("c", channel="web", customer_id="C1", language=None)
-    result = await agent.handle("c", text)
-    return result, [e for e in result.events if isinstance(e, BotUttered)][-1]
+    return make_agent(llm=llm, proposer=llm, propose_when="always", tokens=tokens)
 
 
 async def test_llm_call_as_json_block_runs_and_streamed_reply_is_used() -> None:
@@ -64,7 +33,7 @@ async def test_llm_call_as_json_block_runs_and_streamed_reply_is_used() -> None:
             Reply.json_block("order_status", {"order_id": "KF10000002"}),
             Reply(text="Your order KF10000002 is in transit; it reached the Shanghai hub."),
         )
-        result, bot = await _turn(make_agent(server, tokens), "Where is my order KF10000002?")
+        result, bot = await ask(proposing_agent(server, tokens), "Where is my order KF10000002?")
     calls = [e for e in result.events if isinstance(e, ToolCalled)]
     assert [(c.tool, c.proposed_by) for c in calls] == [("order_status", "llm")]
     assert bot.source == "llm" and bot.fallback is None and len(tokens) > 3
@@ -77,7 +46,7 @@ async def test_made_up_amount_is_replaced_by_the_template() -> None:
             Reply(tool_calls=[("order_status", {"order_id": "KF10000002"})]),
             Reply(text="Order KF10000002 is in transit. We also refunded ¥250.00 to your card."),
         )
-        result, bot = await _turn(make_agent(server, []), "Where is my order KF10000002?")
+        result, bot = await ask(proposing_agent(server), "Where is my order KF10000002?")
     assert bot.source == "template" and bot.fallback == "guard"
     assert "250" not in result.reply.text and "in transit" in result.reply.text
 
@@ -88,9 +57,9 @@ async def test_stall_mid_stream_answers_with_the_template_in_time_and_loses_no_e
             Reply(tool_calls=[("order_status", {"order_id": "KF10000002"})]),
             Reply(text="Your order KF10000002 is in transit and will", stall_after=3, stall_s=20),
         )
-        agent = make_agent(server, [], stall=0.5, timeout=4)
+        agent = proposing_agent(server, stall=0.5, timeout=4)
         started = time.monotonic()
-        result, bot = await _turn(agent, "Where is my order KF10000002?")
+        result, bot = await ask(agent, "Where is my order KF10000002?")
         elapsed = time.monotonic() - started
     assert elapsed < 4 and bot.fallback == "llm_stall" and bot.source == "template"
     assert "KF10000002" in result.reply.text
@@ -101,7 +70,7 @@ async def test_stall_mid_stream_answers_with_the_template_in_time_and_loses_no_e
 
 async def test_server_error_answers_with_the_template() -> None:
     with ScriptedOpenAIServer(default=Reply(status=500)) as server:
-        result, bot = await _turn(make_agent(server, []), "我的订单KF10000002到哪了？")
+        result, bot = await ask(proposing_agent(server), "我的订单KF10000002到哪了？")
     assert bot.source == "template" and bot.fallback == "llm_error" and "运输中" in result.reply.text
 
 
@@ -137,8 +106,6 @@ FORCED = {"type": "function", "function": {"name": "order_status"}}  # the rules
 async def test_refused_proposal_is_explained_back_and_only_the_second_proposal_runs(
     text: str, bad: tuple[str, dict], reason: str, says: str, choice: object
 ) -> None:
-    from agent.events import ToolProposalRefused
-
     tokens: list[str] = []
     with ScriptedOpenAIServer() as server:
         server.push(
@@ -146,7 +113,7 @@ async def test_refused_proposal_is_explained_back_and_only_the_second_proposal_r
             Reply(tool_calls=[("order_status", {"order_id": "KF10000002"})]),
             Reply(text="Your order KF10000002 is in transit."),
         )
-        result, bot = await _turn(make_agent(server, tokens), text)
+        result, bot = await ask(proposing_agent(server, tokens), text)
         first, second = server.requests[0], server.requests[1]
     assert first["tool_choice"] == choice
     assert second["tool_choice"] == "auto" and len(second["tools"]) == 3  # may pick another tool, or none
@@ -162,12 +129,10 @@ async def test_refused_proposal_is_explained_back_and_only_the_second_proposal_r
 
 
 async def test_refused_twice_the_rule_based_path_answers_and_nothing_refused_runs() -> None:
-    from agent.events import ToolProposalRefused
-
     with ScriptedOpenAIServer() as server:
         foreign = Reply(tool_calls=[("order_status", {"order_id": "KF20000001"})])
         server.push(foreign, foreign, Reply(text="Your order KF10000002 is in transit."))
-        result, bot = await _turn(make_agent(server, []), "Where is my order KF10000002?")
+        result, bot = await ask(proposing_agent(server), "Where is my order KF10000002?")
         assert len(server.requests) == 3  # two proposal rounds, then the wording
     calls = [e for e in result.events if isinstance(e, ToolCalled)]
     assert [(c.tool, c.args, c.proposed_by) for c in calls] == [("order_status", {"order_id": "KF10000002"}, "policy")]

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import BaseModel, Field
 
 from agent.llm.toolcalls import merge_calls, normalize_tools, parse_text_tool_calls, tool_schema
 from agent.protocols import ToolCallProposal
+from tests.fakes import OrderStatusSpec
 
 pytestmark = pytest.mark.unit
 ALLOWED = {"order_status", "request_return"}
 
 
-class _OrderStatus:
-    name = "order_status"
-    description = "Look up an order."
-
-    class Args(BaseModel):
-        order_id: str | None = Field(default=None, pattern=r"^KF\d{8}$")
-
-
 def test_tool_schema_is_openai_function_shape() -> None:
-    schema = tool_schema(_OrderStatus)  # type: ignore[arg-type]
+    schema = tool_schema(OrderStatusSpec)  # type: ignore[arg-type]
     assert schema["type"] == "function"
     assert schema["function"]["name"] == "order_status"
     order_id = schema["function"]["parameters"]["properties"]["order_id"]
@@ -65,15 +57,19 @@ def test_ordinary_json_is_not_a_call() -> None:
 
 
 def test_calls_of_tools_not_offered_are_dropped_and_cut_from_the_text() -> None:
-    for text in ('```json\n{"name": "delete_all_orders", "arguments": {}}\n```',
-                 '{{"name": "greeting", "arguments": {"message": "你好！"}}}'):  # seen from Qwen-coder
+    for text in (
+        '```json\n{"name": "delete_all_orders", "arguments": {}}\n```',
+        '{{"name": "greeting", "arguments": {"message": "你好！"}}}',
+    ):  # seen from Qwen-coder
         assert parse_text_tool_calls(text, ALLOWED) == ([], "")
     calls, rest = parse_text_tool_calls('您好！{"name": "greeting", "arguments": {}}', ALLOWED)
     assert calls == [] and rest == "您好！"
 
 
 def test_native_calls_win_and_are_filtered() -> None:
-    native = [ToolCallProposal("order_status", {"order_id": "KF10000001"}, "call_0"),
-              ToolCallProposal("hack", {}, "call_1")]
+    native = [
+        ToolCallProposal("order_status", {"order_id": "KF10000001"}, "call_0"),
+        ToolCallProposal("hack", {}, "call_1"),
+    ]
     calls, text = merge_calls(native, "ignored", ALLOWED)
     assert [c.name for c in calls] == ["order_status"] and text == "ignored"

@@ -83,7 +83,6 @@ def test_product_view_fields(seeded) -> None:
     assert SqlProductCatalog(seeded).get("P9999") is None
 
 
-@pytest.mark.unit
 def test_parse_query_prefers_longest_keywords() -> None:
     index = keyword_index([("phone", ["手机", "phone"]), ("phone_case", ["手机壳", "壳", "phone case", "case"])])
     assert [(t.text, t.categories) for t in parse_query("华为手机壳", index)] == [

@@ -13,7 +13,6 @@ from server.db.models import Customer
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.unit
 def test_postgres_urls_use_psycopg3() -> None:
     assert normalize_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
     assert normalize_url("postgres://u@h/db").drivername == "postgresql+psycopg"

@@ -6,12 +6,18 @@ from __future__ import annotations
 import pytest
 
 from agent.language import written_in
-from tests.agent.llm.test_pipeline_openai import _turn, make_agent
+from agent.pipeline import Agent
+from tests.fakes import ask, make_agent
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.allow_loopback]
 
 NO_TOOL = Reply(text="无")  # the tool-routing round before the reply: nothing to call
+
+
+def chat_agent(server: ScriptedOpenAIServer, tokens: list[str] | None = None) -> Agent:
+    llm = server.llm(first_token_timeout_s=2, stall_timeout_s=0.5)
+    return make_agent(llm=llm, proposer=llm, propose_when="always", tokens=tokens)
 
 
 async def test_zh_chitchat_is_worded_by_the_llm_and_steers_back() -> None:
@@ -19,7 +25,7 @@ async def test_zh_chitchat_is_worded_by_the_llm_and_steers_back() -> None:
     words = "哈哈，天气我可查不到呢～不过查订单、退换货、挑商品我都能帮您，有什么需要吗？"
     with ScriptedOpenAIServer() as server:
         server.push(NO_TOOL, Reply(text=words))
-        result, bot = await _turn(make_agent(server, tokens), "今天天气怎么样？")
+        result, bot = await ask(chat_agent(server, tokens), "今天天气怎么样？")
         prompt = server.requests[-1]["messages"]
     assert bot.source == "llm" and bot.fallback is None and result.reply.text == words == "".join(tokens)
     assert prompt[0]["role"] == "system" and "小客" in prompt[0]["content"]  # the store's persona, cache-friendly
@@ -38,7 +44,7 @@ async def test_zh_chitchat_is_worded_by_the_llm_and_steers_back() -> None:
 async def test_en_chitchat_with_any_fact_is_replaced_by_the_template(words: str) -> None:
     with ScriptedOpenAIServer() as server:
         server.push(NO_TOOL, Reply(text=words))
-        result, bot = await _turn(make_agent(server, []), "What's the weather like today?")
+        result, bot = await ask(chat_agent(server), "What's the weather like today?")
     assert bot.source == "template" and bot.fallback == "guard"
     assert result.reply.text and result.reply.text != words and "20%" not in result.reply.text
 
@@ -46,7 +52,7 @@ async def test_en_chitchat_with_any_fact_is_replaced_by_the_template(words: str)
 async def test_chitchat_in_the_wrong_language_is_replaced_by_the_template() -> None:
     with ScriptedOpenAIServer() as server:
         server.push(NO_TOOL, Reply(text="天气我查不到哦，不过订单和退货的事我都能帮您。"))
-        result, bot = await _turn(make_agent(server, []), "What's the weather like today?")
+        result, bot = await ask(chat_agent(server), "What's the weather like today?")
     assert bot.source == "template" and bot.fallback == "language"
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in result.reply.text)
 
@@ -67,7 +73,7 @@ async def test_a_reply_that_does_not_steer_back_gets_the_way_back_added(text: st
     tokens: list[str] = []
     with ScriptedOpenAIServer() as server:
         server.push(NO_TOOL, Reply(text=words))
-        result, bot = await _turn(make_agent(server, tokens), text)
+        result, bot = await ask(chat_agent(server, tokens), text)
     assert bot.source == "llm" and bot.fallback is None
     assert result.reply.text.startswith(words) and way_back in result.reply.text
     assert "".join(tokens) == result.reply.text  # the added sentence is streamed like the rest

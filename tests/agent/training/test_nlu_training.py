@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -10,14 +9,10 @@ import pytest
 
 from agent.nlu import NLU
 from agent.nlu.intent_model import load_weights
-from agent.training.intents import all_splits, default_data_dir, split, train_intents
+from agent.training.intents import all_splits, split, train_intents
+from tests.datasets import DATA, needs_data
 
-pytestmark = pytest.mark.unit
-
-DATA = default_data_dir()
-# Outside CI the data sets may be absent; in CI (shared/ beside the clone) a missing set must fail.
-HAVE_DATA = (DATA / "bitext_customer_support" / "train.csv").is_file()
-needs_data = pytest.mark.skipif(not HAVE_DATA and not os.environ.get("CI"), reason=f"data sets not found at {DATA}")
+pytestmark = pytest.mark.integration
 
 
 def _tiny(out: Path, seed: int) -> None:

@@ -1,18 +1,16 @@
-"""Affect training is reproducible, and unusable weights fail with a message that says how to rebuild them."""
+"""Affect training is reproducible from its seed, on splits that stay fixed (a minute: it trains)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from agent.affect import AffectModelError, TextAffect
-from agent.affect.model import MODELS_DIR
+from agent.affect import TextAffect
 from agent.training.affect import train_affect
 from agent.training.affect_data import default_data_dir, load_emotions, load_english, stratified_split
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration
 FILES = ("affect_zh.npz", "affect_en.npz", "emotion.npz")
 
 
@@ -36,26 +34,3 @@ def test_held_out_splits_are_fixed_and_disjoint() -> None:
     assert 0.18 < len(test) / len(rows) < 0.22
     emo_train, emo_test = stratified_split(load_emotions(), 0.25)
     assert not {r.text for r in emo_train} & {r.text for r in emo_test}
-
-
-def test_missing_weights_name_the_rebuild_command(tmp_path: Path) -> None:
-    with pytest.raises(AffectModelError, match="kefu train affect") as err:
-        TextAffect(tmp_path).analyze("hello", "en")
-    assert "missing" in str(err.value)
-
-
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "wrong_kind"])
-def test_corrupted_weights_name_the_rebuild_command(tmp_path: Path, damage: str) -> None:
-    for name in FILES:
-        shutil.copy(MODELS_DIR / name, tmp_path / name)
-    target = tmp_path / "affect_en.npz"
-    if damage == "truncate":
-        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
-    elif damage == "garbage":
-        target.write_bytes(b"not a weights file at all")
-    else:
-        shutil.copy(MODELS_DIR / "emotion.npz", target)
-    reader = TextAffect(tmp_path)
-    with pytest.raises(AffectModelError, match="kefu train affect") as err:
-        reader.warm_up()
-    assert "affect_en.npz" in str(err.value)

@@ -7,22 +7,14 @@ import time
 
 import pytest
 
-from agent.affect import TextAffect
 from agent.events import Event
-from agent.llm import GuardedLLM, OpenAICompatibleLLM
-from agent.nlg import TemplateNLG
-from agent.nlu import NLU
-from agent.pipeline import Agent
 from agent.state import DialogueState
 from agent.tasks.assist import draft_operator_replies, parse_drafts
 from prompts.assist import suggested_replies
-from tests.fakes import NOW, KeywordRetriever, MemoryCatalog, MemoryEventStore, MemoryOrders
+from tests.fakes import ask, make_agent
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
-from tools.commerce.orders import OrderStatusTool
-from tools.commerce.products import ProductSearchTool
-from tools.commerce.returns import ReturnRequestTool
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.allow_loopback]
 
 ZH_DRAFTS = (
     "1. 您好，我是王芳，您的订单KF10000002已发货，目前运输中，已到达上海转运中心。\n"
@@ -33,30 +25,16 @@ ZH_DRAFTS = (
 
 async def conversation(text: str) -> tuple[DialogueState, list[Event]]:
     """A templated conversation (no LLM) with one customer turn; its state and event log."""
-    orders = MemoryOrders()
-    agent = Agent(
-        nlg=TemplateNLG(),
-        store=MemoryEventStore(),
-        nlu=NLU(),
-        affect=TextAffect(),
-        retriever=KeywordRetriever(),
-        tools=[OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())],
-        clock=lambda: NOW,
-    )
-    await agent.start("c", channel="web", customer_id="C1", language=None)
-    await agent.handle("c", text)
+    agent = make_agent()
+    await ask(agent, text)
     return await agent.state("c"), await agent.store.load("c")
-
-
-def llm(server: ScriptedOpenAIServer) -> GuardedLLM:
-    return GuardedLLM(OpenAICompatibleLLM(server.base_url, "fake", timeout=10), timeout_s=5)
 
 
 async def test_grounded_drafts_in_chinese_come_from_the_llm() -> None:
     state, events = await conversation("我的订单KF10000002到哪了？")
     with ScriptedOpenAIServer() as server:
         server.push(Reply(text=ZH_DRAFTS))
-        drafts = await draft_operator_replies(llm(server), state, events, operator="王芳")
+        drafts = await draft_operator_replies(server.llm(), state, events, operator="王芳")
         prompt = server.requests[0]["messages"]
     assert drafts.source == "llm" and drafts.fallback is None and len(drafts.suggestions) == 3
     assert drafts.suggestions[0].startswith("您好，我是王芳") and not drafts.rejected
@@ -69,7 +47,7 @@ async def test_a_draft_with_a_made_up_fact_is_dropped_and_the_rest_kept() -> Non
     state, events = await conversation("我的订单KF10000002到哪了？")
     with ScriptedOpenAIServer() as server:
         server.push(Reply(text=ZH_DRAFTS.replace("3. 给您带来不便很抱歉", "3. 为表歉意我们补偿您¥50元")))
-        drafts = await draft_operator_replies(llm(server), state, events, operator="王芳")
+        drafts = await draft_operator_replies(server.llm(), state, events, operator="王芳")
     assert drafts.source == "llm" and len(drafts.suggestions) == 2
     assert not any("50" in s for s in drafts.suggestions) and "补偿您¥50元" in drafts.rejected[0]
 
@@ -91,7 +69,7 @@ async def test_unusable_drafts_give_the_template_suggestions(text: str, reply: s
     state, events = await conversation(text)
     with ScriptedOpenAIServer() as server:
         server.push(Reply(text=reply))
-        drafts = await draft_operator_replies(llm(server), state, events, operator="Wang Fang")
+        drafts = await draft_operator_replies(server.llm(), state, events, operator="Wang Fang")
     assert drafts.source == "template" and drafts.fallback == fallback
     affect = state.current_affect.label if state.current_affect else None
     assert drafts.suggestions == suggested_replies(state.intent, affect, state.language, operator="Wang Fang")
@@ -102,7 +80,7 @@ async def test_a_slow_llm_gives_the_templates_within_the_budget() -> None:
     with ScriptedOpenAIServer() as server:
         server.push(Reply(text="1. Hi.\n2. Hello.", first_token_delay_s=5))
         started = time.monotonic()
-        drafts = await draft_operator_replies(llm(server), state, events, operator="Wang Fang", budget_s=0.5)
+        drafts = await draft_operator_replies(server.llm(), state, events, operator="Wang Fang", budget_s=0.5)
         elapsed = time.monotonic() - started
     assert drafts.source == "template" and drafts.fallback == "llm_timeout" and elapsed < 2
     assert "Wang Fang" in drafts.suggestions[0]

@@ -3,50 +3,22 @@ its discounts and dates match the campaign's record; the template copy otherwise
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from agent.llm import GuardedLLM, OpenAICompatibleLLM
 from agent.tasks.campaign_copy import CampaignFacts, draft_campaign_copy, template_copy
+from tests.fakes import DOUBLE11, WINTER
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.allow_loopback]
 
-DOUBLE11 = CampaignFacts(
-    id="double11",
-    name_zh="双十一狂欢节",
-    name_en="Singles' Day Sale",
-    starts_at=datetime(2026, 10, 31, 16, tzinfo=UTC),
-    ends_at=datetime(2026, 11, 11, 15, 59, 59, tzinfo=UTC),
-    rules={
-        "type": "threshold",
-        "tiers": [{"min_spend": 300, "discount": 30}, {"min_spend": 1000, "discount": 120}],
-        "exclude_categories": ["gift_card"],
-    },
-    categories={"gift_card": ("礼品卡", "gift cards")},
-)
-WINTER = CampaignFacts(
-    id="winter_refresh",
-    name_zh="冬季焕新季",
-    name_en="Winter refresh",
-    starts_at=datetime(2026, 11, 13, tzinfo=UTC),
-    ends_at=datetime(2026, 12, 11, tzinfo=UTC),
-    rules={"type": "percent_off", "categories": ["coffee_beans"], "percent_off": 10},
-    categories={"coffee_beans": ("咖啡豆", "coffee beans")},
-)
 ZH = "双十一狂欢节来啦！11月1日至11月11日，满300元减30元，满1000元减120元，快来抢购吧！"
 EN = "Singles' Day Sale is here! From Nov 1 to Nov 11, save ¥30 when you spend ¥300, or ¥120 on ¥1000. Shop now!"
-
-
-def llm(server: ScriptedOpenAIServer) -> GuardedLLM:
-    return GuardedLLM(OpenAICompatibleLLM(server.base_url, "fake", timeout=10), timeout_s=5)
 
 
 async def test_grounded_copy_in_both_languages_comes_from_the_llm() -> None:
     with ScriptedOpenAIServer() as server:
         server.push(Reply(text=ZH), Reply(text=EN))
-        copy = await draft_campaign_copy(llm(server), DOUBLE11)
+        copy = await draft_campaign_copy(server.llm(), DOUBLE11)
         zh_prompt, en_prompt = (r["messages"][-1]["content"] for r in server.requests)
     assert (copy["zh"].text, copy["zh"].source, copy["en"].text, copy["en"].source) == (ZH, "llm", EN, "llm")
     assert "满300元减30元，满1000元减120元（礼品卡除外）" in zh_prompt and "2026年11月11日" in zh_prompt
@@ -65,7 +37,7 @@ async def test_copy_that_misstates_the_record_is_replaced_by_the_template(
 ) -> None:
     with ScriptedOpenAIServer() as server:
         server.push(Reply(text=zh), Reply(text=en))
-        copy = await draft_campaign_copy(llm(server), campaign)
+        copy = await draft_campaign_copy(server.llm(), campaign)
     for lang in ("zh", "en"):
         assert copy[lang].source == "template" and copy[lang].fallback == "guard"
         assert copy[lang].text == template_copy(campaign, lang)
@@ -79,7 +51,7 @@ async def test_copy_that_misstates_the_record_is_replaced_by_the_template(
 async def test_each_language_records_its_own_path() -> None:
     with ScriptedOpenAIServer() as server:
         server.push(Reply(text=ZH), Reply(status=500))
-        copy = await draft_campaign_copy(llm(server), DOUBLE11)
+        copy = await draft_campaign_copy(server.llm(), DOUBLE11)
     assert (copy["zh"].source, copy["en"].source, copy["en"].fallback) == ("llm", "template", "llm_error")
     assert copy["en"].text.startswith("Singles' Day Sale: save ¥30 when you spend ¥300")
 
@@ -87,7 +59,7 @@ async def test_each_language_records_its_own_path() -> None:
 async def test_wrong_language_and_no_llm_give_the_template() -> None:
     with ScriptedOpenAIServer() as server:
         server.push(Reply(text=EN), Reply(text=ZH))  # languages swapped
-        copy = await draft_campaign_copy(llm(server), WINTER)
+        copy = await draft_campaign_copy(server.llm(), WINTER)
     assert [(c.source, c.fallback) for c in copy.values()] == [("template", "language")] * 2
     copy = await draft_campaign_copy(None, WINTER)
     assert [(c.source, c.fallback) for c in copy.values()] == [("template", "disabled")] * 2

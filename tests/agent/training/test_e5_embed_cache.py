@@ -1,4 +1,4 @@
-"""Training-time e5 embeddings: the cache changes no result, and the shipped zh model refines with e5."""
+"""Training-time e5 embeddings: the cache changes no result."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent.affect.model import MODELS_DIR, E5Encoder, SentimentModel
+from agent.affect.model import E5Encoder
 from agent.training.e5_embed import e5_embed
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration
 
 
 def _no_progress(items: Iterable[Any], desc: str, total: int) -> Iterable[Any]:
@@ -28,11 +28,3 @@ def test_cached_vectors_equal_fresh_ones_and_keep_order(tmp_path: Path) -> None:
     assert np.array_equal(again[::-1], first)  # from the cache, in the caller's order
     fresh = E5Encoder().encode(texts[1])
     assert np.allclose(first[1], fresh, atol=1e-5)
-
-
-def test_shipped_zh_model_refines_long_reviews_on_their_first_128_characters() -> None:
-    zh = SentimentModel.load(MODELS_DIR / "affect_zh.npz")
-    assert zh.can_refine and 0 < zh.refine_margin < 0.5
-    assert zh.e5_text("好" * 500) == "好" * 128
-    en = SentimentModel.load(MODELS_DIR / "affect_en.npz")
-    assert en.can_refine and en.e5_text("x" * 500) == "x" * 500
