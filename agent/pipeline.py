@@ -32,6 +32,7 @@ from agent.events import (
 )
 from agent.intents import PERSON_INTENTS, SOCIAL_INTENTS
 from agent.language import detect_language
+from agent.locks import KeyedLocks
 from agent.policy import Decision, Turn, decide, effective_intent, empathy_for
 from agent.proposals import ToolProposer, consult
 from agent.protocols import (
@@ -138,21 +139,12 @@ class Agent:
         self.propose_when = propose_when  # unsure: when the rules could not act | always | off
         self.max_text_chars = max_text_chars
         self._cache: OrderedDict[str, DialogueState] = OrderedDict()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._lock = KeyedLocks(cache_size)  # turns of one conversation run one at a time in this process
         self._running: dict[str, asyncio.Task[object]] = {}
         self._cache_size = cache_size
         self.turn_lock = turn_lock or InProcessTurnLock()  # across workers: the server wires one in
 
     # ----------------------------------------------------------------- state
-
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            if len(self._locks) > self._cache_size:
-                for cid in [c for c, lk in self._locks.items() if not lk.locked()][: self._cache_size // 2]:
-                    del self._locks[cid]
-            lock = self._locks[conversation_id] = asyncio.Lock()
-        return lock
 
     async def _load(self, conversation_id: str) -> DialogueState:
         state = self._cache.get(conversation_id)

@@ -1,0 +1,1 @@
+"""Kefu's tests: mirror the packages; every test is marked unit, integration or e2e (tests/plugin.py)."""

@@ -33,6 +33,7 @@ from agent.events import (
     OperatorUttered,
     UserUttered,
 )
+from agent.locks import KeyedLocks
 from agent.protocols import EventStore
 from server.db.conversations import ConversationRepository
 from server.db.customers import CustomerRepository
@@ -185,18 +186,12 @@ class ConsoleFeed:
         self.names = OperatorNames(operators)
         self._cache: OrderedDict[str, ConversationSummary] = OrderedDict()
         self._names: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks(cache_size)
         self._cache_size = cache_size
 
     def lock(self, conversation_id: str) -> asyncio.Lock:
         """Serialises operator actions on one conversation in this process (see `server.operators.actions`)."""
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            if len(self._locks) > self._cache_size:
-                for cid in [c for c, lk in self._locks.items() if not lk.locked()][: self._cache_size // 2]:
-                    del self._locks[cid]
-            lock = self._locks[conversation_id] = asyncio.Lock()
-        return lock
+        return self._locks(conversation_id)
 
     # ------------------------------------------------------------------ reads
 

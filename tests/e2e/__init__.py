@@ -1,0 +1,1 @@
+"""End-to-end tests: the real server in a subprocess, real sockets, real browsers."""

@@ -1,0 +1,1 @@
+"""Tests of the zh/en reply and prompt templates."""

@@ -1,0 +1,1 @@
+"""Tests of the server: settings, runtime, CLI, operators, demo store, pub/sub."""

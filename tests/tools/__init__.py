@@ -1,0 +1,1 @@
+"""Tests of the business tools on in-memory data."""

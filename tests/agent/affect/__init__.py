@@ -1,0 +1,1 @@
+"""Tests of text affect: sentiment and emotion behaviour, weights, the LLM judge stage, accuracy."""

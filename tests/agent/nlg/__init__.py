@@ -1,0 +1,1 @@
+"""Tests of reply wording: templates, LLM wording with the grounding check, chit-chat."""

@@ -1,0 +1,1 @@
+"""Tests of understanding: language, intents, slots, and held-out accuracy."""

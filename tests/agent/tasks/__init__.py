@@ -1,0 +1,1 @@
+"""Tests of the LLM side tasks: operator reply drafts and campaign copy."""

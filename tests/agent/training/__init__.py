@@ -1,0 +1,1 @@
+"""Tests of training: reproducible weights, caches, the judge stage."""
