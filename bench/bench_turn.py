@@ -24,6 +24,7 @@ SCRIPTS = {
 
 
 async def run(turns: int) -> None:
+    from agent.pipeline import TurnInput
     from server.runtime import build_runtime
     from server.settings import Settings
 
@@ -46,7 +47,7 @@ async def run(turns: int) -> None:
             for line in SCRIPTS[lang]:
                 text = line.format(transit=orders[0], old=orders[-1])
                 t = time.perf_counter()
-                agent.perceive(text, lang)
+                agent.perceive(TurnInput(text), lang)
                 perceive.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
                 await agent.handle(cid, text)
