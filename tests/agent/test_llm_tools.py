@@ -165,3 +165,16 @@ async def test_a_second_refusal_ends_the_rounds_and_the_rules_answer() -> None:
     calls = [e for e in result.events if isinstance(e, ToolCalled)]
     assert [(c.tool, c.proposed_by) for c in calls] == [("order_status", "policy")]
     assert "顾客并没有提出" in llm.requests[1][0][-2].content  # told, in the customer's language, why
+
+
+def test_the_routing_prompt_names_each_tool_by_its_declared_purpose() -> None:
+    """Built from the tools' declarations, the prompt reads as it did when it was written by hand."""
+    orders = MemoryOrders()
+    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(MemoryCatalog())]
+    proposer = ToolProposer(ProposingLLM(), tools)
+    zh = "查订单状态用 order_status，找商品用 product_search，申请退货用 request_return。"
+    assert zh in proposer.route_prompt("zh")
+    assert (
+        "Call order_status to look up an order, product_search to find products, request_return to start a return."
+        in proposer.route_prompt("en")
+    )
