@@ -4,13 +4,11 @@
     S.me = null;
     S.signedOut = true;
     closeSocket();
-    $("app").hidden = true;
-    $("me").hidden = true;
+    setHidden(["app", "me", "stats"], true);
     $("login").hidden = false;
     S.view = "conversations";
     S.stats = null;
     clearInterval(S.statsTimer);
-    $("stats").hidden = true;
     renderStatsToggle();
     setConnection(null);
     var err = document.querySelector('[data-testid="login-error"]');

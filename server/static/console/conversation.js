@@ -5,12 +5,10 @@
     S.selected = id;
     S.detail = null;
     renderLists();
-    $("conv-empty").hidden = true;
-    $("conv-body").hidden = false;
-    $("side").hidden = false;
+    setHidden(["conv-empty", "customer-typing"], true);
+    setHidden(["conv-body", "side"], false);
     clear($("timeline"));
     clear($("suggestions"));
-    $("customer-typing").hidden = true;
     api("GET", "/api/operator/conversations/" + encodeURIComponent(id)).then(function (d) {
       if (S.selected !== id) return;
       syncClock(d.now);

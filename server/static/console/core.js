@@ -26,6 +26,7 @@
   function label(group, key) { var g = STRINGS[S.lang][group] || {}; return g[key] || key || "—"; }
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function setHidden(ids, hidden) { ids.forEach(function (id) { $(id).hidden = hidden; }); }
 
   function chip(text, cls, attrs) {
     var c = el("span", "chip" + (cls ? " " + cls : ""), text);

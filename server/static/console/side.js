@@ -23,12 +23,27 @@
     });
   }
 
-  function renderOrders() {
-    var ol = $("orders");
+  /** One <li> per item, `fill(li, item)` puts its content in; one muted line instead when there is none. */
+  function fillList(ol, items, emptyText, fill) {
     clear(ol);
-    if (!S.detail.orders.length) { ol.appendChild(el("li", "muted", t("noOrders"))); return; }
-    S.detail.orders.forEach(function (o) {
+    if (!items.length && emptyText) ol.appendChild(el("li", "muted", emptyText));
+    items.forEach(function (item) {
       var li = el("li");
+      fill(li, item);
+      ol.appendChild(li);
+    });
+  }
+
+  function listButton(cls, text, attrs, onClick) {
+    var b = el("button", cls, text);
+    b.type = "button";
+    Object.keys(attrs).forEach(function (k) { b.setAttribute(k, attrs[k]); });
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function renderOrders() {
+    fillList($("orders"), S.detail.orders, t("noOrders"), function (li, o) {
       li.setAttribute("data-order-id", o.order_id);
       var head = el("div", "order-head");
       head.appendChild(el("span", null, o.order_id));
@@ -39,36 +54,22 @@
       var line = fmtDate(o.placed_at) + " · " + (o.currency === "CNY" ? "¥" : o.currency + " ") + o.total;
       if (o.shipment) line += " · " + o.shipment.carrier + " " + o.shipment.tracking_no;
       li.appendChild(el("div", "muted", line));
-      ol.appendChild(li);
     });
   }
 
   function renderPast() {
-    var ol = $("past");
-    clear(ol);
-    if (!S.detail.past.length) { ol.appendChild(el("li", "muted", t("noPast"))); return; }
-    S.detail.past.forEach(function (r) {
-      var li = el("li");
-      var b = el("button", null, fmtDate(r.started_at) + " " + fmtTime(r.started_at) + " · " + label("intent", r.intent) +
-        (r.csat ? " · " + STRINGS[S.lang].csat(r.csat) : ""));
-      b.type = "button";
-      b.setAttribute("data-conversation-id", r.id);
-      b.addEventListener("click", function () { select(r.id); });
-      li.appendChild(b);
-      ol.appendChild(li);
+    fillList($("past"), S.detail.past, t("noPast"), function (li, r) {
+      var text = fmtDate(r.started_at) + " " + fmtTime(r.started_at) + " · " + label("intent", r.intent) +
+        (r.csat ? " · " + STRINGS[S.lang].csat(r.csat) : "");
+      li.appendChild(listButton(null, text, { "data-conversation-id": r.id }, function () { select(r.id); }));
     });
   }
 
   function renderNotes() {
-    var ol = $("notes");
-    clear(ol);
-    if (!S.detail || !S.detail.notes.length) { ol.appendChild(el("li", "muted", t("noNotes"))); return; }
-    S.detail.notes.forEach(function (n) {
-      var li = el("li");
+    fillList($("notes"), S.detail ? S.detail.notes : [], t("noNotes"), function (li, n) {
       li.setAttribute("data-testid", "note");
       li.appendChild(el("div", "note-meta", n.display_name + " · " + fmtTime(n.at)));
       li.appendChild(el("div", "note-text", n.text));
-      ol.appendChild(li);
     });
   }
 
@@ -80,24 +81,17 @@
   }
 
   function renderCanned() {
-    var ol = $("canned");
-    clear(ol);
-    if (!S.cannedData) return;
+    if (!S.cannedData) { clear($("canned")); return; }
     var lang = S.cannedLang || (S.detail && S.detail.conversation && S.detail.conversation.language) || S.lang;
     document.querySelectorAll("[data-canned-lang]").forEach(function (b) {
       b.setAttribute("aria-selected", String(b.getAttribute("data-canned-lang") === lang));
     });
-    (S.cannedData[lang] || []).forEach(function (c) {
-      var li = el("li");
-      var b = el("button", "canned-item");
-      b.type = "button";
-      b.setAttribute("data-testid", "canned-item");
-      b.setAttribute("data-key", c.key);
+    fillList($("canned"), S.cannedData[lang] || [], null, function (li, c) {
+      var b = listButton("canned-item", null, { "data-testid": "canned-item", "data-key": c.key },
+        function () { fillComposer(c.text); });
       b.appendChild(el("b", null, c.title));
       b.appendChild(document.createTextNode(c.text));
-      b.addEventListener("click", function () { fillComposer(c.text); });
       li.appendChild(b);
-      ol.appendChild(li);
     });
   }
 
@@ -111,17 +105,8 @@
     if (!id) return;
     api("GET", "/api/operator/conversations/" + encodeURIComponent(id) + "/suggestions").then(function (d) {
       if (S.selected !== id) return;
-      var ol = $("suggestions");
-      clear(ol);
-      if (!d.suggestions.length) ol.appendChild(el("li", "muted", t("noSuggestions")));
-      d.suggestions.forEach(function (s) {
-        var li = el("li");
-        var b = el("button", "suggestion", s.text);
-        b.type = "button";
-        b.setAttribute("data-testid", "suggestion");
-        b.addEventListener("click", function () { fillComposer(s.text); });
-        li.appendChild(b);
-        ol.appendChild(li);
+      fillList($("suggestions"), d.suggestions, t("noSuggestions"), function (li, s) {
+        li.appendChild(listButton("suggestion", s.text, { "data-testid": "suggestion" }, function () { fillComposer(s.text); }));
       });
     }, onApiError);
   }

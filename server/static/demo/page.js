@@ -19,6 +19,16 @@
     return a;
   }
 
+  /** The customer's id and language, under their name in the picker and in the details. */
+  function custMeta(c) {
+    var meta = el("div", "cust-meta");
+    meta.appendChild(el("span", "mono", c.customer_id));
+    var lang = el("span", "lang", T[state.ui].langName[c.language] || c.language || "?");
+    lang.setAttribute("data-lang", c.language || "");
+    meta.appendChild(lang);
+    return meta;
+  }
+
   function fmtDate(v) {
     var d = new Date(v);
     if (!v || isNaN(d.getTime())) return v || "";
@@ -106,11 +116,7 @@
       b.appendChild(avatar(c));
       var main = el("div", "cust-main");
       main.appendChild(el("div", "cust-name", c.name || c.customer_id));
-      var meta = el("div", "cust-meta");
-      meta.appendChild(el("span", "mono", c.customer_id));
-      var lang = el("span", "lang", t.langName[c.language] || c.language || "?");
-      lang.setAttribute("data-lang", c.language || "");
-      meta.appendChild(lang);
+      var meta = custMeta(c);
       var orders = Array.isArray(c.orders) ? c.orders : [];
       meta.appendChild(el("span", "", t.orders(orders.length)));
       main.appendChild(meta);
@@ -177,12 +183,7 @@
     who.appendChild(avatar(c));
     var box = el("div");
     box.appendChild(el("div", "who-name", c.name || c.customer_id));
-    var meta = el("div", "cust-meta");
-    meta.appendChild(el("span", "mono", c.customer_id));
-    var lang = el("span", "lang", t.langName[c.language] || c.language || "?");
-    lang.setAttribute("data-lang", c.language || "");
-    meta.appendChild(lang);
-    box.appendChild(meta);
+    box.appendChild(custMeta(c));
     who.appendChild(box);
 
     var list = ordersOf(c);
