@@ -7,7 +7,8 @@ everything around them.
 - `api/` (REST routes, `api/operator/` for the console), `channels/` (chat and operator sockets, the
   frame reader and writer), `operators/` (what operators can do: accounts, actions, the live feed),
   `db/` (models, repositories, Alembic), `infra/` (pub/sub, locks, limits, logs, metrics, LLM backends),
-  `demo/` (the demo store), `cli/` (`kefu`), `evals/`, `static/`, `deploy/`.
+  `demo/` (the demo store), `cli/` (`kefu`), `evals/`, `static/` (pages, CSS and the parts of the browser
+  scripts, which `api/assets` joins), `deploy/`.
 
 The names below are loaded on first use, so importing one submodule does not import the whole server.
 """

@@ -1,4 +1,4 @@
-"""The FastAPI application: public API, widget socket, demo page and widget script."""
+"""The FastAPI application: public API, widget socket, demo page, console page and the scripts they load."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from agent.nlg.messages import warm_up
 from agent.protocols import LLMUnavailable
-from server.api import conversations, demo, health, marketing, operator
+from server.api import assets, conversations, demo, health, marketing, operator
 from server.api.operator.page import console_headers
 from server.channels import chat_ws, operator_ws
 from server.errors import install_error_handlers
@@ -90,10 +90,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def console(request: Request) -> FileResponse:
         return FileResponse(STATIC / "console.html", headers=console_headers(request.headers.get("host")))
 
-    @app.get("/widget.js", include_in_schema=False)
-    async def widget() -> FileResponse:
-        return FileResponse(STATIC / "widget.js", media_type="application/javascript")
-
+    app.include_router(assets.router(STATIC))  # /widget.js, /static/console.js, /static/demo.js: before the mount
     STATIC.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
