@@ -31,6 +31,7 @@ from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
 from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
+from server.identity import CustomerIdentity, load_identity
 from server.infra.llm import build_llm, build_sentiment_judge
 from server.infra.locks import PgTurnLock, is_postgres, migration_lock
 from server.infra.metrics import observe_events
@@ -60,6 +61,7 @@ class Runtime:
     operators: OperatorRepository
     operator_auth: OperatorAuth
     console: ConsoleFeed  # the operator console's live feed (summaries + the `console` channel)
+    identity: CustomerIdentity  # verifies customer signatures and the store backend's API keys
     retriever: Retriever | None = None
     llm: LLM | None = None
     turn_lock: PgTurnLock | None = None  # across workers on PostgreSQL
@@ -210,6 +212,7 @@ def build_runtime(
         operators=operators,
         operator_auth=OperatorAuth(operators),
         console=console,
+        identity=load_identity(settings),
         retriever=retriever,
         llm=llm,
         turn_lock=turn_lock,

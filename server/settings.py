@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -47,6 +47,25 @@ class StoreSettings(BaseModel):
     demo: bool = True  # exposes /api/demo/* for the demo page
     # The longest message a customer or an operator may send (characters).
     max_message_chars: int = Field(default=2000, ge=1)
+
+
+class IdentitySettings(BaseModel):
+    # Customers are who the store says they are: the store's page embeds the widget with the customer's id and
+    # HMAC-SHA256(secret, id) (`customer_sig`), or its backend opens conversations with an API key. Without a
+    # valid proof a conversation is anonymous. No secret set: the demo store keeps one in `secret_file`
+    # (created on first start); otherwise no signature verifies and only API keys name a customer.
+    secret: SecretStr | None = None
+    secret_file: Path = Path("var/identity.key")
+    # Keys the store's backend sends as `Authorization: Bearer <key>` to open conversations for a customer
+    # (comma-separated in KEFU_IDENTITY_API_KEYS).
+    api_keys: list[SecretStr] = Field(default_factory=list)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value
 
 
 class KnowledgeSettings(BaseModel):
@@ -93,6 +112,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "redis": RedisSettings,
     "http": HttpSettings,
     "store": StoreSettings,
+    "identity": IdentitySettings,
     "knowledge": KnowledgeSettings,
     "llm": LLMSettings,
     "affect": AffectSettings,
@@ -178,6 +198,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     affect: AffectSettings = Field(default_factory=AffectSettings)

@@ -87,3 +87,20 @@ def stop(proc: subprocess.Popen[bytes], timeout_s: float = 15) -> None:
         return
     proc.kill()
     proc.wait()
+
+
+# The store secret of test servers (KEFU_IDENTITY_SECRET), so a test can sign for a customer as a store's page does.
+TEST_IDENTITY_SECRET = "kefu-test-identity-secret"
+
+
+def customer_sig(customer_id: str, secret: str = TEST_IDENTITY_SECRET) -> str:
+    """HMAC-SHA256(secret, customer_id), hex: what the store's page embeds beside the id."""
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode("utf-8"), customer_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def signed(customer_id: str) -> dict[str, str]:
+    """The `customer_id` and `customer_sig` fields of a conversation start, signed with the test secret."""
+    return {"customer_id": customer_id, "customer_sig": customer_sig(customer_id)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import InvalidMessage
@@ -13,6 +13,7 @@ from agent.pipeline import TurnInput
 from server.api.deps import ConversationDep, RuntimeDep
 from server.channels.frames import customer_event
 from server.errors import ApiError
+from server.identity import CustomerIdentity
 from server.infra.metrics import TURN_SECONDS
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
@@ -22,12 +23,16 @@ class StartConversation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channel: Literal["web", "voice", "api"] = "web"
     customer_id: str | None = Field(default=None, max_length=32)
+    # HMAC-SHA256(store secret, customer_id), hex, from the store's page; or the store backend's API key as
+    # `Authorization: Bearer …`. Without either the conversation is anonymous.
+    customer_sig: str | None = Field(default=None, max_length=128)
     language: Literal["zh", "en"] | None = None
 
 
 class Started(BaseModel):
     conversation_id: str
     token: str
+    customer_id: str | None = None  # the verified customer; None: an anonymous conversation
 
 
 class SendMessage(BaseModel):
@@ -37,17 +42,35 @@ class SendMessage(BaseModel):
 
 
 @router.post("", status_code=201, response_model=Started)
-async def start_conversation(body: StartConversation, runtime: RuntimeDep) -> Started:
-    if body.customer_id is not None:
-        customer = await asyncio.to_thread(runtime.customers.get, body.customer_id)
+async def start_conversation(
+    body: StartConversation, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+) -> Started:
+    """A customer id counts only with the store's proof (its signature, or its backend's API key); without one
+    the conversation is anonymous, whatever id the browser sent."""
+    customer_id = verified_customer(runtime.identity, body.customer_id, body.customer_sig, authorization)
+    if customer_id is not None:
+        customer = await asyncio.to_thread(runtime.customers.get, customer_id)
         if customer is None:
             raise ApiError(404, "unknown_customer", "No such customer.")
     conversation_id, token = await asyncio.to_thread(
-        runtime.conversations.create, channel=body.channel, customer_id=body.customer_id, language=body.language
+        runtime.conversations.create, channel=body.channel, customer_id=customer_id, language=body.language
     )
-    await runtime.agent.start(conversation_id, channel=body.channel, customer_id=body.customer_id,
-                              language=body.language)
-    return Started(conversation_id=conversation_id, token=token)
+    await runtime.agent.start(conversation_id, channel=body.channel, customer_id=customer_id, language=body.language)
+    return Started(conversation_id=conversation_id, token=token, customer_id=customer_id)
+
+
+def verified_customer(
+    identity: CustomerIdentity, customer_id: str | None, signature: str | None, authorization: str | None
+) -> str | None:
+    """The customer the store vouches for, or None (anonymous). A presented API key must be one of the store's."""
+    scheme, _, key = (authorization or "").partition(" ")
+    if authorization:
+        if scheme.lower() != "bearer" or not identity.is_api_key(key.strip()):
+            raise ApiError(401, "invalid_api_key", "The API key is not one of this store's.")
+        return customer_id
+    if customer_id is not None and identity.verify(customer_id, signature):
+        return customer_id
+    return None
 
 
 @router.post("/{conversation_id}/messages")

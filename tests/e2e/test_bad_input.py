@@ -9,11 +9,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from tests.services import signed
+
 pytestmark = pytest.mark.e2e
 
 
 def _start(base: str, customer: str = "C00007") -> tuple[str, str]:
-    r = httpx.post(f"{base}/api/conversations", json={"channel": "web", "customer_id": customer})
+    r = httpx.post(f"{base}/api/conversations", json={"channel": "web", **signed(customer)})
     assert r.status_code == 201
     return r.json()["conversation_id"], r.json()["token"]
 
@@ -55,7 +57,7 @@ def test_rest_bad_input_is_refused_and_changes_nothing(live_server: str) -> None
     _error(httpx.post(url, json={"text": ""}, headers=auth), 422, "invalid_request")
     _error(httpx.post(url, json={"txt": "hi"}, headers=auth), 422, "invalid_request")
     _error(httpx.post(f"{base}/api/conversations", json={"channel": "fax"}), 422, "invalid_request")
-    _error(httpx.post(f"{base}/api/conversations", json={"customer_id": "C99999"}), 404, "unknown_customer")
+    _error(httpx.post(f"{base}/api/conversations", json=signed("C99999")), 404, "unknown_customer")
     _error(httpx.get(f"{base}/api/conversations/{cid}/events?after=-1", headers=auth), 422, "invalid_request")
 
     assert _events(base, cid, token) == before

@@ -21,6 +21,7 @@ from websockets.sync.client import ClientConnection, connect
 from server.db.engine import make_engine, make_session_factory
 from server.db.operators import DuplicateOperator, OperatorRepository
 from server.operators.accounts import OperatorAuth
+from tests.services import signed
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +74,7 @@ def customer_says(ws: ClientConnection, text: str) -> list[dict[str, Any]]:
 
 def test_customer_operator_round_trip(live_server: str, operator_name: str) -> None:
     base, ws_base = live_server, live_server.replace("http", "ws", 1)
-    r = httpx.post(f"{base}/api/conversations", json={"channel": "web", "customer_id": "C00010", "language": "zh"})
+    r = httpx.post(f"{base}/api/conversations", json={"channel": "web", **signed("C00010"), "language": "zh"})
     assert r.status_code == 201, r.text
     cid, token = r.json()["conversation_id"], r.json()["token"]
 

@@ -15,6 +15,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from server.db.engine import make_engine, make_session_factory
 from server.db.orders import SqlOrderRepository
+from tests.services import signed
 from tools.commerce.ports import OrderView
 
 pytestmark = pytest.mark.e2e
@@ -54,8 +55,7 @@ class Chat:
 
     def __init__(self, base: str, transport: str, customer: str, language: str) -> None:
         self.base, self.transport = base, transport
-        r = httpx.post(f"{base}/api/conversations", json={"channel": "web", "customer_id": customer,
-                                                          "language": language})
+        r = httpx.post(f"{base}/api/conversations", json={"channel": "web", **signed(customer), "language": language})
         assert r.status_code == 201, r.text
         self.id, self.token = r.json()["conversation_id"], r.json()["token"]
         self.ws: ClientConnection | None = None

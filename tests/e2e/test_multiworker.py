@@ -25,7 +25,7 @@ from tests.e2e.browser import chromium
 from tests.e2e.conftest import start_server, stop_server, wait_ready
 from tests.e2e.test_console import PASSWORD, TIMEOUT, customer_says, ensure_operator, until
 from tests.e2e.test_console_browser import SCREENSHOTS, Tab, widget_say
-from tests.services import fresh_pg_database, redis_url
+from tests.services import fresh_pg_database, redis_url, signed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 OPERATOR = "e2e-multi"
@@ -75,7 +75,7 @@ QUESTIONS = [
 
 def test_a_burst_across_two_workers_leaves_one_ordered_log(workers: tuple[str, str]) -> None:
     a, b = workers
-    r = httpx.post(f"{a}/api/conversations", json={"channel": "api", "customer_id": "C00003", "language": None})
+    r = httpx.post(f"{a}/api/conversations", json={"channel": "api", **signed("C00003"), "language": None})
     assert r.status_code == 201, r.text
     cid, token = r.json()["conversation_id"], r.json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
@@ -110,7 +110,7 @@ def test_a_burst_across_two_workers_leaves_one_ordered_log(workers: tuple[str, s
 def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) -> None:
     a, b = workers
     ws_a, ws_b = a.replace("http", "ws", 1), b.replace("http", "ws", 1)
-    r = httpx.post(f"{a}/api/conversations", json={"channel": "web", "customer_id": "C00010", "language": "zh"})
+    r = httpx.post(f"{a}/api/conversations", json={"channel": "web", **signed("C00010"), "language": "zh"})
     cid, token = r.json()["conversation_id"], r.json()["token"]
 
     with connect(f"{ws_a}/ws/chat/{cid}?token={token}") as customer, httpx.Client(base_url=b, timeout=TIMEOUT) as op:
@@ -201,7 +201,7 @@ def test_two_operators_on_two_workers_press_take_over_at_once(workers: tuple[str
     """The claim is one conditional UPDATE in PostgreSQL: exactly one takeover, the other operator gets 409."""
     a, b = workers
     for attempt in range(3):
-        r = httpx.post(f"{a}/api/conversations", json={"channel": "web", "customer_id": "C00012", "language": "zh"})
+        r = httpx.post(f"{a}/api/conversations", json={"channel": "web", **signed("C00012"), "language": "zh"})
         cid, token = r.json()["conversation_id"], r.json()["token"]
         httpx.post(
             f"{a}/api/conversations/{cid}/messages",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.services import signed
+
 pytestmark = pytest.mark.e2e
 
 
@@ -26,7 +28,7 @@ def test_health_docs_widget_and_demo_customers(live_server: str) -> None:
 
 
 def test_metrics_count_turns(live_server: str) -> None:
-    r = httpx.post(f"{live_server}/api/conversations", json={"channel": "api", "customer_id": "C00009"})
+    r = httpx.post(f"{live_server}/api/conversations", json={"channel": "api", **signed("C00009")})
     cid, token = r.json()["conversation_id"], r.json()["token"]
     httpx.post(f"{live_server}/api/conversations/{cid}/messages", json={"text": "转人工"},
                headers={"Authorization": f"Bearer {token}"})

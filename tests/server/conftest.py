@@ -13,6 +13,7 @@ from server.runtime import build_runtime
 from server.settings import Settings
 from tests.fakes import KeywordRetriever
 from tests.server.console_support import register_accounts, small_store
+from tests.services import TEST_IDENTITY_SECRET
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def accounts(store_url: str) -> dict[str, str]:
 
 @pytest.fixture
 def client(store_url: str, accounts: dict[str, str]) -> Iterator[TestClient]:
-    settings = Settings(database_url=store_url)
+    settings = Settings(database_url=store_url, identity_secret=TEST_IDENTITY_SECRET)
     runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
     with TestClient(create_app(settings, runtime=runtime)) as c:
         yield c

@@ -18,6 +18,7 @@ from server.demo.build import build_demo_store
 from server.operators.accounts import OperatorAuth
 from server.operators.passwords import Passwords
 from tests.conftest import DEMO_AS_OF
+from tests.services import signed
 
 PASSWORD = "correct horse battery"
 # Verification cost follows the stored hash, so accounts hashed like this sign in fast.
@@ -59,7 +60,8 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
 
 
 def start_chat(client: TestClient, customer: str | None = "C00001", language: str = "en") -> tuple[str, str]:
-    r = client.post("/api/conversations", json={"channel": "web", "customer_id": customer, "language": language})
+    who = signed(customer) if customer else {}
+    r = client.post("/api/conversations", json={"channel": "web", **who, "language": language})
     assert r.status_code == 201, r.text
     return r.json()["conversation_id"], r.json()["token"]
 

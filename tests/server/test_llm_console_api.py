@@ -16,6 +16,7 @@ from server.settings import Settings
 from tests.fakes import KeywordRetriever
 from tests.fakes.openai_server import Reply, ScriptedOpenAIServer
 from tests.server.console_support import login, register_accounts, small_store
+from tests.services import TEST_IDENTITY_SECRET, signed
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +39,7 @@ def server() -> Iterator[ScriptedOpenAIServer]:
 
 @pytest.fixture
 def client(store_url: str, accounts: dict[str, str], server: ScriptedOpenAIServer) -> Iterator[TestClient]:
-    settings = Settings(database_url=store_url, llm_tools="off")
+    settings = Settings(database_url=store_url, llm_tools="off", identity_secret=TEST_IDENTITY_SECRET)
     llm = GuardedLLM(OpenAICompatibleLLM(server.base_url, "fake", timeout=10), timeout_s=5)
     runtime = build_runtime(settings, retriever=KeywordRetriever(), llm=llm, warm=False)
     with TestClient(create_app(settings, runtime=runtime)) as c:
@@ -49,7 +50,7 @@ def client(store_url: str, accounts: dict[str, str], server: ScriptedOpenAIServe
 def order_chat(client: TestClient, language: str) -> tuple[str, str]:
     """A conversation of C00001 asking about their latest order; (conversation id, order id)."""
     order = SqlOrderRepository(client.app.state.runtime.sessions).list_orders("C00001", limit=1)[0]
-    r = client.post("/api/conversations", json={"channel": "web", "customer_id": "C00001", "language": language})
+    r = client.post("/api/conversations", json={"channel": "web", **signed("C00001"), "language": language})
     cid, token = r.json()["conversation_id"], r.json()["token"]
     text = f"我的订单{order.order_id}到哪了？" if language == "zh" else f"Where is my order {order.order_id}?"
     r = client.post(

@@ -51,8 +51,23 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
+# Secrets and lists, checked on their own below.
+SECRETS = {"KEFU_LLM_API_KEY", "KEFU_IDENTITY_SECRET", "KEFU_IDENTITY_API_KEYS", "KEFU_IDENTITY_SECRET_FILE"}
+
+
 def test_every_flat_name_is_covered() -> None:
-    assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | {"KEFU_LLM_API_KEY"}
+    assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | SECRETS
+
+
+def test_identity_secret_and_api_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_IDENTITY_SECRET", "s3cret")
+    monkeypatch.setenv("KEFU_IDENTITY_API_KEYS", "k1, k2,")
+    monkeypatch.setenv("KEFU_IDENTITY_SECRET_FILE", "/run/kefu/identity.key")
+    identity = Settings().identity
+    assert identity.secret is not None and identity.secret.get_secret_value() == "s3cret"
+    assert [k.get_secret_value() for k in identity.api_keys] == ["k1", "k2"]
+    assert identity.secret_file == Path("/run/kefu/identity.key")
+    assert "s3cret" not in repr(identity) and "k1" not in repr(identity)  # secrets stay out of logs
 
 
 @pytest.mark.parametrize("variable", sorted(LEGACY))

@@ -139,7 +139,8 @@
   });
 
   function currentTarget() {
-    return { customerId: state.selected ? state.selected.customer_id : null, language: state.chatLang };
+    var c = state.selected;  // the demo store signs for its demo customers (a real store's backend would)
+    return { customerId: c ? c.customer_id : null, customerSig: c ? c.customer_sig : null, language: state.chatLang };
   }
 
   /** Pick a customer: chat language defaults to theirs; an open chat restarts for the new customer. */

@@ -3,9 +3,10 @@
  *
  * Embed with a script tag (the launcher appears; the panel opens on click):
  *   <script src="https://shop.example/widget.js" data-kefu-server=""
- *           data-customer-id="C00001" data-language="zh"></script>
+ *           data-customer-id="C00001" data-customer-sig="<hex HMAC-SHA256(secret, id)>" data-language="zh"></script>
  * or drive it from the page:
- *   window.Kefu.open({customerId: "C00001", language: "en", server: "https://shop.example"})
+ *   window.Kefu.open({customerId: "C00001", customerSig: "…", language: "en", server: "https://shop.example"})
+ * The store's backend computes the signature with its Kefu secret; without a valid one the chat is anonymous.
  *
  * Other attributes: data-launcher="false" (no launcher button), data-open="true" (open at load).
  * API: Kefu.init(opts) / open(opts) -> Promise / close() / send(text) -> Promise / newConversation() /

@@ -2,7 +2,7 @@
   // Runs inside the script's one IIFE, like every part; parts and order: server/api/assets.py.
   function Widget() {
     this.ui = new UI(this);
-    this.cfg = { server: null, customerId: null, language: null, launcher: true };
+    this.cfg = { server: null, customerId: null, customerSig: null, language: null, launcher: true };
     this.session = null;
   }
 
@@ -10,6 +10,7 @@
     opts = opts || {};
     if (opts.server !== undefined) this.cfg.server = opts.server;
     if (opts.customerId !== undefined) this.cfg.customerId = opts.customerId || null;
+    if (opts.customerSig !== undefined) this.cfg.customerSig = opts.customerSig || null;
     if (opts.language !== undefined) this.cfg.language = opts.language === "zh" || opts.language === "en" ? opts.language : null;
     if (opts.launcher !== undefined) this.cfg.launcher = opts.launcher !== false;
     this.ui.mount(this.cfg.launcher);
@@ -19,7 +20,8 @@
 
   Widget.prototype.sameTarget = function (s) {
     return s && !s.disposed && !s.dead && s.server === normalizeServer(this.cfg.server) &&
-      s.customerId === (this.cfg.customerId || null) && s.language === (this.cfg.language || null);
+      s.customerId === (this.cfg.customerId || null) && s.customerSig === (this.cfg.customerSig || null) &&
+      s.language === (this.cfg.language || null);
   };
 
   /** Open the panel; starts a new conversation when customer/language/server differ from the current one. */
@@ -38,6 +40,7 @@
     this.session = new Session(this, {
       server: normalizeServer(this.cfg.server),
       customerId: this.cfg.customerId,
+      customerSig: this.cfg.customerSig,
       language: this.cfg.language,
     });
     return this.session;
@@ -93,6 +96,7 @@
     // Only attributes that are present: never undo what the page already set via Kefu.init().
     if (d.kefuServer) opts.server = d.kefuServer;
     if (d.customerId) opts.customerId = d.customerId;
+    if (d.customerSig) opts.customerSig = d.customerSig;
     if (d.language) opts.language = d.language;
     widget.init(opts);
     if (d.open === "true") widget.open();

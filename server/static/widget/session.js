@@ -5,6 +5,7 @@
     this.ui = widget.ui;
     this.server = cfg.server;
     this.customerId = cfg.customerId || null;
+    this.customerSig = cfg.customerSig || null; // the store's HMAC of the id: without it, anonymous
     this.language = cfg.language || null;
     this.key = "kefu:" + this.server + ":" + (this.customerId || "-") + ":" + (this.language || "-");
     this.id = null;
@@ -44,6 +45,7 @@
       return api(self.server, "POST", "/api/conversations", {
         channel: "web",
         customer_id: self.customerId,
+        customer_sig: self.customerSig,
         language: self.language,
       }).then(function (data) {
         if (self.disposed) throw new Error("disposed");

@@ -1,0 +1,1 @@
+"""The attack suite: trust boundaries (identity, tokens, roles, rate limits) as an attacker would probe them."""
