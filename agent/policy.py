@@ -112,9 +112,9 @@ def effective_intent(state: DialogueState, nlu: NLUResult, text: str = "", tools
     if nlu.intent == "affirm" and state.human_offered and state.handoff == "bot":
         return "human"
     if state.requested:
-        pending, slot = state.requested
+        pending, slot = state.requested  # `slot` may name alternatives: "phone|email"
         lookup = tools is not None and _is_lookup(tools, nlu.intent)
-        if slot in nlu.slots and (nlu.intent in SLOT_ANSWER_INTENTS or lookup):
+        if any(s in nlu.slots for s in slot.split("|")) and (nlu.intent in SLOT_ANSWER_INTENTS or lookup):
             return pending
     previous = state.intent_history[-1] if state.intent_history else None
     tool = tools.for_intent(previous) if tools is not None and previous else None

@@ -22,6 +22,7 @@ from agent.language import has_cjk
 from agent.nlu.intent_model import IntentModel
 from agent.nlu.slots import SlotExtractor
 from agent.nlu.slots import amount as slot_amount
+from agent.nlu.slots import email as slot_email
 from agent.nlu.slots import order_id as slot_order_id
 from agent.nlu.slots import phone as slot_phone
 from agent.nlu.taxonomy import AGENT_INTENTS, SOCIAL, agent_intent
@@ -205,7 +206,8 @@ _CLAUSE_SPLIT = re.compile(
     r"do|does|how|what|where|when|is|are|will|i (?:want|need|would like|'d like)))\b)",
     re.IGNORECASE,
 )
-_FILLER = re.compile(r"[\s\W_]+|订单号?|单号|order(?: number| id| no\.?)?|\bmy\b|\bthe\b|\bis\b|\bit'?s\b|是|我的|号码?",
+_FILLER = re.compile(r"[\s\W_]+|订单号?|单号|order(?: number| id| no\.?)?|\bmy\b|\bthe\b|\bis\b|\bit'?s\b|是|我的|号码?|"
+                     r"邮箱|手机号?|电话|\be-?mail\b|\bphone\b|\bnumber\b",
                      re.IGNORECASE)
 
 
@@ -274,7 +276,7 @@ class NLU:
     def parse(self, text: str) -> NLUResult:
         stripped = text.strip()
         slots = self.slots.extract(stripped)
-        if slots.keys() & {"order_id", "phone", "amount"} and not _content(stripped):
+        if slots.keys() & {"order_id", "phone", "email", "amount"} and not _content(stripped):
             # Nothing but slot values ("KF10000002", "订单号：KF10000002"): an answer to a question, or a lookup.
             if "order_id" in slots:
                 return NLUResult("order_status", 0.9, [], slots, "track_order")
@@ -312,7 +314,7 @@ class NLU:
 
 def _content(text: str) -> str:
     """What the text says besides order ids, phone numbers, amounts, filler words and punctuation."""
-    for finder in (slot_order_id, slot_phone, slot_amount):
+    for finder in (slot_order_id, slot_email, slot_phone, slot_amount):
         found = finder(text)
         if found is not None:
             text = text[: found.start] + text[found.end:]

@@ -23,6 +23,7 @@ from agent.nlu.spans import EN_NUM, ZH_NUM, Found, number
 ORDER_ID = re.compile(r"(?<![A-Za-z0-9])KF[\s#:：\-]*((?:\d[\s\-]?){7}\d)(?!\d)", re.IGNORECASE)
 _ORDER_NO = re.compile(r"(?:订单号|订单编号|单号|order (?:number|no\.?|#)|order id)\s*[:：#]?\s*(\d{8})(?!\d)",
                        re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 _PHONE_CN = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s\-]?)?(1[3-9]\d(?:[\s\-]?\d{4}){2})(?!\d)")
 _PHONE_INTL = re.compile(r"(?<![\dA-Za-z])(?:\+|00)(\d{1,3})[\s\-]?(\(?\d[\d\s\-()]{5,16}\d)(?!\d)")
 _NUM = r"\d[\d,]*(?:\.\d+)?"
@@ -123,7 +124,8 @@ class SlotExtractor:
     def extract(self, text: str) -> dict[str, object]:
         slots: dict[str, object] = {}
         masked = text
-        for name, finder in (("order_id", order_id), ("phone", phone), ("date", lambda t: find_date(t, self.today())),
+        for name, finder in (("order_id", order_id), ("email", email), ("phone", phone),
+                             ("date", lambda t: find_date(t, self.today())),
                              ("amount", amount), ("quantity", lambda t: quantity(t, self._categories))):
             found = finder(masked)
             if found is not None:
@@ -155,6 +157,12 @@ def order_id(text: str) -> Found | None:
     if m:
         return Found("KF" + m.group(1), m.start(1), m.end(1))
     return None
+
+
+def email(text: str) -> Found | None:
+    """An email address, lower-cased (what an anonymous customer gives to prove an order is theirs)."""
+    m = _EMAIL.search(text)
+    return Found(m.group(0).lower(), m.start(), m.end()) if m else None
 
 
 def phone(text: str) -> Found | None:

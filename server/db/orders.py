@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from server.db.errors import InvalidReturn, UnknownOrder
-from server.db.models import RETURN_KINDS, Order, OrderLine, Product, Return, ReturnLine, Shipment
+from server.db.models import RETURN_KINDS, Customer, Order, OrderLine, Product, Return, ReturnLine, Shipment
 from server.db.rows import to_row
 from tools.commerce.ports import (
     OrderLineView,
@@ -19,6 +19,7 @@ from tools.commerce.ports import (
     ReturnView,
     ShipmentView,
     TrackingEventView,
+    same_contact,
 )
 
 RETURN_ID_PREFIX = "R"
@@ -100,6 +101,15 @@ class SqlOrderRepository:
         with self._sessions() as session:
             order = session.scalars(select(Order).where(Order.id == order_id).options(*_order_options())).first()
             return order_view(order) if order else None
+
+    def contact_matches(self, order_id: str, contact: str) -> bool:
+        """Is `contact` the phone (same last 11 digits) or the email (case-insensitive) of the order's customer?"""
+        with self._sessions() as session:
+            row = session.execute(
+                select(Customer.phone, Customer.email).join(Order, Order.customer_id == Customer.id)
+                .where(Order.id == order_id)
+            ).first()
+        return row is not None and same_contact(contact, phone=row.phone, email=row.email)
 
     def list_orders(self, customer_id: str, *, limit: int = 5) -> list[OrderView]:
         stmt = (

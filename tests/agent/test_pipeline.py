@@ -165,7 +165,20 @@ async def test_bad_input(agent: Agent) -> None:
         await agent.handle(cid, "   ")
 
 
-async def test_anonymous_customer_is_asked_to_sign_in(agent: Agent) -> None:
+async def test_anonymous_customer_proves_the_order_with_its_phone_or_email(agent: Agent) -> None:
     cid = await _conv(agent, customer=None)
     result = await agent.handle(cid, "Where is my order KF10000002?")
+    assert "phone number or email" in result.reply.text and not result.reply.cards
+    assert result.state.requested == ("order_status", "phone|email")
+    wrong = await agent.handle(cid, "13900139000")  # another customer's phone: the order is not found
+    assert "couldn't find order KF10000002" in wrong.reply.text and not wrong.reply.cards
+    right = await agent.handle(cid, "it's c1@example.com")
+    assert "KF10000002" in right.reply.text and "in transit" in right.reply.text and right.reply.cards
+    other = await agent.handle(cid, "Where is KF20000001? my phone is 13800138000")  # C2's order, C1's phone
+    assert "couldn't find order KF20000001" in other.reply.text and not other.reply.cards
+
+
+async def test_anonymous_customer_is_asked_to_sign_in_for_a_return(agent: Agent) -> None:
+    cid = await _conv(agent, customer=None)
+    result = await agent.handle(cid, "I want to return order KF10000001, I changed my mind. My phone is 13800138000")
     assert "sign in" in result.reply.text and not result.reply.cards

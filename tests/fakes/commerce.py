@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from tools.commerce.ports import (
     CategoryView,
@@ -14,6 +15,7 @@ from tools.commerce.ports import (
     ReturnView,
     ShipmentView,
     TrackingEventView,
+    same_contact,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -45,7 +47,13 @@ def _shipment(sid: int, status: str, shipped: datetime, delivered: datetime | No
 
 class MemoryOrders:
     """Customer C1 owns KF10000001 (delivered 2 days ago), KF10000002 (in transit), KF10000003 (delivered
-    30 days ago), KF10000004 (coffee beans, delivered 1 day ago); C2 owns KF20000001."""
+    30 days ago), KF10000004 (coffee beans, delivered 1 day ago); C2 owns KF20000001. Contacts on file:
+    C1 13800138000 / c1@example.com, C2 13900139000 / c2@example.com."""
+
+    CONTACTS: ClassVar[dict[str, tuple[str, str]]] = {
+        "C1": ("13800138000", "c1@example.com"),
+        "C2": ("13900139000", "c2@example.com"),
+    }
 
     def __init__(self) -> None:
         d2, d30, d1 = NOW - timedelta(days=2), NOW - timedelta(days=30), NOW - timedelta(days=1)
@@ -70,6 +78,13 @@ class MemoryOrders:
 
     def get_order(self, order_id: str) -> OrderView | None:
         return self.orders.get(order_id)
+
+    def contact_matches(self, order_id: str, contact: str) -> bool:
+        order = self.orders.get(order_id)
+        if order is None:
+            return False
+        phone, email = self.CONTACTS[order.customer_id]
+        return same_contact(contact, phone=phone, email=email)
 
     def list_orders(self, customer_id: str, *, limit: int = 5) -> list[OrderView]:
         mine = [o for o in self.orders.values() if o.customer_id == customer_id]

@@ -63,7 +63,7 @@ def test_the_signed_customer_sees_their_own_order(client: TestClient) -> None:
     started = start(client, signed(victim))
     assert started["customer_id"] == victim
     reply = ask(client, started, f"Where is my order {order}?")
-    assert order in reply and "sign in" not in reply
+    assert order in reply and "phone number or email" not in reply
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_without_a_valid_signature_the_conversation_is_anonymous_over_rest(clien
     started = start(client, {"customer_id": victim, **proof})
     assert started["customer_id"] is None
     reply = ask(client, started, f"Where is my order {order}?")
-    assert "sign in" in reply and order not in reply.replace(f"order {order}", "")  # nothing about the order
+    assert "phone number or email" in reply and order not in reply  # asked to prove it; nothing about the order
     state = client.get(f"/api/conversations/{started['conversation_id']}/events",
                        headers={"Authorization": f"Bearer {started['token']}"}).json()
     assert not any(e["type"] == "tool_returned" and e["payload"].get("ok") for e in state["events"])
@@ -98,7 +98,7 @@ def test_without_a_valid_signature_the_socket_reaches_no_order(client: TestClien
                 break
         else:
             pytest.fail("no bot_message")
-    assert "登录" in frame["text"] and not frame["cards"]
+    assert "手机号或邮箱" in frame["text"] and order not in frame["text"] and not frame["cards"]
     assert frame["state"]["slots"].get("order_id") == order  # understood, but not looked up
 
 
@@ -126,3 +126,30 @@ def test_the_demo_secret_is_made_once_and_kept_private(tmp_path: Path) -> None:
     assert len(first) == 64 and demo_secret(path) == first
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["identity.key"]  # nothing left aside
+
+
+def set_contacts(store_url: str, contacts: dict[str, tuple[str, str]]) -> None:
+    """The demo store keeps masked contacts; a real store knows them. Give some customers real ones."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(store_url)
+    with engine.begin() as conn:
+        for customer_id, (phone, email) in contacts.items():
+            conn.execute(text("UPDATE customers SET phone = :p, email = :e WHERE id = :id"),
+                         {"p": phone, "e": email, "id": customer_id})
+    engine.dispose()
+
+
+def test_anonymous_sees_an_order_only_with_the_phone_or_email_on_it(client: TestClient, store_url: str) -> None:
+    victim, order = victim_order(client)
+    other = next(c["customer_id"] for c in client.get("/api/demo/customers").json() if c["customer_id"] != victim)
+    set_contacts(store_url, {victim: ("13812345678", "Shopper@Example.com"), other: ("13987654321", "o@example.com")})
+    started = start(client, {})
+    refused = ask(client, started, f"Where is order {order}? my phone is 13987654321")  # another customer's phone
+    assert "couldn't find" in refused and "in transit" not in refused
+    refused = ask(client, started, f"{order} o@example.com")
+    assert "couldn't find" in refused
+    shown = ask(client, started, f"Where is order {order}? my phone is +86 138 1234 5678")
+    assert order in shown and "couldn't find" not in shown
+    by_email = ask(client, start(client, {"language": "zh"}), f"订单 {order} 邮箱 shopper@example.COM")
+    assert order in by_email and "找不到" not in by_email and "没有找到" not in by_email

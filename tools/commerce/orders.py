@@ -1,4 +1,9 @@
-"""Order lookup and tracking, limited to the conversation's own customer."""
+"""Order lookup and tracking, limited to the conversation's own customer.
+
+A signed-in (verified) customer sees their own orders. An anonymous conversation sees one order only when it
+gives the order's id and the phone number or email on it; anything else is answered as "not found", so an id
+reveals nothing about whose it is.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +18,25 @@ from agent.tooling import BaseTool
 from tools.commerce.ports import OrderRepository, OrderView
 
 ORDER_ID_PATTERN = r"^KF\d{8}$"
+CONTACT_SLOTS = ("phone", "email")
+CONTACT_ASK = "|".join(CONTACT_SLOTS)  # either slot answers the question
 
 
-def owned_order(repo: OrderRepository, order_id: str, ctx: ToolContext) -> OrderView:
-    """The order if it belongs to the conversation's customer; otherwise the same not-found error.
+def owned_order(repo: OrderRepository, order_id: str, ctx: ToolContext, contact: str | None = None) -> OrderView:
+    """The order if it belongs to the conversation's customer (or, for an anonymous conversation, if `contact`
+    is the phone or email on it); otherwise the same not-found error.
 
     Another customer's order and a non-existent one are indistinguishable to the caller, so an order
     id reveals nothing about whose it is.
     """
+    order_id = order_id.upper()
     if not ctx.customer_id:
-        raise ToolError("login_required", "The customer is not signed in.")
-    order = repo.get_order(order_id.upper())
-    if order is None or order.customer_id != ctx.customer_id:
+        if not contact:
+            raise ToolError("login_required", "The customer is not signed in.")
+        order = repo.get_order(order_id) if repo.contact_matches(order_id, contact) else None
+    else:
+        order = repo.get_order(order_id)
+    if order is None or (ctx.customer_id and order.customer_id != ctx.customer_id):
         raise ToolError(
             "order_not_found", f"No order {order_id} for this customer.", order_id=order_id.upper()
         )
@@ -99,6 +111,9 @@ class OrderStatusTool(BaseTool):
         order_id: str | None = Field(
             default=None, pattern=ORDER_ID_PATTERN, description="Order id like KF10000001"
         )
+        # anonymous customers only: the phone number or email on the order, as the customer wrote it
+        phone: str | None = Field(default=None, max_length=32, description="Phone number on the order")
+        email: str | None = Field(default=None, max_length=120, description="Email on the order")
 
     def __init__(self, repo: OrderRepository) -> None:
         self._repo = repo
@@ -107,7 +122,8 @@ class OrderStatusTool(BaseTool):
         """Refuse (ToolError) an order that is not the customer's, before anything runs."""
         order_id = getattr(args, "order_id", None)
         if order_id:
-            await asyncio.to_thread(owned_order, self._repo, order_id, ctx)
+            contact = getattr(args, "phone", None) or getattr(args, "email", None)
+            await asyncio.to_thread(owned_order, self._repo, order_id, ctx, contact)
 
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(args, self.Args)
@@ -119,7 +135,7 @@ class OrderStatusTool(BaseTool):
                 data={"orders": [o.order_id for o in orders]},
                 cards=[order_card(o, ctx.language) for o in orders],
             )
-        order = await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx)
+        order = await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx, args.phone or args.email)
         return ToolResult(data=order_facts(order), cards=[order_card(order, ctx.language)])
 
     def plan(self, turn: Turn) -> Decision:
@@ -128,7 +144,14 @@ class OrderStatusTool(BaseTool):
         order_id = turn.nlu.slots.get("order_id") or turn.recent("order_id")
         if order_id is None:
             return turn.call(self.name, {}, ask_slot="order_id")
-        return turn.call(self.name, {"order_id": order_id})
+        if turn.state.customer_id:
+            return turn.call(self.name, {"order_id": order_id})
+        # anonymous: the order's phone or email proves it is theirs; ask for it first
+        given = [(s, turn.nlu.slots.get(s)) for s in CONTACT_SLOTS] + [(s, turn.recent(s)) for s in CONTACT_SLOTS]
+        for slot, contact in given:  # what this message says first, then what the last few turns said
+            if contact:
+                return turn.call(self.name, {"order_id": order_id, slot: str(contact)})
+        return turn.ask(CONTACT_ASK, template="ask_order_contact")
 
     def reply(self, result: ToolResult, decision: Decision, language: str, say: Phrasebook) -> ToolReply:
         if "orders" in result.data:  # no id given: which order is it?

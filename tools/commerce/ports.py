@@ -96,6 +96,15 @@ class ProductView:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
+def same_contact(given: str, *, phone: str, email: str) -> bool:
+    """Does `given` (what the customer wrote) name this phone (same last 11 digits, 6 at least) or email?"""
+    given = given.strip()
+    if "@" in given:
+        return bool(email) and given.casefold() == email.strip().casefold()
+    digits, on_file = "".join(c for c in given if c.isdigit()), "".join(c for c in phone if c.isdigit())
+    return len(digits) >= 6 and len(on_file) >= 6 and digits[-11:] == on_file[-11:]
+
+
 @runtime_checkable
 class OrderRepository(Protocol):
     def get_order(self, order_id: str) -> OrderView | None:
@@ -103,6 +112,10 @@ class OrderRepository(Protocol):
 
     def list_orders(self, customer_id: str, *, limit: int = 5) -> list[OrderView]:
         """A customer's orders, newest first."""
+
+    def contact_matches(self, order_id: str, contact: str) -> bool:
+        """Is `contact` (a phone number or an email) the one on the order's customer? The contact details
+        themselves never leave the repository."""
 
     def create_return(
         self,

@@ -125,3 +125,11 @@ def test_slot_f1_on_the_labelled_sets() -> None:
     dev = slot_scores(load_slot_tests(DATA_FILES / "slots_dev.jsonl"),
                       lambda i: SlotExtractor(categories, products, TODAY).extract(i["text"]))
     assert dev["f1"] >= 0.95
+
+
+def test_email_is_a_slot_and_hides_its_digits_from_other_slots() -> None:
+    x = SlotExtractor()
+    assert x.extract("my email is Wang.Fang88@Example.COM")["email"] == "wang.fang88@example.com"
+    both = x.extract("订单KF10000002，邮箱 c1@example.com，手机13800138000")
+    assert (both["order_id"], both["email"], both["phone"]) == ("KF10000002", "c1@example.com", "13800138000")
+    assert "email" not in x.extract("send it to @wang or wang@ please") and "quantity" not in x.extract("a2@b.cn")
