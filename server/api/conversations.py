@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import InvalidMessage
 from agent.pipeline import TurnInput
-from server.api.deps import ConversationDep, RuntimeDep
+from server.api.deps import ConversationDep, RuntimeDep, client_ip, limit
 from server.channels.frames import customer_event
 from server.errors import ApiError
 from server.identity import CustomerIdentity
@@ -43,10 +43,14 @@ class SendMessage(BaseModel):
 
 @router.post("", status_code=201, response_model=Started)
 async def start_conversation(
-    body: StartConversation, runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+    body: StartConversation,
+    runtime: RuntimeDep,
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> Started:
     """A customer id counts only with the store's proof (its signature, or its backend's API key); without one
     the conversation is anonymous, whatever id the browser sent."""
+    await limit(runtime, "conversation_ip", client_ip(request))
     customer_id = verified_customer(runtime.identity, body.customer_id, body.customer_sig, authorization)
     if customer_id is not None:
         customer = await asyncio.to_thread(runtime.customers.get, customer_id)
@@ -74,7 +78,11 @@ def verified_customer(
 
 
 @router.post("/{conversation_id}/messages")
-async def send_message(body: SendMessage, conversation: ConversationDep, runtime: RuntimeDep) -> dict[str, Any]:
+async def send_message(
+    body: SendMessage, conversation: ConversationDep, runtime: RuntimeDep, request: Request
+) -> dict[str, Any]:
+    await limit(runtime, "message_ip", client_ip(request))
+    await limit(runtime, "message_conversation", conversation.id)
     try:
         with TURN_SECONDS.time():
             result = await runtime.agent.handle(

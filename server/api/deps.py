@@ -6,9 +6,11 @@ import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
+from starlette.requests import HTTPConnection
 
 from server.db.conversations import ConversationRow
 from server.errors import ApiError
+from server.infra.rate_limits import RateLimited
 from server.runtime import Runtime
 
 CONVERSATION_ID = r"^[0-9a-f]{32}$"
@@ -19,6 +21,20 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def client_ip(conn: HTTPConnection) -> str:
+    """The peer's address (behind a proxy, configure it to pass the client's own address through)."""
+    return conn.client.host if conn.client else "unknown"
+
+
+async def limit(runtime: Runtime, kind: str, key: str) -> None:
+    """Count one attempt against the `kind` limit of `key`; over it: 429 `rate_limited` with `Retry-After`."""
+    try:
+        await runtime.rate_limits.hit(kind, key)
+    except RateLimited as exc:
+        raise ApiError(429, "rate_limited", f"Too many requests; try again in {exc.retry_after} s.",
+                       headers={"Retry-After": str(exc.retry_after)}) from exc
 
 
 async def authorize(runtime: Runtime, conversation_id: str, token: str | None) -> ConversationRow:

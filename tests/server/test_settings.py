@@ -51,12 +51,22 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
-# Secrets and lists, checked on their own below.
+# Secrets, lists and the rate limits, checked on their own below.
 SECRETS = {"KEFU_LLM_API_KEY", "KEFU_IDENTITY_SECRET", "KEFU_IDENTITY_API_KEYS", "KEFU_IDENTITY_SECRET_FILE"}
+LIMITS = {"KEFU_RATE_LIMITS", "KEFU_LIMITS_CONVERSATION_IP", "KEFU_LIMITS_MESSAGE_IP",
+          "KEFU_LIMITS_MESSAGE_CONVERSATION", "KEFU_LIMITS_CSAT_CONVERSATION", "KEFU_LIMITS_LOGIN_IP"}
 
 
 def test_every_flat_name_is_covered() -> None:
-    assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | SECRETS
+    assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | SECRETS | LIMITS
+
+
+def test_rate_limits_switch_and_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_RATE_LIMITS", "off")
+    monkeypatch.setenv("KEFU_LIMITS_MESSAGE_CONVERSATION", "10 per 5 seconds")
+    limits = Settings().limits
+    assert limits.enabled == "off" and limits.message_conversation == "10 per 5 seconds"
+    assert limits.conversation_ip == "30/minute"  # the rest keep their defaults
 
 
 def test_identity_secret_and_api_keys(monkeypatch: pytest.MonkeyPatch) -> None:

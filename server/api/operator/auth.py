@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.api.deps import RuntimeDep
+from server.api.deps import RuntimeDep, client_ip, limit
 from server.api.operator.deps import OperatorDep, session_token
 from server.errors import ApiError
 from server.operators.accounts import COOKIE_NAME, SESSION_TTL, LoginError
@@ -36,6 +36,7 @@ class LoggedIn(BaseModel):
 
 @router.post("/login", response_model=LoggedIn)
 async def login(body: Login, request: Request, response: Response, runtime: RuntimeDep) -> LoggedIn:
+    await limit(runtime, "login_ip", client_ip(request))
     try:
         result = await asyncio.to_thread(runtime.operator_auth.login, body.username, body.password)
     except LoginError as exc:

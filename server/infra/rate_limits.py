@@ -1,0 +1,59 @@
+"""Rate limits: how fast one client (IP) or one conversation may open conversations, send messages, rate a
+chat or try operator passwords. Moving windows from the `limits` library, kept in Redis when the service has
+one (every worker counts the same hits) and in memory otherwise. A refusal is `429 rate_limited` with
+`Retry-After`; `KEFU_RATE_LIMITS=off` turns every limit off (load benchmarks on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+log = logging.getLogger(__name__)
+
+
+class RateLimited(Exception):
+    """Over a limit; `retry_after` is whole seconds until the next attempt may pass."""
+
+    def __init__(self, kind: str, retry_after: int) -> None:
+        super().__init__(f"rate limit for {kind} reached; retry in {retry_after} s")
+        self.kind, self.retry_after = kind, retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    kind: str  # what is limited, e.g. "message_ip"
+    item: RateLimitItem
+
+
+class RateLimits:
+    """`await limits.hit(kind, key)` counts one attempt and raises `RateLimited` when over `kind`'s limit."""
+
+    def __init__(self, rules: dict[str, str], *, enabled: bool = True, redis_url: str | None = None,
+                 prefix: str = "kefu:") -> None:
+        self.enabled = enabled
+        self.rules = {kind: Rule(kind, parse(spec)) for kind, spec in rules.items()}
+        if redis_url:
+            storage = storage_from_string(f"async+{redis_url}", implementation="redispy", key_prefix=f"{prefix}rl")
+        else:
+            storage = storage_from_string("async+memory://")
+        self._limiter = MovingWindowRateLimiter(storage)
+
+    async def hit(self, kind: str, key: str) -> None:
+        if not self.enabled:
+            return
+        rule = self.rules[kind]
+        try:
+            allowed = await self._limiter.hit(rule.item, kind, key)
+        except Exception as exc:  # the limit store is down: serve rather than refuse everyone
+            log.warning("rate limit store unavailable (%s); %s not limited", type(exc).__name__, kind)
+            return
+        if not allowed:
+            stats = await self._limiter.get_window_stats(rule.item, kind, key)
+            raise RateLimited(kind, max(1, math.ceil(stats.reset_time - time.time())))
