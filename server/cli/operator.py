@@ -80,7 +80,7 @@ def passwd(
     username: Annotated[str, typer.Argument()],
     password: Annotated[str | None, typer.Option(envvar="KEFU_OPERATOR_PASSWORD", help=PASSWORD_HELP)] = None,
 ) -> None:
-    """Set a new password; this also lifts a lock-out."""
+    """Set a new password; this also lifts a lock-out and signs the account out everywhere."""
     from server.db.operators import UnknownOperator
     from server.operators.accounts import InvalidAccount
 

@@ -139,12 +139,14 @@ class OperatorRepository:
             return [_row(op) for op in session.scalars(select(Operator).order_by(Operator.username))]
 
     def set_password(self, username: str, password_hash: str) -> OperatorRow:
-        """New password hash; also lifts any lock-out (an administrator vouches for the account)."""
+        """New password hash; also lifts any lock-out (an administrator vouches for the account) and ends every
+        session of the account (whoever signed in with the old password is signed out)."""
         with self._sessions.begin() as session:
             op = session.scalars(select(Operator).where(Operator.username == username)).one_or_none()
             if op is None:
                 raise UnknownOperator(username)
             op.password_hash, op.failed_logins, op.locked_until = password_hash, 0, None
+            session.execute(delete(OperatorSession).where(OperatorSession.operator_id == op.id))
             return _row(op)
 
     def record_failed_login(

@@ -153,3 +153,23 @@ def test_anonymous_sees_an_order_only_with_the_phone_or_email_on_it(client: Test
     assert order in shown and "couldn't find" not in shown
     by_email = ask(client, start(client, {"language": "zh"}), f"订单 {order} 邮箱 shopper@example.COM")
     assert order in by_email and "找不到" not in by_email and "没有找到" not in by_email
+
+
+def test_a_password_change_signs_the_operator_out_everywhere(client: TestClient, store_url: str) -> None:
+    from server.db.engine import make_engine, make_session_factory
+    from server.db.operators import OperatorRepository
+    from tests.server.console_support import PASSWORD, cheap_auth, login, register_accounts
+
+    username = register_accounts(store_url, {"operator": "Sun Li"})["operator"]
+    first, second = login(client, username), login(client, username)  # two browsers
+    assert client.get("/api/operator/me", headers=first).status_code == 200
+    engine = make_engine(store_url)
+    try:
+        cheap_auth(OperatorRepository(make_session_factory(engine))).change_password(username, PASSWORD + " new")
+    finally:
+        engine.dispose()
+    for headers in (first, second):
+        r = client.get("/api/operator/me", headers=headers)
+        assert r.status_code == 401, r.text
+    again = client.post("/api/operator/login", json={"username": username, "password": PASSWORD + " new"})
+    assert again.status_code == 200
