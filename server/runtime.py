@@ -36,7 +36,7 @@ from server.infra.llm import build_llm, build_sentiment_judge
 from server.infra.locks import PgTurnLock, is_postgres, migration_lock
 from server.infra.metrics import observe_events
 from server.infra.pubsub import FramePubSub, InProcessPubSub
-from server.infra.rate_limits import RateLimits
+from server.infra.rate_limits import RateLimits, SocketSlots
 from server.operators.accounts import OperatorAuth
 from server.operators.feed import ConsoleFeed
 from server.settings import Settings
@@ -64,6 +64,7 @@ class Runtime:
     console: ConsoleFeed  # the operator console's live feed (summaries + the `console` channel)
     identity: CustomerIdentity  # verifies customer signatures and the store backend's API keys
     rate_limits: RateLimits  # per IP and per conversation, in Redis when there is one
+    sockets: SocketSlots  # open sockets per IP in this worker
     retriever: Retriever | None = None
     llm: LLM | None = None
     turn_lock: PgTurnLock | None = None  # across workers on PostgreSQL
@@ -114,7 +115,7 @@ def build_pubsub(settings: Settings) -> FramePubSub:
 
 def build_rate_limits(settings: Settings) -> RateLimits:
     conf = settings.limits
-    rules = {kind: getattr(conf, kind) for kind in type(conf).model_fields if kind != "enabled"}
+    rules = {kind: getattr(conf, kind) for kind in type(conf).model_fields if kind not in ("enabled", "sockets_per_ip")}
     return RateLimits(rules, enabled=conf.enabled == "on", redis_url=settings.redis.url, prefix=settings.redis.prefix)
 
 
@@ -222,6 +223,7 @@ def build_runtime(
         console=console,
         identity=load_identity(settings),
         rate_limits=build_rate_limits(settings),
+        sockets=SocketSlots(settings.limits.sockets_per_ip, enabled=settings.limits.enabled == "on"),
         retriever=retriever,
         llm=llm,
         turn_lock=turn_lock,

@@ -78,6 +78,7 @@ class LimitSettings(BaseModel):
     message_conversation: str = "30/minute"  # customer messages per conversation
     csat_conversation: str = "5/minute"  # ratings per conversation (one is kept)
     login_ip: str = "20/minute"  # operator sign-in attempts per IP (accounts lock separately)
+    sockets_per_ip: int = Field(default=20, ge=1)  # open chat and console sockets per IP, per worker
 
 
 class KnowledgeSettings(BaseModel):

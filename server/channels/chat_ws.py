@@ -61,6 +61,17 @@ ClientFrame = TypeAdapter(Annotated[UserMessage | Resume | Csat | Typing, Field(
 async def chat_socket(ws: WebSocket, conversation_id: str) -> None:
     runtime: Runtime = ws.app.state.runtime
     await ws.accept()
+    ip = client_ip(ws)
+    if not runtime.sockets.take(ip):
+        await refuse(ws, "too_many_sockets", "Too many open connections from this address.", 429)
+        return
+    try:
+        await _chat(ws, runtime, conversation_id)
+    finally:
+        runtime.sockets.give_back(ip)
+
+
+async def _chat(ws: WebSocket, runtime: Runtime, conversation_id: str) -> None:
     try:
         if not re.fullmatch(CONVERSATION_ID.strip("^$"), conversation_id):
             raise ApiError(404, "unknown_conversation", "No such conversation.")

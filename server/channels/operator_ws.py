@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from server.api.deps import CONVERSATION_ID
+from server.api.deps import CONVERSATION_ID, client_ip
 from server.api.operator.deps import socket_operator
 from server.channels.frames import error_frame, read_frame, refuse, send_frame
 from server.db.operators import OperatorRow
@@ -68,6 +68,17 @@ ClientFrame = TypeAdapter(Annotated[Open | Close | Typing | Ping, Field(discrimi
 async def operator_socket(ws: WebSocket) -> None:
     runtime: Runtime = ws.app.state.runtime
     await ws.accept()
+    ip = client_ip(ws)
+    if not runtime.sockets.take(ip):
+        await refuse(ws, "too_many_sockets", "Too many open connections from this address.", 429)
+        return
+    try:
+        await _console(ws, runtime)
+    finally:
+        runtime.sockets.give_back(ip)
+
+
+async def _console(ws: WebSocket, runtime: Runtime) -> None:
     try:
         operator, token = await socket_operator(ws, runtime)
     except ApiError as exc:

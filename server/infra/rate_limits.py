@@ -57,3 +57,25 @@ class RateLimits:
         if not allowed:
             stats = await self._limiter.get_window_stats(rule.item, kind, key)
             raise RateLimited(kind, max(1, math.ceil(stats.reset_time - time.time())))
+
+
+class SocketSlots:
+    """Open sockets per client address in this worker: beyond `cap`, a new one is refused (a client cannot
+    hold the worker's connections). Off with the rate limits."""
+
+    def __init__(self, cap: int, *, enabled: bool = True) -> None:
+        self.cap, self.enabled = cap, enabled
+        self._open: dict[str, int] = {}
+
+    def take(self, ip: str) -> bool:
+        if self.enabled and self._open.get(ip, 0) >= self.cap:
+            return False
+        self._open[ip] = self._open.get(ip, 0) + 1
+        return True
+
+    def give_back(self, ip: str) -> None:
+        left = self._open.get(ip, 0) - 1
+        if left > 0:
+            self._open[ip] = left
+        else:
+            self._open.pop(ip, None)

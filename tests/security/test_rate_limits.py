@@ -26,6 +26,7 @@ TIGHT = {
     "limits_message_ip": "6 per 2 seconds",
     "limits_message_conversation": "3 per 2 seconds",
     "limits_login_ip": "3 per 2 seconds",
+    "limits_sockets_per_ip": 2,
 }
 
 
@@ -100,6 +101,28 @@ def test_the_socket_counts_messages_too_and_stays_open(app: object) -> None:
             while (frame := ws.receive_json())["type"] != "error":
                 pass
             assert frame["code"] == "csat_already_given"  # one rating per conversation, and the socket is alive
+
+
+def test_one_address_holds_at_most_its_share_of_open_sockets(app: object) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with client_at(app, "10.0.0.8") as c, client_at(app, "10.0.0.9") as other:
+        cid, token = start(c)
+        url = f"/ws/chat/{cid}?token={token}"
+        with c.websocket_connect(url) as first, c.websocket_connect(url):
+            with c.websocket_connect(url) as third:
+                assert third.receive_json()["code"] == "too_many_sockets"
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    third.receive_json()
+                assert closed.value.code == 4429
+            o_cid, o_token = start(other)
+            with other.websocket_connect(f"/ws/chat/{o_cid}?token={o_token}") as theirs:  # another address is served
+                theirs.send_json({"type": "user_message", "text": "hi", "client_msg_id": "o1"})
+                assert theirs.receive_json() == {"type": "typing", "who": "bot", "on": True}
+            first.close()
+        with c.websocket_connect(url) as again:  # closed sockets give their slots back
+            again.send_json({"type": "user_message", "text": "hi again", "client_msg_id": "a1"})
+            assert again.receive_json() == {"type": "typing", "who": "bot", "on": True}
 
 
 def test_login_is_throttled_per_address(app: object) -> None:

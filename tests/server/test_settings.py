@@ -54,7 +54,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 # Secrets, lists and the rate limits, checked on their own below.
 SECRETS = {"KEFU_LLM_API_KEY", "KEFU_IDENTITY_SECRET", "KEFU_IDENTITY_API_KEYS", "KEFU_IDENTITY_SECRET_FILE"}
 LIMITS = {"KEFU_RATE_LIMITS", "KEFU_LIMITS_CONVERSATION_IP", "KEFU_LIMITS_MESSAGE_IP",
-          "KEFU_LIMITS_MESSAGE_CONVERSATION", "KEFU_LIMITS_CSAT_CONVERSATION", "KEFU_LIMITS_LOGIN_IP"}
+          "KEFU_LIMITS_MESSAGE_CONVERSATION", "KEFU_LIMITS_CSAT_CONVERSATION", "KEFU_LIMITS_LOGIN_IP",
+          "KEFU_LIMITS_SOCKETS_PER_IP"}
 
 
 def test_every_flat_name_is_covered() -> None:
