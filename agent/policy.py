@@ -84,8 +84,8 @@ class Turn:
         return Decision("template", self.intent, template=template, ask_slot=slot, empathy=self.empathy)
 
     def say(self, template: str, *, llm_words: bool = False, **kw: Any) -> Decision:
-        return Decision("template", self.intent, template=template, llm_words=llm_words,
-                        **{"empathy": self.empathy, **kw})
+        kw.setdefault("empathy", self.empathy)
+        return Decision("template", self.intent, template=template, llm_words=llm_words, **kw)
 
 
 Handler = Callable[[Turn], Decision]

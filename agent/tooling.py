@@ -10,7 +10,7 @@ nothing outside the tool's module names it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ValidationError
@@ -118,7 +118,7 @@ class Toolbox:
             if intents and patterns:
                 self._cues.append((intents[0], re.compile("|".join(patterns), re.IGNORECASE)))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tool]:
         return iter(self._tools.values())
 
     def __len__(self) -> int:
@@ -129,9 +129,6 @@ class Toolbox:
 
     def get(self, name: str) -> Tool | None:
         return self._tools.get(name)
-
-    def names(self) -> list[str]:
-        return list(self._tools)
 
     def for_intent(self, intent: str) -> Tool | None:
         return self._by_intent.get(intent)
@@ -159,16 +156,6 @@ class Toolbox:
         if cued is None:
             return nlu
         return NLUResult(cued, max(nlu.confidence, floor), nlu.others, nlu.slots, nlu.fine_intent)
-
-    def templates(self, language: str) -> dict[str, Any]:
-        """Every tool's own templates of one language, merged (a key defined twice is an error)."""
-        merged: dict[str, Any] = {}
-        for tool in self._tools.values():
-            for key, value in getattr(tool, "templates", {}).get(language, {}).items():
-                if key in merged and merged[key] != value:
-                    raise ValueError(f"reply template {key!r} is defined by two tools")
-                merged[key] = value
-        return merged
 
 
 async def run_tool(

@@ -24,7 +24,8 @@ from typing import Any
 
 from agent.affect.cues import emphasis
 from agent.affect.fusion import fuse
-from agent.affect.model import MODELS_DIR, AffectModelError, E5Encoder, EmotionModel, SentimentModel
+from agent.affect.model import MODELS_DIR, AffectModelError, EmotionModel, SentimentModel
+from agent.e5 import shared_e5
 from agent.protocols import AFFECT_LABELS, Affect, SentimentJudge
 
 LABELS = AFFECT_LABELS
@@ -52,7 +53,7 @@ class TextAffect:
         self.judge = judge
         self._lock = threading.Lock()
         self._models: _Models | None = None
-        self._e5 = E5Encoder()
+        self._e5 = shared_e5()  # the process's one e5 (see agent.e5)
 
     def warm_up(self) -> None:
         """Load the weights (and e5, when refining) now rather than on the first customer's turn."""

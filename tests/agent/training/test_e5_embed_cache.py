@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent.affect.model import E5Encoder
+from agent.e5 import shared_e5
 from agent.training.e5_embed import e5_embed
 
 pytestmark = pytest.mark.integration
@@ -26,5 +26,5 @@ def test_cached_vectors_equal_fresh_ones_and_keep_order(tmp_path: Path) -> None:
     again = e5_embed(list(reversed(texts)), _no_progress, cache_dir=tmp_path, workers=1)
     assert first.shape == (3, 384)
     assert np.array_equal(again[::-1], first)  # from the cache, in the caller's order
-    fresh = E5Encoder().encode(texts[1])
+    fresh = shared_e5().encode(texts[1])
     assert np.allclose(first[1], fresh, atol=1e-5)
