@@ -41,7 +41,7 @@ system-deps:
 run: install
 	$(BIN)/kefu demo-data --if-empty
 	$(BIN)/kefu ingest --if-missing
-	KEFU_LLM=$${KEFU_LLM:-local} KEFU_AFFECT_JUDGE=$${KEFU_AFFECT_JUDGE:-local} $(BIN)/kefu serve --port $(KEFU_PORT)
+	KEFU_DEMO=$${KEFU_DEMO:-1} KEFU_LLM=$${KEFU_LLM:-local} KEFU_AFFECT_JUDGE=$${KEFU_AFFECT_JUDGE:-local} $(BIN)/kefu serve --port $(KEFU_PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -43,6 +43,7 @@ async def warm_llm(runtime: Runtime) -> None:
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or get_settings()
+    demo.check_demo(settings)  # before anything starts: demo mode never serves the production shape
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,7 +85,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html")
+        # The demo store's page only in demo mode; otherwise a page that says what runs here and how to embed it.
+        return FileResponse(STATIC / ("index.html" if settings.store.demo else "home.html"))
 
     @app.get("/console", include_in_schema=False)
     async def console(request: Request) -> FileResponse:

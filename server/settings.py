@@ -44,7 +44,10 @@ class HttpSettings(BaseModel):
 
 class StoreSettings(BaseModel):
     timezone: str = "Asia/Shanghai"  # of dates shown to customers and of the supervisor's figures
-    demo: bool = True  # exposes /api/demo/* for the demo page
+    # The demo store: `/` shows the demo page and `/api/demo/customers` lists demo customers with their
+    # signatures, so anyone can be any of them. Off unless asked for (`make run` asks, KEFU_DEMO=1);
+    # refused on PostgreSQL and with several workers, which are the production shape.
+    demo: bool = False
     # The longest message a customer or an operator may send (characters).
     max_message_chars: int = Field(default=2000, ge=1)
 

@@ -21,12 +21,18 @@ def serve(
     """Run the HTTP/WebSocket service."""
     import uvicorn
 
+    from server.api.demo import DemoRefused, check_demo
     from server.app import create_app
     from server.infra.locks import is_postgres
     from server.infra.logs import setup_logging
 
     settings = get_settings()
     setup_logging(settings.http.log_level)
+    try:
+        check_demo(settings, workers)
+    except DemoRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     bind = {
         "host": host or settings.http.host,
         "port": port or settings.http.port,

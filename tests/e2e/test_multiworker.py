@@ -21,7 +21,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.e2e.browser import chromium
+from tests.e2e.browser import chromium, open_store_page
 from tests.e2e.conftest import start_server, stop_server, wait_ready
 from tests.e2e.test_console import PASSWORD, TIMEOUT, customer_says, ensure_operator, until
 from tests.e2e.test_console_browser import SCREENSHOTS, Tab, widget_say
@@ -48,6 +48,7 @@ def workers(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
             "KEFU_DATABASE_URL": url,
             "KEFU_REDIS_URL": redis,
             "KEFU_LLM": "none",
+            "KEFU_DEMO": "0",  # refused on PostgreSQL: the customer comes from a signed store page instead
             "KEFU_REDIS_PREFIX": f"kefu-test-{uuid.uuid4().hex[:8]}:",
         }
         logs = tmp_path_factory.mktemp("kefu-workers")
@@ -248,10 +249,8 @@ def test_console_in_chromium_on_b_widget_in_chromium_on_a(workers: tuple[str, st
         try:
             c, o = customer.page, console.page
             # --- the customer, on A, asks for a person ----------------------------------------------
-            c.goto(f"{a}/")
-            c.get_by_test_id("customer-picker").locator("[data-customer-id]").first.click()
-            c.get_by_test_id("start-chat").click()
-            expect(c.get_by_test_id("kefu-input")).to_be_focused()
+            open_store_page(c, a, "C00004")
+            expect(c.get_by_test_id("kefu-input")).to_be_visible()
             widget_say(c, "你好，我要转人工")
             expect(c.get_by_test_id("kefu-handoff")).to_have_attribute("data-status", "queued")
             cid = c.evaluate("() => window.Kefu.info().conversationId")

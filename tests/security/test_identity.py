@@ -32,7 +32,8 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def client(store_url: str) -> Iterator[TestClient]:
-    settings = Settings(database_url=store_url, identity_secret=TEST_IDENTITY_SECRET, identity_api_keys=API_KEY)
+    settings = Settings(database_url=store_url, identity_secret=TEST_IDENTITY_SECRET, identity_api_keys=API_KEY,
+                        demo=True)  # the demo list names the victims
     runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
     with TestClient(create_app(settings, runtime=runtime)) as c:
         yield c
