@@ -31,7 +31,9 @@ STEER_TEMPLATE = "fallback"
 SLOT_MEMORY_TURNS = 4
 # The reply to a "no" when the bot had asked to confirm a call: nothing was done.
 DECLINED_TEMPLATE = "action_declined"
-# Answers to "shall I file it?": a no (any negation) wins over a yes.
+# Answers to "shall I file it?": a no (any negation) wins over a yes. A message this short that names no order,
+# kind or product answers whatever the intent model reads in it.
+SHORT_ANSWER_CHARS = 24
 _NO = re.compile(r"不|别|取消|算了|\b(?:no|nope|cancel|don'?t|do not|not now|never ?mind|stop|wait)\b", re.IGNORECASE)
 _YES = re.compile(r"是的?|对的?|好的?|嗯|行|可以|确认|确定|没问题|提交|\b(?:yes|yeah|yep|sure|ok|okay|confirm(?:ed)?|"
                   r"go ahead|please do|do it|submit(?: it)?|correct|right)\b", re.IGNORECASE)
@@ -144,14 +146,16 @@ def confirmation_answer(pending: dict[str, Any], nlu: NLUResult, text: str, tool
     """The customer's answer to "shall I do <pending>?": `yes`, `no`, or None (they said something else, or
     changed what the call would be — another order, another kind — which is planned afresh).
 
-    Only a message that is no task of its own (or the pending call's own task) answers; a no wins over a yes."""
+    A message that is no task of its own (or the pending call's own task), or a short one naming nothing,
+    answers; a no wins over a yes."""
     tool = tools.get(str(pending.get("tool")))
     words = getattr(tool, "customer_words", {}) if tool is not None else {}
     args = pending.get("args", {})
     for arg, slot in words.items():
         if slot in nlu.slots and nlu.slots[slot] != args.get(arg):
             return None
-    if nlu.intent not in NO_TASK_INTENTS and nlu.intent != pending.get("intent"):
+    short = len(text) <= SHORT_ANSWER_CHARS and not nlu.slots  # "No, cancel" may read as a task; it answers
+    if nlu.intent not in NO_TASK_INTENTS and nlu.intent != pending.get("intent") and not short:
         return None
     if nlu.intent == "deny" or _NO.search(text):
         return "no"
