@@ -184,7 +184,7 @@ def with_customer_words(
     out, corrected = dict(args), {}
     for arg, slot in getattr(tool, "customer_words", {}).items():
         value = said.get(slot)
-        if value is not None and out.get(arg) != value:
+        if value is not None and arg in out and out[arg] != value:  # a disagreement; an absent argument stays so
             corrected[arg] = out.get(arg)
             out[arg] = value
     return out, corrected

@@ -37,7 +37,8 @@ async def test_the_return_is_stated_then_filed_on_yes(language, ask, yes, kind_n
     assert not orders.returns and not of(stated.events, ToolCalled)  # nothing filed yet
     text = stated.reply.text
     assert "KF10000001" in text and kind_name in text and "59.00" in text  # order, kind, refund, reason stated
-    assert stated.reply.quick_replies == (["确认提交", "先不用了"] if language == "zh" else ["Yes, submit it", "No, cancel"])
+    chips = ["确认提交", "先不用了"] if language == "zh" else ["Yes, submit it", "No, cancel"]
+    assert stated.reply.quick_replies == chips
     proposed = of(stated.events, ActionProposed)
     assert len(proposed) == 1 and proposed[0].args["order_id"] == "KF10000001"
     assert stated.state.pending_action is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.nlg.llm_wording import SentenceGate
 from agent.pipeline import Agent
 from tests.fakes import FakeAffect, FakeNLU, ScriptedLLM, ask, make_agent
 
@@ -77,7 +78,7 @@ async def test_a_made_up_status_in_the_first_sentence_streams_nothing() -> None:
 ])
 async def test_a_promise_no_tool_made_is_caught_like_a_made_up_amount(reply: str, question: str) -> None:
     tokens: list[str] = []
-    result, bot = await ask(worded_by(ScriptedLLM(reply), tokens), question)
+    _, bot = await ask(worded_by(ScriptedLLM(reply), tokens), question)
     assert bot.source == "template" and bot.fallback == "guard"
     streamed = "".join(tokens)
     assert streamed and not any(w in streamed for w in ("补偿", "优惠券", "compensation", "approved"))
@@ -89,3 +90,18 @@ async def test_a_grounded_reply_of_several_sentences_streams_sentence_by_sentenc
     result, bot = await ask(worded_by(llm, tokens), "Where is my order KF10000002?")
     assert bot.source == "llm" and "".join(tokens) == result.reply.text
     assert tokens == ["Your order KF10000002 is in transit.", " It is at the Shanghai hub.", " It should arrive soon"]
+
+
+async def test_the_gate_reads_a_decimal_or_an_abbreviation_as_no_sentence_end() -> None:
+    checked: list[str] = []
+    released: list[str] = []
+
+    async def sink(piece: str) -> None:
+        released.append(piece)
+
+    gate = SentenceGate(lambda words: checked.append(words) or True, sink)
+    for ch in "Refund ¥199.00 is due.Order KF10000001 too！还有吗":
+        assert await gate.feed(ch)
+    assert released == ["Refund ¥199.00 is due.Order KF10000001 too！"]  # "199." and "due.O" are no ends
+    await gate.finish()
+    assert "".join(released) == gate.text and checked == ["Refund ¥199.00 is due.Order KF10000001 too！"]
