@@ -196,6 +196,37 @@ class ToolProposalRefused(Event):
 
 
 @dataclass(kw_only=True, slots=True)
+class ActionProposed(Event):
+    """The bot stated a call with side effects (`tool` with `args`) and asked the customer to confirm it;
+    nothing ran. Their next turn confirms it, declines it, or moves on (`ActionSettled`)."""
+
+    type: ClassVar[str] = "action_proposed"
+    tool: str
+    args: dict[str, Any] = field(default_factory=dict)
+    intent: str = ""
+    proposed_by: str = "policy"  # policy | llm
+    llm_words: bool = True  # the tool's replies may be worded by the LLM once it runs
+    corrected: dict[str, Any] = field(default_factory=dict)  # LLM arguments replaced by the customer's words
+
+    def _apply(self, state: DialogueState) -> None:
+        state.pending_action = {"tool": self.tool, "args": dict(self.args), "intent": self.intent,
+                                "proposed_by": self.proposed_by, "llm_words": self.llm_words}
+
+
+@dataclass(kw_only=True, slots=True)
+class ActionSettled(Event):
+    """What became of the pending call: `confirmed` (it runs this turn), `declined` (the customer said no) or
+    `dropped` (the customer turned to something else)."""
+
+    type: ClassVar[str] = "action_settled"
+    tool: str
+    outcome: str  # confirmed | declined | dropped
+
+    def _apply(self, state: DialogueState) -> None:
+        state.pending_action = None
+
+
+@dataclass(kw_only=True, slots=True)
 class ToolReturned(Event):
     type: ClassVar[str] = "tool_returned"
     tool: str

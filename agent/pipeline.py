@@ -13,11 +13,12 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from agent.errors import InvalidMessage, UnknownConversation
 from agent.events import (
+    ActionSettled,
     AffectObserved,
     BotInterrupted,
     BotUttered,
@@ -33,7 +34,7 @@ from agent.events import (
 from agent.intents import PERSON_INTENTS, SOCIAL_INTENTS
 from agent.language import detect_language
 from agent.locks import KeyedLocks
-from agent.policy import Decision, Turn, decide, effective_intent, empathy_for
+from agent.policy import DECLINED_TEMPLATE, Decision, Turn, decide, effective_intent, empathy_for
 from agent.proposals import ToolProposer, consult
 from agent.protocols import (
     Acted,
@@ -52,7 +53,7 @@ from agent.protocols import (
     TurnLock,
 )
 from agent.state import DialogueState
-from agent.tooling import Toolbox, run_tool
+from agent.tooling import Toolbox, preview_tool, run_tool
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,8 @@ class Agent:
         self.clock = clock
         self.on_events = on_events
         self.responder = responder
+        if responder is not None:
+            responder.add_tools(self.tools)
         self.proposer = proposer
         self.propose_when = propose_when  # unsure: when the rules could not act | always | off
         self.max_text_chars = max_text_chars
@@ -281,6 +284,8 @@ class Agent:
             decision, refusals = await consult(self.proposer, state, decision, language, text, ctx,  # type: ignore[arg-type]
                                                self.tools.intent_of)
             events += await self._emit(cid, state, refusals)
+        if state.pending_action is not None:  # the bot had asked "shall I?": this turn settles it, one way or another
+            events += await self._emit(cid, state, [self._settle(cid, state.pending_action, decision)])
         if decision.kind == "silent":
             progress.answered = True
             return TurnResult(Reply(text="", source=None), state, events)
@@ -298,6 +303,12 @@ class Agent:
             await write
             raise
 
+    @staticmethod
+    def _settle(cid: str, pending: dict[str, object], decision: Decision) -> ActionSettled:
+        outcome = ("confirmed" if decision.confirmed else "declined" if decision.template == DECLINED_TEMPLATE
+                   else "dropped")
+        return ActionSettled(conversation_id=cid, tool=str(pending.get("tool")), outcome=outcome)
+
     def _context(self, state: DialogueState, language: str) -> ToolContext:
         return ToolContext(conversation_id=state.conversation_id, customer_id=state.customer_id, language=language,
                            now=self.clock())
@@ -305,6 +316,8 @@ class Agent:
     def _should_propose(self, decision: Decision, confidence: float) -> bool:
         """Ask the LLM for a tool when the rules could not act (unsure), or on every task turn (always)."""
         if self.proposer is None or self.propose_when == "off" or decision.kind in ("silent", "handoff"):
+            return False
+        if decision.confirmed or decision.template == DECLINED_TEMPLATE:  # the customer answered "shall I?"
             return False
         if decision.intent in NO_PROPOSAL_INTENTS:
             return False
@@ -318,7 +331,15 @@ class Agent:
         cid = state.conversation_id
         out: list[Event] = []
         acted = Acted(language, text, tool=self.tools.get(decision.tool) if decision.tool else None)
-        if decision.kind == "call_tool" and decision.tool:
+        if decision.kind == "call_tool" and decision.tool and getattr(acted.tool, "confirm", False) \
+                and not decision.confirmed:
+            # a call the customer confirms first: state it exactly (templated, never LLM-worded) and ask
+            decision = replace(decision, asks_confirmation=True, llm_words=False)
+            acted.result, acted.error, out = await preview_tool(
+                acted.tool, decision.tool, decision.args, self._context(state, language), intent=decision.intent,
+                proposed_by=decision.proposed_by, llm_words=getattr(acted.tool, "llm_words", True),
+                corrected=decision.corrected)
+        elif decision.kind == "call_tool" and decision.tool:
             ctx = self._context(state, language)
             acted.result, acted.error, out = await run_tool(acted.tool, decision.tool, decision.args, ctx,
                                                             proposed_by=decision.proposed_by)

@@ -1,7 +1,8 @@
 """Decide what the bot does this turn, from the tracked state and this turn's understanding.
 
 Pure: no I/O. A few rules come first (an operator holds the conversation, anger persists, the customer
-asks for a person); then a table maps the intent to its handler. Tools bring their own handlers: an intent
+answers the bot's "shall I file it?", the customer asks for a person); then a table maps the intent to its
+handler. Tools bring their own handlers: an intent
 a registered tool declares goes to that tool's `plan`. The pipeline carries the decision out (tools,
 retrieval) and NLG words it.
 """
@@ -28,6 +29,14 @@ ESCALATE_AT = 1.2
 STEER_TEMPLATE = "fallback"
 # How many turns a slot value stays the default subject ("where is it now?").
 SLOT_MEMORY_TURNS = 4
+# The reply to a "no" when the bot had asked to confirm a call: nothing was done.
+DECLINED_TEMPLATE = "action_declined"
+# Answers to "shall I file it?": a no (any negation) wins over a yes. A message this short that names no order,
+# kind or product answers whatever the intent model reads in it.
+SHORT_ANSWER_CHARS = 24
+_NO = re.compile(r"不|别|取消|算了|\b(?:no|nope|cancel|don'?t|do not|not now|never ?mind|stop|wait)\b", re.IGNORECASE)
+_YES = re.compile(r"是的?|对的?|好的?|嗯|行|可以|确认|确定|没问题|提交|\b(?:yes|yeah|yep|sure|ok|okay|confirm(?:ed)?|"
+                  r"go ahead|please do|do it|submit(?: it)?|correct|right)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,9 @@ class Decision:
     ask_slot: str | None = None  # record SlotRequested(intent, ask_slot) after replying
     proposed_by: str = "policy"  # policy | llm (a validated LLM tool proposal)
     llm_words: bool = False  # an LLM may word the reply (the template stays the fallback)
+    confirmed: bool = False  # the customer said yes to this call (a tool that asks first runs only then)
+    asks_confirmation: bool = False  # the call is stated and the customer asked to confirm; nothing runs
+    corrected: dict[str, Any] = field(default_factory=dict)  # LLM arguments replaced by the customer's words
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +121,12 @@ def effective_intent(state: DialogueState, nlu: NLUResult, text: str = "", tools
     order", is the answer); "no, the other one, KF…" continues the previous intent when that intent's tool
     takes the value it names.
     """
+    if state.pending_action is not None and tools is not None:
+        answer = confirmation_answer(state.pending_action, nlu, text, tools)
+        if answer == "yes":
+            return str(state.pending_action.get("intent") or nlu.intent)
+        if answer == "no":
+            return "deny"
     if nlu.intent == "affirm" and state.human_offered and state.handoff == "bot":
         return "human"
     if state.requested:
@@ -122,6 +140,28 @@ def effective_intent(state: DialogueState, nlu: NLUResult, text: str = "", tools
     if takes & nlu.slots.keys() and (nlu.intent in ("other", "deny", "affirm") or _CORRECTION.search(text)):
         return previous  # type: ignore[return-value]
     return nlu.intent
+
+
+def confirmation_answer(pending: dict[str, Any], nlu: NLUResult, text: str, tools: Toolbox) -> str | None:
+    """The customer's answer to "shall I do <pending>?": `yes`, `no`, or None (they said something else, or
+    changed what the call would be — another order, another kind — which is planned afresh).
+
+    A message that is no task of its own (or the pending call's own task), or a short one naming nothing,
+    answers; a no wins over a yes."""
+    tool = tools.get(str(pending.get("tool")))
+    words = getattr(tool, "customer_words", {}) if tool is not None else {}
+    args = pending.get("args", {})
+    for arg, slot in words.items():
+        if slot in nlu.slots and nlu.slots[slot] != args.get(arg):
+            return None
+    short = len(text) <= SHORT_ANSWER_CHARS and not nlu.slots  # "No, cancel" may read as a task; it answers
+    if nlu.intent not in NO_TASK_INTENTS and nlu.intent != pending.get("intent") and not short:
+        return None
+    if nlu.intent == "deny" or _NO.search(text):
+        return "no"
+    if nlu.intent == "affirm" or _YES.search(text):
+        return "yes"
+    return None
 
 
 def _is_lookup(tools: Toolbox, intent: str) -> bool:
@@ -187,6 +227,16 @@ def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
     if angry_now and state.escalation_score >= ESCALATE_AT and state.handoff == "bot":
         return Decision("handoff", intent, template="handoff_anger", handoff_reason="anger_persists",
                         empathy=turn.empathy)
+    pending = state.pending_action
+    if pending is not None and tools is not None:
+        answer = confirmation_answer(pending, turn.nlu, turn.text, tools)
+        if answer == "yes":
+            return Decision("call_tool", str(pending.get("intent") or intent), tool=str(pending["tool"]),
+                            args=dict(pending.get("args", {})), empathy=turn.empathy,
+                            proposed_by=str(pending.get("proposed_by", "policy")),
+                            llm_words=bool(pending.get("llm_words", True)), confirmed=True)
+        if answer == "no":
+            return turn.say(DECLINED_TEMPLATE, tool=str(pending["tool"]))
     if state.handoff == "queued" and intent in ("other", "greeting", "affirm"):
         return turn.say("handoff_already", llm_words=intent != "affirm")
     handler = HANDLERS.get(intent)

@@ -26,7 +26,7 @@ from agent.events import Event, ToolProposalRefused
 from agent.policy import Decision
 from agent.protocols import LLM, ChatMessage, LLMUnavailable, Tool, ToolCallProposal, ToolContext, ToolError
 from agent.state import DialogueState
-from agent.tooling import tool_schema
+from agent.tooling import tool_schema, with_customer_words
 from prompts.chat import route_prompt
 from prompts.llm_tasks import refusal_note
 
@@ -161,7 +161,10 @@ async def consult(
     `PROPOSAL_RETRIES` more rounds.
 
     When the rules already chose a tool with the arguments at hand (not asking for a slot), that tool is
-    forced: the model fills its arguments from the customer's words instead of deciding whether to call."""
+    forced: the model fills its arguments from the customer's words instead of deciding whether to call.
+
+    Arguments the customer spoke to themselves (`Tool.customer_words`: "质量问题", "I changed my mind") are
+    set to what they said when the model's differ; the replaced values ride on the decision (`corrected`)."""
     cid = state.conversation_id
     mentioned = mentioned_orders([text]) | ({str(state.slot("order_id"))} if state.slot("order_id") else set())
     force = decision.tool if decision.kind == "call_tool" and not decision.ask_slot else None
@@ -177,14 +180,19 @@ async def consult(
                 refused.append((proposal, verdict))
                 continue
             tool = verdict.tool
+            said = {slot: state.slot(slot) for slot in getattr(tool, "customer_words", {}).values()}
+            args, corrected = with_customer_words(tool, verdict.args.model_dump(exclude_none=True), said)
+            if corrected:
+                log.info("LLM arguments for %s corrected to the customer's words: %s", tool.name, sorted(corrected))
             chosen = Decision(
                 "call_tool",
                 intent_of(tool.name) or decision.intent,
                 tool=tool.name,
-                args=verdict.args.model_dump(exclude_none=True),
+                args=args,
                 empathy=decision.empathy,
                 proposed_by="llm",
                 llm_words=getattr(tool, "llm_words", True),
+                corrected=corrected,
             )
             return chosen, refusals
         if not refused or attempt == PROPOSAL_RETRIES:

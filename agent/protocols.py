@@ -143,6 +143,21 @@ class ToolError(Exception):
         self.params = params
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A kind of statement an LLM reply may not make unless this turn's outcome licenses it ("your refund is
+    approved", "I'll add compensation"). `patterns` are regexes per language (`{"zh": [...], "en": [...]}`);
+    `licensed_by` names what makes it true: `event:<type>` (an event the turn's tool recorded),
+    `status:<value>` (a `status` in the tool's data) or `tool:<name>` (that tool ran and succeeded). A
+    `promise` (a commitment to act) said in a conditional sentence or a question is policy talk, not a claim.
+    Tools declare their own (`Tool.claims`); `agent.nlg.claims` holds the store-wide table."""
+
+    name: str
+    patterns: dict[str, tuple[str, ...]]
+    licensed_by: tuple[str, ...] = ()
+    promise: bool = False
+
+
 @runtime_checkable
 class Tool(Protocol):
     """A typed business capability that declares everything about itself (see `agent.tooling.BaseTool`).
@@ -305,8 +320,11 @@ class WordedReply:
 
 @runtime_checkable
 class Responder(Protocol):
-    """Words the checked outcome through an LLM, streaming to `on_token` (`agent.nlg.LLMResponder`); the
-    template reply stays the fallback."""
+    """Words the checked outcome through an LLM, streaming to `on_token` only what has passed the check
+    (`agent.nlg.LLMResponder`); the template reply stays the fallback. The registered tools are added once
+    (`add_tools`: their own `claims`)."""
+
+    def add_tools(self, tools: Iterable[Tool]) -> None: ...
 
     def applies(self, decision: Any) -> bool: ...
 

@@ -43,6 +43,9 @@ class DialogueState:
     recommended: list[str] = field(default_factory=list)
     csat: int | None = None
     requested: tuple[str, str] | None = None  # (intent, slot) the bot is waiting for
+    # a call the bot stated and asked the customer to confirm ({"tool", "args", "intent", ...}); only their next
+    # turn can confirm it (see ActionProposed / ActionSettled)
+    pending_action: dict[str, Any] | None = None
     client_msg_ids: list[str] = field(default_factory=list)
 
     def slot(self, name: str) -> Any:

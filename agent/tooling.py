@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ValidationError
 
-from agent.events import Event, ToolCalled, ToolReturned
+from agent.events import ActionProposed, Event, ToolCalled, ToolReturned
 from agent.intents import NO_TASK_INTENTS
-from agent.protocols import NLUResult, Phrasebook, Tool, ToolContext, ToolError, ToolReply, ToolResult
+from agent.protocols import Claim, NLUResult, Phrasebook, Tool, ToolContext, ToolError, ToolReply, ToolResult
 
 if TYPE_CHECKING:
     from agent.policy import Decision, Turn
@@ -39,6 +39,15 @@ class BaseTool:
     templates: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     # {"zh": [regex, ...], "en": [...]}: words that name this tool's intent when the NLU has no task for them
     cues: ClassVar[Mapping[str, Sequence[str]]] = {}
+    # the customer confirms the call first: the bot states it (`preview`, `confirmation`) and asks; only a yes in
+    # their next turn runs it
+    confirm: ClassVar[bool] = False
+    # argument -> the slot that holds what the customer said about it: an LLM's value for the argument must agree
+    # with the customer's words (it is corrected to them), and a different value in the answer to "shall I?"
+    # plans the call afresh
+    customer_words: ClassVar[Mapping[str, str]] = {}
+    # statements an LLM reply may make only when this turn licenses them (see agent.protocols.Claim)
+    claims: ClassVar[Sequence[Claim]] = ()
 
     async def authorize(self, args: BaseModel, ctx: ToolContext) -> None:
         """Raise `ToolError` to refuse before anything runs (ownership, policy). Default: allowed."""
@@ -59,6 +68,15 @@ class BaseTool:
         if missing:
             return turn.ask(missing[0], template=f"ask_{missing[0]}")
         return turn.call(self.name, args, llm_words=self.llm_words)
+
+    async def preview(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
+        """What the call would do, without doing it (for `confirm` tools); a `ToolError` if it cannot be done."""
+        return ToolResult(data=args.model_dump())
+
+    def confirmation(self, preview: ToolResult, language: str, say: Phrasebook) -> ToolReply:
+        """The call stated for the customer to confirm: the template `<name>.confirm` with yes/no quick replies."""
+        return ToolReply(say.render(f"{self.name}.confirm", language, **preview.data),
+                         list(say.term("quick_replies.confirm", language)))
 
     def reply(self, result: ToolResult, decision: Decision, language: str, say: Phrasebook) -> ToolReply:
         """The outcome in words: the template `<name>.done` filled with the result's data."""
@@ -156,6 +174,42 @@ class Toolbox:
         if cued is None:
             return nlu
         return NLUResult(cued, max(nlu.confidence, floor), nlu.others, nlu.slots, nlu.fine_intent)
+
+
+def with_customer_words(
+    tool: Tool, args: dict[str, Any], said: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`args` (an LLM's) with every argument the customer spoke to (`Tool.customer_words`, read from the slots in
+    `said`) set to what they said; and the LLM's values that were replaced."""
+    out, corrected = dict(args), {}
+    for arg, slot in getattr(tool, "customer_words", {}).items():
+        value = said.get(slot)
+        if value is not None and arg in out and out[arg] != value:  # a disagreement; an absent argument stays so
+            corrected[arg] = out.get(arg)
+            out[arg] = value
+    return out, corrected
+
+
+async def preview_tool(
+    tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: ToolContext, *, intent: str,
+    proposed_by: str = "policy", llm_words: bool = True, corrected: Mapping[str, Any] | None = None,
+) -> tuple[ToolResult | None, ToolError | None, list[Event]]:
+    """Validate, authorize and preview a call the customer must confirm; nothing runs. On success the event
+    records the pending call (`ActionProposed`), which the customer's next turn settles."""
+    if tool is None:
+        return None, ToolError("tool_unavailable", f"Tool {name} is not configured."), []
+    try:
+        args = tool.Args.model_validate(raw_args)
+        await tool.authorize(args, ctx)
+        preview = await tool.preview(args, ctx)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        return None, ToolError("invalid_arguments", f"Invalid arguments for {name}: {exc.error_count()} error(s)"), []
+    except ToolError as err:
+        return None, err, []
+    proposed = ActionProposed(conversation_id=ctx.conversation_id, tool=name, args=args.model_dump(exclude_none=True),
+                              intent=intent, proposed_by=proposed_by, llm_words=llm_words,
+                              corrected=dict(corrected or {}))
+    return preview, None, [proposed]
 
 
 async def run_tool(

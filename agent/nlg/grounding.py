@@ -8,17 +8,19 @@ text (or raw JSON) and retrieved passages. One unsupported fact fails the reply;
 uses the template. Matching is by value ("¥199" == "199元" == "199.00", "七天" == "7 days",
 "11月20日" == "Nov 20" == "2026-11-20"), so a correct reply in the other language still passes.
 The grounding side is read leniently (any number there may back an amount), the reply side strictly.
+Given a claims table (`agent.nlg.claims`), promises of action no tool made fail the reply the same way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from agent.nlg.claims import ClaimTable
 from agent.numerals import EN_NUMBER_WORDS, ZH_DIGITS, zh_number
 
 # ---------------------------------------------------------------- numbers
@@ -248,6 +250,7 @@ class GuardResult:
     ok: bool
     unsupported: list[str] = field(default_factory=list)  # the reply's facts not found, as written
     checked: int = 0  # how many facts the reply stated
+    promised: list[str] = field(default_factory=list)  # claims of action nothing this turn licenses, as written
 
 
 class _Grounding:
@@ -293,17 +296,52 @@ class _Grounding:
         return any(self.has_value(_key(v), "discount") for v in ((100 - percent) / 10, percent / 10))
 
 
+class Guard:
+    """One turn's check, built once and asked many times (a streamed reply is checked sentence by sentence):
+    the grounding is parsed on first need. With a `claims` table, claims of action ("your refund is approved")
+    must also be licensed, by `licenses` (see `agent.nlg.claims`) or by the grounding's own words."""
+
+    def __init__(
+        self,
+        grounding_texts: Sequence[str],
+        *,
+        tz: str = "Asia/Shanghai",
+        claims: ClaimTable | None = None,
+        licenses: Collection[str] = (),
+    ) -> None:
+        self._texts = list(grounding_texts)
+        self._zone = ZoneInfo(tz)
+        self._claims = claims
+        self._licenses = set(licenses)
+        self._grounding: _Grounding | None = None
+        self._grounded_claims: set[str] | None = None
+
+    def check(self, reply_text: str) -> GuardResult:
+        facts = sorted(extract_facts(reply_text), key=lambda f: f.start)
+        unsupported: list[str] = []
+        if facts:
+            if self._grounding is None:
+                self._grounding = _Grounding(self._texts, self._zone)
+            for fact in facts:
+                if not self._grounding.supports(fact) and fact.surface not in unsupported:
+                    unsupported.append(fact.surface)
+        promised: list[str] = []
+        if self._claims is not None:
+            if self._grounded_claims is None:
+                self._grounded_claims = self._claims.grounded(self._texts)
+            promised = self._claims.unlicensed(reply_text, self._licenses, self._grounded_claims)
+        return GuardResult(ok=not unsupported and not promised, unsupported=unsupported, checked=len(facts),
+                           promised=promised)
+
+
 def check_grounded(
-    reply_text: str, grounding_texts: Sequence[str], *, tz: str = "Asia/Shanghai"
+    reply_text: str,
+    grounding_texts: Sequence[str],
+    *,
+    tz: str = "Asia/Shanghai",
+    claims: ClaimTable | None = None,
+    licenses: Collection[str] = (),
 ) -> GuardResult:
-    """Is every checkable fact in `reply_text` found in `grounding_texts`? `tz` localises ISO times."""
-    zone = ZoneInfo(tz)
-    facts = sorted(extract_facts(reply_text), key=lambda f: f.start)
-    if not facts:
-        return GuardResult(ok=True)
-    grounding = _Grounding(grounding_texts, zone)
-    unsupported: list[str] = []
-    for fact in facts:
-        if not grounding.supports(fact) and fact.surface not in unsupported:
-            unsupported.append(fact.surface)
-    return GuardResult(ok=not unsupported, unsupported=unsupported, checked=len(facts))
+    """Is every checkable fact in `reply_text` found in `grounding_texts`? `tz` localises ISO times. With a
+    `claims` table, is every claim of action licensed too?"""
+    return Guard(grounding_texts, tz=tz, claims=claims, licenses=licenses).check(reply_text)

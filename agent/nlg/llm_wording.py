@@ -1,9 +1,17 @@
 """LLM-worded replies, grounded and guarded; the template reply stays the fallback.
 
 The deterministic engine has already decided and acted (tool results, passages, the template reply);
-the LLM only rewords that outcome for the customer, streaming tokens as they come. A reply whose
-order ids, amounts, dates, statuses or policy figures are not in the grounding, or an LLM that errors,
-stalls or times out, gives way to the template reply, and the reason is recorded.
+the LLM only rewords that outcome for the customer. A reply whose order ids, amounts, dates, statuses or
+policy figures are not in the grounding, that claims an action no tool took this turn ("your refund is
+approved", "I'll add compensation": `agent.nlg.claims`), or an LLM that errors, stalls or times out, gives
+way to the template reply, and the reason is recorded.
+
+Nothing unchecked reaches the customer: every LLM reply — fact turns (tool results, policy passages) and
+chit-chat alike — streams sentence by sentence, each released only once the reply up to its end has passed
+the check (`SentenceGate`). The first failing sentence stops the stream and the template answers; the widget
+replaces the streamed bubble with the final message. One rule for every turn: the steer-back replies have
+an empty grounding, so any figure in them fails, and a policy answer's figures are checked like an order's;
+the cost is that the first words wait for the end of the first sentence.
 
 Out-of-scope turns (the policy's `fallback` template: chit-chat, or a message the engine could not read)
 are the one place where the LLM writes freely: a short reply in the customer's language that steers back
@@ -15,15 +23,17 @@ to orders, returns, products or offers by itself gets the store's steer-back sen
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import replace
 
 from agent.language import written_in
-from agent.nlg.grounding import check_grounded
+from agent.nlg.claims import ClaimTable, licenses_of
+from agent.nlg.grounding import Guard
 from agent.nlg.messages import PromptedTurn, build_turn
 from agent.policy import STEER_TEMPLATE, Decision
-from agent.protocols import LLM, Acted, ChatMessage, LLMUnavailable, Reply, WordedReply
+from agent.protocols import LLM, Acted, ChatMessage, LLMUnavailable, Reply, Tool, WordedReply
 from prompts.chat import system_prompt
 from prompts.llm_tasks import chitchat_turn, steer_line, steers_back
 
@@ -49,10 +59,16 @@ class LLMResponder:
         *,
         tz: str = "Asia/Shanghai",
         max_tokens: int = 160,
+        claims: ClaimTable | None = None,
     ) -> None:
         self.llm = llm
         self.tz = tz
         self.max_tokens = max_tokens
+        self.claims = claims or ClaimTable()
+
+    def add_tools(self, tools: Iterable[Tool]) -> None:
+        """The registered tools' own claims of action (`Tool.claims`) are checked in every reply."""
+        self.claims.add_tools(tools)
 
     def applies(self, decision: Decision) -> bool:
         """The policy (or the tool that planned the call) says whether a reply may be worded by the LLM;
@@ -63,7 +79,7 @@ class LLMResponder:
         self, decision: Decision, acted: Acted, template: Reply, on_token: TokenSink | None = None
     ) -> WordedReply:
         """An out-of-scope turn (the policy's steer-back template) is written freely, with no facts (see the
-        module docstring); any other turn rewords the checked outcome."""
+        module docstring); any other turn rewords the checked outcome. Only checked sentences reach `on_token`."""
         language, text, empathy, result = acted.language, acted.text, decision.empathy, acted.result
         error_message = acted.error.message if acted.error else None
         steer = decision.template == STEER_TEMPLATE
@@ -78,28 +94,89 @@ class LLMResponder:
             turn = build_turn(
                 language, text, facts=result.data if result else None, passages=acted.passages, notes=notes, tz=self.tz
             )
-        parts: list[str] = []
+        licenses = licenses_of(result, acted.tool.name if acted.tool is not None and acted.error is None else None)
+        guard = Guard(turn.grounding, tz=self.tz, claims=self.claims, licenses=licenses)
+
+        failed: list[str] = []  # why the reply was refused: guard | language
+
+        def passes(words: str) -> bool:
+            verdict = guard.check(words)
+            if not verdict.ok:
+                log.info("LLM reply failed the grounding guard (%d unsupported facts, %d unlicensed claims)",
+                         len(verdict.unsupported), len(verdict.promised))
+                failed.append("guard")
+            elif steer and not written_in(words, language):
+                failed.append("language")
+            return not failed
+
+        gate = SentenceGate(passes, on_token)
         try:
             async with aclosing(self.llm.stream(turn.messages, max_tokens=self.max_tokens)) as tokens:
                 async for delta in tokens:
-                    parts.append(delta)
-                    if on_token is not None:
-                        await on_token(delta)
+                    if not await gate.feed(delta):
+                        return WordedReply(template, failed[-1])
         except LLMUnavailable as exc:
             log.warning("LLM unavailable (%s); template reply used", exc.reason)
             return WordedReply(template, f"llm_{exc.reason}")
-        worded = "".join(parts).strip()
+        worded = gate.text
         if not worded:
             return WordedReply(template, "llm_empty")
-        if steer and not written_in(worded, language):
-            return WordedReply(template, "language")
-        verdict = check_grounded(worded, turn.grounding, tz=self.tz)
-        if not verdict.ok:
-            log.info("LLM reply failed the grounding guard (%d unsupported facts)", len(verdict.unsupported))
-            return WordedReply(template, "guard")
+        if not passes(worded):
+            return WordedReply(template, failed[-1])
+        await gate.finish()
         if steer and not steers_back(worded, language):  # the small model often just answers: add the way back
             tail = ("" if language == "zh" else " ") + steer_line(language)
             if on_token is not None:
                 await on_token(tail)
             worded += tail
         return WordedReply(replace(template, text=worded, source="llm"), None)
+
+
+# the end of a sentence: CJK or ASCII end punctuation, or a line break; "." only before whitespace ("¥199.00",
+# "v1.2" and "KF100.…" are no ends)
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]|\.(?=\s)")
+
+
+class SentenceGate:
+    """Holds a streamed reply back until a whole sentence has passed the check, then releases it.
+
+    The check sees the reply from its start up to the end of the newest complete sentence, so a fact that spans
+    sentences is read whole. The first failing sentence stops the stream: what was released stands, nothing
+    after it is shown, and the turn's final message (the template) replaces the streamed bubble. The tail
+    after the last sentence end is released by `finish`, once the caller has checked the whole reply.
+    """
+
+    def __init__(self, check: Callable[[str], bool], sink: TokenSink | None) -> None:
+        self._check = check
+        self._sink = sink
+        self._raw: list[str] = []
+        self.released = 0  # characters of `text` already given to the sink
+
+    @property
+    def text(self) -> str:
+        return "".join(self._raw).strip()
+
+    async def feed(self, delta: str) -> bool:
+        """Take one delta; release any newly completed, checked sentences. False: a sentence failed."""
+        self._raw.append(delta)
+        text = "".join(self._raw).lstrip()
+        end = 0
+        for m in _SENTENCE_END.finditer(text, self.released):
+            end = m.end()
+        if end <= self.released:
+            return True
+        if not self._check(text[:end].rstrip()):
+            return False
+        await self._emit(text[self.released:end])
+        self.released = end
+        return True
+
+    async def finish(self) -> None:
+        """Release the rest of the (already checked) reply."""
+        text = self.text
+        await self._emit(text[self.released:])
+        self.released = len(text)
+
+    async def _emit(self, piece: str) -> None:
+        if piece and self._sink is not None:
+            await self._sink(piece)

@@ -105,12 +105,16 @@ class TemplateNLG:
             parts.append(self.kb_answer(passages or [], lang, reply))
             reply.offer_human = reply.offer_human or not passages
         elif result is not None and tool is not None:
-            said = tool.reply(result, decision, lang, self)  # type: ignore[attr-defined]
+            if decision.asks_confirmation:  # the call stated, nothing done yet
+                said = tool.confirmation(result, lang, self)  # type: ignore[attr-defined]
+            else:
+                said = tool.reply(result, decision, lang, self)  # type: ignore[attr-defined]
             parts.append(said.text)
             reply.quick_replies = list(said.quick_replies)
             reply.cards = result.cards
         elif decision.template:
-            parts.append(self.render(decision.template, lang))
+            own = f"{decision.tool}.{decision.template}" if decision.tool else ""  # a tool's own wording, if any
+            parts.append(self.render(own if own and self.has(own, lang) else decision.template, lang))
         if decision.template in ("greeting", "fallback"):
             reply.quick_replies = list(self.term("quick_replies.start", lang))
         if reply.offer_human and decision.kind != "handoff":

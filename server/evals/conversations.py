@@ -109,13 +109,17 @@ class _Customers:
         demo = runtime.customers.list_demo(20)
         self.pool = {lang: [c["customer_id"] for c in demo if c["language"] == lang] for lang in ("zh", "en")}
         self.next = {"zh": 0, "en": 0}
+        self.spent: set[str] = set()  # customers a conversation filed a return for
         self.now = now
 
     def take(self, language: str) -> str:
+        """The next customer, passing over those a conversation has filed a return for (their {recent} order
+        has one now, and a second request would be refused) while others are left."""
         ids = self.pool[language]
-        cid = ids[self.next[language] % len(ids)]
+        start = self.next[language]
+        fresh = [ids[(start + i) % len(ids)] for i in range(len(ids)) if ids[(start + i) % len(ids)] not in self.spent]
         self.next[language] += 1
-        return cid
+        return fresh[0] if fresh else ids[start % len(ids)]
 
     def placeholders(self, customer: str) -> dict[str, str]:
         orders = self.repo.list_orders(customer, limit=20)
@@ -208,6 +212,8 @@ async def run_conversation(runtime: Runtime, conv: Conversation, customers: _Cus
         after = await asyncio.to_thread(_count_returns, customers.repo, customer) if expect.return_created \
             is not None else before
         outcome.failures += [f"turn {i} ({text!r}): {f}" for f in check(expect, result, before, after)]
+        if after > before:
+            customers.spent.add(customer)
     return outcome
 
 

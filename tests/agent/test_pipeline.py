@@ -79,9 +79,11 @@ async def test_missing_order_id_asks_and_next_turn_fills_it(agent: Agent) -> Non
     assert "运输中" in second.reply.text
 
 
-async def test_return_inside_window_creates_return(agent: Agent, orders: MemoryOrders) -> None:
+async def test_return_inside_window_creates_return_once_confirmed(agent: Agent, orders: MemoryOrders) -> None:
     cid = await _conv(agent)
-    result = await agent.handle(cid, "我要退货，订单KF10000001，不想要了")
+    stated = await agent.handle(cid, "我要退货，订单KF10000001，不想要了")
+    assert not orders.returns and "KF10000001" in stated.reply.text and "59.00" in stated.reply.text
+    result = await agent.handle(cid, "确认提交")
     assert len(orders.returns) == 1
     assert orders.returns[0].return_id in result.reply.text and "59.00" in result.reply.text
 
@@ -151,7 +153,8 @@ async def test_rebuilt_state_equals_live_state(agent: Agent) -> None:
 async def test_duplicate_client_message_is_processed_once(agent: Agent, orders: MemoryOrders) -> None:
     cid = await _conv(agent)
     await agent.handle(cid, TurnInput("我要退货 KF10000001 不想要了", client_msg_id="m1"))
-    again = await agent.handle(cid, TurnInput("我要退货 KF10000001 不想要了", client_msg_id="m1"))
+    await agent.handle(cid, TurnInput("确认提交", client_msg_id="m2"))
+    again = await agent.handle(cid, TurnInput("确认提交", client_msg_id="m2"))  # a retried send
     assert again.duplicate and len(orders.returns) == 1
 
 

@@ -107,6 +107,7 @@ TEXT = {
         "policy": "7天无理由退货从哪天开始算？",
         "product": "我想买手机壳",
         "return": "我要退货，订单{oid}，不想要了",
+        "confirm": "确认提交",
         "angry": "你们这什么破服务！太差了，气死我了！！",
         "human": "转人工",
         "status": {"in_transit": "运输中"},
@@ -119,6 +120,7 @@ TEXT = {
         "policy": "How many days do I have to return something without a reason?",
         "product": "Do you have phone cases?",
         "return": "I want to return order {oid}, I changed my mind",
+        "confirm": "Yes, submit it",
         "angry": "This is ridiculous, the worst service ever!! I'm furious!",
         "human": "I want to talk to a human",
         "status": {"in_transit": "in transit"},
@@ -164,6 +166,10 @@ def test_return_inside_window_created_outside_refused(chat: Chat, repo: SqlOrder
     assert repo.get_order(show.old.order_id).returns == show.old.returns  # type: ignore[union-attr]
 
     reply, _ = chat.say(TEXT[lang]["return"].format(oid=show.recent.order_id))
+    stated = repo.get_order(show.recent.order_id)
+    assert stated is not None and stated.returns == show.recent.returns  # stated, not filed: the customer confirms
+    assert show.recent.order_id in reply["text"] and TEXT[lang]["confirm"] in reply["quick_replies"]
+    reply, _ = chat.say(TEXT[lang]["confirm"])
     after = repo.get_order(show.recent.order_id)
     assert after is not None and len(after.returns) == len(show.recent.returns) + 1
     assert after.returns[-1].return_id in reply["text"]

@@ -59,6 +59,8 @@ async def test_return_inside_window_persisted_outside_refused(runtime: Runtime) 
     assert "30 days ago" in reply.text
 
     reply = (await runtime.agent.handle(cid, f"I want to return order {recent}, changed my mind")).reply
+    assert repo.get_order(recent).returns == [] and recent in reply.text  # type: ignore[union-attr]
+    reply = (await runtime.agent.handle(cid, "yes")).reply
     created = repo.get_order(recent).returns  # type: ignore[union-attr]
     assert len(created) == 1 and created[0].status == "requested" and created[0].kind == "no_reason"
     assert created[0].return_id in reply.text

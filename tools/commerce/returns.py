@@ -2,16 +2,23 @@
 
 Policy (knowledge/docs/*/returns.md): no-reason returns within 7 days of delivery for returnable
 categories; quality returns within 15 days for any item; only delivered orders; one return per line.
+
+A return is filed only on the customer's confirmation: once the order, the kind and the reason are known,
+the bot states exactly what it will file (order, kind, items, refund, reason; checked against the policy
+already, nothing recorded) and asks; the customer's "yes" in their next turn files it (`ReturnRequested`).
+An LLM's `kind`/`category` must agree with what the customer said (`customer_words`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from agent.events import Event
 from agent.policy import Decision, Turn
 from agent.protocols import Phrasebook, ToolContext, ToolError, ToolReply, ToolResult
 from agent.tooling import BaseTool
@@ -20,6 +27,20 @@ from tools.commerce.ports import OrderLineView, OrderRepository, OrderView
 
 NO_REASON_DAYS = 7
 QUALITY_DAYS = 15
+REASON_SHOWN_CHARS = 40  # the customer's reason, as quoted back in the confirmation
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnRequested(Event):
+    """A return was filed (after the customer confirmed it): what licenses "your return request is submitted"
+    in a reply — and nothing more (not "your refund is approved")."""
+
+    type: ClassVar[str] = "return_requested"
+    return_id: str
+    order_id: str
+    kind: str
+    category: str | None = None
+    refund_amount: str = "0.00"
 
 
 class ReturnRequestTool(BaseTool):
@@ -33,6 +54,8 @@ class ReturnRequestTool(BaseTool):
     purpose: ClassVar[dict[str, str]] = {"zh": "申请退货", "en": "start a return"}
     intents: ClassVar[tuple[str, ...]] = ("return_request",)
     side_effects: ClassVar[bool] = True  # records a return: an LLM may propose it only when the customer asked
+    confirm: ClassVar[bool] = True  # filed only on the customer's yes to the stated return
+    customer_words: ClassVar[dict[str, str]] = {"order_id": "order_id", "kind": "return_kind", "category": "category"}
 
     class Args(BaseModel):
         order_id: str = Field(pattern=ORDER_ID_PATTERN)
@@ -50,6 +73,31 @@ class ReturnRequestTool(BaseTool):
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(args, self.Args)
         return await asyncio.to_thread(self._run, args, ctx)
+
+    async def preview(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
+        """The return as it would be filed (items, refund), checked against the policy; nothing recorded."""
+        assert isinstance(args, self.Args)
+        return await asyncio.to_thread(self._preview, args, ctx)
+
+    def _preview(self, args: Args, ctx: ToolContext) -> ToolResult:
+        order = owned_order(self._repo, args.order_id, ctx)
+        lines = eligible_lines(order, args, ctx)
+        refund = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+        return ToolResult(data={"order_id": order.order_id, "kind": args.kind, "reason": args.reason,
+                                "category": args.category, "refund_amount": f"{refund:.2f}",
+                                "items_zh": [line.name_zh for line in lines],
+                                "items_en": [line.name_en for line in lines]})
+
+    def confirmation(self, preview: ToolResult, language: str, say: Phrasebook) -> ToolReply:
+        data = preview.data
+        kind_name = say.render(f"return_kind_{data['kind']}", language)
+        reason = " ".join(str(data.get("reason") or "").split())
+        if len(reason) > REASON_SHOWN_CHARS:
+            reason = reason[: REASON_SHOWN_CHARS - 1] + "…"
+        return ToolReply(say.render("return_confirm", language, order_id=data["order_id"], kind_name=kind_name,
+                                    items=say.items(data.get(f"items_{language}", []), language),
+                                    refund=data["refund_amount"], reason=reason or kind_name),
+                         list(say.term("quick_replies.confirm", language)))
 
     def _run(self, args: Args, ctx: ToolContext) -> ToolResult:
         order = owned_order(self._repo, args.order_id, ctx)
@@ -71,14 +119,18 @@ class ReturnRequestTool(BaseTool):
                 "refund_amount": f"{refund:.2f}",
                 "items_zh": [line.name_zh for line in lines],
                 "items_en": [line.name_en for line in lines],
-            }
+            },
+            events=[ReturnRequested(conversation_id=ctx.conversation_id, return_id=created.return_id,
+                                    order_id=order.order_id, kind=args.kind, category=args.category,
+                                    refund_amount=f"{refund:.2f}")],
         )
 
-
     def plan(self, turn: Turn) -> Decision:
-        """The order named now (or, when answering the bot's question, in the last few turns) with the kind
-        and reason the customer gave; without an order, list their recent orders and ask which."""
-        order_id = turn.nlu.slots.get("order_id") or (turn.recent("order_id") if turn.pending else None)
+        """The order named now (or, when answering the bot's question or correcting the return it stated, in
+        the last few turns) with the kind and reason the customer gave; without an order, list their recent
+        orders and ask which. The pipeline states the return and asks before anything is filed."""
+        answering = turn.pending or turn.state.pending_action
+        order_id = turn.nlu.slots.get("order_id") or (turn.recent("order_id") if answering else None)
         if order_id is None:
             return turn.call("order_status", {}, template="ask_return_order", ask_slot="order_id")
         args: dict[str, Any] = {"order_id": order_id, "kind": turn.state.slot("return_kind") or "no_reason"}

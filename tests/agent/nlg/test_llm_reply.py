@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.nlg.llm_wording import SentenceGate
 from agent.pipeline import Agent
 from tests.fakes import FakeAffect, FakeNLU, ScriptedLLM, ask, make_agent
 
@@ -46,3 +47,61 @@ async def test_handoff_and_slot_questions_stay_templated() -> None:
     assert result.state.handoff == "queued" and bot.source == "template" and not llm.prompts
     result = await agent.handle("c", "Where is my package?")
     assert result.state.requested == ("order_status", "order_id") and not llm.prompts
+
+
+# ------------------------------------------------------------------ nothing unchecked is streamed
+
+
+@pytest.mark.parametrize("chunk", [1, 4, 50])
+async def test_a_made_up_amount_never_reaches_the_customer_even_while_streaming(chunk: int) -> None:
+    tokens: list[str] = []
+    llm = ScriptedLLM("Order KF10000002 is in transit. We also refunded ¥999 to you. Anything else?", chunk_chars=chunk)
+    result, bot = await ask(worded_by(llm, tokens), "Where is my order KF10000002?")
+    assert bot.source == "template" and bot.fallback == "guard"
+    assert tokens == ["Order KF10000002 is in transit."]  # the checked sentence only; the template replaces it
+    assert "999" not in "".join(tokens) and "in transit" in result.reply.text
+
+
+async def test_a_made_up_status_in_the_first_sentence_streams_nothing() -> None:
+    tokens: list[str] = []
+    llm = ScriptedLLM("您的订单KF10000002已签收，请查收。", chunk_chars=1)
+    result, bot = await ask(worded_by(llm, tokens), "我的订单KF10000002到哪了？")
+    assert tokens == [] and bot.fallback == "guard" and result.reply.source == "template"
+    assert "运输中" in result.reply.text
+
+
+@pytest.mark.parametrize(("reply", "question"), [
+    ("您的订单KF10000002正在运输中。为表歉意，我会给您一些补偿。", "我的订单KF10000002到哪了？"),
+    ("您的订单KF10000002正在运输中。已为您发放一张优惠券。", "我的订单KF10000002到哪了？"),
+    ("Order KF10000002 is in transit. I'll add compensation for the wait.", "Where is my order KF10000002?"),
+    ("Order KF10000002 is in transit. Good news: your refund is approved!", "Where is my order KF10000002?"),
+])
+async def test_a_promise_no_tool_made_is_caught_like_a_made_up_amount(reply: str, question: str) -> None:
+    tokens: list[str] = []
+    _, bot = await ask(worded_by(ScriptedLLM(reply), tokens), question)
+    assert bot.source == "template" and bot.fallback == "guard"
+    streamed = "".join(tokens)
+    assert streamed and not any(w in streamed for w in ("补偿", "优惠券", "compensation", "approved"))
+
+
+async def test_a_grounded_reply_of_several_sentences_streams_sentence_by_sentence() -> None:
+    tokens: list[str] = []
+    llm = ScriptedLLM("Your order KF10000002 is in transit. It is at the Shanghai hub. It should arrive soon")
+    result, bot = await ask(worded_by(llm, tokens), "Where is my order KF10000002?")
+    assert bot.source == "llm" and "".join(tokens) == result.reply.text
+    assert tokens == ["Your order KF10000002 is in transit.", " It is at the Shanghai hub.", " It should arrive soon"]
+
+
+async def test_the_gate_reads_a_decimal_or_an_abbreviation_as_no_sentence_end() -> None:
+    checked: list[str] = []
+    released: list[str] = []
+
+    async def sink(piece: str) -> None:
+        released.append(piece)
+
+    gate = SentenceGate(lambda words: checked.append(words) or True, sink)
+    for ch in "Refund ¥199.00 is due.Order KF10000001 too！还有吗":
+        assert await gate.feed(ch)
+    assert released == ["Refund ¥199.00 is due.Order KF10000001 too！"]  # "199." and "due.O" are no ends
+    await gate.finish()
+    assert "".join(released) == gate.text and checked == ["Refund ¥199.00 is due.Order KF10000001 too！"]
