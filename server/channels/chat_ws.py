@@ -38,8 +38,8 @@ from server.channels.frames import (
     first_frame_token,
     read_frame,
     refuse,
+    refuse_token_in_url,
     send_frame,
-    token_in_url,
 )
 from server.errors import ApiError
 from server.infra.metrics import TURN_SECONDS
@@ -98,9 +98,7 @@ async def chat_socket(ws: WebSocket, conversation_id: str) -> None:
 
 async def _chat(ws: WebSocket, runtime: Runtime, conversation_id: str) -> None:
     try:
-        refusal = token_in_url(ws)
-        if refusal is not None:
-            raise refusal
+        refuse_token_in_url(ws)
         token = await first_frame_token(ws)
         if not re.fullmatch(CONVERSATION_ID.strip("^$"), conversation_id):
             raise ApiError(404, "unknown_conversation", "No such conversation.")

@@ -111,13 +111,12 @@ class Auth(BaseModel):
 _AUTH = TypeAdapter(Auth)
 
 
-def token_in_url(ws: WebSocket) -> ApiError | None:
-    """The refusal for a socket URL that carries `?token=`: such a URL leaks the token into logs and history,
-    so it is never accepted, even with a right token (every client learns the first-frame protocol)."""
-    if "token" not in ws.query_params:
-        return None
-    return ApiError(400, "token_in_url",
-                    'Send the token in the first frame ({"type": "auth", "token": "…"}), never in the URL.')
+def refuse_token_in_url(ws: WebSocket) -> None:
+    """`ApiError` 400 `token_in_url` if the socket's URL carries `?token=`: such a URL leaks the token into logs
+    and history, so it is never accepted, even with a right token (every client learns the first frame)."""
+    if "token" in ws.query_params:
+        raise ApiError(400, "token_in_url",
+                       'Send the token in the first frame ({"type": "auth", "token": "…"}), never in the URL.')
 
 
 async def first_frame_token(ws: WebSocket, timeout_s: float | None = None) -> str:

@@ -16,7 +16,7 @@ from fastapi import Depends, Request, WebSocket
 from starlette.requests import HTTPConnection
 
 from server.api.deps import RuntimeDep, own_origin
-from server.channels.frames import first_frame_token, token_in_url
+from server.channels.frames import first_frame_token, refuse_token_in_url
 from server.db.operators import OperatorRow
 from server.errors import ApiError
 from server.operators.accounts import COOKIE_NAME
@@ -84,9 +84,7 @@ async def socket_operator(ws: WebSocket, runtime: Runtime, roles: tuple[str, ...
     if the client leaves before authenticating. Only this server's pages may open it from a browser."""
     if not own_origin(ws):
         raise ApiError(403, "bad_origin", "The console socket only accepts pages of this server.")
-    refusal = token_in_url(ws)
-    if refusal is not None:
-        raise refusal
+    refuse_token_in_url(ws)
     token, source = session_token(ws)
     if source == "none":
         token = await first_frame_token(ws)
