@@ -19,6 +19,7 @@ from server.api import assets, conversations, demo, health, marketing, operator
 from server.api.operator.page import console_headers
 from server.channels import chat_ws, operator_ws
 from server.errors import install_error_handlers
+from server.infra.cors import WidgetCors
 from server.infra.limits import BodySizeLimit
 from server.infra.metrics import render as render_metrics
 from server.runtime import Runtime, build_runtime
@@ -69,6 +70,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
+    # outermost: a refusal by the body limit still carries the CORS headers the widget needs to read it
+    app.add_middleware(WidgetCors, allowed_origins=settings.http.allowed_origins)
+    app.state.allowed_origins = settings.http.allowed_origins  # the chat socket's Origin check
     app.include_router(health.router)
     app.include_router(conversations.router)
     if settings.store.demo:

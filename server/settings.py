@@ -9,7 +9,9 @@ wins. Keyword arguments take either form too: `Settings(database_url=…)` is `S
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -35,11 +37,36 @@ class RedisSettings(BaseModel):
     prefix: str = "kefu:"
 
 
+_ORIGIN = re.compile(r"^https?://[^/?#\s@]+$")
+
+
+def _origin(text: str) -> str:
+    """An origin as browsers send it in `Origin` (lower case, no trailing slash), or ValueError."""
+    origin = text.strip().rstrip("/").lower()
+    if origin != "*" and not _ORIGIN.match(origin):
+        raise ValueError(f"not an origin (scheme://host[:port], no path): {text!r}")
+    return origin
+
+
 class HttpSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
     log_level: str = "INFO"
+    # Store pages on other origins that may embed the widget (`https://shop.example`, no path): CORS on the
+    # conversation routes and the chat socket's Origin check. Empty: only pages of this server. "*" allows any.
+    # KEFU_HTTP_ALLOWED_ORIGINS takes a comma-separated list or a JSON array.
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origin_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [o for o in text.split(",") if o.strip()]
+        if not isinstance(value, list):
+            return value
+        return [_origin(str(o)) for o in value]
 
 
 class StoreSettings(BaseModel):

@@ -1,9 +1,11 @@
-"""Typed dependencies shared by the routes: the runtime and conversation bearer auth."""
+"""Typed dependencies shared by the routes: the runtime, conversation bearer auth and the Origin checks."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Header, Path, Request
 from starlette.requests import HTTPConnection
@@ -26,6 +28,24 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 def client_ip(conn: HTTPConnection) -> str:
     """The peer's address (behind a proxy, configure it to pass the client's own address through)."""
     return conn.client.host if conn.client else "unknown"
+
+
+def own_origin(conn: HTTPConnection) -> bool:
+    """True unless a browser's `Origin` names another site than this server (the host the request came to).
+    No `Origin`: not a browser (a tool, a test, a server), which no cross-site page can drive."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return True
+    netloc = urlsplit(origin).netloc.lower()
+    return bool(netloc) and netloc == conn.headers.get("host", "").lower()
+
+
+def allowed_origin(conn: HTTPConnection, allowed: Sequence[str]) -> bool:
+    """This server's own pages, non-browsers, and the store origins of `KEFU_HTTP_ALLOWED_ORIGINS`."""
+    if own_origin(conn):
+        return True
+    origin = conn.headers.get("origin", "").rstrip("/").lower()
+    return "*" in allowed or origin in allowed
 
 
 async def limit(runtime: Runtime, kind: str, key: str) -> None:

@@ -1,9 +1,20 @@
-"""`WS /ws/chat/{id}?token=…`: the widget's socket.
+"""`WS /ws/chat/{id}`: the widget's socket.
 
-Client frames: `user_message`, `resume`, `csat`, `typing` (`{"type": "typing", "on": bool}`, shown
-to operators in the console). Server frames come from the conversation's pub/sub channel (so operator
+Opening (the token never goes in the URL, which ends up in access logs, proxies and browser history):
+1. A browser's `Origin` must be this server's own or one of `KEFU_HTTP_ALLOWED_ORIGINS`, else an `error`
+   frame `bad_origin` and close 4403, before anything else. A URL with `?token=` is refused (`token_in_url`,
+   4400).
+2. The client's first frame is `{"type": "auth", "token": "<conversation token>"}`, within 10 s of opening.
+   Any other frame first: `not_authenticated`, close 4401; a wrong token: `invalid_token`, 4403; an unknown
+   conversation: `unknown_conversation`, 4404; no frame in time: `auth_timeout`, 4408.
+3. The server answers `{"type": "ready", "conversation_id"}`; only then does the socket receive the
+   conversation's frames and accept other client frames.
+
+Client frames after `ready`: `user_message`, `resume`, `csat`, `typing` (`{"type": "typing", "on": bool}`,
+shown to operators in the console). Server frames come from the conversation's pub/sub channel (so operator
 messages, operator typing and `csat_request` reach this socket too); `resume` replays the event log
-after a sequence number. A bad frame gets an `error` frame; the socket stays open.
+after a sequence number (send it after every `ready`, reconnects included). A bad frame gets an `error`
+frame; the socket stays open. Refusals are an `error` frame, then close with 4000 + the HTTP status.
 """
 
 from __future__ import annotations
@@ -20,8 +31,16 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from agent.errors import InvalidMessage
 from agent.events import CsatGiven
 from agent.pipeline import TurnInput
-from server.api.deps import CONVERSATION_ID, authorize, client_ip
-from server.channels.frames import error_frame, event_frame, read_frame, refuse, send_frame
+from server.api.deps import CONVERSATION_ID, allowed_origin, authorize, client_ip
+from server.channels.frames import (
+    error_frame,
+    event_frame,
+    first_frame_token,
+    read_frame,
+    refuse,
+    refuse_token_in_url,
+    send_frame,
+)
 from server.errors import ApiError
 from server.infra.metrics import TURN_SECONDS
 from server.infra.rate_limits import RateLimited
@@ -62,26 +81,35 @@ ClientFrame = TypeAdapter(Annotated[UserMessage | Resume | Csat | Typing, Field(
 async def chat_socket(ws: WebSocket, conversation_id: str) -> None:
     runtime: Runtime = ws.app.state.runtime
     await ws.accept()
+    if not allowed_origin(ws, ws.app.state.allowed_origins):
+        await refuse(ws, "bad_origin", "This chat cannot be embedded on this site (its origin is not allowed).", 403)
+        return
     ip = client_ip(ws)
     if not runtime.sockets.take(ip):
         await refuse(ws, "too_many_sockets", "Too many open connections from this address.", 429)
         return
     try:
         await _chat(ws, runtime, conversation_id)
+    except WebSocketDisconnect:
+        pass  # left before authenticating
     finally:
         runtime.sockets.give_back(ip)
 
 
 async def _chat(ws: WebSocket, runtime: Runtime, conversation_id: str) -> None:
     try:
+        refuse_token_in_url(ws)
+        token = await first_frame_token(ws)
         if not re.fullmatch(CONVERSATION_ID.strip("^$"), conversation_id):
             raise ApiError(404, "unknown_conversation", "No such conversation.")
-        await authorize(runtime, conversation_id, ws.query_params.get("token"))
+        await authorize(runtime, conversation_id, token)
     except ApiError as exc:
         await refuse(ws, exc.code, exc.message, exc.status)
         return
 
     async with runtime.pubsub.subscribe(conversation_id) as queue:
+        # subscribed before `ready`: between what the client's `resume` replays and what arrives live, no gap
+        await send_frame(ws, {"type": "ready", "conversation_id": conversation_id})
         pump = asyncio.create_task(_pump(ws, queue))
         try:
             while True:

@@ -4,6 +4,10 @@
 is not JSON or JSON that is no frame of the socket's discriminated union gives an `error` frame to send
 back (`too_large`, `malformed_json`, `invalid_frame`) and changes nothing; the socket stays open.
 
+`first_frame_token` is how a socket is authenticated without putting a secret in its URL (URLs end up in
+access logs, proxies and browser history): the client's first frame is `{"type": "auth", "token": …}`, sent
+within `AUTH_TIMEOUT_S` of the socket opening; any other first frame is refused.
+
 `event_frame` is the one mapping of dialogue events to customer frames that REST, WS and resume share.
 Internal events (intents, slots, tool calls, affect) are not sent to the customer's widget. Operators are
 named by display name (`names`: username → display name, see `server.operators.names`), never by login.
@@ -11,14 +15,16 @@ named by display name (`names`: username → display name, see `server.operators
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from fastapi import WebSocket
-from pydantic import TypeAdapter, ValidationError
+from fastapi import WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from agent.events import Event
+from server.errors import ApiError
 
 T = TypeVar("T")
 
@@ -91,3 +97,43 @@ async def refuse(ws: WebSocket, code: str, message: str, status: int) -> None:
     """Tell an accepted socket why it may not stay (`error` frame), then close it with 4000 + the HTTP status."""
     await send_frame(ws, error_frame(code, message))
     await ws.close(code=4000 + status)
+
+
+AUTH_TIMEOUT_S = 10.0
+AUTH_MAX_BYTES = 2 * 1024
+
+
+class Auth(BaseModel):
+    type: Literal["auth"]
+    token: str = Field(min_length=1, max_length=1024)
+
+
+_AUTH = TypeAdapter(Auth)
+
+
+def refuse_token_in_url(ws: WebSocket) -> None:
+    """`ApiError` 400 `token_in_url` if the socket's URL carries `?token=`: such a URL leaks the token into logs
+    and history, so it is never accepted, even with a right token (every client learns the first frame)."""
+    if "token" in ws.query_params:
+        raise ApiError(400, "token_in_url",
+                       'Send the token in the first frame ({"type": "auth", "token": "…"}), never in the URL.')
+
+
+async def first_frame_token(ws: WebSocket, timeout_s: float | None = None) -> str:
+    """The token of the client's first frame `{"type": "auth", "token"}`. Raises `ApiError` 401
+    `not_authenticated` for any other first frame and 408 `auth_timeout` when none comes in `timeout_s`
+    (default `AUTH_TIMEOUT_S`; refuse it: close 4401 / 4408), and `WebSocketDisconnect` if the client leaves."""
+    timeout_s = AUTH_TIMEOUT_S if timeout_s is None else timeout_s
+    try:
+        message = await asyncio.wait_for(ws.receive(), timeout_s)
+    except TimeoutError:
+        hint = f'No {{"type": "auth", "token": …}} frame within {timeout_s:g} s of opening the socket.'
+        raise ApiError(408, "auth_timeout", hint) from None
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    frame = read_frame(text, _AUTH, AUTH_MAX_BYTES) if isinstance(text, str) else None
+    if not isinstance(frame, Auth):
+        raise ApiError(401, "not_authenticated",
+                       'Authenticate first: the first frame must be {"type": "auth", "token": "…"}.')
+    return frame.token

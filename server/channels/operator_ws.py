@@ -1,4 +1,9 @@
-"""`WS /ws/operator`: the console's live socket (session cookie, `Authorization: Bearer` or `?token=`).
+"""`WS /ws/operator`: the console's live socket.
+
+Authentication: the console page's session cookie, or (tools) `Authorization: Bearer <session token>` on the
+upgrade request, or else a first frame `{"type": "auth", "token"}` within 10 s (as on the chat socket; other
+frames first: close 4401, none in time: 4408). Never `?token=` in the URL (refused, `token_in_url`). A
+browser page of another origin is refused (`bad_origin`, 4403).
 
 Server frames: `hello` (who you are, the live list), `conversation` (a list row changed), `events` (new
 events of a conversation this socket opened, internal ones included), `typing` (the customer is typing),
@@ -84,6 +89,8 @@ async def _console(ws: WebSocket, runtime: Runtime) -> None:
     except ApiError as exc:
         await refuse(ws, exc.code, exc.message, exc.status)
         return
+    except WebSocketDisconnect:
+        return  # left before authenticating
 
     following: set[str] = set()
     async with runtime.pubsub.subscribe(CONSOLE_CHANNEL) as queue:

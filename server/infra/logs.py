@@ -1,4 +1,4 @@
-"""Logging setup that masks phone numbers, emails and street addresses in every record."""
+"""Logging setup that masks phone numbers, emails, street addresses and tokens in URLs in every record."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import logging
 import re
 
 _PATTERNS = [
+    # A secret in a URL's query (an old client's `/ws/chat/{id}?token=…` in uvicorn's request lines).
+    (re.compile(r"([?&](?:token|access_token|key)=)[^&\s\"']+"), r"\1<token>"),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "<email>"),
     (re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"), "<phone>"),
     # International numbers: 9+ digits with spaces, dashes or brackets (not dotted IPs or versions).

@@ -10,6 +10,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.services import signed
+from tests.sockets import authenticate, live_chat_socket
 
 pytestmark = pytest.mark.e2e
 
@@ -68,16 +69,16 @@ def test_ws_bad_input_gets_error_frames_and_socket_survives(live_server: str) ->
     base = live_server
     cid, token = _start(base)
     ws_base = base.replace("http", "ws")
-    with connect(f"{ws_base}/ws/chat/{cid}?token=wrong") as ws:
-        frame = json.loads(ws.recv(timeout=10))
+    with connect(f"{ws_base}/ws/chat/{cid}") as ws:
+        frame = authenticate(ws, "wrong")
         assert frame["type"] == "error" and frame["code"] == "invalid_token"
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=10)
-    with connect(f"{ws_base}/ws/chat/{'f' * 32}?token={token}") as ws:
-        assert json.loads(ws.recv(timeout=10))["code"] == "unknown_conversation"
+    with connect(f"{ws_base}/ws/chat/{'f' * 32}") as ws:
+        assert authenticate(ws, token)["code"] == "unknown_conversation"
 
     before = _events(base, cid, token)
-    with connect(f"{ws_base}/ws/chat/{cid}?token={token}", max_size=None) as ws:
+    with live_chat_socket(ws_base, cid, token, max_size=None) as ws:
         for raw, code in [
             ("{oops", "malformed_json"),
             (json.dumps({"type": "teleport"}), "invalid_frame"),
@@ -105,7 +106,7 @@ def test_ws_resume_replays_missed_frames_once_in_order(live_server: str) -> None
     auth = {"Authorization": f"Bearer {token}"}
     httpx.post(f"{base}/api/conversations/{cid}/messages", json={"text": "你好"}, headers=auth)
     httpx.post(f"{base}/api/conversations/{cid}/messages", json={"text": "我想买手机壳"}, headers=auth)
-    with connect(f"{base.replace('http', 'ws')}/ws/chat/{cid}?token={token}") as ws:
+    with live_chat_socket(base.replace("http", "ws"), cid, token) as ws:
         ws.send(json.dumps({"type": "resume", "after": 0}))
         frames = [json.loads(ws.recv(timeout=10)) for _ in range(4)]
     assert [f["type"] for f in frames] == ["user_message", "bot_message", "user_message", "bot_message"]

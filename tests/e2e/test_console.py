@@ -22,6 +22,7 @@ from server.db.engine import make_engine, make_session_factory
 from server.db.operators import DuplicateOperator, OperatorRepository
 from server.operators.accounts import OperatorAuth
 from tests.services import signed
+from tests.sockets import live_chat_socket
 
 pytestmark = pytest.mark.e2e
 
@@ -78,7 +79,7 @@ def test_customer_operator_round_trip(live_server: str, operator_name: str) -> N
     assert r.status_code == 201, r.text
     cid, token = r.json()["conversation_id"], r.json()["token"]
 
-    with connect(f"{ws_base}/ws/chat/{cid}?token={token}") as customer:
+    with live_chat_socket(ws_base, cid, token) as customer:
         frames = customer_says(customer, "转人工")
         assert any(f["type"] == "handoff" and f["status"] == "queued" for f in frames)
 
@@ -91,7 +92,9 @@ def test_customer_operator_round_trip(live_server: str, operator_name: str) -> N
             row = next(x for x in queue if x["id"] == cid)
             assert row["customer"]["id"] == "C00010" and row["intent"] == "human" and row["language"] == "zh"
 
-            with connect(f"{ws_base}/ws/operator?token={op_token}") as console:
+            # a tool's credential: the session token as a bearer header on the upgrade request
+            bearer = {"Authorization": f"Bearer {op_token}"}
+            with connect(f"{ws_base}/ws/operator", additional_headers=bearer) as console:
                 assert until(console, lambda f: f["type"] == "hello", "hello")[-1]["operator"]["username"] \
                     == operator_name
                 console.send(json.dumps({"type": "open", "conversation_id": cid}))

@@ -16,6 +16,7 @@ from websockets.sync.client import ClientConnection, connect
 from server.db.engine import make_engine, make_session_factory
 from server.db.orders import SqlOrderRepository
 from tests.services import signed
+from tests.sockets import authenticated
 from tools.commerce.ports import OrderView
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +61,8 @@ class Chat:
         self.id, self.token = r.json()["conversation_id"], r.json()["token"]
         self.ws: ClientConnection | None = None
         if transport == "ws":
-            self.ws = connect(f"{base.replace('http', 'ws')}/ws/chat/{self.id}?token={self.token}").__enter__()
+            self.ws = connect(f"{base.replace('http', 'ws')}/ws/chat/{self.id}").__enter__()
+            authenticated(self.ws, self.token)
 
     def say(self, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
         if self.ws is None:

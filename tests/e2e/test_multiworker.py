@@ -26,6 +26,7 @@ from tests.e2e.conftest import start_server, stop_server, wait_ready
 from tests.e2e.test_console import PASSWORD, TIMEOUT, customer_says, ensure_operator, until
 from tests.e2e.test_console_browser import SCREENSHOTS, Tab, widget_say
 from tests.services import fresh_pg_database, redis_url, signed
+from tests.sockets import live_chat_socket, send
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 OPERATOR = "e2e-multi"
@@ -114,10 +115,11 @@ def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) 
     r = httpx.post(f"{a}/api/conversations", json={"channel": "web", **signed("C00010"), "language": "zh"})
     cid, token = r.json()["conversation_id"], r.json()["token"]
 
-    with connect(f"{ws_a}/ws/chat/{cid}?token={token}") as customer, httpx.Client(base_url=b, timeout=TIMEOUT) as op:
+    with live_chat_socket(ws_a, cid, token) as customer, httpx.Client(base_url=b, timeout=TIMEOUT) as op:
         r = op.post("/api/operator/login", json={"username": OPERATOR, "password": PASSWORD})
         assert r.status_code == 200, r.text
-        with connect(f"{ws_b}/ws/operator?token={r.json()['token']}") as console:
+        with connect(f"{ws_b}/ws/operator") as console:
+            send(console, {"type": "auth", "token": r.json()["token"]})
             until(console, lambda f: f["type"] == "hello", "hello")
             console.send(json.dumps({"type": "open", "conversation_id": cid}))
 

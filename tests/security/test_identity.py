@@ -19,6 +19,7 @@ from server.settings import Settings
 from tests.fakes import KeywordRetriever
 from tests.server.console_support import small_store
 from tests.services import TEST_IDENTITY_SECRET, customer_sig, signed
+from tests.sockets import chat_socket
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +92,7 @@ def test_without_a_valid_signature_the_conversation_is_anonymous_over_rest(clien
 def test_without_a_valid_signature_the_socket_reaches_no_order(client: TestClient) -> None:
     victim, order = victim_order(client)
     started = start(client, {"customer_id": victim, "customer_sig": "f" * 64, "language": "zh"})
-    with client.websocket_connect(f"/ws/chat/{started['conversation_id']}?token={started['token']}") as ws:
+    with chat_socket(client, started["conversation_id"], started["token"]) as ws:
         ws.send_json({"type": "user_message", "text": f"我的订单{order}到哪了？", "client_msg_id": "m1"})
         for _ in range(20):
             frame = ws.receive_json()

@@ -18,6 +18,7 @@ from server.settings import Settings
 from tests.fakes import KeywordRetriever
 from tests.server.console_support import small_store
 from tests.services import TEST_IDENTITY_SECRET, redis_url, signed
+from tests.sockets import chat_socket
 
 pytestmark = pytest.mark.integration
 
@@ -83,7 +84,7 @@ def test_one_ips_flood_leaves_another_ips_conversation_answered(app: object) -> 
 def test_the_socket_counts_messages_too_and_stays_open(app: object) -> None:
     with client_at(app, "10.0.0.4") as c:
         cid, token = start(c)
-        with c.websocket_connect(f"/ws/chat/{cid}?token={token}") as ws:
+        with chat_socket(c, cid, token) as ws:
             errors = []
             for i in range(5):
                 ws.send_json({"type": "user_message", "text": f"hi {i}", "client_msg_id": f"m{i}"})
@@ -108,19 +109,19 @@ def test_one_address_holds_at_most_its_share_of_open_sockets(app: object) -> Non
 
     with client_at(app, "10.0.0.8") as c, client_at(app, "10.0.0.9") as other:
         cid, token = start(c)
-        url = f"/ws/chat/{cid}?token={token}"
-        with c.websocket_connect(url) as first, c.websocket_connect(url):
-            with c.websocket_connect(url) as third:
+        url = f"/ws/chat/{cid}"
+        with chat_socket(c, cid, token) as first, chat_socket(c, cid, token):
+            with c.websocket_connect(url) as third:  # refused before it could even authenticate
                 assert third.receive_json()["code"] == "too_many_sockets"
                 with pytest.raises(WebSocketDisconnect) as closed:
                     third.receive_json()
                 assert closed.value.code == 4429
             o_cid, o_token = start(other)
-            with other.websocket_connect(f"/ws/chat/{o_cid}?token={o_token}") as theirs:  # another address is served
+            with chat_socket(other, o_cid, o_token) as theirs:  # another address is served
                 theirs.send_json({"type": "user_message", "text": "hi", "client_msg_id": "o1"})
                 assert theirs.receive_json() == {"type": "typing", "who": "bot", "on": True}
             first.close()
-        with c.websocket_connect(url) as again:  # closed sockets give their slots back
+        with chat_socket(c, cid, token) as again:  # closed sockets give their slots back
             again.send_json({"type": "user_message", "text": "hi again", "client_msg_id": "a1"})
             assert again.receive_json() == {"type": "typing", "who": "bot", "on": True}
 

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.unit
         ("mail jane.doe+shop@example.com now", "jane.doe+shop@example.com"),
         ("寄到上海市浦东新区世纪大道100号", "浦东新区世纪大道100号"),
         ("ship to 221 Baker Street, London", "221 Baker Street"),
+        ('127.0.0.1:5000 - "WebSocket /ws/chat/ab12?token=Zx9-_tok.en" [accepted]', "Zx9-_tok.en"),
+        ('"GET /x?a=1&token=s3cr3t HTTP/1.1" 200', "s3cr3t"),
     ],
 )
 def test_personal_data_is_masked(raw: str, hidden: str) -> None:

@@ -12,6 +12,7 @@ from server.runtime import build_runtime
 from server.settings import Settings
 from tests.fakes import KeywordRetriever
 from tests.server.console_support import login, op_url, receive_until, say, start_chat
+from tests.sockets import chat_socket, operator_socket
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +26,7 @@ def test_takeover_end_to_end_in_process(client: TestClient, accounts) -> None:
     op = login(client, accounts["operator"])
     marketer = login(client, accounts["marketer"])
     cid, token = start_chat(client, "C00002", "en")
-    with client.websocket_connect(f"/ws/chat/{cid}?token={token}") as customer:
+    with chat_socket(client, cid, token) as customer:
         state = say(client, cid, token, HUMAN_EN)["state"]
         assert state["handoff"] == "queued"
         receive_until(customer, lambda f: f["type"] == "handoff" and f["status"] == "queued")
@@ -196,8 +197,8 @@ def test_operator_socket_follows_a_conversation_and_relays_typing(client: TestCl
     cid, ctoken = start_chat(client, "C00007", "en")
     say(client, cid, ctoken, HUMAN_EN)
     with (
-        client.websocket_connect(f"/ws/operator?token={token}") as console,
-        client.websocket_connect(f"/ws/chat/{cid}?token={ctoken}") as customer,
+        operator_socket(client, token) as console,
+        chat_socket(client, cid, ctoken) as customer,
     ):
         hello = console.receive_json()
         assert hello["type"] == "hello" and hello["operator"]["username"] == accounts["operator"]

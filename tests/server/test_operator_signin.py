@@ -129,16 +129,21 @@ def test_every_operator_route_refuses_anonymous_and_wrong_role(client: TestClien
                     marketing.add((method, template))
                 checked += 1
         elif isinstance(route, APIWebSocketRoute) and template.startswith("/ws/operator"):
-            for query, close_code in (
-                ("", 4401),
-                ("?token=forged", 4401),
-                (f"?token={marketer['Authorization'][7:]}", 4403),
+            marketer_token = marketer["Authorization"][7:]
+            for query, headers, first, close_code in (
+                ("", {}, {"type": "ping"}, 4401),
+                ("", {}, {"type": "auth", "token": "forged"}, 4401),
+                ("", {}, {"type": "auth", "token": marketer_token}, 4403),
+                ("", marketer, None, 4403),
+                (f"?token={operator['Authorization'][7:]}", {}, None, 4400),  # never in the URL, even a right one
             ):
-                with client.websocket_connect(template + query) as ws:
+                with client.websocket_connect(template + query, headers=headers) as ws:
+                    if first is not None:
+                        ws.send_json(first)
                     assert ws.receive_json()["type"] == "error"
                     with pytest.raises(WebSocketDisconnect) as closed:
                         ws.receive_json()
-                    assert closed.value.code == close_code
+                    assert closed.value.code == close_code, (query, headers, first)
             checked += 1
     assert checked >= 14 and supervisor_only == SUPERVISOR_ONLY and marketing == MARKETING
     assert client.get("/api/operator/conversations", headers=operator).status_code == 200

@@ -58,8 +58,29 @@ LIMITS = {"KEFU_RATE_LIMITS", "KEFU_LIMITS_CONVERSATION_IP", "KEFU_LIMITS_MESSAG
           "KEFU_LIMITS_SOCKETS_PER_IP"}
 
 
+ORIGINS = {"KEFU_HTTP_ALLOWED_ORIGINS"}
+
+
 def test_every_flat_name_is_covered() -> None:
-    assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | SECRETS | LIMITS
+    assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | SECRETS | LIMITS | ORIGINS
+
+
+@pytest.mark.parametrize("value", [
+    "https://shop.example, http://127.0.0.1:8080/",
+    '["https://shop.example", "http://127.0.0.1:8080"]',
+    " HTTPS://Shop.Example ,http://127.0.0.1:8080,",
+])
+def test_allowed_origins_take_a_comma_separated_list_or_json(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_HTTP_ALLOWED_ORIGINS", value)
+    assert Settings().http.allowed_origins == ["https://shop.example", "http://127.0.0.1:8080"]
+
+
+def test_allowed_origins_default_to_none_and_refuse_what_is_no_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().http.allowed_origins == []  # only this server's own pages
+    for bad in ("shop.example", "https://shop.example/widget", "ftp://shop.example", '["https://a.example"'):
+        monkeypatch.setenv("KEFU_HTTP_ALLOWED_ORIGINS", bad)
+        with pytest.raises(ValueError, match="allowed_origins"):
+            Settings()
 
 
 def test_rate_limits_switch_and_rules(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,9 @@
 """Route and socket dependencies for the operator console: who is signed in, and may they do this.
 
 A session token is read from `Authorization: Bearer …` (tools), else from the HttpOnly session cookie
-(the console page); sockets also accept `?token=`. A socket authenticated by cookie must come from a
-page of this server (Origin check), which stops cross-site WebSocket hijacking.
+(the console page); a socket with neither takes it from its first frame `{"type": "auth", "token"}`, never
+from its URL. A socket opened by a browser must come from a page of this server (Origin check), which stops
+cross-site WebSocket hijacking.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, WebSocket
 from starlette.requests import HTTPConnection
 
-from server.api.deps import RuntimeDep
+from server.api.deps import RuntimeDep, own_origin
+from server.channels.frames import first_frame_token, refuse_token_in_url
 from server.db.operators import OperatorRow
 from server.errors import ApiError
 from server.operators.accounts import COOKIE_NAME
@@ -24,16 +25,14 @@ from server.runtime import Runtime
 STAFF_ROLES = ("operator", "supervisor")
 
 
-def session_token(conn: HTTPConnection, *, allow_query: bool = False) -> tuple[str | None, str]:
-    """`(token, source)` where source is header | cookie | query | none."""
+def session_token(conn: HTTPConnection) -> tuple[str | None, str]:
+    """`(token, source)` where source is header | cookie | none."""
     authorization = conn.headers.get("authorization")
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip(), "header"
         raise ApiError(401, "not_signed_in", "Use the header Authorization: Bearer <token>.")
-    if allow_query and conn.query_params.get("token"):
-        return conn.query_params["token"], "query"
     cookie = conn.cookies.get(COOKIE_NAME)
     if cookie:
         return cookie, "cookie"
@@ -78,20 +77,17 @@ require_staff = require_role(*STAFF_ROLES)
 StaffDep = Annotated[OperatorRow, Depends(require_staff)]
 
 
-def _same_origin(ws: WebSocket) -> bool:
-    origin = ws.headers.get("origin")
-    if not origin:
-        return True  # not a browser, or a browser that sends no Origin for same-origin sockets
-    return urlsplit(origin).netloc.lower() == ws.headers.get("host", "").lower()
-
-
 async def socket_operator(ws: WebSocket, runtime: Runtime, roles: tuple[str, ...] = STAFF_ROLES) -> tuple[
     OperatorRow, str
 ]:
-    """The signed-in operator of a socket and their token, or `ApiError` (401/403)."""
-    token, source = session_token(ws, allow_query=True)
-    if source == "cookie" and not _same_origin(ws):
+    """The signed-in operator of a socket and their token, or `ApiError` (400/401/403/408); `WebSocketDisconnect`
+    if the client leaves before authenticating. Only this server's pages may open it from a browser."""
+    if not own_origin(ws):
         raise ApiError(403, "bad_origin", "The console socket only accepts pages of this server.")
+    refuse_token_in_url(ws)
+    token, source = session_token(ws)
+    if source == "none":
+        token = await first_frame_token(ws)
     operator = await _operator_for(runtime, token)
     check_role(operator, roles)
     assert token is not None

@@ -12,7 +12,8 @@
  * API: Kefu.init(opts) / open(opts) -> Promise / close() / send(text) -> Promise / newConversation() /
  *      info(). DOM events on window: "kefu:conversation", "kefu:message", "kefu:open", "kefu:close".
  *
- * Transport: WebSocket /ws/chat/{id}?token=… (resume with the last seen seq after reconnects),
+ * Transport: WebSocket /ws/chat/{id}, first frame {"type": "auth", "token"} (never the token in the URL),
+ * then after the server's "ready" a resume with the last seen seq (after every reconnect too),
  * REST POST /api/conversations/{id}/messages + GET …/events when the socket cannot open.
  * Safety: every piece of message text is inserted with textContent / createTextNode, never innerHTML.
  *

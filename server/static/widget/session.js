@@ -90,9 +90,10 @@
     storageSet(this.key, null);
   };
 
+  /** The socket's URL carries no secret: the token goes in the first frame (see connect). */
   Session.prototype.wsUrl = function () {
     var base = this.server.replace(/^http(s?):\/\//i, function (_m, s) { return s ? "wss://" : "ws://"; });
-    return base + "/ws/chat/" + encodeURIComponent(this.id) + "?token=" + encodeURIComponent(this.token);
+    return base + "/ws/chat/" + encodeURIComponent(this.id);
   };
 
   Session.prototype.connect = function () {
@@ -115,8 +116,14 @@
     var openTimeout = setTimeout(function () { if (!opened) ws.close(); }, 6000);
     var stableTimer = null;
 
+    // Open, then authenticate: the first frame is {type: "auth", token}; the server answers "ready" (or an
+    // error frame and a 44xx close). Only after "ready" is the socket used, and it resumes from lastSeq.
     ws.onopen = function () {
       if (self.disposed || self.ws !== ws) return;
+      try { ws.send(JSON.stringify({ type: "auth", token: self.token })); } catch (_) { ws.close(); }
+    };
+
+    var onReady = function () {
       opened = true;
       clearTimeout(openTimeout);
       self.wsReady = true;
@@ -151,7 +158,10 @@
       if (self.disposed || self.ws !== ws) return;
       var frame;
       try { frame = JSON.parse(ev.data); } catch (_) { return; }
-      if (frame && typeof frame === "object") self.handleFrame(frame);
+      if (!frame || typeof frame !== "object") return;
+      if (!opened && frame.type === "ready") onReady();
+      else if (!opened && frame.code === "auth_timeout") return; // the close that follows reconnects quietly
+      else self.handleFrame(frame);
     };
 
     ws.onerror = function () { /* onclose follows and decides */ };
@@ -163,9 +173,10 @@
       self.ws = null;
       self.wsReady = false;
       if (self.disposed) return;
-      // 4400–4499 (the server's 4000 + HTTP status) or 1008: token or conversation rejected;
-      // reconnecting would not help. The server's error frame, if any, is already shown.
-      if ((ev.code >= 4400 && ev.code < 4500) || ev.code === 1008) {
+      // 4400–4499 (the server's 4000 + HTTP status) or 1008: token, origin or conversation rejected;
+      // reconnecting would not help. The server's error frame, if any, is already shown. 4408 (the auth
+      // frame came too late, e.g. a stalled network) is worth another try.
+      if ((ev.code >= 4400 && ev.code < 4500 && ev.code !== 4408) || ev.code === 1008) {
         self.dead = true;
         self.ui.setConnection("offline");
         if (!self.sawErrorFrame) self.ui.addSystem(self.ui.t.expired, "error");
