@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app = FastAPI(
         title="Kefu",
-        version="0.1.0",
+        version="0.2.0",  # 0.2.0: the socket token moved from the URL to a first `auth` frame
         lifespan=lifespan,
         description="Customer-service and marketing agent for an online store (zh-CN / en).",
     )
