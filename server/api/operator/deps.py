@@ -1,8 +1,12 @@
 """Route and socket dependencies for the operator console: who is signed in, and may they do this.
 
 A session token is read from `Authorization: Bearer …` (tools), else from the HttpOnly session cookie
-(the console page); sockets also accept `?token=`. A socket authenticated by cookie must come from a
-page of this server (Origin check), which stops cross-site WebSocket hijacking.
+(the console page); sockets also accept `?token=`. The cookie is a credential the browser attaches by
+itself, so whatever it authenticates must come from a page of this server: a state-changing request
+(POST, PUT, PATCH, DELETE) needs an `Origin` (else `Referer`) naming this server's host, and a socket a
+matching `Origin` when it sends one; otherwise 403 `bad_origin`. This stops cross-site request forgery and
+WebSocket hijacking even where `SameSite` does not (same-site sibling hosts, old browsers). A bearer token
+is never sent by a browser on its own, so requests carrying one are not checked.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from server.operators.accounts import COOKIE_NAME
 from server.runtime import Runtime
 
 STAFF_ROLES = ("operator", "supervisor")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BAD_ORIGIN = "Signed in by cookie, a change must come from a page of this server (the Origin header)."
 
 
 def session_token(conn: HTTPConnection, *, allow_query: bool = False) -> tuple[str | None, str]:
@@ -49,8 +55,31 @@ async def _operator_for(runtime: Runtime, token: str | None) -> OperatorRow:
     return operator
 
 
+def _netloc(value: str) -> str:
+    value = value.strip().lower()
+    for default in (":80", ":443"):  # browsers leave the default port out of Origin; some proxies put it in Host
+        if value.endswith(default):
+            return value.removesuffix(default)
+    return value
+
+
+def from_this_server(conn: HTTPConnection, *, missing_ok: bool) -> bool:
+    """Whether the request's `Origin` (else `Referer`) names this server's host (the `Host` header). Without
+    either header: `missing_ok`. `Origin: null` (sandboxed frames, some redirects) is never this server."""
+    for header in ("origin", "referer"):
+        value = conn.headers.get(header)
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                return False
+            return _netloc(parts.netloc) == _netloc(conn.headers.get("host", ""))
+    return missing_ok
+
+
 async def current_operator(request: Request, runtime: RuntimeDep) -> OperatorRow:
-    token, _ = session_token(request)
+    token, source = session_token(request)
+    if source == "cookie" and request.method not in SAFE_METHODS and not from_this_server(request, missing_ok=False):
+        raise ApiError(403, "bad_origin", BAD_ORIGIN)
     return await _operator_for(runtime, token)
 
 
@@ -79,10 +108,8 @@ StaffDep = Annotated[OperatorRow, Depends(require_staff)]
 
 
 def _same_origin(ws: WebSocket) -> bool:
-    origin = ws.headers.get("origin")
-    if not origin:
-        return True  # not a browser, or a browser that sends no Origin for same-origin sockets
-    return urlsplit(origin).netloc.lower() == ws.headers.get("host", "").lower()
+    # Browsers always send Origin on sockets; none means not a browser, with no ambient cookie to abuse.
+    return from_this_server(ws, missing_ok=True) if ws.headers.get("origin") else True
 
 
 async def socket_operator(ws: WebSocket, runtime: Runtime, roles: tuple[str, ...] = STAFF_ROLES) -> tuple[

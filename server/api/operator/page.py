@@ -1,5 +1,8 @@
 """Response headers of the console page. It shows customer text, so a strict Content-Security-Policy
-(no inline script or style, nothing from other origins) is the second line of defence after textContent."""
+(no inline script or style, nothing from other origins) is the second line of defence after textContent.
+`Referrer-Policy: same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null` on the
+console's own POSTs, which the cookie's Origin check (`server.api.operator.deps`) must refuse; other sites
+still get no referrer."""
 
 from __future__ import annotations
 
@@ -13,5 +16,5 @@ def console_headers(host: str | None) -> dict[str, str]:
     csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
            f"connect-src 'self'{sockets}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
            "object-src 'none'")
-    return {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+    return {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
             "Cache-Control": "no-store"}
