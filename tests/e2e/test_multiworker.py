@@ -113,7 +113,10 @@ def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) 
     r = httpx.post(f"{a}/api/conversations", json={"channel": "web", **signed("C00010"), "language": "zh"})
     cid, token = r.json()["conversation_id"], r.json()["token"]
 
-    with connect(f"{ws_a}/ws/chat/{cid}?token={token}") as customer, httpx.Client(base_url=b, timeout=TIMEOUT) as op:
+    with (
+        connect(f"{ws_a}/ws/chat/{cid}?token={token}") as customer,
+        httpx.Client(base_url=b, timeout=TIMEOUT, headers={"Origin": b}) as op,  # cookie + Origin, as the page
+    ):
         r = op.post("/api/operator/login", json={"username": OPERATOR, "password": PASSWORD})
         assert r.status_code == 200, r.text
         with connect(f"{ws_b}/ws/operator?token={r.json()['token']}") as console:
