@@ -1,8 +1,9 @@
 """Response headers of the console page. It shows customer text, so a strict Content-Security-Policy
 (no inline script or style, nothing from other origins) is the second line of defence after textContent.
-`Referrer-Policy: same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null` on the
-console's own POSTs, which the cookie's Origin check (`server.api.operator.deps`) must refuse; other sites
-still get no referrer."""
+`Referrer-Policy: same-origin`, not `no-referrer`: under `no-referrer` the Fetch standard has a browser send
+`Origin: null` on the console's own POSTs (Chromium sends the origin anyway), which the cookie's Origin check
+(`server.api.operator.deps`) must refuse; `same-origin` keeps Origin and Referer for this server only, and other
+sites still get no referrer."""
 
 from __future__ import annotations
 
