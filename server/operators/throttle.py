@@ -5,7 +5,8 @@ Each attempt at a username from an address counts against the `login_failures` r
 starts that count afresh. Over it, that address gets `429 too_many_attempts` with `Retry-After` for that
 username, whatever the password, while the account itself is untouched: its operator signs in from any
 other address. The count never looks at the accounts, so unknown usernames are throttled exactly like real
-ones and the answer reveals nothing. The per-address limit on all sign-ins (`login_ip`) stays in front.
+ones and the answer reveals nothing. The per-address limit on all sign-ins (`login_ip`) stays in front;
+`KEFU_RATE_LIMITS=off` lifts both.
 """
 
 from __future__ import annotations

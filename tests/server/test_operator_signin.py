@@ -203,6 +203,7 @@ def test_console_page_is_served_with_a_strict_csp(client: TestClient) -> None:
     assert r.status_code == 200 and 'data-testid="login-form"' in r.text
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert r.headers["referrer-policy"] == "same-origin"  # the console's own POSTs keep their Origin
     for asset in ("/static/console.js", "/static/console.css"):
         assert client.get(asset).status_code == 200
     script = client.get("/static/console.js").text
