@@ -53,6 +53,9 @@ class HttpSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
     log_level: str = "INFO"
+    # The console's session cookie is `Secure` when the request came over https; behind a proxy that ends TLS
+    # (the app sees http), set this to always mark it `Secure` (`KEFU_HTTP_SECURE_COOKIES=true`).
+    secure_cookies: bool = False
     # Store pages on other origins that may embed the widget (`https://shop.example`, no path): CORS on the
     # conversation routes and the chat socket's Origin check. Empty: only pages of this server. "*" allows any.
     # KEFU_HTTP_ALLOWED_ORIGINS takes a comma-separated list or a JSON array.
@@ -107,7 +110,10 @@ class LimitSettings(BaseModel):
     message_ip: str = "120/minute"  # customer messages per IP, REST and socket together
     message_conversation: str = "30/minute"  # customer messages per conversation
     csat_conversation: str = "5/minute"  # ratings per conversation (one is kept)
-    login_ip: str = "20/minute"  # operator sign-in attempts per IP (accounts lock separately)
+    login_ip: str = "20/minute"  # operator sign-in attempts per IP
+    # Sign-in attempts at one username from one IP; a success starts the count afresh. Never locks the account:
+    # the operator signs in from any other address.
+    login_failures: str = "5 per 15 minutes"
     sockets_per_ip: int = Field(default=20, ge=1)  # open chat and console sockets per IP, per worker
 
 

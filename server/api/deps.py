@@ -30,14 +30,36 @@ def client_ip(conn: HTTPConnection) -> str:
     return conn.client.host if conn.client else "unknown"
 
 
+def _netloc(value: str) -> str:
+    value = value.strip().lower()
+    for default in (":80", ":443"):  # browsers leave the default port out of Origin; some proxies put it in Host
+        if value.endswith(default):
+            return value.removesuffix(default)
+    return value
+
+
+def _names_this_server(conn: HTTPConnection, url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False  # `Origin: null` (sandboxed frames, some redirects) is never this server
+    return _netloc(parts.netloc) == _netloc(conn.headers.get("host", ""))
+
+
 def own_origin(conn: HTTPConnection) -> bool:
     """True unless a browser's `Origin` names another site than this server (the host the request came to).
     No `Origin`: not a browser (a tool, a test, a server), which no cross-site page can drive."""
     origin = conn.headers.get("origin")
-    if origin is None:
-        return True
-    netloc = urlsplit(origin).netloc.lower()
-    return bool(netloc) and netloc == conn.headers.get("host", "").lower()
+    return origin is None or _names_this_server(conn, origin)
+
+
+def from_this_server(conn: HTTPConnection, *, missing_ok: bool) -> bool:
+    """Whether the request's `Origin` (else `Referer`) names this server's host (the `Host` header). Without
+    either header: `missing_ok`."""
+    for header in ("origin", "referer"):
+        value = conn.headers.get(header)
+        if value:
+            return _names_this_server(conn, value)
+    return missing_ok
 
 
 def allowed_origin(conn: HTTPConnection, allowed: Sequence[str]) -> bool:

@@ -11,7 +11,11 @@ events of a conversation this socket opened, internal ones included), `typing` (
 (follow a conversation; with `after`, first replay the log after that seq), `{"type": "close",
 "conversation_id"}`, `{"type": "typing", "conversation_id", "on"}` (shown in the customer's widget while
 you hold the conversation), `{"type": "ping"}`. A bad frame gets an `error` frame; the socket stays open.
-The session is checked again every minute; a signed-out or expired session closes the socket (4401).
+
+When the socket's session ends (sign-out, a new password, the account disabled, expiry) the socket sends an
+`error` frame `session_ended` and closes with 4401: at once when the change announces itself on the
+`operator_sessions` pub/sub channel (every worker hears it), else at the next periodic re-check
+(`SESSION_CHECK_SECONDS`, the backstop for a `kefu operator` command that cannot reach this process).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from server.db.operators import OperatorRow
 from server.errors import ApiError
 from server.operators import actions
 from server.operators.feed import CONSOLE_CHANNEL
+from server.operators.sessions import SESSIONS_CHANNEL
 from server.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -38,7 +43,8 @@ router = APIRouter()
 
 MAX_FRAME_BYTES = 4 * 1024
 MAX_OPEN = 20
-SESSION_CHECK_SECONDS = 60.0
+SESSION_CHECK_SECONDS = 5.0  # backstop re-check of the socket's session (one indexed read per socket)
+SESSION_ENDED = "Your session has ended (signed out, password changed or account disabled); sign in again."
 ConversationId = Annotated[str, Field(pattern=CONVERSATION_ID)]
 
 
@@ -93,7 +99,10 @@ async def _console(ws: WebSocket, runtime: Runtime) -> None:
         return  # left before authenticating
 
     following: set[str] = set()
-    async with runtime.pubsub.subscribe(CONSOLE_CHANNEL) as queue:
+    async with (
+        runtime.pubsub.subscribe(CONSOLE_CHANNEL) as queue,
+        runtime.pubsub.subscribe(SESSIONS_CHANNEL) as session_news,
+    ):
         await send_frame(
             ws,
             {
@@ -103,22 +112,31 @@ async def _console(ws: WebSocket, runtime: Runtime) -> None:
                 "conversations": await runtime.console.live(),
             },
         )
-        tasks = [
-            asyncio.create_task(_pump(ws, queue, following)),
-            asyncio.create_task(_watch_session(ws, runtime, token)),
+        pump = asyncio.create_task(_pump(ws, queue, following))
+        ends = [
+            asyncio.create_task(_receive(ws, runtime, operator, following)),
+            asyncio.create_task(_watch_session(ws, runtime, operator.id, token, session_news)),
         ]
         try:
-            while True:
-                raw = await ws.receive_text()
-                await _handle(ws, runtime, operator, following, raw)
-        except WebSocketDisconnect:
-            pass
+            done, _ = await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in tasks:
+            for task in (pump, *ends):
                 task.cancel()
-            for task in tasks:
+            for task in (pump, *ends):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+        for task in done:
+            task.result()  # an unexpected failure propagates (and is logged) as it would inline
+
+
+async def _receive(ws: WebSocket, runtime: Runtime, operator: OperatorRow, following: set[str]) -> None:
+    """Client frames until the client goes away."""
+    try:
+        while True:
+            raw = await ws.receive_text()
+            await _handle(ws, runtime, operator, following, raw)
+    except WebSocketDisconnect:
+        pass
 
 
 async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any]], following: set[str]) -> None:
@@ -138,12 +156,23 @@ async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any]], following: 
             await send_frame(ws, frame)
 
 
-async def _watch_session(ws: WebSocket, runtime: Runtime, token: str) -> None:
+async def _watch_session(
+    ws: WebSocket, runtime: Runtime, operator_id: int, token: str, news: asyncio.Queue[dict[str, Any]]
+) -> None:
+    """Return after closing the socket once its session has ended: re-checked when the operator's sessions are
+    announced ended, and every `SESSION_CHECK_SECONDS` anyway."""
+    loop = asyncio.get_running_loop()
+    check_at = loop.time() + SESSION_CHECK_SECONDS
     while True:
-        await asyncio.sleep(SESSION_CHECK_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            frame = await asyncio.wait_for(news.get(), max(0.0, check_at - loop.time()))
+            if frame.get("operator_id") != operator_id:
+                continue  # another operator's sessions; the periodic check keeps its time
+        check_at = loop.time() + SESSION_CHECK_SECONDS
         if await asyncio.to_thread(runtime.operator_auth.authenticate, token) is None:
-            await send_frame(ws, error_frame("session_expired", "Your session has expired or was signed out."))
-            await ws.close(code=4401)
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):  # the client left meanwhile
+                await send_frame(ws, error_frame("session_ended", SESSION_ENDED))
+                await ws.close(code=4401)
             return
 
 

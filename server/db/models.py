@@ -270,7 +270,7 @@ class Coupon(Base):
 
 
 class Operator(Base):
-    """A console account. Only an argon2 hash of the password is stored; `locked_until` is the lock-out."""
+    """A console account. Only an argon2 hash of the password is stored; `disabled_at` set: it cannot sign in."""
 
     __tablename__ = "operators"
     __table_args__ = (_one_of("role", OPERATOR_ROLES, "role"),)
@@ -280,9 +280,8 @@ class Operator(Base):
     display_name: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class OperatorSession(Base):

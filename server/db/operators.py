@@ -1,15 +1,15 @@
 """`OperatorRepository`: console accounts, login sessions, private notes, and the console's reads.
 
-Storage only: password hashing and the lock-out policy live in `server.operators.accounts`; this module
-takes hashes and limits as arguments. Session tokens arrive already hashed (SHA-256), so a database
-leak exposes no usable session.
+Storage only: password hashing and the sign-in rules live in `server.operators.accounts`; this module
+takes hashes as arguments. Session tokens arrive already hashed (SHA-256), so a database leak exposes no
+usable session. A disabled account (`disabled_at` set) has no session and none is ever read as valid.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,9 +34,12 @@ class OperatorRow:
     username: str
     display_name: str
     role: str
-    failed_logins: int
-    locked_until: datetime | None
     created_at: datetime
+    disabled_at: datetime | None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
 
     def public(self) -> dict[str, object]:
         return {"id": self.id, "username": self.username, "display_name": self.display_name, "role": self.role}
@@ -101,8 +104,6 @@ class OperatorRepository:
                     display_name=display_name,
                     role=role,
                     password_hash=password_hash,
-                    failed_logins=0,
-                    locked_until=None,
                     created_at=now or _now(),
                 )
                 session.add(op)
@@ -139,53 +140,44 @@ class OperatorRepository:
             return [_row(op) for op in session.scalars(select(Operator).order_by(Operator.username))]
 
     def set_password(self, username: str, password_hash: str) -> OperatorRow:
-        """New password hash; also lifts any lock-out (an administrator vouches for the account) and ends every
-        session of the account (whoever signed in with the old password is signed out)."""
+        """New password hash; also ends every session of the account (whoever signed in with the old password
+        is signed out)."""
         with self._sessions.begin() as session:
-            op = session.scalars(select(Operator).where(Operator.username == username)).one_or_none()
-            if op is None:
-                raise UnknownOperator(username)
-            op.password_hash, op.failed_logins, op.locked_until = password_hash, 0, None
+            op = self._by_username(session, username)
+            op.password_hash = password_hash
             session.execute(delete(OperatorSession).where(OperatorSession.operator_id == op.id))
             return _row(op)
 
-    def record_failed_login(
-        self, operator_id: int, *, now: datetime, max_failures: int, lock_for: timedelta
-    ) -> OperatorRow:
-        """Count a failed login atomically; the `max_failures`-th one locks the account and restarts the count."""
+    def set_disabled(self, username: str, disabled: bool, *, now: datetime | None = None) -> OperatorRow:
+        """Disable (ending every session of the account in the same transaction) or enable again. Disabling a
+        disabled account keeps its first `disabled_at`."""
         with self._sessions.begin() as session:
-            failures = session.execute(
-                update(Operator)
-                .where(Operator.id == operator_id)
-                .values(failed_logins=Operator.failed_logins + 1)
-                .returning(Operator.failed_logins)
-                .execution_options(synchronize_session=False)
-            ).scalar_one_or_none()
-            if failures is None:
-                raise UnknownOperator(operator_id)
-            if failures >= max_failures:
-                session.execute(
-                    update(Operator)
-                    .where(Operator.id == operator_id)
-                    .values(failed_logins=0, locked_until=now + lock_for)
-                    .execution_options(synchronize_session=False)
-                )
-            op = session.get(Operator, operator_id, populate_existing=True)
-            assert op is not None
+            op = self._by_username(session, username)
+            if disabled:
+                op.disabled_at = op.disabled_at or now or _now()
+                session.execute(delete(OperatorSession).where(OperatorSession.operator_id == op.id))
+            else:
+                op.disabled_at = None
             return _row(op)
 
     def record_login(self, operator_id: int, *, password_hash: str | None = None) -> None:
-        """A successful login clears the failure count (and stores a re-hashed password if given)."""
-        values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
-        if password_hash:
-            values["password_hash"] = password_hash
+        """After a successful login: store the password re-hashed with current parameters, if given."""
+        if not password_hash:
+            return
         with self._sessions.begin() as session:
             session.execute(
                 update(Operator)
                 .where(Operator.id == operator_id)
-                .values(**values)
+                .values(password_hash=password_hash)
                 .execution_options(synchronize_session=False)
             )
+
+    @staticmethod
+    def _by_username(session: Session, username: str) -> Operator:
+        op = session.scalars(select(Operator).where(Operator.username == username)).one_or_none()
+        if op is None:
+            raise UnknownOperator(username)
+        return op
 
     # -------------------------------------------------------------- sessions
 
@@ -196,11 +188,15 @@ class OperatorRepository:
             )
 
     def session_operator(self, token_hash: str, *, now: datetime) -> OperatorRow | None:
-        """The operator whose unexpired session has this token hash."""
+        """The operator whose unexpired session has this token hash (never a disabled one)."""
         stmt = (
             select(Operator)
             .join(OperatorSession, OperatorSession.operator_id == Operator.id)
-            .where(OperatorSession.token_hash == token_hash, OperatorSession.expires_at > now)
+            .where(
+                OperatorSession.token_hash == token_hash,
+                OperatorSession.expires_at > now,
+                Operator.disabled_at.is_(None),
+            )
         )
         with self._sessions() as session:
             op = session.scalars(stmt).one_or_none()

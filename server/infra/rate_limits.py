@@ -52,6 +52,15 @@ class RateLimits:
             stats = await self._limiter.get_window_stats(item, kind, key)
             raise RateLimited(kind, max(1, math.ceil(stats.reset_time - time.time())))
 
+    async def reset(self, kind: str, key: str) -> None:
+        """Forget `key`'s hits of `kind` (a successful sign-in clears its failures)."""
+        if not self.enabled:
+            return
+        try:
+            await self._limiter.clear(self.rules[kind], kind, key)
+        except Exception as exc:  # the limit store is down: the count expires on its own
+            log.warning("rate limit store unavailable (%s); %s not reset", type(exc).__name__, kind)
+
 
 class SocketSlots:
     """Open sockets per client address in this worker: beyond `cap`, a new one is refused (a client cannot

@@ -1,6 +1,8 @@
 """What operators, supervisors and marketers can do, independent of HTTP: the operator desk.
 
-- `accounts`: accounts, sign-in sessions and lock-out (`OperatorAuth`); `passwords`: hashing and policy.
+- `accounts`: accounts, sign-in sessions, disabling (`OperatorAuth`); `passwords`: hashing and policy;
+  `throttle`: failed sign-ins per (address, username), never an account lock; `sessions`: telling console
+  sockets that an operator's sessions ended (the `operator_sessions` pub/sub channel).
 - `actions`: every operator rule in one module (take over, write, type, note, hand back, resolve).
 - `feed`: the console's live view (`ConsoleFeed`: summaries projected from the event log, the `console`
   pub/sub channel); `names`: operators' display names for what customers see.

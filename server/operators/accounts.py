@@ -1,20 +1,17 @@
-"""Operator accounts, login sessions and lock-out (blocking calls: run them in a worker thread).
+"""Operator accounts, login sessions, disabling (blocking calls: run them in a worker thread).
 
-- An unknown username and a wrong password get the same answer (`InvalidCredentials`) after the same
-  argon2 work, and unknown usernames are locked out like real ones, so the login form cannot be used to
-  find out which usernames exist.
-- `MAX_FAILED_LOGINS` failures in a row lock an account for `LOCKOUT`; while locked, even the right
-  password is refused. An administrator lifts a lock by setting a new password (`kefu operator passwd`).
+- An unknown username, a wrong password and a disabled account get the same answer (`InvalidCredentials`)
+  after the same argon2 work, so the login form cannot be used to find out which usernames exist.
+- Failed sign-ins are throttled per (client address, username) by `server.operators.throttle`, before this
+  module is asked; nothing here locks an account, so a stranger's guesses never lock its operator out.
+- Disabling an account ends all its sessions at once; a disabled account cannot sign in.
 - Session tokens are 256 random bits, shown once and stored as SHA-256.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,8 +21,6 @@ from server.db.models import OPERATOR_ROLES
 from server.db.operators import OperatorRepository, OperatorRow
 from server.operators.passwords import Passwords, check_policy
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=12)
 COOKIE_NAME = "kefu_operator"
 MAX_TOKEN_CHARS = 256
@@ -48,17 +43,6 @@ class InvalidCredentials(LoginError):
 
     def __init__(self) -> None:
         super().__init__("Wrong username or password.")
-
-
-class AccountLocked(LoginError):
-    code = "account_locked"
-    status = 429
-
-    def __init__(self, until: datetime, now: datetime) -> None:
-        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-        super().__init__(f"Too many failed sign-in attempts: this account is locked for {minutes} more "
-                         f"minute{'s' if minutes != 1 else ''}. Try again later or ask a supervisor to reset it.")
-        self.until = until
 
 
 class InvalidAccount(ValueError):
@@ -89,15 +73,10 @@ class OperatorAuth:
         *,
         passwords: Passwords | None = None,
         clock: Callable[[], datetime] = _utcnow,
-        ghost_capacity: int = 10_000,
     ) -> None:
         self.repo = repo
         self.passwords = passwords or Passwords()
         self.clock = clock
-        # Failure counts of usernames that do not exist (per process; bounded, oldest dropped first).
-        self._ghosts: OrderedDict[str, tuple[int, datetime | None]] = OrderedDict()
-        self._ghost_capacity = ghost_capacity
-        self._ghost_lock = threading.Lock()
 
     # -------------------------------------------------------------- accounts
 
@@ -117,9 +96,18 @@ class OperatorAuth:
                                 password_hash=self.passwords.hash(password), now=self.clock())
 
     def change_password(self, username: str, password: str) -> OperatorRow:
+        """New password; every session of the account ends (`UnknownOperator` if there is no such account)."""
         name = normalize_username(username)
         self._check_password(password, name)
         return self.repo.set_password(name, self.passwords.hash(password))
+
+    def disable(self, username: str) -> OperatorRow:
+        """The account can no longer sign in, and every session of it ends now."""
+        return self.repo.set_disabled(normalize_username(username), True, now=self.clock())
+
+    def enable(self, username: str) -> OperatorRow:
+        """The account may sign in again (with its password; old sessions stay ended)."""
+        return self.repo.set_disabled(normalize_username(username), False)
 
     @staticmethod
     def _check_password(password: str, username: str) -> None:
@@ -136,16 +124,10 @@ class OperatorAuth:
         creds = self.repo.credentials(name) if USERNAME.fullmatch(name) else None
         if creds is None:
             self.passwords.verify(self.passwords.dummy_hash, password)  # same work as for a real account
-            self._ghost_failure(name, now)
             raise InvalidCredentials()
         operator = creds.operator
         ok = self.passwords.verify(creds.password_hash, password)
-        if operator.locked_until is not None and operator.locked_until > now:
-            raise AccountLocked(operator.locked_until, now)
-        if not ok:
-            row = self.repo.record_failed_login(operator.id, now=now, max_failures=MAX_FAILED_LOGINS, lock_for=LOCKOUT)
-            if row.locked_until is not None and row.locked_until > now:
-                raise AccountLocked(row.locked_until, now)
+        if not ok or operator.disabled:  # a disabled account: the generic answer, no hint
             raise InvalidCredentials()
         rehashed = self.passwords.hash(password) if self.passwords.needs_rehash(creds.password_hash) else None
         self.repo.record_login(operator.id, password_hash=rehashed)
@@ -154,21 +136,6 @@ class OperatorAuth:
         self.repo.create_session(operator.id, hash_token(token), now=now, expires_at=expires_at)
         self.repo.purge_sessions(now=now)  # housekeeping: logins are rare, and the delete uses an index
         return LoginResult(operator, token, expires_at)
-
-    def _ghost_failure(self, name: str, now: datetime) -> None:
-        """Count a failure for a username that does not exist, exactly as `record_failed_login` would."""
-        with self._ghost_lock:
-            failures, locked_until = self._ghosts.pop(name, (0, None))
-            if locked_until is not None and locked_until > now:
-                self._ghosts[name] = (failures, locked_until)
-                raise AccountLocked(locked_until, now)
-            failures += 1
-            if failures >= MAX_FAILED_LOGINS:
-                self._ghosts[name] = (0, now + LOCKOUT)
-                raise AccountLocked(now + LOCKOUT, now)
-            self._ghosts[name] = (failures, None)
-            while len(self._ghosts) > self._ghost_capacity:
-                self._ghosts.popitem(last=False)
 
     # -------------------------------------------------------------- sessions
 

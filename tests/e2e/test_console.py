@@ -83,7 +83,8 @@ def test_customer_operator_round_trip(live_server: str, operator_name: str) -> N
         frames = customer_says(customer, "转人工")
         assert any(f["type"] == "handoff" and f["status"] == "queued" for f in frames)
 
-        with httpx.Client(base_url=base, timeout=TIMEOUT) as op:
+        # as the console page: the session cookie, and the Origin a browser sends with every change
+        with httpx.Client(base_url=base, timeout=TIMEOUT, headers={"Origin": base}) as op:
             r = op.post("/api/operator/login", json={"username": operator_name, "password": PASSWORD})
             assert r.status_code == 200, r.text
             assert op.cookies.get("kefu_operator")  # the console page's credential

@@ -115,7 +115,10 @@ def test_customer_on_one_worker_operator_on_the_other(workers: tuple[str, str]) 
     r = httpx.post(f"{a}/api/conversations", json={"channel": "web", **signed("C00010"), "language": "zh"})
     cid, token = r.json()["conversation_id"], r.json()["token"]
 
-    with live_chat_socket(ws_a, cid, token) as customer, httpx.Client(base_url=b, timeout=TIMEOUT) as op:
+    with (
+        live_chat_socket(ws_a, cid, token) as customer,
+        httpx.Client(base_url=b, timeout=TIMEOUT, headers={"Origin": b}) as op,  # cookie + Origin, as the page
+    ):
         r = op.post("/api/operator/login", json={"username": OPERATOR, "password": PASSWORD})
         assert r.status_code == 200, r.text
         with connect(f"{ws_b}/ws/operator") as console:

@@ -1,8 +1,9 @@
-"""Signing in to the operator console as a client sees it (cookie and bearer token, lock-out, validation),
+"""Signing in to the operator console as a client sees it (cookie and bearer token, throttling, validation),
 and role checks on every operator route and socket, in process over a small SQLite demo store."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -10,7 +11,12 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from server.app import create_app
+from server.runtime import build_runtime
+from server.settings import Settings
+from tests.fakes import KeywordRetriever
 from tests.server.console_support import PASSWORD, login, register_accounts, routes, start_chat
+from tests.services import TEST_IDENTITY_SECRET
 
 pytestmark = pytest.mark.integration
 
@@ -64,24 +70,72 @@ def test_wrong_password_and_unknown_username_get_the_same_answer(client: TestCli
     login(client, accounts["supervisor"])
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(client: TestClient, store_url: str) -> None:
-    username = register_accounts(store_url, {"operator": "V"})["operator"]
-    for _ in range(4):
-        r = client.post("/api/operator/login", json={"username": username, "password": "guess-guess"})
-        assert r.status_code == 401
-    r = client.post("/api/operator/login", json={"username": username, "password": "guess-guess"})
-    assert r.status_code == 429 and r.json()["error"]["code"] == "account_locked"
-    assert "15 more minutes" in r.json()["error"]["message"]
-    r = client.post("/api/operator/login", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 429 and r.json()["error"]["code"] == "account_locked"
+def at(client: TestClient, ip: str) -> TestClient:
+    """Another client of the same app, calling from `ip`."""
+    return TestClient(client.app, client=(ip, 40000))
 
-    # an unknown username locks the same way, so a lock-out does not reveal that an account exists
+
+def attempt(client: TestClient, username: str, password: str = "guess-guess"):
+    return client.post("/api/operator/login", json={"username": username, "password": password})
+
+
+def test_a_strangers_guesses_never_lock_the_operator_out(client: TestClient, store_url: str) -> None:
+    username = register_accounts(store_url, {"operator": "V"})["operator"]
+    stranger, office = at(client, "203.0.113.7"), at(client, "198.51.100.20")
+    answers = [attempt(stranger, username) for _ in range(5)]
+    r = attempt(stranger, username, PASSWORD)  # even the right password is refused from the stranger's address
+    assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_attempts"
+    answers += [attempt(stranger, username) for _ in range(14)]  # 20 tries in all (the per-address cap)
+    assert [r.status_code for r in answers] == [401] * 5 + [429] * 14
+    refused = answers[-1]
+    assert refused.json()["error"]["code"] == "too_many_attempts"
+    assert "try again in 15 minutes" in refused.json()["error"]["message"]
+    assert 14 * 60 <= int(refused.headers["Retry-After"]) <= 15 * 60
+    assert "set-cookie" not in refused.headers
+
+    r = attempt(office, username, PASSWORD)  # the operator, from the office: signed in as if nothing happened
+    assert r.status_code == 200 and r.json()["operator"]["username"] == username
+    colleague = register_accounts(store_url, {"operator": "W"})["operator"]
+    assert attempt(at(client, "203.0.113.77"), username, PASSWORD).status_code == 200  # any other address too
+    r = attempt(stranger, colleague, PASSWORD)  # the stranger's address has used up its per-address cap now
+    assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited" and int(r.headers["Retry-After"]) >= 1
+
+
+def test_unknown_usernames_are_throttled_exactly_like_real_ones(client: TestClient, store_url: str) -> None:
+    real = register_accounts(store_url, {"operator": "V"})["operator"]
     ghost = f"ghost-{uuid.uuid4().hex[:6]}"
-    codes = [
-        client.post("/api/operator/login", json={"username": ghost, "password": "guess-guess"}).status_code
-        for _ in range(6)
-    ]
-    assert codes == [401, 401, 401, 401, 429, 429]
+    guesser = at(client, "203.0.113.8")
+    answers = {name: [attempt(guesser, name) for _ in range(7)] for name in (real, ghost)}
+    for name in (real, ghost):
+        assert [r.status_code for r in answers[name]] == [401] * 5 + [429] * 2
+    assert answers[real][0].json() == answers[ghost][0].json()
+    assert answers[real][-1].json() == answers[ghost][-1].json()  # same code, same message: nothing revealed
+    assert answers[real][-1].headers.keys() == answers[ghost][-1].headers.keys()
+
+
+def test_a_success_starts_the_count_afresh(client: TestClient, store_url: str) -> None:
+    username = register_accounts(store_url, {"operator": "V"})["operator"]
+    typist = at(client, "203.0.113.9")
+    assert [attempt(typist, username).status_code for _ in range(4)] == [401] * 4
+    assert attempt(typist, username, PASSWORD).status_code == 200
+    assert [attempt(typist, username).status_code for _ in range(5)] == [401] * 5
+    assert attempt(typist, username).status_code == 429
+
+
+def test_the_window_moves_on(store_url: str) -> None:
+    username = register_accounts(store_url, {"operator": "V"})["operator"]  # cheaply hashed: attempts are quick
+    settings = Settings(database_url=store_url, identity_secret=TEST_IDENTITY_SECRET,
+                        limits_login_failures="5 per 2 seconds")
+    runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
+    try:
+        with TestClient(create_app(settings, runtime=runtime), client=("203.0.113.10", 40000)) as c:
+            assert [attempt(c, username).status_code for _ in range(6)] == [401] * 5 + [429]
+            r = attempt(c, username, PASSWORD)
+            assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 2
+            time.sleep(int(r.headers["Retry-After"]) + 0.2)
+            assert attempt(c, username, PASSWORD).status_code == 200
+    finally:
+        runtime.close()
 
 
 def test_login_input_is_validated(client: TestClient) -> None:
@@ -154,6 +208,7 @@ def test_console_page_is_served_with_a_strict_csp(client: TestClient) -> None:
     assert r.status_code == 200 and 'data-testid="login-form"' in r.text
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert r.headers["referrer-policy"] == "same-origin"  # the console's own POSTs keep their Origin
     for asset in ("/static/console.js", "/static/console.css"):
         assert client.get(asset).status_code == 200
     script = client.get("/static/console.js").text

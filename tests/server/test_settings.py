@@ -55,14 +55,16 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 SECRETS = {"KEFU_LLM_API_KEY", "KEFU_IDENTITY_SECRET", "KEFU_IDENTITY_API_KEYS", "KEFU_IDENTITY_SECRET_FILE"}
 LIMITS = {"KEFU_RATE_LIMITS", "KEFU_LIMITS_CONVERSATION_IP", "KEFU_LIMITS_MESSAGE_IP",
           "KEFU_LIMITS_MESSAGE_CONVERSATION", "KEFU_LIMITS_CSAT_CONVERSATION", "KEFU_LIMITS_LOGIN_IP",
-          "KEFU_LIMITS_SOCKETS_PER_IP"}
+          "KEFU_LIMITS_LOGIN_FAILURES", "KEFU_LIMITS_SOCKETS_PER_IP"}
+# Fields added after the sections: their flat name is `<section>_<field>`.
+NEWER = {"KEFU_HTTP_SECURE_COOKIES"}
 
 
 ORIGINS = {"KEFU_HTTP_ALLOWED_ORIGINS"}
 
 
 def test_every_flat_name_is_covered() -> None:
-    assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | SECRETS | LIMITS | ORIGINS
+    assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | SECRETS | LIMITS | ORIGINS | NEWER
 
 
 @pytest.mark.parametrize("value", [
@@ -81,6 +83,15 @@ def test_allowed_origins_default_to_none_and_refuse_what_is_no_origin(monkeypatc
         monkeypatch.setenv("KEFU_HTTP_ALLOWED_ORIGINS", bad)
         with pytest.raises(ValueError, match="allowed_origins"):
             Settings()
+
+
+def test_secure_cookies_by_either_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().http.secure_cookies is False
+    for var in ("KEFU_HTTP_SECURE_COOKIES", "KEFU_HTTP__SECURE_COOKIES"):
+        monkeypatch.setenv(var, "true")
+        assert Settings().http.secure_cookies is True
+        monkeypatch.delenv(var)
+    assert Settings(http_secure_cookies=True).http.secure_cookies is True
 
 
 def test_rate_limits_switch_and_rules(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,8 +2,12 @@
 
 A session token is read from `Authorization: Bearer …` (tools), else from the HttpOnly session cookie
 (the console page); a socket with neither takes it from its first frame `{"type": "auth", "token"}`, never
-from its URL. A socket opened by a browser must come from a page of this server (Origin check), which stops
-cross-site WebSocket hijacking.
+from its URL. The cookie is a credential the browser attaches by itself, so whatever it authenticates must
+come from a page of this server: a state-changing request (POST, PUT, PATCH, DELETE) needs an `Origin` (else
+`Referer`) naming this server's host, otherwise 403 `bad_origin`; a socket opened by a browser must come from a
+page of this server whatever its credential. This stops cross-site request forgery and WebSocket hijacking even
+where `SameSite` does not (same-site sibling hosts, old browsers). A bearer token is never sent by a browser on
+its own, so requests carrying one are not checked.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Request, WebSocket
 from starlette.requests import HTTPConnection
 
-from server.api.deps import RuntimeDep, own_origin
+from server.api.deps import RuntimeDep, from_this_server, own_origin
 from server.channels.frames import first_frame_token, refuse_token_in_url
 from server.db.operators import OperatorRow
 from server.errors import ApiError
@@ -23,6 +27,8 @@ from server.operators.accounts import COOKIE_NAME
 from server.runtime import Runtime
 
 STAFF_ROLES = ("operator", "supervisor")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BAD_ORIGIN = "Signed in by cookie, a change must come from a page of this server (the Origin header)."
 
 
 def session_token(conn: HTTPConnection) -> tuple[str | None, str]:
@@ -49,7 +55,9 @@ async def _operator_for(runtime: Runtime, token: str | None) -> OperatorRow:
 
 
 async def current_operator(request: Request, runtime: RuntimeDep) -> OperatorRow:
-    token, _ = session_token(request)
+    token, source = session_token(request)
+    if source == "cookie" and request.method not in SAFE_METHODS and not from_this_server(request, missing_ok=False):
+        raise ApiError(403, "bad_origin", BAD_ORIGIN)
     return await _operator_for(runtime, token)
 
 

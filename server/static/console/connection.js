@@ -158,7 +158,7 @@
         if (S.detail && f.conversation_id === S.selected) addSystemLine(t("ev").csat_requested, "csat_requested");
         break;
       case "error":
-        if (f.code === "session_expired") showLogin(errorText(f));
+        if (f.code === "session_expired" || f.code === "session_ended") showLogin(errorText(f));
         else toast(errorText(f), "error");
         break;
       default:

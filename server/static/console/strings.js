@@ -52,8 +52,10 @@
       },
       errors: {
         invalid_credentials: "用户名或密码错误。",
-        account_locked: "连续登录失败次数过多，账号已临时锁定（15 分钟），请稍后再试或联系主管重置。",
+        too_many_attempts: "该用户名在此网络的登录失败次数过多，请稍后再试。",
+        bad_origin: "请求来源不是本站页面，已拒绝。",
         not_signed_in: "请先登录。", session_expired: "登录已过期，请重新登录。",
+        session_ended: "您已退出登录（已登出、密码已修改或账号已停用），请重新登录。",
         forbidden_role: "您的角色无权进行此操作。", held_by_other: "该会话已由其他客服接管，只有主管可以强制接管。",
         not_holding: "请先接管会话。", not_held: "该会话已由机器人处理。", invalid_message: "消息为空或过长。",
         unknown_conversation: "会话不存在。", network: "网络异常，请重试。", internal: "系统繁忙，请稍后再试。",
@@ -111,8 +113,10 @@
       },
       errors: {
         invalid_credentials: "Wrong username or password.",
-        account_locked: "Too many failed sign-in attempts: the account is locked for 15 minutes. Try later or ask a supervisor.",
+        too_many_attempts: "Too many failed sign-in attempts for this username from your network; try again later.",
+        bad_origin: "Refused: the request did not come from a page of this server.",
         not_signed_in: "Please sign in.", session_expired: "Your session has expired; please sign in again.",
+        session_ended: "You were signed out (signed out elsewhere, password changed or account disabled); please sign in again.",
         forbidden_role: "Your role may not do this.", held_by_other: "Another operator holds this conversation; only a supervisor can take it over.",
         not_holding: "Take over the conversation first.", not_held: "The bot already handles this conversation.",
         invalid_message: "The message is empty or too long.", unknown_conversation: "No such conversation.",
