@@ -67,21 +67,3 @@ def chromium() -> Iterator[Browser]:
         finally:
             browser.close()
 
-
-def open_store_page(page, base: str, customer_id: str, language: str = "zh") -> None:
-    """Open a store's page that embeds the widget for its signed-in `customer_id`, as a real store would: the
-    signature computed by the store's backend (here, with the test identity secret), the panel open at load.
-
-    The page is fulfilled by the browser at a path of the Kefu server's own origin, so it is same-origin with the
-    server without the server serving it (the demo page is off in the production shape)."""
-    from html import escape
-
-    from tests.services import customer_sig
-
-    url = f"{base}/__store__/account.html"
-    html = (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"><title>Store</title></head>'
-            f'<body><h1>My account</h1><script src="/widget.js" data-customer-id="{escape(customer_id)}" '
-            f'data-customer-sig="{customer_sig(customer_id)}" data-language="{language}" data-open="true">'
-            f"</script></body></html>")
-    page.route(url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html))
-    page.goto(url)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -25,8 +24,8 @@ from server.db.engine import make_engine, make_session_factory
 from server.db.orders import SqlOrderRepository
 from tests.e2e.browser import chromium
 from tests.e2e.conftest import start_server, stop_server, wait_ready
+from tests.e2e.store_pages import StorePages, shop_page
 from tests.e2e.test_browser_demo import BOT_MSGS, EN_STATUS_WORDS, MESSAGES, USER_MSGS, Page, ask, assert_clean
-from tests.services import customer_sig
 from tests.sockets import authenticate
 from tools.commerce.ports import OrderView
 
@@ -75,45 +74,6 @@ TRY_SOCKET = """
   ws.onclose = (e) => resolve({code: e.code, frames});
 })
 """
-
-
-class StorePages(ThreadingHTTPServer):
-    """A store's web server on its own 127.0.0.1 port: `pages` maps a path to the HTML it serves."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.pages: dict[str, str] = {}
-        self.origin = f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: StorePages
-
-    def do_GET(self) -> None:
-        body = self.server.pages.get(self.path.split("?")[0])
-        if body is None:
-            self.send_error(404)
-            return
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def shop_page(kefu: str, customer: str, language: str = "en") -> str:
-    """The store's page as a store would write it: the script tag with the signed customer id."""
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A store</title>'
-        '<link rel="icon" href="data:,"></head><body>'
-        "<h1>A store on another origin</h1>"
-        f'<script src="{kefu}/widget.js" data-customer-id="{customer}" data-customer-sig="{customer_sig(customer)}"'
-        f' data-language="{language}"></script></body></html>'
-    )
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,9 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.e2e.browser import chromium, open_store_page
+from tests.e2e.browser import chromium
 from tests.e2e.conftest import start_server, stop_server, wait_ready
+from tests.e2e.store_pages import StorePages, shop_page, store_pages
 from tests.e2e.test_console import PASSWORD, TIMEOUT, customer_says, ensure_operator, until
 from tests.e2e.test_console_browser import SCREENSHOTS, Tab, widget_say
 from tests.services import fresh_pg_database, redis_url, signed
@@ -35,7 +36,16 @@ DISPLAY_NAME = "王芳"
 
 
 @pytest.fixture(scope="module")
-def workers(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def store() -> Iterator[StorePages]:
+    """The store's own web server, whose pages embed the widget for their signed-in customer."""
+    with store_pages() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def workers(
+    e2e_env: dict[str, str], store: StorePages, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
     """Two workers (A, B) on a fresh PostgreSQL database with a small demo store, and Redis."""
     from server.demo.build import build_demo_store
 
@@ -50,6 +60,7 @@ def workers(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
             "KEFU_REDIS_URL": redis,
             "KEFU_LLM": "none",
             "KEFU_DEMO": "0",  # refused on PostgreSQL: the customer comes from a signed store page instead
+            "KEFU_HTTP_ALLOWED_ORIGINS": store.origin,
             "KEFU_REDIS_PREFIX": f"kefu-test-{uuid.uuid4().hex[:8]}:",
         }
         logs = tmp_path_factory.mktemp("kefu-workers")
@@ -243,7 +254,7 @@ def test_two_operators_on_two_workers_press_take_over_at_once(workers: tuple[str
         assert [e["type"] for e in events.json()["events"]].count("operator_joined") == 1
 
 
-def test_console_in_chromium_on_b_widget_in_chromium_on_a(workers: tuple[str, str]) -> None:
+def test_console_in_chromium_on_b_widget_in_chromium_on_a(workers: tuple[str, str], store: StorePages) -> None:
     """Issue 5's acceptance, in real browsers: the customer's widget page talks to worker A, the operator's console
     to worker B; takeover, messages both ways, the bot silent while held, hand back, the bot again, CSAT."""
     from playwright.sync_api import expect
@@ -254,7 +265,8 @@ def test_console_in_chromium_on_b_widget_in_chromium_on_a(workers: tuple[str, st
         try:
             c, o = customer.page, console.page
             # --- the customer, on A, asks for a person ----------------------------------------------
-            open_store_page(c, a, "C00004")
+            store.pages["/account"] = shop_page(a, "C00004", "zh", open_chat=True)
+            c.goto(f"{store.origin}/account")
             expect(c.get_by_test_id("kefu-input")).to_be_visible()
             widget_say(c, "你好，我要转人工")
             expect(c.get_by_test_id("kefu-handoff")).to_have_attribute("data-status", "queued")
