@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.infra.logs import register_secret
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,10 @@ class CustomerIdentity:
 
     secret: bytes | None
     api_keys: tuple[bytes, ...] = ()
+
+    def __post_init__(self) -> None:
+        for value in (self.secret, *self.api_keys):
+            register_secret(value)  # never in a log line, whatever a caller formats
 
     def sign(self, customer_id: str) -> str:
         if self.secret is None:

@@ -15,20 +15,39 @@ does resolving a host name other than `localhost` (a DNS query is network too). 
 (`tests/fakes/openai_server.py`). A blocked attempt also fails the test at teardown, so code that catches
 the error and carries on (an LLM guard falling back to a template) still cannot pass unnoticed. Only
 Python sockets are guarded: a C library that opens its own (libpq) is an integration test anyway.
+
+Every log line of the run goes to files, through production's masked handler (`server.infra.logs.log_handler`),
+and is audited when the session ends. The run's folder is `var/test-logs/<time>-<pid>/` (or
+`KEFU_TEST_LOG_DIR`): `inprocess.log` holds the root logger at INFO, and a test that starts a server writes its
+output to `run_logs.file(name)` there (`tests/e2e/conftest.py` does). The audit (`tests/log_audit.py`) scans
+every file for phone numbers, emails, addresses and tokens; a hit, or a folder without the capture's start
+line, fails the run with the file and line of each hit. An inner pytester session in this process shares the
+outer one's capture and does not audit.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import itertools
+import logging
+import os
+import shutil
 import socket
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 KINDS = ("unit", "integration", "e2e")
 ALLOW_LOOPBACK = "allow_loopback"
-
+LOG_DIR_ENV = "KEFU_TEST_LOG_DIR"
+LOG_LEVEL = logging.INFO
+START_LINE = "kefu test run: log capture started"
+KEEP_RUNS = 10  # run folders kept under var/test-logs
 
 
 class NetworkBlocked(RuntimeError):
@@ -37,6 +56,115 @@ class NetworkBlocked(RuntimeError):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{ALLOW_LOOPBACK}: a unit test may connect to 127.0.0.1 / ::1")
+    global _capture
+    if _capture is None:  # an inner pytester session in this process keeps the outer one's capture
+        _capture = LogCapture.start(_run_dir(config))
+        config.stash[_OWNER] = _capture
+
+
+# --- log capture and audit -------------------------------------------------------------------------------
+
+
+@dataclass
+class LogCapture:
+    """The run's log folder and the masked file handler on the root logger that writes `inprocess.log`."""
+
+    run_dir: Path
+    handler: logging.Handler
+    root_level: int
+    _names: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    @classmethod
+    def start(cls, run_dir: Path) -> LogCapture:
+        from server.infra.logs import log_handler
+
+        run_dir.mkdir(parents=True, exist_ok=True)
+        root = logging.getLogger()
+        capture = cls(run_dir, log_handler(run_dir / "inprocess.log"), root.level)
+        capture.attach()
+        logging.getLogger("kefu.tests").info("%s in %s", START_LINE, run_dir)
+        return capture
+
+    def attach(self) -> None:
+        """(Again) on the root logger at INFO or lower: a test that set up production logging in this process
+        replaced the root's handlers."""
+        root = logging.getLogger()
+        if self.handler not in root.handlers:
+            root.addHandler(self.handler)
+        if root.getEffectiveLevel() > LOG_LEVEL:
+            root.setLevel(LOG_LEVEL)
+
+    def stop(self) -> None:
+        root = logging.getLogger()
+        root.removeHandler(self.handler)
+        self.handler.close()
+        root.setLevel(self.root_level)
+
+    def file(self, name: str) -> Path:
+        """A new file in the run's folder for a subprocess's output (`live-server-3.log`)."""
+        return self.run_dir / f"{name}-{next(self._names)}.log"
+
+
+_capture: LogCapture | None = None
+_OWNER = pytest.StashKey[LogCapture]()
+
+
+def _run_dir(config: pytest.Config) -> Path:
+    if os.environ.get(LOG_DIR_ENV):
+        return Path(os.environ[LOG_DIR_ENV])
+    base = config.rootpath / "var" / "test-logs"
+    if base.is_dir():  # keep the newest runs only
+        runs = sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: p.name)
+        for old in runs[: max(0, len(runs) - KEEP_RUNS + 1)]:
+            shutil.rmtree(old, ignore_errors=True)
+    return base / f"{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def run_logs() -> LogCapture:
+    """The run's log capture: `run_logs.file("live-server")` is where a server subprocess writes its output."""
+    if _capture is None:
+        raise RuntimeError("the test run's log capture is not running (tests/plugin.py)")
+    return _capture
+
+
+def pytest_runtest_logfinish() -> None:
+    if _capture is not None:
+        _capture.attach()
+
+
+@pytest.hookimpl(trylast=True)  # after the session's fixtures (and the servers they started) are torn down
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    global _capture
+    capture = session.config.stash.get(_OWNER, None)
+    if capture is None:
+        return
+    from tests.log_audit import audit
+
+    capture.stop()
+    _capture = None
+    result = audit(capture.run_dir, must_contain={"inprocess.log": START_LINE})
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if result.ok:
+        if reporter is not None:
+            reporter.write_line(f"\nlog audit: {len(result.files)} log files in {capture.run_dir}, no leaks")
+        return
+    if reporter is None:
+        print(result.report(), file=sys.stderr)
+    else:  # counted as a failure, so the closing line says so too
+        reporter.stats.setdefault("failed", []).append(pytest.TestReport(
+            nodeid="log-audit", location=("tests/log_audit.py", 0, "log audit"), keywords={}, outcome="failed",
+            longrepr=result.report(), when="call"))
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _capture
+    capture = config.stash.get(_OWNER, None)
+    if capture is not None and capture is _capture:  # the session never finished (a usage error)
+        capture.stop()
+        _capture = None
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects, so no unmarked test slips through a selection

