@@ -72,7 +72,9 @@ class ScriptedOpenAIServer:
         self._sock.bind(("127.0.0.1", 0))
         self.port: int = self._sock.getsockname()[1]
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        config = uvicorn.Config(self._app(), log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+        # log_config=None: its lines go to the root logger (the test run's masked log file), not a stderr handler
+        config = uvicorn.Config(self._app(), log_level="warning", log_config=None, lifespan="off",
+                                timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 
