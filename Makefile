@@ -47,8 +47,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# Every log line the run writes lands in TEST_LOGS; the plugin audits it, and so does the second command on its
+# own (a run that captured nothing fails it).
+TEST_LOGS := var/test-logs/make-test-$(shell date +%Y%m%d-%H%M%S)
+
 test: install system-deps lint
-	$(BIN)/pytest
+	KEFU_TEST_LOG_DIR=$(TEST_LOGS) $(BIN)/pytest
+	$(BIN)/python -m tests.log_audit $(TEST_LOGS)
 
 # Unit tests only (in process, no network, no big model or data set): about half a minute.
 test-fast: install lint

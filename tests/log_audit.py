@@ -7,7 +7,7 @@ demo customers' emails, phones and addresses for the seeds the tests build, the 
 the signatures made with it). A hit is reported with its file and line, the secret itself cut short.
 
 `tests/plugin.py` runs it over the run's log folder when the session ends; `python -m tests.log_audit DIR`
-runs it by hand.
+runs it again on its own (`make test` does, so that a run whose plugin did not capture anything fails too).
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+IN_PROCESS = "inprocess.log"  # the file of the test process's own log lines
+START_LINE = "kefu test run: log capture started"  # its first line: the capture ran
 
 _CJK = r"\u4e00-\u9fff"
 _STREET_EN = r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Way|Highway|Hwy)"
@@ -174,7 +177,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m tests.log_audit RUN_DIR", file=sys.stderr)
         return 2
-    result = audit(Path(argv[0]))
+    result = audit(Path(argv[0]), must_contain={IN_PROCESS: START_LINE})
     print(result.report(limit=1000))
     return 0 if result.ok else 1
 

@@ -46,7 +46,6 @@ KINDS = ("unit", "integration", "e2e")
 ALLOW_LOOPBACK = "allow_loopback"
 LOG_DIR_ENV = "KEFU_TEST_LOG_DIR"
 LOG_LEVEL = logging.INFO
-START_LINE = "kefu test run: log capture started"
 KEEP_RUNS = 10  # run folders kept under var/test-logs
 
 
@@ -77,10 +76,11 @@ class LogCapture:
     @classmethod
     def start(cls, run_dir: Path) -> LogCapture:
         from server.infra.logs import log_handler
+        from tests.log_audit import IN_PROCESS, START_LINE
 
         run_dir.mkdir(parents=True, exist_ok=True)
         root = logging.getLogger()
-        capture = cls(run_dir, log_handler(run_dir / "inprocess.log"), root.level)
+        capture = cls(run_dir, log_handler(run_dir / IN_PROCESS), root.level)
         capture.attach()
         logging.getLogger("kefu.tests").info("%s in %s", START_LINE, run_dir)
         return capture
@@ -110,14 +110,14 @@ _OWNER = pytest.StashKey[LogCapture]()
 
 
 def _run_dir(config: pytest.Config) -> Path:
-    if os.environ.get(LOG_DIR_ENV):
-        return Path(os.environ[LOG_DIR_ENV])
+    """`KEFU_TEST_LOG_DIR`, else a new folder under var/test-logs; the older run folders there are pruned."""
     base = config.rootpath / "var" / "test-logs"
-    if base.is_dir():  # keep the newest runs only
-        runs = sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: p.name)
+    chosen = Path(os.environ[LOG_DIR_ENV]) if os.environ.get(LOG_DIR_ENV) else None
+    if base.is_dir():
+        runs = sorted((p for p in base.iterdir() if p.is_dir() and p != chosen), key=lambda p: p.stat().st_mtime)
         for old in runs[: max(0, len(runs) - KEEP_RUNS + 1)]:
             shutil.rmtree(old, ignore_errors=True)
-    return base / f"{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
+    return chosen or base / f"{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -139,11 +139,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     capture = session.config.stash.get(_OWNER, None)
     if capture is None:
         return
-    from tests.log_audit import audit
+    from tests.log_audit import IN_PROCESS, START_LINE, audit
 
     capture.stop()
     _capture = None
-    result = audit(capture.run_dir, must_contain={"inprocess.log": START_LINE})
+    result = audit(capture.run_dir, must_contain={IN_PROCESS: START_LINE})
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if result.ok:
         if reporter is not None:

@@ -118,3 +118,12 @@ def test_a_session_masks_what_went_through_the_handler_and_fails_on_a_raw_leak(
     logged = (run_dir / "inprocess.log").read_text(encoding="utf-8")
     assert "customer <phone> at <address>" in logged and "ValueError: token=<token> for <email>" in logged
     assert "13812345678" not in logged and "jane@example.com" not in logged
+
+
+@pytest.mark.unit
+def test_the_command_fails_on_a_folder_without_the_capture(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.log_audit import IN_PROCESS, START_LINE, main
+
+    assert main([str(tmp_path)]) == 1 and "no log files" in capsys.readouterr().out
+    (tmp_path / IN_PROCESS).write_text(f"x INFO kefu.tests: {START_LINE}\n", encoding="utf-8")
+    assert main([str(tmp_path)]) == 0
