@@ -41,6 +41,10 @@ PATTERNS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
     "en address": (re.compile(rf"\b\d{{1,5}}\s+(?:[A-Z][A-Za-z'-]*\s+){{1,3}}{_STREET_EN}\b"), ()),
 }
 
+# Passwords and keys the tests sign in or open conversations with (tests/server/console_support.py,
+# tests/e2e/test_console.py, tests/security/test_identity.py): no log line may hold them either.
+TEST_CREDENTIALS = ("correct horse battery", "console e2e password", "claim test password", "store-backend-key-123")
+
 # Demo stores the tests build (seeds and the largest customer count any of them uses, with room to spare).
 DEMO_SEEDS = range(0, 10)
 DEMO_CUSTOMERS = 200
@@ -110,6 +114,7 @@ def _test_literals() -> Iterator[str]:
     for phone, email in MemoryOrders.CONTACTS.values():
         yield from (phone, email)
     yield TEST_IDENTITY_SECRET
+    yield from TEST_CREDENTIALS
     for n in range(1, DEMO_CUSTOMERS + 1):
         yield customer_sig(f"C{n:05d}")
 
