@@ -19,7 +19,8 @@ Python sockets are guarded: a C library that opens its own (libpq) is an integra
 Every log line of the run goes to files, through production's masked handler (`server.infra.logs.log_handler`),
 and is audited when the session ends. The run's folder is `var/test-logs/<time>-<pid>/` (or
 `KEFU_TEST_LOG_DIR`): `inprocess.log` holds the root logger at INFO, and a test that starts a server writes its
-output to `run_logs.file(name)` there (`tests/e2e/conftest.py` does). The audit (`tests/log_audit.py`) scans
+output to `run_logs.file(name)` there, or to any path passed through `audited_log` (`tests/e2e/conftest.py`
+does). The audit (`tests/log_audit.py`) scans
 every file for phone numbers, emails, addresses and tokens; a hit, or a folder without the capture's start
 line, fails the run with the file and line of each hit. An inner pytester session in this process shares the
 outer one's capture and does not audit.
@@ -126,6 +127,18 @@ def run_logs() -> LogCapture:
     if _capture is None:
         raise RuntimeError("the test run's log capture is not running (tests/plugin.py)")
     return _capture
+
+
+def audited_log(path: Path) -> Path:
+    """Where a subprocess a test starts should write its output: `path` if it is in the run's log folder, else a
+    new file there that `path` links to (so callers that chose their own path still get audited)."""
+    if _capture is None or path.resolve().is_relative_to(_capture.run_dir.resolve()):
+        return path
+    real = _capture.file(path.stem)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    path.symlink_to(real.resolve())
+    return real
 
 
 def pytest_runtest_logfinish() -> None:

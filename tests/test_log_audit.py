@@ -11,6 +11,7 @@ import pytest
 
 from server.infra.logs import mask, register_secret
 from tests.log_audit import audit, scan_line
+from tests.plugin import LogCapture, audited_log
 from tests.services import TEST_IDENTITY_SECRET, customer_sig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,3 +128,12 @@ def test_the_command_fails_on_a_folder_without_the_capture(tmp_path: Path, capsy
     assert main([str(tmp_path)]) == 1 and "no log files" in capsys.readouterr().out
     (tmp_path / IN_PROCESS).write_text(f"x INFO kefu.tests: {START_LINE}\n", encoding="utf-8")
     assert main([str(tmp_path)]) == 0
+
+
+@pytest.mark.unit
+def test_a_server_log_chosen_elsewhere_is_linked_into_the_audited_folder(tmp_path: Path, run_logs: LogCapture) -> None:
+    real = audited_log(tmp_path / "server.log")
+    assert real.parent == run_logs.run_dir and (tmp_path / "server.log").resolve() == real.resolve()
+    (tmp_path / "server.log").write_text("started\n", encoding="utf-8")
+    assert real.read_text(encoding="utf-8") == "started\n"
+    assert audited_log(real) == real

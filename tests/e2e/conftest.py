@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.plugin import LogCapture
+from tests.plugin import LogCapture, audited_log
 from tests.services import TEST_IDENTITY_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,9 +53,10 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
-    """`kefu serve` on a free port, its output in `log_path`: (process, base URL)."""
+    """`kefu serve` on a free port, its output in `log_path` (in the run's audited log folder, or linked to
+    a file there): (process, base URL)."""
     port = _free_port()
-    with log_path.open("w") as log:
+    with audited_log(log_path).open("w") as log:
         proc = subprocess.Popen([str(KEFU), "serve", "--host", "127.0.0.1", "--port", str(port)],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return proc, f"http://127.0.0.1:{port}"

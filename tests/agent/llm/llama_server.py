@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.plugin import audited_log
 from tests.services import stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -67,7 +68,8 @@ def llama_server(log_dir: Path, n_ctx: int = 4096) -> Iterator[tuple[subprocess.
         "chatml-function-calling",
     ]
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    log = log_dir / f"llama-server-{port}.log"  # ~200 kB of load logs would fill a pipe
+    # ~200 kB of load logs would fill a pipe; the file is in the run's audited log folder (linked from log_dir)
+    log = audited_log(log_dir / f"llama-server-{port}.log")
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
