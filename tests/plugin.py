@@ -113,9 +113,10 @@ _OWNER = pytest.StashKey[LogCapture]()
 def _run_dir(config: pytest.Config) -> Path:
     """`KEFU_TEST_LOG_DIR`, else a new folder under var/test-logs; the older run folders there are pruned."""
     base = config.rootpath / "var" / "test-logs"
-    chosen = Path(os.environ[LOG_DIR_ENV]) if os.environ.get(LOG_DIR_ENV) else None
+    chosen = Path(os.environ[LOG_DIR_ENV]).resolve() if os.environ.get(LOG_DIR_ENV) else None
     if base.is_dir():
-        runs = sorted((p for p in base.iterdir() if p.is_dir() and p != chosen), key=lambda p: p.stat().st_mtime)
+        runs = [p for p in base.iterdir() if p.is_dir() and p.resolve() != chosen]
+        runs.sort(key=lambda p: p.stat().st_mtime)
         for old in runs[: max(0, len(runs) - KEEP_RUNS + 1)]:
             shutil.rmtree(old, ignore_errors=True)
     return chosen or base / f"{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
