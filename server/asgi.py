@@ -15,5 +15,5 @@ from server.settings import get_settings
 
 def create() -> FastAPI:
     settings = get_settings()
-    setup_logging(settings.http.log_level)
+    setup_logging(settings.http.log_level, secrets=[settings.llm.api_key.get_secret_value()])
     return create_app(settings)

@@ -27,7 +27,7 @@ def serve(
     from server.infra.logs import setup_logging
 
     settings = get_settings()
-    setup_logging(settings.http.log_level)
+    setup_logging(settings.http.log_level, secrets=[settings.llm.api_key.get_secret_value()])
     try:
         check_demo(settings, workers)
     except DemoRefused as exc:

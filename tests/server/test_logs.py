@@ -141,3 +141,38 @@ def test_the_filter_masks_the_record_for_other_handlers(caplog: pytest.LogCaptur
         log.filters.clear()
     assert "13912345678" not in caplog.text and "<phone>" in caplog.text
     assert "13812345678" not in caplog.text and "jane@example.com" not in caplog.text
+
+
+def test_setup_logging_routes_everything_through_one_masked_handler(capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+    import threading
+    import warnings
+
+    from server.infra.logs import setup_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, sys.excepthook, threading.excepthook
+    try:
+        setup_logging("INFO", secrets=["sk-llm-key-for-the-test"])
+        (handler,) = root.handlers
+        logging.getLogger("uvicorn.access").info('%s - "GET /ws?token=%s HTTP/1.1" 101', "127.0.0.1:1", TOKEN)
+        warnings.warn("customer 13812345678 used sk-llm-key-for-the-test", UserWarning, stacklevel=1)
+        sys.excepthook(*_raised())
+        handler.flush()
+    finally:
+        logging.captureWarnings(False)
+        root.handlers[:], _, sys.excepthook, threading.excepthook = saved
+        root.setLevel(saved[1])
+    err = capsys.readouterr().err
+    assert "token=<token>" in err and "customer <phone> used <secret>" in err and "uncaught exception" in err
+    assert "ValueError: no order for <phone>" in err
+    for secret in (TOKEN[8:], "13812345678", "sk-llm-key-for-the-test"):
+        assert secret not in err
+
+
+def _raised() -> tuple[type[BaseException], BaseException, object]:
+    try:
+        _boom()
+    except ValueError as exc:
+        return type(exc), exc, exc.__traceback__
+    raise AssertionError("unreachable")
