@@ -43,8 +43,10 @@ class _Mask:
 
 _MASKS: tuple[_Mask, ...] = (
     # Secrets first, so that a token is not half-eaten by the phone or email masks.
-    _Mask(re.compile(r"\b([Bb]earer|BEARER)\s+(?!<)[A-Za-z0-9._~+/=-]+"), r"\1 <token>", ("bearer",)),
-    _Mask(re.compile(rf"(?i)(\b{_SECRET_KEYS}=)[^&\s\"'<>]+"), r"\1<token>", ("=",)),
+    _Mask(re.compile(r"(?i)\b(bearer)\s+(?!<)[A-Za-z0-9._~+/=-]+"), r"\1 <token>", ("bearer",)),
+    # key=value in URLs and reprs (`?token=…`, `customer_sig='…'`), key: value when the value is long
+    _Mask(re.compile(rf"(?i)(\b{_SECRET_KEYS}=)([\"']?)[^&\s\"'<>]+\2"), r"\1\2<token>\2", ("=",)),
+    _Mask(re.compile(rf"(?i)(\b{_SECRET_KEYS}:\s*)(?!<)[A-Za-z0-9._~+/=-]{{16,}}"), r"\1<token>", (":",)),
     _Mask(re.compile(rf"(?i)([\"']{_SECRET_KEYS}[\"']\s*:\s*)([\"'])(?:\\.|(?!\2).)*\2"), r"\1\2<token>\2",
           ("token", "sig", "key", "password", "secret")),
     _Mask(re.compile(r"\bkefu_(ct|os|[a-z]{2})_[A-Za-z0-9_-]{8,}"), r"kefu_\1_<token>", ("kefu_",)),
@@ -52,7 +54,7 @@ _MASKS: tuple[_Mask, ...] = (
     _Mask(re.compile(r"[A-Za-z0-9._%+*-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z][A-Za-z0-9-]*"), "<email>",
           ("@",)),
     # Mainland mobiles, also as stored masked (138****1234) and with +86 / spaces / dashes.
-    _Mask(re.compile(r"(?<![A-Za-z0-9])(?:\+?86[- ]?)?1[3-9]\d[- ]?(?:\d{4}|\*{4})[- ]?\d{4}(?!\d)"), "<phone>"),
+    _Mask(re.compile(r"(?<![A-Za-z0-9])(?:\+?86[\s-]*)?1[3-9]\d(?:[\s-]*[\d*]){8}(?!\d)"), "<phone>"),
     # Other numbers: with a leading + or 0, or in groups split by spaces/dashes/brackets. A bare run of digits
     # is left alone (epoch milliseconds, counts), and so are dotted IPs and versions.
     _Mask(re.compile(r"(?<![\w.:/*+-])(?:\+\d(?:[\s()-]?\d){7,14}|0\d{9,11}|\(?\d{2,4}\)?[\s-]\d{3,4}[\s-]\d{3,4})"
@@ -62,7 +64,7 @@ _MASKS: tuple[_Mask, ...] = (
           _ZH_STREET),
     _Mask(re.compile(rf"[{_CJK}]{{1,10}}(?:路|街|大道|巷|弄)\s*\d{{1,5}}\s*(?:号|弄)(?:[\d*#-]+(?:栋|幢|单元|楼|层|室|号))*"),
           "<address>", _ZH_STREET),
-    _Mask(re.compile(rf"\b\d{{1,5}}\s+(?:[A-Z][A-Za-z'-]+\s+){{1,3}}{_STREET_EN}\b\.?"), "<address>"),
+    _Mask(re.compile(rf"\b\d{{1,5}}\s+(?:[A-Z][A-Za-z'-]*\s+){{1,3}}{_STREET_EN}\b\.?"), "<address>"),
     _Mask(re.compile(r"(?i)\b\d{1,5}\s+(?:[a-z'-]+\s+){1,3}(?:street|avenue|road|lane|boulevard|drive)\b"), "<address>",
           ("street", "avenue", "road", "lane", "boulevard", "drive")),
 )

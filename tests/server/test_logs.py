@@ -33,6 +33,7 @@ SESSION = "kefu_os_Zt3-Hq9_wE1rT5yU7iO0pA2sD4fG6hJ8kL1zXcVbNm4"
         ("地址：北京市朝阳区建国路88号3栋502室", "建国路88号"),
         ("改到天河路465号**栋**室吧", "天河路465号"),
         ("ship to 221 Baker Street, London", "221 Baker Street"),
+        ("12 N Main St", "12 N Main St"),
         ("Room ***, No. 697 Jiefang Ave, Jianghan District, Wuhan", "697 Jiefang Ave"),
         ("send it to 42 elm tree road please", "42 elm tree road"),
     ],
@@ -56,6 +57,10 @@ def test_personal_data_is_masked(raw: str, hidden: str) -> None:
         ('127.0.0.1:5000 - "WebSocket /ws/chat/ab12?token=Zx9-_tok.en" [accepted]', "Zx9-_tok.en"),
         ('"GET /x?a=1&token=s3cr3t HTTP/1.1" 200', "s3cr3t"),
         ('"GET /x?key=s3cr3t-key HTTP/1.1" 200', "s3cr3t-key"),
+        ("Started(conversation_id='c1', token='legacy-token-1234567890')", "legacy-token-1234567890"),
+        ("body {customer_id='C00001', customer_sig='0f1e2d3c4b5a69788796a5b4c3d2e1f0'}", "0f1e2d3c4b5a6978"),
+        ("customer_sig: 0f1e2d3c4b5a69788796a5b4c3d2e1f0", "0f1e2d3c4b5a6978"),
+        ("AUTHORIZATION: bEaReR abc.def-ghi_jkl", "abc.def-ghi_jkl"),
     ],
 )
 def test_tokens_and_secrets_are_masked(raw: str, hidden: str) -> None:
@@ -80,6 +85,7 @@ def test_registered_secrets_are_masked() -> None:
         "conversation 3f2a9c1e5b7d4e0f8a6b2c4d6e8f0a1b seq 12",
         "request 12345678-1234-1234-1234-123456789012",
         "Use the header Authorization: Bearer <token>.",
+        "missing token: use the header, or token: none",
         "postgresql+psycopg://postgres@127.0.0.1:5432/test",
         "退货政策是什么？运费怎么算",
         "3 items, total 3999.00 CNY, 2 days left",
