@@ -165,6 +165,7 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+        lg.setLevel(logging.NOTSET)  # the root's level decides
     logging.captureWarnings(True)
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread

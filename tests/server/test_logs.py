@@ -156,8 +156,9 @@ def test_setup_logging_routes_everything_through_one_masked_handler(capsys: pyte
 
     from server.infra.logs import setup_logging
 
-    root = logging.getLogger()
+    root, access = logging.getLogger(), logging.getLogger("uvicorn.access")
     saved = root.handlers[:], root.level, sys.excepthook, threading.excepthook
+    access_level = access.level  # a fake server in this process may have set it
     try:
         setup_logging("INFO", secrets=["sk-llm-key-for-the-test"])
         (handler,) = root.handlers
@@ -169,6 +170,7 @@ def test_setup_logging_routes_everything_through_one_masked_handler(capsys: pyte
         logging.captureWarnings(False)
         root.handlers[:], _, sys.excepthook, threading.excepthook = saved
         root.setLevel(saved[1])
+        access.setLevel(access_level)
     err = capsys.readouterr().err
     assert "token=<token>" in err and "customer <phone> used <secret>" in err and "uncaught exception" in err
     assert "ValueError: no order for <phone>" in err
