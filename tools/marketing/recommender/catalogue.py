@@ -7,8 +7,8 @@ and cameras share a `card_type`, brush heads and toothbrushes a `head_system`, s
 
 Each product becomes tokens it *needs* and tokens it *provides* (a phone provides its model and brand);
 an accessory fits a customer when one of its needed tokens is provided by something they own in another
-category, and clashes when they own a device its category serves but none that it fits (an iPhone 16
-owner is not shown Galaxy cases).
+category, and clashes when they own a device of a kind its category serves (a phone, for cases) but
+none that it fits (an iPhone 16 owner is not shown Galaxy cases, a Galaxy owner no Apple-only charger).
 """
 
 from __future__ import annotations
@@ -73,14 +73,22 @@ class Compatibility:
         need_sets = [needs(i, screens) for i in infos]
         self.has_needs = np.array([bool(s) for s in need_sets], dtype=bool)
         self.need_mask: dict[Token, np.ndarray] = {}
-        self.category_serves: dict[str, set[Token]] = {}
         for idx, tokens in enumerate(need_sets):
-            self.category_serves.setdefault(infos[idx].category, set()).update(tokens)
             for t in tokens:
                 self.need_mask.setdefault(t, np.zeros(n, dtype=bool))[idx] = True
+        # which categories' products an accessory category is for (phones and laptops for chargers)
+        provider_categories: dict[Token, set[str]] = {}
+        for info, tokens in zip(infos, self.provides, strict=True):
+            for t in tokens:
+                provider_categories.setdefault(t, set()).add(info.category)
+        self.serves: dict[str, set[str]] = {}
+        for info, tokens in zip(infos, need_sets, strict=True):
+            served = self.serves.setdefault(info.category, set())
+            for t in tokens:
+                served |= provider_categories.get(t, set()) - {info.category}
         self._category_mask = {c: self.categories == c for c in set(self.categories.tolist())}
 
-    def fit(self, owned: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+    def fit(self, owned: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """(fits, clashes) boolean masks over items for a customer owning the `owned` item indexes."""
         n = len(self.categories)
         fits, clashes = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
@@ -98,7 +106,8 @@ class Compatibility:
             for c in provider_categories:  # a memory card does not "fit" because one owns another card
                 m &= ~self._category_mask[c]
             fits |= m
-        for category, served in self.category_serves.items():
-            if any(t in served and category not in cats for t, cats in offered.items()):
+        owned_categories = {self.categories[i] for i in owned}
+        for category, served in self.serves.items():
+            if served & owned_categories:
                 clashes |= self._category_mask[category] & self.has_needs & ~fits
         return fits, clashes

@@ -159,13 +159,15 @@ class ImplicitALS:
 
     def fit(self, user_items: sparse.csr_matrix, progress: Progress | None = None) -> ImplicitALS:
         from implicit.cpu.als import AlternatingLeastSquares  # heavy; only training needs it
+        from threadpoolctl import threadpool_limits
 
-        model = AlternatingLeastSquares(
-            factors=self.factors, regularization=self.regularization, alpha=self.alpha,
-            iterations=self.iterations, random_state=self.seed, num_threads=1,
-        )
         callback = (lambda _it, _elapsed, _loss: progress(1)) if progress else None
-        model.fit(user_items.astype(np.float32), show_progress=False, callback=callback)
+        with threadpool_limits(1, "blas"):  # implicit threads itself; a threaded BLAS under it only slows it
+            model = AlternatingLeastSquares(
+                factors=self.factors, regularization=self.regularization, alpha=self.alpha,
+                iterations=self.iterations, random_state=self.seed, num_threads=1,
+            )
+            model.fit(user_items.astype(np.float32), show_progress=False, callback=callback)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
         return self.ready()
 
