@@ -121,10 +121,9 @@ class Recommender:
             return out
         w = self.decay ** np.arange(len(baskets) - 1, -1, -1, dtype=np.float64)
         freq = np.zeros(n)
-        co = np.zeros(n)
         for weight, b in zip(w, baskets, strict=True):
             freq[b] += weight
-            co += weight * np.asarray(self.similarity[b].sum(axis=0)).ravel()
+        co = self.similarity @ freq  # (symmetric) one sparse product for the whole history
         freq /= w.sum()
         out["repeat"] = np.where(freq > 0, self.propensity * (0.5 + 0.5 * freq), 0.0)
         out["co-occurrence"] = co
