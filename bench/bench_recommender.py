@@ -19,12 +19,12 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from server.evals.recommender import demo_store_rows  # noqa: E402
-from tools.marketing.recommender import TrainConfig, Weights, fit_recommender  # noqa: E402
-from tools.marketing.recommender.data import by_user  # noqa: E402
-from tools.marketing.recommender.metrics import top_k  # noqa: E402
+from server.evals.recommender import demo_store_rows
+from tools.marketing.recommender import TrainConfig, Weights, fit_recommender
+from tools.marketing.recommender.data import by_user
+from tools.marketing.recommender.metrics import top_k
 
 P99_BUDGET_MS = 5.0
 
