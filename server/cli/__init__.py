@@ -3,6 +3,7 @@
 - `serve`, `chat` (`server.cli.serve`): run the service; talk to the agent in a terminal.
 - `demo-data`, `ingest` (`server.cli.data`): build the demo store; index policy documents.
 - `eval`, `train intents|affect` (`server.cli.models`): measure and rebuild the bundled models.
+- `train recommender`, `eval recommender` (`server.cli.recommender`): the product recommender.
 - `llm install` (`server.cli.llm`): the bundled local LLM.
 - `operator add|list|passwd` (`server.cli.operator`): console accounts.
 
@@ -14,12 +15,14 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import data, models, serve
+from server.cli import data, recommender, serve
 from server.cli.llm import llm_app
-from server.cli.models import train_app
+from server.cli.models import eval_app, train_app
 from server.cli.operator import operator_app
 
 __all__ = ["app"]
+
+recommender.register()  # its `train` and `eval` subcommands
 
 app = typer.Typer(help="Kefu (客服): customer-service and marketing agent for an online store.", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")
@@ -29,4 +32,4 @@ app.command()(serve.serve)
 app.command("demo-data")(data.demo_data)
 app.command()(data.ingest)
 app.command()(serve.chat)
-app.command("eval")(models.eval_command)
+app.add_typer(eval_app, name="eval")

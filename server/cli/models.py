@@ -10,9 +10,12 @@ import typer
 from server.settings import get_settings
 
 train_app = typer.Typer(help="Rebuild the bundled models from the data sets.", no_args_is_help=True)
+# `kefu eval` alone measures the understanding models; `kefu eval <model>` (e.g. `recommender`) measures one.
+eval_app = typer.Typer(help="Measure the models on held-out data.")
 
 
 def eval_command(
+    ctx: typer.Context,
     budget: Annotated[int | None, typer.Option(help="At most this many test items per model task (quick run).")] = None,
     suite_budget: Annotated[int | None, typer.Option(help="At most this many scripted conversations.")] = None,
     data_dir: Annotated[
@@ -23,6 +26,8 @@ def eval_command(
     ] = True,
 ) -> None:
     """Measure sentiment, emotion, intents and slots on held-out splits, and run the conversation suites."""
+    if ctx.invoked_subcommand is not None:
+        return
     from server.evals.report import format_report, run_eval
     from server.infra.llm import local_sentiment_judge
 
@@ -37,6 +42,9 @@ def eval_command(
     typer.echo(format_report(report))
     if not report.suites_passed:
         raise typer.Exit(1)
+
+
+eval_app.callback(invoke_without_command=True)(eval_command)
 
 
 @train_app.command("intents")

@@ -1,0 +1,59 @@
+"""Read what the recommender learns from: order lines per customer (with the order's time), recorded
+product interactions, and the catalogue's products as plain rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.db.models import Conversation, DialogueEvent, Order, OrderLine, Product
+
+# Interaction kinds (the public `interaction` frame) that count as interest, as in a purchase history.
+INTEREST_KINDS = ("clicked", "added_to_cart", "purchased")
+
+
+def load_purchases(session_factory: sessionmaker[Session]) -> list[tuple[str, datetime, str]]:
+    """(customer id, placed at, product id) for every line of every order that was not cancelled."""
+    stmt = (
+        select(Order.customer_id, Order.placed_at, OrderLine.product_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.status != "cancelled")
+        .order_by(Order.customer_id, Order.placed_at, OrderLine.id)
+    )
+    with session_factory() as session:
+        return [(c, at, p) for c, at, p in session.execute(stmt)]
+
+
+def load_interactions(session_factory: sessionmaker[Session]) -> list[tuple[str, datetime, str]]:
+    """(customer id, day, product id) for recorded interactions of signed-in customers whose payload names
+    a product and an interest kind (`clicked`, `added_to_cart`, `purchased`); a customer's interactions on
+    one day form one visit."""
+    stmt = (
+        select(Conversation.customer_id, DialogueEvent.at, DialogueEvent.payload)
+        .join(Conversation, Conversation.id == DialogueEvent.conversation_id)
+        .where(Conversation.customer_id.is_not(None))
+        .where(or_(DialogueEvent.type.like("%interaction%"), DialogueEvent.type.like("product_%")))
+        .order_by(DialogueEvent.id)
+    )
+    out: list[tuple[str, datetime, str]] = []
+    with session_factory() as session:
+        for customer_id, at, payload in session.execute(stmt):
+            if isinstance(payload, dict) and payload.get("kind") in INTEREST_KINDS and payload.get("product_id"):
+                day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+                out.append((customer_id, day, str(payload["product_id"])))
+    return out
+
+
+def load_products(session_factory: sessionmaker[Session]) -> list[dict[str, Any]]:
+    """Every product's id, category, stock, brand and attributes."""
+    stmt = select(Product.id, Product.category_key, Product.stock, Product.brand, Product.attributes).order_by(
+        Product.id
+    )
+    with session_factory() as session:
+        return [
+            {"item": i, "category": c, "stock": s, "brand": b, "attributes": dict(a or {})}
+            for i, c, s, b, a in session.execute(stmt)
+        ]
