@@ -55,6 +55,7 @@ class Featurizer:
     context_keys: tuple[str, ...] = CONTEXT_KEYS
     candidate_keys: tuple[str, ...] = CANDIDATE_KEYS
     _cache: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _vectors: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def _slot(self, name: str) -> int:
         slot = self._cache.get(name)
@@ -78,6 +79,17 @@ class Featurizer:
         return out
 
     def vector(self, context: Mapping[str, Any], candidate: Candidate) -> np.ndarray:
+        """The feature vector (read-only: it may be shared by later calls with the same inputs)."""
+        key = (tuple(context.get(k) for k in self.context_keys), candidate)
+        x = self._vectors.get(key)
+        if x is None:
+            x = self._build(context, candidate)
+            x.flags.writeable = False
+            if len(self._vectors) < 50_000:
+                self._vectors[key] = x
+        return x
+
+    def _build(self, context: Mapping[str, Any], candidate: Candidate) -> np.ndarray:
         x = np.zeros(self.dim)
         names = self.names(context, candidate)
         weight = 1.0 / math.sqrt(len(names))  # keeps |x| near 1 whatever the number of active features

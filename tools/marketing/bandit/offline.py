@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from scipy import stats
 
 from tools.marketing.bandit.features import Featurizer
-from tools.marketing.bandit.policy import Policy
+from tools.marketing.bandit.policy import Policy, draw
 from tools.marketing.bandit.records import Logged
 
 Method = Literal["ips", "snips", "dr"]
@@ -113,32 +113,44 @@ class _RewardModel:
         return self.featurizer.matrix(row.served.context, row.served.candidates) @ self.theta
 
 
-def _dr_terms(target: Policy, logs: Sequence[Logged], featurizer: Featurizer, folds: int = 2) -> np.ndarray:
-    """Per-list DR terms with cross-fitting: each fold's reward model is fitted on the other folds, so the
-    model never grades the rewards it was trained on."""
+def _reward_predictions(logs: Sequence[Logged], featurizer: Featurizer, folds: int = 2) -> list[np.ndarray]:
+    """Each list's predicted reward for every candidate, cross-fitted: the model for one fold is fitted on
+    the other folds, so it never grades the rewards it was trained on. Independent of the target policy."""
     idx = np.arange(len(logs))
-    terms = np.empty(len(logs))
+    out: list[np.ndarray] = [np.empty(0)] * len(logs)
     for k in range(folds):
-        test = idx[idx % folds == k]
         train = [logs[i] for i in idx[idx % folds != k]]
         model = _RewardModel(featurizer, train) if train else None
-        for i in test:
-            row = logs[i]
-            s = row.served
-            pi = target.probabilities(s.context, s.candidates)
-            q = model.predict(row) if model else np.zeros(len(s.candidates))
-            a = s.chosen_index
-            terms[i] = float(pi @ q) + pi[a] / s.propensity * (row.reward - q[a])
-    return terms
+        for i in idx[idx % folds == k]:
+            out[i] = model.predict(logs[i]) if model else np.zeros(len(logs[i].served.candidates))
+    return out
 
 
-def dr(target: Policy, logs: Sequence[Logged], *, alpha: float = 0.05, featurizer: Featurizer | None = None) -> Estimate:
+def _dr_terms(target: Policy, logs: Sequence[Logged], q: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-list DR terms (and importance weights): the model's value of the target's distribution plus the
+    importance-weighted residual of what was actually served."""
+    terms, w = np.empty(len(logs)), np.empty(len(logs))
+    for i, row in enumerate(logs):
+        s = row.served
+        pi = target.probabilities(s.context, s.candidates)
+        a = s.chosen_index
+        w[i] = pi[a] / s.propensity
+        terms[i] = float(pi @ q[i]) + w[i] * (row.reward - q[i][a])
+    return terms, w
+
+
+def _dr_estimate(target: Policy, terms: np.ndarray, w: np.ndarray, alpha: float) -> Estimate:
+    value, low, high = _normal(terms, alpha)
+    return Estimate(policy=target.name, method="dr", value=value, low=low, high=high, n=len(terms), ess=_ess(w))
+
+
+def dr(
+    target: Policy, logs: Sequence[Logged], *, alpha: float = 0.05, featurizer: Featurizer | None = None
+) -> Estimate:
     """Doubly robust: the reward model's prediction for the target's choices, corrected by IPS on the residual."""
     _check(logs)
-    terms = _dr_terms(target, logs, featurizer or Featurizer())
-    w, _ = _weights(target, logs)
-    value, low, high = _normal(terms, alpha)
-    return Estimate(policy=target.name, method="dr", value=value, low=low, high=high, n=len(logs), ess=_ess(w))
+    terms, w = _dr_terms(target, logs, _reward_predictions(logs, featurizer or Featurizer()))
+    return _dr_estimate(target, terms, w, alpha)
 
 
 def bootstrap(
@@ -169,19 +181,16 @@ def replay(target: Policy, logs: Sequence[Logged], *, alpha: float = 0.05, seed:
     kept: list[float] = []
     for row in logs:
         s = row.served
-        if not np.isclose(s.propensity, 1.0 / len(s.candidates)):
+        if abs(s.propensity * len(s.candidates) - 1.0) > 1e-6:
             raise ValueError("replay needs uniformly logged lists; use ips, snips or dr")
         p = target.probabilities(s.context, s.candidates)
-        if int(rng.choice(len(p), p=p)) == s.chosen_index:
+        if draw(p, rng) == s.chosen_index:
             kept.append(row.reward)
     if len(kept) < 2:
         raise ValueError(f"policy {target.name!r} agreed with the logs on {len(kept)} lists: too few to estimate")
     value, low, high = _normal(np.array(kept), alpha)
     return Estimate(policy=target.name, method="replay", value=value, low=low, high=high, n=len(kept),
                     ess=float(len(kept)))
-
-
-ESTIMATORS = {"ips": ips, "snips": snips, "dr": dr}
 
 
 def compare(
@@ -198,10 +207,10 @@ def compare(
     difference in mean reward per list lies above `min_lift`; "worse" if it lies below zero."""
     _check(logs)
     if method == "dr":
-        feats = featurizer or Featurizer()
-        d = _dr_terms(candidate, logs, feats) - _dr_terms(current, logs, feats)
-        est_cur, est_cand = dr(current, logs, alpha=alpha, featurizer=feats), dr(candidate, logs, alpha=alpha,
-                                                                                featurizer=feats)
+        q = _reward_predictions(logs, featurizer or Featurizer())
+        (t_cand, w_cand), (t_cur, w_cur) = _dr_terms(candidate, logs, q), _dr_terms(current, logs, q)
+        d = t_cand - t_cur
+        est_cur, est_cand = _dr_estimate(current, t_cur, w_cur, alpha), _dr_estimate(candidate, t_cand, w_cand, alpha)
     elif method == "ips":
         w_cand, r = _weights(candidate, logs)
         w_cur, _ = _weights(current, logs)
@@ -214,8 +223,6 @@ def compare(
         d = (w_cand * (r - est_cand.value) / max(w_cand.mean(), 1e-12)
              - w_cur * (r - est_cur.value) / max(w_cur.mean(), 1e-12)) + (est_cand.value - est_cur.value)
     lift, low, high = _normal(d, alpha)
-    if method == "snips":
-        lift = est_cand.value - est_cur.value
     if low > min_lift:
         decision, reason = "better", f"{candidate.name} beats {current.name} by {lift:+.4f} per list " \
                                      f"(interval {low:+.4f} to {high:+.4f}, {method}, n={len(logs)})"
