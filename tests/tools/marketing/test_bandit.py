@@ -27,6 +27,7 @@ from tools.marketing.bandit import (
     compare,
     dr,
     ips,
+    join_logs,
     rank,
     replay,
     snips,
@@ -251,3 +252,20 @@ def test_evaluation_refuses_what_it_cannot_estimate(shop: Shop) -> None:
         ips(ScoreOrder(), [])
     with pytest.raises(ValueError, match="uniformly"):
         replay(ScoreOrder(), log(shop, ScoreOrder(epsilon=0.2), 50, seed=0))
+
+
+def test_logs_join_from_recommendation_events(shop: Shop, trained: LinearThompson) -> None:
+    """Event payloads as the service stores them: ranked lists with outcomes become evaluation rows; lists no
+    policy ranked are skipped, and a ranked list nobody touched counts as reward 0."""
+    rng = np.random.default_rng(4)
+    ctx = {"segment": "new", "language": "en"}
+    a, b = (rank(trained, ctx, shop.products, rng) for _ in range(2))
+    shown = [
+        ("e1", {"product_ids": a.ranking, "source": "recommender", "bandit": json.loads(json.dumps(a.to_payload()))}),
+        ("e2", {"product_ids": ["P001"], "source": "search"}),
+        ("e3", {"product_ids": b.ranking, "source": "recommender", "bandit": b.to_payload()}),
+    ]
+    rows = join_logs(shown, {"e1": {"clicked": True, "added_to_cart": True}})
+    assert [r.reward for r in rows] == [pytest.approx(0.5), 0.0]
+    assert rows[0].served == a
+    assert ips(trained, rows).n == 2

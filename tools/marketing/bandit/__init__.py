@@ -5,10 +5,10 @@ switched on. Plain data in and out: no store, no server."""
 from tools.marketing.bandit.features import Candidate, Featurizer
 from tools.marketing.bandit.offline import Estimate, Verdict, bootstrap, compare, dr, ips, replay, snips
 from tools.marketing.bandit.policy import Greedy, LinearThompson, Policy, ScoreOrder, StatsDelta, Uniform, rank
-from tools.marketing.bandit.records import Logged, Outcome, RewardWeights, Served
+from tools.marketing.bandit.records import PAYLOAD_KEY, Logged, Outcome, RewardWeights, Served, join_logs
 
 __all__ = [
-    "Candidate", "Estimate", "Featurizer", "Greedy", "LinearThompson", "Logged", "Outcome", "Policy",
+    "PAYLOAD_KEY", "Candidate", "Estimate", "Featurizer", "Greedy", "LinearThompson", "Logged", "Outcome", "Policy",
     "RewardWeights", "ScoreOrder", "Served", "StatsDelta", "Uniform", "Verdict", "bootstrap", "compare", "dr",
-    "ips", "rank", "replay", "snips",
+    "ips", "join_logs", "rank", "replay", "snips",
 ]

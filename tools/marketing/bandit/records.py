@@ -7,7 +7,7 @@ for inverse-propensity evaluation later) and what the customer did with it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,3 +114,24 @@ class Logged:
     def join(cls, served: Served, outcome: Outcome | Mapping[str, Any], weights: RewardWeights | None = None) -> Logged:
         o = Outcome.of(outcome)
         return cls(served=served, reward=o.reward(weights), outcome=o)
+
+
+# Where a served list's record sits in its `RecommendationShown` event payload.
+PAYLOAD_KEY = "bandit"
+
+
+def join_logs(
+    shown: Iterable[tuple[str, Mapping[str, Any]]],
+    outcomes: Mapping[str, Outcome | Mapping[str, Any]],
+    weights: RewardWeights | None = None,
+) -> list[Logged]:
+    """Offline evaluation rows from the event log: `shown` pairs each `RecommendationShown` event id with its
+    payload, `outcomes` maps an event id to what the customer did with that list's first product. Lists that
+    no policy ranked (no `bandit` record) are skipped; a ranked list with no outcome earned nothing."""
+    rows = []
+    for event_id, payload in shown:
+        record = payload.get(PAYLOAD_KEY)
+        if not record:
+            continue
+        rows.append(Logged.join(Served.from_payload(record), outcomes.get(event_id, Outcome()), weights))
+    return rows
