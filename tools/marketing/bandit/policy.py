@@ -43,9 +43,9 @@ def _as_candidates(candidates: Sequence[Candidate | Mapping[str, Any]]) -> list[
     return out
 
 
-def _by_score(candidates: Sequence[Candidate]) -> np.ndarray:
-    """Indices by source score, highest first; ties keep the recommender's order."""
-    return np.argsort([-c.score for c in candidates], kind="stable")
+def _top_score(candidates: Sequence[Candidate]) -> int:
+    """The index of the highest source score; the recommender's order breaks ties."""
+    return max(range(len(candidates)), key=lambda i: candidates[i].score)
 
 
 class ScoreOrder:
@@ -59,7 +59,7 @@ class ScoreOrder:
     def probabilities(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
         k = len(candidates)
         p = np.full(k, self.epsilon / k)
-        p[_by_score(candidates)[0]] += 1.0 - self.epsilon
+        p[_top_score(candidates)] += 1.0 - self.epsilon
         return p
 
     def preference(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
@@ -80,8 +80,13 @@ class Uniform:
 
 def draw(p: np.ndarray, rng: np.random.Generator) -> int:
     """One index drawn with probabilities `p` (`rng.choice(p=...)` validates and costs ten times more)."""
-    cdf = np.cumsum(p)
-    return min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), len(p) - 1)
+    values = p.tolist()
+    u, acc = rng.random() * sum(values), 0.0
+    for i, pi in enumerate(values):
+        acc += pi
+        if u < acc:
+            return i
+    return len(values) - 1
 
 
 def rank(
