@@ -205,7 +205,9 @@ def test_bandit_learns_purchases_matter_more_than_clicks() -> None:
         else:
             bought = rng.random() < 0.25
             outcome = Outcome(clicked=bought or rng.random() < 0.1, added_to_cart=bought, purchased=bought)
-        policy.learn(served, Logged.join(served, outcome).reward)
+        policy.learn(served, outcome if rng.random() < 0.5 else {"clicked": outcome.clicked,
+                                                              "added_to_cart": outcome.added_to_cart,
+                                                              "purchased": outcome.purchased})
     pref = policy.preference(ctx, [a, b])
     assert pref[1] > pref[0]
 

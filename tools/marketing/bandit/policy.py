@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from tools.marketing.bandit.features import DEFAULT_DIM, Candidate, Featurizer
-from tools.marketing.bandit.records import Served
+from tools.marketing.bandit.records import Outcome, RewardWeights, Served
 
 CONFIG_KEYS = ("name", "dim", "prior", "scale", "exploration", "epsilon", "samples")
 
@@ -214,8 +214,13 @@ class LinearThompson:
             self._reinvert()
         self.version += 1
 
-    def learn(self, served: Served, reward: float) -> None:
-        self.update(served.context, served.candidates[served.chosen_index], reward)
+    def learn(
+        self, served: Served, reward: float | Outcome | Mapping[str, Any], weights: RewardWeights | None = None
+    ) -> None:
+        """Learn from what happened to a list this policy (or another, with its candidates logged) served:
+        a reward, or the outcome record (clicked / added_to_cart / purchased) weighed by `weights`."""
+        value = reward if isinstance(reward, int | float) else Outcome.of(reward).reward(weights)
+        self.update(served.context, served.candidates[served.chosen_index], float(value))
 
     def take_delta(self) -> StatsDelta:
         """What this copy learnt since the last call, for another copy (or a shared store) to `absorb`."""
