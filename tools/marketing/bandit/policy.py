@@ -1,0 +1,319 @@
+"""Re-ranking policies over the recommender's candidates.
+
+A policy says, for a context and a candidate list, the probability of putting each candidate first
+(`probabilities`); `rank` draws the first product from that distribution and logs its propensity, then
+orders the rest by the policy's own preference. Offline evaluation asks the same `probabilities` of logged
+lists, so what is evaluated is exactly what would be served.
+
+`LinearThompson` is Thompson sampling on a Bayesian linear model of the reward over hashed features
+(context x candidate). Why not `mabwiser` or `vowpalwabbit`: candidates differ from list to list (arms are
+products described by features, not a fixed set), the logged propensity must be exact for IPS, and the
+state must be additive so several workers can each add what they learnt to one shared copy. A linear
+model's sufficient statistics (B = lambda*I + sum x x^T, f = sum r x) are exactly that, and fit in one npz.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from tools.marketing.bandit.features import DEFAULT_DIM, Candidate, Featurizer
+from tools.marketing.bandit.records import Outcome, RewardWeights, Served
+
+CONFIG_KEYS = ("name", "dim", "prior", "scale", "exploration", "epsilon", "samples")
+
+
+class Policy(Protocol):
+    name: str
+
+    def probabilities(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        """P(candidate i is put first), summing to 1."""
+        ...
+
+
+def _as_candidates(candidates: Sequence[Candidate | Mapping[str, Any]]) -> list[Candidate]:
+    out = [Candidate.of(c) for c in candidates]
+    if not out:
+        raise ValueError("no candidates to rank")
+    return out
+
+
+def _top_score(candidates: Sequence[Candidate]) -> int:
+    """The index of the highest source score; the recommender's order breaks ties."""
+    return max(range(len(candidates)), key=lambda i: candidates[i].score)
+
+
+class ScoreOrder:
+    """The current ranking: the recommender's score order, optionally with epsilon-greedy exploration so its
+    own logs can evaluate other policies."""
+
+    def __init__(self, epsilon: float = 0.0, name: str = "score_order") -> None:
+        self.epsilon = epsilon
+        self.name = name
+
+    def probabilities(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        k = len(candidates)
+        p = np.full(k, self.epsilon / k)
+        p[_top_score(candidates)] += 1.0 - self.epsilon
+        return p
+
+    def preference(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        return np.array([c.score for c in candidates])
+
+
+class Uniform:
+    """Every candidate first with the same probability: the cleanest logging policy for evaluation."""
+
+    name = "uniform"
+
+    def probabilities(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        return np.full(len(candidates), 1.0 / len(candidates))
+
+    def preference(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        return np.array([c.score for c in candidates])
+
+
+def draw(p: np.ndarray, rng: np.random.Generator) -> int:
+    """One index drawn with probabilities `p` (`rng.choice(p=...)` validates and costs ten times more)."""
+    values = p.tolist()
+    u, acc = rng.random() * sum(values), 0.0
+    for i, pi in enumerate(values):
+        acc += pi
+        if u < acc:
+            return i
+    return len(values) - 1
+
+
+def rank(
+    policy: Any,
+    context: Mapping[str, Any],
+    candidates: Sequence[Candidate | Mapping[str, Any]],
+    rng: np.random.Generator,
+) -> Served:
+    """Serve one list: draw the first product from the policy's distribution and record its propensity; the
+    rest follow by the policy's `preference` (its mean estimate, or the source score)."""
+    cands = _as_candidates(candidates)
+    p = policy.probabilities(context, cands)
+    first = draw(p, rng)
+    rest = [i for i in np.argsort(-policy.preference(context, cands), kind="stable") if i != first]
+    order = [first, *rest]
+    return Served(
+        policy=policy.name,
+        version=int(getattr(policy, "version", 0)),
+        context=dict(context),
+        candidates=cands,
+        ranking=[cands[i].product_id for i in order],
+        chosen=cands[first].product_id,
+        propensity=float(p[first]),
+    )
+
+
+@dataclass(slots=True)
+class StatsDelta:
+    """What one worker learnt since it last synced: added to the shared state by `LinearThompson.absorb`."""
+
+    b: np.ndarray
+    f: np.ndarray
+    n: int
+    rr: float
+
+    def add(self, outer: np.ndarray, rx: np.ndarray, reward: float) -> None:
+        self.b += outer
+        self.f += rx
+        self.n += 1
+        self.rr += reward * reward
+
+
+class LinearThompson:
+    """Thompson sampling on a Bayesian ridge regression of reward on features, with an epsilon floor so every
+    candidate keeps a propensity of at least epsilon/K (bounded importance weights offline).
+
+    The first product is drawn from P(argmax of a posterior draw = i), estimated with `samples` draws and
+    mixed with the floor; the logged propensity is that mixed probability, which is exactly the one used.
+    Draws are of the K candidates' scores (a K-dimensional normal), not of the d weights, so a list costs
+    O(K d^2) whatever the number of draws. The noise scale is learnt from the residuals (its prior weight
+    is `prior_noise_n` lists at `scale`), so rewards on any scale explore as much as they need.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str = "linear_thompson",
+        dim: int = DEFAULT_DIM,
+        prior: float = 1.0,
+        scale: float = 0.3,
+        exploration: float = 1.0,
+        epsilon: float = 0.05,
+        samples: int = 256,
+        seed: int = 0,
+    ) -> None:
+        self.name = name
+        self.featurizer = Featurizer(dim=dim)
+        self.prior = prior
+        self.scale = scale
+        self.exploration = exploration
+        self.epsilon = epsilon
+        self.samples = samples
+        self.b = prior * np.eye(dim)
+        self.f = np.zeros(dim)
+        self.rr = 0.0  # sum of squared rewards: with b and f, gives the residual variance
+        self.n = 0
+        self.version = 0
+        self._pending = StatsDelta(np.zeros((dim, dim)), np.zeros(dim), 0, 0.0)
+        self._rng = np.random.default_rng(seed)
+        self._cov = np.eye(dim) / prior  # b^-1, kept current by rank-one updates
+        self._since_inverse = 0
+        self._mean: tuple[int, np.ndarray] | None = None
+
+    # -- serving ---------------------------------------------------------------------------------------
+    def _posterior_mean(self) -> np.ndarray:
+        if self._mean is None or self._mean[0] != self.version:
+            self._mean = (self.version, self._cov @ self.f)
+        return self._mean[1]
+
+    def noise(self) -> float:
+        """Residual standard deviation of the reward, shrunk towards `scale` while there is little data."""
+        prior_n = 10.0
+        resid = max(self.rr - float(self.f @ self._posterior_mean()), 0.0)
+        return float(np.sqrt((resid + prior_n * self.scale**2) / (self.n + prior_n)))
+
+    def preference(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        """The posterior mean reward of each candidate (what exploitation alone would rank by)."""
+        return self.featurizer.matrix(context, candidates) @ self._posterior_mean()
+
+    def probabilities(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        k = len(candidates)
+        x = self.featurizer.matrix(context, candidates)
+        mean = x @ self._posterior_mean()
+        cov = x @ self._cov @ x.T
+        chol = np.linalg.cholesky((cov + cov.T) / 2 + 1e-12 * np.eye(k))
+        spread = self.exploration * self.noise()
+        draws = mean + spread * self._rng.standard_normal((self.samples, k)) @ chol.T
+        wins = np.bincount(np.argmax(draws, axis=1), minlength=k) / self.samples
+        return (1.0 - self.epsilon) * wins + self.epsilon / k
+
+    # -- learning --------------------------------------------------------------------------------------
+    def update(self, context: Mapping[str, Any], candidate: Candidate, reward: float) -> None:
+        """Learn from the reward the candidate earned when it was put first."""
+        x = self.featurizer.vector(context, candidate)
+        outer = np.outer(x, x)
+        self.b += outer
+        self.f += reward * x
+        self.rr += reward * reward
+        self.n += 1
+        self._pending.add(outer, reward * x, reward)
+        cx = self._cov @ x  # Sherman-Morrison; a full inverse now and then stops rounding from drifting
+        self._cov -= np.outer(cx, cx) / (1.0 + float(x @ cx))
+        self._since_inverse += 1
+        if self._since_inverse >= 1000:
+            self._reinvert()
+        self.version += 1
+
+    def learn(
+        self, served: Served, reward: float | Outcome | Mapping[str, Any], weights: RewardWeights | None = None
+    ) -> None:
+        """Learn from what happened to a list this policy (or another, with its candidates logged) served:
+        a reward, or the outcome record (clicked / added_to_cart / purchased) weighed by `weights`."""
+        value = reward if isinstance(reward, int | float) else Outcome.of(reward).reward(weights)
+        self.update(served.context, served.candidates[served.chosen_index], float(value))
+
+    def take_delta(self) -> StatsDelta:
+        """What this copy learnt since the last call, for another copy (or a shared store) to `absorb`."""
+        dim = self.featurizer.dim
+        delta, self._pending = self._pending, StatsDelta(np.zeros((dim, dim)), np.zeros(dim), 0, 0.0)
+        return delta
+
+    def absorb(self, delta: StatsDelta) -> None:
+        """Add what another worker learnt (sufficient statistics add up; no list is counted twice as long as
+        each delta is absorbed once)."""
+        self.b += delta.b
+        self.f += delta.f
+        self.rr += delta.rr
+        self.n += delta.n
+        self._reinvert()
+        self.version += 1
+
+    def _reinvert(self) -> None:
+        self._cov = np.linalg.inv(self.b)
+        self._cov = (self._cov + self._cov.T) / 2
+        self._since_inverse = 0
+
+    # -- persistence -----------------------------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "dim": self.featurizer.dim,
+            "prior": self.prior,
+            "scale": self.scale,
+            "exploration": self.exploration,
+            "epsilon": self.epsilon,
+            "samples": self.samples,
+        }
+
+    def save(self, path: str | Path) -> None:
+        """One npz: the statistics and the configuration (JSON) that gives them their meaning."""
+        meta = {**self.config(), "n": self.n, "rr": self.rr, "version": self.version}
+        with open(path, "wb") as fh:
+            np.savez_compressed(fh, b=self.b, f=self.f, meta=np.array(json.dumps(meta)))
+
+    @classmethod
+    def load(cls, path: str | Path, *, seed: int = 0) -> LinearThompson:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            policy = cls(**{k: meta[k] for k in CONFIG_KEYS}, seed=seed)
+            policy._set_state(data["b"], data["f"], meta)
+        return policy
+
+    def to_json(self) -> dict[str, Any]:
+        """The same state as a JSON object (for Redis or a settings file); `b` is symmetric, so only its upper
+        triangle is written."""
+        iu = np.triu_indices(self.featurizer.dim)
+        return {**self.config(), "n": self.n, "rr": self.rr, "version": self.version, "b_upper": self.b[iu].tolist(),
+                "f": self.f.tolist()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, seed: int = 0) -> LinearThompson:
+        policy = cls(**{k: data[k] for k in CONFIG_KEYS}, seed=seed)
+        dim = policy.featurizer.dim
+        b = np.zeros((dim, dim))
+        iu = np.triu_indices(dim)
+        upper = np.asarray(data["b_upper"], dtype=float)
+        if upper.shape != iu[0].shape:
+            raise ValueError(f"state of {upper.size} values does not match dim {dim}")
+        b[iu] = upper
+        b = b + np.triu(b, 1).T
+        policy._set_state(b, np.asarray(data["f"], dtype=float), data)
+        return policy
+
+    def _set_state(self, b: np.ndarray, f: np.ndarray, meta: Mapping[str, Any]) -> None:
+        dim = self.featurizer.dim
+        if b.shape != (dim, dim) or f.shape != (dim,):
+            raise ValueError(f"state shape {b.shape}/{f.shape} does not match dim {dim}")
+        self.b = np.array(b, dtype=float)
+        self.f = np.array(f, dtype=float)
+        self.n = int(meta.get("n", 0))
+        self.rr = float(meta.get("rr", 0.0))
+        self.version = int(meta.get("version", 0))
+        self._reinvert()
+        self._mean = None
+
+
+class Greedy:
+    """A trained `LinearThompson` without exploration: what switching it to pure exploitation would serve."""
+
+    def __init__(self, model: LinearThompson, name: str | None = None) -> None:
+        self.model = model
+        self.name = name or f"{model.name}_greedy"
+
+    def preference(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        return self.model.preference(context, candidates)
+
+    def probabilities(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        p = np.zeros(len(candidates))
+        p[int(np.argmax(self.preference(context, candidates)))] = 1.0
+        return p
