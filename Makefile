@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python bench/bench_turn.py
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_recommender.py
+	$(BIN)/python bench/bench_bandit.py
 	$(BIN)/python bench/bench_nlu.py
 	$(BIN)/python bench/bench_nlu.py --rounds 1 --judge
 	$(BIN)/python bench/bench_affect.py --judge
