@@ -1,0 +1,53 @@
+"""The local engine: Christian Borgelt's FP-growth in C (`pyfim`) for the itemsets, rules derived from them.
+
+One process, no JVM: the embedded default for a store's own orders and anything that fits in memory. `pyfim`
+is imported when mining runs, so importing this package stays light.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from tools.marketing.rules.errors import RulesError
+from tools.marketing.rules.mining import (
+    MiningResult,
+    check_thresholds,
+    itemsets_from_counts,
+    min_count_for,
+    rules_from_itemsets,
+)
+
+
+def frequent_counts(baskets: Sequence[Sequence[str]], min_count: int) -> dict[frozenset[str], int]:
+    """Every itemset in at least `min_count` baskets, with its basket count (items in a basket must be distinct)."""
+    import fim
+
+    # supp < 0 is an absolute count; target "s" = all frequent itemsets; report "a" = the absolute support.
+    found = fim.fpgrowth(baskets, target="s", supp=-min_count, zmin=1, report="a")
+    return {frozenset(items): count for items, count in found}
+
+
+def mine_local(
+    baskets: Sequence[Sequence[str]], *, min_support: float, min_confidence: float = 0.0
+) -> MiningResult:
+    """Frequent itemsets (support ≥ `min_support`) and their one-consequent rules (confidence ≥ `min_confidence`)."""
+    check_thresholds(min_support, min_confidence)
+    if not baskets:
+        raise RulesError("no baskets to mine")
+    started = time.perf_counter()
+    n = len(baskets)
+    min_count = min_count_for(min_support, n)
+    counts = frequent_counts(baskets, min_count)
+    result = MiningResult(
+        engine="local",
+        n_baskets=n,
+        min_support=min_support,
+        min_confidence=min_confidence,
+        min_count=min_count,
+        itemsets=itemsets_from_counts(counts, n),
+        rules=rules_from_itemsets(counts, n, min_confidence),
+        n_items=len({item for basket in baskets for item in basket}),
+    )
+    result.seconds = time.perf_counter() - started
+    return result
