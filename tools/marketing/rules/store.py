@@ -101,7 +101,7 @@ def save_rules(rule_set: RuleSet, path: Path) -> Path:
         raise RulesError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(rule_set.model_dump_json(indent=1))
+            fh.write(rule_set.model_dump_json())
             fh.write("\n")
         os.replace(tmp, path)
     except BaseException:
