@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from server.settings import get_settings
-from tools.marketing.rules import mine_local, min_count_for, read_baskets
+from tools.marketing.rules import min_count_for, mine_local, read_baskets
 from tools.marketing.rules.local import frequent_counts, weigh
 
 
@@ -103,7 +103,8 @@ def main() -> int:
             path.write_text("\n".join(",".join(b) for b in baskets) + "\n", encoding="utf-8")
             t0 = time.perf_counter()
             spark = spark_session(settings.spark.master, app_name="kefu-bench",
-                                  shuffle_partitions=settings.spark.shuffle_partitions)
+                                  shuffle_partitions=settings.spark.shuffle_partitions,
+                                  local_java_options=settings.spark.local_java_options)
             start_s = time.perf_counter() - t0
             runs = []
             for _ in range(2):

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
     from tools.marketing.rules import MiningResult, RuleSet
 
-rules_app = typer.Typer(help="Association rules for cross-sell: mine them from baskets or orders.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Association rules for cross-sell: mine them from baskets or orders.", no_args_is_help=True
+)
 
 T = TypeVar("T")
 
@@ -150,9 +152,10 @@ def mine_command(
                 stages.run(f"writing {target}", lambda: save_rules(rule_set, target))
     except RulesError as exc:
         raise _fail(str(exc)) from exc
+    kind = "categories" if by is By.category else "products"
     summary = (
         f"{len(result.itemsets)} itemsets and {len(result.rules)} rules from {result.n_baskets} baskets "
-        f"({result.n_items} {'categories' if by is By.category else 'products'}, min support {min_support} = {result.min_count} baskets) "
+        f"({result.n_items} {kind}, min support {min_support} = {result.min_count} baskets) "
         f"in {result.seconds:.2f} s on the {engine.value} engine"
         + (f"; saved to {target}" if target is not None else "")
     )
@@ -201,7 +204,12 @@ def _mine(
     settings = get_settings()
     spark = stages.run(
         f"starting Spark on {master}",
-        lambda: spark_session(master, app_name="kefu-rules", shuffle_partitions=settings.spark.shuffle_partitions),
+        lambda: spark_session(
+            master,
+            app_name="kefu-rules",
+            shuffle_partitions=settings.spark.shuffle_partitions,
+            local_java_options=settings.spark.local_java_options,
+        ),
     )
     frame = rows if rows is not None else read_baskets_frame(spark, str(baskets))
     return stages.run(

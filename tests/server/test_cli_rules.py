@@ -15,7 +15,10 @@ from server.settings import get_settings
 
 pytestmark = pytest.mark.unit
 
-BASKETS = "phone case,screen protector\nphone case,screen protector,charger\nphone case,screen protector\nphone case\ncharger\n"
+BASKETS = (
+    "phone case,screen protector\nphone case,screen protector,charger\nphone case,screen protector\n"
+    "phone case\ncharger\n"
+)
 
 
 @pytest.fixture
@@ -33,7 +36,7 @@ def baskets(tmp_path: Path) -> Path:
     return path
 
 
-def mine(*args: str):  # noqa: ANN201 - click's Result
+def mine(*args: str):
     return CliRunner().invoke(app, ["rules", "mine", *args])
 
 
@@ -52,7 +55,8 @@ def test_json_output_is_the_rule_file_written_for_the_service(rules_dir: Path, b
         {"antecedent": ["phone case"], "consequent": ["screen protector"], "support": 0.6, "confidence": 0.75,
          "lift": 1.25},
     ]
-    assert (printed["engine"], printed["n_baskets"], printed["min_support"], printed["by"]) == ("local", 5, 0.4, "product")
+    assert (printed["engine"], printed["n_baskets"], printed["min_support"]) == ("local", 5, 0.4)
+    assert printed["by"] == "product"
     saved = json.loads((rules_dir / "cases.json").read_text())
     assert saved == printed
     assert "saved to" in result.stderr and "2 rules from 5 baskets" in result.stderr
@@ -89,3 +93,16 @@ def test_user_errors_exit_2_with_a_message_and_write_nothing(
     assert message in result.stderr
     assert "Traceback" not in result.output
     assert not rules_dir.exists()
+
+
+def test_spark_settings_come_from_kefu_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.settings import Settings
+
+    monkeypatch.setenv("KEFU_SPARK_MASTER", "spark://spark-master:7077")
+    monkeypatch.setenv("KEFU_SPARK__SHUFFLE_PARTITIONS", "64")
+    monkeypatch.setenv("KEFU_RULES_DIR", "/srv/rules")
+    settings = Settings()
+    assert (settings.spark.master, settings.spark.shuffle_partitions) == ("spark://spark-master:7077", 64)
+    assert settings.rules.dir == Path("/srv/rules")
+    monkeypatch.delenv("KEFU_SPARK_MASTER")
+    assert Settings().spark.master == "local[2]"

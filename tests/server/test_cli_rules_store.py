@@ -24,7 +24,8 @@ def kefu(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 @pytest.fixture
 def env(tmp_path: Path, demo_store_url: str) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
-    e.update({"KEFU_DATABASE_URL": demo_store_url, "KEFU_RULES_DIR": str(tmp_path / "rules"), "KEFU_LOG_LEVEL": "WARNING"})
+    e.update({"KEFU_DATABASE_URL": demo_store_url, "KEFU_RULES_DIR": str(tmp_path / "rules"),
+              "KEFU_LOG_LEVEL": "WARNING"})
     return e
 
 
@@ -57,7 +58,8 @@ def test_the_stores_orders_by_product_and_product_ids_mapped_to_categories(env: 
     baskets = order_baskets(make_session_factory(make_engine(env["KEFU_DATABASE_URL"])))
     path = tmp_path / "ids.csv"
     path.write_text("\n".join(",".join(b) for b in baskets) + "\n")
-    r = kefu(["rules", "mine", "--baskets", str(path), "--by", "category", "--min-support", "0.01", "--format", "json"], env)
+    r = kefu(["rules", "mine", "--baskets", str(path), "--by", "category", "--min-support", "0.01",
+              "--format", "json"], env)
     assert r.returncode == 0, r.stderr
     from_file = json.loads(r.stdout)
     r = kefu(["rules", "mine", "--from-orders", "--by", "category", "--min-support", "0.01", "--no-save", "--format",

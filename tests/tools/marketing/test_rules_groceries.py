@@ -20,7 +20,7 @@ def baskets() -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def reference(baskets: list[list[str]]):  # noqa: ANN201 - mlxtend's DataFrame
+def reference(baskets: list[list[str]]):
     import pandas as pd
     from mlxtend.frequent_patterns import fpgrowth
     from mlxtend.preprocessing import TransactionEncoder
@@ -30,16 +30,17 @@ def reference(baskets: list[list[str]]):  # noqa: ANN201 - mlxtend's DataFrame
     return fpgrowth(onehot, min_support=MIN_SUPPORT, use_colnames=True)
 
 
-def test_itemsets_equal_mlxtend_fpgrowth(baskets: list[list[str]], reference) -> None:  # noqa: ANN001
+def test_itemsets_equal_mlxtend_fpgrowth(baskets: list[list[str]], reference) -> None:
     mined = mine_local(baskets, min_support=MIN_SUPPORT)
     ours = {frozenset(s.items): s.support for s in mined.itemsets}
-    theirs = {frozenset(items): float(support) for items, support in zip(reference.itemsets, reference.support)}
+    pairs = zip(reference.itemsets, reference.support, strict=True)
+    theirs = {frozenset(items): float(support) for items, support in pairs}
     assert len(ours) == 1001  # 169 items, 9,835 baskets: a figure anyone can check with arules or mlxtend
     assert ours.keys() == theirs.keys()
     assert max(abs(ours[k] - theirs[k]) for k in ours) <= 1e-9
 
 
-def test_rules_equal_mlxtend_association_rules(baskets: list[list[str]], reference) -> None:  # noqa: ANN001
+def test_rules_equal_mlxtend_association_rules(baskets: list[list[str]], reference) -> None:
     from mlxtend.frequent_patterns import association_rules
 
     mined = mine_local(baskets, min_support=MIN_SUPPORT, min_confidence=MIN_CONFIDENCE)
@@ -51,7 +52,12 @@ def test_rules_equal_mlxtend_association_rules(baskets: list[list[str]], referen
     theirs = {
         (frozenset(a), next(iter(c))): (float(s), float(conf), float(lift))
         for a, c, s, conf, lift in zip(
-            one_item.antecedents, one_item.consequents, one_item.support, one_item.confidence, one_item.lift
+            one_item.antecedents,
+            one_item.consequents,
+            one_item.support,
+            one_item.confidence,
+            one_item.lift,
+            strict=True,
         )
     }
     assert ours.keys() == theirs.keys() and len(ours) > 1000

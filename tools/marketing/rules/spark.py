@@ -31,11 +31,21 @@ if TYPE_CHECKING:
 DEFAULT_MASTER = "local[2]"
 
 
-def spark_session(master: str = DEFAULT_MASTER, *, app_name: str = "kefu", shuffle_partitions: int = 4) -> SparkSession:
+DEFAULT_LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
+
+def spark_session(
+    master: str = DEFAULT_MASTER,
+    *,
+    app_name: str = "kefu",
+    shuffle_partitions: int = 4,
+    local_java_options: str = DEFAULT_LOCAL_JAVA_OPTIONS,
+) -> SparkSession:
     """A (shared) SparkSession on `master`; a `RulesError` when pyspark or Java is missing.
 
-    A local master binds the driver to 127.0.0.1 (no network needed); the web UI is off. `shuffle_partitions`
-    is small by default because a store's baskets are small; raise it on a cluster.
+    A local master binds the driver to 127.0.0.1 (no network needed) and starts its JVM with
+    `local_java_options` (they apply only when this call starts the JVM); the web UI is off.
+    `shuffle_partitions` is small by default because a store's baskets are small; raise it on a cluster.
     """
     try:
         from pyspark.sql import SparkSession
@@ -51,6 +61,8 @@ def spark_session(master: str = DEFAULT_MASTER, *, app_name: str = "kefu", shuff
     )
     if master.startswith("local"):
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        if local_java_options:
+            builder = builder.config("spark.driver.extraJavaOptions", local_java_options)
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # py4j/pyspark raise several types when the JVM cannot start or reach the master
