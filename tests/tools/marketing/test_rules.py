@@ -83,6 +83,26 @@ def test_confidence_threshold_and_rule_order() -> None:
     assert any(len(r.antecedent) == 2 for r in result.rules)
 
 
+def test_items_in_every_basket_are_frequent_itemsets_too() -> None:
+    # pyfim does not report sets made only of items in every basket (perfect extensions of the empty set)
+    result = mine_local([["a", "c", "b"], ["a", "c", "b"], ["c", "a"]], min_support=0.5, min_confidence=0.0)
+    assert {s.items: s.count for s in result.itemsets} == {
+        ("a",): 3, ("c",): 3, ("a", "c"): 3, ("b",): 2, ("a", "b"): 2, ("b", "c"): 2, ("a", "b", "c"): 2,
+    }
+    assert {(r.antecedent, r.consequent): r.lift for r in result.rules}[(("a",), ("c",))] == 1.0
+    with pytest.raises(RulesError, match="same 17 items"):
+        mine_local([[str(i) for i in range(17)]] * 3, min_support=0.5)
+
+
+def test_repeated_items_and_baskets_count_once_per_basket() -> None:
+    result = mine_local([["a", "a", "b"], ["a", "b"], ["b", "a"], ["a"]], min_support=0.5, min_confidence=0.0)
+    assert {s.items: s.count for s in result.itemsets} == {("a",): 4, ("b",): 3, ("a", "b"): 3}
+    assert {(r.antecedent, r.consequent): r.confidence for r in result.rules} == {
+        (("a",), ("b",)): 0.75,
+        (("b",), ("a",)): 1.0,
+    }
+
+
 @pytest.mark.parametrize(("support", "confidence"), [(0.0, 0.5), (1.5, 0.5), (float("nan"), 0.5), (0.1, 1.2)])
 def test_thresholds_out_of_range_are_refused(support: float, confidence: float) -> None:
     with pytest.raises(RulesError, match="must be a fraction"):

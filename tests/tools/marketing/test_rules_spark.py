@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.datasets import DATA, needs_data
-from tools.marketing.rules import MiningResult, mine_local, read_baskets
+from tools.marketing.rules import MiningResult, RulesError, mine_local, read_baskets
 from tools.marketing.rules.spark import mine_spark, read_baskets_frame, spark_session
 
 if TYPE_CHECKING:
@@ -71,8 +71,17 @@ def test_a_messy_file_is_read_as_the_local_reader_reads_it(spark: SparkSession, 
 
 
 def test_in_memory_baskets_like_the_stores_orders(spark: SparkSession) -> None:
-    baskets = [["P1", "P2"], ["P1", "P2", "P3"], ["P1"], ["P2", "P3"], ["P1", "P2"], ["P4"]] * 7
+    baskets = [["P1", "P2"], ["P1", "P2", "P3"], ["P1"], ["P2", "P3", "P2"], ["P1", "P2"], ["P4"]] * 7
     local = mine_local(baskets, min_support=0.2, min_confidence=0.3)
     mined = mine_spark(spark, baskets, min_support=0.2, min_confidence=0.3)
     assert {s.items for s in mined.itemsets} >= {("P1", "P2"), ("P2", "P3")}
     assert_same(local, mined)
+    every = [["x", "y"], ["y", "x", "z"], ["x", "y"], ["y", "x", "w"]]  # x and y in every basket
+    assert_same(mine_local(every, min_support=0.25), mine_spark(spark, every, min_support=0.25))
+
+
+def test_an_unreadable_source_is_a_clear_error(spark: SparkSession, tmp_path: Path) -> None:
+    with pytest.raises(RulesError, match="no such baskets file"):
+        read_baskets_frame(spark, tmp_path / "missing.csv")
+    with pytest.raises(RulesError, match="cannot read file:///"):
+        read_baskets_frame(spark, (tmp_path / "gone" / "b.csv").as_uri())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import combinations
 
 from tools.marketing.rules.errors import RulesError
 from tools.marketing.rules.mining import (
@@ -19,15 +20,22 @@ from tools.marketing.rules.mining import (
     rules_from_itemsets,
 )
 
+# Items in every basket make 2^k - 1 itemsets of full support; beyond this many that is no data to mine.
+MAX_UNIVERSAL = 16
+
 
 def weigh(baskets: Iterable[Sequence[str]]) -> Counter[tuple[str, ...]]:
-    """Identical baskets (same items, same order) collapsed into one with a multiplicity.
+    """Identical baskets (same items, same order) collapsed into one with a multiplicity; an item repeated in
+    a basket kept once.
 
     Orders repeat — one-item baskets of the best sellers most of all — and pyfim takes a transaction
     database as {transaction: multiplicity}; handing a basket to the C code costs far more than counting it
     here, so this is where most of the local engine's time goes on repetitive data.
     """
-    return Counter(map(tuple, baskets))
+    weighted: Counter[tuple[str, ...]] = Counter()
+    for basket, k in Counter(map(tuple, baskets)).items():  # repeats are checked once per distinct basket
+        weighted[basket if len(set(basket)) == len(basket) else tuple(dict.fromkeys(basket))] += k
+    return weighted
 
 
 def frequent_counts(
@@ -40,7 +48,22 @@ def frequent_counts(
     weighted = baskets if isinstance(baskets, Mapping) else weigh(baskets)
     # supp < 0 is an absolute count; target "s" = all frequent itemsets; report "a" = the absolute support.
     found = fim.fpgrowth(weighted, target="s", supp=-min_count, zmin=1, report="a")
-    return {frozenset(items): count for items, count in found}
+    counts = {frozenset(items): count for items, count in found}
+    counts.update(_sets_of_universal_items(weighted))
+    return counts
+
+
+def _sets_of_universal_items(weighted: Mapping[tuple[str, ...], int]) -> dict[frozenset[str], int]:
+    """pyfim leaves out the itemsets made only of items that are in every basket (they extend the empty set,
+    which it does not report; their supersets with other items it does report): all of them, in all baskets."""
+    if not weighted:
+        return {}
+    universal = set.intersection(*(set(basket) for basket in weighted))
+    if len(universal) > MAX_UNIVERSAL:
+        raise RulesError(f"all baskets hold the same {len(universal)} items: nothing to learn from them")
+    n = sum(weighted.values())
+    items = sorted(universal)
+    return {frozenset(subset): n for size in range(1, len(items) + 1) for subset in combinations(items, size)}
 
 
 def mine_local(

@@ -9,7 +9,8 @@ JVM start only when a function here runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,13 +96,31 @@ def read_baskets_frame(spark: SparkSession, source: str | Path) -> DataFrame:
     """The baskets of a text file as a DataFrame with one column `items` (array<string>), read by Spark."""
     from pyspark.sql import functions as F
 
-    lines = spark.read.text(baskets_uri(source))
+    uri = baskets_uri(source)
+    with spark_errors(f"cannot read {uri}"):
+        lines = spark.read.text(uri)
     return lines.select(_parsed_items().alias("items")).where(F.size("items") > 0)
 
 
 def baskets_frame(spark: SparkSession, baskets: Sequence[Sequence[str]]) -> DataFrame:
-    """In-memory baskets (the store's orders) as the same DataFrame; items must already be distinct."""
-    return spark.createDataFrame([(list(b),) for b in baskets], "items array<string>")
+    """In-memory baskets (the store's orders) as the same DataFrame (an item repeated in a basket counts once)."""
+    from pyspark.sql import functions as F
+
+    frame = spark.createDataFrame([(list(b),) for b in baskets], "items array<string>")
+    return frame.select(F.array_distinct("items").alias("items"))
+
+
+@contextmanager
+def spark_errors(what: str) -> Iterator[None]:
+    """A failing Spark job (an unreadable path, a lost cluster, a JVM error) as a `RulesError` with Spark's
+    first line of explanation; pyspark and py4j raise many unrelated types for these."""
+    try:
+        yield
+    except RulesError:
+        raise
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise RulesError(f"{what}: {first[:300]}") from exc
 
 
 def mine_spark(
@@ -121,30 +140,31 @@ def mine_spark(
     frame = baskets if isinstance(baskets, DataFrame) else baskets_frame(spark, baskets)
     frame = frame.cache()
     try:
-        n = frame.count()
-        if n == 0:
-            raise RulesError("no baskets to mine")
-        n_items = frame.select(F.explode("items").alias("item")).distinct().count()
-        # Spark's own threshold is ceil(minSupport * n), the same as min_count_for.
-        model = FPGrowth(itemsCol="items", minSupport=min_support, minConfidence=min_confidence).fit(frame)
-        # The model's itemsets are an uncached DataFrame that its rules are built from: cached, FP-growth runs
-        # once instead of once per action.
-        frequent = model.freqItemsets.cache()
-        itemsets = [
-            Itemset(tuple(sorted(row["items"])), int(row["freq"]), int(row["freq"]) / n)
-            for row in frequent.collect()
-        ]
-        rules = [
-            Rule(
-                tuple(sorted(row["antecedent"])),
-                tuple(row["consequent"]),
-                float(row["support"]),
-                float(row["confidence"]),
-                float(row["lift"]),
-            )
-            for row in model.associationRules.collect()
-        ]
-        frequent.unpersist()
+        with spark_errors("the Spark job failed"):
+            n = frame.count()
+            if n == 0:
+                raise RulesError("no baskets to mine")
+            n_items = frame.select(F.explode("items").alias("item")).distinct().count()
+            # Spark's own threshold is ceil(minSupport * n), the same as min_count_for.
+            model = FPGrowth(itemsCol="items", minSupport=min_support, minConfidence=min_confidence).fit(frame)
+            # The model's itemsets are an uncached DataFrame that its rules are built from: cached, FP-growth runs
+            # once instead of once per action.
+            frequent = model.freqItemsets.cache()
+            itemsets = [
+                Itemset(tuple(sorted(row["items"])), int(row["freq"]), int(row["freq"]) / n)
+                for row in frequent.collect()
+            ]
+            rules = [
+                Rule(
+                    tuple(sorted(row["antecedent"])),
+                    tuple(row["consequent"]),
+                    float(row["support"]),
+                    float(row["confidence"]),
+                    float(row["lift"]),
+                )
+                for row in model.associationRules.collect()
+            ]
+            frequent.unpersist()
     finally:
         frame.unpersist()
     return MiningResult(
