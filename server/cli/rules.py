@@ -9,6 +9,7 @@ otherwise a table of the strongest rules.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -178,11 +179,11 @@ def _mine(
     min_confidence: float,
     master: str,
 ) -> MiningResult:
-    from tools.marketing.rules import RulesError, mine_local, read_baskets
+    from tools.marketing.rules import RulesError, mine_local, read_weighted_baskets
     from tools.marketing.rules.mining import check_thresholds
 
     check_thresholds(min_support, min_confidence)  # before any database or JVM
-    rows: list[list[str]] | None = None
+    rows: list[list[str]] | Counter[tuple[str, ...]] | None = None
     if from_orders:
         rows = stages.run("reading the store's orders", lambda: _order_baskets(by))
         if not rows:
@@ -190,9 +191,10 @@ def _mine(
     elif engine is Engine.local or by is By.category:
         if baskets is not None and "://" in baskets:
             raise RulesError("the local engine reads local files; give a path, or use --engine spark for a URI")
-        rows = stages.run(f"reading {baskets}", lambda: read_baskets(Path(str(baskets))))
+        weighted = stages.run(f"reading {baskets}", lambda: read_weighted_baskets(Path(str(baskets))))
         if by is By.category:
-            rows = stages.run("mapping products to categories", lambda: _to_categories(rows or []))
+            weighted = stages.run("mapping products to categories", lambda: _to_categories(weighted))
+        rows = weighted
     if engine is Engine.local:
         assert rows is not None
         return stages.run(
@@ -211,6 +213,8 @@ def _mine(
             local_java_options=settings.spark.local_java_options,
         ),
     )
+    if isinstance(rows, Counter):  # a file mapped to categories: its baskets again, one per line
+        rows = [list(basket) for basket, k in rows.items() for _ in range(k)]
     frame = rows if rows is not None else read_baskets_frame(spark, str(baskets))
     return stages.run(
         "mining on Spark (FPGrowth)",
@@ -236,7 +240,7 @@ def _order_baskets(by: By) -> list[list[str]]:
         raise RulesError(f"cannot read the store's orders (KEFU_DATABASE_URL): {type(exc).__name__}") from exc
 
 
-def _to_categories(rows: list[list[str]]) -> list[list[str]]:
+def _to_categories(weighted: Counter[tuple[str, ...]]) -> Counter[tuple[str, ...]]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from server.db.order_baskets import product_categories
@@ -246,11 +250,14 @@ def _to_categories(rows: list[list[str]]) -> list[list[str]]:
         categories = product_categories(_session_factory())
     except SQLAlchemyError as exc:
         raise RulesError(f"cannot read the catalogue (KEFU_DATABASE_URL): {type(exc).__name__}") from exc
-    unknown = sorted({item for basket in rows for item in basket if item not in categories})
+    unknown = sorted({item for basket in weighted for item in basket if item not in categories})
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         raise RulesError(f"--by category needs product ids from the catalogue; unknown: {shown}")
-    return [list(dict.fromkeys(categories[item] for item in basket)) for basket in rows]
+    out: Counter[tuple[str, ...]] = Counter()
+    for basket, k in weighted.items():
+        out[tuple(dict.fromkeys(categories[item] for item in basket))] += k
+    return out
 
 
 def _print_table(rule_set: RuleSet, result: MiningResult, limit: int) -> None:

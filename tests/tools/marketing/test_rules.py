@@ -14,6 +14,7 @@ from tools.marketing.rules import (
     min_count_for,
     mine_local,
     read_baskets,
+    read_weighted_baskets,
     rules_path,
     save_rules,
 )
@@ -36,6 +37,15 @@ def test_reader_strips_dedupes_and_skips_blank_lines(tmp_path: Path) -> None:
     assert read_baskets(f) == [["milk", "bread"], ["bread"], ["cream cheese"]]
 
 
+def test_weighted_reading_counts_the_same_baskets(tmp_path: Path) -> None:
+    f = tmp_path / "b.csv"
+    f.write_text("milk,bread\nbread\n milk , bread\nbread\r\nmilk,bread,milk\n\n")
+    assert read_weighted_baskets(f) == {("milk", "bread"): 3, ("bread",): 2}
+    by_list = mine_local(read_baskets(f), min_support=0.1)
+    by_weight = mine_local(read_weighted_baskets(f), min_support=0.1)
+    assert (by_weight.itemsets, by_weight.rules, by_weight.n_baskets) == (by_list.itemsets, by_list.rules, 5)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(None, "no such baskets file"), (b"\n ,\n", "holds no basket"), (b"\xff\xfe\x00", "not UTF-8")],
@@ -46,6 +56,8 @@ def test_reader_errors_say_what_is_wrong(tmp_path: Path, content: bytes | None, 
         f.write_bytes(content)
     with pytest.raises(RulesError, match=message):
         read_baskets(f)
+    with pytest.raises(RulesError, match=message):
+        read_weighted_baskets(f)
 
 
 def test_min_count_is_the_ceiling_of_support_times_baskets() -> None:

@@ -3,7 +3,7 @@ mined from order baskets, by two engines that give the same answer — `local` (
 `pyfim`) and `spark` (pyspark MLlib `FPGrowth`, for data beyond one machine) — and stored as one JSON file
 format the service loads. Plain data in, plain data out: no server, no database here."""
 
-from tools.marketing.rules.baskets import read_baskets
+from tools.marketing.rules.baskets import read_baskets, read_weighted_baskets
 from tools.marketing.rules.errors import RulesError
 from tools.marketing.rules.local import mine_local
 from tools.marketing.rules.mining import Itemset, MiningResult, Rule, min_count_for, rules_from_itemsets
@@ -19,6 +19,7 @@ __all__ = [
     "min_count_for",
     "mine_local",
     "read_baskets",
+    "read_weighted_baskets",
     "rules_from_itemsets",
     "rules_path",
     "save_rules",

@@ -7,8 +7,11 @@ a basket counted once (first position kept), and a line with no item is not a ba
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from tools.marketing.rules.errors import RulesError
 
@@ -36,16 +39,41 @@ def iter_baskets(lines: Iterable[str]) -> Iterator[list[str]]:
 
 def read_baskets(path: Path) -> list[list[str]]:
     """All baskets of a UTF-8 file; a `RulesError` if it is missing, unreadable or holds no basket."""
+    with _opened(path) as fh:
+        baskets = list(iter_baskets(fh))
+    if not baskets:
+        raise RulesError(f"{path} holds no basket (one basket a line, items comma-separated)")
+    return baskets
+
+
+def read_weighted_baskets(path: Path) -> Counter[tuple[str, ...]]:
+    """The baskets of a file as {basket: how many lines hold it}: what the local engine mines.
+
+    Identical lines are counted before any is parsed, so a file with repeats (one-item orders of best sellers,
+    a resampled data set) is read at the speed of hashing its lines.
+    """
+    weighted: Counter[tuple[str, ...]] = Counter()
+    with _opened(path) as fh:
+        lines = Counter(fh)
+    for line, k in lines.items():
+        basket = parse_basket(line)
+        if basket:
+            weighted[tuple(basket)] += k
+    if not weighted:
+        raise RulesError(f"{path} holds no basket (one basket a line, items comma-separated)")
+    return weighted
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[TextIO]:
+    """`path` as UTF-8 text with universal newlines ("\\n", "\\r\\n" and a lone "\\r" end a line, as in Spark's
+    (Hadoop's) line reader); opening and decoding errors become `RulesError`s."""
     try:
-        # universal newlines: "\n", "\r\n" and a lone "\r" end a line, as in Spark's (Hadoop's) line reader
         with path.open(encoding="utf-8") as fh:
-            baskets = list(iter_baskets(fh))
+            yield fh
     except FileNotFoundError as exc:
         raise RulesError(f"no such baskets file: {path}") from exc
     except IsADirectoryError as exc:
         raise RulesError(f"{path} is a folder; give a file with one basket a line") from exc
     except UnicodeDecodeError as exc:
         raise RulesError(f"{path} is not UTF-8 text (byte {exc.start})") from exc
-    if not baskets:
-        raise RulesError(f"{path} holds no basket (one basket a line, items comma-separated)")
-    return baskets

@@ -67,16 +67,22 @@ def _sets_of_universal_items(weighted: Mapping[tuple[str, ...], int]) -> dict[fr
 
 
 def mine_local(
-    baskets: Sequence[Sequence[str]], *, min_support: float, min_confidence: float = 0.0
+    baskets: Sequence[Sequence[str]] | Mapping[tuple[str, ...], int],
+    *,
+    min_support: float,
+    min_confidence: float = 0.0,
 ) -> MiningResult:
-    """Frequent itemsets (support ≥ `min_support`) and their one-consequent rules (confidence ≥ `min_confidence`)."""
+    """Frequent itemsets (support ≥ `min_support`) and their one-consequent rules (confidence ≥ `min_confidence`).
+
+    `baskets` is a list of baskets, or baskets already weighed ({basket: count}, `weigh`,
+    `read_weighted_baskets`; items distinct within a basket)."""
     check_thresholds(min_support, min_confidence)
     if not baskets:
         raise RulesError("no baskets to mine")
     started = time.perf_counter()
-    n = len(baskets)
+    weighted = baskets if isinstance(baskets, Mapping) else weigh(baskets)
+    n = sum(weighted.values())
     min_count = min_count_for(min_support, n)
-    weighted = weigh(baskets)
     counts = frequent_counts(weighted, min_count)
     result = MiningResult(
         engine="local",
