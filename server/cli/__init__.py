@@ -6,6 +6,7 @@
 - `train recommender`, `eval recommender` (`server.cli.recommender`): the product recommender.
 - `llm install` (`server.cli.llm`): the bundled local LLM.
 - `operator add|list|passwd` (`server.cli.operator`): console accounts.
+- `rules mine` (`server.cli.rules`): association rules for cross-sell, local or on Spark.
 
 Every command imports what it needs when it runs, so `kefu --help` stays fast. `app` is the console
 script's entry point (`kefu = "server.cli:app"`); `python -m server.cli` runs it too.
@@ -19,6 +20,7 @@ from server.cli import data, recommender, serve
 from server.cli.llm import llm_app
 from server.cli.models import eval_app, train_app
 from server.cli.operator import operator_app
+from server.cli.rules import rules_app
 
 __all__ = ["app"]
 
@@ -28,6 +30,7 @@ app = typer.Typer(help="Kefu (客服): customer-service and marketing agent for 
 app.add_typer(llm_app, name="llm")
 app.add_typer(operator_app, name="operator")
 app.add_typer(train_app, name="train")
+app.add_typer(rules_app, name="rules")
 app.command()(serve.serve)
 app.command("demo-data")(data.demo_data)
 app.command()(data.ingest)
