@@ -18,7 +18,7 @@ from agent.protocols import LLMUnavailable
 from server.api import assets, conversations, demo, health, marketing, operator
 from server.api.operator.page import console_headers
 from server.channels import chat_ws, operator_ws
-from server.errors import install_error_handlers
+from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.infra.limits import BodySizeLimit
 from server.infra.metrics import render as render_metrics
 from server.runtime import Runtime, build_runtime
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version="0.1.0",
         lifespan=lifespan,
         description="Customer-service and marketing agent for an online store (zh-CN / en).",
+        responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)
