@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import InvalidMessage
 from agent.pipeline import TurnInput
-from server.api.deps import ConversationDep, RuntimeDep, client_ip, limit
+from server.api.deps import MAX_SEQ, ConversationDep, RuntimeDep, client_ip, limit
 from server.channels.frames import customer_event
 from server.errors import ApiError
 from server.identity import CustomerIdentity
@@ -99,7 +99,7 @@ async def send_message(
 async def list_events(
     conversation: ConversationDep,
     runtime: RuntimeDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
 ) -> dict[str, Any]:
     events = await runtime.agent.store.load(conversation.id, after=after)
     names = await runtime.console.names.for_events(events)

@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from agent.errors import InvalidMessage
 from agent.events import CsatGiven
 from agent.pipeline import TurnInput
-from server.api.deps import CONVERSATION_ID, authorize, client_ip
-from server.channels.frames import error_frame, event_frame, read_frame, refuse, send_frame
+from server.api.deps import CONVERSATION_ID, MAX_SEQ, authorize, client_ip
+from server.channels.frames import error_frame, event_frame, read_frame, receive, refuse, send_frame
 from server.errors import ApiError
 from server.infra.metrics import TURN_SECONDS
 from server.infra.rate_limits import RateLimited
@@ -42,7 +42,7 @@ class UserMessage(BaseModel):
 
 class Resume(BaseModel):
     type: Literal["resume"]
-    after: int = Field(ge=0)
+    after: int = Field(ge=0, le=MAX_SEQ)
 
 
 class Csat(BaseModel):
@@ -85,7 +85,7 @@ async def _chat(ws: WebSocket, runtime: Runtime, conversation_id: str) -> None:
         pump = asyncio.create_task(_pump(ws, queue))
         try:
             while True:
-                raw = await ws.receive_text()
+                raw = await receive(ws)
                 await _handle_frame(ws, runtime, conversation_id, raw)
         except WebSocketDisconnect:
             pass
@@ -101,7 +101,7 @@ async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
         await send_frame(ws, frame)
 
 
-async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, raw: str) -> None:
+async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, raw: str | bytes) -> None:
     frame = read_frame(raw, ClientFrame, MAX_FRAME_BYTES)
     if isinstance(frame, dict):
         await send_frame(ws, frame)
