@@ -21,6 +21,7 @@ from agent.errors import InvalidMessage
 from agent.events import CsatGiven
 from agent.pipeline import TurnInput
 from server.api.deps import CONVERSATION_ID, MAX_SEQ, authorize, client_ip
+from server.api.fields import StoredText
 from server.channels.frames import error_frame, event_frame, read_frame, receive, refuse, send_frame
 from server.errors import ApiError
 from server.infra.metrics import TURN_SECONDS
@@ -36,8 +37,8 @@ MAX_FRAME_BYTES = 16 * 1024
 class UserMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
     type: Literal["user_message"]
-    text: str = Field(min_length=1)
-    client_msg_id: str | None = Field(default=None, max_length=64)
+    text: StoredText = Field(min_length=1)
+    client_msg_id: StoredText | None = Field(default=None, max_length=64)
 
 
 class Resume(BaseModel):
