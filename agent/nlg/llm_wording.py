@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from agent.language import written_in
 from agent.nlg.grounding import check_grounded
+from agent.nlg.leaks import repeats_instructions
 from agent.nlg.messages import PromptedTurn, build_turn
 from agent.policy import STEER_TEMPLATE, Decision
 from agent.protocols import LLM, Acted, ChatMessage, LLMUnavailable, Reply, WordedReply
@@ -97,6 +98,9 @@ class LLMResponder:
         if not verdict.ok:
             log.info("LLM reply failed the grounding guard (%d unsupported facts)", len(verdict.unsupported))
             return WordedReply(template, "guard")
+        if repeats_instructions(worded, turn.messages[0].content):
+            log.info("LLM reply repeated its instructions")
+            return WordedReply(template, "leak")
         if steer and not steers_back(worded, language):  # the small model often just answers: add the way back
             tail = ("" if language == "zh" else " ") + steer_line(language)
             if on_token is not None:
