@@ -79,6 +79,7 @@ bench: install
 	$(BIN)/python bench/bench_llm_toolcalls.py --runs 2
 	$(BIN)/python bench/bench_llm_tasks.py --runs 1
 	$(BIN)/python bench/bench_rules.py
+	$(BIN)/python bench/bench_attacks.py
 	$(BIN)/kefu eval
 
 clean:

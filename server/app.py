@@ -18,7 +18,7 @@ from agent.protocols import LLMUnavailable
 from server.api import assets, conversations, demo, health, marketing, operator
 from server.api.operator.page import console_headers
 from server.channels import chat_ws, operator_ws
-from server.errors import install_error_handlers
+from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.infra.cors import WidgetCors
 from server.infra.limits import BodySizeLimit
 from server.infra.metrics import render as render_metrics
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version="0.2.0",  # 0.2.0: the socket token moved from the URL to a first `auth` frame
         lifespan=lifespan,
         description="Customer-service and marketing agent for an online store (zh-CN / en).",
+        responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes)

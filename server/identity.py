@@ -42,7 +42,8 @@ class CustomerIdentity:
         """Is `signature` the store's for `customer_id`? Constant-time; False without a secret."""
         if self.secret is None or not signature:
             return False
-        return hmac.compare_digest(self.sign(customer_id), signature.strip().lower())
+        given = signature.strip().lower().encode("utf-8")  # bytes: compare_digest refuses non-ASCII str
+        return hmac.compare_digest(self.sign(customer_id).encode("ascii"), given)
 
     def is_api_key(self, key: str | None) -> bool:
         if not key:

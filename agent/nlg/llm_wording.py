@@ -31,6 +31,7 @@ from dataclasses import replace
 from agent.language import written_in
 from agent.nlg.claims import ClaimTable, licenses_of
 from agent.nlg.grounding import Guard
+from agent.nlg.leaks import repeats_instructions
 from agent.nlg.messages import PromptedTurn, build_turn
 from agent.policy import STEER_TEMPLATE, Decision
 from agent.protocols import LLM, Acted, ChatMessage, LLMUnavailable, Reply, Tool, WordedReply
@@ -97,7 +98,8 @@ class LLMResponder:
         licenses = licenses_of(result, acted.tool.name if acted.tool is not None and acted.error is None else None)
         guard = Guard(turn.grounding, tz=self.tz, claims=self.claims, licenses=licenses)
 
-        failed: list[str] = []  # why the reply was refused: guard | language
+        failed: list[str] = []  # why the reply was refused: guard | leak | language
+        instructions = turn.messages[0].content
 
         def passes(words: str) -> bool:
             verdict = guard.check(words)
@@ -105,6 +107,9 @@ class LLMResponder:
                 log.info("LLM reply failed the grounding guard (%d unsupported facts, %d unlicensed claims)",
                          len(verdict.unsupported), len(verdict.promised))
                 failed.append("guard")
+            elif repeats_instructions(words, instructions):  # a quoted rule is never streamed either
+                log.info("LLM reply repeated its instructions")
+                failed.append("leak")
             elif steer and not written_in(words, language):
                 failed.append("language")
             return not failed

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import InvalidMessage
 from agent.pipeline import TurnInput
-from server.api.deps import ConversationDep, RuntimeDep, client_ip, limit
+from server.api.deps import MAX_SEQ, ConversationDep, RuntimeDep, client_ip, limit
+from server.api.fields import StoredText
 from server.channels.frames import customer_event
 from server.errors import ApiError
 from server.identity import CustomerIdentity
@@ -22,10 +23,10 @@ router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 class StartConversation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channel: Literal["web", "voice", "api"] = "web"
-    customer_id: str | None = Field(default=None, max_length=32)
+    customer_id: StoredText | None = Field(default=None, max_length=32)
     # HMAC-SHA256(store secret, customer_id), hex, from the store's page; or the store backend's API key as
     # `Authorization: Bearer …`. Without either the conversation is anonymous.
-    customer_sig: str | None = Field(default=None, max_length=128)
+    customer_sig: StoredText | None = Field(default=None, max_length=128)
     language: Literal["zh", "en"] | None = None
 
 
@@ -37,8 +38,8 @@ class Started(BaseModel):
 
 class SendMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=2000)
-    client_msg_id: str | None = Field(default=None, max_length=64)
+    text: StoredText = Field(min_length=1, max_length=2000)
+    client_msg_id: StoredText | None = Field(default=None, max_length=64)
 
 
 @router.post("", status_code=201, response_model=Started)
@@ -99,7 +100,7 @@ async def send_message(
 async def list_events(
     conversation: ConversationDep,
     runtime: RuntimeDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
 ) -> dict[str, Any]:
     events = await runtime.agent.store.load(conversation.id, after=after)
     names = await runtime.console.names.for_events(events)

@@ -16,6 +16,7 @@ from server.infra.rate_limits import RateLimited
 from server.runtime import Runtime
 
 CONVERSATION_ID = r"^[0-9a-f]{32}$"
+MAX_SEQ = 2**31 - 1  # event sequence numbers are 32-bit integers in the database; a larger `after` is refused
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -18,9 +18,11 @@ from server.api.deps import RuntimeDep
 from server.errors import error_body
 
 router = APIRouter(tags=["health"])
+# Not a failure of the request: the process is starting, or its database is down (a load balancer reads it).
+UNAVAILABLE = {503: {"description": "Not able to serve now; the body says which check failed."}}
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses=UNAVAILABLE)
 async def healthz(runtime: RuntimeDep) -> JSONResponse:
     def ping() -> bool:
         with runtime.engine.connect() as conn:
@@ -37,7 +39,7 @@ async def healthz(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"status": "ok" if ok else "degraded", "checks": checks}, status_code=200 if ok else 503)
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=UNAVAILABLE)
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
     pending = runtime.pending()
     checks = {"models": runtime.models_warm, "llm": "none" if runtime.llm is None else runtime.llm_warm}

@@ -31,12 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from agent.errors import InvalidMessage
 from agent.events import CsatGiven
 from agent.pipeline import TurnInput
-from server.api.deps import CONVERSATION_ID, allowed_origin, authorize, client_ip
+from server.api.deps import CONVERSATION_ID, MAX_SEQ, allowed_origin, authorize, client_ip
+from server.api.fields import StoredText
 from server.channels.frames import (
     error_frame,
     event_frame,
     first_frame_token,
     read_frame,
+    receive,
     refuse,
     refuse_token_in_url,
     send_frame,
@@ -55,13 +57,13 @@ MAX_FRAME_BYTES = 16 * 1024
 class UserMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
     type: Literal["user_message"]
-    text: str = Field(min_length=1)
-    client_msg_id: str | None = Field(default=None, max_length=64)
+    text: StoredText = Field(min_length=1)
+    client_msg_id: StoredText | None = Field(default=None, max_length=64)
 
 
 class Resume(BaseModel):
     type: Literal["resume"]
-    after: int = Field(ge=0)
+    after: int = Field(ge=0, le=MAX_SEQ)
 
 
 class Csat(BaseModel):
@@ -113,7 +115,7 @@ async def _chat(ws: WebSocket, runtime: Runtime, conversation_id: str) -> None:
         pump = asyncio.create_task(_pump(ws, queue))
         try:
             while True:
-                raw = await ws.receive_text()
+                raw = await receive(ws)
                 await _handle_frame(ws, runtime, conversation_id, raw)
         except WebSocketDisconnect:
             pass
@@ -129,7 +131,7 @@ async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
         await send_frame(ws, frame)
 
 
-async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, raw: str) -> None:
+async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, raw: str | bytes) -> None:
     frame = read_frame(raw, ClientFrame, MAX_FRAME_BYTES)
     if isinstance(frame, dict):
         await send_frame(ws, frame)

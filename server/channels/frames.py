@@ -1,8 +1,9 @@
 """The sockets' wire: the one reader of client frames, and the customer-channel frames built from events.
 
 `read_frame` is how every socket reads what a client sent: a frame over the socket's size limit, text that
-is not JSON or JSON that is no frame of the socket's discriminated union gives an `error` frame to send
-back (`too_large`, `malformed_json`, `invalid_frame`) and changes nothing; the socket stays open.
+is not JSON, JSON that is no frame of the socket's discriminated union or a binary frame gives an `error`
+frame to send back (`too_large`, `malformed_json`, `invalid_frame`, `binary_frame`) and changes nothing;
+the socket stays open.
 
 `first_frame_token` is how a socket is authenticated without putting a secret in its URL (URLs end up in
 access logs, proxies and browser history): the client's first frame is `{"type": "auth", "token": …}`, sent
@@ -77,8 +78,19 @@ def error_frame(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
 
 
-def read_frame(raw: str, adapter: TypeAdapter[T], max_bytes: int) -> T | dict[str, Any]:
+async def receive(ws: WebSocket) -> str | bytes:
+    """The next client frame, text or binary (`WebSocket.receive_text` would fail on a binary one)."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text = message.get("text")
+    return text if text is not None else message.get("bytes") or b""
+
+
+def read_frame(raw: str | bytes, adapter: TypeAdapter[T], max_bytes: int) -> T | dict[str, Any]:
     """The client frame `raw` holds, or the `error` frame to answer it with (never raises for bad input)."""
+    if isinstance(raw, bytes):
+        return error_frame("binary_frame", "Frames are JSON text; binary frames are not read.")
     if len(raw.encode("utf-8")) > max_bytes:
         return error_frame("too_large", f"Frames are limited to {max_bytes} bytes.")
     try:

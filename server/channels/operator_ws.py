@@ -28,9 +28,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from server.api.deps import CONVERSATION_ID, client_ip
+from server.api.deps import CONVERSATION_ID, MAX_SEQ, client_ip
 from server.api.operator.deps import socket_operator
-from server.channels.frames import error_frame, read_frame, refuse, send_frame
+from server.channels.frames import error_frame, read_frame, receive, refuse, send_frame
 from server.db.operators import OperatorRow
 from server.errors import ApiError
 from server.operators import actions
@@ -52,7 +52,7 @@ class Open(BaseModel):
     model_config = ConfigDict(extra="ignore")
     type: Literal["open"]
     conversation_id: ConversationId
-    after: int | None = Field(default=None, ge=0)
+    after: int | None = Field(default=None, ge=0, le=MAX_SEQ)
 
 
 class Close(BaseModel):
@@ -133,7 +133,7 @@ async def _receive(ws: WebSocket, runtime: Runtime, operator: OperatorRow, follo
     """Client frames until the client goes away."""
     try:
         while True:
-            raw = await ws.receive_text()
+            raw = await receive(ws)
             await _handle(ws, runtime, operator, following, raw)
     except WebSocketDisconnect:
         pass
@@ -176,7 +176,9 @@ async def _watch_session(
             return
 
 
-async def _handle(ws: WebSocket, runtime: Runtime, operator: OperatorRow, following: set[str], raw: str) -> None:
+async def _handle(
+    ws: WebSocket, runtime: Runtime, operator: OperatorRow, following: set[str], raw: str | bytes
+) -> None:
     frame = read_frame(raw, ClientFrame, MAX_FRAME_BYTES)
     if isinstance(frame, dict):
         await send_frame(ws, frame)

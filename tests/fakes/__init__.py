@@ -6,6 +6,7 @@
 - `knowledge`: `KeywordRetriever` (pipeline tests) and `HashEmbedder` (index tests), no model.
 - `llm`: `ScriptedLLM`, streamed replies and tool-call rounds from a script, every request recorded;
   `OrderStatusSpec`, a tool shape for schema tests.
+- `adversary`: `CompromisedLLM`, an LLM that obeys every injected instruction (the attack suite's model).
 - `openai_server`: `ScriptedOpenAIServer`, the real HTTP path on 127.0.0.1 (unit tests using it need
   `@pytest.mark.allow_loopback`).
 - `nlu`, `affect`: `FakeNLU`, `FakeAffect` (keyword tables, for pipeline tests that should not depend on the
@@ -17,6 +18,7 @@ Import from here (`from tests.fakes import make_agent, ScriptedLLM`) or from the
 at import: the trained models load on first use, once per process.
 """
 
+from tests.fakes.adversary import CompromisedLLM
 from tests.fakes.affect import FakeAffect, ScriptedJudge, models_with_judge_stage
 from tests.fakes.agent import StreamingAgent, ask, commerce_tools, make_agent, shared_affect, shared_nlu
 from tests.fakes.campaigns import DOUBLE11, WINTER
@@ -32,6 +34,7 @@ __all__ = [
     "LEXICON",
     "NOW",
     "WINTER",
+    "CompromisedLLM",
     "FakeAffect",
     "FakeNLU",
     "HashEmbedder",

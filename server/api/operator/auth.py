@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.api.deps import RuntimeDep, client_ip, limit
+from server.api.fields import StoredText
 from server.api.operator.deps import BAD_ORIGIN, OperatorDep, from_this_server, session_token
 from server.errors import ApiError
 from server.operators import sessions, throttle
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/api/operator", tags=["operator console"])
 
 class Login(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64)
+    username: StoredText = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=MAX_LENGTH)
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.tasks.assist import ASSIST_BUDGET_S, draft_operator_replies
 from prompts.assist import canned_responses
 from server.api.deps import CONVERSATION_ID, RuntimeDep
+from server.api.fields import StoredText
 from server.api.operator.deps import StaffDep, require_staff
 from server.api.operator.views import customer_view, order_view
 from server.db.orders import SqlOrderRepository
@@ -27,7 +28,7 @@ ConversationId = Annotated[str, Path(pattern=CONVERSATION_ID)]
 
 class Text(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1)  # at most `KEFU_MAX_MESSAGE_CHARS`, checked by `actions`
+    text: StoredText = Field(min_length=1)  # at most `KEFU_MAX_MESSAGE_CHARS`, checked by `actions`
 
 
 @router.get("/conversations")
