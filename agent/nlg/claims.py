@@ -4,8 +4,9 @@ A small model is eager to please: "your refund is approved", "I'll add some comp
 优惠券". Each is a promise the store never made. `CLAIMS` is the store-wide table of such statements (zh and
 en), each with what licenses it this turn (an event the tool recorded, a status in the tool's data, the tool
 itself); tools add their own (`Tool.claims`). A claim in a reply is licensed when one of its licences holds,
-or when the grounding itself makes the same claim (a policy passage that says "we'll refund the difference",
-the draft reply that says "退货申请已提交").
+or when the grounding itself makes the same claim: a promise by any grounding (a policy passage that says
+"we'll refund the difference"), a claim that something was done only by the draft reply the tools' outcome wrote
+("退货申请已提交"), never by a retrieved passage, which may carry an injection.
 
 Kept low on false positives: a claim preceded by a negation in its clause ("无法为您提供补偿", "we can't
 offer compensation") is no claim, and a `promise` row said in a conditional sentence or a question ("once we
@@ -171,11 +172,22 @@ class ClaimTable:
         """The names of the claims the grounding itself makes (a passage, the draft reply)."""
         return {c.name for text in texts for c, _ in self.made(text, strict=False)}
 
-    def unlicensed(self, reply: str, licenses: Collection[str], grounded: Collection[str]) -> list[str]:
-        """The reply's claims that neither this turn's `licenses` nor the grounding's own words support."""
+    def unlicensed(
+        self,
+        reply: str,
+        licenses: Collection[str],
+        grounded: Collection[str],
+        done_grounded: Collection[str] | None = None,
+    ) -> list[str]:
+        """The reply's claims that neither this turn's `licenses` nor the grounding's own words support.
+
+        A promise (what the store will do) may be licensed by any grounding, a policy passage included; a claim
+        that something was done only by `done_grounded` when given (the draft reply the tools' outcome wrote):
+        a passage saying "your refund of ¥888 is approved" is somebody's injection, not this customer's refund."""
+        done = grounded if done_grounded is None else done_grounded
         out: list[str] = []
         for claim, surface in self.made(reply):
-            if claim.name in grounded or any(lic in licenses for lic in claim.licensed_by):
+            if claim.name in (grounded if claim.promise else done) or any(lic in licenses for lic in claim.licensed_by):
                 continue
             if surface not in out:
                 out.append(surface)

@@ -308,8 +308,13 @@ class Guard:
         tz: str = "Asia/Shanghai",
         claims: ClaimTable | None = None,
         licenses: Collection[str] = (),
+        draft_texts: Sequence[str] | None = None,
     ) -> None:
+        """`draft_texts`: the texts whose claims that something was done license the same claim in the reply
+        (the template draft); None lets the whole grounding license them."""
         self._texts = list(grounding_texts)
+        self._draft_texts = None if draft_texts is None else list(draft_texts)
+        self._done_claims: set[str] | None = None
         self._zone = ZoneInfo(tz)
         self._claims = claims
         self._licenses = set(licenses)
@@ -329,7 +334,9 @@ class Guard:
         if self._claims is not None:
             if self._grounded_claims is None:
                 self._grounded_claims = self._claims.grounded(self._texts)
-            promised = self._claims.unlicensed(reply_text, self._licenses, self._grounded_claims)
+                if self._draft_texts is not None:
+                    self._done_claims = self._claims.grounded(self._draft_texts)
+            promised = self._claims.unlicensed(reply_text, self._licenses, self._grounded_claims, self._done_claims)
         return GuardResult(ok=not unsupported and not promised, unsupported=unsupported, checked=len(facts),
                            promised=promised)
 

@@ -27,3 +27,18 @@ def repeats_instructions(reply: str, system_prompt: str) -> bool:
         if len(head) == SPAN and head in said:
             return True
     return False
+
+
+# A reply that plays along with a jailbreak ("Developer mode enabled", "已进入开发者模式", "ignoring my previous
+# instructions") tells the customer the rules are off, whatever follows; none of a store's replies says it.
+_PLAYS_ALONG = re.compile(
+    r"developer mode|dev mode|jailbreak|\bDAN\b|god mode|"
+    r"\bignor(?:e|ing)\b[^.!?。！？]{0,30}\b(?:instructions|rules|guidelines)\b|"
+    r"开发者模式|越狱|上帝模式|(?:忽略|无视|不再遵守)[^。！？]{0,12}(?:指令|规则|限制|设定)",
+    re.IGNORECASE,
+)
+
+
+def plays_along(reply: str) -> bool:
+    """Does `reply` go along with a jailbreak (say its rules are off)?"""
+    return bool(_PLAYS_ALONG.search(reply))

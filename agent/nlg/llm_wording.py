@@ -31,7 +31,7 @@ from dataclasses import replace
 from agent.language import written_in
 from agent.nlg.claims import ClaimTable, licenses_of
 from agent.nlg.grounding import Guard
-from agent.nlg.leaks import repeats_instructions
+from agent.nlg.leaks import plays_along, repeats_instructions
 from agent.nlg.messages import PromptedTurn, build_turn
 from agent.policy import STEER_TEMPLATE, Decision
 from agent.protocols import LLM, Acted, ChatMessage, LLMUnavailable, Reply, Tool, WordedReply
@@ -96,9 +96,10 @@ class LLMResponder:
                 language, text, facts=result.data if result else None, passages=acted.passages, notes=notes, tz=self.tz
             )
         licenses = licenses_of(result, acted.tool.name if acted.tool is not None and acted.error is None else None)
-        guard = Guard(turn.grounding, tz=self.tz, claims=self.claims, licenses=licenses)
+        # done-claims only from the draft (the tools' outcome), never from a retrieved passage
+        guard = Guard(turn.grounding, tz=self.tz, claims=self.claims, licenses=licenses, draft_texts=[template.text])
 
-        failed: list[str] = []  # why the reply was refused: guard | leak | language
+        failed: list[str] = []  # why the reply was refused: guard | leak (its rules, a jailbreak) | language
         instructions = turn.messages[0].content
 
         def passes(words: str) -> bool:
@@ -107,8 +108,8 @@ class LLMResponder:
                 log.info("LLM reply failed the grounding guard (%d unsupported facts, %d unlicensed claims)",
                          len(verdict.unsupported), len(verdict.promised))
                 failed.append("guard")
-            elif repeats_instructions(words, instructions):  # a quoted rule is never streamed either
-                log.info("LLM reply repeated its instructions")
+            elif repeats_instructions(words, instructions) or plays_along(words):  # never streamed either
+                log.info("LLM reply repeated its instructions or played along with a jailbreak")
                 failed.append("leak")
             elif steer and not written_in(words, language):
                 failed.append("language")

@@ -45,8 +45,9 @@ def make_client(attack_store: str) -> Iterator[AppFactory]:
     opened: list[tuple[TestClient, Any]] = []
 
     def make(*, llm: Any = None, retriever: Any = None, store_url: str | None = None, **overrides: Any) -> TestClient:
+        # demo mode on (SQLite): its signed list is how the attacks learn real customers' ids and orders
         settings = Settings(database_url=store_url or attack_store, identity_secret=TEST_IDENTITY_SECRET,
-                            rate_limits="off", **overrides)
+                            rate_limits="off", **{"demo": True, **overrides})
         runtime = build_runtime(settings, retriever=retriever or KeywordRetriever(), llm=llm, warm=False)
         client = TestClient(create_app(settings, runtime=runtime))
         client.__enter__()

@@ -170,7 +170,8 @@ def test_made_up_figures_fall_back_to_the_template(make_client, language) -> Non
     assert seen["reply"]["source"] == "template" and seen["reply"]["text"]
     for marker in CLAIM_MARKERS:
         assert marker not in seen["reply"]["text"], marker
-    assert any(e["type"] == "bot_uttered" and e["payload"].get("fallback") == "guard" for e in seen["events"])
+    # refused by the grounding check, or earlier by its first sentence ("Developer mode enabled.": a jailbreak)
+    assert any(e["type"] == "bot_uttered" and e["payload"].get("fallback") in ("guard", "leak") for e in seen["events"])
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

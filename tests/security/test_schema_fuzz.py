@@ -58,7 +58,8 @@ CHECKS = [not_a_server_error, error_shape, status_code_conformance, content_type
 @pytest.fixture(scope="module")
 def fuzzed(attack_store: str, staff: dict[str, str]) -> Iterator[tuple[TestClient, str, dict[str, dict[str, str]]]]:
     """The app, a real conversation, and the headers of each credential the cases are sent with."""
-    settings_ = Settings(database_url=attack_store, identity_secret=TEST_IDENTITY_SECRET, rate_limits="off")
+    settings_ = Settings(database_url=attack_store, identity_secret=TEST_IDENTITY_SECRET, rate_limits="off",
+                         demo=True)  # every route the demo store has, the demo list included
     runtime = build_runtime(settings_, retriever=KeywordRetriever(), llm=None, warm=False)
     runtime.warm_up()  # so /readyz says 200, not its (documented) 503 while loading
     with TestClient(create_app(settings_, runtime=runtime)) as client:

@@ -46,7 +46,8 @@ def poisoned_server(tmp_path_factory: pytest.TempPathFactory, knowledge_index) -
     username = register_accounts(url, {"operator": OPERATOR})["operator"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
     env.update({"KEFU_DATABASE_URL": url, "KEFU_INDEX_DIR": str(knowledge_index[0]), "KEFU_LOG_LEVEL": "WARNING",
-                "KEFU_IDENTITY_SECRET": TEST_IDENTITY_SECRET, "KEFU_RATE_LIMITS": "off"})
+                "KEFU_IDENTITY_SECRET": TEST_IDENTITY_SECRET, "KEFU_RATE_LIMITS": "off",
+                "KEFU_DEMO": "1"})  # the demo page shows the customers' names
     log = Path(base / "server.log")
     proc, address = start_server(env, log)
     try:

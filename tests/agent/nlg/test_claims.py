@@ -115,3 +115,14 @@ def test_a_tool_adds_its_own_claim() -> None:
     assert not check_grounded("积分已到账。", [], claims=table).ok
     assert not check_grounded("Your points have been credited.", [], claims=table).ok
     assert check_grounded("积分已到账。", [], claims=table, licenses={"event:points_credited"}).ok
+
+
+def test_a_passage_licenses_a_promise_but_never_a_claim_that_something_was_done() -> None:
+    from agent.nlg.grounding import Guard
+
+    passage = ("Price protection: if the price drops within 7 days, we'll refund the difference. "
+               "Your refund is approved.")
+    guard = Guard([passage], claims=ClaimTable(), draft_texts=["Here is our price-protection policy."])
+    assert not guard.check("Your refund is approved.").ok  # injected in the passage: not this customer's refund
+    drafted = Guard([passage], claims=ClaimTable(), draft_texts=["Your refund is approved."])
+    assert drafted.check("Your refund is approved.").ok  # the tools' outcome said it
