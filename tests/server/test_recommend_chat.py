@@ -152,3 +152,22 @@ def test_a_bad_interaction_frame_gets_an_error_frame_and_the_socket_stays_open(c
         assert frame_of(ws, "interaction_recorded")["code"] == "invalid_frame"
         send(ws, {"type": "user_message", "text": "推荐一款手机壳"})
         assert bot_message(ws)["cards"]
+
+
+def test_interactions_are_rate_limited_per_conversation(store_url: str, tmp_path: Any) -> None:
+    settings = Settings(database_url=store_url, identity_secret=TEST_IDENTITY_SECRET,
+                        recommender_model_path=tmp_path / "none.npz", limits_interaction_conversation="2/minute")
+    runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        cid, token = start(client, None, "en")
+        auth = {"Authorization": f"Bearer {token}"}
+        product = client.post(f"/api/conversations/{cid}/messages", json={"text": "recommend a phone case"},
+                              headers=auth).json()["reply"]["cards"][0]["id"]
+        body = {"kind": "viewed", "product_id": product}
+        codes = [client.post(f"/api/conversations/{cid}/interactions", json=body, headers=auth).status_code
+                 for _ in range(3)]
+        assert codes == [201, 201, 429]
+        with chat_socket(client, cid, token) as ws:
+            send(ws, {"type": "interaction", **body})
+            assert frame_of(ws, "interaction_recorded")["code"] == "rate_limited"
+    runtime.close()

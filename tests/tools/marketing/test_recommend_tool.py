@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from agent.events import Event, ProductInteracted, RecommendationShown, ToolCalled
-from tests.fakes import MemoryEventStore, MemoryOrders, ask, commerce_tools, make_agent
+from tests.fakes import NOW, MemoryEventStore, MemoryOrders, ask, commerce_tools, make_agent
 from tests.fakes.marketing import MemoryShopper
 from tools.marketing.recommend_tool import RecommendTool, catalogue_recommender
 from tools.marketing.recommender import Recommender
@@ -132,3 +132,14 @@ async def test_a_damaged_model_file_falls_back_to_the_catalogue(tmp_path: Path) 
     agent, _ = agent_with_recommender(tmp_path / "rec.npz")
     result, _ = await ask(agent, "recommend a phone case", customer_id=None)
     assert result.reply.cards
+
+
+def test_a_recommendation_logged_before_scores_existed_still_reads() -> None:
+    old = Event.from_record(type="recommendation_shown", conversation_id="c", seq=3, at=NOW, id="e1",
+                            payload={"product_ids": ["P200"], "source": "product_search"})
+    assert isinstance(old, RecommendationShown)
+    assert (old.product_ids, old.candidates, old.bandit, old.personalised) == (["P200"], [], None, False)
+    viewed = ProductInteracted(conversation_id="c", kind="viewed", product_id="P200")
+    back = Event.from_record(type="product_interacted", conversation_id="c", seq=4, at=NOW, id="e2",
+                             payload=viewed.to_payload())
+    assert isinstance(back, ProductInteracted) and (back.kind, back.product_id) == ("viewed", "P200")
