@@ -242,11 +242,30 @@ class RecommendationShown(Event):
     type: ClassVar[str] = "recommendation_shown"
     product_ids: list[str] = field(default_factory=list)
     source: str = ""  # the tool that chose them
+    # per product shown, in order: {"product_id", "score", "source"} (the recommender's signal: popular, repeat,
+    # co-occurrence, model, compatible); empty in logs written before recommendations were scored
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    bandit: dict[str, Any] | None = None  # a re-ranking policy's record (`bandit.Served.to_payload()`), if one ran
+    personalised: bool = False  # chosen for a verified customer's history (else popular-and-safe)
 
     def _apply(self, state: DialogueState) -> None:
         for pid in self.product_ids:
             if pid not in state.recommended:
                 state.recommended.append(pid)
+
+
+INTERACTION_KINDS = ("viewed", "clicked", "added_to_cart", "purchased")
+
+
+@dataclass(kw_only=True, slots=True)
+class ProductInteracted(Event):
+    """What the customer did with a product card (the `interaction` frame or REST call): `kind` is one of
+    `INTERACTION_KINDS`. The next recommendation in the conversation reads these from the log (the in-session
+    signal), and training counts them as interest."""
+
+    type: ClassVar[str] = "product_interacted"
+    kind: str
+    product_id: str
 
 
 @dataclass(kw_only=True, slots=True)

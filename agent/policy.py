@@ -242,7 +242,7 @@ def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
     handler = HANDLERS.get(intent)
     if handler is not None:
         return handler(turn)
-    tool = tools.for_intent(intent) if tools is not None else None
+    tool = tools.for_turn(intent, turn.text) if tools is not None else None
     if tool is not None:
         return tool.plan(turn)  # type: ignore[attr-defined]
     return _out_of_scope(turn)

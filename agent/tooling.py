@@ -39,6 +39,9 @@ class BaseTool:
     templates: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     # {"zh": [regex, ...], "en": [...]}: words that name this tool's intent when the NLU has no task for them
     cues: ClassVar[Mapping[str, Sequence[str]]] = {}
+    # agent-level intents of another tool that this tool serves when the message has its cue words: "推荐一款手机壳"
+    # is a product question (the NLU's intent, which stays) that asks for a recommendation, not a search
+    refines: ClassVar[tuple[str, ...]] = ()
     # the customer confirms the call first: the bot states it (`preview`, `confirmation`) and asks; only a yes in
     # their next turn runs it
     confirm: ClassVar[bool] = False
@@ -120,6 +123,7 @@ class Toolbox:
         self._tools: dict[str, Tool] = {}
         self._by_intent: dict[str, Tool] = {}
         self._cues: list[tuple[str, re.Pattern[str]]] = []
+        self._refiners: dict[str, list[tuple[re.Pattern[str], Tool]]] = {}
         for tool in tools:
             self.register(tool)
 
@@ -135,6 +139,10 @@ class Toolbox:
         for patterns in getattr(tool, "cues", {}).values():
             if intents and patterns:
                 self._cues.append((intents[0], re.compile("|".join(patterns), re.IGNORECASE)))
+        every_cue = [p for patterns in getattr(tool, "cues", {}).values() for p in patterns]
+        for refined in getattr(tool, "refines", ()):
+            if every_cue:
+                self._refiners.setdefault(refined, []).append((re.compile("|".join(every_cue), re.IGNORECASE), tool))
 
     def __iter__(self) -> Iterator[Tool]:
         return iter(self._tools.values())
@@ -149,6 +157,14 @@ class Toolbox:
         return self._tools.get(name)
 
     def for_intent(self, intent: str) -> Tool | None:
+        return self._by_intent.get(intent)
+
+    def for_turn(self, intent: str, text: str) -> Tool | None:
+        """The tool that serves `intent` for this message: one that refines the intent and whose cue words
+        the message has, else the intent's own tool."""
+        for pattern, tool in self._refiners.get(intent, ()):
+            if pattern.search(text):
+                return tool
         return self._by_intent.get(intent)
 
     def intent_of(self, name: str) -> str | None:

@@ -31,6 +31,7 @@ from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
 from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
+from server.db.purchases import SqlShopperData
 from server.identity import CustomerIdentity, load_identity
 from server.infra.llm import build_llm, build_sentiment_judge
 from server.infra.locks import PgTurnLock, is_postgres, migration_lock
@@ -44,6 +45,7 @@ from tools.commerce.orders import OrderStatusTool
 from tools.commerce.ports import ProductCatalog
 from tools.commerce.products import ProductSearchTool
 from tools.commerce.returns import ReturnRequestTool
+from tools.marketing.recommend_tool import RecommendTool
 
 log = logging.getLogger(__name__)
 _DEFAULT = object()  # build_runtime(llm=…) not given: build the backend the settings choose
@@ -187,11 +189,13 @@ def build_runtime(
 
     affect = TextAffect(judge=build_sentiment_judge(settings))
     nlu = NLU(category_lexicon(catalog))
-    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog)]
+    store = SqlEventStore(sessions)
+    recommend = RecommendTool(SqlShopperData(sessions, catalog), store, model_path=settings.recommender.model_path)
+    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), recommend]
     llm = build_llm(settings) if llm is _DEFAULT else llm
 
     agent = Agent(
-        store=SqlEventStore(sessions),
+        store=store,
         nlu=nlu,
         affect=affect,
         retriever=retriever,
@@ -205,7 +209,7 @@ def build_runtime(
         turn_lock=turn_lock,
         **({"clock": clock} if clock else {}),
     )
-    warmers = [affect.warm_up, nlu.warm_up]
+    warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up]
     warm_up = getattr(retriever, "warm_up", None)
     if callable(warm_up):
         warmers.append(warm_up)

@@ -110,6 +110,7 @@ class LimitSettings(BaseModel):
     message_ip: str = "120/minute"  # customer messages per IP, REST and socket together
     message_conversation: str = "30/minute"  # customer messages per conversation
     csat_conversation: str = "5/minute"  # ratings per conversation (one is kept)
+    interaction_conversation: str = "60/minute"  # product card actions (view, add to cart) per conversation
     login_ip: str = "20/minute"  # operator sign-in attempts per IP
     # Sign-in attempts at one username from one IP; a success starts the count afresh. Never locks the account:
     # the operator signs in from any other address.
@@ -151,6 +152,12 @@ class AffectSettings(BaseModel):
     judge_wait_s: float = Field(default=1.0, ge=0)
 
 
+class RecommenderSettings(BaseModel):
+    # The model `kefu train recommender` writes (.npz with its .json beside it), loaded once on first use; when
+    # the file is absent the chat recommends from the catalogue (popularity, category, brand, fit).
+    model_path: Path = Path("var/models/recommender/recommender.npz")
+
+
 class TrainingSettings(BaseModel):
     # Development data sets (training and evaluation only; the service never needs them).
     data_dir: Path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -180,6 +187,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "knowledge": KnowledgeSettings,
     "llm": LLMSettings,
     "affect": AffectSettings,
+    "recommender": RecommenderSettings,
     "training": TrainingSettings,
     "rules": RulesSettings,
     "spark": SparkSettings,
@@ -269,6 +277,7 @@ class Settings(BaseSettings):
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     affect: AffectSettings = Field(default_factory=AffectSettings)
+    recommender: RecommenderSettings = Field(default_factory=RecommenderSettings)
     training: TrainingSettings = Field(default_factory=TrainingSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
     spark: SparkSettings = Field(default_factory=SparkSettings)

@@ -12,6 +12,7 @@ from agent.errors import InvalidMessage
 from agent.pipeline import TurnInput
 from server.api.deps import MAX_SEQ, ConversationDep, RuntimeDep, client_ip, limit
 from server.api.fields import StoredText
+from server.api.interactions import Interaction, record_interaction, recorded_frame
 from server.channels.frames import customer_event
 from server.errors import ApiError
 from server.identity import CustomerIdentity
@@ -94,6 +95,13 @@ async def send_message(
     except InvalidMessage as exc:
         raise ApiError(422, "invalid_message", str(exc)) from exc
     return {"reply": result.reply.public(), "state": result.state.public(), "duplicate": result.duplicate}
+
+
+@router.post("/{conversation_id}/interactions", status_code=201)
+async def post_interaction(body: Interaction, conversation: ConversationDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """What the customer did with a product card (viewed, clicked, added to the cart, bought): it changes the
+    next recommendation in this conversation."""
+    return recorded_frame(await record_interaction(runtime, conversation.id, body))
 
 
 @router.get("/{conversation_id}/events")

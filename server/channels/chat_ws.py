@@ -11,9 +11,10 @@ Opening (the token never goes in the URL, which ends up in access logs, proxies 
    conversation's frames and accept other client frames.
 
 Client frames after `ready`: `user_message`, `resume`, `csat`, `typing` (`{"type": "typing", "on": bool}`,
-shown to operators in the console). Server frames come from the conversation's pub/sub channel (so operator
-messages, operator typing and `csat_request` reach this socket too); `resume` replays the event log
-after a sequence number (send it after every `ready`, reconnects included). A bad frame gets an `error`
+shown to operators in the console), `interaction` (`{"type": "interaction", "kind", "product_id"}`, a product
+card's action; answered with `interaction_recorded`). Server frames come from the conversation's pub/sub
+channel (so operator messages, operator typing and `csat_request` reach this socket too); `resume` replays
+the event log after a sequence number (send it after every `ready`, reconnects included). A bad frame gets an `error`
 frame; the socket stays open. Refusals are an `error` frame, then close with 4000 + the HTTP status.
 """
 
@@ -33,6 +34,7 @@ from agent.events import CsatGiven
 from agent.pipeline import TurnInput
 from server.api.deps import CONVERSATION_ID, MAX_SEQ, allowed_origin, authorize, client_ip
 from server.api.fields import StoredText
+from server.api.interactions import Interaction, record_interaction, recorded_frame
 from server.channels.frames import (
     error_frame,
     event_frame,
@@ -76,7 +78,15 @@ class Typing(BaseModel):
     on: bool
 
 
-ClientFrame = TypeAdapter(Annotated[UserMessage | Resume | Csat | Typing, Field(discriminator="type")])
+class InteractionFrame(Interaction):
+    """`{"type": "interaction", "kind", "product_id"}`: answered with `interaction_recorded` (or an `error`)."""
+
+    type: Literal["interaction"]
+
+
+ClientFrame = TypeAdapter(
+    Annotated[UserMessage | Resume | Csat | Typing | InteractionFrame, Field(discriminator="type")]
+)
 
 
 @router.websocket("/ws/chat/{conversation_id}")
@@ -167,6 +177,13 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
                 await send_frame(ws, out)
     elif isinstance(frame, Typing):
         await runtime.console.customer_typing(conversation_id, frame.on)
+    elif isinstance(frame, InteractionFrame):
+        try:
+            event = await record_interaction(runtime, conversation_id, frame)
+        except ApiError as exc:
+            await send_frame(ws, error_frame(exc.code, exc.message))
+            return
+        await send_frame(ws, recorded_frame(event))
     else:
         if (await runtime.agent.state(conversation_id)).csat is not None:  # one rating per conversation
             await send_frame(ws, error_frame("csat_already_given", "This conversation has been rated already."))

@@ -80,6 +80,12 @@ class SqlProductCatalog:
             product = session.get(Product, product_id)
             return self._view(product) if product else None
 
+    def every(self) -> list[ProductView]:
+        """Every product (the recommender's shelf; the demo catalogue has a few hundred)."""
+        self._load_categories()
+        with self._sessions() as session:
+            return [self._view(p) for p in session.scalars(select(Product).order_by(Product.id))]
+
     def search(self, *, text: str | None = None, category: str | None = None, limit: int = 5) -> list[ProductView]:
         self._load_categories()
         limit = max(1, min(limit, MAX_LIMIT))

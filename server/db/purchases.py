@@ -1,15 +1,19 @@
 """Read what the recommender learns from: order lines per customer (with the order's time), recorded
-product interactions, and the catalogue's products as plain rows."""
+product interactions (`ProductInteracted` events), and the catalogue's products as plain rows; and
+`SqlShopperData`, what the chat's `RecommendTool` reads per request (`tools.marketing.ports.ShopperData`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.events import ProductInteracted
+from server.db.catalog import SqlProductCatalog
 from server.db.models import Conversation, DialogueEvent, Order, OrderLine, Product
+from tools.commerce.ports import ProductView
 
 # Interaction kinds (the public `interaction` frame) that count as interest, as in a purchase history.
 INTEREST_KINDS = ("clicked", "added_to_cart", "purchased")
@@ -35,7 +39,7 @@ def load_interactions(session_factory: sessionmaker[Session]) -> list[tuple[str,
         select(Conversation.customer_id, DialogueEvent.at, DialogueEvent.payload)
         .join(Conversation, Conversation.id == DialogueEvent.conversation_id)
         .where(Conversation.customer_id.is_not(None))
-        .where(or_(DialogueEvent.type.like("%interaction%"), DialogueEvent.type.like("product_%")))
+        .where(DialogueEvent.type == ProductInteracted.type)
         .order_by(DialogueEvent.id)
     )
     out: list[tuple[str, datetime, str]] = []
@@ -57,3 +61,31 @@ def load_products(session_factory: sessionmaker[Session]) -> list[dict[str, Any]
             {"item": i, "category": c, "stock": s, "brand": b, "attributes": dict(a or {})}
             for i, c, s, b, a in session.execute(stmt)
         ]
+
+
+class SqlShopperData:
+    """Blocking SQL implementation of `tools.marketing.ports.ShopperData`."""
+
+    def __init__(self, session_factory: sessionmaker[Session], catalog: SqlProductCatalog) -> None:
+        self._sessions = session_factory
+        self._catalog = catalog
+
+    def purchases(self, customer_id: str) -> list[list[str]]:
+        stmt = (
+            select(Order.id, OrderLine.product_id)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .where(Order.customer_id == customer_id, Order.status != "cancelled")
+            .order_by(Order.placed_at, Order.id, OrderLine.id)
+        )
+        baskets: dict[str, list[str]] = {}
+        with self._sessions() as session:
+            for order_id, product_id in session.execute(stmt):
+                baskets.setdefault(order_id, []).append(product_id)
+        return list(baskets.values())
+
+    def shelf(self) -> list[ProductView]:
+        return self._catalog.every()
+
+    def popularity(self) -> dict[str, float]:
+        with self._sessions() as session:
+            return {i: float(n or 0) for i, n in session.execute(select(Product.id, Product.popularity))}

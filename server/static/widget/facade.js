@@ -53,6 +53,14 @@
     return this.session.ready;
   };
 
+  /** A product card's action (`viewed`, `added_to_cart`, …) for `productId`; the host page hears it as the
+   *  `kefu:interaction` event (to open its product page or its own cart). */
+  Widget.prototype.interact = function (kind, productId) {
+    emit("kefu:interaction", { kind: kind, productId: productId });
+    if (!this.session) return Promise.reject(new Error("no conversation"));
+    return this.session.interact(kind, productId);
+  };
+
   Widget.prototype.close = function () {
     if (!this.ui.panel) return;
     this.ui.show(false);

@@ -126,6 +126,10 @@
       case "csat_request":
         ui.showCsat(this.sendCsat.bind(this));
         break;
+      case "interaction_recorded":
+        if (isSeq(f.seq)) this.dupe(f.seq);
+        ui.interactionDone(f.kind, f.product_id);
+        break;
       case "csat_recorded":
         if (this.dupe(f.seq)) return;
         ui.csatDone(f.score);
@@ -194,6 +198,24 @@
       this.ui.failUser(node, null);
     }
     this.ui.addError(f.code, f.message);
+  };
+
+  /** What the customer did with a product card: an `interaction` frame (confirmed by `interaction_recorded`),
+   *  or POST /interactions when the socket is down. */
+  Session.prototype.interact = function (kind, productId) {
+    var self = this;
+    var body = { kind: kind, product_id: productId };
+    return this.ready.then(function () {
+      if (self.disposed) return;
+      if (self.wsSend({ type: "interaction", kind: kind, product_id: productId })) return;
+      return api(self.server, "POST", "/api/conversations/" + encodeURIComponent(self.id) + "/interactions", body,
+        self.token).then(function (data) {
+        if (!self.disposed && data) self.ui.interactionDone(data.kind, data.product_id);
+      }, function (e) {
+        if (!self.disposed) self.ui.addError(e && e.code, e && e.message);
+        throw e;
+      });
+    });
   };
 
   Session.prototype.sendCsat = function (score) {

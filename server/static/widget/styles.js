@@ -87,6 +87,12 @@
     ".kefu-mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;}",
     ".kefu-card-event{font-size:12px;color:#374151;margin-top:4px;padding-left:8px;border-left:2px solid #c7d2fe;}",
     ".kefu-card[data-card-type=coupon]{border-style:dashed;border-color:#f59e0b;background:#fffbeb;}",
+    ".kefu-card-actions{display:flex;align-items:center;gap:6px;margin-top:6px;flex-wrap:wrap;}",
+    ".kefu-card-action{font:inherit;font-size:12px;padding:2px 10px;border:1px solid #cbd5e1;border-radius:999px;",
+    "background:#fff;color:#1e293b;cursor:pointer;}",
+    ".kefu-card-action:hover{background:#f1f5f9;}",
+    ".kefu-card-action:disabled{opacity:.6;cursor:default;}",
+    ".kefu-card-note{font-size:11px;color:#166534;}",
     // typing
     ".kefu-typing{display:flex;align-items:center;gap:4px;margin-top:10px;padding:10px 14px;background:#fff;",
     "border:1px solid var(--kefu-border);border-radius:16px;border-top-left-radius:6px;width:max-content;}",

@@ -303,6 +303,7 @@
         row.appendChild(pill);
       }
       if (row.childNodes.length) body.appendChild(row);
+      if (card.id != null && card.id !== "") body.appendChild(this.cardActions(card));
     } else if (type === "order") {
       thumb.appendChild(svgIcon(ICONS.box, 22));
       thumb.style.background = "#e0e7ff";
@@ -352,4 +353,44 @@
     node.appendChild(thumb);
     node.appendChild(body);
     return node;
+  };
+
+  /** A product card's actions: "view details" and (in stock) "add to cart". Each sends an `interaction` (socket,
+   *  or REST when the socket is down), which changes the next recommendation; the card confirms it. */
+  UI.prototype.cardActions = function (card) {
+    var t = this.t;
+    var widget = this.widget;
+    var id = String(card.id);
+    var bar = el("div", "kefu-card-actions");
+    var button = function (kind, label) {
+      var b = el("button", "kefu-card-action", label);
+      b.type = "button";
+      b.setAttribute("data-kind", kind);
+      b.addEventListener("click", function () {
+        b.disabled = true;
+        var done = function () { b.disabled = false; };
+        widget.interact(kind, id).then(done, done);
+      });
+      bar.appendChild(b);
+    };
+    button("viewed", t.viewDetails);
+    if (card.in_stock !== false) button("added_to_cart", t.addToCart);
+    var note = el("span", "kefu-card-note");
+    note.setAttribute("role", "status");
+    bar.appendChild(note);
+    return bar;
+  };
+
+  /** The server recorded an interaction: a short confirmation on the newest card of that product. */
+  UI.prototype.interactionDone = function (kind, productId) {
+    if (!this.messages) return;
+    var text = kind === "added_to_cart" ? this.t.addedToCart : kind === "viewed" ? this.t.viewed : this.t.noted;
+    var cards = this.messages.querySelectorAll('.kefu-card[data-card-type="product"]');
+    for (var i = cards.length - 1; i >= 0; i--) {
+      if (cards[i].getAttribute("data-id") === String(productId)) {
+        var note = cards[i].querySelector(".kefu-card-note");
+        if (note) note.textContent = text;
+        return;
+      }
+    }
   };

@@ -45,6 +45,7 @@ class BusinessRules:
     durable_ratio: float = 0.5
     max_per_category: int | None = 3
     safe_min_buyers: int = 5  # popular-and-safe for a customer with no history
+    safe_needs_nothing: bool = True  # ... and needing no particular device (relaxed when a category has none)
 
 
 @dataclass(slots=True)
@@ -193,7 +194,7 @@ class Recommender:
         allowed = np.ones(n, dtype=bool)
         if not encoded:  # popular-and-safe
             allowed &= self.buyers >= rules.safe_min_buyers
-            if self._compat is not None:
+            if self._compat is not None and rules.safe_needs_nothing:
                 allowed &= ~self._compat.has_needs
         if category is not None:
             allowed &= self._categories == category if self._categories is not None else False
@@ -205,10 +206,12 @@ class Recommender:
             allowed[durable] = False
         if "_clashes" in sig:
             allowed &= ~sig["_clashes"]
-        if not allowed.any() and not encoded:  # a tiny store: relax "safe" rather than show nothing
+        if not allowed.any() and not encoded and (rules.safe_min_buyers or rules.safe_needs_nothing):
+            # a tiny store, or a category of accessories (every case fits some phone): relax "safe" step by
+            # step rather than show nothing
+            relaxed = {"safe_min_buyers": 0} if rules.safe_min_buyers else {"safe_needs_nothing": False}
             return self.recommend(history, k=k, category=category, session=session, stock=stock, now=now,
-                                  rules=BusinessRules(**{**asdict(rules), "safe_min_buyers": 0}),
-                                  popularity=popularity)
+                                  rules=BusinessRules(**{**asdict(rules), **relaxed}), popularity=popularity)
         ranked = top_k(score, n if rules.max_per_category and category is None else k, np.flatnonzero(~allowed))
         if rules.max_per_category and category is None and self._categories is not None:
             ranked = _diversify(ranked, self._categories, rules.max_per_category, k)

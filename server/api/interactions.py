@@ -1,0 +1,43 @@
+"""What the customer did with a product card (`POST /api/conversations/{id}/interactions` and the socket's
+`interaction` frame share this): validated against the catalogue, rate-limited per conversation, recorded as
+a `ProductInteracted` event in the conversation's log. The next recommendation in the conversation reads it
+from there (`tools.marketing.recommend_tool`), on whichever worker serves it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.events import ProductInteracted
+from server.api.deps import limit
+from server.api.fields import StoredText
+from server.errors import ApiError
+from server.runtime import Runtime
+
+InteractionKind = Literal["viewed", "clicked", "added_to_cart", "purchased"]
+
+
+class Interaction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: InteractionKind
+    product_id: StoredText = Field(min_length=1, max_length=64)
+
+
+async def record_interaction(runtime: Runtime, conversation_id: str, body: Interaction) -> ProductInteracted:
+    """Record one interaction; `ApiError` 429 `rate_limited` over `interaction_conversation`, 404
+    `unknown_product` for a product the store does not have (nothing is recorded then)."""
+    await limit(runtime, "interaction_conversation", conversation_id)
+    product = await asyncio.to_thread(runtime.catalog.get, body.product_id)
+    if product is None:
+        raise ApiError(404, "unknown_product", f"No product {body.product_id!r} in this store.")
+    event = ProductInteracted(conversation_id=conversation_id, kind=body.kind, product_id=product.product_id)
+    [recorded] = await runtime.agent.record(conversation_id, [event])
+    assert isinstance(recorded, ProductInteracted)
+    return recorded
+
+
+def recorded_frame(event: ProductInteracted) -> dict[str, object]:
+    """The answer to the client: the REST body and the socket's `interaction_recorded` frame."""
+    return {"type": "interaction_recorded", "seq": event.seq, "kind": event.kind, "product_id": event.product_id}

@@ -1,0 +1,84 @@
+"""Product card actions in headless Chromium against a live server (demo mode): a customer asks for a
+recommendation, clicks "add to cart" on a card, sees it confirmed on the card, and the next list moves on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+try:  # tests/e2e may or may not be a package
+    from tests.e2e.browser import chromium
+    from tests.e2e.test_browser_demo import (
+        BOT_MSGS,
+        Page,
+        ask,
+        assert_clean,
+        open_home,
+        pick_customer,
+        screenshot,
+        start_chat,
+    )
+except ImportError:  # pragma: no cover - depends on how pytest imports this file
+    from browser import chromium  # type: ignore[no-redef]
+    from test_browser_demo import (  # type: ignore[no-redef]
+        BOT_MSGS,
+        Page,
+        ask,
+        assert_clean,
+        open_home,
+        pick_customer,
+        screenshot,
+        start_chat,
+    )
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def shop(browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    live_server: str = request.getfixturevalue("live_server")
+    p = Page(browser, live_server)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+def card_ids(message) -> list[str]:
+    return message.locator('.kefu-card[data-card-type="product"]').evaluate_all(
+        "els => els.map(e => e.getAttribute('data-id'))"
+    )
+
+
+@pytest.mark.parametrize(("customer", "language", "text", "add", "added"), [
+    ("C00001", "zh", "推荐一款手机壳", "加入购物车", "已加入购物车 ✓"),
+    ("C00002", "en", "recommend a phone case", "Add to cart", "Added to cart ✓"),
+])
+def test_add_to_cart_on_a_card_is_confirmed_and_changes_the_next_list(
+    shop: Page, customer: str, language: str, text: str, add: str, added: str
+) -> None:
+    from playwright.sync_api import expect
+
+    has_cards = lambda m: m.locator('.kefu-card[data-card-type="product"]').count() > 0  # noqa: E731
+    open_home(shop, language)
+    pick_customer(shop, customer, language)
+    start_chat(shop, language)
+    first = ask(shop, text, has_cards, "product cards")
+    ids = card_ids(first)
+    card = first.locator(f'.kefu-card[data-id="{ids[0]}"]')
+    card.get_by_role("button", name=add).click()
+    expect(card.locator(".kefu-card-note")).to_have_text(added)
+    screenshot(shop, f"recommend-add-to-cart-{language}.png")
+
+    second = ask(shop, text, has_cards, "product cards")
+    again = card_ids(second)
+    assert again and ids[0] not in again, (ids, again)
+    assert shop.page.locator(BOT_MSGS).count() >= 2
+    assert_clean(shop)
