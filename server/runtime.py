@@ -22,6 +22,7 @@ from agent.pipeline import Agent
 from agent.proposals import ToolProposer
 from agent.protocols import LLM, Retriever
 from agent.state import DialogueState
+from server.channels.budget import FrameBudget, unlimited
 from server.channels.frames import event_frame
 from server.db.catalog import SqlProductCatalog
 from server.db.conversations import ConversationRepository
@@ -87,6 +88,13 @@ class Runtime:
         failed its warm-up does not keep the service from answering: replies fall back to templates."""
         return [name for name, done in (("models", self.models_warm), ("llm", self.llm_warm)) if not done]
 
+    def frame_budget(self) -> FrameBudget:
+        """A new socket's budget of client frames (never refuses with `KEFU_RATE_LIMITS=off`)."""
+        conf = self.settings.limits
+        if conf.enabled != "on":
+            return unlimited()
+        return FrameBudget(rate=conf.socket_frames_per_s, burst=conf.socket_frame_burst)
+
     def token_sink(self, conversation_id: str) -> Callable[[str], Awaitable[None]]:
         """Where one turn's streamed reply goes: `bot_token` frames on the conversation's channel."""
 
@@ -117,7 +125,8 @@ def build_pubsub(settings: Settings) -> FramePubSub:
 
 def build_rate_limits(settings: Settings) -> RateLimits:
     conf = settings.limits
-    rules = {kind: getattr(conf, kind) for kind in type(conf).model_fields if kind not in ("enabled", "sockets_per_ip")}
+    rules = {kind: value for kind in type(conf).model_fields if kind != "enabled"
+             and isinstance(value := getattr(conf, kind), str)}  # the moving windows; counts are kept apart
     return RateLimits(rules, enabled=conf.enabled == "on", redis_url=settings.redis.url, prefix=settings.redis.prefix)
 
 

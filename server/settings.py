@@ -116,6 +116,10 @@ class LimitSettings(BaseModel):
     # the operator signs in from any other address.
     login_failures: str = "5 per 15 minutes"
     sockets_per_ip: int = Field(default=20, ge=1)  # open chat and console sockets per IP, per worker
+    # Frames one socket may send (any frame: typing, resume, junk): this many a second on average, bursts up to
+    # `socket_frame_burst`; over it a frame gets `rate_limited`, and a socket that keeps flooding is closed (4429).
+    socket_frames_per_s: float = Field(default=10.0, gt=0)
+    socket_frame_burst: int = Field(default=40, ge=1)
 
 
 class KnowledgeSettings(BaseModel):

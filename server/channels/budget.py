@@ -13,6 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from fastapi import WebSocket, WebSocketDisconnect
+
+from server.channels.frames import error_frame, refuse, send_frame
+
 
 class Verdict(Enum):
     ALLOW = "allow"
@@ -54,3 +58,17 @@ class FrameBudget:
 def unlimited() -> FrameBudget:
     """A budget that never refuses (`KEFU_RATE_LIMITS=off`)."""
     return FrameBudget(rate=1e12, burst=1 << 40)
+
+
+async def spend(ws: WebSocket, budget: FrameBudget) -> bool:
+    """Charge one client frame to `budget`: True to read it; False when it was refused (an `error` frame sent).
+    A socket out of strikes is refused and closed (4429), and `WebSocketDisconnect` ends its loop."""
+    verdict = budget.take()
+    if verdict is Verdict.ALLOW:
+        return True
+    if verdict is Verdict.CLOSE:
+        await refuse(ws, "rate_limited", "Too many frames on this socket; it is closed. Reconnect and slow down.", 429)
+        raise WebSocketDisconnect(4429)
+    await send_frame(ws, {**error_frame("rate_limited", "Too many frames on this socket; slow down."),
+                          "retry_after": round(budget.retry_after(), 3)})
+    return False

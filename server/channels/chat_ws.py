@@ -35,6 +35,7 @@ from agent.pipeline import TurnInput
 from server.api.deps import CONVERSATION_ID, MAX_SEQ, allowed_origin, authorize, client_ip
 from server.api.fields import StoredText
 from server.api.interactions import Interaction, record_interaction, recorded_frame
+from server.channels.budget import spend
 from server.channels.frames import (
     error_frame,
     event_frame,
@@ -123,10 +124,12 @@ async def _chat(ws: WebSocket, runtime: Runtime, conversation_id: str) -> None:
         # subscribed before `ready`: between what the client's `resume` replays and what arrives live, no gap
         await send_frame(ws, {"type": "ready", "conversation_id": conversation_id})
         pump = asyncio.create_task(_pump(ws, queue))
+        budget = runtime.frame_budget()
         try:
             while True:
                 raw = await receive(ws)
-                await _handle_frame(ws, runtime, conversation_id, raw)
+                if await spend(ws, budget):
+                    await _handle_frame(ws, runtime, conversation_id, raw)
         except WebSocketDisconnect:
             pass
         finally:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from server.api.deps import CONVERSATION_ID, MAX_SEQ, client_ip
 from server.api.operator.deps import socket_operator
+from server.channels.budget import spend
 from server.channels.frames import error_frame, read_frame, receive, refuse, send_frame
 from server.db.operators import OperatorRow
 from server.errors import ApiError
@@ -132,9 +133,11 @@ async def _console(ws: WebSocket, runtime: Runtime) -> None:
 async def _receive(ws: WebSocket, runtime: Runtime, operator: OperatorRow, following: set[str]) -> None:
     """Client frames until the client goes away."""
     try:
+        budget = runtime.frame_budget()
         while True:
             raw = await receive(ws)
-            await _handle(ws, runtime, operator, following, raw)
+            if await spend(ws, budget):
+                await _handle(ws, runtime, operator, following, raw)
     except WebSocketDisconnect:
         pass
 

@@ -28,6 +28,8 @@ TIGHT = {
     "limits_message_conversation": "3 per 2 seconds",
     "limits_login_ip": "3 per 30 seconds",  # argon2 under load is slow: a short window could lapse mid-test
     "limits_sockets_per_ip": 2,
+    "limits_socket_frames_per_s": 5,
+    "limits_socket_frame_burst": 10,
 }
 
 
@@ -123,6 +125,26 @@ def test_one_address_holds_at_most_its_share_of_open_sockets(app: object) -> Non
             first.close()
         with chat_socket(c, cid, token) as again:  # closed sockets give their slots back
             again.send_json({"type": "user_message", "text": "hi again", "client_msg_id": "a1"})
+            assert again.receive_json() == {"type": "typing", "who": "bot", "on": True}
+
+
+def test_a_socket_flood_is_refused_then_cut_off_and_the_client_may_come_back(app: object) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with client_at(app, "10.0.0.10") as c:
+        cid, token = start(c)
+        with chat_socket(c, cid, token) as ws:
+            for i in range(150):  # back to back, far over 5 a second (bursts of 10)
+                ws.send_json({"type": "typing", "on": i % 2 == 0})
+            refused = []
+            with pytest.raises(WebSocketDisconnect) as closed:
+                while True:
+                    refused.append(ws.receive_json())
+            assert closed.value.code == 4429
+            assert {f["code"] for f in refused} == {"rate_limited"}
+            assert 40 <= len(refused) <= 60 and all(f.get("retry_after", 1) > 0 for f in refused[:-1])
+        with chat_socket(c, cid, token) as again:  # a new socket, a new budget: served again
+            again.send_json({"type": "user_message", "text": "hi", "client_msg_id": "back"})
             assert again.receive_json() == {"type": "typing", "who": "bot", "on": True}
 
 
