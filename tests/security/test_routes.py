@@ -34,8 +34,13 @@ def concrete(template: str, cid: str) -> str:
     return template.replace("{conversation_id}", cid).replace("{campaign_id}", "new_customer")
 
 
-def body_for(method: str) -> dict | None:
-    return {"text": "hi"} if method == "POST" else None
+def body_for(method: str, template: str = "") -> dict | None:
+    """A valid body for the route, so that only the credential decides its answer."""
+    if method != "POST":
+        return None
+    if template.endswith("/interactions"):
+        return {"kind": "viewed", "product_id": "P0001"}
+    return {"text": "hi"}
 
 
 def classify(client: TestClient) -> dict[str, list[tuple[str, str]]]:
@@ -71,7 +76,7 @@ def test_every_console_route_needs_a_session_of_the_right_role(client: TestClien
     for method, template in console:
         if template == "/api/operator/logout":
             continue
-        path, body = concrete(template, cid), body_for(method)
+        path, body = concrete(template, cid), body_for(method, template)
         for headers, why in (({}, "no session"), ({"Authorization": "Bearer forged-session"}, "forged session"),
                              ({"Authorization": f"Bearer {token}"}, "a customer's conversation token"),
                              ({"Authorization": "Basic YWRtaW46YWRtaW4="}, "another scheme")):
@@ -94,7 +99,7 @@ def test_every_conversation_route_needs_that_conversations_token(client: TestCli
     assert {t for _, t in routes_} >= {"/api/conversations/{conversation_id}/messages",
                                         "/api/conversations/{conversation_id}/events"}
     for method, template in routes_:
-        path, body = concrete(template, cid), body_for(method)
+        path, body = concrete(template, cid), body_for(method, template)
         r = client.request(method, path, json=body)
         assert r.status_code == 401 and r.json()["error"]["code"] == "missing_token", (method, template)
         for headers, why in (({"Authorization": f"Bearer {other_token}"}, "another conversation's token"),

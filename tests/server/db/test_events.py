@@ -25,6 +25,7 @@ SAMPLES: dict[str, Any] = {
     "bool": True,
     "Any": {"nested": [1, "二", None, 2.5]},
     "dict[str, Any]": {"order_id": "KF10000001", "items": [{"qty": 1}], "ok": False},
+    "dict[str, Any] | None": {"policy": "thompson", "propensity": 0.25, "ranking": ["P0001", "P0002"]},
     "list[str]": ["a", "乙"],
     "list[dict[str, Any]]": [{"doc": "returns", "score": 0.5}],
 }
