@@ -231,7 +231,7 @@ def _session_factory() -> sessionmaker[Session]:
 def _order_baskets(by: By) -> list[list[str]]:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from server.db.order_baskets import order_baskets
+    from server.db.baskets import order_baskets
     from tools.marketing.rules import RulesError
 
     try:
@@ -243,7 +243,7 @@ def _order_baskets(by: By) -> list[list[str]]:
 def _to_categories(weighted: Counter[tuple[str, ...]]) -> Counter[tuple[str, ...]]:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from server.db.order_baskets import product_categories
+    from server.db.baskets import product_categories
     from tools.marketing.rules import RulesError
 
     try:

@@ -52,8 +52,8 @@ def test_the_stores_orders_by_product_and_product_ids_mapped_to_categories(env: 
     assert all(item.startswith("P") for s in by_product["itemsets"] for item in s["items"])
 
     # the same baskets written as a file of product ids, mined by category, give the orders' category rules
+    from server.db.baskets import order_baskets
     from server.db.engine import make_engine, make_session_factory
-    from server.db.order_baskets import order_baskets
 
     baskets = order_baskets(make_session_factory(make_engine(env["KEFU_DATABASE_URL"])))
     path = tmp_path / "ids.csv"

@@ -16,9 +16,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.api.deps import RuntimeDep, client_ip, limit
+from server.api.deps import RuntimeDep, client_ip, from_this_server, limit
 from server.api.fields import StoredText
-from server.api.operator.deps import BAD_ORIGIN, OperatorDep, from_this_server, session_token
+from server.api.operator.deps import BAD_ORIGIN, OperatorDep, session_token
 from server.errors import ApiError
 from server.operators import sessions, throttle
 from server.operators.accounts import COOKIE_NAME, SESSION_TTL, LoginError
