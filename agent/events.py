@@ -268,6 +268,43 @@ class ProductInteracted(Event):
     product_id: str
 
 
+OFFER_OUTCOMES = ("clicked", "added_to_cart", "purchased", "declined")
+
+
+@dataclass(kw_only=True, slots=True)
+class OfferMade(Event):
+    """An offer put to the customer: a cross-sell (the one complementary product after a need was met), and
+    later campaigns and coupons. With `OfferAnswered` it is the marketing outcome log: a rule's acceptance
+    rate is its answered offers over its offers made.
+
+    `offer_id` names what is offered (the product id of a cross-sell); `need` the need that was met (e.g.
+    `order:KF123`, `product:P001`), so an offer is made at most once per need; `rule` the association rule
+    that chose it (`{"rule_set", "by", "antecedent", "consequent", "support", "confidence", "lift"}`), or None
+    when the catalogue's fit chose it."""
+
+    type: ClassVar[str] = "offer_made"
+    kind: str  # cross_sell | campaign | coupon | trade_in
+    offer_id: str
+    need: str = ""
+    source: str = ""  # the tool that made it
+    rule: dict[str, Any] | None = None
+
+    def _apply(self, state: DialogueState) -> None:
+        state.offers.append({"kind": self.kind, "offer_id": self.offer_id, "need": self.need})
+
+
+@dataclass(kw_only=True, slots=True)
+class OfferAnswered(Event):
+    """What became of an offer: the customer clicked, added to the cart or bought the offered product, or
+    turned it down (`OFFER_OUTCOMES`). `offer_event_id` is the `OfferMade` event's id."""
+
+    type: ClassVar[str] = "offer_answered"
+    offer_event_id: str
+    kind: str
+    offer_id: str
+    outcome: str
+
+
 @dataclass(kw_only=True, slots=True)
 class BotUttered(Event):
     type: ClassVar[str] = "bot_uttered"

@@ -41,6 +41,7 @@ class DialogueState:
     operator: str | None = None
     human_offered: bool = False
     recommended: list[str] = field(default_factory=list)
+    offers: list[dict[str, Any]] = field(default_factory=list)  # {"kind", "offer_id", "need"} per OfferMade
     csat: int | None = None
     requested: tuple[str, str] | None = None  # (intent, slot) the bot is waiting for
     # a call the bot stated and asked the customer to confirm ({"tool", "args", "intent", ...}); only their next
