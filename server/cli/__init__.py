@@ -27,6 +27,17 @@ __all__ = ["app"]
 recommender.register()  # its `train` and `eval` subcommands
 
 app = typer.Typer(help="Kefu (客服): customer-service and marketing agent for an online store.", no_args_is_help=True)
+
+
+@app.callback()
+def _masked_logs() -> None:
+    """Every command's log lines go through the masked handler (phones, emails, addresses and tokens hidden):
+    a batch job logs customer ids and files as the service does. `serve` sets its own level on top."""
+    from server.infra.logs import ensure_logging
+
+    ensure_logging()
+
+
 app.add_typer(llm_app, name="llm")
 app.add_typer(operator_app, name="operator")
 app.add_typer(train_app, name="train")

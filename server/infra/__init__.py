@@ -26,6 +26,7 @@ _HOME = {
     "BodySizeLimit": "limits",
     "mask": "logs",
     "setup_logging": "logs",
+    "ensure_logging": "logs",
     "observe_events": "metrics",
     "build_llm": "llm",
     "build_sentiment_judge": "llm",

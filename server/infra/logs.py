@@ -169,3 +169,18 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     logging.captureWarnings(True)
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread
+
+
+def ensure_logging(level: str = "WARNING") -> bool:
+    """`setup_logging` for a command-line run, unless the process has already routed its logs (a test run, an
+    embedding program): then only the masking filter is added to the handlers already there. True when it
+    installed the handler."""
+    root = logging.getLogger()
+    if not root.handlers:
+        setup_logging(level)
+        return True
+    for handler in root.handlers:
+        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+            handler.addFilter(MaskingFilter())
+    return False
+

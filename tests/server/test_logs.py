@@ -184,3 +184,30 @@ def _raised() -> tuple[type[BaseException], BaseException, object]:
     except ValueError as exc:
         return type(exc), exc, exc.__traceback__
     raise AssertionError("unreachable")
+
+
+def test_command_line_runs_mask_their_logs(capsys: pytest.CaptureFixture[str]) -> None:
+    """A batch command (`kefu rules mine`, `train …`) logs through the masked handler like the service; in a
+    process that already routes its logs (this test run) only the masking filter is added."""
+    import sys
+    import threading
+
+    from server.infra.logs import MaskingFilter, ensure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, sys.excepthook, threading.excepthook
+    try:
+        root.handlers[:] = []
+        assert ensure_logging("INFO") is True
+        logging.getLogger("kefu.batch").warning("skipped basket of 13812345678 (jane@example.com)")
+        root.handlers[0].flush()
+        plain = logging.StreamHandler()
+        root.handlers[:] = [plain]
+        assert ensure_logging() is False
+        assert root.handlers == [plain] and any(isinstance(f, MaskingFilter) for f in plain.filters)
+    finally:
+        logging.captureWarnings(False)
+        root.handlers[:], _, sys.excepthook, threading.excepthook = saved
+        root.setLevel(saved[1])
+    err = capsys.readouterr().err
+    assert "skipped basket of <phone> (<email>)" in err and "13812345678" not in err
