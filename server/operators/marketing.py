@@ -114,8 +114,8 @@ class OtherOffers(BaseModel):
     """Cross-sells whose rule is in no rule file now (`rule_set` set), or that no rule chose (`rule_set` null)."""
 
     rule_set: str | None
-    antecedent: list[str]
-    consequent: list[str]
+    antecedent: list[ItemOut]
+    consequent: list[ItemOut]
     acceptance: Acceptance
 
 
@@ -253,13 +253,17 @@ def rules_report(
     acceptance = rule_acceptance(read.events)
     by_key = {row.key: row for row in acceptance}
 
-    labels = item_labels(sessions, {i for s in sets for r in s.rules for i in (*r.antecedent, *r.consequent)})
+    joined = {RuleKey.of(s.name, r.antecedent, r.consequent) for s in sets for r in s.rules}
+    other = [row for row in acceptance
+             if row.key not in joined and (rule_set is None or row.key.rule_set in (None, rule_set))][:limit]
+    labels = item_labels(sessions, {
+        *(i for s in sets for r in s.rules for i in (*r.antecedent, *r.consequent)),
+        *(i for row in other for i in (*row.key.antecedent, *row.key.consequent)),
+    })
     rows: list[RuleRow] = []
-    joined: set[RuleKey] = set()
     for s in sets:
         for r in s.rules:
             key = RuleKey.of(s.name, r.antecedent, r.consequent)
-            joined.add(key)
             row = RuleRow(
                 rule_set=s.name, by=s.by, engine=s.engine, mined_at=s.created_at,
                 antecedent=[_item(i, labels) for i in r.antecedent],
@@ -287,11 +291,10 @@ def rules_report(
         categories=[CategoryOut(key=k, name_zh=names[k][0], name_en=names[k][1]) for k in touched if k in names],
         offers=Acceptance.of(_summed(acceptance)),
         other_offers=[
-            OtherOffers(rule_set=row.key.rule_set, antecedent=list(row.key.antecedent),
-                        consequent=list(row.key.consequent), acceptance=Acceptance.of(row))
-            for row in acceptance
-            if row.key not in joined and (rule_set is None or row.key.rule_set in (None, rule_set))
-        ][:limit],
+            OtherOffers(rule_set=row.key.rule_set, antecedent=[_item(i, labels) for i in row.key.antecedent],
+                        consequent=[_item(i, labels) for i in row.key.consequent], acceptance=Acceptance.of(row))
+            for row in other
+        ],
         events_truncated=read.truncated,
     )
 

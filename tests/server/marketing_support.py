@@ -23,6 +23,7 @@ from tools.marketing.rules import RuleSet
 
 PRODUCT_RULES = "orders-product"
 CATEGORY_RULES = "orders-category"
+NAMES = (PRODUCT_RULES, CATEGORY_RULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,20 +60,23 @@ def rule_set(name: str, by: str, engine: str, rules: list[tuple[list[str], list[
     })
 
 
-def write_rules(rules_dir: Path, seeded: Seeded, mined_at: datetime) -> None:
+def write_rules(rules_dir: Path, seeded: Seeded, mined_at: datetime, *, names: tuple[str, str] = NAMES,
+                broken: bool = True) -> None:
+    """Rule sets `names` (by product, by category), and with `broken` a file that is no rule set."""
     p, cat = seeded.p, seeded.category
     rules_dir.mkdir(parents=True, exist_ok=True)
-    product_rules = rule_set(PRODUCT_RULES, "product", "local", [
+    product_rules = rule_set(names[0], "product", "local", [
         ([p[0]], [p[2]], 0.04, 0.5, 4.0),
         ([p[1]], [p[3]], 0.03, 0.6, 5.0),
         ([p[5]], [p[6]], 0.01, 0.2, 1.2),
     ], mined_at)
-    category_rules = rule_set(CATEGORY_RULES, "category", "spark", [
+    category_rules = rule_set(names[1], "category", "spark", [
         ([cat[p[0]]], [cat[p[2]]], 0.1, 0.45, 2.5),
     ], mined_at)
     for rs in (product_rules, category_rules):
         (rules_dir / f"{rs.name}.json").write_text(rs.model_dump_json(), encoding="utf-8")
-    (rules_dir / "broken.json").write_text("{}", encoding="utf-8")
+    if broken:
+        (rules_dir / "broken.json").write_text("{}", encoding="utf-8")
 
 
 def _rule(rs: str, by: str, antecedent: list[str], consequent: list[str]) -> dict:
@@ -80,9 +84,11 @@ def _rule(rs: str, by: str, antecedent: list[str], consequent: list[str]) -> dic
             "support": 0.0, "confidence": 0.0, "lift": 0.0}
 
 
-def seed_events(url: str, seeded: Seeded, now: datetime) -> None:
-    """Offers and lists in four conversations: A a day ago, C and D two hours ago, B 40 days ago."""
+def seed_events(url: str, seeded: Seeded, now: datetime, *, names: tuple[str, str] = NAMES) -> None:
+    """Offers (by the rules of `write_rules` with the same `names`) and lists in four conversations: A a day ago,
+    C and D two hours ago, B 40 days ago."""
     p, cat = seeded.p, seeded.category
+    product_rules, category_rules = names
     engine = make_engine(url)
     try:
         sessions = make_session_factory(engine)
@@ -117,15 +123,15 @@ def seed_events(url: str, seeded: Seeded, now: datetime) -> None:
             build(offer, shown, did)
             store.append_sync(cid, events)
 
-        by_product = _rule(PRODUCT_RULES, "product", [p[0]], [p[2]])
+        by_product = _rule(product_rules, "product", [p[0]], [p[2]])
 
         def a(offer, shown, did) -> None:
             offer(p[2], by_product, "clicked", "added_to_cart")
             offer(p[2], by_product, "declined")
-            offer(p[3], _rule(PRODUCT_RULES, "product", [p[1]], [p[3]]), "purchased")
+            offer(p[3], _rule(product_rules, "product", [p[1]], [p[3]]), "purchased")
             offer(p[4], None)
-            offer(p[3], _rule(PRODUCT_RULES, "product", ["P9999"], [p[3]]), "clicked")  # mined away since
-            offer(p[2], _rule(CATEGORY_RULES, "category", [cat[p[0]]], [cat[p[2]]]), "added_to_cart")
+            offer(p[3], _rule(product_rules, "product", ["P9999"], [p[3]]), "clicked")  # mined away since
+            offer(p[2], _rule(category_rules, "category", [cat[p[0]]], [cat[p[2]]]), "added_to_cart")
             shown([p[2], p[3], p[4]], ["model", "co-occurrence", "popular"], bandit="linucb")
             did("viewed", p[2])
             did("added_to_cart", p[3])

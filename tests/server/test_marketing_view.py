@@ -82,7 +82,9 @@ def test_rules_with_figures_and_acceptance(seeded) -> None:
     assert by_category.antecedent[0].kind == "category" and by_category.antecedent[0].category == s.category[p[0]]
     assert {c.key for c in report.categories} == {s.category[x] for x in (p[0], p[1], p[2], p[3], p[5], p[6])}
     # offers no file's rule explains: one rule since mined away, one the catalogue's fit chose
-    other = {(o.rule_set, tuple(o.antecedent)): o.acceptance for o in report.other_offers}
+    other = {(o.rule_set, tuple(i.id for i in o.antecedent)): o.acceptance for o in report.other_offers}
+    stale = next(o for o in report.other_offers if o.rule_set)
+    assert stale.antecedent[0].kind == "item" and stale.consequent[0].name_zh == s.names_zh[p[3]]
     assert set(other) == {(PRODUCT_RULES, ("P9999",)), (None, ())}
     assert other[(None, ())].unanswered == 1 and other[(PRODUCT_RULES, ("P9999",))].clicked == 1
     assert (report.offers.offers, report.offers.accepted, report.offers.rate.value) == (6, 4, pytest.approx(0.6667))
