@@ -184,11 +184,20 @@ def test_marketer_reads_rules_acceptance_and_click_through(
             body.update(rule_sets=[], rules=[], total=0, categories=[])
             route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
+        def nothing_shown(route) -> None:
+            body = route.fetch().json()
+            body.update(total=None, by_source=[], by_bandit=[], by_tool=[])
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
         page.route("**/api/operator/marketing/rules?*", no_rules)
+        page.route("**/api/operator/marketing/recommendations?*", nothing_shown)
         sign_in(page, live_server, marketer)
         empty = page.get_by_test_id("mkt-rules-empty")
         expect(empty).to_contain_text("尚未挖掘关联规则")
         expect(empty.locator("code")).to_have_text("kefu rules mine --from-orders --min-support 0.01")
+        expect(page.get_by_test_id("mkt-ctr-empty")).to_contain_text("推荐一款手机壳")
+        expect(page.get_by_test_id("mkt-kpi-ctr-kpi")).to_have_text("—")
+        expect(page.get_by_test_id("mkt-kpi-rules-kpi")).to_have_text("0")
     finally:
         tab.context.close()
 

@@ -139,6 +139,13 @@ def test_click_through_by_source_policy_and_tool(seeded) -> None:
     wide = _report(url, recommendations_report, days=90)
     assert (wide.total.impressions, wide.total.clicks) == (8, 4)
 
+    engine = make_engine(url)
+    try:  # a window before anything was shown
+        empty = recommendations_report(make_session_factory(engine), now=datetime(2026, 1, 1, tzinfo=UTC), days=30)
+    finally:
+        engine.dispose()
+    assert empty.total is None and empty.by_source == [] and empty.events_read == 0
+
 
 def test_a_bounded_read_says_it_was_cut(seeded, monkeypatch: pytest.MonkeyPatch) -> None:
     url, _, _ = seeded
