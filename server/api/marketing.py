@@ -14,11 +14,10 @@ from fastapi import APIRouter, Depends, Path
 
 from agent.tasks.campaign_copy import COPY_BUDGET_S, CampaignFacts, draft_campaign_copy
 from server.api.deps import RuntimeDep
-from server.api.operator.deps import require_role
+from server.api.operator.deps import MARKETING_ROLES, require_role
 from server.db.campaigns import CampaignRepository
 from server.errors import ApiError
 
-MARKETING_ROLES = ("marketer", "supervisor")
 router = APIRouter(
     prefix="/api/operator/campaigns", tags=["marketing"], dependencies=[Depends(require_role(*MARKETING_ROLES))]
 )

@@ -231,6 +231,8 @@ class DialogueEvent(Base):
     __table_args__ = (
         # One unique index serves both as UNIQUE(conversation_id, seq) and as the load() index.
         Index("ux_dialogue_events_conversation_id_seq", "conversation_id", "seq", unique=True),
+        # The console's figures read events by type in a window of time (server.db.stats, server.db.marketing).
+        Index("ix_dialogue_events_type_at", "type", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

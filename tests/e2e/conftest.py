@@ -44,6 +44,8 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
     env.update({"KEFU_DATABASE_URL": url, "KEFU_INDEX_DIR": str(base / "index"), "KEFU_LOG_LEVEL": "INFO",
                 "KEFU_IDENTITY_SECRET": TEST_IDENTITY_SECRET,
+                # the session's own rule files (tests write theirs here), never the checkout's var/models/rules
+                "KEFU_RULES_DIR": str(base / "rules"),
                 # every e2e test talks from 127.0.0.1, faster than any one shopper: the limits have their own tests
                 # (tests/security/test_rate_limits.py, on the real app)
                 "KEFU_RATE_LIMITS": "off",

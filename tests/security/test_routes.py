@@ -26,6 +26,8 @@ ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/operator/me"): ("operator", "supervisor", "marketer"),
     ("GET", "/api/operator/stats"): ("supervisor",),
     ("POST", "/api/operator/campaigns/{campaign_id}/copy"): ("marketer", "supervisor"),
+    ("GET", "/api/operator/marketing/rules"): ("marketer", "supervisor"),
+    ("GET", "/api/operator/marketing/recommendations"): ("marketer", "supervisor"),
 }
 ALL_ROLES = ("operator", "supervisor", "marketer")
 

@@ -26,7 +26,8 @@ ANY_ROLE = {("POST", "/api/operator/logout"), ("GET", "/api/operator/me")}
 # The supervisor view: operators are refused as well as marketers.
 SUPERVISOR_ONLY = {("GET", "/api/operator/stats")}
 # Marketing: marketers and supervisors; operators are refused.
-MARKETING = {("POST", "/api/operator/campaigns/{campaign_id}/copy")}
+MARKETING = {("POST", "/api/operator/campaigns/{campaign_id}/copy"), ("GET", "/api/operator/marketing/rules"),
+             ("GET", "/api/operator/marketing/recommendations")}
 
 
 # --------------------------------------------------------------------------------------------- sign-in

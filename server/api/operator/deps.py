@@ -27,6 +27,7 @@ from server.operators.accounts import COOKIE_NAME
 from server.runtime import Runtime
 
 STAFF_ROLES = ("operator", "supervisor")
+MARKETING_ROLES = ("marketer", "supervisor")  # campaign copy, the marketing view
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BAD_ORIGIN = "Signed in by cookie, a change must come from a page of this server (the Origin header)."
 

@@ -28,6 +28,7 @@
       showView(S.view === "stats" ? "conversations" : "stats");
     });
     $("stats-refresh").addEventListener("click", loadStats);
+    bindMarketing();
     document.querySelectorAll("[data-stats-days]").forEach(function (b) {
       b.addEventListener("click", function () {
         S.statsDays = Number(b.getAttribute("data-stats-days"));

@@ -4,12 +4,14 @@
     S.me = null;
     S.signedOut = true;
     closeSocket();
-    setHidden(["app", "me", "stats"], true);
+    setHidden(["app", "me", "stats", "marketing"], true);
     $("login").hidden = false;
     S.view = "conversations";
     S.stats = null;
     clearInterval(S.statsTimer);
+    resetMarketing();
     renderStatsToggle();
+    renderMarketingToggle();
     setConnection(null);
     var err = document.querySelector('[data-testid="login-error"]');
     err.hidden = !message;
@@ -50,11 +52,14 @@
     S.signedOut = false;
     renderMe();
     $("login").hidden = true;
+    if (me.role === "marketer") { // the marketing view only: no conversations, no console socket
+      showView("marketing");
+      return;
+    }
     if (me.role !== "operator" && me.role !== "supervisor") {
       showLogin(errorText({ code: "forbidden_role" }));
       return;
     }
-    $("app").hidden = false;
     showView("conversations");
     connect();
     api("GET", "/api/operator/canned").then(function (data) { S.cannedData = data; renderCanned(); }, onApiError);

@@ -106,4 +106,6 @@
     if (S.detail) { renderHeader(); renderTimeline(); renderSide(); }
     renderStatsToggle();
     if (S.stats) renderStats();
+    renderMarketingToggle();
+    if (MKT.rules || MKT.recs) renderMarketing();
   }

@@ -9,21 +9,29 @@
 
   function renderStatsToggle() {
     var b = $("stats-toggle");
-    b.hidden = !isSupervisor() || ($("app").hidden && S.view !== "stats");
+    b.hidden = !isSupervisor() || !$("login").hidden;
     b.textContent = S.view === "stats" ? t("stats").back : t("stats").open;
     b.setAttribute("aria-pressed", String(S.view === "stats"));
   }
 
+  /** One view at a time: conversations (operators, supervisors), stats (supervisors), marketing (marketers,
+   *  supervisors). A view the role may not see falls back to the role's first one. */
   function showView(view) {
-    S.view = view === "stats" && isSupervisor() ? "stats" : "conversations";
-    $("app").hidden = S.view === "stats";
+    var converses = !isMarketer();
+    var allowed = { conversations: converses, stats: isSupervisor(), marketing: canMarket() };
+    S.view = allowed[view] ? view : converses ? "conversations" : "marketing";
+    $("app").hidden = S.view !== "conversations";
     $("stats").hidden = S.view !== "stats";
+    $("marketing").hidden = S.view !== "marketing";
     clearInterval(S.statsTimer);
+    stopMarketing();
     if (S.view === "stats") {
       loadStats();
       S.statsTimer = setInterval(loadStats, 60000);
     }
+    if (S.view === "marketing") startMarketing();
     renderStatsToggle();
+    renderMarketingToggle();
   }
 
   function loadStats() {

@@ -7,7 +7,7 @@ from tools.marketing.rules.baskets import read_baskets, read_weighted_baskets
 from tools.marketing.rules.errors import RulesError
 from tools.marketing.rules.local import mine_local
 from tools.marketing.rules.mining import Itemset, MiningResult, Rule, min_count_for, rules_from_itemsets
-from tools.marketing.rules.store import RuleSet, load_rules, rules_path, save_rules
+from tools.marketing.rules.store import RuleSet, load_rules, rule_files, rules_path, save_rules
 
 __all__ = [
     "Itemset",
@@ -20,6 +20,7 @@ __all__ = [
     "mine_local",
     "read_baskets",
     "read_weighted_baskets",
+    "rule_files",
     "rules_from_itemsets",
     "rules_path",
     "save_rules",

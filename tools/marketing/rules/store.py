@@ -118,3 +118,14 @@ def load_rules(path: Path) -> RuleSet:
         raise RulesError(f"no rule file at {path}; run `kefu rules mine` first") from exc
     except ValidationError as exc:
         raise RulesError(f"{path} is not a Kefu rule file: {exc.errors()[0]['msg']}") from exc
+
+
+def rule_files(rules_dir: Path) -> list[Path]:
+    """The rule files in `rules_dir` (`<name>.json` with a valid name), by name; none when it does not exist."""
+    try:
+        paths = [p for p in rules_dir.iterdir() if p.suffix == ".json" and NAME_PATTERN.match(p.stem)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as exc:
+        raise RulesError(f"cannot read {rules_dir}: {exc.strerror or exc}") from exc
+    return sorted((p for p in paths if p.is_file()), key=lambda p: p.stem)
