@@ -15,7 +15,6 @@ every rule; words asking for an amount no campaign gives ("a 100-yuan coupon") g
 from __future__ import annotations
 
 import asyncio
-import secrets
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -29,11 +28,10 @@ from tools.marketing.campaigns import conversation
 from tools.marketing.campaigns.eligibility import CustomerProfile, HeldCoupon, Refusal, claim_refusal
 from tools.marketing.campaigns.ports import CampaignStore, ClaimRequest
 from tools.marketing.campaigns.rules import Campaign
-from tools.marketing.campaigns.wording import day, offer_text, validity_text, yuan
+from tools.marketing.campaigns.wording import Names, day, offer_text, validity_text, yuan
 from tools.marketing.campaigns.words import amounts, coupon_matches_amounts, named_campaigns
 from tools.marketing.offers_tool import who_text
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed without mistakes
 CAMPAIGN_ID = r"^[A-Za-z0-9_-]{1,32}$"
 # Asking for a coupon (not asking about one): "领取…", "给我一张…券", "claim …", "give me a … coupon".
 _QUESTION = r"^(?!.*(?:[?？吗么]|怎么|如何|能不能|可不可以|哪里|在哪|\bhow\b|\bwhere\b|\bcan i\b|\bcould i\b))"
@@ -41,11 +39,6 @@ _CLAIM_ZH = (r"领取|帮我领|我要领|领一张|领个|领张|给我.{0,12}�
              r"来一张.{0,8}券")
 _CLAIM_EN = (r"\bclaim\b|\bgive me\b.{0,40}\b(?:coupon|voucher)|\bsend me\b.{0,40}\b(?:coupon|voucher)|"
              r"\bi(?:'d| would)? (?:want|like|take)\b.{0,40}\b(?:coupon|voucher)|\bget me\b.{0,40}\b(?:coupon|voucher)")
-
-
-def new_code() -> str:
-    """A coupon code customers can read out: CP + 8 characters (never shaped like an order id, KF + digits)."""
-    return "CP" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
 def expiry(campaign: Campaign, now: datetime) -> datetime:
@@ -168,13 +161,14 @@ class ClaimCouponTool(BaseTool):
         campaigns = conversation.campaigns_from(store.campaigns())
         claimable = [c for c in campaigns if claim_refusal(c, customer, held, now, self._tz) is None]
         choice = self._which(args, words, campaigns, claimable, offered, customer, held, ctx)
+        names = store.category_names()
         if isinstance(choice, list):
-            return self._choose(choice, ctx)
+            return self._choose(choice, ctx, names)
         campaign = choice
         key = f"{ctx.conversation_id}:{campaign.id}"
         again = next((h for h in held if h.claim_key == key), None)
         if again is not None:  # asked again in this conversation: the same coupon
-            return self._result(campaign, again, ctx, issued=False, words=words)
+            return self._result(campaign, again, ctx, names, issued=False, words=words)
         refusal = claim_refusal(campaign, customer, held, now, self._tz)
         if refusal is not None:
             raise _refused(refusal)
@@ -185,7 +179,7 @@ class ClaimCouponTool(BaseTool):
                                            now=now))
         if outcome.kind in ("issued", "existing"):
             assert outcome.coupon is not None
-            return self._result(campaign, outcome.coupon, ctx, issued=outcome.kind == "issued", words=words)
+            return self._result(campaign, outcome.coupon, ctx, names, issued=outcome.kind == "issued", words=words)
         if outcome.kind == "limit" and outcome.coupon is not None:
             c = outcome.coupon
             raise _refused(Refusal("coupon_already_claimed", {**_names(campaign), "coupon_code": c.code,
@@ -226,11 +220,11 @@ class ClaimCouponTool(BaseTool):
             raise ToolError("coupon_none_claimable", "Nothing to claim.")
         return pool[0] if len(pool) == 1 else pool
 
-    def _result(self, campaign: Campaign, coupon: HeldCoupon, ctx: ToolContext, *, issued: bool,
+    def _result(self, campaign: Campaign, coupon: HeldCoupon, ctx: ToolContext, names: Names, *, issued: bool,
                 words: str) -> ToolResult:
         lang = ctx.language
         data = {"status": "issued" if issued else "already_issued", "code": coupon.code, "campaign_id": campaign.id,
-                "name": campaign.name(lang), "offer": offer_text(campaign, {}, lang),
+                "name": campaign.name(lang), "offer": offer_text(campaign, names, lang),
                 "discount": f"{coupon.discount:.2f}", "min_spend": f"{coupon.min_spend:.2f}",
                 "expires_at": coupon.expires_at.isoformat()}
         card = {"type": "coupon", "id": coupon.code, "code": coupon.code, "campaign_id": campaign.id,
@@ -243,7 +237,7 @@ class ClaimCouponTool(BaseTool):
                                requested=" ".join(words.split())[:200], source=self.name)] if issued else []
         return ToolResult(data=data, cards=[card], events=events)
 
-    def _choose(self, options: list[Campaign], ctx: ToolContext) -> ToolResult:
+    def _choose(self, options: list[Campaign], ctx: ToolContext, names: Names) -> ToolResult:
         lang = ctx.language
         cards, events = [], []
         for c in options:
@@ -251,7 +245,8 @@ class ClaimCouponTool(BaseTool):
             cards.append({"type": "coupon", "id": c.id, "campaign_id": c.id, "title": c.name(lang),
                           "status": "claimable", "discount_text": f"¥{yuan(c.rules.discount)}",
                           "discount": f"{c.rules.discount:.2f}", "min_spend": f"{c.rules.min_spend:.2f}",
-                          "currency": "CNY", "description": offer_text(c, {}, lang) + validity_text(c, lang, self._tz)})
+                          "currency": "CNY",
+                          "description": offer_text(c, names, lang) + validity_text(c, lang, self._tz)})
             events.append(OfferMade(conversation_id=ctx.conversation_id, kind="coupon", offer_id=c.id,
                                     need="claim_asked", source=self.name))
         return ToolResult(data={"status": "choose", "names": [c.name(lang) for c in options]}, cards=cards,

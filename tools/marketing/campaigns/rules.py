@@ -9,6 +9,7 @@ campaign fields beside the rules. Money is `Decimal` with two places, never floa
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -33,6 +34,14 @@ Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 Segment = Literal["new_customer", "returning", "regular", "silver", "gold", "platinum"]
 Status = Literal["active", "paused", "ended"]
+
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed without mistakes
+
+
+def coupon_code() -> str:
+    """A new coupon code customers can read out: CP + 8 characters (never shaped like an order id, KF + digits)."""
+    return "CP" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
 def money(value: Any) -> Decimal:

@@ -79,8 +79,10 @@ def _p(language: str, key: str, **params: object) -> str:
 
 
 def _names(keys: Sequence[str], names: Names, language: str) -> str:
-    index = 0 if language == "zh" else 1
-    return _p(language, "list").join(names.get(k, (k, k))[index] for k in keys)
+    """Category names in the language (English ones mid-sentence, so in lower case); an unknown key as it is."""
+    if language == "zh":
+        return _p(language, "list").join(names.get(k, (k, k))[0] for k in keys)
+    return _p(language, "list").join(names[k][1].lower() if k in names else k for k in keys)
 
 
 def zhe(percent_off: Decimal) -> str:
