@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -242,7 +243,7 @@ class OffersTool(BaseTool):
                                       need="offers_asked", source=self.name))
 
     def _held(self, held: list[HeldCoupon], campaigns: list[Campaign], net: list[Line], netted: bool,
-              names: Names, lang: str, now: Any, shown: _Shown) -> None:
+              names: Names, lang: str, now: datetime, shown: _Shown) -> None:
         by_id = {c.id: c for c in campaigns}
         for coupon in sorted((h for h in held if h.usable(now)), key=lambda h: h.expires_at):
             campaign = by_id.get(coupon.campaign_id or "")
