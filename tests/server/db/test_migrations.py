@@ -33,7 +33,7 @@ def test_migration_matches_models(db_url: str) -> None:
 def test_upgrade_is_idempotent_and_records_head(db_url: str) -> None:
     upgrade(db_url)
     upgrade(db_url)
-    assert current_revision(db_url) == "0005"
+    assert current_revision(db_url) == "0006"
 
 
 def test_sqlite_parent_directory_is_created(tmp_path) -> None:
@@ -76,8 +76,8 @@ def test_0004_keeps_accounts_and_sessions_and_goes_back(db_url: str) -> None:
         engine.dispose()
 
 
-def test_0005_keeps_campaigns_and_coupons_valid_and_goes_back(db_url: str) -> None:
-    """Campaigns and coupons written before 0005 come out valid: status from `active` and the window, member
+def test_0006_keeps_campaigns_and_coupons_valid_and_goes_back(db_url: str) -> None:
+    """Campaigns and coupons written before 0006 come out valid: status from `active` and the window, member
     tiers moved from the rules to `segments`, `spent` from the coupons issued, coupons once per customer; the
     downgrade puts the tiers back."""
     import json
@@ -90,7 +90,7 @@ def test_0005_keeps_campaigns_and_coupons_valid_and_goes_back(db_url: str) -> No
     from server.db.migrate import alembic_config
     from tools.marketing.campaigns import Campaign
 
-    upgrade(db_url, "0004")
+    upgrade(db_url, "0005")
     engine = make_engine(db_url)
     rows = [("member_day", "member_day", '{"type": "percent_off", "percent_off": 5, "day_of_month": 18, '
              '"tiers": ["gold", "platinum"]}', True, "2099-01-01"),
@@ -123,7 +123,7 @@ def test_0005_keeps_campaigns_and_coupons_valid_and_goes_back(db_url: str) -> No
         with engine.begin() as conn:
             cfg = alembic_config(db_url)
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0004")
+            command.downgrade(cfg, "0005")
         with engine.connect() as conn:
             assert "campaign_changes" not in inspect(conn).get_table_names()
             rules = conn.execute(text("SELECT rules FROM campaigns WHERE id = 'member_day'")).scalar_one()

@@ -1,8 +1,8 @@
 """Campaign management: status, budget, per-customer limit and segments on campaigns; coupons claimed in chat
 (`issued_at`, the idempotency `claim_key`); the audit table `campaign_changes`.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-06
 
 Existing rows stay valid: every campaign gets status `active` (or `ended` when it was switched off and its window
@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
