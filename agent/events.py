@@ -306,6 +306,24 @@ class OfferAnswered(Event):
 
 
 @dataclass(kw_only=True, slots=True)
+class CouponIssued(Event):
+    """A coupon was issued to the customer (claimed in chat, every rule checked by the tool that issued it):
+    what licenses "the coupon is in your account" in a reply. Who got it (`customer_id`), under which campaign,
+    its terms, and why: `reason` (e.g. `claimed_in_chat`) and the customer's words that asked for it."""
+
+    type: ClassVar[str] = "coupon_issued"
+    code: str
+    campaign_id: str
+    customer_id: str
+    discount: str  # yuan, "20.00"
+    min_spend: str = "0.00"
+    expires_at: str = ""  # ISO 8601
+    reason: str = "claimed_in_chat"
+    requested: str = ""  # the customer's words that asked for it (at most 200 characters)
+    source: str = ""  # the tool that issued it
+
+
+@dataclass(kw_only=True, slots=True)
 class BotUttered(Event):
     type: ClassVar[str] = "bot_uttered"
     text: str

@@ -207,7 +207,6 @@ def _out_of_scope(turn: Turn) -> Decision:
 HANDLERS: dict[str, Handler] = {
     "human": _human,
     "policy_question": _from_documents,
-    "coupon_question": _from_documents,
     "complaint": _complaint,
     "greeting": _social,
     "thanks": _social,
@@ -216,6 +215,9 @@ HANDLERS: dict[str, Handler] = {
     "deny": lambda turn: Decision("template", turn.intent, template="deny_nothing"),
 }
 assert set(HANDLERS) >= SOCIAL_INTENTS, "every social act needs a handler"
+# Intents a registered tool takes over when there is one; until then the documents answer them ("有什么优惠"
+# gets the customer's offers from the offers tool, else the coupon rules).
+UNSERVED: dict[str, Handler] = {"coupon_question": _from_documents}
 
 
 def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
@@ -245,4 +247,6 @@ def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
     tool = tools.for_turn(intent, turn.text) if tools is not None else None
     if tool is not None:
         return tool.plan(turn)  # type: ignore[attr-defined]
+    if intent in UNSERVED:
+        return UNSERVED[intent](turn)
     return _out_of_scope(turn)

@@ -114,11 +114,13 @@ class ToolContext:
 @dataclass(slots=True)
 class ToolResult:
     """What a tool hands back: the facts for the reply (templates and the LLM's grounding), cards for the
-    widget, and the events the call causes (e.g. `RecommendationShown`), which the pipeline records."""
+    widget, the events the call causes (e.g. `RecommendationShown`), which the pipeline records, and the policy
+    documents the answer cites (`{"doc", "title", "snippet"}`, as answers from retrieval cite them)."""
 
     data: dict[str, Any]
     cards: list[dict[str, Any]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)  # policy documents the answer rests on
 
 
 @dataclass(slots=True)

@@ -40,6 +40,7 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
+MAX_FIELD_ERRORS = 5
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "too_large"}
 
 
@@ -59,7 +60,12 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse(error_body("malformed_json", "The request body is not valid JSON."), status_code=400)
-        first = errors[0] if errors else {}
-        where = ".".join(str(x) for x in first.get("loc", ()) if x != "body")
-        message = f"{where}: {first.get('msg', 'invalid value')}" if where else str(first.get("msg", "invalid request"))
+        said = []  # every field that is wrong (a few), so a client fixes them in one go
+        for e in errors[:MAX_FIELD_ERRORS]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+            msg = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
+            said.append(f"{where}: {msg}" if where else msg)
+        message = "; ".join(said) or "invalid request"
+        if len(errors) > MAX_FIELD_ERRORS:
+            message += f" (and {len(errors) - MAX_FIELD_ERRORS} more)"
         return JSONResponse(error_body("invalid_request", message), status_code=422)

@@ -20,7 +20,7 @@ from agent.nlg.llm_wording import LLMResponder
 from agent.nlu import NLU
 from agent.pipeline import Agent
 from agent.proposals import ToolProposer
-from agent.protocols import LLM, Retriever
+from agent.protocols import LLM, Retriever, Tool
 from agent.state import DialogueState
 from server.channels.budget import FrameBudget, unlimited
 from server.channels.frames import event_frame
@@ -30,6 +30,7 @@ from server.db.customers import CustomerRepository
 from server.db.engine import make_engine, make_session_factory
 from server.db.events import SqlEventStore
 from server.db.migrate import upgrade
+from server.db.offers import SqlCampaignStore
 from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
 from server.db.purchases import SqlShopperData
@@ -46,6 +47,8 @@ from tools.commerce.orders import OrderStatusTool
 from tools.commerce.ports import ProductCatalog
 from tools.commerce.products import ProductSearchTool
 from tools.commerce.returns import ReturnRequestTool
+from tools.marketing.claim_tool import ClaimCouponTool
+from tools.marketing.offers_tool import OffersTool
 from tools.marketing.recommend_tool import RecommendTool
 
 log = logging.getLogger(__name__)
@@ -162,6 +165,12 @@ def load_retriever(settings: Settings) -> Retriever:
     return KnowledgeBase.load(settings.knowledge.index_dir, settings.knowledge.embedder)
 
 
+def offer_tools(campaigns: SqlCampaignStore, events: SqlEventStore, retriever: Retriever | None,
+                tz: str) -> list[Tool]:
+    """Coupon claims and offers (claims first: their cue words are the more specific)."""
+    return [ClaimCouponTool(campaigns, events, tz=tz), OffersTool(campaigns, events, retriever=retriever, tz=tz)]
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -201,6 +210,7 @@ def build_runtime(
     store = SqlEventStore(sessions)
     recommend = RecommendTool(SqlShopperData(sessions, catalog), store, model_path=settings.recommender.model_path)
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), recommend]
+    tools += offer_tools(SqlCampaignStore(sessions), store, retriever, settings.store.timezone)
     llm = build_llm(settings) if llm is _DEFAULT else llm
 
     agent = Agent(

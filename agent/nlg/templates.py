@@ -112,6 +112,7 @@ class TemplateNLG:
             parts.append(said.text)
             reply.quick_replies = list(said.quick_replies)
             reply.cards = result.cards
+            reply.citations = list(result.citations)
         elif decision.template:
             own = f"{decision.tool}.{decision.template}" if decision.tool else ""  # a tool's own wording, if any
             parts.append(self.render(own if own and self.has(own, lang) else decision.template, lang))

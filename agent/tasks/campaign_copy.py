@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 COPY_BUDGET_S = 40.0  # both languages together; a marketer waits for a draft, not a customer
 MAX_CHARS = {"zh": 160, "en": 400}
 LANGUAGES: tuple[Literal["zh", "en"], ...] = ("zh", "en")
+MEMBER_TIERS = ("regular", "silver", "gold", "platinum")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class CampaignFacts:
     ends_at: datetime
     rules: Mapping[str, Any]
     categories: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # key -> (zh, en) name
+    segments: Sequence[str] = ()  # who it is for: new_customer, returning, or membership tiers (empty: everyone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +88,10 @@ def offer_text(facts: CampaignFacts, language: str) -> str:
     elif kind == "percent_off":
         pct = Decimal(str(rules["percent_off"]))
         parts = [fill(p["percent_off"], percent=_num((100 - pct) / 10) if language == "zh" else _num(pct))]
-        if rules.get("tiers"):
-            parts[-1] += fill(p["members"], tiers="/".join(rules["tiers"]), day=_num(rules.get("day_of_month", "")))
+        tiers = [s for s in facts.segments if s in MEMBER_TIERS] or [
+            t for t in rules.get("tiers") or [] if isinstance(t, str)]  # (before migration 0005: in the rules)
+        if tiers and rules.get("day_of_month"):
+            parts[-1] += fill(p["members"], tiers="/".join(tiers), day=_num(rules.get("day_of_month", "")))
     text = p["joiner"].join(parts)
     if rules.get("exclude_categories"):
         text += fill(p["excludes"], categories=_names(rules["exclude_categories"], facts, language))

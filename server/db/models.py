@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -51,6 +52,8 @@ LANGUAGES = ("zh", "en")
 CHANNELS = ("web", "voice", "api")
 HANDOFF_STATUSES = ("bot", "queued", "operator")
 COUPON_STATUSES = ("issued", "used", "expired")
+CAMPAIGN_STATUSES = ("active", "paused", "ended")  # the marketer's switch (migration 0006)
+CAMPAIGN_ACTIONS = ("create", "update", "pause", "resume", "end")
 OPERATOR_ROLES = ("operator", "supervisor", "marketer")
 
 
@@ -245,7 +248,13 @@ class DialogueEvent(Base):
 
 
 class Campaign(Base):
+    """A campaign; `rules` as `tools.marketing.campaigns.CampaignRules` validates them. `status` is the marketer's
+    switch (active | paused | ended); `budget` caps the discount committed (`spent`: coupons claimed, in yuan of
+    face value; NULL: no cap), raised by a conditional UPDATE so no claim passes it. `active` predates `status`
+    (the demo's "running at build time") and is kept equal to `status == 'active'` on every change."""
+
     __tablename__ = "campaigns"
+    __table_args__ = (_one_of("status", CAMPAIGN_STATUSES, "status"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_zh: Mapped[str] = mapped_column(String(120))
@@ -255,11 +264,39 @@ class Campaign(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rules: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=None)
+    spent: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"), server_default="0")
+    per_customer_limit: Mapped[int | None] = mapped_column(Integer, default=None)
+    segments: Mapped[list[str]] = mapped_column(JsonType, default=list, server_default=text("'[]'"))
+
+
+class CampaignChange(Base):
+    """The audit trail of campaigns: who changed what, when and why (`changes`: field -> {"from", "to"})."""
+
+    __tablename__ = "campaign_changes"
+    __table_args__ = (_one_of("action", CAMPAIGN_ACTIONS, "action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))  # the operator's username
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    changes: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class Coupon(Base):
+    """A coupon issued to a customer. Claimed in chat, it has `issued_at` and `claim_key` (conversation and
+    campaign: a retried claim finds its coupon by it, and the unique index stops a second)."""
+
     __tablename__ = "coupons"
-    __table_args__ = (_one_of("status", COUPON_STATUSES, "status"),)
+    __table_args__ = (
+        _one_of("status", COUPON_STATUSES, "status"),
+        Index("ux_coupons_claim_key", "claim_key", unique=True),
+        Index("ix_coupons_campaign_id_customer_id", "campaign_id", "customer_id"),
+    )
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaigns.id"), default=None)
@@ -269,6 +306,8 @@ class Coupon(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="issued")
     used_order_id: Mapped[str | None] = mapped_column(ForeignKey("orders.id"), default=None)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    claim_key: Mapped[str | None] = mapped_column(String(80), default=None)
 
 
 class Operator(Base):
@@ -316,6 +355,7 @@ STORE_TABLES_DELETE_ORDER = (
     "dialogue_events",
     "conversations",
     "coupons",
+    "campaign_changes",
     "campaigns",
     "return_lines",
     "returns",

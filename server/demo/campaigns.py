@@ -30,8 +30,13 @@ def _window(now: datetime, month: int, first: int, last: int) -> tuple[datetime,
 
 
 def campaigns(now: datetime) -> list[dict[str, Any]]:
+    """The demo's campaigns (rules as `tools.marketing.campaigns.CampaignRules` validates them). Running at `now`:
+    the year-end 满减 and its coupon for everyone, the new-customer coupon, member day (gold and platinum, on the
+    18th), the winter coffee and toothbrush sale; the festivals are over and the spring one is still ahead."""
     d11, d618 = _window(now, 11, 1, 11), _window(now, 6, 1, 18)
     year_ago, year_ahead = now - timedelta(days=365), now + timedelta(days=365)
+    year_end = (now - timedelta(days=3), now + timedelta(days=25))
+    everyone: dict[str, Any] = {}
     spec = [
         (
             "double11",
@@ -44,6 +49,7 @@ def campaigns(now: datetime) -> list[dict[str, Any]]:
                 "tiers": [{"min_spend": 300, "discount": 30}, {"min_spend": 1000, "discount": 120}],
                 "exclude_categories": ["gift_card"],
             },
+            everyone,
         ),
         (
             "mid618",
@@ -56,6 +62,7 @@ def campaigns(now: datetime) -> list[dict[str, Any]]:
                 "tiers": [{"min_spend": 200, "discount": 20}, {"min_spend": 800, "discount": 90}],
                 "exclude_categories": ["gift_card"],
             },
+            everyone,
         ),
         (
             "new_customer",
@@ -64,7 +71,10 @@ def campaigns(now: datetime) -> list[dict[str, Any]]:
             "new_customer",
             year_ago,
             year_ahead,
-            {"type": "coupon", "discount": 20, "min_spend": 99},
+            # the welcome coupon of the coupon rules (knowledge/docs/*/coupons.md): ¥20 off ¥199, 30 days
+            {"type": "coupon", "discount": 20, "min_spend": 199, "valid_days": 30,
+             "keywords": ["新人券", "新人礼券", "新会员", "welcome", "new member"]},
+            {"segments": ["new_customer"], "per_customer_limit": 1, "budget": Decimal(50000)},
         ),
         (
             "member_day",
@@ -73,7 +83,8 @@ def campaigns(now: datetime) -> list[dict[str, Any]]:
             "member_day",
             year_ago,
             year_ahead,
-            {"type": "percent_off", "day_of_month": 18, "tiers": ["gold", "platinum"], "percent_off": 5},
+            {"type": "percent_off", "day_of_month": 18, "percent_off": 5},
+            {"segments": ["gold", "platinum"]},
         ),
         (
             "winter_refresh",
@@ -87,6 +98,31 @@ def campaigns(now: datetime) -> list[dict[str, Any]]:
                 "categories": ["coffee_machine", "coffee_beans", "electric_toothbrush"],
                 "percent_off": 10,
             },
+            everyone,
+        ),
+        (
+            "year_end",
+            "年终满减季",
+            "Year-end savings",
+            "seasonal",
+            *year_end,
+            {
+                "type": "threshold",
+                "tiers": [{"min_spend": 300, "discount": 50}, {"min_spend": 600, "discount": 120}],
+                "exclude_categories": ["gift_card"],
+                "keywords": ["年终满减", "year-end sale"],
+            },
+            {"budget": Decimal(200000)},
+        ),
+        (
+            "year_end_coupon",
+            "年终好券",
+            "Year-end coupon",
+            "seasonal",
+            *year_end,
+            {"type": "coupon", "discount": 30, "min_spend": 299, "exclude_categories": ["gift_card"],
+             "keywords": ["年终券", "year-end coupon"]},
+            {"per_customer_limit": 1, "budget": Decimal(6000)},
         ),
         (
             "spring_tech",
@@ -96,6 +132,7 @@ def campaigns(now: datetime) -> list[dict[str, Any]]:
             now + timedelta(days=90),
             now + timedelta(days=104),
             {"type": "threshold", "tiers": [{"min_spend": 500, "discount": 50}]},
+            everyone,
         ),
     ]
     return [
@@ -108,15 +145,20 @@ def campaigns(now: datetime) -> list[dict[str, Any]]:
             "ends_at": e,
             "rules": rules,
             "active": s <= now <= e,
+            "status": "ended" if e < now else "active",
+            "budget": extra.get("budget"),
+            "spent": Decimal(0),
+            "per_customer_limit": extra.get("per_customer_limit"),
+            "segments": extra.get("segments", []),
         }
-        for cid, zh, en, kind, s, e, rules in spec
+        for cid, zh, en, kind, s, e, rules, extra in spec
     ]
 
 
 COUPON_TERMS = {
     "double11": (Decimal(30), Decimal(300)),
     "mid618": (Decimal(20), Decimal(200)),
-    "new_customer": (Decimal(20), Decimal(99)),
+    "new_customer": (Decimal(20), Decimal(199)),
     "winter_refresh": (Decimal(15), Decimal(150)),
 }
 
@@ -170,6 +212,12 @@ def issue_coupons(
             }
         )
     return rows
+
+
+def account_spent(campaigns: list[dict[str, Any]], coupons: list[dict[str, Any]]) -> None:
+    """Each campaign's `spent`: the face value of the coupons issued under it (what counts against a budget)."""
+    for campaign in campaigns:
+        campaign["spent"] = sum((c["discount"] for c in coupons if c["campaign_id"] == campaign["id"]), Decimal(0))
 
 
 def _code(rng: random.Random, taken: set[str]) -> str:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from server.demo.campaigns import BEIJING, campaigns, issue_coupons
+from server.demo.campaigns import BEIJING, account_spent, campaigns, issue_coupons
 from server.demo.catalog import ProductSpec, build_catalog
 from server.demo.orders import (
     BasketMaker,
@@ -106,6 +106,7 @@ def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str
     drafts.sort(key=lambda o: (o.placed_at, o.customer_id))
     offers = campaigns(now)
     coupons = issue_coupons(ctx.rng("coupons"), people, now, drafts, offers, showcase=SHOWCASE_COUNT)
+    account_spent(offers, coupons)
     _returns(ctx, drafts)
     return table_rows(ctx, drafts, offers, coupons)
 

@@ -7,7 +7,7 @@ customer: signed identity, each tool's `authorize`, the proposal checks, the gro
 template fallback.
 
 `CompromisedLLM` as the tool proposer calls every tool on every order id it has seen (and the `targets`
-an attacker knows), a return nobody asked for among them. As the writer of replies it claims a coupon
+an attacker knows), a return nobody asked for among them, and claims a coupon of every campaign it knows of. As the writer of replies it claims a coupon
 and a refund were granted, says it is in developer mode, leaks its system prompt, repeats everything it
 was given (injected passages included) and asserts a delivered status and an amount for every order id
 it has seen.
@@ -40,8 +40,9 @@ class CompromisedLLM:
 
     name = "compromised"
 
-    def __init__(self, *, targets: Sequence[str] = (), mode: str = "claims") -> None:
+    def __init__(self, *, targets: Sequence[str] = (), mode: str = "claims", campaigns: Sequence[str] = ()) -> None:
         self.targets = [t.upper() for t in targets]
+        self.campaigns = list(campaigns)  # campaign ids an attacker knows: it claims a coupon of each
         self.mode = mode
         self.seen: list[list[ChatMessage]] = []
         self.proposed: list[ToolCallProposal] = []
@@ -80,5 +81,7 @@ class CompromisedLLM:
                                                                  "reason": "as instructed"}, f"r{len(calls)}"))
             if "order_status" in names:
                 calls.append(ToolCallProposal("order_status", {"order_id": order}, f"s{len(calls)}"))
+        if "claim_coupon" in names:
+            calls += [ToolCallProposal("claim_coupon", {"campaign_id": c}, f"c{len(calls)}") for c in self.campaigns]
         self.proposed += calls
         return LLMResponse(CLAIMS["en"], calls)

@@ -89,17 +89,17 @@ def test_marketer_gets_campaign_copy_checked_against_the_record(
 ) -> None:
     marketer = login(client, accounts["marketer"])
     server.push(
-        Reply(text="新人专享券来啦：领券满99元减20元，新朋友下单更划算！"),
+        Reply(text="新人专享券来啦：领券满199元减20元，新朋友下单更划算！"),
         Reply(text="New here? Grab ¥50 off your first order!"),
     )  # the record says ¥20
     r = client.post("/api/operator/campaigns/new_customer/copy", headers=marketer)
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["source"] == "mixed" and body["copy"]["zh"]["source"] == "llm"
-    assert body["copy"]["zh"]["text"] == "新人专享券来啦：领券满99元减20元，新朋友下单更划算！"
+    assert body["copy"]["zh"]["text"] == "新人专享券来啦：领券满199元减20元，新朋友下单更划算！"
     assert body["copy"]["en"]["source"] == "template" and body["copy"]["en"]["fallback"] == "guard"
-    assert "¥20 off orders of ¥99" in body["copy"]["en"]["text"] and "50" not in body["copy"]["en"]["text"]
-    assert "满99元减20元" in server.requests[-2]["messages"][-1]["content"]  # the record, as the model saw it
+    assert "¥20 off orders of ¥199" in body["copy"]["en"]["text"] and "50" not in body["copy"]["en"]["text"]
+    assert "满199元减20元" in server.requests[-2]["messages"][-1]["content"]  # the record, as the model saw it
 
     supervisor = login(client, accounts["supervisor"])
     missing = client.post("/api/operator/campaigns/no_such_campaign/copy", headers=supervisor)

@@ -33,7 +33,7 @@ def test_migration_matches_models(db_url: str) -> None:
 def test_upgrade_is_idempotent_and_records_head(db_url: str) -> None:
     upgrade(db_url)
     upgrade(db_url)
-    assert current_revision(db_url) == "0005"
+    assert current_revision(db_url) == "0006"
 
 
 def test_sqlite_parent_directory_is_created(tmp_path) -> None:
@@ -72,5 +72,62 @@ def test_0004_keeps_accounts_and_sessions_and_goes_back(db_url: str) -> None:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT username, failed_logins FROM operators")).all() == [("amy", 0)]
             assert conn.execute(text("SELECT token_hash FROM operator_sessions")).all() == [("t1",)]
+    finally:
+        engine.dispose()
+
+
+def test_0006_keeps_campaigns_and_coupons_valid_and_goes_back(db_url: str) -> None:
+    """Campaigns and coupons written before 0006 come out valid: status from `active` and the window, member
+    tiers moved from the rules to `segments`, `spent` from the coupons issued, coupons once per customer; the
+    downgrade puts the tiers back."""
+    import json
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from server.db import models
+    from server.db.engine import make_session_factory
+    from server.db.migrate import alembic_config
+    from tools.marketing.campaigns import Campaign
+
+    upgrade(db_url, "0005")
+    engine = make_engine(db_url)
+    rows = [("member_day", "member_day", '{"type": "percent_off", "percent_off": 5, "day_of_month": 18, '
+             '"tiers": ["gold", "platinum"]}', True, "2099-01-01"),
+            ("new_customer", "new_customer", '{"type": "coupon", "discount": 20, "min_spend": 199}', True,
+             "2099-01-01"),
+            ("double11", "festival", '{"type": "threshold", "tiers": [{"min_spend": 300, "discount": 30}]}', False,
+             "2020-11-11")]
+    try:
+        with engine.begin() as conn:
+            for cid, kind, rules, active, ends in rows:
+                conn.execute(text("INSERT INTO campaigns (id, name_zh, name_en, kind, starts_at, ends_at, rules, "
+                                  "active) VALUES (:id, :id, :id, :kind, '2020-01-01 00:00:00+00', :ends, :rules, "
+                                  ":active)"), {"id": cid, "kind": kind, "rules": rules, "active": active,
+                                                "ends": f"{ends} 00:00:00+00"})
+            for code, campaign in (("K1", "double11"), ("K2", "double11"), ("K3", "new_customer")):
+                conn.execute(text("INSERT INTO coupons (code, campaign_id, discount, min_spend, expires_at, status) "
+                                  "VALUES (:code, :c, 30, 300, '2099-01-01 00:00:00+00', 'issued')"),
+                             {"code": code, "c": campaign})
+        upgrade(db_url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT code, issued_at, claim_key FROM coupons ORDER BY code")).all() == [
+                ("K1", None, None), ("K2", None, None), ("K3", None, None)]
+        with make_session_factory(engine)() as session:
+            got = {c.id: Campaign.model_validate({col.key: getattr(c, col.key) for col in models.Campaign.__table__.c})
+                   for c in session.query(models.Campaign)}
+        member, new, d11 = (got[k] for k in ("member_day", "new_customer", "double11"))
+        assert member.segments == ["gold", "platinum"] and member.rules.tiers == [] and member.status == "active"
+        assert new.segments == ["new_customer"] and new.per_customer_limit == 1 and new.spent == 30
+        assert d11.status == "ended" and d11.spent == 60 and d11.budget is None and d11.per_customer_limit is None
+        with engine.begin() as conn:
+            cfg = alembic_config(db_url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0005")
+        with engine.connect() as conn:
+            assert "campaign_changes" not in inspect(conn).get_table_names()
+            rules = conn.execute(text("SELECT rules FROM campaigns WHERE id = 'member_day'")).scalar_one()
+            rules = json.loads(rules) if isinstance(rules, str) else rules
+            assert rules["tiers"] == ["gold", "platinum"]
     finally:
         engine.dispose()

@@ -1,0 +1,141 @@
+"""`SqlCampaignStore`: what the offer and coupon tools read and write (`tools.marketing.campaigns.ports`).
+
+The claim is one transaction that starts with a conditional UPDATE of the campaign (`spent + cost <= budget`,
+status active, inside its window): on PostgreSQL that UPDATE takes the campaign's row lock, and a second claim
+waits for it, then re-checks the condition against the committed row; on SQLite it takes the write lock first.
+So the budget can never be overspent, and the per-customer count read after it sees every claim committed
+before. Anything refused rolls the UPDATE back. A claim key already used returns its coupon (idempotent); the
+unique index on `claim_key` settles two tries of one claim racing each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.db.campaigns import campaign_record
+from server.db.models import Campaign, Category, Coupon, Customer, Order, OrderLine, Product
+from tools.marketing.campaigns import Basket, ClaimOutcome, ClaimRequest, CustomerProfile, HeldCoupon, Line
+from tools.marketing.campaigns.rules import coupon_code
+
+CODE_TRIES = 5
+
+
+class _Refused(Exception):
+    def __init__(self, outcome: ClaimOutcome) -> None:
+        super().__init__(outcome.kind)
+        self.outcome = outcome
+
+
+def _held(c: Coupon) -> HeldCoupon:
+    return HeldCoupon(code=c.code, campaign_id=c.campaign_id, discount=c.discount, min_spend=c.min_spend,
+                      expires_at=c.expires_at, status=c.status, claim_key=c.claim_key)
+
+
+class SqlCampaignStore:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    def campaigns(self) -> list[dict[str, Any]]:
+        with self._sessions() as s:
+            rows = s.scalars(select(Campaign).where(Campaign.status != "ended").order_by(Campaign.starts_at,
+                                                                                         Campaign.id))
+            return [campaign_record(c) for c in rows]
+
+    def campaign(self, campaign_id: str) -> dict[str, Any] | None:
+        with self._sessions() as s:
+            c = s.get(Campaign, campaign_id)
+            return campaign_record(c) if c is not None else None
+
+    def profile(self, customer_id: str) -> CustomerProfile | None:
+        with self._sessions() as s:
+            tier = s.scalar(select(Customer.tier).where(Customer.id == customer_id))
+            if tier is None:
+                return None
+            orders = s.scalar(select(func.count(Order.id)).where(Order.customer_id == customer_id,
+                                                                 Order.status != "cancelled")) or 0
+            return CustomerProfile(customer_id, tier, int(orders))
+
+    def coupons(self, customer_id: str) -> list[HeldCoupon]:
+        with self._sessions() as s:
+            return [_held(c) for c in s.scalars(select(Coupon).where(Coupon.customer_id == customer_id)
+                                                .order_by(Coupon.expires_at, Coupon.code))]
+
+    def last_order(self, customer_id: str) -> Basket | None:
+        with self._sessions() as s:
+            order_id = s.scalar(select(Order.id).where(Order.customer_id == customer_id, Order.status != "cancelled")
+                                .order_by(Order.placed_at.desc(), Order.id.desc()).limit(1))
+            if order_id is None:
+                return None
+            rows = s.execute(select(OrderLine.product_id, Product.category_key, OrderLine.unit_price,
+                                    OrderLine.quantity).join(Product, Product.id == OrderLine.product_id)
+                             .where(OrderLine.order_id == order_id).order_by(OrderLine.id)).all()
+            return Basket([Line(p, cat, Decimal(price) * qty) for p, cat, price, qty in rows], order_id=order_id)
+
+    def priced(self, product_ids: Sequence[str]) -> list[Line]:
+        ids = list(dict.fromkeys(product_ids))
+        if not ids:
+            return []
+        with self._sessions() as s:
+            found = {p: Line(p, cat, price) for p, cat, price in s.execute(
+                select(Product.id, Product.category_key, Product.price).where(Product.id.in_(ids)))}
+        return [found[p] for p in ids if p in found]
+
+    def category_names(self) -> dict[str, tuple[str, str]]:
+        with self._sessions() as s:
+            return {k: (zh, en) for k, zh, en in s.execute(select(Category.key, Category.name_zh, Category.name_en))}
+
+    def coupon_by_key(self, claim_key: str) -> HeldCoupon | None:
+        with self._sessions() as s:
+            c = s.scalar(select(Coupon).where(Coupon.claim_key == claim_key))
+            return _held(c) if c is not None else None
+
+    def claim(self, request: ClaimRequest) -> ClaimOutcome:
+        """Issue the coupon, or say why not (see the module docstring for why this is atomic)."""
+        existing = self.coupon_by_key(request.claim_key)
+        if existing is not None:
+            return ClaimOutcome("existing", existing)
+        for _ in range(CODE_TRIES):
+            try:
+                return self._claim_once(request, coupon_code())
+            except _Refused as refused:
+                return refused.outcome
+            except IntegrityError:  # the same claim won elsewhere (claim_key), or a code collision: look again
+                existing = self.coupon_by_key(request.claim_key)
+                if existing is not None:
+                    return ClaimOutcome("existing", existing)
+        raise RuntimeError("could not find a free coupon code")
+
+    def _claim_once(self, r: ClaimRequest, code: str) -> ClaimOutcome:
+        with self._sessions.begin() as s:
+            charged = s.execute(
+                update(Campaign)
+                .where(Campaign.id == r.campaign_id, Campaign.status == "active", Campaign.starts_at <= r.now,
+                       Campaign.ends_at >= r.now, or_(Campaign.budget.is_(None),
+                                                      Campaign.spent + r.discount <= Campaign.budget))
+                .values(spent=Campaign.spent + r.discount)
+                .execution_options(synchronize_session=False)
+            )
+            if charged.rowcount != 1:
+                c = s.get(Campaign, r.campaign_id)
+                open_now = c is not None and c.status == "active" and c.starts_at <= r.now <= c.ends_at
+                raise _Refused(ClaimOutcome("budget" if open_now else "closed"))
+            again = s.scalar(select(Coupon).where(Coupon.claim_key == r.claim_key))
+            if again is not None:  # the same claim, committed by another worker while this one waited
+                raise _Refused(ClaimOutcome("existing", _held(again)))
+            mine = s.scalars(select(Coupon).where(Coupon.campaign_id == r.campaign_id,
+                                                  Coupon.customer_id == r.customer_id)
+                             .order_by(Coupon.expires_at.desc())).all()
+            if len(mine) >= r.limit:
+                raise _Refused(ClaimOutcome("limit", _held(mine[0])))
+            coupon = Coupon(code=code, campaign_id=r.campaign_id, customer_id=r.customer_id, discount=r.discount,
+                            min_spend=r.min_spend, expires_at=r.expires_at, status="issued", issued_at=r.now,
+                            claim_key=r.claim_key)
+            s.add(coupon)
+            s.flush()
+            return ClaimOutcome("issued", _held(coupon))

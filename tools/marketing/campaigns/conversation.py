@@ -1,0 +1,53 @@
+"""What the offer tools read from a conversation's event log and the store: the cart (products added in this
+conversation), the coupons already offered, the customer's last words, and the stored campaigns validated."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from agent.events import Event, OfferMade, ProductInteracted, UserUttered
+from tools.marketing.campaigns.rules import Campaign
+
+log = logging.getLogger(__name__)
+
+
+def cart(events: Sequence[Event]) -> list[str]:
+    """Products added to the cart in this conversation and not bought since, oldest first."""
+    items: dict[str, None] = {}
+    for event in events:
+        if isinstance(event, ProductInteracted):
+            if event.kind == "added_to_cart":
+                items[event.product_id] = None
+            elif event.kind == "purchased":
+                items.pop(event.product_id, None)
+    return list(items)
+
+
+def coupons_offered(events: Sequence[Event]) -> list[str]:
+    """Campaigns whose coupon was offered in this conversation, most recent offer first."""
+    seen: dict[str, None] = {}
+    for event in reversed(events):
+        if isinstance(event, OfferMade) and event.kind == "coupon":
+            seen.setdefault(event.offer_id, None)
+    return list(seen)
+
+
+def last_words(events: Sequence[Event]) -> str:
+    """What the customer said last (this turn's message, once the pipeline has recorded it)."""
+    return next((e.text for e in reversed(events) if isinstance(e, UserUttered)), "")
+
+
+def campaigns_from(rows: Iterable[dict[str, Any]]) -> list[Campaign]:
+    """Stored campaigns as `Campaign`s; a row whose rules do not validate is left out (and logged), never
+    offered on a guess."""
+    out = []
+    for row in rows:
+        try:
+            out.append(Campaign.model_validate(row))
+        except ValidationError as exc:
+            log.warning("campaign %s left out of offers: %s", row.get("id"), exc.errors()[0].get("msg"))
+    return out

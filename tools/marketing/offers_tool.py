@@ -1,0 +1,336 @@
+"""`OffersTool`: "有什么优惠", "what deals do you have", "满300减50怎么用", "新人券怎么用".
+
+The offers that are really the customer's: running campaigns they are in (threshold, percent off), coupons
+they hold, and coupons they may claim — each with how far their basket is from it, the basket being the cart
+they filled in this conversation or else their last order ("再买¥37就能用满300减50"). An anonymous visitor
+sees public campaigns only (and is told that coupons need signing in). The answer cites the store's coupon
+rules; questions about those rules themselves (stacking, expiry, refunds) are answered from the documents.
+
+Every campaign and claimable coupon shown is recorded as `OfferMade` (kind `campaign` or `coupon`): with the
+claims (`CouponIssued`) and redemptions it is the marketing outcome log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from agent.events import Event, OfferMade
+from agent.policy import Decision, Turn
+from agent.protocols import EventStore, Phrasebook, Retriever, ToolContext, ToolReply, ToolResult
+from agent.tooling import BaseTool
+from tools.marketing.campaigns import conversation
+from tools.marketing.campaigns.eligibility import (
+    HeldCoupon,
+    Refusal,
+    claim_refusal,
+    offer_refusal,
+)
+from tools.marketing.campaigns.ports import Basket, CampaignStore
+from tools.marketing.campaigns.rules import Campaign, CampaignRules
+from tools.marketing.campaigns.thresholds import Line, after_discount, best_campaign, progress
+from tools.marketing.campaigns.wording import Names, day, offer_text, progress_text, validity_text, yuan
+from tools.marketing.campaigns.words import named_campaigns
+
+MAX_OFFERS = 6  # lines in one answer (the cards carry the same)
+SNIPPET_CHARS = 160
+# Questions about the coupon rules themselves go to the documents: can coupons stack, do they expire, come back
+# after a refund, turn into cash.
+RULE_QUESTION = re.compile(
+    r"叠加|一起用|同时用|一块用|合并使用|过期|补发|补一张|重发|延期|延长|退回|退还|退款|退货|退了|兑换|换现金|提现|礼品卡|价保|"
+    r"价格保护|还能.{0,4}用.{0,2}券|再用.{0,2}券|"
+    r"\bstack|\bcombine|\btogether\b|\bexpir|\bresend|\breissue|\bextend|\brefund|\breturn|\bcash\b|\bgift cards?\b|"
+    r"\bprice protection\b|\bstill use\b",
+    re.IGNORECASE,
+)
+
+WHO = {"zh": {"new_customer": "新客户", "returning": "老客户", "regular": "普通会员", "silver": "银卡会员",
+              "gold": "金卡会员", "platinum": "铂金会员", "join": "、"},
+       "en": {"new_customer": "new customers", "returning": "returning customers", "regular": "Regular members",
+              "silver": "Silver members", "gold": "Gold members", "platinum": "Platinum members", "join": ", "}}
+
+
+@dataclass(slots=True)
+class _Shown:
+    """What one answer shows: lines of text, cards, the events they record, and the claimable coupons."""
+
+    lines: list[str] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    claimable: list[str] = field(default_factory=list)  # names, for the quick replies
+    automatic_named: bool = False
+
+
+def coupon_rules(coupon: HeldCoupon, campaign: Campaign | None) -> CampaignRules:
+    """A held coupon's terms with its campaign's scope (a coupon under a 满减 campaign keeps its exclusions)."""
+    scope: dict[str, Any] = {}
+    if campaign is not None:
+        r = campaign.rules
+        scope = {"categories": r.categories, "products": r.products, "exclude_categories": r.exclude_categories,
+                 "exclude_products": r.exclude_products}
+    return CampaignRules.model_construct(type="coupon", tiers=[], percent_off=None, discount=coupon.discount,
+                                         min_spend=coupon.min_spend, valid_days=None, day_of_month=None,
+                                         keywords=[], **{"categories": [], "products": [], "exclude_categories": [],
+                                                         "exclude_products": [], **scope})
+
+
+def who_text(segments: list[str], language: str) -> str:
+    words = WHO["zh" if language == "zh" else "en"]
+    return words["join"].join(words[s] for s in segments if s in words)
+
+
+class OffersTool(BaseTool):
+    """The customer's offers and coupons, with the threshold arithmetic done for them."""
+
+    name: ClassVar[str] = "offers"
+    description: ClassVar[str] = (
+        "List the promotions and coupons this customer can use now, with how much more their cart (or last "
+        "order) needs for each threshold. Optionally name the campaign or tier asked about (topic)."
+    )
+    purpose: ClassVar[dict[str, str]] = {"zh": "查优惠活动和优惠券", "en": "show deals and coupons"}
+    intents: ClassVar[tuple[str, ...]] = ("coupon_question",)
+    llm_words: ClassVar[bool] = False  # figures and eligibility are the reply; the cards carry the same
+    cues: ClassVar[dict[str, list[str]]] = {
+        "zh": ["优惠", "满减", "促销", "折扣", "打折", "优惠券"],
+        "en": [r"\bdeals?\b", r"\boffers?\b", r"\bpromotions?\b", r"\bcoupons?\b", r"\bvouchers?\b", r"\bon sale\b"],
+    }
+    templates: ClassVar[dict[str, dict[str, str]]] = {
+        "zh": {
+            "offers.intro_cart": "按您购物车里的商品（¥{amount}）算：",
+            "offers.intro_order": "按您上一单（{order_id}，¥{amount}）算：",
+            "offers.intro": "现在有这些优惠：",
+            "offers.intro_public": "现在有这些公开活动（登录后可以看到您专属的优惠和券）：",
+            "offers.line": "· {name}：{offer}{progress}",
+            "offers.held": "· 您的券「{name}」：{offer}，券码{code}，{expires}到期{progress}",
+            "offers.claimable": "· 可领取「{name}」：{offer}{validity}{progress}",
+            "offers.unavailable": "· {name}：{offer}——{reason}",
+            "offers.progress": "——{text}",
+            "offers.automatic": "满减和折扣在结算时自动计算，不用领券。",
+            "offers.claim_hint": "说“领取{name}”就能领券。",
+            "offers.sign_in_hint": "优惠券需要登录后领取。",
+            "offers.none": "现在没有您可以参加的活动，也没有可用的券。",
+            "offers.claim_quick": "领取{name}",
+            "offers.why.campaign_paused": "活动暂停中",
+            "offers.why.campaign_ended": "已于{ends}结束",
+            "offers.why.campaign_not_started": "{starts}开始",
+            "offers.why.campaign_not_today": "只在每月{day}日",
+            "offers.why.campaign_not_for_you": "仅限{who}",
+            "offers.why.sign_in": "登录后才能看是否适用",
+            "offers.why.campaign_budget_exhausted": "已经发完了",
+            "offers.why.coupon_already_claimed": "您已经领过了（券码{code}）",
+        },
+        "en": {
+            "offers.intro_cart": "For what's in your cart (¥{amount}):",
+            "offers.intro_order": "Based on your last order ({order_id}, ¥{amount}):",
+            "offers.intro": "Here's what's on now:",
+            "offers.intro_public": "Here are our public deals (sign in to see your own offers and coupons):",
+            "offers.line": "• {name}: {offer}{progress}",
+            "offers.held": "• Your coupon “{name}”: {offer}, code {code}, expires {expires}{progress}",
+            "offers.claimable": "• You can claim “{name}”: {offer}{validity}{progress}",
+            "offers.unavailable": "• {name}: {offer} — {reason}",
+            "offers.progress": " — {text}",
+            "offers.automatic": "Spend-and-save and percentage discounts apply automatically at checkout; there's "
+                                "nothing to claim.",
+            "offers.claim_hint": "Say “claim {name}” to get the coupon.",
+            "offers.sign_in_hint": "Coupons can be claimed once you're signed in.",
+            "offers.none": "There are no deals or coupons for you right now.",
+            "offers.claim_quick": "Claim {name}",
+            "offers.why.campaign_paused": "paused for now",
+            "offers.why.campaign_ended": "ended on {ends}",
+            "offers.why.campaign_not_started": "starts on {starts}",
+            "offers.why.campaign_not_today": "only on day {day} of each month",
+            "offers.why.campaign_not_for_you": "for {who} only",
+            "offers.why.sign_in": "sign in to see whether it applies to you",
+            "offers.why.campaign_budget_exhausted": "all given out",
+            "offers.why.coupon_already_claimed": "you already claimed it (code {code})",
+        },
+    }
+
+    class Args(BaseModel):
+        topic: str | None = Field(default=None, max_length=200)  # the campaign or tier asked about, if any
+
+    def __init__(self, store: CampaignStore, events: EventStore, *, retriever: Retriever | None = None,
+                 policy_doc: str | None = "coupons", tz: str = "Asia/Shanghai") -> None:
+        self._store = store
+        self._events = events
+        self._retriever = retriever
+        self._policy_doc = policy_doc
+        self._tz = tz
+
+    def plan(self, turn: Turn) -> Decision:
+        """A question about the coupon rules themselves is answered from the documents; anything else about
+        deals gets the customer's offers."""
+        if RULE_QUESTION.search(turn.text):
+            return Decision("answer_kb", turn.intent, query=turn.text, empathy=turn.empathy, llm_words=True)
+        return turn.call(self.name, {"topic": turn.text[:200]}, llm_words=self.llm_words)
+
+    async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
+        assert isinstance(args, self.Args)
+        events = await self._events.load(ctx.conversation_id)
+        result = await asyncio.to_thread(self._offers, args, ctx, conversation.cart(events))
+        if self._retriever is not None and self._policy_doc:
+            result.citations = await asyncio.to_thread(self._cite, args.topic or "优惠券 coupons", ctx.language)
+        return result
+
+    # --- the answer, blocking (SQL) ----------------------------------------------------------------------
+
+    def _offers(self, args: Args, ctx: ToolContext, cart_ids: list[str]) -> ToolResult:
+        lang, now, store = ctx.language, ctx.now, self._store
+        campaigns = conversation.campaigns_from(store.campaigns())
+        customer = store.profile(ctx.customer_id) if ctx.customer_id else None
+        held = store.coupons(ctx.customer_id) if customer else []
+        basket: Basket | None = Basket(store.priced(cart_ids)) if cart_ids else None
+        if basket is None and customer is not None:
+            basket = store.last_order(customer.customer_id)
+        lines = basket.lines if basket else []
+        names = store.category_names()
+        named = {c.id for c in named_campaigns(args.topic or "", campaigns)}
+        visible = [c for c in campaigns if offer_refusal(c, customer, now, self._tz) is None]
+        visible.sort(key=lambda c: (c.id not in named, c.starts_at))
+        shown = _Shown()
+        best = best_campaign(visible, lines) if lines else None
+        net = after_discount(lines, best[0].rules, best[1].saving) if best else lines
+        for c in visible:
+            if c.rules.automatic:
+                self._automatic(c, lines, names, lang, shown, ctx)
+                shown.automatic_named |= c.id in named
+        self._held(held, campaigns, net, bool(best), names, lang, now, shown)
+        for c in visible:
+            if c.rules.type == "coupon":
+                refusal = claim_refusal(c, customer, held, now, self._tz)
+                if refusal is None or refusal.code == "coupon_needs_sign_in":
+                    self._claimable(c, net, bool(best), names, lang, shown, ctx, basket is not None)
+                elif c.id in named and refusal.code != "coupon_already_claimed":
+                    shown.lines.append(self._unavailable(c, refusal, names, lang))
+        for c in campaigns:  # named but not for them now: say why
+            if c.id in named and c not in visible:
+                refusal = offer_refusal(c, customer, now, self._tz)
+                assert refusal is not None
+                shown.lines.append(self._unavailable(c, refusal, names, lang))
+        data: dict[str, Any] = {
+            "signed_in": customer is not None,
+            "basis": None if basket is None else ("last_order" if basket.order_id else "cart"),
+            "basis_amount": f"{sum((ln.amount for ln in lines), Decimal('0')):.2f}",
+            "order_id": basket.order_id if basket else None,
+            "lines": shown.lines[:MAX_OFFERS],
+            "claimable": shown.claimable,
+            "automatic_named": shown.automatic_named,
+            "offers": [c["id"] for c in shown.cards],
+        }
+        return ToolResult(data=data, cards=shown.cards, events=shown.events)
+
+    def _progress(self, rules: CampaignRules, lines: list[Line], lang: str, *, net: bool = False,
+                  has_basket: bool = True) -> str:
+        if not has_basket:
+            return ""
+        return self._say(lang, "offers.progress", text=progress_text(rules, progress(rules, lines), lang, net=net))
+
+    def _automatic(self, c: Campaign, lines: list[Line], names: Names, lang: str, shown: _Shown,
+                   ctx: ToolContext) -> None:
+        offer = offer_text(c, names, lang)
+        said = self._progress(c.rules, lines, lang, has_basket=bool(lines))
+        shown.lines.append(self._say(lang, "offers.line", name=c.name(lang), offer=offer, progress=said))
+        shown.cards.append({"type": "offer", "id": c.id, "title": c.name(lang), "offer": offer,
+                            "description": offer + said, "campaign_type": c.rules.type,
+                            "ends_at": c.ends_at.isoformat()})
+        shown.events.append(OfferMade(conversation_id=ctx.conversation_id, kind="campaign", offer_id=c.id,
+                                      need="offers_asked", source=self.name))
+
+    def _held(self, held: list[HeldCoupon], campaigns: list[Campaign], net: list[Line], netted: bool,
+              names: Names, lang: str, now: datetime, shown: _Shown) -> None:
+        by_id = {c.id: c for c in campaigns}
+        for coupon in sorted((h for h in held if h.usable(now)), key=lambda h: h.expires_at):
+            campaign = by_id.get(coupon.campaign_id or "")
+            if campaign is None and coupon.campaign_id:
+                row = self._store.campaign(coupon.campaign_id)
+                found = conversation.campaigns_from([row]) if row else []
+                campaign = found[0] if found else None
+            rules = coupon_rules(coupon, campaign)
+            name = campaign.name(lang) if campaign else coupon.code
+            offer = offer_text(Campaign.model_construct(rules=rules, segments=[]), names, lang)
+            said = self._progress(rules, net, lang, net=netted, has_basket=bool(net))
+            expires = day(coupon.expires_at, lang, self._tz)
+            shown.lines.append(self._say(lang, "offers.held", name=name, offer=offer, code=coupon.code,
+                                         expires=expires, progress=said))
+            shown.cards.append({"type": "coupon", "id": coupon.code, "code": coupon.code,
+                                "campaign_id": coupon.campaign_id, "title": name, "status": "held",
+                                "discount_text": f"¥{yuan(coupon.discount)}", "discount": f"{coupon.discount:.2f}",
+                                "min_spend": f"{coupon.min_spend:.2f}", "currency": "CNY",
+                                "expires_at": coupon.expires_at.isoformat(), "description": offer + said})
+
+    def _claimable(self, c: Campaign, net: list[Line], netted: bool, names: Names, lang: str, shown: _Shown,
+                   ctx: ToolContext, has_basket: bool) -> None:
+        assert c.rules.discount is not None
+        offer = offer_text(c, names, lang)
+        validity = validity_text(c, lang, self._tz)
+        said = self._progress(c.rules, net, lang, net=netted, has_basket=has_basket and bool(net))
+        shown.lines.append(self._say(lang, "offers.claimable", name=c.name(lang), offer=offer, validity=validity,
+                                     progress=said))
+        shown.claimable.append(c.name(lang))
+        shown.cards.append({"type": "coupon", "id": c.id, "campaign_id": c.id, "title": c.name(lang),
+                            "status": "claimable", "discount_text": f"¥{yuan(c.rules.discount)}",
+                            "discount": f"{c.rules.discount:.2f}", "min_spend": f"{c.rules.min_spend:.2f}",
+                            "currency": "CNY", "description": offer + validity + said,
+                            "claim_text": self._say(lang, "offers.claim_quick", name=c.name(lang))})
+        shown.events.append(OfferMade(conversation_id=ctx.conversation_id, kind="coupon", offer_id=c.id,
+                                      need="offers_asked", source=self.name))
+
+    def _unavailable(self, c: Campaign, refusal: Refusal, names: Names, lang: str) -> str:
+        p = refusal.params
+        if refusal.code == "campaign_not_for_you" and not p.get("signed_in"):
+            reason = self._say(lang, "offers.why.sign_in")
+        else:
+            reason = self._say(lang, f"offers.why.{refusal.code}",
+                               ends=day(c.ends_at, lang, self._tz), starts=day(c.starts_at, lang, self._tz),
+                               day=p.get("day", ""), who=who_text(list(c.segments), lang),
+                               code=p.get("coupon_code", ""))
+        return self._say(lang, "offers.unavailable", name=c.name(lang), offer=offer_text(c, names, lang),
+                         reason=reason)
+
+    def _say(self, lang: str, key: str, **params: Any) -> str:
+        return self.templates["zh" if lang == "zh" else "en"][key].format(**params)
+
+    def _cite(self, query: str, language: str) -> list[dict[str, Any]]:
+        assert self._retriever is not None
+        passages = [p for p in self._retriever.search(query, k=5, language=language)  # type: ignore[arg-type]
+                    if p.doc == self._policy_doc]
+        if not passages:
+            passages = [p for p in self._retriever.search("优惠券 coupon", k=5, language=language)  # type: ignore[arg-type]
+                        if p.doc == self._policy_doc]
+        if not passages:
+            return []
+        top = passages[0]
+        flat = " ".join(top.text.split())
+        snippet = flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+        return [{"doc": top.doc, "title": top.title, "snippet": snippet}]
+
+    # --- words -------------------------------------------------------------------------------------------
+
+    def reply(self, result: ToolResult, decision: Decision, language: str, say: Phrasebook) -> ToolReply:
+        data = result.data
+        if not data["lines"]:
+            return ToolReply(say.render("offers.none", language))
+        if data["basis"] == "cart":
+            intro = say.render("offers.intro_cart", language, amount=yuan(data["basis_amount"]))
+        elif data["basis"] == "last_order":
+            intro = say.render("offers.intro_order", language, amount=yuan(data["basis_amount"]),
+                               order_id=data["order_id"])
+        else:
+            intro = say.render("offers.intro" if data["signed_in"] else "offers.intro_public", language)
+        parts = [intro, *data["lines"]]
+        if data.get("automatic_named"):
+            parts.append(say.render("offers.automatic", language))
+        quick: list[str] = []
+        if data["claimable"]:
+            if data["signed_in"]:
+                parts.append(say.render("offers.claim_hint", language, name=data["claimable"][0]))
+                quick = [say.render("offers.claim_quick", language, name=n) for n in data["claimable"][:3]]
+            else:
+                parts.append(say.render("offers.sign_in_hint", language))
+        return ToolReply("\n".join(parts), quick)
