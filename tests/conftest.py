@@ -10,6 +10,7 @@ Test kinds and the network blocker for unit tests live in tests/plugin.py.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from agent.affect import TextAffect
     from agent.nlu import NLU
     from knowledge.ingest import IngestReport
+
+# One BLAS thread for the run and the servers it starts: the tests' matrices are small, and a threaded BLAS
+# spin-waits for the other core whenever a server or browser holds it (affect tests 2-10x slower on 2 cores).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 pytest_plugins = ["tests.plugin", "pytester"]  # pytester: tests/test_plugin.py runs pytest inside a test
 

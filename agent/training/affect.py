@@ -348,6 +348,16 @@ def train_affect(
     deterministic run for tests). `judge` (e.g. `agent.llm.judge.LocalSentimentJudge`) adds the LLM judge
     stage to the languages in `JUDGE_LANGUAGES`; without it the files carry no judge stage.
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, "blas"):  # small fits: a threaded BLAS only spins (10x slower on a busy 2-core box)
+        return _train_affect(data_dir, out_dir, seed=seed, limit=limit, refine=refine, progress=progress, judge=judge)
+
+
+def _train_affect(
+    data_dir: Path | None, out_dir: Path, *, seed: int, limit: int | None, refine: bool, progress: Progress | None,
+    judge: Any,
+) -> TrainReport:
     from agent.affect.model import SentimentModel
 
     prog = progress or _no_progress
