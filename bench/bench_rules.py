@@ -108,7 +108,8 @@ def main() -> int:
           "and encoding not counted)")
 
     if not args.no_spark:
-        from tools.marketing.rules.spark import mine_spark, read_baskets_frame, spark_session
+        from tools.marketing.rules.spark import mine_spark, read_baskets_frame
+        from tools.marketing.spark_session import spark_session
 
         t0 = time.perf_counter()
         spark = spark_session(settings.spark.master, app_name="kefu-bench",
