@@ -98,7 +98,7 @@ def mine_local(
         min_count=min_count,
         itemsets=itemsets_from_counts(counts, n),
         rules=rules_from_itemsets(counts, n, min_confidence),
-        n_items=len({item for basket in weighted for item in basket}),
+        n_items=len(set().union(*weighted)),
     )
     result.seconds = time.perf_counter() - started
     return result
