@@ -179,6 +179,9 @@ class SparkSettings(BaseModel):
     # JVM options of a local driver (it is the executor too): C1-only JIT and the serial GC start a short job
     # in about half the time on a small machine; empty for the JVM's defaults (long jobs on big data).
     local_java_options: str = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    # Where iterative jobs (ALS) checkpoint: a folder every executor reaches on a cluster (`hdfs://…`); empty: a
+    # temporary folder for a local master.
+    checkpoint_dir: str = ""
 
 
 SECTIONS: dict[str, type[BaseModel]] = {

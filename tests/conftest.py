@@ -1,7 +1,8 @@
 """Shared fixtures: database URLs for SQLite and PostgreSQL, and what is built or loaded once per session —
 demo stores (one per size), the knowledge index of the shipped documents, the trained NLU and text affect.
 
-Session fixtures are shared: treat what they give as read-only. PostgreSQL tests use a fresh database per
+Session fixtures are shared: treat what they give as read-only. Every Spark test takes `spark`: one JVM for the
+run. PostgreSQL tests use a fresh database per
 test on the server in KEFU_TEST_PG_URL (default: local trust auth); they skip when it is unreachable, unless
 KEFU_REQUIRE_PG=1 (CI), where they fail.
 
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
     from agent.affect import TextAffect
     from agent.nlu import NLU
     from knowledge.ingest import IngestReport
@@ -106,3 +109,15 @@ def text_affect() -> TextAffect:
     from tests.fakes import shared_affect
 
     return shared_affect()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    """The one `local[2]` SparkSession of the test run (a JVM start costs 10-30 s), for every Spark test: the rule
+    mining and ALS engines, and `kefu … --engine spark` run in process (its `spark_session` returns this active
+    session). Stopped at the end of the run; do not stop it in a test."""
+    from tools.marketing.spark_session import spark_session
+
+    session = spark_session("local[2]", app_name="kefu-tests", shuffle_partitions=2)
+    yield session
+    session.stop()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from server.cli.spark import Engine
 from server.settings import get_settings
 
 if TYPE_CHECKING:
@@ -31,11 +32,6 @@ rules_app = typer.Typer(
 )
 
 T = TypeVar("T")
-
-
-class Engine(StrEnum):
-    local = "local"
-    spark = "spark"
 
 
 class By(StrEnum):
@@ -126,6 +122,7 @@ def mine_command(
     from rich.console import Console
 
     from tools.marketing.rules import RulesError, RuleSet, rules_path, save_rules
+    from tools.marketing.spark_session import SparkError
 
     if (baskets is None) == (not from_orders):
         raise _fail("give either --baskets FILE or --from-orders")
@@ -151,7 +148,7 @@ def mine_command(
             rule_set = RuleSet.from_result(result, name=name, by=by.value, source=source)
             if target is not None:
                 stages.run(f"writing {target}", lambda: save_rules(rule_set, target))
-    except RulesError as exc:
+    except (RulesError, SparkError) as exc:
         raise _fail(str(exc)) from exc
     kind = "categories" if by is By.category else "products"
     summary = (
@@ -201,18 +198,10 @@ def _mine(
             f"mining {len(rows)} baskets (FP-growth)",
             lambda: mine_local(rows, min_support=min_support, min_confidence=min_confidence),
         )
-    from tools.marketing.rules.spark import mine_spark, read_baskets_frame, spark_session
+    from server.cli.spark import start_spark
+    from tools.marketing.rules.spark import mine_spark, read_baskets_frame
 
-    settings = get_settings()
-    spark = stages.run(
-        f"starting Spark on {master}",
-        lambda: spark_session(
-            master,
-            app_name="kefu-rules",
-            shuffle_partitions=settings.spark.shuffle_partitions,
-            local_java_options=settings.spark.local_java_options,
-        ),
-    )
+    spark = stages.run(f"starting Spark on {master}", lambda: start_spark("kefu-rules", master))
     if isinstance(rows, Counter):  # a file mapped to categories: its baskets again, one per line
         rows = [list(basket) for basket, k in rows.items() for _ in range(k)]
     frame = rows if rows is not None else read_baskets_frame(spark, str(baskets))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tools.marketing.recommender import ItemInfo, Visit, basket_completion, next_basket, visits_from_rows
 from tools.marketing.recommender.evaluate import Score
-from tools.marketing.recommender.train import TrainConfig
+from tools.marketing.recommender.signals import ImplicitALS
+from tools.marketing.recommender.train import AlsFactory, TrainConfig
 
 Progress = Callable[[int], None]
 DEMO_AS_OF = date(2026, 11, 20)
@@ -68,21 +69,27 @@ def instacart_baskets(folder: Path) -> tuple[dict[str, list[str]], dict[str, str
 
 
 def run(
-    data_dir: Path, *, quick: bool = False, config: TrainConfig | None = None, progress: Progress | None = None
+    data_dir: Path, *, quick: bool = False, config: TrainConfig | None = None, progress: Progress | None = None,
+    als: AlsFactory = ImplicitALS,
 ) -> dict[str, list[Score]]:
-    """Every evaluation, by title. `quick`: a small demo store and the first 400 Groceries members."""
+    """Every evaluation, by title. `quick`: a small demo store and the first 400 Groceries members. `als` trains
+    the ALS factors (`SparkALS` to measure the Spark engine)."""
     report: dict[str, list[Score]] = {}
     visits, infos = demo_store_rows(customers=150, orders=1500) if quick else demo_store_rows()
-    report["demo store: next visit (leave last out)"] = next_basket(visits, infos, config=config, progress=progress)
+    report["demo store: next visit (leave last out)"] = next_basket(
+        visits, infos, config=config, progress=progress, als=als
+    )
     groceries = data_dir / "groceries_members"
     if (groceries / "Groceries_dataset.csv").exists():
         visits = groceries_rows(groceries, limit_members=400 if quick else None)
-        report["Groceries members: next visit (leave last out)"] = next_basket(visits, config=config, progress=progress)
+        report["Groceries members: next visit (leave last out)"] = next_basket(
+            visits, config=config, progress=progress, als=als
+        )
     instacart = data_dir / "instacart_sample"
     if (instacart / "order_products__prior.csv").exists() and not quick:
         baskets, users, infos = instacart_baskets(instacart)
         report["Instacart sample: basket completion (one item hidden)"] = basket_completion(
-            baskets, users, infos, progress=progress
+            baskets, users, infos, progress=progress, als=als
         )
     return report
 

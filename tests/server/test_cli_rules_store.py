@@ -8,8 +8,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from typer.testing import CliRunner
+
+from server.cli import app
+from server.settings import get_settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -78,20 +86,29 @@ def test_no_database_is_a_clear_error(env: dict[str, str], tmp_path: Path) -> No
     assert r.returncode == 2 and "cannot read the store's orders" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_spark_engine_writes_the_local_engines_rule_file(env: dict[str, str], tmp_path: Path) -> None:
+def test_spark_engine_writes_the_local_engines_rule_file(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # in process, on the test run's SparkSession: the command's `spark_session` returns the active one
+    monkeypatch.setenv("KEFU_RULES_DIR", str(tmp_path / "rules"))
+    monkeypatch.setenv("KEFU_SPARK_MASTER", "local[2]")
+    get_settings.cache_clear()
     path = tmp_path / "baskets.csv"
     path.write_text("case,protector\ncase,protector,charger\n case ,protector\ncase\ncharger,cable\ncable\n")
     files = {}
-    for engine in ("local", "spark"):
-        out = tmp_path / f"{engine}.json"
-        r = kefu(["rules", "mine", "--baskets", str(path), "--min-support", "0.3", "--min-confidence", "0.2",
-                  "--engine", engine, "--out", str(out)], env | {"KEFU_SPARK_MASTER": "local[2]"})
-        assert r.returncode == 0, r.stderr
-        assert f"on the {engine} engine" in r.stdout
-        files[engine] = json.loads(out.read_text())
-    local, spark = files["local"], files["spark"]
-    assert (local["engine"], spark["engine"]) == ("local", "spark")
+    try:
+        for engine in ("local", "spark"):
+            out = tmp_path / f"{engine}.json"
+            r = CliRunner().invoke(app, ["rules", "mine", "--baskets", str(path), "--min-support", "0.3",
+                                         "--min-confidence", "0.2", "--engine", engine, "--out", str(out)])
+            assert r.exit_code == 0, r.output
+            assert f"on the {engine} engine" in r.stdout
+            files[engine] = json.loads(out.read_text())
+    finally:
+        get_settings.cache_clear()
+    local, mined = files["local"], files["spark"]
+    assert (local["engine"], mined["engine"]) == ("local", "spark")
     for key in ("created_at", "engine"):
-        local.pop(key), spark.pop(key)
-    assert spark == local
+        local.pop(key), mined.pop(key)
+    assert mined == local
     assert local["n_baskets"] == 6 and rules_of(local)[(("protector",), "case")] == 1.0

@@ -1,9 +1,8 @@
 """The Spark engine (MLlib `FPGrowth` on `local[2]`) gives the local engine's itemsets and rules, reading the same
-files the same way. One SparkSession for the module: the JVM's start is most of the cost."""
+files the same way. The session is the test run's shared `spark` fixture: the JVM's start is most of the cost."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +10,7 @@ import pytest
 
 from tests.datasets import DATA, needs_data
 from tools.marketing.rules import MiningResult, RulesError, mine_local, read_baskets
-from tools.marketing.rules.spark import mine_spark, read_baskets_frame, spark_session
+from tools.marketing.rules.spark import mine_spark, read_baskets_frame
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -19,13 +18,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 GROCERIES = DATA / "groceries_basket" / "groceries.csv"
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkSession]:
-    session = spark_session("local[2]", app_name="kefu-tests", shuffle_partitions=2)
-    yield session
-    session.stop()
 
 
 def assert_same(local: MiningResult, spark: MiningResult) -> None:

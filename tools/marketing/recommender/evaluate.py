@@ -19,7 +19,7 @@ from tools.marketing.recommender.data import Encoded, Visit, by_user, leave_last
 from tools.marketing.recommender.metrics import hit_at_k, ndcg_at_k, top_k
 from tools.marketing.recommender.model import BusinessRules, day_number
 from tools.marketing.recommender.signals import CoOccurrence, ImplicitALS, Popularity
-from tools.marketing.recommender.train import TrainConfig, fit_recommender
+from tools.marketing.recommender.train import AlsFactory, TrainConfig, fit_recommender
 
 Progress = Callable[[int], None]
 EVAL_RULES = BusinessRules(in_stock=False)
@@ -38,9 +38,10 @@ class Score:
 
 def next_basket(
     visits: Sequence[Visit], infos: Sequence[ItemInfo] = (), *, k: int = 10, config: TrainConfig | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, als: AlsFactory = ImplicitALS,
 ) -> list[Score]:
-    """Hold out each customer's last visit (customers with two or more); score four methods on it."""
+    """Hold out each customer's last visit (customers with two or more); score four methods on it. `als` trains
+    plain ALS and the shipped model's ALS (`SparkALS` to measure the Spark engine)."""
     split = leave_last_visit_out(visits)
     enc = Encoded.build(split.train)
     users = sorted(split.held_out)
@@ -49,19 +50,19 @@ def next_basket(
     pop = Popularity(enc.n_items).fit(all_histories)
     co = CoOccurrence(enc.n_items, decay=1.0, basket_weight=0.0).fit(all_histories)
     train_users = sorted(enc.histories)
-    als = ImplicitALS(enc.n_items, factors=8, iterations=20, regularization=0.01, alpha=1.0).fit(
+    plain = als(enc.n_items, factors=8, iterations=20, regularization=0.01, alpha=1.0).fit(
         enc.user_items(train_users)
     )
     baselines: dict[str, Callable[[list[np.ndarray]], np.ndarray]] = {
         "popularity": pop.score,
         "co-occurrence": co.score,
-        "ALS (plain)": als.score,
+        "ALS (plain)": plain.score,
     }
     out = []
     for name, score in baselines.items():
         ranked = {u: [enc.items[i] for i in top_k(score(histories[u]), k)] for u in users}
         out.append(_score(name, ranked, split.held_out, k))
-    model = fit_recommender(split.train, infos, config=config, progress=progress)
+    model = fit_recommender(split.train, infos, config=config, progress=progress, als=als)
     last = {u: vs[-1].at for u, vs in by_user(visits).items()}
     train_by_user = by_user(split.train)
     ranked = {}
@@ -77,6 +78,7 @@ def next_basket(
 def basket_completion(
     baskets: dict[str, list[str]], users: dict[str, str] | None = None, infos: Sequence[ItemInfo] = (), *,
     k: int = 10, test_share: int = 5, config: TrainConfig | None = None, progress: Progress | None = None,
+    als: AlsFactory = ImplicitALS,
 ) -> list[Score]:
     """Every `test_share`-th basket (by a hash of its id) is a test basket: one item hidden (chosen by a
     hash, so runs agree), the rest given as the session; trained on the other baskets (with their
@@ -87,7 +89,7 @@ def basket_completion(
     train = [Visit(users.get(b, f"basket:{b}"), b, tuple(items)) for b, items in baskets.items() if b not in test]
     enc = Encoded.build(train)
     pop = Popularity(enc.n_items).fit(list(enc.histories.values()))
-    model = fit_recommender(train, infos, config=config or TrainConfig(tune=False), progress=progress)
+    model = fit_recommender(train, infos, config=config or TrainConfig(tune=False), progress=progress, als=als)
     history = by_user(train)
     ranked_pop, ranked_model, held = {}, {}, {}
     for b in test_ids:

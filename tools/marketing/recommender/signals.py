@@ -146,7 +146,11 @@ class ImplicitALS:
     """ALS on confidence-weighted implicit feedback (Hu, Koren & Volinsky), trained by `implicit`.
 
     Only the item factors are kept: a customer's vector is solved from their history at scoring time
-    (the same least-squares step ALS itself takes), which serves new customers and in-session changes."""
+    (the same least-squares step ALS itself takes), which serves new customers and in-session changes.
+    Confidence is `alpha * r` for an observed count r and 1 for the rest (implicit's convention).
+    `recommender.spark_als.SparkALS` trains the same factors on Spark."""
+
+    engine = "local"  # what trained the factors, recorded in the model file's meta
 
     def __init__(
         self, n_items: int, *, factors: int = 32, iterations: int = 20, regularization: float = 0.05,

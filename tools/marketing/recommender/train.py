@@ -19,6 +19,8 @@ from tools.marketing.recommender.model import SOURCES, BusinessRules, Recommende
 from tools.marketing.recommender.signals import CoOccurrence, ImplicitALS, Popularity, Repeat, TrendPopularity
 
 Progress = Callable[[int], None]
+# Makes the ALS signal: `ImplicitALS` (local, `implicit`) or `functools.partial(SparkALS, spark=session)`.
+AlsFactory = Callable[..., ImplicitALS]
 GRID = {"repeat": (0.0, 0.25, 0.5, 1.0), "cooccurrence": (0.0, 0.1, 0.3), "model": (0.0, 0.1, 0.3)}
 COMPATIBLE_GRID = (0.0, 0.3, 1.0)
 
@@ -48,8 +50,10 @@ def fit_recommender(
     config: TrainConfig | None = None,
     progress: Progress | None = None,
     weights: Weights | None = None,
+    als: AlsFactory = ImplicitALS,
 ) -> Recommender:
-    """A fitted `Recommender`: weights given, or tuned on a validation split (`config.tune`)."""
+    """A fitted `Recommender`: weights given, or tuned on a validation split (`config.tune`); `als` trains the
+    ALS factors (both fits when tuning), locally by default."""
     config = config or TrainConfig()
     if weights is None:
         weights = Weights()
@@ -58,18 +62,18 @@ def fit_recommender(
             if split.held_out:
                 held = by_user(visits)
                 days = {u: day_number(held[u][-1].at) for u in split.held_out}
-                val = _fit(split.train, infos, config, Weights(), progress)
+                val = _fit(split.train, infos, config, Weights(), progress, als)
                 weights = tune_weights(val, split.train, split.held_out, days, config)
             if progress:
                 progress(1)
-    model = _fit(visits, infos, config, weights, progress)
+    model = _fit(visits, infos, config, weights, progress, als)
     model.meta.update({"customers": len({v.user for v in visits}), "visits": len(visits)})
     return model
 
 
 def _fit(
     visits: Sequence[Visit], infos: Sequence[ItemInfo], config: TrainConfig, weights: Weights,
-    progress: Progress | None,
+    progress: Progress | None, als: AlsFactory = ImplicitALS,
 ) -> Recommender:
     enc = Encoded.build(visits, extra_items=[i.item for i in infos])
     users = sorted(enc.histories)
@@ -80,7 +84,7 @@ def _fit(
     trend = TrendPopularity(n, tau_days=config.trend_days).fit(dated) if len(dated) == len(visits) else None
     repeat = Repeat(n, decay=config.decay).fit(histories)
     co = CoOccurrence(n, decay=config.decay).fit(histories)
-    als = ImplicitALS(
+    trained = als(
         n, factors=config.factors, iterations=config.iterations, regularization=config.regularization,
         alpha=config.alpha, seed=config.seed,
     ).fit(enc.user_items(users), progress)
@@ -89,9 +93,11 @@ def _fit(
         items=enc.items,
         popularity=(trend.latest if trend is not None else pop.scores).astype(np.float64),
         buyers=pop.buyers, propensity=repeat.propensity, similarity=co.similarity,
-        item_factors=als.item_factors, als_regularization=config.regularization, als_alpha=config.alpha,
+        item_factors=trained.item_factors, als_regularization=config.regularization, als_alpha=config.alpha,
         weights=weights, decay=config.decay, infos=[by_id.get(i, ItemInfo(i)) for i in enc.items] if infos else [],
-        meta={"config": {k: getattr(config, k) for k in TrainConfig.__dataclass_fields__}}, trend=trend,
+        meta={"config": {k: getattr(config, k) for k in TrainConfig.__dataclass_fields__},
+              "als_engine": trained.engine},
+        trend=trend,
     )
 
 

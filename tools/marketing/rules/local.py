@@ -30,12 +30,14 @@ def weigh(baskets: Iterable[Sequence[str]]) -> Counter[tuple[str, ...]]:
 
     Orders repeat — one-item baskets of the best sellers most of all — and pyfim takes a transaction
     database as {transaction: multiplicity}; handing a basket to the C code costs far more than counting it
-    here, so this is where most of the local engine's time goes on repetitive data.
+    here. Counting (one tuple and one hash per basket, in C) is most of the local engine's time on a list of
+    baskets, so nothing else runs per basket: repeats inside a basket are looked for once per distinct basket.
     """
-    weighted: Counter[tuple[str, ...]] = Counter()
-    for basket, k in Counter(map(tuple, baskets)).items():  # repeats are checked once per distinct basket
-        weighted[basket if len(set(basket)) == len(basket) else tuple(dict.fromkeys(basket))] += k
-    return weighted
+    counted: Counter[tuple[str, ...]] = Counter(map(tuple, baskets))
+    repeats = [basket for basket in counted if len(set(basket)) != len(basket)]
+    for basket in repeats:  # rare: baskets from a parser keep each item once already
+        counted[tuple(dict.fromkeys(basket))] += counted.pop(basket)
+    return counted
 
 
 def frequent_counts(
@@ -56,9 +58,13 @@ def frequent_counts(
 def _sets_of_universal_items(weighted: Mapping[tuple[str, ...], int]) -> dict[frozenset[str], int]:
     """pyfim leaves out the itemsets made only of items that are in every basket (they extend the empty set,
     which it does not report; their supersets with other items it does report): all of them, in all baskets."""
-    if not weighted:
+    universal: set[str] | None = None
+    for basket in weighted:  # on real data the first few baskets already share nothing
+        universal = set(basket) if universal is None else universal.intersection(basket)
+        if not universal:
+            return {}
+    if universal is None:
         return {}
-    universal = set.intersection(*(set(basket) for basket in weighted))
     if len(universal) > MAX_UNIVERSAL:
         raise RulesError(f"all baskets hold the same {len(universal)} items: nothing to learn from them")
     n = sum(weighted.values())
@@ -92,7 +98,7 @@ def mine_local(
         min_count=min_count,
         itemsets=itemsets_from_counts(counts, n),
         rules=rules_from_itemsets(counts, n, min_confidence),
-        n_items=len({item for basket in weighted for item in basket}),
+        n_items=len(set().union(*weighted)),
     )
     result.seconds = time.perf_counter() - started
     return result

@@ -80,6 +80,7 @@ def rules_from_itemsets(
 
     `counts` must be downward closed (every subset of a frequent itemset is in it), as any FP-growth output is.
     """
+    single = {item: c / n_baskets for items, c in counts.items() if len(items) == 1 for item in items}
     rules: list[Rule] = []
     for items, count in counts.items():
         if len(items) < 2:
@@ -89,6 +90,5 @@ def rules_from_itemsets(
             antecedent = items - {item}
             confidence = count / counts[antecedent]
             if confidence >= min_confidence:
-                lift = confidence / (counts[frozenset((item,))] / n_baskets)
-                rules.append(Rule(tuple(sorted(antecedent)), (item,), support, confidence, lift))
+                rules.append(Rule(tuple(sorted(antecedent)), (item,), support, confidence, confidence / single[item]))
     return sort_rules(rules)

@@ -1,16 +1,16 @@
 """The Spark engine: pyspark MLlib `FPGrowth` for the itemsets and rules, on `local[2]` or a cluster.
 
 Same thresholds, same parsing of a baskets file (`baskets.py`'s rules, written here as Spark SQL so the file is
-read by the cluster rather than shipped from the driver), same `MiningResult` as the local engine. Also
-`spark_session`, the one place a `SparkSession` is configured (the ALS trainer may reuse it). pyspark and the
-JVM start only when a function here runs.
+read by the cluster rather than shipped from the driver), same `MiningResult` as the local engine. The session
+comes from `tools.marketing.spark_session` (shared with the recommender's ALS training). pyspark and the JVM
+start only when a function here runs.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,51 +25,10 @@ from tools.marketing.rules.mining import (
     sort_itemsets,
     sort_rules,
 )
+from tools.marketing.spark_session import spark_errors as _spark_errors
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-
-DEFAULT_MASTER = "local[2]"
-
-
-DEFAULT_LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-
-
-def spark_session(
-    master: str = DEFAULT_MASTER,
-    *,
-    app_name: str = "kefu",
-    shuffle_partitions: int = 4,
-    local_java_options: str = DEFAULT_LOCAL_JAVA_OPTIONS,
-) -> SparkSession:
-    """A (shared) SparkSession on `master`; a `RulesError` when pyspark or Java is missing.
-
-    A local master binds the driver to 127.0.0.1 (no network needed) and starts its JVM with
-    `local_java_options` (they apply only when this call starts the JVM); the web UI is off.
-    `shuffle_partitions` is small by default because a store's baskets are small; raise it on a cluster.
-    """
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise RulesError("the spark engine needs pyspark (pip install pyspark) and Java 17") from exc
-    builder = (
-        SparkSession.builder.master(master)
-        .appName(app_name)
-        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-        .config("spark.default.parallelism", str(shuffle_partitions))
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-    )
-    if master.startswith("local"):
-        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        if local_java_options:
-            builder = builder.config("spark.driver.extraJavaOptions", local_java_options)
-    try:
-        session = builder.getOrCreate()
-    except Exception as exc:  # py4j/pyspark raise several types when the JVM cannot start or reach the master
-        raise RulesError(f"cannot start Spark on {master}: {str(exc).splitlines()[0][:300]}") from exc
-    session.sparkContext.setLogLevel("ERROR")
-    return session
 
 
 def _parsed_items(column: str = "value") -> Any:
@@ -110,17 +69,9 @@ def baskets_frame(spark: SparkSession, baskets: Sequence[Sequence[str]]) -> Data
     return frame.select(F.array_distinct("items").alias("items"))
 
 
-@contextmanager
-def spark_errors(what: str) -> Iterator[None]:
-    """A failing Spark job (an unreadable path, a lost cluster, a JVM error) as a `RulesError` with Spark's
-    first line of explanation; pyspark and py4j raise many unrelated types for these."""
-    try:
-        yield
-    except RulesError:
-        raise
-    except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise RulesError(f"{what}: {first[:300]}") from exc
+def spark_errors(what: str) -> AbstractContextManager[None]:
+    """A failing Spark job as a `RulesError` with Spark's first line of explanation."""
+    return _spark_errors(what, RulesError)
 
 
 def mine_spark(
