@@ -22,10 +22,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tools.marketing.bandit.features import DEFAULT_DIM, Candidate, Featurizer
+from tools.marketing.bandit.features import DEFAULT_DIM, DENSE, Candidate, Featurizer
 from tools.marketing.bandit.records import Outcome, RewardWeights, Served
 
 CONFIG_KEYS = ("name", "dim", "prior", "scale", "exploration", "epsilon", "samples")
+OPTIONAL_KEYS = {"score_prior": 0.0}  # config added later: files written before it load with the default
 
 
 class Policy(Protocol):
@@ -94,14 +95,34 @@ def rank(
     context: Mapping[str, Any],
     candidates: Sequence[Candidate | Mapping[str, Any]],
     rng: np.random.Generator,
+    *,
+    slots: int = 1,
+    per_category: int | None = None,
+    generation: str = "",
 ) -> Served:
-    """Serve one list: draw the first product from the policy's distribution and record its propensity; the
-    rest follow by the policy's `preference` (its mean estimate, or the source score)."""
+    """Serve one list: draw the first product from the policy's distribution and record its propensity (and
+    the whole distribution, for doubly robust evaluation of the logging policy); with `slots` > 1 each next
+    position is drawn the same way from the candidates left (the policy asked with `slot` in the context),
+    each with its propensity given the positions before it. The rest follow by the policy's `preference`.
+
+    `per_category` caps how many of one category the drawn positions may hold (the recommender's diversity
+    rule survives re-ranking); a capped candidate is out of that draw, so the logged propensities stay exact."""
     cands = _as_candidates(candidates)
     p = policy.probabilities(context, cands)
     first = draw(p, rng)
-    rest = [i for i in np.argsort(-policy.preference(context, cands), kind="stable") if i != first]
-    order = [first, *rest]
+    order, propensities = [first], [float(p[first])]
+    left = [i for i in range(len(cands)) if i != first]
+    used = {cands[first].category: 1}
+    for slot in range(2, min(slots, len(cands)) + 1):
+        pool = [i for i in left if per_category is None or used.get(cands[i].category, 0) < per_category] or left
+        q = policy.probabilities({**context, "slot": slot}, [cands[i] for i in pool])
+        pick = draw(q, rng)
+        order.append(pool[pick])
+        propensities.append(float(q[pick]))
+        left.remove(pool[pick])
+        used[cands[pool[pick]].category] = used.get(cands[pool[pick]].category, 0) + 1
+    pref = policy.preference(context, cands)
+    order += sorted(left, key=lambda i: -pref[i])
     return Served(
         policy=policy.name,
         version=int(getattr(policy, "version", 0)),
@@ -109,7 +130,10 @@ def rank(
         candidates=cands,
         ranking=[cands[i].product_id for i in order],
         chosen=cands[first].product_id,
-        propensity=float(p[first]),
+        propensity=propensities[0],
+        propensities=propensities,
+        distribution=[float(x) for x in p],
+        generation=generation,
     )
 
 
@@ -138,6 +162,11 @@ class LinearThompson:
     Draws are of the K candidates' scores (a K-dimensional normal), not of the d weights, so a list costs
     O(K d^2) whatever the number of draws. The noise scale is learnt from the residuals (its prior weight
     is `prior_noise_n` lists at `scale`), so rewards on any scale explore as much as they need.
+
+    `score_prior` is the prior mean weight of the source-score feature: a fresh policy ranks roughly as the
+    recommender does and explores around that, instead of shuffling a good list; the data overrule it.
+    Learning is additive (`update` for a list with its reward, or `update` with 0 when it is served and
+    `credit` when a reward arrives later: the same statistics either way).
     """
 
     def __init__(
@@ -150,6 +179,7 @@ class LinearThompson:
         exploration: float = 1.0,
         epsilon: float = 0.05,
         samples: int = 256,
+        score_prior: float = 0.0,
         seed: int = 0,
     ) -> None:
         self.name = name
@@ -159,8 +189,10 @@ class LinearThompson:
         self.exploration = exploration
         self.epsilon = epsilon
         self.samples = samples
+        self.score_prior = score_prior
+        self.info: dict[str, Any] = {}  # what trained it (saved with the state; `kefu train bandit` fills it)
         self.b = prior * np.eye(dim)
-        self.f = np.zeros(dim)
+        self.f = prior * self._prior_mean()  # B^-1 f starts at the prior mean
         self.rr = 0.0  # sum of squared rewards: with b and f, gives the residual variance
         self.n = 0
         self.version = 0
@@ -169,6 +201,11 @@ class LinearThompson:
         self._cov = np.eye(dim) / prior  # b^-1, kept current by rank-one updates
         self._since_inverse = 0
         self._mean: tuple[int, np.ndarray] | None = None
+
+    def _prior_mean(self) -> np.ndarray:
+        m = np.zeros(self.featurizer.dim)
+        m[-DENSE] = self.score_prior  # the source score (see `Featurizer`)
+        return m
 
     # -- serving ---------------------------------------------------------------------------------------
     def _posterior_mean(self) -> np.ndarray:
@@ -179,7 +216,8 @@ class LinearThompson:
     def noise(self) -> float:
         """Residual standard deviation of the reward, shrunk towards `scale` while there is little data."""
         prior_n = 10.0
-        resid = max(self.rr - float(self.f @ self._posterior_mean()), 0.0)
+        m0 = self._prior_mean()
+        resid = max(self.rr + self.prior * float(m0 @ m0) - float(self.f @ self._posterior_mean()), 0.0)
         return float(np.sqrt((resid + prior_n * self.scale**2) / (self.n + prior_n)))
 
     def preference(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
@@ -212,6 +250,20 @@ class LinearThompson:
         self._since_inverse += 1
         if self._since_inverse >= 1000:
             self._reinvert()
+        self.version += 1
+
+    def credit(self, context: Mapping[str, Any], candidate: Candidate, reward: float, previous: float = 0.0) -> None:
+        """A reward that arrived after the list was served (and learnt from with `previous`, 0 at first): only
+        the reward terms change, so no matrix is touched and it costs O(d)."""
+        change = reward - previous
+        if change == 0:
+            return
+        x = self.featurizer.vector(context, candidate)
+        self.f += change * x
+        extra = reward * reward - previous * previous
+        self.rr += extra
+        self._pending.f += change * x
+        self._pending.rr += extra
         self.version += 1
 
     def learn(
@@ -253,11 +305,12 @@ class LinearThompson:
             "exploration": self.exploration,
             "epsilon": self.epsilon,
             "samples": self.samples,
+            "score_prior": self.score_prior,
         }
 
     def save(self, path: str | Path) -> None:
         """One npz: the statistics and the configuration (JSON) that gives them their meaning."""
-        meta = {**self.config(), "n": self.n, "rr": self.rr, "version": self.version}
+        meta = {**self.config(), "n": self.n, "rr": self.rr, "version": self.version, "info": self.info}
         with open(path, "wb") as fh:
             np.savez_compressed(fh, b=self.b, f=self.f, meta=np.array(json.dumps(meta)))
 
@@ -265,7 +318,7 @@ class LinearThompson:
     def load(cls, path: str | Path, *, seed: int = 0) -> LinearThompson:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            policy = cls(**{k: meta[k] for k in CONFIG_KEYS}, seed=seed)
+            policy = cls(**_config(meta), seed=seed)
             policy._set_state(data["b"], data["f"], meta)
         return policy
 
@@ -278,7 +331,7 @@ class LinearThompson:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, seed: int = 0) -> LinearThompson:
-        policy = cls(**{k: data[k] for k in CONFIG_KEYS}, seed=seed)
+        policy = cls(**_config(data), seed=seed)
         dim = policy.featurizer.dim
         b = np.zeros((dim, dim))
         iu = np.triu_indices(dim)
@@ -299,8 +352,13 @@ class LinearThompson:
         self.n = int(meta.get("n", 0))
         self.rr = float(meta.get("rr", 0.0))
         self.version = int(meta.get("version", 0))
+        self.info = dict(meta.get("info") or {})
         self._reinvert()
         self._mean = None
+
+
+def _config(meta: Mapping[str, Any]) -> dict[str, Any]:
+    return {**{k: meta[k] for k in CONFIG_KEYS}, **{k: meta.get(k, v) for k, v in OPTIONAL_KEYS.items()}}
 
 
 class Greedy:
