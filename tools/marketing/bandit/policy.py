@@ -239,13 +239,18 @@ class LinearThompson:
     def update(self, context: Mapping[str, Any], candidate: Candidate, reward: float) -> None:
         """Learn from the reward the candidate earned when it was put first."""
         x = self.featurizer.vector(context, candidate)
-        outer = np.outer(x, x)
-        self.b += outer
+        nz = np.flatnonzero(x)  # a few dozen of `dim`: the outer product touches only those rows and columns
+        block = np.ix_(nz, nz)
+        outer = np.outer(x[nz], x[nz])
+        self.b[block] += outer
         self.f += reward * x
         self.rr += reward * reward
         self.n += 1
-        self._pending.add(outer, reward * x, reward)
-        cx = self._cov @ x  # Sherman-Morrison; a full inverse now and then stops rounding from drifting
+        self._pending.b[block] += outer
+        self._pending.f += reward * x
+        self._pending.n += 1
+        self._pending.rr += reward * reward
+        cx = self._cov[:, nz] @ x[nz]  # Sherman-Morrison; a full inverse now and then stops rounding from drifting
         self._cov -= np.outer(cx, cx) / (1.0 + float(x @ cx))
         self._since_inverse += 1
         if self._since_inverse >= 1000:
@@ -273,6 +278,11 @@ class LinearThompson:
         a reward, or the outcome record (clicked / added_to_cart / purchased) weighed by `weights`."""
         value = reward if isinstance(reward, int | float) else Outcome.of(reward).reward(weights)
         self.update(served.context, served.candidates[served.chosen_index], float(value))
+
+    @property
+    def learnt(self) -> StatsDelta:
+        """What this copy learnt since the last `take_delta` (live: it keeps growing)."""
+        return self._pending
 
     def take_delta(self) -> StatsDelta:
         """What this copy learnt since the last call, for another copy (or a shared store) to `absorb`."""

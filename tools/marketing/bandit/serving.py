@@ -134,11 +134,10 @@ class Reranker:
 
     def _load(self) -> None:
         policy, generation = load_policy(self.path, seed=self._seed)
-        dim = policy.featurizer.dim
         with self._lock:
             self.policy, self.generation = policy, generation
             self._file = self._stamp()
-            self._mine, self._mine_version, self._pushed_version = _zero(dim), 0, -1
+            self._mine_version, self._pushed_version = 0, -1  # what it learnt itself is `policy.learnt`
             self._others: dict[str, tuple[int, StatsDelta]] = {}
         log.info("bandit: serving %s (%s, %d lists learnt)", policy.name, generation, policy.n)
 
@@ -163,7 +162,7 @@ class Reranker:
                 candidate = served.candidate(pid)
                 assert candidate is not None
                 self.policy.update({**served.context, "slot": slot}, candidate, 0.0)
-            self._collect()
+            self._mine_version += 1
         return served
 
     def credit(self, served: Served, product_id: str, reward: float, previous: float = 0.0) -> bool:
@@ -174,13 +173,8 @@ class Reranker:
             return False
         with self._lock:
             self.policy.credit({**served.context, "slot": slot}, candidate, reward, previous)
-            self._collect()
+            self._mine_version += 1
         return True
-
-    def _collect(self) -> None:
-        delta = self.policy.take_delta()
-        self._mine = _plus(self._mine, delta)
-        self._mine_version += 1
 
     # -- sharing -------------------------------------------------------------------------------------------
     def due(self) -> bool:
@@ -206,7 +200,9 @@ class Reranker:
             with self._lock:
                 generation = self.generation
                 version = self._mine_version
-                mine = None if version == self._pushed_version else self._mine
+                learnt = self.policy.learnt
+                mine = None if version == self._pushed_version else StatsDelta(
+                    learnt.b.copy(), learnt.f.copy(), learnt.n, learnt.rr)
                 seen = {w: v for w, (v, _) in self._others.items()}
             try:
                 blob = await asyncio.to_thread(encode_stats, mine) if mine is not None else None
@@ -214,7 +210,7 @@ class Reranker:
             except Exception as exc:  # the share is down or garbled: keep serving, try again next time
                 log.warning("bandit: sharing what was learnt failed (%s: %s)", type(exc).__name__, exc)
                 return
-            if mine is not None:
+            if blob is not None:
                 self._pushed_version = version
             if changed:
                 await asyncio.to_thread(self._absorb, generation, changed)
