@@ -271,3 +271,32 @@ def test_logs_join_from_recommendation_events(shop: Shop, trained: LinearThompso
     assert [r.reward for r in rows] == [pytest.approx(0.5), 0.0]
     assert rows[0].served == a
     assert ips(trained, rows).n == 2
+
+
+def test_every_shown_position_logs_the_probability_it_was_drawn_with(shop: Shop) -> None:
+    """The second card's propensity (given the first) matches how often it is served there."""
+    policy = LinearThompson(seed=6)
+    learn(shop, policy, 150, seed=6)
+    rng = np.random.default_rng(2)
+    ctx = {"segment": "loyal", "language": "zh"}
+    served = [rank(policy, ctx, shop.products, rng, slots=3) for _ in range(2000)]
+    assert all(len(s.propensities) == 3 and s.propensities[0] == s.propensity for s in served)
+    first = max({s.chosen for s in served}, key=lambda p: sum(s.chosen == p for s in served))
+    rows = [s for s in served if s.chosen == first]
+    second = max({s.ranking[1] for s in rows}, key=lambda p: sum(s.ranking[1] == p for s in rows))
+    frequency = np.mean([s.ranking[1] == second for s in rows])
+    logged = np.mean([s.propensities[1] for s in rows if s.ranking[1] == second])
+    assert logged == pytest.approx(frequency, abs=0.06)
+    assert sum(served[0].distribution) == pytest.approx(1.0)
+
+
+def test_a_list_observed_at_once_learns_what_one_position_at_a_time_does(shop: Shop) -> None:
+    at_once, one_by_one = LinearThompson(), LinearThompson()
+    pairs = [({"segment": "new", "slot": i + 1}, c) for i, c in enumerate(shop.products[:4])]
+    at_once.observe(pairs)
+    for context, candidate in pairs:
+        one_by_one.update(context, candidate, 0.0)
+    assert at_once.n == one_by_one.n == 4
+    np.testing.assert_allclose(at_once.b, one_by_one.b)
+    np.testing.assert_allclose(at_once._cov, np.linalg.inv(at_once.b), atol=1e-10)
+    np.testing.assert_allclose(at_once.learnt.b, one_by_one.learnt.b)

@@ -102,20 +102,30 @@ def rank(
 ) -> Served:
     """Serve one list: draw the first product from the policy's distribution and record its propensity (and
     the whole distribution, for doubly robust evaluation of the logging policy); with `slots` > 1 each next
-    position is drawn the same way from the candidates left (the policy asked with `slot` in the context),
-    each with its propensity given the positions before it. The rest follow by the policy's `preference`.
+    position is drawn the same way from the candidates left, each with its propensity given the positions
+    before it. The rest follow by the policy's `preference`. A Thompson policy (`draws` and `share`) draws
+    every position from one set of posterior draws (the position adds the same to every candidate's reward,
+    so it does not change who wins); any other is asked again with `slot` in the context.
 
     `per_category` caps how many of one category the drawn positions may hold (the recommender's diversity
     rule survives re-ranking); a capped candidate is out of that draw, so the logged propensities stay exact."""
     cands = _as_candidates(candidates)
-    p = policy.probabilities(context, cands)
+    sampled = policy.draws(context, cands) if hasattr(policy, "draws") else None
+
+    def distribution(pool: list[int], slot: int) -> np.ndarray:
+        if sampled is not None:
+            return np.asarray(policy.share(sampled[:, pool]))
+        return np.asarray(policy.probabilities({**context, "slot": slot} if slot > 1 else context,
+                                               [cands[i] for i in pool]))
+
+    p = distribution(list(range(len(cands))), 1)
     first = draw(p, rng)
     order, propensities = [first], [float(p[first])]
     left = [i for i in range(len(cands)) if i != first]
     used = {cands[first].category: 1}
     for slot in range(2, min(slots, len(cands)) + 1):
         pool = [i for i in left if per_category is None or used.get(cands[i].category, 0) < per_category] or left
-        q = policy.probabilities({**context, "slot": slot}, [cands[i] for i in pool])
+        q = distribution(pool, slot)
         pick = draw(q, rng)
         order.append(pool[pick])
         propensities.append(float(q[pick]))
@@ -224,16 +234,24 @@ class LinearThompson:
         """The posterior mean reward of each candidate (what exploitation alone would rank by)."""
         return self.featurizer.matrix(context, candidates) @ self._posterior_mean()
 
-    def probabilities(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+    def draws(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        """`samples` joint posterior draws of the candidates' rewards (samples x K)."""
         k = len(candidates)
         x = self.featurizer.matrix(context, candidates)
         mean = x @ self._posterior_mean()
         cov = x @ self._cov @ x.T
         chol = np.linalg.cholesky((cov + cov.T) / 2 + 1e-12 * np.eye(k))
         spread = self.exploration * self.noise()
-        draws = mean + spread * self._rng.standard_normal((self.samples, k)) @ chol.T
-        wins = np.bincount(np.argmax(draws, axis=1), minlength=k) / self.samples
+        return mean + spread * self._rng.standard_normal((self.samples, k)) @ chol.T
+
+    def share(self, draws: np.ndarray) -> np.ndarray:
+        """P(first) from draws (of the candidates still in play): the share each wins, over the epsilon floor."""
+        k = draws.shape[1]
+        wins = np.bincount(np.argmax(draws, axis=1), minlength=k) / len(draws)
         return (1.0 - self.epsilon) * wins + self.epsilon / k
+
+    def probabilities(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
+        return self.share(self.draws(context, candidates))
 
     # -- learning --------------------------------------------------------------------------------------
     def update(self, context: Mapping[str, Any], candidate: Candidate, reward: float) -> None:
@@ -253,6 +271,27 @@ class LinearThompson:
         cx = self._cov[:, nz] @ x[nz]  # Sherman-Morrison; a full inverse now and then stops rounding from drifting
         self._cov -= np.outer(cx, cx) / (1.0 + float(x @ cx))
         self._since_inverse += 1
+        if self._since_inverse >= 1000:
+            self._reinvert()
+        self.version += 1
+
+    def observe(self, pairs: Sequence[tuple[Mapping[str, Any], Candidate]]) -> None:
+        """Several observations with reward 0 at once (the positions of a list just served, whose rewards are
+        `credit`ed when they arrive): one Woodbury update of the inverse instead of one per position."""
+        if not pairs:
+            return
+        x = np.stack([self.featurizer.vector(c, cand) for c, cand in pairs])
+        for row in x:
+            nz = np.flatnonzero(row)
+            block = np.ix_(nz, nz)
+            outer = np.outer(row[nz], row[nz])
+            self.b[block] += outer
+            self._pending.b[block] += outer
+        self.n += len(pairs)
+        self._pending.n += len(pairs)
+        cx = self._cov @ x.T  # d x m
+        self._cov -= cx @ np.linalg.solve(np.eye(len(pairs)) + x @ cx, cx.T)
+        self._since_inverse += len(pairs)
         if self._since_inverse >= 1000:
             self._reinvert()
         self.version += 1

@@ -158,10 +158,9 @@ class Reranker:
         with self._lock:
             served = rank(self.policy, context, candidates, self._rng, slots=slots, per_category=per_category,
                           generation=self.generation)
-            for slot, pid in enumerate(served.ranking[:slots], start=1):
-                candidate = served.candidate(pid)
-                assert candidate is not None
-                self.policy.update({**served.context, "slot": slot}, candidate, 0.0)
+            by_id = {c.product_id: c for c in served.candidates}
+            self.policy.observe([({**served.context, "slot": slot}, by_id[pid])
+                                 for slot, pid in enumerate(served.ranking[:slots], start=1)])
             self._mine_version += 1
         return served
 
