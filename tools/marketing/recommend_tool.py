@@ -184,29 +184,14 @@ class RecommendTool(BaseTool):
 
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(args, self.Args)
-        model = await asyncio.to_thread(self.model)
-        shelf = {p.product_id: p for p in await asyncio.to_thread(self._data.shelf)}
-        history = await asyncio.to_thread(self._data.purchases, ctx.customer_id) if ctx.customer_id else []
         signal, hot = await self.signals(ctx.conversation_id)
-        interest, shown = signal.interest(), signal.last_shown()
-        category = args.category
-        anchor = None
-        if args.similar:
-            anchor = next((shelf[p] for p in reversed(interest or shown[:1]) if p in shelf), None)
-            if anchor is not None and category is None:
-                category = anchor.category
-        session = [*interest, *([anchor.product_id] if anchor is not None else [])]
-        personalised = bool(ctx.customer_id and any(history))
-        context = {"segment": "returning" if personalised else "new" if ctx.customer_id else "anonymous",
-                   "language": ctx.language, "category": category or "", "session": signal.strongest()}
-        trend = trend_shares(hot)
-        picked, served = await asyncio.to_thread(
-            self._pick, model, shelf, history, session, category, args.limit, trend, context
+        picked, served, anchor, category, personalised = await asyncio.to_thread(
+            self._recommend, args, ctx, signal, trend_shares(hot)
         )
         if self.reranker is not None:
             self.reranker.sync_soon()
         ids = [p.product_id for _, p in picked]
-        basis = ("similar" if anchor is not None else "session" if interest
+        basis = ("similar" if anchor is not None else "session" if signal.interest()
                  else "personal" if personalised else "popular")
         data: dict[str, Any] = {"product_ids": ids, "category": category, "basis": basis,
                                 "anchor": _name(anchor, ctx.language) if anchor is not None else None}
@@ -219,6 +204,28 @@ class RecommendTool(BaseTool):
         ] if ids else []
         cards = [{**product_card(p, ctx.language), "actions": ["view", "add_to_cart"]} for _, p in picked]
         return ToolResult(data=data, cards=cards, events=events)
+
+    def _recommend(
+        self, args: Args, ctx: ToolContext, signal: Session, trend: Mapping[str, float]
+    ) -> tuple[list[tuple[Candidate, ProductView]], Served | None, ProductView | None, str | None, bool]:
+        """Everything blocking of one request (the store's SQL, numpy) in one thread hop: (the list, the policy's
+        record, the anchor of "similar", the category, whether it is personalised)."""
+        model = self.model()
+        shelf = {p.product_id: p for p in self._data.shelf()}
+        history = self._data.purchases(ctx.customer_id) if ctx.customer_id else []
+        interest, shown = signal.interest(), signal.last_shown()
+        category = args.category
+        anchor = None
+        if args.similar:
+            anchor = next((shelf[p] for p in reversed(interest or shown[:1]) if p in shelf), None)
+            if anchor is not None and category is None:
+                category = anchor.category
+        session = [*interest, *([anchor.product_id] if anchor is not None else [])]
+        personalised = bool(ctx.customer_id and any(history))
+        context = {"segment": "returning" if personalised else "new" if ctx.customer_id else "anonymous",
+                   "language": ctx.language, "category": category or "", "session": signal.strongest()}
+        picked, served = self._pick(model, shelf, history, session, category, args.limit, trend, context)
+        return picked, served, anchor, category, personalised
 
     def _pick(
         self, model: Recommender, shelf: Mapping[str, ProductView], history: list[list[str]], session: list[str],
