@@ -300,3 +300,18 @@ def test_a_list_observed_at_once_learns_what_one_position_at_a_time_does(shop: S
     np.testing.assert_allclose(at_once.b, one_by_one.b)
     np.testing.assert_allclose(at_once._cov, np.linalg.inv(at_once.b), atol=1e-10)
     np.testing.assert_allclose(at_once.learnt.b, one_by_one.learnt.b)
+
+
+def test_a_category_cap_shapes_the_drawn_positions_and_gives_way_when_nothing_else_is_left() -> None:
+    mixed = [Candidate(f"A{i}", category="cases", score=1.0 - i / 10) for i in range(5)] + \
+            [Candidate("B0", category="chargers", score=0.1)]
+    rng = np.random.default_rng(0)
+    policy = LinearThompson(score_prior=3.0)
+    for _ in range(50):
+        served = rank(policy, {"segment": "new"}, mixed, rng, slots=4, per_category=3)
+        shown = served.ranking[:4]
+        assert sum(p.startswith("A") for p in shown) == 3 and "B0" in shown  # at most 3 cases among 4
+        assert len(served.propensities) == 4 and all(0 < p <= 1 for p in served.propensities)
+    only_cases = mixed[:5]
+    served = rank(policy, {"segment": "new"}, only_cases, rng, slots=4, per_category=3)
+    assert len(set(served.ranking[:4])) == 4  # a fourth case rather than a short list

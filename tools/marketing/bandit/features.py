@@ -70,7 +70,9 @@ class Featurizer:
     context_keys: tuple[str, ...] = CONTEXT_KEYS
     candidate_keys: tuple[str, ...] = CANDIDATE_KEYS
     _cache: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
-    _vectors: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _last: list[Any] = field(default_factory=list, compare=False, repr=False)
+    _hashed: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, compare=False,
+                                                                           repr=False)
 
     def _slot(self, name: str) -> int:
         slot = self._cache.get(name)
@@ -94,22 +96,20 @@ class Featurizer:
         return out
 
     def vector(self, context: Mapping[str, Any], candidate: Candidate) -> np.ndarray:
-        """The feature vector (read-only: it may be shared by later calls with the same inputs)."""
-        key = (tuple(context.get(k) for k in self.context_keys), context.get("slot") or 1, candidate)
-        x = self._vectors.get(key)
-        if x is None:
-            x = self._build(context, candidate)
-            x.flags.writeable = False
-            if len(self._vectors) < 50_000:
-                self._vectors[key] = x
-        return x
-
-    def _build(self, context: Mapping[str, Any], candidate: Candidate) -> np.ndarray:
+        """The feature vector. The hashed part is cached per (context, product) — scores change per request,
+        names do not — so a vector costs a few microseconds."""
+        key = (tuple(context.get(k) for k in self.context_keys), context.get("slot") or 1, candidate.product_id,
+               candidate.source, candidate.category, candidate.price_band)
+        hashed = self._hashed.get(key)
+        if hashed is None:
+            names = self.names(context, candidate)
+            # weight 1/sqrt(#names) keeps |x| near 1; two names may share a slot, and then add up
+            slots, counts = np.unique([self._slot(n) for n in names], return_counts=True)
+            hashed = (slots, counts / math.sqrt(len(names)))
+            if len(self._hashed) < 20_000:
+                self._hashed[key] = hashed
         x = np.zeros(self.dim)
-        names = self.names(context, candidate)
-        weight = 1.0 / math.sqrt(len(names))  # keeps |x| near 1 whatever the number of active features
-        for name in names:
-            x[self._slot(name)] += weight
+        x[hashed[0]] = hashed[1]
         x[-4] = math.tanh(candidate.score)
         ctx_category = context.get("category")
         x[-3] = 1.0 if ctx_category and ctx_category == candidate.category else 0.0
@@ -118,5 +118,12 @@ class Featurizer:
         return x
 
     def matrix(self, context: Mapping[str, Any], candidates: Sequence[Candidate]) -> np.ndarray:
-        """One row per candidate."""
-        return np.stack([self.vector(context, c) for c in candidates]) if candidates else np.zeros((0, self.dim))
+        """One row per candidate (the last one is remembered: serving a list asks for it two or three times)."""
+        key = (tuple(sorted(context.items(), key=str)), tuple(candidates))
+        last = self._last
+        if last and last[0] == key:
+            return last[1]
+        x = np.stack([self.vector(context, c) for c in candidates]) if candidates else np.zeros((0, self.dim))
+        x.flags.writeable = False
+        self._last[:] = [key, x]
+        return x

@@ -124,13 +124,15 @@ def rank(
     left = [i for i in range(len(cands)) if i != first]
     used = {cands[first].category: 1}
     for slot in range(2, min(slots, len(cands)) + 1):
-        pool = [i for i in left if per_category is None or used.get(cands[i].category, 0) < per_category] or left
+        pool = [i for i in left if per_category is None or used.get(cands[i].category, 0) < per_category]
+        pool = pool or list(left)  # every category left is at its cap: the cap gives way
         q = distribution(pool, slot)
         pick = draw(q, rng)
-        order.append(pool[pick])
+        chosen = pool[pick]
+        order.append(chosen)
         propensities.append(float(q[pick]))
-        left.remove(pool[pick])
-        used[cands[pool[pick]].category] = used.get(cands[pool[pick]].category, 0) + 1
+        left.remove(chosen)
+        used[cands[chosen].category] = used.get(cands[chosen].category, 0) + 1
     pref = policy.preference(context, cands)
     order += sorted(left, key=lambda i: -pref[i])
     return Served(
@@ -289,7 +291,8 @@ class LinearThompson:
             self._pending.b[block] += outer
         self.n += len(pairs)
         self._pending.n += len(pairs)
-        cx = self._cov @ x.T  # d x m
+        used = np.flatnonzero(np.any(x != 0, axis=0))  # the columns these rows touch: a fraction of d
+        cx = self._cov[:, used] @ x[:, used].T  # d x m
         self._cov -= cx @ np.linalg.solve(np.eye(len(pairs)) + x @ cx, cx.T)
         self._since_inverse += len(pairs)
         if self._since_inverse >= 1000:
