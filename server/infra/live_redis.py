@@ -5,7 +5,8 @@ same updated list and every worker's re-ranking policy learns from every reward.
 - `<prefix>live:s:<conversation>`: a list of JSON entries (start marker, touches, lists shown), expiring
   `ttl_s` after the last write and capped at `MAX_ENTRIES`;
 - `<prefix>live:hot:<epoch>`: a sorted set of decayed interaction counts per product (`tools.marketing.live.Decay`:
-  increments grow with time within an epoch, so nothing ever rewrites the set; readers add the previous epoch).
+  increments grow with time within an epoch, so nothing ever rewrites the set; early in an epoch readers add
+  the previous one).
 A recommendation reads both in one round trip; recording a touch writes and reads back its session in one
 MULTI/EXEC. Failures are logged (at most every `WARN_EVERY_S`) and read as "unknown": the caller uses the log.
 
@@ -32,13 +33,15 @@ from tools.marketing.session import HOT_WEIGHTS, START_ENTRY, Session, Shown, To
 
 log = logging.getLogger(__name__)
 WARN_EVERY_S = 30.0
+PREVIOUS_EPOCH_TAUS = 6.0  # read the previous epoch's counts until they have decayed by e^-6 (0.25%)
 BANDIT_TTL_S = 30 * 24 * 3600
 
 
 def _client(url: str, timeout_s: float, name: str) -> Redis:
     # A customer's reply waits on these calls: short timeouts, one retry on a fresh connection, then give up.
+    # RESP2: flat replies parse faster than RESP3's nested pairs in the pure-Python parser.
     return Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, socket_keepalive=True,
-                          retry=Retry(NoBackoff(), 1), client_name=name)
+                          retry=Retry(NoBackoff(), 1), client_name=name, protocol=2)
 
 
 class RedisLiveSignals:
@@ -96,21 +99,23 @@ class RedisLiveSignals:
             self._failed("recording an interaction", exc)
             return None
 
-    async def read(self, conversation_id: str, hot: int = 50) -> tuple[Session | None, dict[str, float]]:
+    async def read(self, conversation_id: str, hot: int = 20) -> tuple[Session | None, dict[str, float]]:
         now = self.clock()
         epoch = self.decay.epoch(now)
         try:
             pipe = self._redis.pipeline(transaction=False)
             pipe.lrange(self._session_key(conversation_id), 0, -1)
             pipe.zrevrange(self._hot_key(epoch), 0, hot - 1, withscores=True)
-            pipe.zrevrange(self._hot_key(epoch - 1), 0, hot - 1, withscores=True)
-            entries, current, previous = await pipe.execute()
+            recent = now - epoch * self.decay.epoch_s < PREVIOUS_EPOCH_TAUS * self.decay.tau_s
+            if recent:  # later, what the previous epoch counted has decayed to almost nothing
+                pipe.zrevrange(self._hot_key(epoch - 1), 0, hot - 1, withscores=True)
+            entries, current, *rest = await pipe.execute()
             session = Session.from_entries([json.loads(e) for e in entries]) if entries else None
         except (RedisError, OSError, ValueError, KeyError) as exc:
             self._failed("reading", exc)
             return None, {}
         counts: dict[str, float] = {}
-        for e, rows in ((epoch, current), (epoch - 1, previous)):
+        for e, rows in ((epoch, current), (epoch - 1, rest[0] if rest else [])):
             for member, score in rows:
                 pid = member.decode() if isinstance(member, bytes) else str(member)
                 counts[pid] = counts.get(pid, 0.0) + self.decay.count(float(score), e, now)

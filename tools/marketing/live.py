@@ -109,7 +109,7 @@ class MemoryLiveSignals:
                                        now)
         return Session.from_entries(entries)
 
-    async def read(self, conversation_id: str, hot: int = 50) -> tuple[Session | None, dict[str, float]]:
+    async def read(self, conversation_id: str, hot: int = 20) -> tuple[Session | None, dict[str, float]]:
         entries = self._entries(conversation_id, create=False)
         now = self.clock()
         counts = ((p, c * math.exp(-(now - t) / self.tau_s)) for p, (c, t) in self._hot.items())

@@ -37,7 +37,7 @@ class LiveSignals(Protocol):
     async def touch(self, conversation_id: str, entry: Touch) -> Session | None:
         """Record an interaction (and count it towards its product's trend); the session after it, or None."""
 
-    async def read(self, conversation_id: str, hot: int = 50) -> tuple[Session | None, dict[str, float]]:
+    async def read(self, conversation_id: str, hot: int = 20) -> tuple[Session | None, dict[str, float]]:
         """The session (None when unknown) and the `hot` most trending products with their decayed counts."""
 
     async def aclose(self) -> None: ...
