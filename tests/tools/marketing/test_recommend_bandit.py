@@ -204,3 +204,13 @@ async def test_trending_products_rise_for_everyone() -> None:
         await live.touch(f"x{i}", Touch("P201", "added_to_cart", 1))
     after = await first_list("b")
     assert after[0] == "P201"
+
+
+async def test_the_covariance_catches_up_with_the_lists_served() -> None:
+    agent, _, reranker = wired()
+    for i in range(30):
+        await ask(agent, f"c{i}")
+        assert reranker.policy.deferred <= max(32, 0.02 * reranker.policy.n)
+    await reranker.sync()
+    assert reranker.policy.deferred == 0
+    np.testing.assert_allclose(reranker.policy._cov, np.linalg.inv(reranker.policy.b), atol=1e-9)

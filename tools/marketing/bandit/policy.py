@@ -212,6 +212,8 @@ class LinearThompson:
         self._rng = np.random.default_rng(seed)
         self._cov = np.eye(dim) / prior  # b^-1, kept current by rank-one updates
         self._since_inverse = 0
+        self._stale = False  # deferred observations are in b but not yet in _cov
+        self.deferred = 0  # how many
         self._mean: tuple[int, np.ndarray] | None = None
 
     def _prior_mean(self) -> np.ndarray:
@@ -277,9 +279,11 @@ class LinearThompson:
             self._reinvert()
         self.version += 1
 
-    def observe(self, pairs: Sequence[tuple[Mapping[str, Any], Candidate]]) -> None:
+    def observe(self, pairs: Sequence[tuple[Mapping[str, Any], Candidate]], *, defer: bool = False) -> None:
         """Several observations with reward 0 at once (the positions of a list just served, whose rewards are
-        `credit`ed when they arrive): one Woodbury update of the inverse instead of one per position."""
+        `credit`ed when they arrive): one Woodbury update of the inverse instead of one per position. With
+        `defer` the inverse is left as it is until `refresh` (the statistics are exact at once; serving
+        explores by a covariance that lags by the lists since, which only ever shrink it)."""
         if not pairs:
             return
         x = np.stack([self.featurizer.vector(c, cand) for c, cand in pairs])
@@ -291,6 +295,10 @@ class LinearThompson:
             self._pending.b[block] += outer
         self.n += len(pairs)
         self._pending.n += len(pairs)
+        if defer:
+            self._stale = True
+            self.deferred += len(pairs)
+            return
         used = np.flatnonzero(np.any(x != 0, axis=0))  # the columns these rows touch: a fraction of d
         cx = self._cov[:, used] @ x[:, used].T  # d x m
         self._cov -= cx @ np.linalg.solve(np.eye(len(pairs)) + x @ cx, cx.T)
@@ -342,7 +350,16 @@ class LinearThompson:
         self._reinvert()
         self.version += 1
 
+    def refresh(self) -> bool:
+        """Bring the inverse up to date after deferred observations (O(d^3)); True if it was stale."""
+        if not self._stale:
+            return False
+        self._reinvert()
+        self.version += 1
+        return True
+
     def _reinvert(self) -> None:
+        self._stale, self.deferred = False, 0
         self._cov = np.linalg.inv(self.b)
         self._cov = (self._cov + self._cov.T) / 2
         self._since_inverse = 0

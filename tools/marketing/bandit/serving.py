@@ -2,9 +2,11 @@
 the policy file that `kefu eval bandit --switch` writes, and shared across workers.
 
 Learning online. A served list counts at once as an observation with reward 0 for each product shown
-(`update`), and a reward that arrives later (a click, add to cart, purchase: `ProductInteracted`) only adds
+(`observe`), and a reward that arrives later (a click, add to cart, purchase: `ProductInteracted`) only adds
 the difference to the reward terms (`credit`). That is exactly the statistics of learning from the list
 with its final reward, which is what `kefu train bandit` does from the log; so online and offline agree.
+Rewards move the posterior mean at once; the covariance (an O(d^3) inverse) catches up with the lists
+served at each `sync`, off the request path, or on it when the lag grows past 2% of what it learnt.
 
 Across workers (the production shape). The model's state is additive sufficient statistics (B, f, n, r·r),
 so each worker publishes its own *cumulative* contribution since the policy file was loaded, as one blob in
@@ -46,6 +48,10 @@ log = logging.getLogger(__name__)
 # and explores around it.
 CHAT_POLICY: dict[str, Any] = {"name": "linear_thompson", "score_prior": 3.0, "exploration": 1.0, "epsilon": 0.05,
                                "samples": 256}
+
+
+# The covariance may lag by this many observations, or this share of all it learnt, before a list waits for it.
+MIN_DEFERRED, DEFERRED_SHARE = 32, 0.02
 
 
 class PolicyShare(Protocol):
@@ -160,7 +166,9 @@ class Reranker:
                           generation=self.generation)
             by_id = {c.product_id: c for c in served.candidates}
             self.policy.observe([({**served.context, "slot": slot}, by_id[pid])
-                                 for slot, pid in enumerate(served.ranking[:slots], start=1)])
+                                 for slot, pid in enumerate(served.ranking[:slots], start=1)], defer=True)
+            if self.policy.deferred > max(MIN_DEFERRED, DEFERRED_SHARE * self.policy.n):
+                self.policy.refresh()  # too much not yet in the covariance: catch up now
             self._mine_version += 1
         return served
 
@@ -194,6 +202,7 @@ class Reranker:
             self._last_sync = time.monotonic()
             if self._stamp() != self._file:
                 await asyncio.to_thread(self._load)
+            await asyncio.to_thread(self._refresh)
             if self.share is None:
                 return
             with self._lock:
@@ -213,6 +222,10 @@ class Reranker:
                 self._pushed_version = version
             if changed:
                 await asyncio.to_thread(self._absorb, generation, changed)
+
+    def _refresh(self) -> None:
+        with self._lock:
+            self.policy.refresh()
 
     def _absorb(self, generation: str, changed: Mapping[str, tuple[int, bytes]]) -> None:
         dim = self.policy.featurizer.dim
