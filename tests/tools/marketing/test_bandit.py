@@ -315,3 +315,21 @@ def test_a_category_cap_shapes_the_drawn_positions_and_gives_way_when_nothing_el
     only_cases = mixed[:5]
     served = rank(policy, {"segment": "new"}, only_cases, rng, slots=4, per_category=3)
     assert len(set(served.ranking[:4])) == 4  # a fourth case rather than a short list
+
+
+def test_a_deferred_covariance_refreshed_aside_keeps_what_arrived_meanwhile(shop: Shop) -> None:
+    policy = LinearThompson()
+    first = [({"segment": "new", "slot": 1}, c) for c in shop.products[:2]]
+    later = [({"segment": "loyal", "slot": 1}, c) for c in shop.products[2:4]]
+    policy.observe(first, defer=True)
+    started = policy.refresh_start()
+    assert started is not None and policy.deferred == 2
+    policy.observe(later, defer=True)  # while the inverse is computed elsewhere
+    assert policy.refresh_finish(started, np.linalg.inv(started[0]))
+    assert policy.deferred == 2 and policy.refresh()  # the later two are still to come in
+    np.testing.assert_allclose(policy._cov, np.linalg.inv(policy.b), atol=1e-10)
+    policy.observe(first, defer=True)
+    stale = policy.refresh_start()
+    assert stale is not None
+    policy.update({"segment": "new"}, shop.products[0], 1.0)  # the covariance moved on meanwhile
+    assert not policy.refresh_finish(stale, np.linalg.inv(stale[0]))

@@ -213,6 +213,7 @@ class LinearThompson:
         self._cov = np.eye(dim) / prior  # b^-1, kept current by rank-one updates
         self._since_inverse = 0
         self._stale = False  # deferred observations are in b but not yet in _cov
+        self._cov_epoch = 0  # counts changes to _cov, so a refresh computed meanwhile is not installed over one
         self.deferred = 0  # how many
         self._mean: tuple[int, np.ndarray] | None = None
 
@@ -274,6 +275,7 @@ class LinearThompson:
         self._pending.rr += reward * reward
         cx = self._cov[:, nz] @ x[nz]  # Sherman-Morrison; a full inverse now and then stops rounding from drifting
         self._cov -= np.outer(cx, cx) / (1.0 + float(x @ cx))
+        self._cov_epoch += 1
         self._since_inverse += 1
         if self._since_inverse >= 1000:
             self._reinvert()
@@ -302,6 +304,7 @@ class LinearThompson:
         used = np.flatnonzero(np.any(x != 0, axis=0))  # the columns these rows touch: a fraction of d
         cx = self._cov[:, used] @ x[:, used].T  # d x m
         self._cov -= cx @ np.linalg.solve(np.eye(len(pairs)) + x @ cx, cx.T)
+        self._cov_epoch += 1
         self._since_inverse += len(pairs)
         if self._since_inverse >= 1000:
             self._reinvert()
@@ -358,10 +361,30 @@ class LinearThompson:
         self.version += 1
         return True
 
+    def refresh_start(self) -> tuple[np.ndarray, int, int] | None:
+        """The first half of a refresh that need not hold the policy meanwhile: a copy of B to invert (anywhere,
+        e.g. in another thread) and what `refresh_finish` needs to know; None when nothing is deferred."""
+        return (self.b.copy(), self.deferred, self._cov_epoch) if self._stale else None
+
+    def refresh_finish(self, started: tuple[np.ndarray, int, int], inverse: np.ndarray) -> bool:
+        """Install the inverse of the copied B, unless the covariance changed otherwise meanwhile; observations
+        deferred since the copy stay deferred."""
+        _, deferred, epoch = started
+        if epoch != self._cov_epoch:
+            return False
+        self._cov = (inverse + inverse.T) / 2
+        self._cov_epoch += 1
+        self.deferred -= deferred
+        self._stale = self.deferred > 0
+        self._since_inverse = 0
+        self.version += 1
+        return True
+
     def _reinvert(self) -> None:
         self._stale, self.deferred = False, 0
         self._cov = np.linalg.inv(self.b)
         self._cov = (self._cov + self._cov.T) / 2
+        self._cov_epoch += 1
         self._since_inverse = 0
 
     # -- persistence -----------------------------------------------------------------------------------

@@ -5,8 +5,9 @@ Learning online. A served list counts at once as an observation with reward 0 fo
 (`observe`), and a reward that arrives later (a click, add to cart, purchase: `ProductInteracted`) only adds
 the difference to the reward terms (`credit`). That is exactly the statistics of learning from the list
 with its final reward, which is what `kefu train bandit` does from the log; so online and offline agree.
-Rewards move the posterior mean at once; the covariance (an O(d^3) inverse) catches up with the lists
-served at each `sync`, off the request path, or on it when the lag grows past 2% of what it learnt.
+Rewards move the posterior mean at once; the covariance (an O(d^3) inverse, computed in another thread while
+serving goes on) catches up with the lists served at each `sync`, and sooner when the lag grows past 2% of
+what it learnt.
 
 Across workers (the production shape). The model's state is additive sufficient statistics (B, f, n, r·r),
 so each worker publishes its own *cumulative* contribution since the policy file was loaded, as one blob in
@@ -33,6 +34,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -135,6 +137,8 @@ class Reranker:
         self._rng = np.random.default_rng(seed)
         self._sync_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bandit-refresh")
+        self._refreshing = False
         self._last_sync = 0.0
         self._load()
 
@@ -167,8 +171,9 @@ class Reranker:
             by_id = {c.product_id: c for c in served.candidates}
             self.policy.observe([({**served.context, "slot": slot}, by_id[pid])
                                  for slot, pid in enumerate(served.ranking[:slots], start=1)], defer=True)
-            if self.policy.deferred > max(MIN_DEFERRED, DEFERRED_SHARE * self.policy.n):
-                self.policy.refresh()  # too much not yet in the covariance: catch up now
+            if self.policy.deferred > max(MIN_DEFERRED, DEFERRED_SHARE * self.policy.n) and not self._refreshing:
+                self._refreshing = True  # too much not yet in the covariance: catch up, off this request
+                self._refresher.submit(self._refresh)
             self._mine_version += 1
         return served
 
@@ -202,7 +207,7 @@ class Reranker:
             self._last_sync = time.monotonic()
             if self._stamp() != self._file:
                 await asyncio.to_thread(self._load)
-            await asyncio.to_thread(self._refresh)
+            await asyncio.wrap_future(self._refresher.submit(self._refresh))  # after any refresh under way
             if self.share is None:
                 return
             with self._lock:
@@ -224,8 +229,18 @@ class Reranker:
                 await asyncio.to_thread(self._absorb, generation, changed)
 
     def _refresh(self) -> None:
-        with self._lock:
-            self.policy.refresh()
+        """Invert B without holding the policy (serving goes on meanwhile), then install the inverse."""
+        try:
+            with self._lock:
+                policy, started = self.policy, self.policy.refresh_start()
+            if started is None:
+                return
+            inverse = np.linalg.inv(started[0])
+            with self._lock:
+                if self.policy is policy:
+                    policy.refresh_finish(started, inverse)
+        finally:
+            self._refreshing = False
 
     def _absorb(self, generation: str, changed: Mapping[str, tuple[int, bytes]]) -> None:
         dim = self.policy.featurizer.dim
@@ -257,3 +272,4 @@ class Reranker:
             with contextlib.suppress(Exception):
                 await self.sync()
             await self.share.aclose()
+        self._refresher.shutdown(wait=False)
