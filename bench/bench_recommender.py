@@ -183,9 +183,6 @@ def cpu_rows(model: Recommender, shopper: Shopper, customers: list[str], request
             t0 = time.thread_time()
             tool._recommend(args, ctx, Session(), {})
             out.append((time.thread_time() - t0) * 1000)
-            if bandit and i % 200 == 0:
-                assert tool.reranker is not None
-                tool.reranker.policy.refresh()  # what the background sync does
         rows[f"chat list CPU time (bandit {'on' if bandit else 'off'})"] = out[50:]
     return rows
 
