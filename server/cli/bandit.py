@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from server.cli.models import eval_app, train_app
 from server.settings import get_settings
 
+if TYPE_CHECKING:
+    from tools.marketing.feedback import RankedList
+
 DEFAULT_CANDIDATE = Path("var/models/bandit/candidate.npz")
 
 
-def _lists(database_url: str | None):  # type: ignore[no-untyped-def]
+def _lists(database_url: str | None) -> list[RankedList]:
     from server.evals.bandit import load_lists
     from server.runtime import reward_weights
 
