@@ -47,8 +47,13 @@ from tools.commerce.orders import OrderStatusTool
 from tools.commerce.ports import ProductCatalog
 from tools.commerce.products import ProductSearchTool
 from tools.commerce.returns import ReturnRequestTool
+from tools.marketing.bandit.records import RewardWeights
+from tools.marketing.bandit.serving import Reranker
 from tools.marketing.claim_tool import ClaimCouponTool
+from tools.marketing.feedback import Feedback
+from tools.marketing.live import MemoryLiveSignals
 from tools.marketing.offers_tool import OffersTool
+from tools.marketing.ports import LiveSignals
 from tools.marketing.recommend_tool import RecommendTool
 
 log = logging.getLogger(__name__)
@@ -71,6 +76,9 @@ class Runtime:
     identity: CustomerIdentity  # verifies customer signatures and the store backend's API keys
     rate_limits: RateLimits  # per IP and per conversation, in Redis when there is one
     sockets: SocketSlots  # open sockets per IP in this worker
+    live: LiveSignals  # the recommender's in-session signal and trending products: in process, or Redis
+    feedback: Feedback  # keeps `live` and the re-ranking policy current as events are recorded
+    reranker: Reranker | None = None  # the re-ranking bandit (None: KEFU_BANDIT_ENABLED=false)
     retriever: Retriever | None = None
     llm: LLM | None = None
     turn_lock: PgTurnLock | None = None  # across workers on PostgreSQL
@@ -112,6 +120,9 @@ class Runtime:
     async def aclose(self) -> None:
         """`close` plus the connections that live on the event loop (Redis, turn locks)."""
         await self.pubsub.aclose()
+        if self.reranker is not None:
+            await self.reranker.aclose()  # publishes what this worker learnt last
+        await self.live.aclose()
         if self.turn_lock is not None:
             await self.turn_lock.aclose()
         self.close()
@@ -124,6 +135,35 @@ def build_pubsub(settings: Settings) -> FramePubSub:
 
         return RedisPubSub(settings.redis.url, prefix=settings.redis.prefix)
     return InProcessPubSub()
+
+
+def build_live(settings: Settings) -> LiveSignals:
+    """The recommender's live signals in Redis when configured (every worker the same), else in process."""
+    conf = settings.recommender
+    if settings.redis.url:
+        from server.infra.live_redis import RedisLiveSignals
+
+        return RedisLiveSignals(settings.redis.url, prefix=settings.redis.prefix, ttl_s=conf.session_ttl_s,
+                                tau_s=conf.trend_tau_s)
+    return MemoryLiveSignals(ttl_s=conf.session_ttl_s, tau_s=conf.trend_tau_s)
+
+
+def build_reranker(settings: Settings) -> Reranker | None:
+    """The re-ranking bandit from its policy file, pooling what workers learn in Redis when configured."""
+    conf = settings.bandit
+    if not conf.enabled:
+        return None
+    share = None
+    if settings.redis.url:
+        from server.infra.live_redis import RedisPolicyShare
+
+        share = RedisPolicyShare(settings.redis.url, prefix=settings.redis.prefix)
+    return Reranker(conf.policy_path, share=share, sync_s=conf.sync_s)
+
+
+def reward_weights(settings: Settings) -> RewardWeights:
+    conf = settings.bandit
+    return RewardWeights(click=conf.click, add_to_cart=conf.add_to_cart, purchase=conf.purchase)
 
 
 def build_rate_limits(settings: Settings) -> RateLimits:
@@ -195,8 +235,14 @@ def build_runtime(
     if retriever is None:
         retriever = load_retriever(settings)
 
+    store = SqlEventStore(sessions)
+    live = build_live(settings)
+    reranker = build_reranker(settings)
+    feedback = Feedback(live, store, reranker, reward_weights(settings))
+
     async def publish(conversation_id: str, events: list[Event], state: DialogueState) -> None:
         observe_events(events)
+        await feedback.observe(conversation_id, events)
         public = state.public()
         names = await console.names.for_events(events)
         for event in events:
@@ -207,8 +253,8 @@ def build_runtime(
 
     affect = TextAffect(judge=build_sentiment_judge(settings))
     nlu = NLU(category_lexicon(catalog))
-    store = SqlEventStore(sessions)
-    recommend = RecommendTool(SqlShopperData(sessions, catalog), store, model_path=settings.recommender.model_path)
+    recommend = RecommendTool(SqlShopperData(sessions, catalog), store, model_path=settings.recommender.model_path,
+                              live=live, reranker=reranker, trend_weight=settings.recommender.trend_weight)
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), recommend]
     tools += offer_tools(SqlCampaignStore(sessions), store, retriever, settings.store.timezone)
     llm = build_llm(settings) if llm is _DEFAULT else llm
@@ -247,6 +293,9 @@ def build_runtime(
         identity=load_identity(settings),
         rate_limits=build_rate_limits(settings),
         sockets=SocketSlots(settings.limits.sockets_per_ip, enabled=settings.limits.enabled == "on"),
+        live=live,
+        feedback=feedback,
+        reranker=reranker,
         retriever=retriever,
         llm=llm,
         turn_lock=turn_lock,

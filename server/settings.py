@@ -160,6 +160,28 @@ class RecommenderSettings(BaseModel):
     # The model `kefu train recommender` writes (.npz with its .json beside it), loaded once on first use; when
     # the file is absent the chat recommends from the catalogue (popularity, category, brand, fit).
     model_path: Path = Path("var/models/recommender/recommender.npz")
+    # The live in-session signal (what the customer touched, the lists shown) and the trending products: in
+    # process, or in Redis when KEFU_REDIS_URL is set (every worker serves the same updated list). A session is
+    # kept this long after its last write; trending counts decay with this time constant and lift the
+    # popularity signal by this weight (0: off).
+    session_ttl_s: int = Field(default=24 * 3600, ge=60)
+    trend_tau_s: float = Field(default=6 * 3600, gt=0)
+    trend_weight: float = Field(default=0.3, ge=0, le=1)
+
+
+class BanditSettings(BaseModel):
+    # Re-ranking the recommender's candidates with a contextual bandit that learns from clicks, add-to-cart and
+    # purchases (KEFU_BANDIT_ENABLED=false: the recommender's own order). The policy is the file at policy_path
+    # (`kefu eval bandit --switch` writes it after an offline evaluation says it is better; a replaced file is
+    # loaded within sync_s); without it a fresh policy that ranks like the recommender and explores. With Redis,
+    # workers pool what they learn every sync_s seconds.
+    enabled: bool = True
+    policy_path: Path = Path("var/models/bandit/policy.npz")
+    sync_s: float = Field(default=2.0, gt=0)
+    # What a reward is worth per outcome of a shown product (a list's product earns the largest it reached).
+    click: float = Field(default=0.2, ge=0, le=1)
+    add_to_cart: float = Field(default=0.5, ge=0, le=1)
+    purchase: float = Field(default=1.0, ge=0, le=1)
 
 
 class TrainingSettings(BaseModel):
@@ -195,6 +217,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "llm": LLMSettings,
     "affect": AffectSettings,
     "recommender": RecommenderSettings,
+    "bandit": BanditSettings,
     "training": TrainingSettings,
     "rules": RulesSettings,
     "spark": SparkSettings,
@@ -285,6 +308,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     affect: AffectSettings = Field(default_factory=AffectSettings)
     recommender: RecommenderSettings = Field(default_factory=RecommenderSettings)
+    bandit: BanditSettings = Field(default_factory=BanditSettings)
     training: TrainingSettings = Field(default_factory=TrainingSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
     spark: SparkSettings = Field(default_factory=SparkSettings)

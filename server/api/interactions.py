@@ -1,7 +1,9 @@
 """What the customer did with a product card (`POST /api/conversations/{id}/interactions` and the socket's
 `interaction` frame share this): validated against the catalogue, rate-limited per conversation, recorded as
-a `ProductInteracted` event in the conversation's log. The next recommendation in the conversation reads it
-from there (`tools.marketing.recommend_tool`), on whichever worker serves it."""
+a `ProductInteracted` event in the conversation's log. Recording it also (through the runtime's event hook,
+`tools.marketing.feedback`) writes the live session and the product's trend (in Redis across workers) and
+credits the re-ranking bandit with the reward, so the next recommendation in the conversation
+(`tools.marketing.recommend_tool`) changes at once, on whichever worker serves it."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def workers(
             "KEFU_LLM": "none",
             "KEFU_DEMO": "0",  # refused on PostgreSQL: the customer comes from a signed store page instead
             "KEFU_HTTP_ALLOWED_ORIGINS": store.origin,
-            "KEFU_REDIS_PREFIX": f"kefu-test-{uuid.uuid4().hex[:8]}:",
+            "KEFU_REDIS_PREFIX": (prefix := f"kefu-test-{uuid.uuid4().hex[:8]}:"),
         }
         logs = tmp_path_factory.mktemp("kefu-workers")
         started = [start_server(env, logs / f"worker-{name}.log") for name in "ab"]
@@ -72,6 +72,19 @@ def workers(
         finally:
             for proc, _ in started:
                 stop_server(proc)
+            drop_keys(redis, prefix)  # live signals and pooled bandit statistics the workers wrote
+
+
+def drop_keys(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 QUESTIONS = [

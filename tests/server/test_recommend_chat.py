@@ -14,12 +14,13 @@ from sqlalchemy import select
 from server.app import create_app
 from server.db.engine import make_engine, make_session_factory
 from server.db.models import Order, OrderLine, Product
-from server.runtime import build_runtime
+from server.runtime import Runtime, build_runtime
 from server.settings import Settings
 from tests.fakes import KeywordRetriever
 from tests.server.console_support import small_store
 from tests.services import TEST_IDENTITY_SECRET, signed
 from tests.sockets import chat_socket, receive, send
+from tools.marketing.bandit import Served
 
 pytestmark = pytest.mark.integration
 
@@ -30,13 +31,19 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def client(store_url: str, tmp_path: Any) -> Iterator[TestClient]:
+def runtime(store_url: str, tmp_path: Any) -> Iterator[Runtime]:
     settings = Settings(database_url=store_url, identity_secret=TEST_IDENTITY_SECRET,
-                        recommender_model_path=tmp_path / "none.npz")  # no trained model: the catalogue model
+                        recommender_model_path=tmp_path / "none.npz",  # no trained model: the catalogue model
+                        bandit_policy_path=tmp_path / "policy.npz")  # no policy file: a fresh re-ranking policy
     runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
-    with TestClient(create_app(settings, runtime=runtime)) as c:
-        yield c
+    yield runtime
     runtime.close()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
+        yield c
 
 
 def phone_owner(url: str) -> tuple[str, set[str]]:
@@ -77,7 +84,7 @@ def frame_of(ws: Any, kind: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("language", "ask"), [("zh", "推荐一款手机壳"), ("en", "recommend a phone case")])
 def test_the_list_changes_after_the_customer_views_and_adds_a_product(
-    client: TestClient, store_url: str, language: str, ask: str
+    client: TestClient, runtime: Runtime, store_url: str, language: str, ask: str
 ) -> None:
     customer, models = phone_owner(store_url)
     cid, token = start(client, customer, language)
@@ -106,6 +113,14 @@ def test_the_list_changes_after_the_customer_views_and_adds_a_product(
     assert [s["product_ids"] for s in shown] == [ids, again]
     assert all(s["personalised"] for s in shown)
     assert all({"product_id", "score", "source"} <= set(c) for s in shown for c in s["candidates"])
+    # the re-ranking policy chose each order, with a propensity per card, and was credited with the rewards
+    records = [Served.from_payload(s["bandit"]) for s in shown]
+    assert [r.ranking[: len(s["product_ids"])] for r, s in zip(records, shown, strict=True)] == [ids, again]
+    assert all(len(r.propensities) == len(s["product_ids"]) and all(0 < p <= 1 for p in r.propensities)
+               and sum(r.distribution) == pytest.approx(1.0) for r, s in zip(records, shown, strict=True))
+    assert [r.context["session"] for r in records] == ["none", "carted"]
+    assert runtime.reranker is not None and runtime.reranker.policy.n == len(ids) + len(again)
+    assert runtime.reranker.policy.rr == pytest.approx(0.2**2 + 0.5**2)  # a look (click) and a cart
     # every case shown to the phone's owner fits their phone
     engine = make_engine(store_url)
     with make_session_factory(engine)() as s:
@@ -152,6 +167,26 @@ def test_a_bad_interaction_frame_gets_an_error_frame_and_the_socket_stays_open(c
         assert frame_of(ws, "interaction_recorded")["code"] == "invalid_frame"
         send(ws, {"type": "user_message", "text": "推荐一款手机壳"})
         assert bot_message(ws)["cards"]
+
+
+def test_with_the_bandit_off_the_recommenders_order_is_served(store_url: str, tmp_path: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEFU_BANDIT_ENABLED", "false")
+    settings = Settings(database_url=store_url, identity_secret=TEST_IDENTITY_SECRET,
+                        recommender_model_path=tmp_path / "none.npz")
+    runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
+    assert runtime.reranker is None
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        cid, token = start(client, None, "en")
+        auth = {"Authorization": f"Bearer {token}"}
+        reply = client.post(f"/api/conversations/{cid}/messages", json={"text": "recommend a phone case"},
+                            headers=auth).json()["reply"]
+        events = client.get(f"/api/conversations/{cid}/events", headers=auth).json()["events"]
+    runtime.close()
+    [shown] = [e["payload"] for e in events if e["type"] == "recommendation_shown"]
+    assert shown["bandit"] is None and shown["product_ids"] == [c["id"] for c in reply["cards"]]
+    scores = [c["score"] for c in shown["candidates"]]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_interactions_are_rate_limited_per_conversation(store_url: str, tmp_path: Any) -> None:

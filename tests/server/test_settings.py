@@ -59,7 +59,10 @@ LIMITS = {"KEFU_RATE_LIMITS", "KEFU_LIMITS_CONVERSATION_IP", "KEFU_LIMITS_MESSAG
 # Fields added after the sections: their flat name is `<section>_<field>`.
 NEWER = {"KEFU_HTTP_SECURE_COOKIES", "KEFU_RULES_DIR", "KEFU_SPARK_MASTER", "KEFU_SPARK_SHUFFLE_PARTITIONS",
          "KEFU_SPARK_LOCAL_JAVA_OPTIONS", "KEFU_SPARK_CHECKPOINT_DIR", "KEFU_LIMITS_INTERACTION_CONVERSATION",
-         "KEFU_RECOMMENDER_MODEL_PATH", "KEFU_LIMITS_SOCKET_FRAMES_PER_S", "KEFU_LIMITS_SOCKET_FRAME_BURST"}
+         "KEFU_RECOMMENDER_MODEL_PATH", "KEFU_LIMITS_SOCKET_FRAMES_PER_S", "KEFU_LIMITS_SOCKET_FRAME_BURST",
+         "KEFU_RECOMMENDER_SESSION_TTL_S", "KEFU_RECOMMENDER_TREND_TAU_S", "KEFU_RECOMMENDER_TREND_WEIGHT",
+         "KEFU_BANDIT_ENABLED", "KEFU_BANDIT_POLICY_PATH", "KEFU_BANDIT_SYNC_S", "KEFU_BANDIT_CLICK",
+         "KEFU_BANDIT_ADD_TO_CART", "KEFU_BANDIT_PURCHASE"}
 
 
 ORIGINS = {"KEFU_HTTP_ALLOWED_ORIGINS"}
@@ -67,6 +70,14 @@ ORIGINS = {"KEFU_HTTP_ALLOWED_ORIGINS"}
 
 def test_every_flat_name_is_covered() -> None:
     assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | SECRETS | LIMITS | ORIGINS | NEWER
+
+
+def test_the_bandit_switch_and_policy_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().bandit.enabled and Settings().bandit.policy_path == Path("var/models/bandit/policy.npz")
+    monkeypatch.setenv("KEFU_BANDIT_ENABLED", "false")
+    monkeypatch.setenv("KEFU_BANDIT_POLICY_PATH", "/models/bandit.npz")
+    settings = Settings()
+    assert not settings.bandit.enabled and settings.bandit.policy_path == Path("/models/bandit.npz")
 
 
 @pytest.mark.parametrize("value", [

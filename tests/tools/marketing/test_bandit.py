@@ -271,3 +271,65 @@ def test_logs_join_from_recommendation_events(shop: Shop, trained: LinearThompso
     assert [r.reward for r in rows] == [pytest.approx(0.5), 0.0]
     assert rows[0].served == a
     assert ips(trained, rows).n == 2
+
+
+def test_every_shown_position_logs_the_probability_it_was_drawn_with(shop: Shop) -> None:
+    """The second card's propensity (given the first) matches how often it is served there."""
+    policy = LinearThompson(seed=6)
+    learn(shop, policy, 150, seed=6)
+    rng = np.random.default_rng(2)
+    ctx = {"segment": "loyal", "language": "zh"}
+    served = [rank(policy, ctx, shop.products, rng, slots=3) for _ in range(2000)]
+    assert all(len(s.propensities) == 3 and s.propensities[0] == s.propensity for s in served)
+    first = max({s.chosen for s in served}, key=lambda p: sum(s.chosen == p for s in served))
+    rows = [s for s in served if s.chosen == first]
+    second = max({s.ranking[1] for s in rows}, key=lambda p: sum(s.ranking[1] == p for s in rows))
+    frequency = np.mean([s.ranking[1] == second for s in rows])
+    logged = np.mean([s.propensities[1] for s in rows if s.ranking[1] == second])
+    assert logged == pytest.approx(frequency, abs=0.06)
+    assert sum(served[0].distribution) == pytest.approx(1.0)
+
+
+def test_a_list_observed_at_once_learns_what_one_position_at_a_time_does(shop: Shop) -> None:
+    at_once, one_by_one = LinearThompson(), LinearThompson()
+    pairs = [({"segment": "new", "slot": i + 1}, c) for i, c in enumerate(shop.products[:4])]
+    at_once.observe(pairs)
+    for context, candidate in pairs:
+        one_by_one.update(context, candidate, 0.0)
+    assert at_once.n == one_by_one.n == 4
+    np.testing.assert_allclose(at_once.b, one_by_one.b)
+    np.testing.assert_allclose(at_once._cov, np.linalg.inv(at_once.b), atol=1e-10)
+    np.testing.assert_allclose(at_once.learnt.b, one_by_one.learnt.b)
+
+
+def test_a_category_cap_shapes_the_drawn_positions_and_gives_way_when_nothing_else_is_left() -> None:
+    mixed = [Candidate(f"A{i}", category="cases", score=1.0 - i / 10) for i in range(5)] + \
+            [Candidate("B0", category="chargers", score=0.1)]
+    rng = np.random.default_rng(0)
+    policy = LinearThompson(score_prior=3.0)
+    for _ in range(50):
+        served = rank(policy, {"segment": "new"}, mixed, rng, slots=4, per_category=3)
+        shown = served.ranking[:4]
+        assert sum(p.startswith("A") for p in shown) == 3 and "B0" in shown  # at most 3 cases among 4
+        assert len(served.propensities) == 4 and all(0 < p <= 1 for p in served.propensities)
+    only_cases = mixed[:5]
+    served = rank(policy, {"segment": "new"}, only_cases, rng, slots=4, per_category=3)
+    assert len(set(served.ranking[:4])) == 4  # a fourth case rather than a short list
+
+
+def test_a_deferred_covariance_refreshed_aside_keeps_what_arrived_meanwhile(shop: Shop) -> None:
+    policy = LinearThompson()
+    first = [({"segment": "new", "slot": 1}, c) for c in shop.products[:2]]
+    later = [({"segment": "loyal", "slot": 1}, c) for c in shop.products[2:4]]
+    policy.observe(first, defer=True)
+    started = policy.refresh_start()
+    assert started is not None and policy.deferred == 2
+    policy.observe(later, defer=True)  # while the inverse is computed elsewhere
+    assert policy.refresh_finish(started, np.linalg.inv(started[0]))
+    assert policy.deferred == 2 and policy.refresh()  # the later two are still to come in
+    np.testing.assert_allclose(policy._cov, np.linalg.inv(policy.b), atol=1e-10)
+    policy.observe(first, defer=True)
+    stale = policy.refresh_start()
+    assert stale is not None
+    policy.update({"segment": "new"}, shop.products[0], 1.0)  # the covariance moved on meanwhile
+    assert not policy.refresh_finish(stale, np.linalg.inv(stale[0]))

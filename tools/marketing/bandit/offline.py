@@ -7,13 +7,15 @@ cross-fitted ridge reward model) and, for uniformly logged data, the replay meth
 Intervals are normal (IPS, DR, replay), delta-method (SNIPS) or percentile bootstrap.
 
 `compare` decides on the paired difference between two policies on the same logs, so the noise both
-estimates share cancels: switch on only when the candidate's lower bound clears the current policy.
+estimates share cancels: switch on only when the candidate's lower bound clears the current policy. The
+current policy may be `LoggingPolicy()`, whatever served the logs (an online learner changes as it serves):
+its probabilities are the logged ones, so its estimate is the on-policy mean reward.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel
@@ -21,9 +23,35 @@ from scipy import stats
 
 from tools.marketing.bandit.features import Featurizer
 from tools.marketing.bandit.policy import Policy, draw
-from tools.marketing.bandit.records import Logged
+from tools.marketing.bandit.records import Logged, Served
 
 Method = Literal["ips", "snips", "dr"]
+
+
+class LoggingPolicy:
+    """The policy that served each logged list, as it was then: its first-position distribution is the one
+    logged with the list (`Served.distribution`; without it only the chosen product's propensity is known and
+    the rest is spread evenly, which only the doubly robust model term uses)."""
+
+    def __init__(self, name: str = "logged") -> None:
+        self.name = name
+
+    def probabilities(self, context: Any, candidates: Sequence[Any]) -> np.ndarray:
+        raise TypeError("the logging policy is known only on its own logged lists")
+
+    def row_probabilities(self, served: Served) -> np.ndarray:
+        k = len(served.candidates)
+        if len(served.distribution) == k:
+            return np.asarray(served.distribution, dtype=float)
+        a = served.chosen_index
+        p = np.full(k, (1.0 - served.propensity) / max(k - 1, 1))
+        p[a] = served.propensity
+        return p
+
+
+def _probs(policy: Policy, served: Served) -> np.ndarray:
+    by_row = getattr(policy, "row_probabilities", None)
+    return by_row(served) if by_row is not None else policy.probabilities(served.context, served.candidates)
 
 
 class Estimate(BaseModel):
@@ -65,7 +93,7 @@ def _weights(target: Policy, logs: Sequence[Logged]) -> tuple[np.ndarray, np.nda
     w = np.empty(len(logs))
     for i, row in enumerate(logs):
         s = row.served
-        w[i] = target.probabilities(s.context, s.candidates)[s.chosen_index] / s.propensity
+        w[i] = _probs(target, s)[s.chosen_index] / s.propensity
     return w, np.array([row.reward for row in logs])
 
 
@@ -132,7 +160,7 @@ def _dr_terms(target: Policy, logs: Sequence[Logged], q: Sequence[np.ndarray]) -
     terms, w = np.empty(len(logs)), np.empty(len(logs))
     for i, row in enumerate(logs):
         s = row.served
-        pi = target.probabilities(s.context, s.candidates)
+        pi = _probs(target, s)
         a = s.chosen_index
         w[i] = pi[a] / s.propensity
         terms[i] = float(pi @ q[i]) + w[i] * (row.reward - q[i][a])
@@ -183,7 +211,7 @@ def replay(target: Policy, logs: Sequence[Logged], *, alpha: float = 0.05, seed:
         s = row.served
         if abs(s.propensity * len(s.candidates) - 1.0) > 1e-6:
             raise ValueError("replay needs uniformly logged lists; use ips, snips or dr")
-        p = target.probabilities(s.context, s.candidates)
+        p = _probs(target, s)
         if draw(p, rng) == s.chosen_index:
             kept.append(row.reward)
     if len(kept) < 2:

@@ -45,6 +45,13 @@ class Outcome:
         return max(earned)
 
     @classmethod
+    def of_kinds(cls, kinds: Iterable[str]) -> Outcome:
+        """From interaction kinds (`ProductInteracted.kind`): a card's "view details" is a click on it."""
+        k = set(kinds)
+        return cls(clicked=bool(k & {"viewed", "clicked"}), added_to_cart="added_to_cart" in k,
+                   purchased="purchased" in k)
+
+    @classmethod
     def of(cls, value: Outcome | Mapping[str, Any]) -> Outcome:
         if isinstance(value, Outcome):
             return value
@@ -58,7 +65,12 @@ class Outcome:
 @dataclass(slots=True)
 class Served:
     """One list a policy served. `chosen` is the product put first, drawn with probability `propensity`; the
-    candidates are kept so any other policy can be asked offline what it would have put first."""
+    candidates are kept so any other policy can be asked offline what it would have put first.
+
+    `propensities[j]` is the probability with which the product at position j+1 was drawn given the positions
+    before it (`propensities[0] == propensity`); `distribution` is the whole first-position distribution over
+    `candidates` (sums to 1); `generation` names the trained state the policy started from (its file), so a
+    reward is credited only to the state that served the list."""
 
     policy: str
     context: dict[str, Any]
@@ -67,6 +79,9 @@ class Served:
     chosen: str
     propensity: float
     version: int = 0
+    propensities: list[float] = field(default_factory=list)
+    distribution: list[float] = field(default_factory=list)
+    generation: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -77,6 +92,9 @@ class Served:
             "ranking": list(self.ranking),
             "chosen": self.chosen,
             "propensity": self.propensity,
+            "propensities": list(self.propensities) or [self.propensity],
+            "distribution": list(self.distribution),
+            "generation": self.generation,
         }
 
     @classmethod
@@ -92,7 +110,17 @@ class Served:
             ranking=[str(p) for p in payload["ranking"]],
             chosen=str(payload["chosen"]),
             propensity=propensity,
+            propensities=[float(x) for x in payload.get("propensities") or [propensity]],
+            distribution=[float(x) for x in payload.get("distribution") or []],
+            generation=str(payload.get("generation") or ""),
         )
+
+    def candidate(self, product_id: str) -> Candidate | None:
+        return next((c for c in self.candidates if c.product_id == product_id), None)
+
+    def slot_of(self, product_id: str) -> int | None:
+        """The position (1-based) the product was shown at, or None."""
+        return self.ranking.index(product_id) + 1 if product_id in self.ranking else None
 
     @property
     def chosen_index(self) -> int:
