@@ -46,6 +46,7 @@ from tools.commerce.orders import OrderStatusTool
 from tools.commerce.ports import ProductCatalog
 from tools.commerce.products import ProductSearchTool
 from tools.commerce.returns import ReturnRequestTool
+from tools.marketing.crosssell_tool import CrossSellTool
 from tools.marketing.recommend_tool import RecommendTool
 
 log = logging.getLogger(__name__)
@@ -199,8 +200,11 @@ def build_runtime(
     affect = TextAffect(judge=build_sentiment_judge(settings))
     nlu = NLU(category_lexicon(catalog))
     store = SqlEventStore(sessions)
-    recommend = RecommendTool(SqlShopperData(sessions, catalog), store, model_path=settings.recommender.model_path)
-    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), recommend]
+    shopper = SqlShopperData(sessions, catalog)
+    recommend = RecommendTool(shopper, store, model_path=settings.recommender.model_path)
+    cross_sell = CrossSellTool(shopper, store, rules_dir=settings.rules.dir)
+    # (cross-sell before recommend: "推荐和这个搭配的" asks for what goes with it, by both tools' cue words)
+    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), cross_sell, recommend]
     llm = build_llm(settings) if llm is _DEFAULT else llm
 
     agent = Agent(
@@ -218,7 +222,7 @@ def build_runtime(
         turn_lock=turn_lock,
         **({"clock": clock} if clock else {}),
     )
-    warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up]
+    warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up, cross_sell.warm_up]
     warm_up = getattr(retriever, "warm_up", None)
     if callable(warm_up):
         warmers.append(warm_up)

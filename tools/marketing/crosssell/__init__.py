@@ -1,0 +1,33 @@
+"""Association-rule cross-sell: once a need is met, the one complementary in-stock product the customer does not own
+(`pick`: product rules, then category rules, then the catalogue's fit), the rule files it reads (`rulebook`), and
+each rule's acceptance rate from the offers made and answered (`acceptance`). Plain data in and out; the chat's
+`tools.marketing.crosssell_tool.CrossSellTool` is the thin tool over it."""
+
+from tools.marketing.crosssell.acceptance import RuleAcceptance, acceptance
+from tools.marketing.crosssell.pick import (
+    CATEGORY_RULE,
+    COMPATIBLE,
+    PRODUCT_RULE,
+    Pick,
+    RuleIndex,
+    RuleRef,
+    Shelf,
+    best,
+    rank,
+)
+from tools.marketing.crosssell.rulebook import RuleBook
+
+__all__ = [
+    "CATEGORY_RULE",
+    "COMPATIBLE",
+    "PRODUCT_RULE",
+    "Pick",
+    "RuleAcceptance",
+    "RuleBook",
+    "RuleIndex",
+    "RuleRef",
+    "Shelf",
+    "acceptance",
+    "best",
+    "rank",
+]
