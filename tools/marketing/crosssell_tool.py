@@ -195,7 +195,8 @@ class _Inputs:
 
 
 def _shelf(products: list[ProductView]) -> Shelf:
-    return Shelf([ItemInfo(p.product_id, p.category, p.stock, p.brand, dict(p.attributes)) for p in products])
+    return Shelf([ItemInfo(p.product_id, p.category, p.stock, p.brand, dict(p.attributes)) for p in products],
+                 {p.product_id: float(p.price) for p in products})
 
 
 def _name(product: ProductView, language: str) -> str:

@@ -79,6 +79,20 @@ def test_an_accessory_that_does_not_fit_is_never_offered() -> None:
                for r in owner_of_galaxy)
 
 
+def test_an_add_on_is_never_a_device_nor_dearer_than_what_it_goes_with() -> None:
+    from tests.fakes.crosssell import rule, rule_set
+
+    upsells = RuleIndex.from_rule_sets([rule_set("x", "product", [
+        rule(["P210"], "P100", 0.1, 0.9, 9.0),  # protector -> the phone itself: a device
+        rule(["P210"], "P220", 0.1, 0.8, 8.0),  # protector (39) -> charger (99): dearer
+        rule(["P200"], "P210", 0.1, 0.2, 2.0),  # case (89) -> protector (39): an add-on
+    ])])
+    priced = Shelf(SHELF_FIT.items, {p.product_id: float(p.price) for p in SHELF})
+    assert best(["P210"], shelf=priced, rules=upsells, popularity=POPULAR) is None
+    assert best(["P200"], shelf=priced, rules=upsells, popularity=POPULAR).product_id == "P210"
+    assert best(["P210"], shelf=SHELF_FIT, rules=upsells).product_id == "P220"  # no prices known: no ceiling
+
+
 def test_a_named_product_is_found_by_its_model_the_longest_name_winning() -> None:
     assert named_product("iPhone 16 配什么壳好", SHELF) == "P100"
     assert named_product("what goes with my galaxy s24?", SHELF) == "P101"

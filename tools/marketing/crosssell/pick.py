@@ -9,10 +9,15 @@ products worth offering, best first; `best` is the one a follow-up offers. Three
    customer owns, proposes its consequent product;
 2. category rules (`by == "category"`): the same over the anchors' and owned products' categories; the consequent
    category is mapped to its best product for this customer — one that fits the anchors (a case for the phone
-   just bought), else one that fits something else they own, then the best seller; a category the anchors are
-   already in is not offered again;
+   just bought), else one that shares a fit with them (the protector for the phone a case was bought for), else
+   one that fits something else they own, then the best seller; a category the anchors are already in is not
+   offered again;
 3. the catalogue's fit, when no rule speaks: products that fit an anchor or share a fitting need with it (a
    screen protector for the phone a case was bought for), best sellers first.
+
+A cross-sell is an add-on: never a device that accessories fit (a phone, a camera, a coffee machine: "earphones →
+phone" is a strong rule, as phones and earphones share many baskets, but nobody should be offered a phone for
+their earphones), and never dearer than the dearest anchor.
 
 A rule's strength is `lift × confidence`: lift alone favours rare pairs (a lift of 40 on a 2% confidence offers
 what almost nobody takes), confidence alone favours best sellers that go with everything (lift near 1: bought
@@ -20,7 +25,7 @@ anyway); their product, `confidence² / support(consequent)`, wants both. Rules 
 association and are dropped. A candidate is never an anchor, never owned or excluded (already offered, in the
 cart), always in stock, and never an accessory that does not fit: one needing a device (`compatible_with` & co,
 see `tools.marketing.recommender.catalogue`) must fit an owned device or share a need with an anchor, and none
-may clash with what they own (no Galaxy case for an iPhone owner).
+may clash with what they own (no Galaxy case for an iPhone owner) unless an anchor needs the same fit.
 """
 
 from __future__ import annotations
@@ -105,12 +110,16 @@ class RuleIndex:
 
 
 class Shelf:
-    """The products with their fit, built once per catalogue state (the fit tokens are the costly part)."""
+    """The products with their fit and prices (a product without a price is taken as costing nothing)."""
 
-    def __init__(self, items: Sequence[ItemInfo]) -> None:
+    def __init__(self, items: Sequence[ItemInfo], prices: Mapping[str, float] | None = None) -> None:
         self.items = list(items)
         self.index = {info.item: i for i, info in enumerate(self.items)}
         self.fit = Compatibility(self.items)
+        self.prices = dict(prices or {})
+        # devices: products that some product on the shelf fits (a phone, a camera); never an add-on
+        self.devices = np.array([any(t in self.fit.need_mask for t in tokens) for tokens in self.fit.provides],
+                                dtype=bool)
 
     def __contains__(self, product_id: object) -> bool:
         return product_id in self.index
@@ -140,11 +149,15 @@ def rank(
     every_idx = [shelf.index[p] for p in context if p in shelf]
     fits_anchor, _ = shelf.fit.fit(anchor_idx)
     fits_any, clashes = shelf.fit.fit(every_idx)
-    suits = (~shelf.fit.has_needs | fits_any | _shares(shelf, anchor_idx)) & ~clashes
+    shares = _shares(shelf, anchor_idx)  # a case for a Reno 13 says they have one, whatever else they own
+    suits = (~shelf.fit.has_needs | fits_any | shares) & (~clashes | shares) & ~shelf.devices
+    ceiling = max((shelf.prices.get(a, 0.0) for a in known), default=0.0)
 
     def available(pid: str) -> bool:
         i = shelf.index.get(pid)
         if i is None or pid in blocked or not suits[i]:
+            return False
+        if shelf.prices and shelf.prices.get(pid, 0.0) > ceiling:  # an add-on, not a bigger purchase
             return False
         stock = shelf.items[i].stock
         return stock is None or stock > 0
@@ -168,7 +181,7 @@ def rank(
                 wanted = rule.consequent[0]
                 if wanted in anchor_categories or not set(rule.antecedent) <= categories:
                     continue
-                choice = _best_of_category(shelf, wanted, available, fits_anchor, fits_any, popularity)
+                choice = _best_of_category(shelf, wanted, available, (fits_anchor, shares, fits_any), popularity)
                 if choice is not None:
                     offer(Pick(choice, rule.strength, CATEGORY_RULE, anchor, rule))
     if not picks:  # 3. the catalogue's fit
@@ -189,14 +202,14 @@ def best(anchors: Sequence[str], **kwargs: Any) -> Pick | None:
 
 
 def _best_of_category(
-    shelf: Shelf, category: str, available: Any, fits_anchor: np.ndarray, fits_any: np.ndarray,
-    popularity: Mapping[str, float],
+    shelf: Shelf, category: str, available: Any, preferences: Sequence[np.ndarray], popularity: Mapping[str, float],
 ) -> str | None:
-    """The category's product for this customer: fitting the anchors, then anything they own, then best selling."""
+    """The category's product for this customer: the first of `preferences` (boolean masks, strongest first) it
+    meets decides, then units sold."""
     candidates = [(i, info) for i, info in enumerate(shelf.items) if info.category == category and available(info.item)]
     if not candidates:
         return None
-    _, info = max(candidates, key=lambda c: (bool(fits_anchor[c[0]]), bool(fits_any[c[0]]),
+    _, info = max(candidates, key=lambda c: (*(bool(m[c[0]]) for m in preferences),
                                             popularity.get(c[1].item, 0.0), c[1].item))
     return info.item
 
