@@ -47,6 +47,8 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
                 # every e2e test talks from 127.0.0.1, faster than any one shopper: the limits have their own tests
                 # (tests/security/test_rate_limits.py, on the real app)
                 "KEFU_RATE_LIMITS": "off",
+                # no rule files: cross-sell follows the catalogue's fit, whatever a developer's var/ holds
+                "KEFU_RULES_DIR": str(base / "rules"),
                 # the demo page and its signed customer list (SQLite, one worker: the only place demo mode runs)
                 "KEFU_DEMO": "1"})
     return env

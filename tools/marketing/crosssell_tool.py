@@ -67,7 +67,7 @@ class CrossSellTool(BaseTool):
             "cross_sell.follow.product_rule": "顺便推荐：买「{anchor}」的顾客常会一起买「{name}」，有需要可以看看。",
             "cross_sell.follow.category_rule": "顺便推荐：买{anchor_category}的顾客常会搭配{category}，"
                                                "比如这款「{name}」。",
-            "cross_sell.follow.compatible": "顺便推荐：「{name}」和「{anchor}」正好适配，有需要可以看看。",
+            "cross_sell.follow.compatible": "顺便推荐：「{name}」和「{anchor}」很搭，有需要可以看看。",
             "cross_sell.answer": "和「{anchor}」搭配，推荐这些：",
             "cross_sell.none": "暂时没有和「{anchor}」搭配的有货商品。",
             "cross_sell.which": "您想给哪件商品找搭配？告诉我商品名称，或者先点开商品看看。",
@@ -77,7 +77,7 @@ class CrossSellTool(BaseTool):
                                               "look if you need one.",
             "cross_sell.follow.category_rule": "By the way, customers who buy {anchor_category} often add "
                                                "{category}, such as “{name}”.",
-            "cross_sell.follow.compatible": "By the way, “{name}” fits “{anchor}”, in case you need one.",
+            "cross_sell.follow.compatible": "By the way, “{name}” goes well with “{anchor}”, in case you need one.",
             "cross_sell.answer": "These go well with “{anchor}”:",
             "cross_sell.none": "I have nothing in stock that goes with “{anchor}” right now.",
             "cross_sell.which": "Which product would you like a match for? Tell me its name, or open its card first.",

@@ -20,7 +20,7 @@ from agent.events import (
     ToolCalled,
 )
 from agent.pipeline import Agent
-from tests.fakes import MemoryEventStore, commerce_tools, make_agent
+from tests.fakes import MemoryEventStore, ScriptedLLM, commerce_tools, make_agent
 from tests.fakes.crosssell import CrossSellShopper, phone_orders, write_rules
 from tools.marketing.crosssell_tool import CrossSellTool
 
@@ -154,3 +154,15 @@ async def test_a_named_product_is_matched_and_nothing_known_is_asked_about(agent
     await agent.start("e", channel="web", customer_id=None, language="en")
     unknown = await agent.handle("e", "what goes with this")
     assert not unknown.reply.cards and "Which product" in unknown.reply.text
+
+
+async def test_an_llm_worded_answer_streams_the_offer_line_after_it(tmp_path: Path) -> None:
+    store, tokens = MemoryEventStore(), []
+    tool = CrossSellTool(CrossSellShopper(), store, rules_dir=write_rules(tmp_path / "rules"))
+    agent = make_agent(store=store, tools=[*commerce_tools(phone_orders()), tool], tokens=tokens,
+                       llm=ScriptedLLM("您好，订单 KF10000009 已签收。"))
+    await agent.start("c", channel="web", customer_id="C1", language="zh")
+    result = await agent.handle("c", ASK["zh"])
+    assert result.reply.source == "llm" and result.reply.text.startswith("您好，订单 KF10000009 已签收。")
+    assert result.reply.text.endswith("有需要可以看看。") and offer_cards(result.reply.cards)
+    assert "".join(tokens) == result.reply.text  # what was streamed is what was recorded
