@@ -229,7 +229,7 @@ class Agent:
             if kind not in CHOSEN_KINDS or offered:
                 return stored
             need = Need(f"product:{product_id}", event.type, (product_id,))
-            follow = await follow_up(self.tools, need, state, self._context(state, state.language), self.nlg)  # type: ignore[arg-type]
+            follow = await follow_up(self.tools, need, state, self._context(state, state.language), self.nlg)
             if follow is None:
                 return stored
             said = BotUttered(conversation_id=conversation_id, **follow.reply.recorded())
@@ -389,7 +389,6 @@ class Agent:
         if decision.ask_slot and acted.error is None:
             out.append(SlotRequested(conversation_id=cid, intent=decision.intent, slot=decision.ask_slot))
         return reply, out
-
 
     async def _follow_up(
         self, state: DialogueState, decision: Decision, acted: Acted, language: str
