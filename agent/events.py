@@ -290,7 +290,8 @@ class OfferMade(Event):
     rule: dict[str, Any] | None = None
 
     def _apply(self, state: DialogueState) -> None:
-        state.offers.append({"kind": self.kind, "offer_id": self.offer_id, "need": self.need})
+        state.offers.append({"kind": self.kind, "offer_id": self.offer_id, "need": self.need, "event_id": self.id,
+                             "turn": state.turn, "outcomes": []})
 
 
 @dataclass(kw_only=True, slots=True)
@@ -303,6 +304,11 @@ class OfferAnswered(Event):
     kind: str
     offer_id: str
     outcome: str
+
+    def _apply(self, state: DialogueState) -> None:
+        for offer in state.offers:
+            if offer.get("event_id") == self.offer_event_id and self.outcome not in offer.setdefault("outcomes", []):
+                offer["outcomes"].append(self.outcome)
 
 
 @dataclass(kw_only=True, slots=True)

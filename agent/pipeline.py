@@ -26,15 +26,18 @@ from agent.events import (
     Event,
     HandoffRequested,
     IntentRecognized,
+    ProductInteracted,
     SlotRequested,
     SlotSet,
     UserUttered,
     replay,
 )
+from agent.followups import FollowUp, appended, follow_up
 from agent.intents import PERSON_INTENTS, SOCIAL_INTENTS
 from agent.language import detect_language
 from agent.locks import KeyedLocks
-from agent.policy import DECLINED_TEMPLATE, Decision, Turn, decide, effective_intent, empathy_for
+from agent.offers import answered_by_interaction, declined
+from agent.policy import DECLINED_TEMPLATE, NEGATIVE, Decision, Turn, decide, effective_intent, empathy_for
 from agent.proposals import ToolProposer, consult
 from agent.protocols import (
     Acted,
@@ -43,6 +46,7 @@ from agent.protocols import (
     Composer,
     EventStore,
     InProcessTurnLock,
+    Need,
     NLUReader,
     NLUResult,
     Reply,
@@ -60,6 +64,8 @@ log = logging.getLogger(__name__)
 __all__ = ["Agent", "InvalidMessage", "SpeechCues", "TurnInput", "TurnResult", "UnknownConversation"]
 
 UNSURE_BELOW = 0.6  # NLU confidence under which the LLM is asked which tool fits
+# Interactions that choose a product: a need met, which follow-up tools may answer (a cross-sell)
+CHOSEN_KINDS = ("added_to_cart", "purchased")
 NO_PROPOSAL_INTENTS = SOCIAL_INTENTS | PERSON_INTENTS  # turns about no task: the LLM is not asked for a tool
 EventSink = Callable[[str, list[Event], DialogueState], Awaitable[None]]
 TokenSink = Callable[[str], Awaitable[None]]  # one turn's reply, delta by delta, as it is generated
@@ -209,6 +215,26 @@ class Agent:
             state = await self._load(conversation_id)
             return await self._emit(conversation_id, state, list(events))
 
+    async def interaction(self, conversation_id: str, kind: str, product_id: str) -> list[Event]:
+        """Record what the customer did with a product card (`ProductInteracted`) and what that answers of an offer
+        of the product (`OfferAnswered`). A product chosen (added to the cart, bought) is a need met: a tool that
+        follows `product_interacted` may follow it up, said as a bot message of its own (one line and a card),
+        unless the product was itself an offer taken up. Returns the stored events, the interaction first."""
+        async with self._lock(conversation_id), self.turn_lock.hold(conversation_id):
+            state = await self._load(conversation_id)
+            event = ProductInteracted(conversation_id=conversation_id, kind=kind, product_id=product_id)
+            answers = answered_by_interaction(state, kind, product_id)
+            stored = await self._emit(conversation_id, state, [event, *answers])
+            offered = any(o.get("offer_id") == product_id for o in state.offers)
+            if kind not in CHOSEN_KINDS or offered:
+                return stored
+            need = Need(f"product:{product_id}", event.type, (product_id,))
+            follow = await follow_up(self.tools, need, state, self._context(state, state.language), self.nlg)
+            if follow is None:
+                return stored
+            said = BotUttered(conversation_id=conversation_id, **follow.reply.recorded())
+            return stored + await self._emit_whole(conversation_id, state, [*follow.events, said])
+
     def interrupt(self, conversation_id: str) -> bool:
         """Cancel the conversation's running turn, if any (a caller barged in). The turn records
         `BotInterrupted` with what was already delivered and raises `CancelledError` to its caller."""
@@ -264,7 +290,7 @@ class Agent:
         p = await asyncio.to_thread(self.perceive, turn, state.language)
         language = state.language if state.language_fixed else p.language
         pending = state.requested
-        nlu = self.tools.with_cues(p.nlu, text, floor=UNSURE_BELOW)
+        nlu = self.tools.with_cues(p.nlu, text, floor=UNSURE_BELOW, calm=p.affect.label not in NEGATIVE)
         intent = effective_intent(state, nlu, text, self.tools)
         user_events: list[Event] = [
             UserUttered(conversation_id=cid, text=text, language=p.language, client_msg_id=turn.client_msg_id),
@@ -277,6 +303,7 @@ class Agent:
             if state.slot(name) != value:
                 user_events.append(SlotSet(conversation_id=cid, name=name, value=value))
         events = await self._emit(cid, state, user_events)
+        events += await self._emit(cid, state, declined(state, text, intent))  # "不用了" right after an offer
         progress.heard = True
         decision = decide(Turn(state, nlu, text, intent, pending, empathy_for(state)), self.tools)
         if self._should_propose(decision, nlu.confidence):
@@ -350,12 +377,29 @@ class Agent:
         if self.responder is not None and self.responder.applies(decision):
             worded = await self.responder.reply(decision, acted, reply, on_token)
             reply, fallback = worded.reply, worded.fallback
+        follow = await self._follow_up(state, decision, acted, language)
+        if follow is not None:
+            if reply.source == "llm" and on_token is not None:  # the worded reply was streamed: so is its tail
+                await on_token(("" if language == "zh" else " ") + follow.reply.text)
+            reply = appended(reply, follow, language)
+            out += follow.events
         if decision.kind == "handoff":
             out.append(HandoffRequested(conversation_id=cid, reason=decision.handoff_reason or "customer_asked"))
         out.append(BotUttered(conversation_id=cid, **reply.recorded(), fallback=fallback))
         if decision.ask_slot and acted.error is None:
             out.append(SlotRequested(conversation_id=cid, intent=decision.intent, slot=decision.ask_slot))
         return reply, out
+
+    async def _follow_up(
+        self, state: DialogueState, decision: Decision, acted: Acted, language: str
+    ) -> FollowUp | None:
+        """A follow-up of the need this turn's call met; never on a turn that asks the customer something (a slot,
+        a confirmation) or failed."""
+        result = acted.result
+        if (decision.kind != "call_tool" or result is None or result.met is None or acted.error is not None
+                or decision.asks_confirmation or decision.ask_slot):
+            return None
+        return await follow_up(self.tools, result.met, state, self._context(state, language), self.nlg)
 
 
 class _Progress:

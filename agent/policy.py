@@ -169,6 +169,23 @@ def _is_lookup(tools: Toolbox, intent: str) -> bool:
     return tool is not None and not tool.side_effects
 
 
+# Escalation pressure (see AffectObserved.apply_to) under which the bot may offer something unasked (a cross-sell):
+# an angry turn keeps it above this for the next turn or two, a mildly anxious one not at all.
+CALM_BELOW = 0.3
+
+
+def may_follow_up(state: DialogueState) -> bool:
+    """May the bot add something the customer did not ask for (a cross-sell after a need was met)? Only while the
+    bot holds the conversation (nobody is waiting for or talking with a person), no call waits for the customer's
+    yes, and the customer is not upset: their latest words are not negative and no recent anger lingers."""
+    if state.handoff != "bot" or state.pending_action is not None:
+        return False
+    affect = state.current_affect
+    if affect is not None and affect.label in NEGATIVE:
+        return False
+    return state.escalation_score < CALM_BELOW
+
+
 def empathy_for(state: DialogueState) -> str | None:
     affect = state.current_affect
     if affect and affect.label in NEGATIVE and affect.intensity >= 0.45 and affect.turn == state.turn:

@@ -111,16 +111,32 @@ class ToolContext:
     now: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A need of the customer's that was just met (an order question answered, a product chosen), which a
+    follow-up tool may build on: a cross-sell offers what goes with it (see `agent.followups`).
+
+    `key` names the need within the conversation (`order:KF10000001`, `product:P0001`), so it is followed up at
+    most once; `source` is what met it, the tool's name or the event's type (what `Tool.follows` lists);
+    `products` are the product ids that met it."""
+
+    key: str
+    source: str
+    products: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class ToolResult:
     """What a tool hands back: the facts for the reply (templates and the LLM's grounding), cards for the
-    widget, the events the call causes (e.g. `RecommendationShown`), which the pipeline records, and the policy
-    documents the answer cites (`{"doc", "title", "snippet"}`, as answers from retrieval cite them)."""
+    widget, the events the call causes (e.g. `RecommendationShown`), which the pipeline records, the policy
+    documents the answer cites (`{"doc", "title", "snippet"}`, as answers from retrieval cite them), and the need
+    it met, if it met one (`met`: the tools that follow it may add to the reply)."""
 
     data: dict[str, Any]
     cards: list[dict[str, Any]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)  # policy documents the answer rests on
+    met: Need | None = None
 
 
 @dataclass(slots=True)
@@ -305,11 +321,14 @@ class Acted:
 @runtime_checkable
 class Composer(Protocol):
     """Words a decision and its outcome from templates (`agent.nlg.TemplateNLG`); the registered tools'
-    own templates are added once (`add_tools`). `decision` is an `agent.policy.Decision`."""
+    own templates are added once (`add_tools`). `decision` is an `agent.policy.Decision`. `compose_follow_up`
+    words a follow-up tool's result (`Tool.follow_reply`) as a reply of its own (see `agent.followups`)."""
 
     def add_tools(self, tools: Iterable[Tool]) -> None: ...
 
     def compose(self, decision: Any, acted: Acted) -> Reply: ...
+
+    def compose_follow_up(self, tool: Tool, result: ToolResult, language: str) -> Reply: ...
 
 
 @dataclass(frozen=True, slots=True)

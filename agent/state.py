@@ -41,7 +41,9 @@ class DialogueState:
     operator: str | None = None
     human_offered: bool = False
     recommended: list[str] = field(default_factory=list)
-    offers: list[dict[str, Any]] = field(default_factory=list)  # {"kind", "offer_id", "need"} per OfferMade
+    # per OfferMade: {"kind", "offer_id", "need", "event_id", "turn" (the customer turn it followed), "outcomes"
+    # (what OfferAnswered recorded of it)}
+    offers: list[dict[str, Any]] = field(default_factory=list)
     csat: int | None = None
     requested: tuple[str, str] | None = None  # (intent, slot) the bot is waiting for
     # a call the bot stated and asked the customer to confirm ({"tool", "args", "intent", ...}); only their next

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from agent.events import ActionProposed, Event, ToolCalled, ToolReturned
 from agent.intents import NO_TASK_INTENTS
-from agent.protocols import Claim, NLUResult, Phrasebook, Tool, ToolContext, ToolError, ToolReply, ToolResult
+from agent.protocols import Claim, Need, NLUResult, Phrasebook, Tool, ToolContext, ToolError, ToolReply, ToolResult
+from agent.state import DialogueState
 
 if TYPE_CHECKING:
     from agent.policy import Decision, Turn
@@ -42,6 +43,13 @@ class BaseTool:
     # agent-level intents of another tool that this tool serves when the message has its cue words: "推荐一款手机壳"
     # is a product question (the NLU's intent, which stays) that asks for a recommendation, not a search
     refines: ClassVar[tuple[str, ...]] = ()
+    # agent-level intents the intent model misreads this tool's requests as: when the message has the tool's cue
+    # words and does not sound upset, the tool's intent wins ("what goes with this" is no complaint)
+    overrides: ClassVar[tuple[str, ...]] = ()
+    # what this tool follows up: the tools (by name) and customer events (by type, e.g. `product_interacted`) whose
+    # met need (`agent.protocols.Need`) it may answer with one more line and card (`follow`), e.g. a cross-sell
+    # after an order question was answered
+    follows: ClassVar[tuple[str, ...]] = ()
     # the customer confirms the call first: the bot states it (`preview`, `confirmation`) and asks; only a yes in
     # their next turn runs it
     confirm: ClassVar[bool] = False
@@ -91,6 +99,15 @@ class BaseTool:
             return say.render(error.code, language, **error.params)
         return say.render("fallback", language)
 
+    async def follow(self, need: Need, state: DialogueState, ctx: ToolContext) -> ToolResult | None:
+        """A follow-up to a met need that this tool `follows` (facts, cards, the events it causes), or None to let
+        it pass. Asked only when the policy allows something the customer did not ask for (`may_follow_up`)."""
+        return None
+
+    def follow_reply(self, result: ToolResult, language: str, say: Phrasebook) -> ToolReply:
+        """A follow-up in words: the template `<name>.follow` filled with the result's data."""
+        return ToolReply(say.render(f"{self.name}.follow", language, **result.data))
+
 
 def tool_schema(tool: Tool | type[Tool]) -> dict[str, Any]:
     """The OpenAI function schema of a tool (its `Args` JSON schema is what the model sees).
@@ -122,8 +139,9 @@ class Toolbox:
     def __init__(self, tools: Iterable[Tool] = ()) -> None:
         self._tools: dict[str, Tool] = {}
         self._by_intent: dict[str, Tool] = {}
-        self._cues: list[tuple[str, re.Pattern[str]]] = []
+        self._cues: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = []
         self._refiners: dict[str, list[tuple[re.Pattern[str], Tool]]] = {}
+        self._followers: dict[str, list[Tool]] = {}
         for tool in tools:
             self.register(tool)
 
@@ -138,11 +156,14 @@ class Toolbox:
         intents = getattr(tool, "intents", ())
         for patterns in getattr(tool, "cues", {}).values():
             if intents and patterns:
-                self._cues.append((intents[0], re.compile("|".join(patterns), re.IGNORECASE)))
+                self._cues.append((intents[0], re.compile("|".join(patterns), re.IGNORECASE),
+                                   tuple(getattr(tool, "overrides", ()))))
         every_cue = [p for patterns in getattr(tool, "cues", {}).values() for p in patterns]
         for refined in getattr(tool, "refines", ()):
             if every_cue:
                 self._refiners.setdefault(refined, []).append((re.compile("|".join(every_cue), re.IGNORECASE), tool))
+        for source in getattr(tool, "follows", ()):
+            self._followers.setdefault(source, []).append(tool)
 
     def __iter__(self) -> Iterator[Tool]:
         return iter(self._tools.values())
@@ -173,20 +194,27 @@ class Toolbox:
         intents = getattr(tool, "intents", ()) if tool else ()
         return intents[0] if intents else None
 
-    def cued_intent(self, text: str) -> str | None:
-        """The intent of the first tool whose declared cue words appear in `text`."""
-        for intent, pattern in self._cues:
-            if pattern.search(text):
+    def followers(self, source: str) -> list[Tool]:
+        """The tools that follow up a need met by `source` (a tool's name or an event's type), in registration
+        order."""
+        return list(self._followers.get(source, ()))
+
+    def cued_intent(self, text: str, read_as: str | None = None) -> str | None:
+        """The intent of the first tool whose declared cue words appear in `text` (and, given the NLU's reading
+        `read_as`, that may replace it: any no-task reading, or one the tool `overrides`)."""
+        for intent, pattern, overrides in self._cues:
+            if (read_as is None or read_as in NO_TASK_INTENTS or read_as in overrides) and pattern.search(text):
                 return intent
         return None
 
-    def with_cues(self, nlu: NLUResult, text: str, *, floor: float) -> NLUResult:
+    def with_cues(self, nlu: NLUResult, text: str, *, floor: float, calm: bool = False) -> NLUResult:
         """A message the NLU found no task in, but which names a registered tool's cue words, is that tool's
         intent (with confidence at least `floor`): tools added after the intent model was trained are
-        reachable without retraining it."""
-        if nlu.intent not in NO_TASK_INTENTS:
+        reachable without retraining it. A `calm` message (no negative affect) the NLU read as an intent the
+        tool `overrides` is the tool's too."""
+        if nlu.intent not in NO_TASK_INTENTS and not calm:
             return nlu
-        cued = self.cued_intent(text)
+        cued = self.cued_intent(text, nlu.intent)
         if cued is None:
             return nlu
         return NLUResult(cued, max(nlu.confidence, floor), nlu.others, nlu.slots, nlu.fine_intent)

@@ -50,6 +50,7 @@ from tools.commerce.returns import ReturnRequestTool
 from tools.marketing.bandit.records import RewardWeights
 from tools.marketing.bandit.serving import Reranker
 from tools.marketing.claim_tool import ClaimCouponTool
+from tools.marketing.crosssell_tool import CrossSellTool
 from tools.marketing.feedback import Feedback
 from tools.marketing.live import MemoryLiveSignals
 from tools.marketing.offers_tool import OffersTool
@@ -253,9 +254,12 @@ def build_runtime(
 
     affect = TextAffect(judge=build_sentiment_judge(settings))
     nlu = NLU(category_lexicon(catalog))
-    recommend = RecommendTool(SqlShopperData(sessions, catalog), store, model_path=settings.recommender.model_path,
+    shopper = SqlShopperData(sessions, catalog)
+    recommend = RecommendTool(shopper, store, model_path=settings.recommender.model_path,
                               live=live, reranker=reranker, trend_weight=settings.recommender.trend_weight)
-    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), recommend]
+    cross_sell = CrossSellTool(shopper, store, rules_dir=settings.rules.dir)
+    # (cross-sell before recommend: "推荐和这个搭配的" asks for what goes with it, by both tools' cue words)
+    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), cross_sell, recommend]
     tools += offer_tools(SqlCampaignStore(sessions), store, retriever, settings.store.timezone)
     llm = build_llm(settings) if llm is _DEFAULT else llm
 
@@ -274,7 +278,7 @@ def build_runtime(
         turn_lock=turn_lock,
         **({"clock": clock} if clock else {}),
     )
-    warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up]
+    warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up, cross_sell.warm_up]
     warm_up = getattr(retriever, "warm_up", None)
     if callable(warm_up):
         warmers.append(warm_up)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from agent.language import localized_name
 from agent.policy import Decision
-from agent.protocols import Acted, Passage, Reply, Tool
+from agent.protocols import Acted, Passage, Reply, Tool, ToolResult
 from prompts import template
 
 SNIPPET_CHARS = 160
@@ -125,6 +125,11 @@ class TemplateNLG:
         sep = "" if lang == "zh" else " "
         reply.text = sep.join(p.strip() for p in parts if p)
         return reply
+
+    def compose_follow_up(self, tool: Tool, result: ToolResult, language: str) -> Reply:
+        """A follow-up tool's result in words (`Tool.follow_reply`), with its cards and quick replies."""
+        said = tool.follow_reply(result, language, self)  # type: ignore[attr-defined]
+        return Reply(text=said.text.strip(), cards=list(result.cards), quick_replies=list(said.quick_replies))
 
     def kb_answer(self, passages: list[Passage], lang: str, reply: Reply) -> str:
         if not passages:

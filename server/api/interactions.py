@@ -1,8 +1,10 @@
 """What the customer did with a product card (`POST /api/conversations/{id}/interactions` and the socket's
-`interaction` frame share this): validated against the catalogue, rate-limited per conversation, recorded as
-a `ProductInteracted` event in the conversation's log. Recording it also (through the runtime's event hook,
-`tools.marketing.feedback`) writes the live session and the product's trend (in Redis across workers) and
-credits the re-ranking bandit with the reward, so the next recommendation in the conversation
+`interaction` frame share this): validated against the catalogue, rate-limited per conversation, and handed to
+the agent (`Agent.interaction`), which records it as a `ProductInteracted` event in the conversation's log, answers
+an offer of that product (`OfferAnswered`), and — a product added to the cart or bought — may follow it up with a
+cross-sell, a bot message that reaches the customer's channel like any other. Recording it also (through the
+runtime's event hook, `tools.marketing.feedback`) writes the live session and the product's trend (in Redis across
+workers) and credits the re-ranking bandit with the reward, so the next recommendation in the conversation
 (`tools.marketing.recommend_tool`) changes at once, on whichever worker serves it."""
 
 from __future__ import annotations
@@ -34,8 +36,7 @@ async def record_interaction(runtime: Runtime, conversation_id: str, body: Inter
     product = await asyncio.to_thread(runtime.catalog.get, body.product_id)
     if product is None:
         raise ApiError(404, "unknown_product", f"No product {body.product_id!r} in this store.")
-    event = ProductInteracted(conversation_id=conversation_id, kind=body.kind, product_id=product.product_id)
-    [recorded] = await runtime.agent.record(conversation_id, [event])
+    recorded, *_ = await runtime.agent.interaction(conversation_id, body.kind, product.product_id)
     assert isinstance(recorded, ProductInteracted)
     return recorded
 

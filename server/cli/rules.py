@@ -117,6 +117,9 @@ def mine_command(
         str | None, typer.Option(help="Spark master for --engine spark (default KEFU_SPARK_MASTER, local[2]).")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Rules shown in the table.")] = 20,
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="Do nothing if the rule file exists (`make run` mines once).")
+    ] = False,
 ) -> None:
     """Mine frequent itemsets and rules (support, confidence, lift) and store them for cross-sell."""
     from rich.console import Console
@@ -134,6 +137,9 @@ def mine_command(
     err = Console(stderr=True)
     try:
         target = None if not save else (out or rules_path(settings.rules.dir, name))
+        if if_missing and target is not None and target.exists():
+            err.print(f"rule file present at {target}; nothing to do", highlight=False)
+            return
         with _Stages(err).shown() as stages:
             result = _mine(
                 stages,

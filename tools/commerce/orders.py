@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from agent.policy import Decision, Turn
-from agent.protocols import Phrasebook, ToolContext, ToolError, ToolReply, ToolResult
+from agent.protocols import Need, Phrasebook, ToolContext, ToolError, ToolReply, ToolResult
 from agent.tooling import BaseTool
 from tools.commerce.ports import OrderRepository, OrderView
 
@@ -96,6 +96,15 @@ def order_facts(order: OrderView) -> dict[str, Any]:
     }
 
 
+def order_need(order: OrderView) -> Need | None:
+    """The need an answered order question met (`order:<id>`, the order's products), which follow-ups (a
+    cross-sell) may build on; none for a cancelled order: nothing in it was kept."""
+    if order.status == "cancelled":
+        return None
+    products = tuple(dict.fromkeys(line.product_id for line in order.lines))
+    return Need(f"order:{order.order_id}", OrderStatusTool.name, products)
+
+
 class OrderStatusTool(BaseTool):
     """Status and latest tracking of one order, or the customer's recent orders when no id is given."""
 
@@ -136,7 +145,7 @@ class OrderStatusTool(BaseTool):
                 cards=[order_card(o, ctx.language) for o in orders],
             )
         order = await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx, args.phone or args.email)
-        return ToolResult(data=order_facts(order), cards=[order_card(order, ctx.language)])
+        return ToolResult(data=order_facts(order), cards=[order_card(order, ctx.language)], met=order_need(order))
 
     def plan(self, turn: Turn) -> Decision:
         """The order named now or in the last few turns; without one, list the customer's recent orders and

@@ -6,8 +6,8 @@ Cross-sell acceptance (`rule_acceptance`): one row per rule key `(rule set, ante
 `OfferMade` events (kind `cross_sell`); offers that no rule chose (the catalogue's fit) share one row whose
 `rule_set` is None. An offer's outcomes are the `OfferAnswered` events naming it (`offer_event_id`); answers
 to offers not among the events are ignored. Each offer counts once per outcome however often it was answered;
-an offer is *accepted* when any answer is positive (clicked, added to cart, purchased) and *declined* when it
-was turned down and never accepted.
+an offer is *accepted* when the customer took it (added to cart or bought; a click is interest, counted apart)
+and *declined* when it was turned down and never accepted.
 
 Click-through (`click_through`): every product of every `RecommendationShown` is one impression. A customer's
 `ProductInteracted` credits the latest earlier list in the same conversation that showed that product (a
@@ -33,6 +33,8 @@ from agent.events import Event, OfferAnswered, OfferMade, ProductInteracted, Rec
 
 Z95 = 1.959963984540054
 POSITIVE_OUTCOMES = ("clicked", "added_to_cart", "purchased")
+# An offer is accepted when the customer takes it (into the cart, or bought); a click is interest, counted apart.
+ACCEPTED_OUTCOMES = ("added_to_cart", "purchased")
 CLICK_KINDS = ("clicked", "viewed")
 NO_SOURCE = "none"  # a list the tool did not score, or no re-ranking policy
 DIMENSIONS = ("all", "source", "bandit", "tool")  # "all": one group of every impression
@@ -151,7 +153,7 @@ def rule_acceptance(events: Iterable[Event]) -> list[RuleAcceptance]:
         if key.rule_set is not None and key not in by:
             by[key] = str((offer.rule or {}).get("by") or "")
         outcomes = answers.get(offer_id, set())
-        accepted = bool(outcomes & set(POSITIVE_OUTCOMES))
+        accepted = bool(outcomes & set(ACCEPTED_OUTCOMES))
         c = counts[key]
         c["offers"] += 1
         for outcome in POSITIVE_OUTCOMES:

@@ -83,7 +83,7 @@
     ".kefu-pill{font-size:11px;padding:1px 8px;border-radius:999px;background:#dcfce7;color:#166534;}",
     ".kefu-pill[data-tone=warn]{background:#fef3c7;color:#92400e;}",
     ".kefu-pill[data-tone=bad]{background:#fee2e2;color:#991b1b;}",
-    ".kefu-pill[data-tone=info]{background:#dbeafe;color:#1e40af;}",
+    ".kefu-pill[data-tone=info],.kefu-pill-offer{background:#dbeafe;color:#1e40af;}",
     ".kefu-mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;}",
     ".kefu-card-event{font-size:12px;color:#374151;margin-top:4px;padding-left:8px;border-left:2px solid #c7d2fe;}",
     ".kefu-card[data-card-type=coupon]{border-style:dashed;border-color:#f59e0b;background:#fffbeb;}",

@@ -302,6 +302,8 @@
         if (!card.in_stock) pill.setAttribute("data-tone", "bad");
         row.appendChild(pill);
       }
+      // a cross-sell: the one product offered with what the customer just chose
+      if (card.offer === true) row.appendChild(el("span", "kefu-pill kefu-pill-offer", t.goesWith));
       if (row.childNodes.length) body.appendChild(row);
       if (card.id != null && card.id !== "") body.appendChild(this.cardActions(card));
     } else if (type === "order") {

@@ -91,7 +91,7 @@ def test_acceptance_per_rule_counts_each_offer_once() -> None:
     pair = rows[RuleKey.of("orders-product", ["P003", "P002"], ["P011"])]
     assert (pair.offers, pair.accepted, pair.purchased, pair.unanswered, pair.acceptance.value) == (2, 1, 1, 1, 0.5)
     fit = rows[RuleKey(None, (), ())]
-    assert (fit.offers, fit.accepted, fit.clicked, fit.by, fit.acceptance.value) == (1, 1, 1, "", 1.0)
+    assert (fit.offers, fit.accepted, fit.clicked, fit.by, fit.acceptance.value) == (1, 0, 1, "", 0.0)  # a click only
     assert [r.offers for r in rule_acceptance(a.events + b.events)] == [4, 2, 1]  # most offers first
     assert rule_acceptance([]) == []
 
