@@ -47,6 +47,8 @@ system-deps:
 
 run: install
 	$(BIN)/kefu demo-data --if-empty
+	$(BIN)/kefu rules mine --from-orders --by product --min-support 0.002 --if-missing
+	$(BIN)/kefu rules mine --from-orders --by category --min-support 0.005 --if-missing
 	$(BIN)/kefu ingest --if-missing
 	KEFU_DEMO=$${KEFU_DEMO:-1} KEFU_LLM=$${KEFU_LLM:-local} KEFU_AFFECT_JUDGE=$${KEFU_AFFECT_JUDGE:-local} $(BIN)/kefu serve --port $(KEFU_PORT)
 
