@@ -111,6 +111,7 @@ class LimitSettings(BaseModel):
     message_conversation: str = "30/minute"  # customer messages per conversation
     csat_conversation: str = "5/minute"  # ratings per conversation (one is kept)
     interaction_conversation: str = "60/minute"  # product card actions (view, add to cart) per conversation
+    interaction_ip: str = "240/minute"  # product card actions per IP, all its conversations together
     login_ip: str = "20/minute"  # operator sign-in attempts per IP
     # Sign-in attempts at one username from one IP; a success starts the count afresh. Never locks the account:
     # the operator signs in from any other address.

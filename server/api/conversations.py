@@ -98,10 +98,12 @@ async def send_message(
 
 
 @router.post("/{conversation_id}/interactions", status_code=201)
-async def post_interaction(body: Interaction, conversation: ConversationDep, runtime: RuntimeDep) -> dict[str, Any]:
+async def post_interaction(
+    body: Interaction, conversation: ConversationDep, runtime: RuntimeDep, request: Request
+) -> dict[str, Any]:
     """What the customer did with a product card (viewed, clicked, added to the cart, bought): it changes the
     next recommendation in this conversation."""
-    return recorded_frame(await record_interaction(runtime, conversation.id, body))
+    return recorded_frame(await record_interaction(runtime, conversation.id, body, client_ip(request)))
 
 
 @router.get("/{conversation_id}/events")

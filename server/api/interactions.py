@@ -29,9 +29,11 @@ class Interaction(BaseModel):
     product_id: StoredText = Field(min_length=1, max_length=64)
 
 
-async def record_interaction(runtime: Runtime, conversation_id: str, body: Interaction) -> ProductInteracted:
-    """Record one interaction; `ApiError` 429 `rate_limited` over `interaction_conversation`, 404
-    `unknown_product` for a product the store does not have (nothing is recorded then)."""
+async def record_interaction(runtime: Runtime, conversation_id: str, body: Interaction, ip: str) -> ProductInteracted:
+    """Record one interaction; `ApiError` 429 `rate_limited` over `interaction_ip` (one client's conversations
+    together) or `interaction_conversation`, 404 `unknown_product` for a product the store does not have (nothing
+    is recorded then)."""
+    await limit(runtime, "interaction_ip", ip)
     await limit(runtime, "interaction_conversation", conversation_id)
     product = await asyncio.to_thread(runtime.catalog.get, body.product_id)
     if product is None:

@@ -182,7 +182,7 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
         await runtime.console.customer_typing(conversation_id, frame.on)
     elif isinstance(frame, InteractionFrame):
         try:
-            event = await record_interaction(runtime, conversation_id, frame)
+            event = await record_interaction(runtime, conversation_id, frame, client_ip(ws))
         except ApiError as exc:
             await send_frame(ws, error_frame(exc.code, exc.message))
             return

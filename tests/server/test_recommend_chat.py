@@ -206,3 +206,30 @@ def test_interactions_are_rate_limited_per_conversation(store_url: str, tmp_path
             send(ws, {"type": "interaction", **body})
             assert frame_of(ws, "interaction_recorded")["code"] == "rate_limited"
     runtime.close()
+
+
+def test_interactions_are_rate_limited_per_address_across_conversations(store_url: str, tmp_path: Any) -> None:
+    """One client opening conversation after conversation cannot flood the log with card actions; another
+    address is not affected."""
+    settings = Settings(database_url=store_url, identity_secret=TEST_IDENTITY_SECRET,
+                        recommender_model_path=tmp_path / "none.npz", limits_interaction_ip="3/minute")
+    runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
+    product: str | None = None
+    codes = []
+    with TestClient(create_app(settings, runtime=runtime), client=("203.0.113.7", 5000)) as client:
+        for _ in range(2):
+            cid, token = start(client, None, "en")
+            auth = {"Authorization": f"Bearer {token}"}
+            if product is None:
+                reply = client.post(f"/api/conversations/{cid}/messages", json={"text": "recommend a phone case"},
+                                    headers=auth).json()["reply"]
+                product = reply["cards"][0]["id"]
+            codes += [client.post(f"/api/conversations/{cid}/interactions",
+                                  json={"kind": "viewed", "product_id": product}, headers=auth).status_code
+                      for _ in range(2)]
+    with TestClient(create_app(settings, runtime=runtime), client=("203.0.113.8", 5000)) as other:
+        cid, token = start(other, None, "en")
+        r = other.post(f"/api/conversations/{cid}/interactions", json={"kind": "viewed", "product_id": product},
+                       headers={"Authorization": f"Bearer {token}"})
+    runtime.close()
+    assert codes == [201, 201, 201, 429] and r.status_code == 201
