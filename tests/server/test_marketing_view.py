@@ -87,7 +87,8 @@ def test_rules_with_figures_and_acceptance(seeded) -> None:
     assert stale.antecedent[0].kind == "item" and stale.consequent[0].name_zh == s.names_zh[p[3]]
     assert set(other) == {(PRODUCT_RULES, ("P9999",)), (None, ())}
     assert other[(None, ())].unanswered == 1 and other[(PRODUCT_RULES, ("P9999",))].clicked == 1
-    assert (report.offers.offers, report.offers.accepted, report.offers.rate.value) == (6, 3, 0.5)  # a click alone is no yes
+    # a click alone is not a yes
+    assert (report.offers.offers, report.offers.accepted, report.offers.rate.value) == (6, 3, 0.5)
     assert report.events_truncated is False
 
     # 90 days take in the offer of 40 days ago (purchased)
