@@ -209,6 +209,8 @@ def issue_coupons(
                 "expires_at": expires,
                 "status": status,
                 "used_order": used,
+                "issued_at": None,  # issued by the store outside chat (no date kept), not claimed
+                "claim_key": None,
             }
         )
     return rows
