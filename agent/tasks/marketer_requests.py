@@ -37,7 +37,7 @@ READ_BUDGET_S = 8.0  # how long the LLM may take to read an unclear request
 
 ACT_PATTERNS: tuple[tuple[Act, re.Pattern[str]], ...] = tuple((act, re.compile(p, re.IGNORECASE)) for act, p in (
     ("experiments", r"a\s*/\s*b|\bab\s*test|实验|分流测试|split[\s-]*test|experiment"),
-    ("end", r"结束|终止|停止|下线|关掉|\bend\b|\bstop\b|terminate|shut\s*down|\bclose\b|wind\s*down"),
+    ("end", r"结束|终止|停止|下线|关掉|(?<![\w-])end\b(?!-)|\bstop\b|terminate|shut\s*down|\bclose\b|wind\s*down"),
     ("pause", r"暂停|停一下|先停|停掉|(?<!un)pause|on\s+hold|\bhold\b|suspend"),
     ("resume", r"恢复|重新开始|重启|重新上线|继续活动|resume|unpause|restart|turn\s+.*\bback\s+on|reactivate"),
     ("copy", r"文案|宣传语|广告语|标语|口号|推文|写[一个段篇条句]*|slogan|\bcopy\b|copywrit|write|draft|tagline|blurb|"
