@@ -6,7 +6,7 @@
   var RULES_LIMIT = 100;
   var RULE_SORTS = ["support", "confidence", "lift", "offers", "acceptance"];
   var MKT = { days: 30, sort: "lift", ruleSet: "", item: "", category: "", dim: "source", rules: null, recs: null,
-    rulesSeq: 0, recsSeq: 0, timer: null, filterTimer: null };
+    rulesSeq: 0, recsSeq: 0, timer: null, filterTimer: null, pane: "insights" };
 
   function isMarketer() { return !!(S.me && S.me.role === "marketer"); }
   function canMarket() { return !!(S.me && (S.me.role === "marketer" || S.me.role === "supervisor")); }
@@ -27,12 +27,31 @@
     stopMarketing();
     MKT.rules = MKT.recs = null;
     MKT.ruleSet = MKT.item = MKT.category = "";
+    MKT.pane = "insights";
     $("mkt-filter").value = "";
+    CAMP.list = CAMP.detail = CAMP.readout = CAMP.copy = CAMP.selected = null;
+    resetAssistant();
   }
 
   function startMarketing() {
+    showPane(MKT.pane);
     loadMarketing();
+    loadCampaigns();
+    renderAssistant();
     MKT.timer = setInterval(loadMarketing, 60000);
+  }
+
+  /** The marketing view's two panes: insights (rules, click-through) and campaigns (list, readout, history). */
+  function showPane(pane) {
+    MKT.pane = pane === "campaigns" ? "campaigns" : "insights";
+    $("mkt-insights").hidden = MKT.pane !== "insights";
+    $("mkt-campaigns").hidden = MKT.pane !== "campaigns";
+    $("mkt-days-tabs").hidden = MKT.pane !== "insights";
+    $("mkt-window").hidden = MKT.pane !== "insights";
+    document.querySelectorAll("[data-mkt-pane]").forEach(function (b) {
+      b.textContent = t("camp").panes[b.getAttribute("data-mkt-pane")];
+      b.setAttribute("aria-selected", String(b.getAttribute("data-mkt-pane") === MKT.pane));
+    });
   }
 
   function loadMarketing() { loadRules(); loadRecs(); }
@@ -361,7 +380,13 @@
     $("marketing-toggle").addEventListener("click", function () {
       showView(S.view === "marketing" ? "conversations" : "marketing");
     });
-    $("mkt-refresh").addEventListener("click", loadMarketing);
+    $("mkt-refresh").addEventListener("click", function () {
+      if (MKT.pane === "campaigns") loadCampaigns();
+      else loadMarketing();
+    });
+    document.querySelectorAll("[data-mkt-pane]").forEach(function (b) {
+      b.addEventListener("click", function () { showPane(b.getAttribute("data-mkt-pane")); });
+    });
     document.querySelectorAll("[data-mkt-days]").forEach(function (b) {
       b.addEventListener("click", function () { MKT.days = Number(b.getAttribute("data-mkt-days")); loadMarketing(); renderMarketing(); });
     });
