@@ -129,6 +129,20 @@ def test_marketer_creates_drafts_reads_and_pauses_a_campaign_by_chat(
         expect(first).to_contain_text("e2e-camp-marketer")
         expect(first.get_by_test_id("history-note")).to_have_text("配合周末流量高峰")
 
+        # an edit: the history says what changed, from what to what, and why
+        page.get_by_test_id("camp-edit").click()
+        expect(page.get_by_test_id("f-budget")).to_have_value("3000")
+        expect(page.get_by_test_id("f-id")).to_be_disabled()
+        page.get_by_test_id("f-budget").fill("5000")
+        page.get_by_test_id("f-note").fill("加预算")
+        page.get_by_test_id("camp-form-save").click()
+        expect(form).to_be_hidden()
+        expect(page.get_by_test_id("camp-facts")).to_contain_text("¥0 / ¥5,000")
+        edit = page.get_by_test_id("history-entry").first
+        expect(edit).to_have_attribute("data-action", "update")
+        expect(edit).to_contain_text("预算: 3000.00 → 5000.00")
+        expect(edit.get_by_test_id("history-note")).to_have_text("加预算")
+
         # customers are shown it and claim it in real chats; one coupon is used at checkout
         codes = []
         for customer in ("C00031", "C00033"):
@@ -154,7 +168,7 @@ def test_marketer_creates_drafts_reads_and_pauses_a_campaign_by_chat(
         expect(page.get_by_test_id("readout-claimed-kpi")).to_have_text("2")
         expect(page.get_by_test_id("readout-redeemed-kpi")).to_have_text("1")
         expect(page.get_by_test_id("readout-claimed-detail")).to_have_text("会话领取率 50.0%")
-        expect(page.get_by_test_id("readout-budget-kpi")).to_have_text("2.0%")  # ¥60 of ¥3,000
+        expect(page.get_by_test_id("readout-budget-kpi")).to_have_text("1.2%")  # ¥60 of ¥5,000
         expect(page.locator('[data-testid="segment-row"][data-key="anonymous"]')).to_contain_text("未登录访客")
         expect(page.locator('[data-testid="chart-readout-daily"] [data-testid="column"]')).to_have_count(6)
         expect(page.get_by_test_id("readout-experiments")).to_have_attribute("data-state", "unavailable")
@@ -182,16 +196,28 @@ def test_marketer_creates_drafts_reads_and_pauses_a_campaign_by_chat(
         page.get_by_test_id("ask-send").click()
         expect(page.get_by_test_id("ask-answer").last).to_contain_text(
             f"「周末焕新券」（已暂停）：展示 {want.total.shown} 次")
-        expect(page.get_by_test_id("ask-answer").last.get_by_test_id("ask-card")).to_have_attribute("data-type", "readout")
+        card = page.get_by_test_id("ask-answer").last.get_by_test_id("ask-card")
+        expect(card).to_have_attribute("data-type", "readout")
 
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "console-campaigns.png"))
 
         page.get_by_test_id("ask-example").nth(2).click()  # "A/B 测试结果": honestly none
         expect(page.get_by_test_id("ask-answer").last).to_contain_text("还没有启用实验功能")
+
+        # resumed from its own button: the dialog asks why, and the history keeps it
+        page.get_by_test_id("camp-resume").click()
+        expect(page.get_by_test_id("move-dialog")).to_be_visible()
+        page.get_by_test_id("move-note").fill("复核完毕")
+        page.get_by_test_id("move-confirm").click()
+        expect(page.get_by_test_id("move-dialog")).to_be_hidden()
+        expect(page.get_by_test_id("camp-chips").get_by_test_id("camp-status")).to_have_text("进行中")
+        resumed = page.get_by_test_id("history-entry").first
+        expect(resumed).to_have_attribute("data-action", "resume")
+        expect(resumed.get_by_test_id("history-note")).to_have_text("复核完毕")
         page.get_by_test_id("lang-toggle").click()
         expect(page.get_by_test_id("mkt-pane-campaigns")).to_have_text("Campaigns")
-        expect(page.get_by_test_id("camp-chips").get_by_test_id("camp-status")).to_have_text("Paused")
+        expect(page.get_by_test_id("camp-chips").get_by_test_id("camp-status")).to_have_text("Active")
         expect(page.get_by_test_id("camp-name")).to_have_text("Weekend refresh coupon")
 
         # a demo campaign with history (past conversations of the demo store)
@@ -199,7 +225,6 @@ def test_marketer_creates_drafts_reads_and_pauses_a_campaign_by_chat(
         expect(page.get_by_test_id("camp-name")).to_have_text("Singles' Day Sale")
         expect(page.get_by_test_id("readout-shown-kpi")).not_to_have_text("0")
         expect(page.get_by_test_id("readout-claimed-detail")).to_have_text("Applied at checkout: nothing to claim")
-        page.screenshot(path="/tmp/mkc/demo-campaign.png")
         assert tab.problems == [], tab.problems
         assert tab.failed == [(401, "api/operator/me"), (422, "api/operator/campaigns")], tab.failed
     finally:
