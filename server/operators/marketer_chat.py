@@ -7,7 +7,9 @@ read. Nothing that changes a campaign runs on a request: the answer carries a *p
 token, and only `confirm` with that token makes the move (with its audit entry: who, and why — the marketer's
 note, or their own words). The token is the proposal signed with a key derived from the marketer's session
 token (HMAC-SHA256): it works on any worker, cannot be confirmed by anyone else or after sign-out, and
-expires after `CONFIRM_TTL`. A token confirmed twice finds the move already made and is refused (409).
+expires after `CONFIRM_TTL`. It holds when it was proposed: once the campaign's history has an entry since
+(the confirmed move itself, or anyone's change), the token is refused (409 `campaign_changed`), so a
+confirmation runs at most once and never on a campaign that changed under it.
 """
 
 from __future__ import annotations
@@ -267,7 +269,7 @@ class MarketerChat:
         note = marketer_text(lang, "note_from_chat", text=" ".join(request.text.split()))[:MAX_NOTE]
         expires = now + CONFIRM_TTL
         payload = {"a": action, "c": record["id"], "u": operator.username, "s": record["status"],
-                   "e": int(expires.timestamp()), "n": note, "l": lang, "r": secrets.token_hex(4)}
+                   "t": now.timestamp(), "e": int(expires.timestamp()), "n": note, "l": lang, "r": secrets.token_hex(4)}
         proposal = Proposal(action=action, campaign_id=record["id"], name_zh=record["name_zh"],  # type: ignore[arg-type]
                             name_en=record["name_en"], from_status=record["status"], to_status=MOVES[action][1],
                             token=sign_proposal(payload, session_token), expires_at=expires, note=note)
@@ -279,7 +281,15 @@ class MarketerChat:
         action, campaign_id, lang = payload["a"], str(payload["c"]), "en" if payload.get("l") == "en" else "zh"
         note = " ".join((body.note or str(payload.get("n") or "")).split())
         actor = Actor(operator.username, operator.role, note)
-        record = await asyncio.to_thread(move_campaign, self._runtime.sessions, action, campaign_id, actor, now)
+
+        def move() -> dict[str, Any]:
+            changed = CampaignRepository(self._runtime.sessions).changes(campaign_id, limit=1)
+            if changed and datetime.fromisoformat(changed[0]["at"]).timestamp() >= float(payload.get("t") or 0):
+                raise ApiError(409, "campaign_changed",
+                               "The campaign changed after this was proposed; send the request again.")
+            return move_campaign(self._runtime.sessions, action, campaign_id, actor, now)
+
+        record = await asyncio.to_thread(move)
         text = marketer_text(lang, f"done.{action}", name=_name(record, lang), actor=operator.username, note=note)
         return ConfirmAnswer(language=lang, answer=text, campaign_id=campaign_id, action=action,
                              status=record["status"])

@@ -144,13 +144,17 @@ def test_pause_by_chat_runs_only_once_confirmed_and_is_audited(client: TestClien
     assert (r.json()["status"], r.json()["action"]) == ("paused", "pause")
     assert "budget review" in r.json()["answer"]
     again = client.post(CONFIRM, json={"token": proposal["token"]}, headers=staff["marketer"])
-    assert again.status_code == 409 and again.json()["error"]["code"] == "campaign_paused"
+    assert again.status_code == 409 and again.json()["error"]["code"] == "campaign_changed"  # runs once
     trail = client.get(f"{BASE}/chat_pause", headers=staff["marketer"]).json()["changes"]
     assert (trail[0]["action"], trail[0]["actor"], trail[0]["note"]) == ("pause", accounts["marketer"],
                                                                         "budget review")
 
     cannot = ask(client, staff["supervisor"], "暂停新客周末券")
     assert cannot["proposal"] is None and "已暂停，不能暂停" in cannot["answer"]
+    stale = ask(client, staff["supervisor"], "恢复新客周末券")["proposal"]
+    client.patch(f"{BASE}/chat_pause", json={"budget": "400", "note": "more"}, headers=staff["marketer"])
+    late = client.post(CONFIRM, json={"token": stale["token"]}, headers=staff["supervisor"])
+    assert late.status_code == 409 and late.json()["error"]["code"] == "campaign_changed"  # changed under it
     resume = ask(client, staff["supervisor"], "恢复新客周末券")["proposal"]
     assert resume["note"] == "（聊天指令）恢复新客周末券"
     done = client.post(CONFIRM, json={"token": resume["token"]}, headers=staff["supervisor"]).json()

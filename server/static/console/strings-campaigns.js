@@ -175,5 +175,7 @@
   STRINGS.en.errors.campaign_active = "The campaign is active already.";
   STRINGS.zh.errors.unknown_campaign = "活动不存在。";
   STRINGS.en.errors.unknown_campaign = "No such campaign.";
+  STRINGS.zh.errors.campaign_changed = "提出这项操作后活动又有了变更，请重新发送指令。";
+  STRINGS.en.errors.campaign_changed = "The campaign changed after this was proposed; send the request again.";
   STRINGS.zh.errors.confirmation_invalid = "这个确认已失效（已过期或不是您发起的），请重新发送指令。";
   STRINGS.en.errors.confirmation_invalid = "This confirmation is no longer valid (expired, or not yours); send the request again.";
