@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from server.demo.campaigns import BEIJING, account_spent, campaigns, issue_coupons
+from server.demo.campaigns import BEIJING, account_spent, campaigns, creation_audit, issue_coupons
 from server.demo.catalog import ProductSpec, build_catalog
 from server.demo.history import offer_history
 from server.demo.orders import (
@@ -113,6 +113,7 @@ def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str
     account_spent(offers, coupons)
     _returns(ctx, drafts)
     rows = table_rows(ctx, drafts, offers, coupons)
+    rows["campaign_changes"] = creation_audit(offers, now)
     rows["conversations"], rows["dialogue_events"] = history.conversations, history.events
     return rows
 

@@ -85,6 +85,7 @@ def test_default_build_is_big_and_fast(full_store) -> None:
     assert counts["order_lines"] > counts["orders"] and counts["tracking_events"] > 5 * counts["shipments"]
     assert counts["returns"] > 0 and counts["coupons"] > 0 and counts["campaigns"] > 0
     assert counts["conversations"] > 300 and counts["dialogue_events"] > 4 * counts["conversations"]
+    assert counts["campaign_changes"] == counts["campaigns"]  # each campaign's history starts with who set it up
     assert report.seconds < 60
     assert str(report).startswith("demo store (seed 7, as of 2026-11-20)")
 
