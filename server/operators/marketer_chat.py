@@ -202,10 +202,11 @@ class MarketerChat:
             return AskAnswer(language=lang, act=act, campaign_ids=list(request.campaign_ids),
                              parsed_by=request.parsed_by, answer=text, cards=cards or [], proposal=proposal)
 
+        gap = "" if lang == "zh" else " "
         if act is None:
-            return answer(marketer_text(lang, "not_understood") + marketer_text(lang, "examples"))
+            return answer(marketer_text(lang, "not_understood") + gap + marketer_text(lang, "examples"))
         if act == "help":
-            return answer(marketer_text(lang, "help") + marketer_text(lang, "examples"))
+            return answer(marketer_text(lang, "help") + gap + marketer_text(lang, "examples"))
         if act == "create":
             return answer(marketer_text(lang, "create"))
         if act == "list":

@@ -51,7 +51,8 @@
       why: { disabled: "未配置大模型", guard: "AI 草稿数字与规则不符", language: "AI 草稿语言不符", too_long: "AI 草稿过长",
         empty: "AI 未给出内容" }, whyOther: "大模型暂不可用" },
     history: { title: "变更记录", empty: "暂无变更", by: function (who, role) { return who + "（" + role + "）"; },
-      action: { create: "创建", update: "修改", pause: "暂停", resume: "恢复", end: "结束" }, noNote: "（未填写原因）" },
+      action: { create: "创建", update: "修改", pause: "暂停", resume: "恢复", end: "结束", threshold: "门槛调整",
+        revert: "撤销调整", pin: "固定门槛", unpin: "取消固定" }, noNote: "（未填写原因）" },
     field: { name_zh: "中文名称", name_en: "英文名称", kind: "活动类型", starts_at: "开始", ends_at: "结束", rules: "规则",
       budget: "预算", per_customer_limit: "每人限领", segments: "适用人群", status: "状态", id: "编号" },
     form: {
@@ -126,7 +127,9 @@
       why: { disabled: "no LLM configured", guard: "the AI draft's figures did not match", language: "the AI draft was in the wrong language",
         too_long: "the AI draft was too long", empty: "the AI gave no text" }, whyOther: "the LLM is unavailable" },
     history: { title: "History", empty: "No changes yet", by: function (who, role) { return who + " (" + role + ")"; },
-      action: { create: "Created", update: "Edited", pause: "Paused", resume: "Resumed", end: "Ended" }, noNote: "(no reason given)" },
+      action: { create: "Created", update: "Edited", pause: "Paused", resume: "Resumed", end: "Ended",
+        threshold: "Threshold moved", revert: "Reverted", pin: "Threshold pinned", unpin: "Threshold unpinned" },
+      noNote: "(no reason given)" },
     field: { name_zh: "Chinese name", name_en: "English name", kind: "Type", starts_at: "Starts", ends_at: "Ends", rules: "Rules",
       budget: "Budget", per_customer_limit: "Per customer", segments: "For", status: "Status", id: "ID" },
     form: {
