@@ -118,3 +118,8 @@ def sentiment_judge_prompt() -> str:
     weights file): rewording it switches the stage off until `kefu train affect` runs again.
     """
     return _file("sentiment_judge.md")
+
+
+def marketer_request_prompt(acts: tuple[str, ...], campaigns: str) -> str:
+    """System prompt for reading a marketer's request the rules could not: which act, which campaign (JSON)."""
+    return _fill(_file("marketer_request.md"), acts=", ".join(acts), campaigns=campaigns)

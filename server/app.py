@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from agent.nlg.messages import warm_up
 from agent.protocols import LLMUnavailable
-from server.api import assets, campaigns, conversations, demo, health, marketing, operator
+from server.api import assets, campaigns, conversations, demo, health, marketing, marketing_ask, operator
 from server.api.operator.page import console_headers
 from server.channels import chat_ws, operator_ws
 from server.errors import ERROR_RESPONSES, install_error_handlers
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for router in operator.routers:
         app.include_router(router)
     app.include_router(marketing.router)
+    app.include_router(marketing_ask.router)
     app.include_router(campaigns.router)
     app.include_router(operator_ws.router)
 

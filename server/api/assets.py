@@ -40,9 +40,10 @@ BUNDLES = (
         "widget/session-frames.js", "widget/facade.js", "shared/_end.js",
     )),
     Bundle("/static/console.js", (
-        "console/_begin.js", "shared/dom.js", "shared/http.js", "console/strings.js", "console/core.js",
-        "console/connection.js", "console/lists.js", "console/conversation.js", "console/side.js",
-        "console/stats.js", "console/marketing.js", "console/boot.js", "shared/_end.js",
+        "console/_begin.js", "shared/dom.js", "shared/http.js", "console/strings.js", "console/strings-campaigns.js",
+        "console/core.js", "console/connection.js", "console/lists.js", "console/conversation.js", "console/side.js",
+        "console/stats.js", "console/figures.js", "console/marketing.js", "console/campaigns.js",
+        "console/readout.js", "console/campaign-form.js", "console/assistant.js", "console/boot.js", "shared/_end.js",
     )),
     Bundle("/static/demo.js", (
         "demo/_begin.js", "shared/dom.js", "demo/strings.js", "demo/page.js", "shared/_end.js",

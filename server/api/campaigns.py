@@ -21,10 +21,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from server.api.deps import RuntimeDep
 from server.api.marketing import MARKETING_ROLES
 from server.api.operator.deps import require_role
-from server.db.campaigns import EDITABLE, Actor, CampaignExists, CampaignRepository, UnknownCampaign
+from server.db.campaigns import EDITABLE, Actor, CampaignExists, CampaignRepository
 from server.db.offers import SqlCampaignStore
 from server.db.operators import OperatorRow
 from server.errors import ApiError
+from server.operators.campaign_moves import move_campaign
 from server.runtime import Runtime
 from tools.marketing.campaigns import CampaignRules, CampaignSpec, validation_messages
 from tools.marketing.campaigns.rules import Segment
@@ -35,12 +36,6 @@ Marketer = Annotated[OperatorRow, Depends(_marketer)]
 CampaignId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 Note = Annotated[str, Field(default="", max_length=500)]
 MAX_MESSAGES = 5
-# the moves a marketer may make: action -> (the statuses it starts from, the status it ends in, in words)
-MOVES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "pause": (("active",), "paused", "paused"),
-    "resume": (("paused",), "active", "resumed"),
-    "end": (("active", "paused"), "ended", "ended"),
-}
 
 
 class CampaignCreate(CampaignSpec):
@@ -228,22 +223,10 @@ async def edit_campaign(campaign_id: CampaignId, body: CampaignPatch, runtime: R
 
 async def _move(action: str, campaign_id: str, body: ActionBody, runtime: Runtime,
                 operator: OperatorRow) -> dict[str, Any]:
-    starts, to, done = MOVES[action]
-
     def move() -> dict[str, Any]:
-        repo = CampaignRepository(runtime.sessions)
-        record = repo.record(campaign_id)
-        if record is None:
-            raise ApiError(404, "unknown_campaign", "No such campaign.")
-        if record["status"] not in starts:
-            code = "campaign_ended" if record["status"] == "ended" else f"campaign_{record['status']}"
-            raise ApiError(409, code, f"The campaign is {record['status']}; it cannot be {done}.")
         now = runtime.agent.clock()
-        try:
-            repo.set_status(campaign_id, to, action, _actor(operator, body.note), now)
-        except UnknownCampaign as exc:
-            raise ApiError(404, "unknown_campaign", "No such campaign.") from exc
-        return _detail(repo, campaign_id, now)
+        move_campaign(runtime.sessions, action, campaign_id, _actor(operator, body.note), now)
+        return _detail(CampaignRepository(runtime.sessions), campaign_id, now)
 
     return await asyncio.to_thread(move)
 

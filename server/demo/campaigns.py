@@ -209,6 +209,8 @@ def issue_coupons(
                 "expires_at": expires,
                 "status": status,
                 "used_order": used,
+                "issued_at": None,  # issued by the store outside chat (no date kept), not claimed
+                "claim_key": None,
             }
         )
     return rows
@@ -218,6 +220,31 @@ def account_spent(campaigns: list[dict[str, Any]], coupons: list[dict[str, Any]]
     """Each campaign's `spent`: the face value of the coupons issued under it (what counts against a budget)."""
     for campaign in campaigns:
         campaign["spent"] = sum((c["discount"] for c in coupons if c["campaign_id"] == campaign["id"]), Decimal(0))
+
+
+DEMO_ACTOR = ("demo-data", "system")  # who set the demo's campaigns up, in their history
+
+
+def creation_audit(campaigns: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Each campaign's `create` entry in its history, as the campaign routes write one: every field set, by whom
+    (`kefu demo-data`) and why, a week before it started (or yesterday, for one that has not started yet)."""
+    rows = []
+    for c in campaigns:
+        fields = {k: c[k] for k in ("name_zh", "name_en", "kind", "starts_at", "ends_at", "rules", "budget",
+                                    "per_customer_limit", "segments")}
+        changes = {k: {"from": None, "to": _jsonable(v)} for k, v in fields.items() if v not in (None, [], {})}
+        rows.append({"campaign_id": c["id"], "at": min(c["starts_at"] - timedelta(days=7), now - timedelta(days=1)),
+                     "actor": DEMO_ACTOR[0], "actor_role": DEMO_ACTOR[1], "action": "create", "changes": changes,
+                     "note": "演示数据 · demo store"})
+    return sorted(rows, key=lambda r: (r["at"], r["campaign_id"]))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
 
 
 def _code(rng: random.Random, taken: set[str]) -> str:

@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from server.demo.campaigns import BEIJING, account_spent, campaigns, issue_coupons
+from server.demo.campaigns import BEIJING, account_spent, campaigns, creation_audit, issue_coupons
 from server.demo.catalog import ProductSpec, build_catalog
+from server.demo.history import offer_history
 from server.demo.orders import (
     BasketMaker,
     LineDraft,
@@ -26,7 +27,7 @@ from server.demo.orders import (
     quantity_for,
 )
 from server.demo.people import Person, make_person, tracking_number
-from server.demo.rows import table_rows
+from server.demo.rows import membership_tiers, table_rows
 from server.demo.shipping import carrier_names, draft_return, pick_carrier, plan_timeline, shift
 
 _H = timedelta(hours=1)
@@ -106,9 +107,15 @@ def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str
     drafts.sort(key=lambda o: (o.placed_at, o.customer_id))
     offers = campaigns(now)
     coupons = issue_coupons(ctx.rng("coupons"), people, now, drafts, offers, showcase=SHOWCASE_COUNT)
+    history = offer_history(ctx.rng("history"), now, people, drafts, offers, coupons,
+                            membership_tiers(people, drafts), _is_reserved)
+    coupons += history.coupons
     account_spent(offers, coupons)
     _returns(ctx, drafts)
-    return table_rows(ctx, drafts, offers, coupons)
+    rows = table_rows(ctx, drafts, offers, coupons)
+    rows["campaign_changes"] = creation_audit(offers, now)
+    rows["conversations"], rows["dialogue_events"] = history.conversations, history.events
+    return rows
 
 
 # --- people -------------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ def table_rows(
     orders, lines, shipments, events, returns, return_lines = [], [], [], [], [], []
     order_ids: dict[int, str] = {}
     sold: dict[str, int] = {}
-    spend: dict[str, Decimal] = {}
     first_order: dict[str, datetime] = {}
     pending_returns: list[tuple[ReturnDraft, str, list[int]]] = []
     for n, o in enumerate(drafts, start=1):
@@ -55,8 +54,6 @@ def table_rows(
             )
             if o.status != "cancelled":
                 sold[ln.product_id] = sold.get(ln.product_id, 0) + ln.quantity
-        if o.status != "cancelled":
-            spend[o.customer_id] = spend.get(o.customer_id, Decimal(0)) + o.total
         if o.shipment:
             shipments.append(_shipment_row(len(shipments) + 1, oid, o.shipment))
             events += [_event_row(len(shipments), e) for e in o.shipment.events]
@@ -82,7 +79,7 @@ def table_rows(
     return {
         "categories": _category_rows(),
         "products": _product_rows(rng, ctx.products, sold),
-        "customers": _customer_rows(rng, ctx, spend, first_order),
+        "customers": _customer_rows(rng, ctx, membership_tiers(ctx.people, drafts), first_order),
         "orders": orders,
         "order_lines": lines,
         "shipments": shipments,
@@ -163,15 +160,26 @@ def _product_rows(
     return rows
 
 
-def _customer_rows(
-    rng: random.Random, ctx: Ctx, spend: dict[str, Decimal], first_order: dict[str, datetime]
-) -> list[dict[str, Any]]:
-    ranked = sorted(ctx.people, key=lambda p: (-spend.get(p[0], Decimal(0)), p[0]))
+def membership_tiers(people: list[tuple[str, Any]], drafts: list[OrderDraft]) -> dict[str, str]:
+    """Each customer's tier by their spend before discounts (orders not cancelled): the top 5% platinum, the next
+    12% gold, the next 25% silver, the rest regular. Spend before discounts, so the tier a customer had when a
+    campaign was offered to them does not move with the coupons they later used."""
+    spend: dict[str, Decimal] = {}
+    for o in drafts:
+        if o.status != "cancelled":
+            spend[o.customer_id] = spend.get(o.customer_id, Decimal(0)) + o.subtotal
+    ranked = sorted(people, key=lambda p: (-spend.get(p[0], Decimal(0)), p[0]))
     n = len(ranked)
     tiers = {}
     for rank, (cid, _person) in enumerate(ranked):
         share = rank / n
         tiers[cid] = "platinum" if share < 0.05 else "gold" if share < 0.17 else "silver" if share < 0.42 else "regular"
+    return tiers
+
+
+def _customer_rows(
+    rng: random.Random, ctx: Ctx, tiers: dict[str, str], first_order: dict[str, datetime]
+) -> list[dict[str, Any]]:
     rows = []
     for cid, person in ctx.people:
         created = ctx.now - timedelta(days=rng.uniform(30, 1500))

@@ -6,6 +6,10 @@
 - `actions`: every operator rule in one module (take over, write, type, note, hand back, resolve).
 - `feed`: the console's live view (`ConsoleFeed`: summaries projected from the event log, the `console`
   pub/sub channel); `names`: operators' display names for what customers see.
+- Marketing: `marketing` (rules and click-through figures), `campaign_readout` (a campaign's funnel, segments
+  and days), `campaign_moves` (pause, resume, end with their audit entry), `marketer_chat` (requests typed by
+  marketers: answers, drafts, proposals confirmed by token), `experiments_hook` (experiments, when the store
+  has them).
 
 Nothing here talks to the customer directly: customer-facing effects go through the agent's event log
 (`Agent.record`) or the conversation's pub/sub channel, so the customer path stays the one place that

@@ -28,6 +28,9 @@ ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/operator/campaigns/{campaign_id}/copy"): ("marketer", "supervisor"),
     ("GET", "/api/operator/marketing/rules"): ("marketer", "supervisor"),
     ("GET", "/api/operator/marketing/recommendations"): ("marketer", "supervisor"),
+    ("POST", "/api/operator/marketing/ask"): ("marketer", "supervisor"),
+    ("POST", "/api/operator/marketing/confirm"): ("marketer", "supervisor"),
+    ("GET", "/api/operator/campaigns/{campaign_id}/readout"): ("marketer", "supervisor"),
     **{(method, f"/api/operator/campaigns{path}"): ("marketer", "supervisor") for method, path in (
         ("GET", ""), ("POST", ""), ("GET", "/{campaign_id}"), ("PATCH", "/{campaign_id}"),
         ("POST", "/{campaign_id}/pause"), ("POST", "/{campaign_id}/resume"), ("POST", "/{campaign_id}/end"))},

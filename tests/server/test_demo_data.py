@@ -9,7 +9,7 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from server.db.catalog import SqlProductCatalog
 from server.db.conversations import ConversationRepository
@@ -18,7 +18,11 @@ from server.db.engine import make_engine, make_session_factory
 from server.db.models import (
     SHIPMENT_STATUSES,
     Base,
+    Campaign,
+    Conversation,
+    Coupon,
     Customer,
+    DialogueEvent,
     Order,
     OrderLine,
     Product,
@@ -28,6 +32,7 @@ from server.db.models import (
 from server.db.orders import SqlOrderRepository
 from server.demo.build import DemoStoreExists, build_demo_store, store_has_products
 from server.demo.generate import reference_now
+from server.operators.campaign_readout import campaign_readout
 
 pytestmark = pytest.mark.integration
 AS_OF = date(2026, 11, 20)
@@ -79,6 +84,8 @@ def test_default_build_is_big_and_fast(full_store) -> None:
     assert counts["customers"] == 1000 and counts["orders"] == 10000
     assert counts["order_lines"] > counts["orders"] and counts["tracking_events"] > 5 * counts["shipments"]
     assert counts["returns"] > 0 and counts["coupons"] > 0 and counts["campaigns"] > 0
+    assert counts["conversations"] > 300 and counts["dialogue_events"] > 4 * counts["conversations"]
+    assert counts["campaign_changes"] == counts["campaigns"]  # each campaign's history starts with who set it up
     assert report.seconds < 60
     assert str(report).startswith("demo store (seed 7, as of 2026-11-20)")
 
@@ -224,7 +231,8 @@ def test_demo_catalog_search(demo_store_url: str) -> None:
         engine.dispose()
 
 
-@pytest.mark.parametrize("table", ["products", "customers", "orders", "order_lines", "tracking_events", "coupons"])
+@pytest.mark.parametrize("table", ["products", "customers", "orders", "order_lines", "tracking_events", "coupons",
+                                   "conversations", "dialogue_events"])
 def test_same_seed_same_rows_other_seed_other_rows(tmp_path, table: str) -> None:
     urls = [f"sqlite:///{tmp_path / name}.db" for name in ("a", "b", "c")]
     build_demo_store(urls[0], seed=3, as_of=AS_OF, **SMALL)
@@ -243,13 +251,55 @@ def test_same_seed_same_rows_other_seed_other_rows(tmp_path, table: str) -> None
         assert [r[:6] for r in a] == [r[:6] for r in c] and a != c
 
 
+def test_offer_history_follows_the_stores_rules(full_store) -> None:
+    """The past offer conversations read like the tools wrote them: claims carry the claim tool's key and time,
+    stay within budgets and per-customer limits, and are redeemed only on a later order of the same customer,
+    before they expire, lowering its total; the scripted demo customers have no such history."""
+    engine = make_engine(full_store[0])
+    now = reference_now(AS_OF)
+    try:
+        with engine.connect() as conn:
+            events = conn.execute(select(DialogueEvent.conversation_id, DialogueEvent.type, DialogueEvent.payload,
+                                         DialogueEvent.at)).all()
+            conversations = {c.id: c for c in conn.execute(select(Conversation))}
+            coupons = {c.code: c for c in conn.execute(select(Coupon))}
+            orders = {o.id: o for o in conn.execute(select(Order))}
+            subtotal = dict(conn.execute(select(OrderLine.order_id, func.sum(OrderLine.unit_price * OrderLine.quantity))
+                                         .group_by(OrderLine.order_id)).all())
+            campaigns = {c.id: c for c in conn.execute(select(Campaign))}
+    finally:
+        engine.dispose()
+    types = Counter(e.type for e in events)
+    assert types["offer_made"] > 500 and types["coupon_issued"] > 10
+    assert types["conversation_started"] == len(conversations)
+    assert all(c.created_at < now and c.handoff == "bot" for c in conversations.values())
+    scripted = {f"C{n:05d}" for n in range(1, 29)}
+    assert not {c.customer_id for c in conversations.values()} & scripted
+    assert any(c.customer_id is None for c in conversations.values())  # visitors who were not signed in
+    offered = {(e.conversation_id, e.payload["offer_id"]) for e in events if e.type == "offer_made"}
+    for e in (e for e in events if e.type == "coupon_issued"):
+        coupon = coupons[e.payload["code"]]
+        assert coupon.claim_key == f"{e.conversation_id}:{coupon.campaign_id}" and coupon.issued_at == e.at
+        assert (e.conversation_id, coupon.campaign_id) in offered
+        assert coupon.customer_id == conversations[e.conversation_id].customer_id
+        if coupon.status == "used":
+            order = orders[coupon.used_order_id]
+            assert order.customer_id == coupon.customer_id and coupon.issued_at < order.placed_at <= coupon.expires_at
+            assert order.total == subtotal[order.id] - coupon.discount
+    held = Counter((c.customer_id, c.campaign_id) for c in coupons.values() if c.claim_key)
+    assert all(n <= (campaigns[cid].per_customer_limit or 1) for (_, cid), n in held.items())
+    for campaign in campaigns.values():
+        spent = sum((c.discount for c in coupons.values() if c.campaign_id == campaign.id), Decimal(0))
+        assert campaign.spent == spent and (campaign.budget is None or spent <= campaign.budget)
+
+
 def test_refuses_existing_store_unless_replace(sqlite_url: str) -> None:
     assert not store_has_products(sqlite_url)
     build_demo_store(sqlite_url, seed=1, as_of=AS_OF, **SMALL)
     assert store_has_products(sqlite_url)
     engine = make_engine(sqlite_url)
     try:
-        ConversationRepository(make_session_factory(engine)).create(channel="web", customer_id="C00001")
+        mine, _ = ConversationRepository(make_session_factory(engine)).create(channel="web", customer_id="C00001")
     finally:
         engine.dispose()
     with pytest.raises(DemoStoreExists, match="replace"):
@@ -258,7 +308,8 @@ def test_refuses_existing_store_unless_replace(sqlite_url: str) -> None:
     assert report.counts["orders"] == SMALL["orders"]
     engine = make_engine(sqlite_url)
     try:
-        assert _rows(engine, "conversations") == []
+        kept = {row[0] for row in _rows(engine, "conversations")}
+        assert mine not in kept and kept  # the store's own conversations went; the new store's demo history came
     finally:
         engine.dispose()
 
@@ -278,8 +329,13 @@ def test_postgres_build_matches_sqlite(pg_url: str, sqlite_url: str) -> None:
     build_demo_store(sqlite_url, seed=5, as_of=AS_OF, **SMALL)
     pg, lite = make_engine(pg_url), make_engine(sqlite_url)
     try:
-        for table in ("orders", "order_lines", "shipments", "returns"):
+        for table in ("orders", "order_lines", "shipments", "returns", "coupons", "conversations", "dialogue_events"):
             assert _rows(pg, table) == _rows(lite, table), table
+        # a campaign's readout reads the offers out of the events' JSON the same way on both
+        for campaign in ("year_end", "new_customer", "double11"):
+            a, b = (campaign_readout(make_session_factory(e), campaign, now=reference_now(AS_OF)) for e in (pg, lite))
+            assert a == b and a is not None, campaign
+        assert campaign_readout(make_session_factory(pg), "new_customer", now=reference_now(AS_OF)).total.shown > 0
         # Sequences caught up with the generated ids: new rows insert fine.
         repo = SqlOrderRepository(make_session_factory(pg))
         order = next(o for o in repo.list_orders("C00001", limit=3) if o.status == "delivered")

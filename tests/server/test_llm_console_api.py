@@ -107,3 +107,23 @@ def test_marketer_gets_campaign_copy_checked_against_the_record(
     operator = login(client, accounts["operator"])
     denied = client.post("/api/operator/campaigns/new_customer/copy", headers=operator)
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "forbidden_role"
+
+
+def test_a_marketer_request_the_rules_miss_is_read_by_the_llm_and_only_proposed(
+    client: TestClient, accounts, server: ScriptedOpenAIServer
+) -> None:
+    marketer = login(client, accounts["marketer"])
+    server.push(Reply(text='{"act": "pause", "campaign": "winter_refresh"}'))
+    r = client.post("/api/operator/marketing/ask", json={"text": "能不能让冬天那个先歇一歇"}, headers=marketer)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["act"], body["campaign_ids"], body["parsed_by"]) == ("pause", ["winter_refresh"], "llm")
+    assert body["proposal"]["campaign_id"] == "winter_refresh" and body["answer"].startswith("确认暂停「冬季焕新季」")
+    assert "winter_refresh: 冬季焕新季 / Winter refresh" in server.requests[-1]["messages"][0]["content"]
+    campaign = client.get("/api/operator/campaigns/winter_refresh", headers=marketer).json()
+    assert campaign["status"] == "active"  # nothing ran: it waits for confirmation
+    assert [c["action"] for c in campaign["changes"]] == ["create"] and campaign["changes"][0]["actor"] == "demo-data"
+
+    server.push(Reply(text='{"act": "end", "campaign": "no_such_campaign"}'))
+    r = client.post("/api/operator/marketing/ask", json={"text": "让那个东西消失"}, headers=marketer).json()
+    assert r["act"] == "end" and r["proposal"] is None and r["cards"][0]["choose"] == "end"  # asked which, not run

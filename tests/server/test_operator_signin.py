@@ -27,7 +27,8 @@ ANY_ROLE = {("POST", "/api/operator/logout"), ("GET", "/api/operator/me")}
 SUPERVISOR_ONLY = {("GET", "/api/operator/stats")}
 # Marketing: marketers and supervisors; operators are refused.
 MARKETING = {("POST", "/api/operator/campaigns/{campaign_id}/copy"), ("GET", "/api/operator/marketing/rules"),
-             ("GET", "/api/operator/marketing/recommendations"),
+             ("GET", "/api/operator/marketing/recommendations"), ("POST", "/api/operator/marketing/ask"),
+             ("POST", "/api/operator/marketing/confirm"), ("GET", "/api/operator/campaigns/{campaign_id}/readout"),
              *((method, f"/api/operator/campaigns{path}") for method, path in (
                  ("GET", ""), ("POST", ""), ("GET", "/{campaign_id}"), ("PATCH", "/{campaign_id}"),
                  ("POST", "/{campaign_id}/pause"), ("POST", "/{campaign_id}/resume"), ("POST", "/{campaign_id}/end")))}

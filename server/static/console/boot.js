@@ -29,6 +29,9 @@
     });
     $("stats-refresh").addEventListener("click", loadStats);
     bindMarketing();
+    bindCampaigns();
+    bindCampaignForm();
+    bindAssistant();
     document.querySelectorAll("[data-stats-days]").forEach(function (b) {
       b.addEventListener("click", function () {
         S.statsDays = Number(b.getAttribute("data-stats-days"));

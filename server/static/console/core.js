@@ -108,4 +108,9 @@
     if (S.stats) renderStats();
     renderMarketingToggle();
     if (MKT.rules || MKT.recs) renderMarketing();
+    if (S.view === "marketing") {
+      showPane(MKT.pane);
+      if (CAMP.list) { renderCampaignList(); renderCampaignDetail(); }
+      renderAssistant();
+    }
   }

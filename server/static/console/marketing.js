@@ -6,7 +6,7 @@
   var RULES_LIMIT = 100;
   var RULE_SORTS = ["support", "confidence", "lift", "offers", "acceptance"];
   var MKT = { days: 30, sort: "lift", ruleSet: "", item: "", category: "", dim: "source", rules: null, recs: null,
-    rulesSeq: 0, recsSeq: 0, timer: null, filterTimer: null };
+    rulesSeq: 0, recsSeq: 0, timer: null, filterTimer: null, pane: "insights" };
 
   function isMarketer() { return !!(S.me && S.me.role === "marketer"); }
   function canMarket() { return !!(S.me && (S.me.role === "marketer" || S.me.role === "supervisor")); }
@@ -27,12 +27,31 @@
     stopMarketing();
     MKT.rules = MKT.recs = null;
     MKT.ruleSet = MKT.item = MKT.category = "";
+    MKT.pane = "insights";
     $("mkt-filter").value = "";
+    CAMP.list = CAMP.detail = CAMP.readout = CAMP.copy = CAMP.selected = null;
+    resetAssistant();
   }
 
   function startMarketing() {
+    showPane(MKT.pane);
     loadMarketing();
+    loadCampaigns();
+    renderAssistant();
     MKT.timer = setInterval(loadMarketing, 60000);
+  }
+
+  /** The marketing view's two panes: insights (rules, click-through) and campaigns (list, readout, history). */
+  function showPane(pane) {
+    MKT.pane = pane === "campaigns" ? "campaigns" : "insights";
+    $("mkt-insights").hidden = MKT.pane !== "insights";
+    $("mkt-campaigns").hidden = MKT.pane !== "campaigns";
+    $("mkt-days-tabs").hidden = MKT.pane !== "insights";
+    $("mkt-window").hidden = MKT.pane !== "insights";
+    document.querySelectorAll("[data-mkt-pane]").forEach(function (b) {
+      b.textContent = t("camp").panes[b.getAttribute("data-mkt-pane")];
+      b.setAttribute("aria-selected", String(b.getAttribute("data-mkt-pane") === MKT.pane));
+    });
   }
 
   function loadMarketing() { loadRules(); loadRecs(); }
@@ -71,63 +90,11 @@
     }, function (err) { if (seq === MKT.recsSeq) onApiError(err); });
   }
 
-  // ------------------------------------------------------------------------------------------ formatting
-  function pct(x, digits) { return x === null || x === undefined ? "—" : (x * 100).toFixed(digits === undefined ? 1 : digits) + "%"; }
-
   function itemName(item) { return S.lang === "zh" ? item.name_zh : item.name_en; }
 
   function keyLabel(dim, key) {
     var L = t("mkt"), group = dim === "source" ? L.sources : dim === "bandit" ? L.bandits : L.tools;
     return (group && group[key]) || key;
-  }
-
-  /** A rate with its 95% interval: a bar to the value and a whisker from low to high, in a 96×12 SVG. */
-  function rateBar(rate, color) {
-    var W = 96, H = 12;
-    var root = svgEl("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H, "class": "rate-bar",
-      "data-testid": "rate-bar", "aria-hidden": "true" });
-    root.appendChild(svgEl("rect", { x: 0, y: 3, width: W, height: 6, rx: 3, fill: "#e2e8f0" }));
-    if (rate && rate.value !== null) {
-      root.appendChild(svgEl("rect", { x: 0, y: 3, width: Math.max(2, Math.round(W * rate.value)), height: 6, rx: 3,
-        fill: color }));
-      var lo = Math.round(W * rate.low), hi = Math.round(W * rate.high);
-      root.appendChild(svgEl("line", { x1: lo, x2: hi, y1: 6, y2: 6, stroke: "#0f172a", "stroke-width": 1 }));
-      root.appendChild(svgEl("line", { x1: lo, x2: lo, y1: 2, y2: 10, stroke: "#0f172a", "stroke-width": 1 }));
-      root.appendChild(svgEl("line", { x1: hi, x2: hi, y1: 2, y2: 10, stroke: "#0f172a", "stroke-width": 1 }));
-    }
-    return root;
-  }
-
-  function rateCell(rate, count, color, testid) {
-    var td = el("td", "num rate-cell");
-    td.setAttribute("data-col", testid);
-    var top = el("div", "rate-top");
-    var v = el("span", "rate-value", pct(rate.value));
-    v.setAttribute("data-testid", testid);
-    top.appendChild(v);
-    if (count) top.appendChild(el("span", "muted rate-count", count));
-    td.appendChild(top);
-    td.appendChild(rateBar(rate, color));
-    if (rate.value !== null) td.title = t("mkt").interval(pct(rate.low), pct(rate.high));
-    return td;
-  }
-
-  function numCell(value, col) {
-    var td = el("td", "num", value);
-    td.setAttribute("data-col", col);
-    return td;
-  }
-
-  function kpiCard(testid, title, kpi, detail, sub) {
-    var card = statCard(testid, title, kpi, detail);
-    if (sub) card.appendChild(el("div", "muted kpi-sub", sub));
-    return card;
-  }
-
-  function emptyNote(text, testid) {
-    var p = el("p", "empty-state", text);
-    p.setAttribute("data-testid", testid);
-    return p;
   }
 
   // ---------------------------------------------------------------------------------------------- render
@@ -204,16 +171,6 @@
     body.appendChild(table);
     body.appendChild(el("p", "muted stat-note", L.ctrNote));
     if (recs.events_truncated) body.appendChild(el("p", "warn-note", L.truncated));
-  }
-
-  function fillSelect(select, options, value) {
-    clear(select);
-    options.forEach(function (o) {
-      var opt = el("option", null, o[1]);
-      opt.value = o[0];
-      select.appendChild(opt);
-    });
-    select.value = value;
   }
 
   function itemCell(items, col) {
@@ -361,7 +318,13 @@
     $("marketing-toggle").addEventListener("click", function () {
       showView(S.view === "marketing" ? "conversations" : "marketing");
     });
-    $("mkt-refresh").addEventListener("click", loadMarketing);
+    $("mkt-refresh").addEventListener("click", function () {
+      if (MKT.pane === "campaigns") loadCampaigns();
+      else loadMarketing();
+    });
+    document.querySelectorAll("[data-mkt-pane]").forEach(function (b) {
+      b.addEventListener("click", function () { showPane(b.getAttribute("data-mkt-pane")); });
+    });
     document.querySelectorAll("[data-mkt-days]").forEach(function (b) {
       b.addEventListener("click", function () { MKT.days = Number(b.getAttribute("data-mkt-days")); loadMarketing(); renderMarketing(); });
     });

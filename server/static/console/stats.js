@@ -69,9 +69,10 @@
     return root;
   }
 
-  /** Columns: groups [{key, label, values: [n, …]}] with one colour per series; every `every`-th label shown. */
-  function columnChart(groups, colors, testid, every) {
-    var W = 420, H = 150, left = 28, bottom = 20, topPad = 8;
+  /** Columns: groups [{key, label, values: [n, …]}] with one colour per series; every `every`-th label shown;
+   *  `size` {w, h}: the drawing's own size (default 420×150), for a chart drawn wider than the supervisor's. */
+  function columnChart(groups, colors, testid, every, size) {
+    var W = (size && size.w) || 420, H = (size && size.h) || 150, left = 28, bottom = 20, topPad = 8;
     var max = groups.reduce(function (m, g) { return Math.max.apply(null, [m].concat(g.values)); }, 0) || 1;
     var root = svgEl("svg", { viewBox: "0 0 " + W + " " + H, width: "100%", role: "img", "data-testid": testid,
       "class": "chart" });
