@@ -372,6 +372,10 @@ class Agent:
                                                             proposed_by=decision.proposed_by)
         elif decision.kind == "answer_kb" and decision.query and self.retriever is not None:
             acted.passages = await asyncio.to_thread(self.retriever.search, decision.query, k=3, language=language)
+            if acted.passages and not acted.passages[0].sufficient and decision.unsure:
+                # nothing found answers it well enough: ask back, never quote the nearest document
+                decision, acted.passages = replace(decision, kind="template", template=decision.unsure,
+                                                   llm_words=False), []
         reply = self.nlg.compose(decision, acted)
         fallback: str | None = None
         if self.responder is not None and self.responder.applies(decision):
