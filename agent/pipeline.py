@@ -346,6 +346,8 @@ class Agent:
             return False
         if decision.confirmed or decision.template == DECLINED_TEMPLATE:  # the customer answered "shall I?"
             return False
+        if decision.recognised:  # a tool read the turn against its own data (a listing number, a product detail)
+            return False
         if decision.intent in NO_PROPOSAL_INTENTS:
             return False
         if self.propose_when == "always":

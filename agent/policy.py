@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from agent.intents import NO_TASK_INTENTS, PERSON_INTENTS, SOCIAL_INTENTS
@@ -61,6 +61,7 @@ class Decision:
     # a retrieval answer: the template to ask back with when nothing found has enough evidence (its parameters in
     # `args`, e.g. the order just discussed)
     unsure: str | None = None
+    recognised: bool = False  # a tool recognised the turn as its own (`Tool.recognises`): its plan stands as it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +312,7 @@ def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
     if tools is not None and not upset:  # (a calm "complaint" is often a misread question: "what colour is it?")
         claimant = tools.recognising(turn)  # a tool that knows this turn for its own (a bare listing number)
         if claimant is not None:
-            return claimant.plan(turn)  # type: ignore[attr-defined]
+            return replace(claimant.plan(turn), recognised=True)  # type: ignore[attr-defined]
     if intent in ACK_INTENTS and ACK.match(turn.text.strip()) and not state.human_offered:
         return Decision("template", intent, template="ack")
     handler = HANDLERS.get(intent)

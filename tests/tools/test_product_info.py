@@ -12,6 +12,7 @@ import pytest
 from agent.events import ToolCalled
 from agent.nlg import TemplateNLG
 from agent.pipeline import Agent, TurnResult
+from agent.policy import Decision
 from agent.protocols import ToolContext
 from tests.fakes import CATEGORIES, NOW, MemoryCatalog, MemoryOrders, commerce_tools, make_agent
 from tools.commerce.ports import ProductView
@@ -135,3 +136,13 @@ async def test_the_call_refuses_nothing_and_records_what_it_showed() -> None:
     assert [c["id"] for c in result.cards] == ["P0004"] and result.events[0].product_ids == ["P0004"]
     said = tool.reply(result, None, "en", TemplateNLG(tools=[tool]))  # type: ignore[arg-type]
     assert "Genuine leather" in said.text
+
+
+async def test_a_turn_the_tool_recognised_is_not_handed_to_an_llm_proposal() -> None:
+    agent = _agent()
+    (result,) = await _talk(agent, "525873142019")
+    decision_events = _called(result)
+    assert decision_events and decision_events[0][0] == "product_info"
+    agent.proposer, agent.propose_when = object(), "always"  # type: ignore[assignment]
+    assert not agent._should_propose(Decision("call_tool", "product_question", tool="product_info", recognised=True),
+                                     0.1)
