@@ -252,6 +252,8 @@ class RecommendationShown(Event):
         for pid in self.product_ids:
             if pid not in state.recommended:
                 state.recommended.append(pid)
+        if self.product_ids:
+            state.focus_products = list(self.product_ids)
 
 
 INTERACTION_KINDS = ("viewed", "clicked", "added_to_cart", "purchased")
@@ -266,6 +268,9 @@ class ProductInteracted(Event):
     type: ClassVar[str] = "product_interacted"
     kind: str
     product_id: str
+
+    def _apply(self, state: DialogueState) -> None:
+        state.focus_products = [self.product_id]
 
 
 OFFER_OUTCOMES = ("clicked", "added_to_cart", "purchased", "declined")

@@ -346,6 +346,8 @@ class Agent:
             return False
         if decision.confirmed or decision.template == DECLINED_TEMPLATE:  # the customer answered "shall I?"
             return False
+        if decision.recognised:  # a tool read the turn against its own data (a listing number, a product detail)
+            return False
         if decision.intent in NO_PROPOSAL_INTENTS:
             return False
         if self.propose_when == "always":
@@ -372,6 +374,10 @@ class Agent:
                                                             proposed_by=decision.proposed_by)
         elif decision.kind == "answer_kb" and decision.query and self.retriever is not None:
             acted.passages = await asyncio.to_thread(self.retriever.search, decision.query, k=3, language=language)
+            if acted.passages and not acted.passages[0].sufficient and decision.unsure:
+                # nothing found answers it well enough: ask back, never quote the nearest document
+                decision, acted.passages = replace(decision, kind="template", template=decision.unsure,
+                                                   llm_words=False), []
         reply = self.nlg.compose(decision, acted)
         fallback: str | None = None
         if self.responder is not None and self.responder.applies(decision):

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from agent.intents import NO_TASK_INTENTS, SOCIAL_INTENTS
+from agent.intents import NO_TASK_INTENTS, PERSON_INTENTS, SOCIAL_INTENTS
 from agent.protocols import NLUResult
 from agent.state import DialogueState
 
@@ -58,6 +58,10 @@ class Decision:
     confirmed: bool = False  # the customer said yes to this call (a tool that asks first runs only then)
     asks_confirmation: bool = False  # the call is stated and the customer asked to confirm; nothing runs
     corrected: dict[str, Any] = field(default_factory=dict)  # LLM arguments replaced by the customer's words
+    # a retrieval answer: the template to ask back with when nothing found has enough evidence (its parameters in
+    # `args`, e.g. the order just discussed)
+    unsure: str | None = None
+    recognised: bool = False  # a tool recognised the turn as its own (`Tool.recognises`): its plan stands as it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +207,23 @@ def _human(turn: Turn) -> Decision:
                     empathy=turn.empathy)
 
 
+def clarification(turn: Turn) -> tuple[str, dict[str, Any]]:
+    """A short question back that uses the conversation so far: about the order just discussed, the product just
+    shown, or else plainly what they mean."""
+    order_id = turn.recent("order_id")
+    if order_id:
+        return "clarify_order", {"order_id": order_id}
+    if turn.state.focus_products:
+        return "clarify_product", {}
+    return "clarify", {}
+
+
 def _from_documents(turn: Turn) -> Decision:
-    return Decision("answer_kb", turn.intent, query=turn.text, empathy=turn.empathy, llm_words=True)
+    unsure, params = clarification(turn)
+    if turn.nlu.slots.get("refers_back"):  # "how long will that take?": what "that" is, the documents cannot say
+        return turn.say(unsure, args=params)
+    return Decision("answer_kb", turn.intent, query=turn.text, empathy=turn.empathy, llm_words=True, unsure=unsure,
+                    args=params)
 
 
 def _complaint(turn: Turn) -> Decision:
@@ -216,8 +235,39 @@ def _social(turn: Turn) -> Decision:
     return Decision("template", turn.intent, template=turn.intent, llm_words=turn.intent == "greeting")
 
 
+# A question ("what is it?", "那个呢？"): too unsure to act on, it gets a question back, not the steer-back line.
+_ASKING = re.compile(r"[?？]|吗|么|呢|什么|怎么|哪|几|多少|是不是|有没有|能不能|"
+                     r"^(?:how|what|which|when|where|why|who|is|are|do|does|can|could|will|would)\b", re.IGNORECASE)
+# A short acknowledgement ("哦哦", "收到", "got it"): a short acknowledgement back.
+ACK = re.compile(r"^(?:哦+|噢+|喔+|嗯+|额+|好的?[呀啊吧哒滴嘞]?|好滴|好嘞|行吧?|收到了?|明白了?|知道了|了解了?|懂了|"
+                 r"这样啊|ok(?:ay)?|k|got it|i see|alright|all right|noted|understood|cool|fine|right)"
+                 r"[\s!！。.~～,，]*(?:哦+|啊|呀|了|then|thanks)?[\s!！。.~～]*$", re.IGNORECASE)
+# (a "yes" keeps its own short answer, `affirm_nothing`; "明白了" and "I see" often read as goodbyes)
+ACK_INTENTS = frozenset({"other", "goodbye"})
+
+
+# "are you there?", "how are you doing?": someone checking in gets a greeting back.
+_CHECKING_IN = re.compile(r"^(?:hello|hi|hey|are you there|you there|is any(?:one|body) (?:there|here)|any(?:one|body) "
+                          r"(?:there|here)|how are you(?: doing)?|how'?s it going)[\s?？!！.。]*$", re.IGNORECASE)
+# What points at something the customer has in mind ("what is it?", "那个呢"): a question about it is not small talk.
+_POINTING = re.compile(r"这个|那个|这款|那款|这些|那些|它|\b(?:it|this|that|these|those|they|them)\b", re.IGNORECASE)
+
+
 def _out_of_scope(turn: Turn) -> Decision:
-    """Out of scope or too unsure to act on: steer back to what the store can help with."""
+    """Out of scope or too unsure to act on. A question about something — the intent model guessed a store task but
+    too unsurely, or it points at something, or the conversation has an order or product in view — gets a short
+    question back (about that order or product, when there is one); small talk and the rest are steered back to what
+    the store can help with."""
+    if _CHECKING_IN.match(turn.text.strip()):
+        return Decision("template", turn.intent, template="greeting", llm_words=True)
+    in_view = bool(turn.recent("order_id") or turn.state.focus_products)
+    guessed = turn.nlu.fine_intent not in (None, "other")
+    pointing = bool(_POINTING.search(turn.text))
+    if (guessed or pointing or in_view) and _ASKING.search(turn.text):
+        if guessed and not pointing and "attribute" not in turn.nlu.slots:
+            return _from_documents(turn)  # the documents may answer it: only with enough evidence, else ask back
+        key, params = clarification(turn)
+        return turn.say(key, args=params, offer_human=bool(turn.empathy))
     return turn.say(STEER_TEMPLATE, llm_words=True, offer_human=bool(turn.empathy))
 
 
@@ -258,6 +308,13 @@ def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
             return turn.say(DECLINED_TEMPLATE, tool=str(pending["tool"]))
     if state.handoff == "queued" and intent in ("other", "greeting", "affirm"):
         return turn.say("handoff_already", llm_words=intent != "affirm")
+    upset = intent == "human" or (intent in PERSON_INTENTS and turn.empathy is not None)
+    if tools is not None and not upset:  # (a calm "complaint" is often a misread question: "what colour is it?")
+        claimant = tools.recognising(turn)  # a tool that knows this turn for its own (a bare listing number)
+        if claimant is not None:
+            return replace(claimant.plan(turn), recognised=True)  # type: ignore[attr-defined]
+    if intent in ACK_INTENTS and ACK.match(turn.text.strip()) and not state.human_offered:
+        return Decision("template", intent, template="ack")
     handler = HANDLERS.get(intent)
     if handler is not None:
         return handler(turn)

@@ -206,6 +206,10 @@ class Passage:
     text: str
     score: float
     section: str = ""
+    # how closely the best passage in the query's language matches it (the retriever's own measure, e.g. cosine),
+    # and whether that clears the retriever's calibrated floor: below it, nothing found answers the question
+    evidence: float | None = None
+    sufficient: bool = True
 
 
 @runtime_checkable

@@ -41,6 +41,9 @@ class DialogueState:
     operator: str | None = None
     human_offered: bool = False
     recommended: list[str] = field(default_factory=list)
+    # the products the conversation is about now: the latest list shown as cards, or the one product the customer
+    # last did something with ("这个多少钱", "does it come with a charger?" refer to them)
+    focus_products: list[str] = field(default_factory=list)
     # per OfferMade: {"kind", "offer_id", "need", "event_id", "turn" (the customer turn it followed), "outcomes"
     # (what OfferAnswered recorded of it)}
     offers: list[dict[str, Any]] = field(default_factory=list)

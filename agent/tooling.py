@@ -64,6 +64,11 @@ class BaseTool:
         """Raise `ToolError` to refuse before anything runs (ownership, policy). Default: allowed."""
         return None
 
+    def recognises(self, turn: Turn) -> bool:
+        """Is this turn one of this tool's, whatever intent was read in it (a bare listing number, a question about
+        the product just shown)? The policy then hands it to `plan`. Default: no; keep it narrow and cheap."""
+        return False
+
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         raise NotImplementedError
 
@@ -187,6 +192,14 @@ class Toolbox:
             if pattern.search(text):
                 return tool
         return self._by_intent.get(intent)
+
+    def recognising(self, turn: Turn) -> Tool | None:
+        """The first registered tool that recognises this turn as its own (`BaseTool.recognises`), if any."""
+        for tool in self._tools.values():
+            recognises = getattr(tool, "recognises", None)
+            if recognises is not None and recognises(turn):
+                return tool
+        return None
 
     def intent_of(self, name: str) -> str | None:
         """The intent a call of this tool serves (its first declared one)."""

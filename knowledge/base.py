@@ -10,6 +10,7 @@ import numpy as np
 from agent.language import detect_language
 from agent.protocols import Language, Passage
 from knowledge.embedders import Embedder, canonical_name, get_embedder, model_id
+from knowledge.evidence import floor_for
 from knowledge.fusion import max_rrf, rank, rrf, select_passages
 from knowledge.index import HybridIndex, IndexMismatchError, Manifest
 from knowledge.tokens import TOKENIZER_VERSION, tokenize
@@ -108,20 +109,29 @@ class KnowledgeBase:
         Passages in `language` (default: the query's own language) come first; the other language only
         fills in when the preferred one runs out of hits. `Passage.score` is the fused RRF score scaled to
         (0, 1]: 1.0 means ranked first by every retriever. It is a rank signal, not a relevance
-        probability, so do not threshold it to detect off-topic questions.
+        probability, so do not threshold it to detect off-topic questions: `Passage.evidence` (the best
+        cosine of the query to a chunk in its language) and `Passage.sufficient` (that evidence clears the
+        floor calibrated for this model and language, see `knowledge.evidence`) say whether anything found
+        answers the question at all.
         """
         query = query.strip()
         if not query or k <= 0 or len(self.index) == 0:
             return []
         preferred = language or detect_language(query, default="en")
         score_lists: list[tuple[np.ndarray, bool]] = []
+        same = self.index.languages == preferred
+        evidence: float | None = None
         if self.mode != "bm25":
             query_vector = self.embedder.embed_queries([query])[0]
-            score_lists.append((self.index.dense_scores(query_vector), False))
+            dense = self.index.dense_scores(query_vector)
+            score_lists.append((dense, False))
+            pool = dense[same] if same.any() else dense
+            evidence = round(float(pool.max()), 4) if len(pool) else None
         if self.mode != "dense":
             score_lists.append((self.index.bm25_scores(tokenize(query)), True))
+        floor = floor_for(self.manifest.model, preferred) if self.manifest is not None else None
+        sufficient = evidence is None or floor is None or evidence >= floor
 
-        same = self.index.languages == preferred
         ordered: list[tuple[int, float]] = []
         for group in (np.flatnonzero(same), np.flatnonzero(~same)):
             if len(group):
@@ -138,6 +148,8 @@ class KnowledgeBase:
                     text=chunk.text,
                     score=round(fused / scale, 4),
                     section=chunk.section,
+                    evidence=evidence,
+                    sufficient=sufficient,
                 )
             )
         return passages

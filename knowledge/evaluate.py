@@ -18,6 +18,7 @@ from typing import Any
 from agent.protocols import Language, Retriever
 
 QUESTIONS_FILE = Path(__file__).resolve().parent / "eval" / "questions.yaml"
+UNANSWERABLE_FILE = Path(__file__).resolve().parent / "eval" / "unanswerable.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,40 @@ def load_questions(path: Path = QUESTIONS_FILE) -> list[Question]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     items = data["questions"] if isinstance(data, dict) else data
     return [Question(q=str(i["q"]), lang=i["lang"], expected_doc=str(i["expected_doc"])) for i in items]
+
+
+def load_unanswerable(path: Path = UNANSWERABLE_FILE) -> list[tuple[str, Language]]:
+    """Questions the documents do not answer, as (question, language)."""
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return [(str(i["q"]), i["lang"]) for i in data["questions"]]
+
+
+def evidence_report(kb: Retriever, questions: Sequence[Question],
+                    unanswerable: Sequence[tuple[str, Language]]) -> dict[str, dict[str, Any]]:
+    """Per language: the floor `knowledge.evidence.calibrate` picks from the answerable questions' evidence, the
+    floor in use (`Passage.sufficient`), and the shares of answerable questions each keeps and of unanswerable
+    ones each turns away."""
+    from knowledge.evidence import calibrate
+
+    def evidence(q: str, lang: Language) -> tuple[float, bool]:
+        top = kb.search(q, k=1, language=lang)
+        return (top[0].evidence or 0.0, top[0].sufficient) if top else (0.0, False)
+
+    out: dict[str, dict[str, Any]] = {}
+    for lang in sorted({q.lang for q in questions}):
+        pos = [evidence(q.q, q.lang) for q in questions if q.lang == lang]
+        neg = [evidence(q, qlang) for q, qlang in unanswerable if qlang == lang]
+        floor = calibrate([e for e, _ in pos])
+        out[lang] = {
+            "n_answerable": len(pos), "n_unanswerable": len(neg), "calibrated_floor": floor,
+            "calibrated_keeps": sum(e >= floor for e, _ in pos) / len(pos),
+            "calibrated_turns_away": sum(e < floor for e, _ in neg) / len(neg) if neg else 0.0,
+            "in_use_keeps": sum(ok for _, ok in pos) / len(pos),
+            "in_use_turns_away": sum(not ok for _, ok in neg) / len(neg) if neg else 0.0,
+        }
+    return out
 
 
 def _rates(hits: list[tuple[bool, bool]]) -> dict[str, float | int]:
@@ -96,7 +131,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--docs", type=Path, default=None, help="documents to index (default: knowledge/docs)"
     )
     parser.add_argument("--misses", action="store_true", help="list the questions missed at rank 1")
+    parser.add_argument("--evidence", action="store_true",
+                        help="calibrate the evidence floor (knowledge.evidence) on the default backend and stop")
     args = parser.parse_args(argv)
+    if args.evidence:
+        with tempfile.TemporaryDirectory(prefix="kefu-eval-") as tmp:
+            ingest([args.docs or default_docs_dir()], Path(tmp) / "index", progress=False)
+            kb = KnowledgeBase.load(Path(tmp) / "index")
+            for lang, row in evidence_report(kb, load_questions(args.questions), load_unanswerable()).items():
+                print(lang, row)
+        return 0
 
     questions = load_questions(args.questions)
     docs = [args.docs or default_docs_dir()]

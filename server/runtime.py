@@ -45,6 +45,8 @@ from server.operators.feed import ConsoleFeed
 from server.settings import Settings
 from tools.commerce.orders import OrderStatusTool
 from tools.commerce.ports import ProductCatalog
+from tools.commerce.product_info import ProductInfoTool
+from tools.commerce.product_shelf import ProductShelf
 from tools.commerce.products import ProductSearchTool
 from tools.commerce.returns import ReturnRequestTool
 from tools.marketing.bandit.records import RewardWeights
@@ -259,7 +261,9 @@ def build_runtime(
                               live=live, reranker=reranker, trend_weight=settings.recommender.trend_weight)
     cross_sell = CrossSellTool(shopper, store, rules_dir=settings.rules.dir)
     # (cross-sell before recommend: "推荐和这个搭配的" asks for what goes with it, by both tools' cue words)
-    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), cross_sell, recommend]
+    product_info = ProductInfoTool(ProductShelf(catalog))
+    tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), product_info, cross_sell,
+             recommend]
     tools += offer_tools(SqlCampaignStore(sessions), store, retriever, settings.store.timezone)
     llm = build_llm(settings) if llm is _DEFAULT else llm
 
@@ -278,7 +282,7 @@ def build_runtime(
         turn_lock=turn_lock,
         **({"clock": clock} if clock else {}),
     )
-    warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up, cross_sell.warm_up]
+    warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up, cross_sell.warm_up, product_info.warm_up]
     warm_up = getattr(retriever, "warm_up", None)
     if callable(warm_up):
         warmers.append(warm_up)

@@ -115,7 +115,8 @@ class TemplateNLG:
             reply.citations = list(result.citations)
         elif decision.template:
             own = f"{decision.tool}.{decision.template}" if decision.tool else ""  # a tool's own wording, if any
-            parts.append(self.render(own if own and self.has(own, lang) else decision.template, lang))
+            parts.append(self.render(own if own and self.has(own, lang) else decision.template, lang,
+                                     **decision.args))
         if decision.template in ("greeting", "fallback"):
             reply.quick_replies = list(self.term("quick_replies.start", lang))
         if reply.offer_human and decision.kind != "handoff":

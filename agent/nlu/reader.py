@@ -20,6 +20,7 @@ from pathlib import Path
 
 from agent.language import has_cjk
 from agent.nlu.intent_model import IntentModel
+from agent.nlu.product_slots import item_no as slot_item_no
 from agent.nlu.slots import SlotExtractor
 from agent.nlu.slots import amount as slot_amount
 from agent.nlu.slots import email as slot_email
@@ -199,6 +200,24 @@ _POLICY_TOPIC = re.compile(
     re.IGNORECASE,
 )
 
+# "how long will that take?", "那个大概要多久": a question that points back at something and names no topic of its own
+# (`refers_back`); the documents cannot know what "that" is, so the bot asks (or reads it as the order or product
+# the conversation is on).
+_POINTS_BACK = re.compile(r"这个|那个|这样|那样|这些|那些|它|\b(?:it|that|this|these|those|they|them)\b", re.IGNORECASE)
+_TOPIC = re.compile(
+    _POLICY_TOPIC.pattern + r"|快递|物流|发货|配送|送达|到货|签收|优惠|券|活动|满减|折扣|订单|取消|地址|支付|付款|隐私|售后|维修|换货|"
+    r"\bdeliver(y|ies)?\b|\bshipping\b|\bship\b|\bcoupons?\b|\bdiscounts?\b|\bdeals?\b|\border\b|\bcancel\w*|"
+    r"\baddress\b|\bpay(ment)?\b|\bprivacy\b|\brepair\b|\bexchange\b|\bpolicy\b|\bpolicies\b",
+    re.IGNORECASE,
+)
+_NAMED_SLOTS = frozenset({"order_id", "item_no", "category", "product", "attribute", "phone", "email", "return_kind"})
+
+
+def refers_back(text: str, slots: Mapping[str, object]) -> bool:
+    """Does the text point back at something ("that", "那个") while naming no topic, product or order itself?"""
+    return bool(_POINTS_BACK.search(text)) and not (slots.keys() & _NAMED_SLOTS) and not _TOPIC.search(text)
+
+
 # Clause boundaries: sentence punctuation, and connectives that start a second request.
 _CLAUSE_SPLIT = re.compile(
     r"[。！？!?；;\n]+|[，,、]?\s*(?=(?:顺便|另外|还有就是|还有|对了|再问一下|再问下|还想问|还要问|以及|同时还?|然后还?想)\S)"
@@ -276,7 +295,9 @@ class NLU:
     def parse(self, text: str) -> NLUResult:
         stripped = text.strip()
         slots = self.slots.extract(stripped)
-        if slots.keys() & {"order_id", "phone", "email", "amount"} and not _content(stripped):
+        if refers_back(stripped, slots):
+            slots["refers_back"] = True
+        if slots.keys() & {"order_id", "phone", "email", "amount", "item_no"} and not _content(stripped):
             # Nothing but slot values ("KF10000002", "订单号：KF10000002"): an answer to a question, or a lookup.
             if "order_id" in slots:
                 return NLUResult("order_status", 0.9, [], slots, "track_order")
@@ -314,7 +335,7 @@ class NLU:
 
 def _content(text: str) -> str:
     """What the text says besides order ids, phone numbers, amounts, filler words and punctuation."""
-    for finder in (slot_order_id, slot_email, slot_phone, slot_amount):
+    for finder in (slot_order_id, slot_email, slot_phone, slot_item_no, slot_amount):
         found = finder(text)
         if found is not None:
             text = text[: found.start] + text[found.end:]

@@ -1,5 +1,6 @@
 """Slot extraction, zh and en: order ids, catalog categories and products, quantities, dates, amounts,
-phone numbers, and the kind and reason of a return.
+phone numbers, the kind and reason of a return, and a product question's item number and detail asked
+(`agent.nlu.product_slots`).
 
 Regular expressions and small lexicons rather than a model: slots are exact values the tools consume
 (an order id either parses or it doesn't), and each rule is easy to test. Values are JSON-ready:
@@ -16,6 +17,7 @@ from datetime import date
 
 from agent.language import has_cjk
 from agent.nlu.dates import find_date
+from agent.nlu.product_slots import attribute, item_no
 from agent.nlu.spans import EN_NUM, ZH_NUM, Found, number
 
 # ---------------------------------------------------------------- patterns
@@ -124,7 +126,7 @@ class SlotExtractor:
     def extract(self, text: str) -> dict[str, object]:
         slots: dict[str, object] = {}
         masked = text
-        for name, finder in (("order_id", order_id), ("email", email), ("phone", phone),
+        for name, finder in (("order_id", order_id), ("email", email), ("phone", phone), ("item_no", item_no),
                              ("date", lambda t: find_date(t, self.today())),
                              ("amount", amount), ("quantity", lambda t: quantity(t, self._categories))):
             found = finder(masked)
@@ -137,6 +139,9 @@ class SlotExtractor:
         product = self.product(text)
         if product:
             slots["product"] = product
+        asked = attribute(text)
+        if asked:
+            slots["attribute"] = asked
         kind = return_kind(text)
         if kind:
             slots["return_kind"] = kind

@@ -6,6 +6,7 @@
 - `train recommender`, `eval recommender` (`server.cli.recommender`): the product recommender.
 - `train bandit`, `eval bandit [--switch]` (`server.cli.bandit`): the re-ranking policy, rebuilt from the log
   and switched on only when an offline evaluation says it is better.
+- `eval traffic` (`server.cli.traffic`): real shoppers' first messages against our labels.
 - `llm install` (`server.cli.llm`): the bundled local LLM.
 - `operator add|list|passwd` (`server.cli.operator`): console accounts.
 - `rules mine` (`server.cli.rules`): association rules for cross-sell, local or on Spark.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import bandit, data, recommender, serve
+from server.cli import bandit, data, recommender, serve, traffic
 from server.cli.llm import llm_app
 from server.cli.models import eval_app, train_app
 from server.cli.operator import operator_app
@@ -28,6 +29,7 @@ __all__ = ["app"]
 
 recommender.register()  # its `train` and `eval` subcommands
 bandit.register()
+traffic.register()
 
 app = typer.Typer(help="Kefu (客服): customer-service and marketing agent for an online store.", no_args_is_help=True)
 

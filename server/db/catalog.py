@@ -123,6 +123,8 @@ class SqlProductCatalog:
             stock=product.stock,
             brand=product.brand,
             attributes=dict(product.attributes or {}),
+            description_zh=product.description_zh or "",
+            description_en=product.description_en or "",
         )
 
 

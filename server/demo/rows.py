@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -131,6 +132,11 @@ def _category_rows() -> list[dict[str, Any]]:
     ]
 
 
+def item_no(product_id: str) -> str:
+    """The demo product's 12-digit listing number, as shoppers paste them: fixed by its id (stable across builds)."""
+    return str(600_000_000_000 + int(hashlib.sha256(product_id.encode()).hexdigest(), 16) % 100_000_000_000)
+
+
 def _product_rows(
     rng: random.Random, products: list[tuple[str, ProductSpec]], sold: dict[str, int]
 ) -> list[dict[str, Any]]:
@@ -152,7 +158,7 @@ def _product_rows(
                 "price": p.price,
                 "stock": stock,
                 "popularity": sold.get(pid, 0),
-                "attributes": p.attributes,
+                "attributes": {**p.attributes, "item_no": item_no(pid)},
                 "description_zh": p.description_zh,
                 "description_en": p.description_en,
             }

