@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from tools.marketing.campaigns.dynamic import LevelStats, Observation, best_level, decide, level_stats, reward
-from tools.marketing.campaigns.rules import CampaignRules, DynamicThreshold
+from tools.marketing.campaigns.rules import CampaignRules
 
 pytestmark = pytest.mark.unit
 

@@ -102,7 +102,8 @@ def test_revenue_readout_uses_revenue_per_customer() -> None:
     s = spec(metric="revenue")
     assignments = [Assignment(f"C{i}", "control" if i % 2 else "low", "all", T0) for i in range(400)]
     rng = np.random.default_rng(1)
-    conversions = [Conversion(a.customer_id, T0 + timedelta(days=1), float(rng.gamma(2, 150 if a.arm == "low" else 100)))
+    conversions = [Conversion(a.customer_id, T0 + timedelta(days=1),
+                              float(rng.gamma(2, 150 if a.arm == "low" else 100)))
                    for a in assignments if rng.random() < 0.3]
     r = readout(s, assignments, conversions, until=T0 + timedelta(days=30))
     (c,) = r.comparisons
@@ -119,7 +120,7 @@ def test_the_95_interval_covers_a_known_uplift_in_at_least_90_of_100_runs(p0: fl
     d, low, high = st.newcombe(x1, n, x0, n)
     covered = (low <= uplift) & (uplift <= high)
     assert covered.sum() >= 90, covered.sum()
-    rel, rlow, rhigh = st.ratio(x1, n, x0, n)
+    _, rlow, rhigh = st.ratio(x1, n, x0, n)
     true_rel = uplift / p0
     assert ((rlow <= true_rel) & (true_rel <= rhigh)).sum() >= 90
     # the same through the readout itself, for ten of the runs (counts turned into customers)
