@@ -80,8 +80,8 @@ def welch(mean1: ArrayLike, var1: ArrayLike, n1: ArrayLike, mean0: ArrayLike, va
 
 
 def n_for_proportions(p0: float, p1: float, alpha: float = 0.05, power: float = 0.8) -> int | None:
-    """Customers per arm to detect p0 → p1 (None when they are equal or out of (0, 1))."""
-    if not (0 < p0 < 1 and 0 < p1 < 1) or p0 == p1:
+    """Customers per arm to detect p0 → p1 (None when they are equal or out of [0, 1])."""
+    if not (0 <= p0 <= 1 and 0 <= p1 <= 1) or p0 == p1:
         return None
     z_a, z_b = _z(alpha), float(stats.norm.ppf(power))
     bar = (p0 + p1) / 2
