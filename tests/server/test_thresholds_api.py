@@ -40,6 +40,9 @@ def test_the_system_moves_the_threshold_and_the_marketer_answers(client: TestCli
     for customer in ("C00006", "C00007"):  # two offers at ¥300, nobody takes part
         cid, token = start_chat(client, customer)
         say(client, cid, token, "what deals do you have")
+    chooser = runtime.offer_chooser  # the offer bandit rebuilt from the same log: one decision per answer
+    chooser.rebuild()
+    assert sum(s.trials for s in chooser.bandit.stats.values()) >= 2
     view = client.get(f"{CAMPAIGNS}/year_end/threshold", headers=marketer).json()
     at_300 = next(row for row in view["levels"] if row["level"] == "300.00")
     assert (at_300["offers"], at_300["participants"]) == (2, 0)
