@@ -285,7 +285,9 @@ class OfferMade(Event):
     `offer_id` names what is offered (the product id of a cross-sell); `need` the need that was met (e.g.
     `order:KF123`, `product:P001`), so an offer is made at most once per need; `rule` the association rule
     that chose it (`{"rule_set", "by", "antecedent", "consequent", "support", "confidence", "lift"}`), or None
-    when the catalogue's fit chose it."""
+    when the catalogue's fit chose it. `policy` is what chose a campaign or coupon offer and how likely that
+    choice was (`tools.marketing.offer_bandit.Choice.payload`: segment, arm, rank, propensity, distribution),
+    plus the experiment arm or threshold level in force, if any; None when no policy chose it."""
 
     type: ClassVar[str] = "offer_made"
     kind: str  # cross_sell | campaign | coupon | trade_in
@@ -293,6 +295,7 @@ class OfferMade(Event):
     need: str = ""
     source: str = ""  # the tool that made it
     rule: dict[str, Any] | None = None
+    policy: dict[str, Any] | None = None
 
     def _apply(self, state: DialogueState) -> None:
         state.offers.append({"kind": self.kind, "offer_id": self.offer_id, "need": self.need, "event_id": self.id,
@@ -332,6 +335,22 @@ class CouponIssued(Event):
     reason: str = "claimed_in_chat"
     requested: str = ""  # the customer's words that asked for it (at most 200 characters)
     source: str = ""  # the tool that issued it
+
+
+@dataclass(kw_only=True, slots=True)
+class ExperimentAssigned(Event):
+    """The customer was put in an arm of an experiment (once per customer and experiment, recorded in the
+    conversation where it happened): `stratum` is the segment and tier they were randomised within."""
+
+    type: ClassVar[str] = "experiment_assigned"
+    experiment_id: str
+    arm: str
+    customer_id: str
+    stratum: str = ""
+    campaign_id: str = ""
+
+    def _apply(self, state: DialogueState) -> None:
+        state.experiments[self.experiment_id] = self.arm
 
 
 @dataclass(kw_only=True, slots=True)

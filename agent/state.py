@@ -47,6 +47,7 @@ class DialogueState:
     # per OfferMade: {"kind", "offer_id", "need", "event_id", "turn" (the customer turn it followed), "outcomes"
     # (what OfferAnswered recorded of it)}
     offers: list[dict[str, Any]] = field(default_factory=list)
+    experiments: dict[str, str] = field(default_factory=dict)  # experiment id -> the customer's arm
     csat: int | None = None
     requested: tuple[str, str] | None = None  # (intent, slot) the bot is waiting for
     # a call the bot stated and asked the customer to confirm ({"tool", "args", "intent", ...}); only their next

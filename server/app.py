@@ -15,13 +15,25 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from agent.nlg.messages import warm_up
 from agent.protocols import LLMUnavailable
-from server.api import assets, campaigns, conversations, demo, health, marketing, marketing_ask, operator
+from server.api import (
+    assets,
+    campaigns,
+    conversations,
+    demo,
+    experiments,
+    health,
+    marketing,
+    marketing_ask,
+    operator,
+    thresholds,
+)
 from server.api.operator.page import console_headers
 from server.channels import chat_ws, operator_ws
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.infra.cors import WidgetCors
 from server.infra.limits import BodySizeLimit
 from server.infra.metrics import render as render_metrics
+from server.operators.thresholds import tune_all
 from server.runtime import Runtime, build_runtime
 from server.settings import Settings, get_settings
 
@@ -42,6 +54,16 @@ async def warm_llm(runtime: Runtime) -> None:
         runtime.llm_warm = True
 
 
+async def tune_thresholds(runtime: Runtime, every_s: float) -> None:
+    """The dynamic-threshold job, every `every_s` seconds while the app runs (a failed pass is logged)."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await asyncio.to_thread(tune_all, runtime.sessions, runtime.agent.clock())
+        except Exception:
+            log.exception("the dynamic-threshold pass failed")
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or get_settings()
     demo.check_demo(settings)  # before anything starts: demo mode never serves the production shape
@@ -54,11 +76,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if app.state.runtime.llm is not None:
             app.state.runtime.llm_warm = False  # until the background warm-up has run
             warming = asyncio.create_task(warm_llm(app.state.runtime))
+        every = app.state.runtime.settings.offers.threshold_tune_s
+        tuning = asyncio.create_task(tune_thresholds(app.state.runtime, every)) if every > 0 else None
         try:
             yield
         finally:
             if warming is not None:
                 warming.cancel()
+            if tuning is not None:
+                tuning.cancel()
             if own:
                 await app.state.runtime.aclose()
 
@@ -84,6 +110,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(marketing.router)
     app.include_router(marketing_ask.router)
     app.include_router(campaigns.router)
+    app.include_router(thresholds.router)
+    app.include_router(experiments.router)
     app.include_router(operator_ws.router)
 
     @app.get("/metrics", include_in_schema=False)

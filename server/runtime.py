@@ -29,7 +29,9 @@ from server.db.conversations import ConversationRepository
 from server.db.customers import CustomerRepository
 from server.db.engine import make_engine, make_session_factory
 from server.db.events import SqlEventStore
+from server.db.experiments import ExperimentRepository
 from server.db.migrate import upgrade
+from server.db.offer_log import offer_trials
 from server.db.offers import SqlCampaignStore
 from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
@@ -55,6 +57,8 @@ from tools.marketing.claim_tool import ClaimCouponTool
 from tools.marketing.crosssell_tool import CrossSellTool
 from tools.marketing.feedback import Feedback
 from tools.marketing.live import MemoryLiveSignals
+from tools.marketing.offer_bandit import OfferBandit, OfferRewards
+from tools.marketing.offer_serving import OfferChooser
 from tools.marketing.offers_tool import OffersTool
 from tools.marketing.ports import LiveSignals
 from tools.marketing.recommend_tool import RecommendTool
@@ -82,6 +86,7 @@ class Runtime:
     live: LiveSignals  # the recommender's in-session signal and trending products: in process, or Redis
     feedback: Feedback  # keeps `live` and the re-ranking policy current as events are recorded
     reranker: Reranker | None = None  # the re-ranking bandit (None: KEFU_BANDIT_ENABLED=false)
+    offer_chooser: OfferChooser | None = None  # which offer goes first (None: KEFU_OFFERS_BANDIT=false)
     retriever: Retriever | None = None
     llm: LLM | None = None
     turn_lock: PgTurnLock | None = None  # across workers on PostgreSQL
@@ -209,9 +214,22 @@ def load_retriever(settings: Settings) -> Retriever:
 
 
 def offer_tools(campaigns: SqlCampaignStore, events: SqlEventStore, retriever: Retriever | None,
-                tz: str) -> list[Tool]:
+                tz: str, *, chooser: OfferChooser | None = None,
+                experiments: ExperimentRepository | None = None) -> list[Tool]:
     """Coupon claims and offers (claims first: their cue words are the more specific)."""
-    return [ClaimCouponTool(campaigns, events, tz=tz), OffersTool(campaigns, events, retriever=retriever, tz=tz)]
+    return [ClaimCouponTool(campaigns, events, tz=tz, experiments=experiments),
+            OffersTool(campaigns, events, retriever=retriever, tz=tz, chooser=chooser, experiments=experiments)]
+
+
+def build_offer_chooser(settings: Settings, sessions: sessionmaker[Session],
+                        clock: Callable[[], datetime]) -> OfferChooser | None:
+    """The offer bandit, rebuilt from the outcome log every `rebuild_s` seconds."""
+    conf = settings.offers
+    if not conf.bandit:
+        return None
+    rewards = OfferRewards(claimed=conf.claimed)
+    return OfferChooser(OfferBandit(floor=conf.exploration), rewards=rewards, rebuild_s=conf.rebuild_s,
+                        history=lambda: offer_trials(sessions, clock(), days=conf.days_back, rewards=rewards))
 
 
 def build_runtime(
@@ -243,9 +261,17 @@ def build_runtime(
     reranker = build_reranker(settings)
     feedback = Feedback(live, store, reranker, reward_weights(settings))
 
+    offer_chooser = build_offer_chooser(settings, sessions, clock or (lambda: datetime.now(UTC)))
+
     async def publish(conversation_id: str, events: list[Event], state: DialogueState) -> None:
         observe_events(events)
         await feedback.observe(conversation_id, events)
+        if offer_chooser is not None:
+            try:
+                log_ = await store.load(conversation_id) if offer_chooser.needs_log(events) else None
+                offer_chooser.observe(events, log_)
+            except Exception:  # the reply and the log must not suffer from the marketing side
+                log.exception("offer bandit: learning from %s failed", conversation_id)
         public = state.public()
         names = await console.names.for_events(events)
         for event in events:
@@ -264,7 +290,8 @@ def build_runtime(
     product_info = ProductInfoTool(ProductShelf(catalog))
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), product_info, cross_sell,
              recommend]
-    tools += offer_tools(SqlCampaignStore(sessions), store, retriever, settings.store.timezone)
+    tools += offer_tools(SqlCampaignStore(sessions), store, retriever, settings.store.timezone,
+                         chooser=offer_chooser, experiments=ExperimentRepository(sessions))
     llm = build_llm(settings) if llm is _DEFAULT else llm
 
     agent = Agent(
@@ -304,6 +331,7 @@ def build_runtime(
         live=live,
         feedback=feedback,
         reranker=reranker,
+        offer_chooser=offer_chooser,
         retriever=retriever,
         llm=llm,
         turn_lock=turn_lock,

@@ -185,6 +185,20 @@ class BanditSettings(BaseModel):
     purchase: float = Field(default=1.0, ge=0, le=1)
 
 
+class OfferSettings(BaseModel):
+    # Which offer the chat shows first: Thompson sampling per customer segment over the live eligible offers
+    # (KEFU_OFFERS_BANDIT=false: the campaigns in their own order). The posterior is rebuilt from the outcome log
+    # every rebuild_s seconds (what other workers served, coupons redeemed at checkout) and learns online in
+    # between; days_back bounds the log it reads. A claim is worth `claimed`, a redemption 1.
+    bandit: bool = True
+    rebuild_s: float = Field(default=600.0, gt=0)
+    days_back: int = Field(default=90, ge=1, le=3650)
+    claimed: float = Field(default=0.3, ge=0, le=1)
+    exploration: float = Field(default=0.05, ge=0, lt=1)
+    # How often the dynamic-threshold job looks at campaigns that let the system move their threshold (0: never).
+    threshold_tune_s: float = Field(default=3600.0, ge=0)
+
+
 class TrainingSettings(BaseModel):
     # Development data sets (training and evaluation only; the service never needs them).
     data_dir: Path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -208,6 +222,7 @@ class SparkSettings(BaseModel):
 
 
 SECTIONS: dict[str, type[BaseModel]] = {
+    "offers": OfferSettings,
     "db": DbSettings,
     "redis": RedisSettings,
     "http": HttpSettings,
@@ -310,6 +325,7 @@ class Settings(BaseSettings):
     affect: AffectSettings = Field(default_factory=AffectSettings)
     recommender: RecommenderSettings = Field(default_factory=RecommenderSettings)
     bandit: BanditSettings = Field(default_factory=BanditSettings)
+    offers: OfferSettings = Field(default_factory=OfferSettings)
     training: TrainingSettings = Field(default_factory=TrainingSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
     spark: SparkSettings = Field(default_factory=SparkSettings)

@@ -73,7 +73,7 @@ class CampaignChangeOut(BaseModel):
     at: datetime
     actor: str
     actor_role: str
-    action: Literal["create", "update", "pause", "resume", "end"]
+    action: Literal["create", "update", "pause", "resume", "end", "threshold", "revert", "pin", "unpin"]
     changes: dict[str, Any]
     note: str
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -53,7 +54,10 @@ CHANNELS = ("web", "voice", "api")
 HANDOFF_STATUSES = ("bot", "queued", "operator")
 COUPON_STATUSES = ("issued", "used", "expired")
 CAMPAIGN_STATUSES = ("active", "paused", "ended")  # the marketer's switch (migration 0006)
-CAMPAIGN_ACTIONS = ("create", "update", "pause", "resume", "end")
+# threshold: the system moved a dynamic threshold; revert, pin, unpin: the marketer's answers to it (migration 0007)
+CAMPAIGN_ACTIONS = ("create", "update", "pause", "resume", "end", "threshold", "revert", "pin", "unpin")
+EXPERIMENT_STATUSES = ("running", "stopped")
+EXPERIMENT_METRICS = ("claimed", "redeemed", "revenue")
 OPERATOR_ROLES = ("operator", "supervisor", "marketer")
 
 
@@ -285,6 +289,50 @@ class CampaignChange(Base):
     action: Mapped[str] = mapped_column(String(16))
     changes: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Experiment(Base):
+    """An A/B experiment on a campaign (`tools.marketing.experiments.ExperimentSpec` validates it): its arms (key,
+    label, weight, what each changes), the metric the readout counts, the strata customers are randomised in."""
+
+    __tablename__ = "experiments"
+    __table_args__ = (_one_of("status", EXPERIMENT_STATUSES, "status"), _one_of("metric", EXPERIMENT_METRICS, "metric"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    arms: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    metric: Mapped[str] = mapped_column(String(16))
+    strata: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    min_detectable_effect: Mapped[float | None] = mapped_column(Float, default=None)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    stopped_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ExperimentAssignment(Base):
+    """A customer's arm in an experiment, once (the unique key keeps it stable across conversations and
+    workers); `position` is their place in their stratum's assignment order (the permuted blocks)."""
+
+    __tablename__ = "experiment_assignments"
+    __table_args__ = (
+        UniqueConstraint("experiment_id", "customer_id"),
+        Index("ix_experiment_assignments_experiment_id_stratum", "experiment_id", "stratum"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    experiment_id: Mapped[str] = mapped_column(ForeignKey("experiments.id"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    arm: Mapped[str] = mapped_column(String(32))
+    stratum: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    conversation_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Coupon(Base):

@@ -34,6 +34,11 @@ ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     **{(method, f"/api/operator/campaigns{path}"): ("marketer", "supervisor") for method, path in (
         ("GET", ""), ("POST", ""), ("GET", "/{campaign_id}"), ("PATCH", "/{campaign_id}"),
         ("POST", "/{campaign_id}/pause"), ("POST", "/{campaign_id}/resume"), ("POST", "/{campaign_id}/end"))},
+    **{(method, f"/api/operator/campaigns/{{campaign_id}}/threshold{path}"): ("marketer", "supervisor")
+       for method, path in (("GET", ""), ("POST", "/revert"), ("POST", "/pin"), ("POST", "/unpin"))},
+    **{(method, f"/api/operator/experiments{path}"): ("marketer", "supervisor") for method, path in (
+        ("GET", ""), ("POST", ""), ("GET", "/{experiment_id}"), ("POST", "/{experiment_id}/stop"),
+        ("GET", "/{experiment_id}/readout"))},
 }
 ALL_ROLES = ("operator", "supervisor", "marketer")
 

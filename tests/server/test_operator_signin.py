@@ -31,7 +31,12 @@ MARKETING = {("POST", "/api/operator/campaigns/{campaign_id}/copy"), ("GET", "/a
              ("POST", "/api/operator/marketing/confirm"), ("GET", "/api/operator/campaigns/{campaign_id}/readout"),
              *((method, f"/api/operator/campaigns{path}") for method, path in (
                  ("GET", ""), ("POST", ""), ("GET", "/{campaign_id}"), ("PATCH", "/{campaign_id}"),
-                 ("POST", "/{campaign_id}/pause"), ("POST", "/{campaign_id}/resume"), ("POST", "/{campaign_id}/end")))}
+                 ("POST", "/{campaign_id}/pause"), ("POST", "/{campaign_id}/resume"), ("POST", "/{campaign_id}/end"))),
+             *((method, f"/api/operator/campaigns/{{campaign_id}}/threshold{path}") for method, path in (
+                 ("GET", ""), ("POST", "/revert"), ("POST", "/pin"), ("POST", "/unpin"))),
+             *((method, f"/api/operator/experiments{path}") for method, path in (
+                 ("GET", ""), ("POST", ""), ("GET", "/{experiment_id}"), ("POST", "/{experiment_id}/stop"),
+                 ("GET", "/{experiment_id}/readout")))}
 
 
 # --------------------------------------------------------------------------------------------- sign-in

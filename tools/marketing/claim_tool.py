@@ -30,6 +30,8 @@ from tools.marketing.campaigns.ports import CampaignStore, ClaimRequest
 from tools.marketing.campaigns.rules import Campaign
 from tools.marketing.campaigns.wording import Names, day, offer_text, validity_text, yuan
 from tools.marketing.campaigns.words import amounts, coupon_matches_amounts, named_campaigns
+from tools.marketing.experiments.placing import applied, place
+from tools.marketing.experiments.ports import ExperimentStore
 from tools.marketing.offers_tool import who_text
 
 CAMPAIGN_ID = r"^[A-Za-z0-9_-]{1,32}$"
@@ -109,10 +111,12 @@ class ClaimCouponTool(BaseTool):
     class Args(BaseModel):
         campaign_id: str | None = Field(default=None, pattern=CAMPAIGN_ID)
 
-    def __init__(self, store: CampaignStore, events: EventStore, *, tz: str = "Asia/Shanghai") -> None:
+    def __init__(self, store: CampaignStore, events: EventStore, *, tz: str = "Asia/Shanghai",
+                 experiments: ExperimentStore | None = None) -> None:
         self._store = store
         self._events = events
         self._tz = tz
+        self._experiments = experiments
 
     def plan(self, turn: Turn) -> Decision:
         """A claim; which coupon is read from the customer's words when it runs. Its intent is the tool's own, so
@@ -164,7 +168,7 @@ class ClaimCouponTool(BaseTool):
         names = store.category_names()
         if isinstance(choice, list):
             return self._choose(choice, ctx, names)
-        campaign = choice
+        campaign = self._placed(choice, customer, ctx)
         key = f"{ctx.conversation_id}:{campaign.id}"
         again = next((h for h in held if h.claim_key == key), None)
         if again is not None:  # asked again in this conversation: the same coupon
@@ -191,6 +195,14 @@ class ClaimCouponTool(BaseTool):
         fresh = (conversation.campaigns_from([row]) if row else []) or [campaign]
         raise _refused(claim_refusal(fresh[0], customer, held, now, self._tz)
                        or Refusal("campaign_paused", _names(campaign)))
+
+    def _placed(self, campaign: Campaign, customer: CustomerProfile, ctx: ToolContext) -> Campaign:
+        """The campaign as the customer's experiment arm has it (their threshold is the coupon's minimum spend);
+        a customer not yet in its experiment is not assigned by a claim."""
+        if self._experiments is None:
+            return campaign
+        placements = place(self._experiments, [campaign], customer, ctx.conversation_id, ctx.now, assign=False)
+        return applied(campaign, placements.get(campaign.id))
 
     def _which(self, args: Args, words: str, campaigns: list[Campaign], claimable: list[Campaign],
                offered: list[str], customer: CustomerProfile, held: list[HeldCoupon],

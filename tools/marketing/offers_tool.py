@@ -7,7 +7,11 @@ sees public campaigns only (and is told that coupons need signing in). The answe
 rules; questions about those rules themselves (stacking, expiry, refunds) are answered from the documents.
 
 Every campaign and claimable coupon shown is recorded as `OfferMade` (kind `campaign` or `coupon`): with the
-claims (`CouponIssued`) and redemptions it is the marketing outcome log.
+claims (`CouponIssued`) and redemptions it is the marketing outcome log. Which offer goes first is the offer
+bandit's choice among the live eligible offers (`tools.marketing.offer_serving.OfferChooser`), logged with its
+propensity in `OfferMade.policy`; a customer in a running experiment of a campaign gets their arm's threshold,
+offer or copy variant (recorded once as `ExperimentAssigned`); a campaign with a dynamic threshold shows the
+level in force, and each offer records it.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from agent.events import Event, OfferMade
+from agent.events import Event, ExperimentAssigned, OfferMade
 from agent.policy import Decision, Turn
 from agent.protocols import EventStore, Phrasebook, Retriever, ToolContext, ToolReply, ToolResult
 from agent.tooling import BaseTool
 from tools.marketing.campaigns import conversation
 from tools.marketing.campaigns.eligibility import (
+    CustomerProfile,
     HeldCoupon,
     Refusal,
     claim_refusal,
@@ -37,6 +42,10 @@ from tools.marketing.campaigns.rules import Campaign, CampaignRules
 from tools.marketing.campaigns.thresholds import Line, after_discount, best_campaign, progress
 from tools.marketing.campaigns.wording import Names, day, offer_text, progress_text, validity_text, yuan
 from tools.marketing.campaigns.words import named_campaigns
+from tools.marketing.experiments.placing import Placement, applied, place
+from tools.marketing.experiments.ports import ExperimentStore
+from tools.marketing.offer_bandit import Choice, OfferArm, segment_of
+from tools.marketing.offer_serving import OfferChooser
 
 MAX_OFFERS = 6  # lines in one answer (the cards carry the same)
 SNIPPET_CHARS = 160
@@ -65,6 +74,7 @@ class _Shown:
     events: list[Event] = field(default_factory=list)
     claimable: list[str] = field(default_factory=list)  # names, for the quick replies
     automatic_named: bool = False
+    policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # offer id -> its OfferMade.policy
 
 
 def coupon_rules(coupon: HeldCoupon, campaign: Campaign | None) -> CampaignRules:
@@ -156,12 +166,15 @@ class OffersTool(BaseTool):
         topic: str | None = Field(default=None, max_length=200)  # the campaign or tier asked about, if any
 
     def __init__(self, store: CampaignStore, events: EventStore, *, retriever: Retriever | None = None,
-                 policy_doc: str | None = "coupons", tz: str = "Asia/Shanghai") -> None:
+                 policy_doc: str | None = "coupons", tz: str = "Asia/Shanghai", chooser: OfferChooser | None = None,
+                 experiments: ExperimentStore | None = None) -> None:
         self._store = store
         self._events = events
         self._retriever = retriever
         self._policy_doc = policy_doc
         self._tz = tz
+        self._chooser = chooser
+        self._experiments = experiments
 
     def plan(self, turn: Turn) -> Decision:
         """A question about the coupon rules themselves is answered from the documents; anything else about
@@ -192,22 +205,43 @@ class OffersTool(BaseTool):
         names = store.category_names()
         named = {c.id for c in named_campaigns(args.topic or "", campaigns)}
         visible = [c for c in campaigns if offer_refusal(c, customer, now, self._tz) is None]
-        visible.sort(key=lambda c: (c.id not in named, c.starts_at))
         shown = _Shown()
+        placements = self._place(visible, customer, ctx, shown)
+        visible = [applied(c, placements.get(c.id)) for c in visible]
+        refusals = {c.id: claim_refusal(c, customer, held, now, self._tz) for c in visible if c.rules.type == "coupon"}
+        offered = [c for c in visible if c.rules.automatic
+                   or (c.id in refusals and (refusals[c.id] is None or refusals[c.id].code == "coupon_needs_sign_in"))]
+        choice = self._choose(offered, customer, placements, shown)
+        rank = {a.offer_id: i for i, a in enumerate(choice.ordered)} if choice else {}
+        visible.sort(key=lambda c: (c.id not in named, rank.get(c.id, len(rank)), c.starts_at))
         best = best_campaign(visible, lines) if lines else None
         net = after_discount(lines, best[0].rules, best[1].saving) if best else lines
-        for c in visible:
-            if c.rules.automatic:
-                self._automatic(c, lines, names, lang, shown, ctx)
-                shown.automatic_named |= c.id in named
-        self._held(held, campaigns, net, bool(best), names, lang, now, shown)
-        for c in visible:
-            if c.rules.type == "coupon":
-                refusal = claim_refusal(c, customer, held, now, self._tz)
-                if refusal is None or refusal.code == "coupon_needs_sign_in":
-                    self._claimable(c, net, bool(best), names, lang, shown, ctx, basket is not None)
-                elif c.id in named and refusal.code != "coupon_already_claimed":
-                    shown.lines.append(self._unavailable(c, refusal, names, lang))
+
+        def automatic() -> None:
+            for c in visible:
+                if c.rules.automatic:
+                    self._automatic(c, lines, names, lang, shown, ctx)
+                    shown.automatic_named |= c.id in named
+
+        def coupons() -> None:
+            for c in visible:
+                if c.id in refusals:
+                    refusal = refusals[c.id]
+                    if refusal is None or refusal.code == "coupon_needs_sign_in":
+                        self._claimable(c, net, bool(best), names, lang, shown, ctx, basket is not None)
+                    elif c.id in named and refusal.code != "coupon_already_claimed":
+                        shown.lines.append(self._unavailable(c, refusal, names, lang))
+
+        coupon_first = (choice is not None and not named and next((c for c in visible if c.id == choice.arm.offer_id),
+                                                                    visible[0]).rules.type == "coupon")
+        if coupon_first:  # the offer chosen to go first is a coupon to claim
+            coupons()
+            automatic()
+            self._held(held, campaigns, net, bool(best), names, lang, now, shown)
+        else:
+            automatic()
+            self._held(held, campaigns, net, bool(best), names, lang, now, shown)
+            coupons()
         for c in campaigns:  # named but not for them now: say why
             if c.id in named and c not in visible:
                 refusal = offer_refusal(c, customer, now, self._tz)
@@ -222,8 +256,55 @@ class OffersTool(BaseTool):
             "claimable": shown.claimable,
             "automatic_named": shown.automatic_named,
             "offers": [c["id"] for c in shown.cards],
+            "first": choice.arm.key if choice else None,  # the offer (and copy variant) chosen to go first
+            "variants": {p.experiment.campaign_id: p.arm.variant for p in placements.values() if p.arm.variant},
         }
         return ToolResult(data=data, cards=shown.cards, events=shown.events)
+
+    # --- which offer first, experiments ------------------------------------------------------------------
+
+    def _place(self, visible: list[Campaign], customer: CustomerProfile | None, ctx: ToolContext,
+               shown: _Shown) -> dict[str, Placement]:
+        """The customer's arms in the running experiments of the campaigns shown (new ones recorded)."""
+        if self._experiments is None or customer is None:
+            return {}
+        placements = place(self._experiments, visible, customer, ctx.conversation_id, ctx.now)
+        for p in placements.values():
+            if p.new:
+                shown.events.append(ExperimentAssigned(conversation_id=ctx.conversation_id,
+                                                       experiment_id=p.experiment.id, arm=p.arm.key,
+                                                       customer_id=customer.customer_id, stratum=p.stratum,
+                                                       campaign_id=p.experiment.campaign_id))
+        return placements
+
+    def _choose(self, offered: list[Campaign], customer: CustomerProfile | None, placements: dict[str, Placement],
+                shown: _Shown) -> Choice | None:
+        """The bandit's order of the offers (an experiment arm that names an offer puts it first), and each
+        offer's policy record."""
+        for c in offered:
+            record: dict[str, Any] = {}
+            if c.rules.dynamic_threshold is not None or (c.id in placements and placements[c.id].arm.threshold):
+                record["threshold"] = f"{c.rules.threshold:.2f}"
+            if c.id in placements:
+                record["experiment"] = placements[c.id].payload()
+            if record:
+                shown.policies[c.id] = record
+        if self._chooser is None or not offered:
+            return None
+        arms = [OfferArm(c.id, placements[c.id].arm.variant if c.id in placements else "") for c in offered]
+        choice = self._chooser.choose(segment_of(customer.segments() if customer else None), arms)
+        pinned = next((p.arm.offer_id for p in placements.values() if p.arm.offer_id), None)
+        first = next((a for a in choice.ordered if a.offer_id == pinned), None)
+        for arm in choice.ordered:
+            payload = choice.payload_for(arm)
+            if first is not None:  # the experiment chose the first offer, not the bandit: nothing for it to learn
+                payload = {**payload, "name": "experiment", "rank": [first, *(a for a in choice.ordered
+                                                                              if a != first)].index(arm)}
+            shown.policies[arm.offer_id] = {**payload, **shown.policies.get(arm.offer_id, {})}
+        if first is not None:
+            return Choice(choice.segment, [first, *(a for a in choice.ordered if a != first)], 1.0, choice.arms,
+                          choice.distribution)
+        return choice
 
     def _progress(self, rules: CampaignRules, lines: list[Line], lang: str, *, net: bool = False,
                   has_basket: bool = True) -> str:
@@ -240,7 +321,7 @@ class OffersTool(BaseTool):
                             "description": offer + said, "campaign_type": c.rules.type,
                             "ends_at": c.ends_at.isoformat()})
         shown.events.append(OfferMade(conversation_id=ctx.conversation_id, kind="campaign", offer_id=c.id,
-                                      need="offers_asked", source=self.name))
+                                      need="offers_asked", source=self.name, policy=shown.policies.get(c.id)))
 
     def _held(self, held: list[HeldCoupon], campaigns: list[Campaign], net: list[Line], netted: bool,
               names: Names, lang: str, now: datetime, shown: _Shown) -> None:
@@ -279,7 +360,7 @@ class OffersTool(BaseTool):
                             "currency": "CNY", "description": offer + validity + said,
                             "claim_text": self._say(lang, "offers.claim_quick", name=c.name(lang))})
         shown.events.append(OfferMade(conversation_id=ctx.conversation_id, kind="coupon", offer_id=c.id,
-                                      need="offers_asked", source=self.name))
+                                      need="offers_asked", source=self.name, policy=shown.policies.get(c.id)))
 
     def _unavailable(self, c: Campaign, refusal: Refusal, names: Names, lang: str) -> str:
         p = refusal.params

@@ -33,7 +33,7 @@ def test_migration_matches_models(db_url: str) -> None:
 def test_upgrade_is_idempotent_and_records_head(db_url: str) -> None:
     upgrade(db_url)
     upgrade(db_url)
-    assert current_revision(db_url) == "0006"
+    assert current_revision(db_url) == "0007"
 
 
 def test_sqlite_parent_directory_is_created(tmp_path) -> None:
@@ -129,5 +129,48 @@ def test_0006_keeps_campaigns_and_coupons_valid_and_goes_back(db_url: str) -> No
             rules = conn.execute(text("SELECT rules FROM campaigns WHERE id = 'member_day'")).scalar_one()
             rules = json.loads(rules) if isinstance(rules, str) else rules
             assert rules["tiers"] == ["gold", "platinum"]
+    finally:
+        engine.dispose()
+
+
+def test_0007_keeps_the_audit_trail_takes_the_new_actions_and_goes_back(db_url: str) -> None:
+    """The audit rows written before 0007 stay; afterwards the system's threshold moves and the marketer's
+    answers are accepted and unknown actions still refused; experiments come and go with the revision."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from server.db.migrate import alembic_config
+
+    upgrade(db_url, "0006")
+    engine = make_engine(db_url)
+    audit = ("INSERT INTO campaign_changes (campaign_id, at, actor, actor_role, action, changes, note) VALUES "
+             "('c618', '2026-06-01 00:00:00+00', :actor, :role, :action, '{}', '')")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO campaigns (id, name_zh, name_en, kind, starts_at, ends_at, rules, active) "
+                              "VALUES ('c618', '618', '618', 'festival', '2026-06-01 00:00:00+00', "
+                              "'2026-06-20 00:00:00+00', '{\"type\": \"percent_off\", \"percent_off\": 5}', true)"))
+            conn.execute(text(audit), {"actor": "mia", "role": "marketer", "action": "create"})
+        upgrade(db_url)
+        with engine.begin() as conn:
+            conn.execute(text(audit), {"actor": "system", "role": "system", "action": "threshold"})
+            conn.execute(text(audit), {"actor": "mia", "role": "marketer", "action": "revert"})
+            assert conn.execute(text("SELECT actor, action FROM campaign_changes ORDER BY id")).all() == [
+                ("mia", "create"), ("system", "threshold"), ("mia", "revert")]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(audit), {"actor": "mia", "role": "marketer", "action": "delete"})
+        with engine.connect() as conn:
+            assert {"experiments", "experiment_assignments"} <= set(inspect(conn).get_table_names())
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM campaign_changes WHERE action IN ('threshold', 'revert')"))
+            cfg = alembic_config(db_url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0006")
+        with engine.connect() as conn:
+            assert "experiments" not in inspect(conn).get_table_names()
+            assert conn.execute(text("SELECT actor, action FROM campaign_changes")).all() == [("mia", "create")]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(audit), {"actor": "system", "role": "system", "action": "threshold"})
     finally:
         engine.dispose()

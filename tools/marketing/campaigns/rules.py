@@ -70,6 +70,55 @@ class SpendTier(BaseModel):
         return self
 
 
+MAX_LEVELS = 50
+
+
+class DynamicThreshold(BaseModel):
+    """Lets the system move the campaign's threshold (the lowest tier's `min_spend`, or a coupon's) between `min`
+    and `max` in steps of `step`: `bandit` learns which level earns the most margin-adjusted revenue per offer
+    (`margin`: the store's gross margin on what is bought); `participation` lowers it a step while fewer than
+    `target_participation` of the customers offered it take part. `min_offers` offers at a level come before it
+    moves again. `pinned`: the marketer holds the level where it is (the system moves nothing)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    min: Money
+    max: Money
+    step: Money
+    policy: Literal["bandit", "participation"] = "participation"
+    target_participation: Annotated[float, Field(gt=0, lt=1)] | None = None
+    margin: Annotated[float, Field(gt=0, le=1)] = 0.3
+    min_offers: Annotated[int, Field(ge=1, le=100000)] = 30
+    pinned: bool = False
+
+    @model_validator(mode="after")
+    def _levels(self) -> DynamicThreshold:
+        if self.max < self.min:
+            raise _invalid("dynamic_threshold.max", f"must not be below min ({self.min})")
+        span = self.max - self.min
+        if span % self.step != 0:
+            raise _invalid("dynamic_threshold.step", f"must divide max - min ({span}) into whole steps")
+        if span / self.step + 1 > MAX_LEVELS:
+            raise _invalid("dynamic_threshold.step", f"gives more than {MAX_LEVELS} levels between min and max")
+        if self.policy == "participation" and self.target_participation is None:
+            raise _invalid("dynamic_threshold.target_participation",
+                           "the participation policy needs a target, e.g. 0.15 for 15% of customers offered it")
+        return self
+
+    def levels(self) -> list[Decimal]:
+        count = int((self.max - self.min) / self.step) + 1
+        return [money(self.min + i * self.step) for i in range(count)]
+
+    def data(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"min": _num(self.min), "max": _num(self.max), "step": _num(self.step),
+                               "policy": self.policy, "margin": self.margin, "min_offers": self.min_offers}
+        if self.target_participation is not None:
+            out["target_participation"] = self.target_participation
+        if self.pinned:
+            out["pinned"] = True
+        return out
+
+
 class CampaignRules(BaseModel):
     """What a campaign gives and on what. Fields belong to one type each (see the module docstring)."""
 
@@ -87,6 +136,7 @@ class CampaignRules(BaseModel):
     exclude_categories: list[Key] = Field(default_factory=list, max_length=50)
     exclude_products: list[Key] = Field(default_factory=list, max_length=200)
     keywords: list[Word] = Field(default_factory=list, max_length=10)  # what customers call it: 新人券, welcome
+    dynamic_threshold: DynamicThreshold | None = None  # threshold and coupon: the system may move the threshold
 
     @field_validator("tiers")
     @classmethod
@@ -122,7 +172,36 @@ class CampaignRules(BaseModel):
         for scope, excluded in (("categories", "exclude_categories"), ("products", "exclude_products")):
             if both := sorted(set(getattr(self, scope)) & set(getattr(self, excluded))):
                 raise _invalid(excluded, f"{', '.join(both)} is both included ({scope}) and excluded")
+        if self.dynamic_threshold is not None:
+            self._dynamic_fits(self.dynamic_threshold)
         return self
+
+    def _dynamic_fits(self, dt: DynamicThreshold) -> None:
+        """Every level keeps the rules valid, and the threshold in force is one of the levels."""
+        if self.type == "percent_off":
+            raise _invalid("dynamic_threshold", "does not apply to a percent_off campaign (it has no threshold)")
+        current, discount = self.threshold, (self.tiers[0].discount if self.tiers else self.discount)
+        if discount is not None and dt.min <= discount:
+            raise _invalid("dynamic_threshold.min", f"must be more than the discount ({discount})")
+        if len(self.tiers) > 1 and dt.max >= self.tiers[1].min_spend:
+            raise _invalid("dynamic_threshold.max", f"must stay below tier 2's min_spend ({self.tiers[1].min_spend})")
+        if current not in dt.levels():
+            raise _invalid("dynamic_threshold", f"the threshold now ({current}) must be one of its levels "
+                                                f"({dt.min} to {dt.max} in steps of {dt.step})")
+
+    @property
+    def threshold(self) -> Decimal:
+        """The threshold a dynamic threshold moves: the lowest tier's min_spend, or the coupon's."""
+        return self.tiers[0].min_spend if self.tiers else self.min_spend
+
+    def with_threshold(self, level: Decimal) -> CampaignRules:
+        """These rules with the threshold at `level` (validated: a level that breaks them raises)."""
+        data = self.data()
+        if self.tiers:
+            data["tiers"][0]["min_spend"] = _num(money(level))
+        else:
+            data["min_spend"] = _num(money(level))
+        return CampaignRules.model_validate(data)
 
     def data(self) -> dict[str, Any]:
         """The rules as stored (JSON): amounts as numbers of yuan, empty fields left out."""
@@ -140,6 +219,8 @@ class CampaignRules(BaseModel):
         for name in ("categories", "products", "exclude_categories", "exclude_products", "keywords"):
             if value := getattr(self, name):
                 out[name] = list(value)
+        if self.dynamic_threshold is not None:
+            out["dynamic_threshold"] = self.dynamic_threshold.data()
         return out
 
     @property
