@@ -89,6 +89,11 @@ def test_an_experiment_from_definition_to_readout(client: TestClient, accounts) 
     assert out["note"]["en"] and out["note"]["zh"] and out["experiment"]["id"] == "coupon_floor"
     assert sum(a["customers"] for row in out["strata"] for a in row["arms"]) == 4
 
+    # the campaign's readout in the console shows the experiment with the same figures
+    shown = client.get("/api/operator/campaigns/year_end_coupon/readout", headers=marketer).json()["experiments"]
+    assert [(x["id"], sum(a["n"] for a in x["arms"])) for x in shown] == [("coupon_floor", 4)]
+    assert shown[0]["uplift"]["abs"] == pytest.approx(comparison["absolute"]) and shown[0]["note"] == out["note"]
+
     listed = client.get(BASE, params={"campaign_id": "year_end_coupon"}, headers=marketer).json()["experiments"]
     assert [e["id"] for e in listed] == ["coupon_floor"] and sum(listed[0]["assigned"].values()) == 4
     stopped = client.post(f"{BASE}/coupon_floor/stop", json={"note": "enough"}, headers=marketer).json()
