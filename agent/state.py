@@ -41,8 +41,8 @@ class DialogueState:
     operator: str | None = None
     human_offered: bool = False
     recommended: list[str] = field(default_factory=list)
-    # per OfferMade: {"kind", "offer_id", "need", "event_id", "turn" (the customer turn it followed), "outcomes"
-    # (what OfferAnswered recorded of it)}
+    # per OfferMade: {"kind", "offer_id", "need", "event_id", "turn" (the customer turn it followed), "source" (the
+    # tool that made it), "outcomes" (what OfferAnswered recorded of it)}
     offers: list[dict[str, Any]] = field(default_factory=list)
     csat: int | None = None
     requested: tuple[str, str] | None = None  # (intent, slot) the bot is waiting for
