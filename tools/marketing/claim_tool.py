@@ -21,6 +21,7 @@ read), not retraining; a question ("领券需要什么条件？") is never a cla
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -56,6 +57,9 @@ CLAIM_WORDS = {"zh": "领取{name}", "en": "Claim {name}"}
 
 def claim_words(campaign: Campaign, language: str) -> str:
     return CLAIM_WORDS["zh" if language == "zh" else "en"].format(name=campaign.name(language))
+
+# Words that point at a coupon shown ("要这张", "claim it") rather than name one.
+_DEICTIC = re.compile(r"这张|那张|这个|那个|\b(?:it|this|that|this one|that one)\b", re.IGNORECASE)
 
 
 def expiry(campaign: Campaign, now: datetime) -> datetime:
@@ -239,6 +243,8 @@ class ClaimCouponTool(BaseTool):
         pool = recent or claimable
         if not pool:
             raise ToolError("coupon_none_claimable", "Nothing to claim.")
+        if not recent and _DEICTIC.search(words):  # "要这张" with no coupon offered: this one is for them to say
+            return pool
         return pool[0] if len(pool) == 1 else pool
 
     def _result(self, campaign: Campaign, coupon: HeldCoupon, ctx: ToolContext, names: Names, *, issued: bool,

@@ -136,6 +136,16 @@ async def test_yao_zhe_zhang_after_the_offer_claims_the_coupon_offered() -> None
     assert [e.campaign_id for e in of(claimed.events, CouponIssued)] == ["trade_in"], claimed.reply.text
 
 
+@pytest.mark.parametrize(("text", "language"), [("要这张", "zh"), ("claim it", "en")])
+async def test_pointing_at_a_coupon_when_none_was_offered_asks_which(text: str, language: str) -> None:
+    agent, store = proactive_agent([*demo_campaigns(), trade_in(status="paused")])
+    await start(agent, "C2", language)
+    result = await agent.handle("c", text)
+    assert not of(result.events, CouponIssued) and not store.issued
+    choose = "您现在可以领取这些券：" if language == "zh" else "You can claim these coupons:"
+    assert result.reply.text.startswith(choose)
+
+
 @pytest.mark.parametrize(("text", "language"), [("我要领新人券", "zh"), ("I'd like to claim the welcome coupon", "en")])
 async def test_asking_for_the_welcome_coupon_is_a_claim_not_a_request_for_a_person(text: str, language: str) -> None:
     agent, _ = proactive_agent()
