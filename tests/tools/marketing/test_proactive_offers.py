@@ -16,7 +16,7 @@ import pytest
 from agent.events import CouponIssued, Event, HandoffRequested, OfferMade, ProductInteracted
 from tests.fakes import NOW, MemoryEventStore, MemoryOrders, commerce_tools, make_agent
 from tests.fakes.offers import MemoryCampaigns, demo_campaigns
-from tools.marketing.campaigns.variants import VariantBook
+from tools.marketing.campaigns.variants import CopyRequest, VariantBook
 from tools.marketing.claim_tool import ClaimCouponTool
 from tools.marketing.offers_tool import OffersTool
 from tools.marketing.proactive_tool import ProactiveOfferTool
@@ -43,9 +43,20 @@ class History:
         return HISTORY.get(customer_id)
 
 
-def proactive_agent(rows: list[dict[str, Any]] | None = None):
+class Writer:
+    """An LLM copy writer that words every line as "【LLM】<template>" (what passed the guard)."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str, str]] = []
+
+    async def write(self, request: CopyRequest) -> str | None:
+        self.asked.append((request.segment, request.variant, request.language))
+        return f"【LLM】{request.template}"
+
+
+def proactive_agent(rows: list[dict[str, Any]] | None = None, writer: Writer | None = None):
     store, events = MemoryCampaigns([*demo_campaigns(), trade_in()] if rows is None else rows), MemoryEventStore()
-    book = VariantBook(store.category_names)
+    book = VariantBook(store.category_names, writer=writer)
     tools = [*commerce_tools(MemoryOrders()), ClaimCouponTool(store, events), OffersTool(store, events),
              ProactiveOfferTool(store, events, book, history=History())]
     return make_agent(store=events, tools=tools), store
@@ -94,6 +105,20 @@ async def test_a_quality_minded_customer_gets_the_quality_angle() -> None:
     [made] = of(result.events, OfferMade)
     assert (made.segment, made.variant) == ("quality_sensitive", "quality")
     assert "手机都是全新正品，买得放心" in result.reply.text
+
+
+async def test_the_llm_line_is_written_after_the_first_offer_and_shown_from_then_on() -> None:
+    writer = Writer()
+    agent, _ = proactive_agent(writer=writer)
+    await start(agent, "C1", "zh")
+    first = await agent.handle("c", RETURNS["zh"])  # the turn does not wait for the LLM: the template
+    assert "顺便一提：「以旧换新补贴」限时进行中" in first.reply.text
+    await agent.tools.get("proactive_offer")._variants.drain()  # written in the background meanwhile
+    assert writer.asked == [("price_sensitive", "limited_time", "zh"), ("price_sensitive", "plain", "zh")]
+    await start(agent, "C1", "zh", cid="d")
+    later = await agent.handle("d", RETURNS["zh"])
+    assert "顺便一提：【LLM】「以旧换新补贴」限时进行中" in later.reply.text
+    assert [(m.variant, m.segment) for m in of(later.events, OfferMade)] == [("limited_time", "price_sensitive")]
 
 
 @pytest.mark.parametrize(("customer", "turns"), [

@@ -180,11 +180,14 @@ class VariantBook:
 
     async def start(self) -> None:
         """Start the background writer on the running loop (idempotent; nothing to start without a writer)."""
-        if self._writer is None or (self._worker is not None and not self._worker.done()):
+        loop = asyncio.get_running_loop()
+        if self._writer is None or (self._worker is not None and self._loop is loop and not self._worker.done()):
             return
-        self._loop = asyncio.get_running_loop()
+        with self._lock:
+            self._queued.clear()  # (what an earlier loop had queued is gone with it)
+        self._loop = loop
         self._queue = asyncio.Queue()
-        self._worker = asyncio.create_task(self._work(), name="offer-copy-writer")
+        self._worker = loop.create_task(self._work(), name="offer-copy-writer")
 
     async def drain(self) -> None:
         """Until every queued line is written or given up (for tests and the start-up warm-up)."""
@@ -192,11 +195,14 @@ class VariantBook:
             await self._queue.join()
 
     async def aclose(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
+        """Stop the background writer (lines being written are dropped; the templates stay)."""
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        worker.cancel()
+        if self._loop is asyncio.get_running_loop():
             with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
+                await worker
 
     def _want(self, key: Key, request: CopyRequest) -> None:
         """Queue a line for writing, unless it is queued, failed lately, or nothing writes."""
