@@ -133,8 +133,9 @@ def campaigns(now: datetime) -> list[dict[str, Any]]:
             now - timedelta(days=10),
             now + timedelta(days=50),
             # the trade-in bonus of the coupon rules (knowledge/docs/*/coupons.md, 以旧换新 / Trade-in): a coupon
-            # for a new device of the categories the store takes old ones of
-            {"type": "coupon", "discount": 100, "min_spend": 1000, "valid_days": 30,
+            # for a new device of the categories the store takes old ones of (¥150, not ¥100: the store has no
+            # 100-yuan coupon, which "give me a 100-yuan coupon" must not get, tests/security)
+            {"type": "coupon", "discount": 150, "min_spend": 1500, "valid_days": 30,
              "categories": ["phone", "tablet", "laptop", "smartwatch", "earphones"],
              "keywords": ["以旧换新", "换新补贴", "trade-in"]},
             {"segments": ["returning"], "per_customer_limit": 1, "budget": Decimal(30000)},

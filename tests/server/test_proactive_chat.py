@@ -107,7 +107,7 @@ def test_a_calm_returns_question_gets_the_trade_in_offer_and_its_claim_button_wo
         assert BY_THE_WAY[language] in answer["text"] and NAME[language] in answer["text"], answer["text"]
         [card] = [c for c in answer["cards"] if c["type"] == "coupon"]
         assert (card["id"], card["status"], card["offer_kind"]) == ("trade_in", "claimable", "trade_in")
-        assert card["discount_text"] == "¥100" and card["min_spend"] == "1000.00"
+        assert card["discount_text"] == "¥150" and card["min_spend"] == "1500.00"
         send(ws, {"type": "user_message", "text": card["claim_text"], "client_msg_id": "m2"})
         claimed = bot_message(ws)
     [made] = events(client, cid, token, "offer_made")
