@@ -282,12 +282,15 @@ class OfferMade(Event):
     later campaigns and coupons. With `OfferAnswered` it is the marketing outcome log: a rule's acceptance
     rate is its answered offers over its offers made.
 
-    `offer_id` names what is offered (the product id of a cross-sell); `need` the need that was met (e.g.
-    `order:KF123`, `product:P001`), so an offer is made at most once per need; `rule` the association rule
-    that chose it (`{"rule_set", "by", "antecedent", "consequent", "support", "confidence", "lift"}`), or None
-    when the catalogue's fit chose it. `policy` is what chose a campaign or coupon offer and how likely that
-    choice was (`tools.marketing.offer_bandit.Choice.payload`: segment, arm, rank, propensity, distribution),
-    plus the experiment arm or threshold level in force, if any; None when no policy chose it."""
+    `offer_id` names what is offered (the product id of a cross-sell, the campaign id of a campaign, coupon or
+    trade-in offer); `need` the need that was met (e.g. `order:KF123`, `product:P001`, `policy:returns`), so an
+    offer is made at most once per need; `rule` the association rule that chose it (`{"rule_set", "by",
+    "antecedent", "consequent", "support", "confidence", "lift"}`), or None when the catalogue's fit chose it.
+    `policy` is what chose a campaign or coupon offer and how likely that choice was
+    (`tools.marketing.offer_bandit.Choice.payload`: segment, arm, rank, propensity, distribution), plus the
+    experiment arm or threshold level in force, if any; None when no policy chose it. `variant` is the copy the
+    customer was shown (an angle of `tools.marketing.campaigns.variants`: plain, limited_time, quality) and
+    `segment` the shopper segment it was chosen for, so variants can compete."""
 
     type: ClassVar[str] = "offer_made"
     kind: str  # cross_sell | campaign | coupon | trade_in
@@ -296,10 +299,12 @@ class OfferMade(Event):
     source: str = ""  # the tool that made it
     rule: dict[str, Any] | None = None
     policy: dict[str, Any] | None = None
+    variant: str = ""  # the copy shown (empty: the tool's one wording)
+    segment: str = ""  # the shopper segment the copy was chosen for
 
     def _apply(self, state: DialogueState) -> None:
         state.offers.append({"kind": self.kind, "offer_id": self.offer_id, "need": self.need, "event_id": self.id,
-                             "turn": state.turn, "outcomes": []})
+                             "turn": state.turn, "source": self.source, "outcomes": []})
 
 
 @dataclass(kw_only=True, slots=True)

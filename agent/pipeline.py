@@ -32,7 +32,7 @@ from agent.events import (
     UserUttered,
     replay,
 )
-from agent.followups import FollowUp, appended, follow_up
+from agent.followups import FollowUp, appended, follow_up, policy_need
 from agent.intents import PERSON_INTENTS, SOCIAL_INTENTS
 from agent.language import detect_language
 from agent.locks import KeyedLocks
@@ -399,13 +399,20 @@ class Agent:
     async def _follow_up(
         self, state: DialogueState, decision: Decision, acted: Acted, language: str
     ) -> FollowUp | None:
-        """A follow-up of the need this turn's call met; never on a turn that asks the customer something (a slot,
-        a confirmation) or failed."""
-        result = acted.result
-        if (decision.kind != "call_tool" or result is None or result.met is None or acted.error is not None
-                or decision.asks_confirmation or decision.ask_slot):
+        """A follow-up of the need this turn met — the need its call met, or a question answered from the policy
+        documents (`policy_need`); never on a turn that asks the customer something (a slot, a confirmation) or
+        failed."""
+        if acted.error is not None or decision.asks_confirmation or decision.ask_slot:
             return None
-        return await follow_up(self.tools, result.met, state, self._context(state, language), self.nlg)
+        if decision.kind == "answer_kb":
+            need = policy_need(acted.passages)
+        elif decision.kind == "call_tool" and acted.result is not None:
+            need = acted.result.met
+        else:
+            need = None
+        if need is None:
+            return None
+        return await follow_up(self.tools, need, state, self._context(state, language), self.nlg)
 
 
 class _Progress:

@@ -116,13 +116,15 @@ class Need:
     """A need of the customer's that was just met (an order question answered, a product chosen), which a
     follow-up tool may build on: a cross-sell offers what goes with it (see `agent.followups`).
 
-    `key` names the need within the conversation (`order:KF10000001`, `product:P0001`), so it is followed up at
-    most once; `source` is what met it, the tool's name or the event's type (what `Tool.follows` lists);
-    `products` are the product ids that met it."""
+    `key` names the need within the conversation (`order:KF10000001`, `product:P0001`, `policy:returns`), so it is
+    followed up at most once; `source` is what met it, the tool's name, the event's type or `policy_question` (an
+    answer from the policy documents) — what `Tool.follows` lists; `products` are the product ids that met it;
+    `topic` what a documents answer was about (the document it cites first, e.g. `returns`)."""
 
     key: str
     source: str
     products: tuple[str, ...] = ()
+    topic: str | None = None
 
 
 @dataclass(slots=True)

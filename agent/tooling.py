@@ -46,10 +46,13 @@ class BaseTool:
     # agent-level intents the intent model misreads this tool's requests as: when the message has the tool's cue
     # words and does not sound upset, the tool's intent wins ("what goes with this" is no complaint)
     overrides: ClassVar[tuple[str, ...]] = ()
-    # what this tool follows up: the tools (by name) and customer events (by type, e.g. `product_interacted`) whose
-    # met need (`agent.protocols.Need`) it may answer with one more line and card (`follow`), e.g. a cross-sell
-    # after an order question was answered
+    # what this tool follows up: the tools (by name), customer events (by type, e.g. `product_interacted`) and
+    # answers from the policy documents (`policy_question`) whose met need (`agent.protocols.Need`) it may answer
+    # with one more line and card (`follow`), e.g. a cross-sell after an order question was answered
     follows: ClassVar[tuple[str, ...]] = ()
+    # when several tools follow one need, the higher priority is asked first (then registration order); the first
+    # with something to say is the only one heard (see agent.followups)
+    follow_priority: ClassVar[int] = 0
     # the customer confirms the call first: the bot states it (`preview`, `confirmation`) and asks; only a yes in
     # their next turn runs it
     confirm: ClassVar[bool] = False
@@ -208,9 +211,9 @@ class Toolbox:
         return intents[0] if intents else None
 
     def followers(self, source: str) -> list[Tool]:
-        """The tools that follow up a need met by `source` (a tool's name or an event's type), in registration
-        order."""
-        return list(self._followers.get(source, ()))
+        """The tools that follow up a need met by `source` (a tool's name, an event's type or `policy_question`),
+        highest `follow_priority` first, then in registration order."""
+        return sorted(self._followers.get(source, ()), key=lambda t: -int(getattr(t, "follow_priority", 0)))
 
     def cued_intent(self, text: str, read_as: str | None = None) -> str | None:
         """The intent of the first tool whose declared cue words appear in `text` (and, given the NLU's reading

@@ -1,5 +1,6 @@
 """Prompts for the LLM's jobs beyond wording a customer reply: refusal notes sent back to the model,
-chit-chat that steers back to the store, drafts for operators, campaign copy (zh, en; files in `llm/`).
+chit-chat that steers back to the store, drafts for operators, campaign copy, offer lines for customers (zh, en;
+files in `llm/`).
 
 Files are read once. Text is filled with plain replacement (not `str.format`), so braces that a customer
 or a marketer typed stay as they are.
@@ -97,6 +98,27 @@ def campaign_prompt(language: str | None) -> str:
 
 def campaign_turn(language: str | None, *, facts: str) -> str:
     return _fill(_file(f"campaign_turn.{_lang(language)}.md"), facts=facts)
+
+
+@cache
+def offer_line_phrases(language: str | None) -> dict[str, Any]:
+    """The angles, audiences and extra facts of offer lines (`llm/offer_line.yaml`)."""
+    with (_DIR / "offer_line.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)[_lang(language)]
+
+
+def offer_line_prompt(language: str | None, *, angle: str, segment: str) -> str:
+    """System prompt for one customer-facing offer line from `angle` (plain | limited_time | quality) for a shopper
+    of `segment` (price_sensitive | quality_sensitive | default)."""
+    lang = _lang(language)
+    phrases = offer_line_phrases(lang)
+    return _fill(_file(f"offer_line.{lang}.md"), angle=phrases["angles"].get(angle, phrases["angles"]["plain"]),
+                 audience=phrases["audiences"].get(segment, phrases["audiences"]["default"]))
+
+
+def offer_line_turn(language: str | None, *, facts: str, example: str) -> str:
+    """The user message: the campaign's facts and the template line (an example that states no more)."""
+    return _fill(_file(f"offer_line_turn.{_lang(language)}.md"), facts=facts, example=example)
 
 
 @cache

@@ -42,6 +42,7 @@ from server.infra.locks import PgTurnLock, is_postgres, migration_lock
 from server.infra.metrics import observe_events
 from server.infra.pubsub import FramePubSub, InProcessPubSub
 from server.infra.rate_limits import RateLimits, SocketSlots
+from server.offer_copy import LLMCopyWriter
 from server.operators.accounts import OperatorAuth
 from server.operators.feed import ConsoleFeed
 from server.settings import Settings
@@ -53,6 +54,7 @@ from tools.commerce.products import ProductSearchTool
 from tools.commerce.returns import ReturnRequestTool
 from tools.marketing.bandit.records import RewardWeights
 from tools.marketing.bandit.serving import Reranker
+from tools.marketing.campaigns.variants import VariantBook
 from tools.marketing.claim_tool import ClaimCouponTool
 from tools.marketing.crosssell_tool import CrossSellTool
 from tools.marketing.feedback import Feedback
@@ -61,6 +63,7 @@ from tools.marketing.offer_bandit import OfferBandit, OfferRewards
 from tools.marketing.offer_serving import OfferChooser
 from tools.marketing.offers_tool import OffersTool
 from tools.marketing.ports import LiveSignals
+from tools.marketing.proactive_tool import ProactiveOfferTool
 from tools.marketing.recommend_tool import RecommendTool
 
 log = logging.getLogger(__name__)
@@ -87,6 +90,7 @@ class Runtime:
     feedback: Feedback  # keeps `live` and the re-ranking policy current as events are recorded
     reranker: Reranker | None = None  # the re-ranking bandit (None: KEFU_BANDIT_ENABLED=false)
     offer_chooser: OfferChooser | None = None  # which offer goes first (None: KEFU_OFFERS_BANDIT=false)
+    variants: VariantBook | None = None  # offer copy variants per segment (an offer bandit reads `variants_for`)
     retriever: Retriever | None = None
     llm: LLM | None = None
     turn_lock: PgTurnLock | None = None  # across workers on PostgreSQL
@@ -131,6 +135,8 @@ class Runtime:
         if self.reranker is not None:
             await self.reranker.aclose()  # publishes what this worker learnt last
         await self.live.aclose()
+        if self.variants is not None:
+            await self.variants.aclose()  # the background writer of offer lines
         if self.turn_lock is not None:
             await self.turn_lock.aclose()
         self.close()
@@ -290,9 +296,15 @@ def build_runtime(
     product_info = ProductInfoTool(ProductShelf(catalog))
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), product_info, cross_sell,
              recommend]
-    tools += offer_tools(SqlCampaignStore(sessions), store, retriever, settings.store.timezone,
-                         chooser=offer_chooser, experiments=ExperimentRepository(sessions))
+    campaigns = SqlCampaignStore(sessions)
+    tz = settings.store.timezone
+    tools += offer_tools(campaigns, store, retriever, tz, chooser=offer_chooser,
+                         experiments=ExperimentRepository(sessions))
     llm = build_llm(settings) if llm is _DEFAULT else llm
+    # offer lines per shopper segment: templates at once, worded by the LLM in the background when there is one
+    variants = VariantBook(campaigns.category_names, writer=LLMCopyWriter(llm, tz=tz) if llm is not None else None,
+                           tz=tz)
+    tools.append(ProactiveOfferTool(campaigns, store, variants, history=campaigns, tz=tz))
 
     agent = Agent(
         store=store,
@@ -304,7 +316,8 @@ def build_runtime(
         on_events=publish,
         responder=LLMResponder(llm, tz=settings.store.timezone) if llm is not None else None,
         max_text_chars=settings.store.max_message_chars,
-        proposer=ToolProposer(llm, tools) if llm is not None else None,
+        # (tools that only follow up a met need are never proposed: nobody asks for them)
+        proposer=ToolProposer(llm, [t for t in tools if getattr(t, "intents", ())]) if llm is not None else None,
         propose_when=settings.llm.tools,
         turn_lock=turn_lock,
         **({"clock": clock} if clock else {}),
@@ -332,6 +345,7 @@ def build_runtime(
         feedback=feedback,
         reranker=reranker,
         offer_chooser=offer_chooser,
+        variants=variants,
         retriever=retriever,
         llm=llm,
         turn_lock=turn_lock,

@@ -36,7 +36,7 @@ class Bundle:
 BUNDLES = (
     Bundle("/widget.js", (
         "widget/_begin.js", "widget/strings.js", "shared/dom.js", "shared/http.js", "widget/helpers.js",
-        "widget/styles.js", "widget/ui.js", "widget/ui-messages.js", "widget/session.js",
+        "widget/styles.js", "widget/ui.js", "widget/ui-messages.js", "widget/ui-cards.js", "widget/session.js",
         "widget/session-frames.js", "widget/facade.js", "shared/_end.js",
     )),
     Bundle("/static/console.js", (

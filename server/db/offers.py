@@ -22,8 +22,10 @@ from server.db.campaigns import campaign_record
 from server.db.models import Campaign, Category, Coupon, Customer, Order, OrderLine, Product
 from tools.marketing.campaigns import Basket, ClaimOutcome, ClaimRequest, CustomerProfile, HeldCoupon, Line
 from tools.marketing.campaigns.rules import coupon_code
+from tools.marketing.segments import ShopperHistory, price_position
 
 CODE_TRIES = 5
+HISTORY_ORDERS = 50  # the newest orders a shopper's segment is read from
 
 
 class _Refused(Exception):
@@ -89,6 +91,29 @@ class SqlCampaignStore:
     def category_names(self) -> dict[str, tuple[str, str]]:
         with self._sessions() as s:
             return {k: (zh, en) for k, zh, en in s.execute(select(Category.key, Category.name_zh, Category.name_en))}
+
+    def history(self, customer_id: str) -> ShopperHistory | None:
+        """The customer's newest orders (not cancelled), how many used a coupon, and where what they bought sits in
+        its category's price range (`tools.marketing.segments.HistorySource`)."""
+        with self._sessions() as s:
+            if s.get(Customer, customer_id) is None:
+                return None
+            orders = list(s.scalars(select(Order.id).where(Order.customer_id == customer_id,
+                                                           Order.status != "cancelled")
+                                    .order_by(Order.placed_at.desc()).limit(HISTORY_ORDERS)))
+            if not orders:
+                return ShopperHistory(0, 0, None)
+            with_coupon = s.scalar(select(func.count(func.distinct(Coupon.used_order_id)))
+                                   .where(Coupon.used_order_id.in_(orders))) or 0
+            bought = s.execute(select(OrderLine.unit_price, Product.category_key)
+                               .join(Product, Product.id == OrderLine.product_id)
+                               .where(OrderLine.order_id.in_(orders))).all()
+            shelf: dict[str, list[float]] = {}
+            for category, price in s.execute(select(Product.category_key, Product.price).where(
+                    Product.category_key.in_({c for _, c in bought}))):
+                shelf.setdefault(category, []).append(float(price))
+        positions = [price_position(float(price), shelf.get(category, [])) for price, category in bought]
+        return ShopperHistory(len(orders), int(with_coupon), sum(positions) / len(positions) if positions else None)
 
     def coupon_by_key(self, claim_key: str) -> HeldCoupon | None:
         with self._sessions() as s:

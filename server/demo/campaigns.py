@@ -32,7 +32,8 @@ def _window(now: datetime, month: int, first: int, last: int) -> tuple[datetime,
 def campaigns(now: datetime) -> list[dict[str, Any]]:
     """The demo's campaigns (rules as `tools.marketing.campaigns.CampaignRules` validates them). Running at `now`:
     the year-end 满减 and its coupon for everyone, the new-customer coupon, member day (gold and platinum, on the
-    18th), the winter coffee and toothbrush sale; the festivals are over and the spring one is still ahead."""
+    18th), the winter coffee and toothbrush sale, the trade-in bonus coupon for returning customers (kind
+    `trade_in`, offered after a question about returns); the festivals are over and the spring one is ahead."""
     d11, d618 = _window(now, 11, 1, 11), _window(now, 6, 1, 18)
     year_ago, year_ahead = now - timedelta(days=365), now + timedelta(days=365)
     year_end = (now - timedelta(days=3), now + timedelta(days=25))
@@ -123,6 +124,21 @@ def campaigns(now: datetime) -> list[dict[str, Any]]:
             {"type": "coupon", "discount": 30, "min_spend": 299, "exclude_categories": ["gift_card"],
              "keywords": ["年终券", "year-end coupon"]},
             {"per_customer_limit": 1, "budget": Decimal(6000)},
+        ),
+        (
+            "trade_in",
+            "以旧换新补贴",
+            "Trade-in bonus",
+            "trade_in",
+            now - timedelta(days=10),
+            now + timedelta(days=50),
+            # the trade-in bonus of the coupon rules (knowledge/docs/*/coupons.md, 以旧换新 / Trade-in): a coupon
+            # for a new device of the categories the store takes old ones of (¥150, not ¥100: the store has no
+            # 100-yuan coupon, which "give me a 100-yuan coupon" must not get, tests/security)
+            {"type": "coupon", "discount": 150, "min_spend": 1500, "valid_days": 30,
+             "categories": ["phone", "tablet", "laptop", "smartwatch", "earphones"],
+             "keywords": ["以旧换新", "换新补贴", "trade-in"]},
+            {"segments": ["returning"], "per_customer_limit": 1, "budget": Decimal(30000)},
         ),
         (
             "spring_tech",

@@ -2,7 +2,9 @@
 order tool adds one line and card after an answered order question, and one that follows `product_interacted`
 speaks up after a product is added to the cart; never after a failed or unfinished call, nor to an upset customer,
 nor while a person is waited for; a follow-up that fails costs the reply nothing. Calm cue words win over an intent
-the tool `overrides`."""
+the tool `overrides`. An answer from the policy documents is a need met too (`policy_question`, with the document
+as its topic); a return filed is one; of two followers the higher `follow_priority` is asked first and the first
+with something to say is the only one heard; a need is followed up once."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import ClassVar
 import pytest
 from pydantic import BaseModel
 
-from agent.events import BotUttered, Event, ProductInteracted
+from agent.events import BotUttered, Event, OfferMade, ProductInteracted
 from agent.pipeline import Agent
 from agent.protocols import Need, NLUResult, ToolContext, ToolResult
 from agent.state import DialogueState
@@ -123,3 +125,77 @@ def test_calm_cue_words_win_over_an_intent_the_tool_overrides() -> None:
     assert tools.with_cues(NLUResult("order_status", 0.9), "what goes with this", floor=0.6, calm=True).intent == \
         "order_status"  # a task the tool does not override stays
     assert tools.followers("order_status") == [] and Toolbox([ThankYouNote()]).followers("order_status")
+
+
+class TopicNote(ThankYouNote):
+    """Follows answers from the documents and filed returns, naming the topic (or the return) it followed."""
+
+    name = "topic_note"
+    follows: ClassVar[tuple[str, ...]] = ("policy_question", "request_return")
+    templates: ClassVar[dict[str, dict[str, str]]] = {"zh": {"topic_note.follow": "（{need}）"},
+                                                      "en": {"topic_note.follow": "({need})"}}
+
+    async def follow(self, need: Need, state: DialogueState, ctx: ToolContext) -> ToolResult | None:
+        self.needs.append(need)
+        return ToolResult(data={"need": need.key}, cards=[{"type": "note", "id": need.key}],
+                          events=[OfferMade(conversation_id=ctx.conversation_id, kind="note", offer_id="n",
+                                            need=need.key, source=self.name)])
+
+
+@pytest.mark.parametrize(("language", "question"), [("zh", "7天无理由退货从哪天开始算？"),
+                                                    ("en", "How many days do I have to return an item?")])
+async def test_an_answer_from_the_documents_is_a_need_met_once(language: str, question: str) -> None:
+    note = TopicNote()
+    agent = agent_with(note)
+    await agent.start("c", channel="web", customer_id="C1", language=language)
+    first = await agent.handle("c", question)
+    assert first.reply.citations[0]["doc"] == "returns" and first.reply.text.rstrip(")）").endswith("policy:returns")
+    assert note.needs == [Need("policy:returns", "policy_question", topic="returns")]
+    again = await agent.handle("c", question)  # the same need: followed up already
+    assert again.reply.citations and not any(c["type"] == "note" for c in again.reply.cards)
+    assert len(note.needs) == 1
+
+
+async def test_an_answer_that_found_nothing_meets_no_need() -> None:
+    note = TopicNote()
+    agent = agent_with(note)
+    await agent.start("c", channel="web", customer_id="C1", language="en")
+    result = await agent.handle("c", "Do you ship to the moon, what is your policy?")
+    assert not result.reply.citations and note.needs == []
+
+
+async def test_a_return_filed_is_a_need_met() -> None:
+    note = TopicNote()
+    agent = agent_with(note)
+    await agent.start("c", channel="web", customer_id="C1", language="en")
+    stated = await agent.handle("c", "I want to return order KF10000001, I changed my mind")
+    assert note.needs == [] and not any(c["type"] == "note" for c in stated.reply.cards)  # only asked: no need met
+    filed = await agent.handle("c", "yes")
+    [need] = note.needs
+    assert need.source == "request_return" and need.key.startswith("return:R") and need.products == ("P0002",)
+    assert filed.reply.text.endswith(f"({need.key})") and "R" in filed.reply.text
+
+
+async def test_the_higher_priority_follower_is_asked_first_and_heard_alone() -> None:
+    class Nudge(ThankYouNote):
+        name = "nudge"
+        follow_priority: ClassVar[int] = 10
+        templates: ClassVar[dict[str, dict[str, str]]] = {"zh": {"nudge.follow": "凑单提醒。"},
+                                                          "en": {"nudge.follow": "Nearly there."}}
+
+        def __init__(self, speak: bool) -> None:
+            super().__init__()
+            self.speak = speak
+
+        async def follow(self, need: Need, state: DialogueState, ctx: ToolContext) -> ToolResult | None:
+            self.needs.append(need)
+            return ToolResult(data={}, cards=[{"type": "nudge", "id": need.key}]) if self.speak else None
+
+    for speak, heard in ((True, "nudge"), (False, "note")):
+        note, nudge = ThankYouNote(), Nudge(speak)
+        agent = make_agent(tools=[*commerce_tools(MemoryOrders()), note, nudge])  # the note registered first
+        assert [t.name for t in agent.tools.followers("order_status")] == ["nudge", "thank_you_note"]
+        await agent.start("c", channel="web", customer_id="C1", language="en")
+        result = await agent.handle("c", "Where is my order KF10000002?")
+        assert [c["type"] for c in result.reply.cards] == ["order", heard]  # one follow-up per turn
+        assert len(nudge.needs) == 1 and len(note.needs) == (0 if speak else 1)

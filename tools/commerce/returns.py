@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from agent.events import Event
 from agent.policy import Decision, Turn
-from agent.protocols import Phrasebook, ToolContext, ToolError, ToolReply, ToolResult
+from agent.protocols import Need, Phrasebook, ToolContext, ToolError, ToolReply, ToolResult
 from agent.tooling import BaseTool
 from tools.commerce.orders import ORDER_ID_PATTERN, owned_order
 from tools.commerce.ports import OrderLineView, OrderRepository, OrderView
@@ -123,6 +123,8 @@ class ReturnRequestTool(BaseTool):
             events=[ReturnRequested(conversation_id=ctx.conversation_id, return_id=created.return_id,
                                     order_id=order.order_id, kind=args.kind, category=args.category,
                                     refund_amount=f"{refund:.2f}")],
+            # a return filed is a need met: a follow-up may build on it (a trade-in offer)
+            met=Need(f"return:{created.return_id}", self.name, tuple(dict.fromkeys(ln.product_id for ln in lines))),
         )
 
     def plan(self, turn: Turn) -> Decision:

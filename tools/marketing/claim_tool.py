@@ -7,14 +7,21 @@ the store's atomic claim (a conditional UPDATE), so two customers racing for the
 it. A claim is idempotent per conversation and campaign: asking again (or a retried request) returns the same
 coupon. Each refusal says why, in zh and en.
 
-Which coupon: the customer's own words decide — a campaign they name ("新人券", "满299减30"), else the one
-coupon offered or claimable. An LLM's `campaign_id` is taken only when the words name none, and still passes
-every rule; words asking for an amount no campaign gives ("a 100-yuan coupon") get none, whatever is proposed.
+Which coupon: the customer's own words decide — a campaign they name ("新人券", "满299减30"), else the coupon
+offered last ("要这张", "claim it": the claimable coupons of the latest turn that offered any), else the one
+claimable. An LLM's `campaign_id` is taken only when the words name none, and still passes every rule; words
+asking for an amount no campaign gives ("a 100-yuan coupon") get none, whatever is proposed.
+
+The intent model was trained before this tool and misreads some claims: "我要领新人券" as asking for a person,
+"claim it" as a complaint, "领取以旧换新补贴" (a coupon card's claim button) as a policy question, "要这张" as a
+plain yes. The cue words below route them here (`overrides`: a calm message with them is a claim whatever the model
+read), not retraining; a question ("领券需要什么条件？") is never a claim.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -35,12 +42,26 @@ from tools.marketing.experiments.ports import ExperimentStore
 from tools.marketing.offers_tool import who_text
 
 CAMPAIGN_ID = r"^[A-Za-z0-9_-]{1,32}$"
-# Asking for a coupon (not asking about one): "领取…", "给我一张…券", "claim …", "give me a … coupon".
-_QUESTION = r"^(?!.*(?:[?？吗么]|怎么|如何|能不能|可不可以|哪里|在哪|\bhow\b|\bwhere\b|\bcan i\b|\bcould i\b))"
-_CLAIM_ZH = (r"领取|帮我领|我要领|领一张|领个|领张|给我.{0,12}券|送我.{0,12}券|发我.{0,12}券|我要.{0,12}券|"
-             r"来一张.{0,8}券")
+# Asking for a coupon (not asking about one): "领取…", "给我一张…券", "要这张", "claim …", "give me a … coupon".
+_QUESTION = (r"^(?!.*(?:[?？吗么]|怎么|如何|能不能|可不可以|哪里|在哪|什么|哪些|哪张|多少|多久|为什么|条件|"
+             r"\bhow\b|\bwhere\b|\bwhat\b|\bwhich\b|\bwhen\b|\bwhy\b|\bcan i\b|\bcould i\b))")
+_CLAIM_ZH = (r"领取|帮我领|我要领|领一张|领个|领张|领这张|给我.{0,12}券|送我.{0,12}券|发我.{0,12}券|我要.{0,12}券|"
+             r"来一张.{0,8}券|^(?:好的?[，,]?\s*)?(?:我)?(?:就)?要(?:这|那)(?:一)?张|(?:这|那)张(?:券)?我要")
 _CLAIM_EN = (r"\bclaim\b|\bgive me\b.{0,40}\b(?:coupon|voucher)|\bsend me\b.{0,40}\b(?:coupon|voucher)|"
-             r"\bi(?:'d| would)? (?:want|like|take)\b.{0,40}\b(?:coupon|voucher)|\bget me\b.{0,40}\b(?:coupon|voucher)")
+             r"\bi(?:'d| would)? (?:want|like|take)\b.{0,40}\b(?:coupon|voucher)|\bget me\b.{0,40}\b(?:coupon|voucher)|"
+             r"\bi'?ll take (?:it|this|that)\b")
+
+
+# What a claimable coupon card's "领取 / Claim" action says for the customer (it names the campaign, so the claim
+# is read from these words like any other).
+CLAIM_WORDS = {"zh": "领取{name}", "en": "Claim {name}"}
+
+
+def claim_words(campaign: Campaign, language: str) -> str:
+    return CLAIM_WORDS["zh" if language == "zh" else "en"].format(name=campaign.name(language))
+
+# Words that point at a coupon shown ("要这张", "claim it") rather than name one.
+_DEICTIC = re.compile(r"这张|那张|这个|那个|\b(?:it|this|that|this one|that one)\b", re.IGNORECASE)
 
 
 def expiry(campaign: Campaign, now: datetime) -> datetime:
@@ -60,6 +81,8 @@ class ClaimCouponTool(BaseTool):
     purpose: ClassVar[dict[str, str]] = {"zh": "领取优惠券", "en": "claim a coupon"}
     intents: ClassVar[tuple[str, ...]] = ("claim_coupon",)
     refines: ClassVar[tuple[str, ...]] = ("coupon_question",)  # "领取新人券" reads as a coupon question
+    # what the intent model misreads calm claims as (see the module docstring)
+    overrides: ClassVar[tuple[str, ...]] = ("human", "complaint", "policy_question")
     side_effects: ClassVar[bool] = True  # issues a coupon: an LLM may propose it only when the customer asked
     llm_words: ClassVar[bool] = False  # the coupon's terms are the reply
     cues: ClassVar[dict[str, list[str]]] = {"zh": [_QUESTION + ".*(?:" + _CLAIM_ZH + ")"],
@@ -149,12 +172,12 @@ class ClaimCouponTool(BaseTool):
         assert isinstance(args, self.Args)
         events = await self._events.load(ctx.conversation_id)
         words = conversation.last_words(events)
-        offered = conversation.coupons_offered(events)
+        offered = conversation.coupons_offered_by_turn(events)
         return await asyncio.to_thread(self._claim, args, ctx, words, offered)
 
     # --- the claim, blocking (SQL) -----------------------------------------------------------------------
 
-    def _claim(self, args: Args, ctx: ToolContext, words: str, offered: list[str]) -> ToolResult:
+    def _claim(self, args: Args, ctx: ToolContext, words: str, offered: list[list[str]]) -> ToolResult:
         if ctx.customer_id is None:
             raise ToolError("coupon_needs_sign_in", "Only signed-in customers can claim coupons.")
         store, now = self._store, ctx.now
@@ -205,10 +228,11 @@ class ClaimCouponTool(BaseTool):
         return applied(campaign, placements.get(campaign.id))
 
     def _which(self, args: Args, words: str, campaigns: list[Campaign], claimable: list[Campaign],
-               offered: list[str], customer: CustomerProfile, held: list[HeldCoupon],
+               offered: list[list[str]], customer: CustomerProfile, held: list[HeldCoupon],
                ctx: ToolContext) -> Campaign | list[Campaign]:
-        """The campaign the customer's words ask for (the LLM's pick only when they name none), or the
-        claimable ones to choose from."""
+        """The campaign the customer's words ask for (the LLM's pick only when they name none), else the claimable
+        coupon(s) offered last (`offered`: campaign ids per offering turn, the latest first), or the claimable ones
+        to choose from."""
         named = named_campaigns(words, campaigns)
         coupons = [c for c in named if c.rules.type == "coupon"]
         if len(coupons) > 1:
@@ -226,10 +250,13 @@ class ClaimCouponTool(BaseTool):
             return fits[0] if len(fits) == 1 else fits
         if args.campaign_id is not None:
             return self._allowed(args.campaign_id, ctx)
-        recent = [c for c in claimable if c.id in offered]
+        recent = next(([c for c in claimable if c.id in batch] for batch in offered
+                       if any(c.id in batch for c in claimable)), [])
         pool = recent or claimable
         if not pool:
             raise ToolError("coupon_none_claimable", "Nothing to claim.")
+        if not recent and _DEICTIC.search(words):  # "要这张" with no coupon offered: this one is for them to say
+            return pool
         return pool[0] if len(pool) == 1 else pool
 
     def _result(self, campaign: Campaign, coupon: HeldCoupon, ctx: ToolContext, names: Names, *, issued: bool,
@@ -258,7 +285,8 @@ class ClaimCouponTool(BaseTool):
                           "status": "claimable", "discount_text": f"¥{yuan(c.rules.discount)}",
                           "discount": f"{c.rules.discount:.2f}", "min_spend": f"{c.rules.min_spend:.2f}",
                           "currency": "CNY",
-                          "description": offer_text(c, names, lang) + validity_text(c, lang, self._tz)})
+                          "description": offer_text(c, names, lang) + validity_text(c, lang, self._tz),
+                          "claim_text": claim_words(c, lang)})
             events.append(OfferMade(conversation_id=ctx.conversation_id, kind="coupon", offer_id=c.id,
                                     need="claim_asked", source=self.name))
         return ToolResult(data={"status": "choose", "names": [c.name(lang) for c in options]}, cards=cards,
@@ -271,9 +299,8 @@ class ClaimCouponTool(BaseTool):
         if data["status"] == "choose":
             names = data["names"]
             joined = ("、" if language == "zh" else ", ").join(names)
-            claim = "领取{}" if language == "zh" else "Claim {}"
             return ToolReply(say.render("coupon_claim.choose", language, names=joined),
-                             [claim.format(n) for n in names[:3]])
+                             [CLAIM_WORDS["zh" if language == "zh" else "en"].format(name=n) for n in names[:3]])
         key = "coupon_claim.done" if data["status"] == "issued" else "coupon_claim.again"
         return ToolReply(say.render(key, language, name=data["name"], offer=data["offer"], code=data["code"],
                                     expires=day(datetime.fromisoformat(data["expires_at"]), language, self._tz)))

@@ -93,6 +93,8 @@
     ".kefu-card-action:hover{background:#f1f5f9;}",
     ".kefu-card-action:disabled{opacity:.6;cursor:default;}",
     ".kefu-card-note{font-size:11px;color:#166534;}",
+    ".kefu-claim{border-color:#f59e0b;color:#92400e;font-weight:600;}",
+    ".kefu-card[data-card-type=coupon][data-status=claimed]{border-style:solid;border-color:#86efac;background:#f0fdf4;}",
     // typing
     ".kefu-typing{display:flex;align-items:center;gap:4px;margin-top:10px;padding:10px 14px;background:#fff;",
     "border:1px solid var(--kefu-border);border-radius:16px;border-top-left-radius:6px;width:max-content;}",

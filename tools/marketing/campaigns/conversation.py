@@ -27,13 +27,30 @@ def cart(events: Sequence[Event]) -> list[str]:
     return list(items)
 
 
+# Offers whose `offer_id` is a campaign that may give a coupon (a cross-sell offers a product).
+COUPON_OFFER_KINDS = ("coupon", "trade_in")
+
+
 def coupons_offered(events: Sequence[Event]) -> list[str]:
     """Campaigns whose coupon was offered in this conversation, most recent offer first."""
-    seen: dict[str, None] = {}
-    for event in reversed(events):
-        if isinstance(event, OfferMade) and event.kind == "coupon":
-            seen.setdefault(event.offer_id, None)
-    return list(seen)
+    return list(dict.fromkeys(cid for batch in coupons_offered_by_turn(events) for cid in batch))
+
+
+def coupons_offered_by_turn(events: Sequence[Event]) -> list[list[str]]:
+    """The campaigns whose coupon was offered, grouped by the customer turn the offers followed, the latest turn
+    first ("要这张" right after an offer means that offer)."""
+    batches: list[list[str]] = []
+    current: list[str] = []
+    for event in events:
+        if isinstance(event, UserUttered):
+            if current:
+                batches.append(current)
+            current = []
+        elif isinstance(event, OfferMade) and event.kind in COUPON_OFFER_KINDS and event.offer_id not in current:
+            current.append(event.offer_id)
+    if current:
+        batches.append(current)
+    return batches[::-1]
 
 
 def last_words(events: Sequence[Event]) -> str:
