@@ -95,7 +95,9 @@ class CampaignName:
         own = {self.id, self.name_zh, self.name_en, *self.keywords}
         words = {w for w in _EN_WORD.findall(self.name_en.lower()) if len(w) >= 4}
         words |= {self.name_zh[i:i + n] for n in (2, 3, 4) for i in range(len(self.name_zh) - n + 1)}
-        words |= set(self.id.split("_")) | ({self.kind} if self.kind else set())
+        # parts of the id as words too, but not short English ones ("in" of trade_in is in "how is it doing")
+        words |= {p for p in self.id.split("_") if len(p) >= 4 or not p.isascii() or p.isdigit()}
+        words |= {self.kind} if self.kind else set()
         folded = {fold(a) for a in own | words}
         haystack = "|".join(fold(a) for a in (*own, self.kind))
         for group in ALIAS_GROUPS:

@@ -171,7 +171,7 @@ def test_marketer_creates_drafts_reads_and_pauses_a_campaign_by_chat(
         expect(page.get_by_test_id("readout-budget-kpi")).to_have_text("1.2%")  # ¥60 of ¥5,000
         expect(page.locator('[data-testid="segment-row"][data-key="anonymous"]')).to_contain_text("未登录访客")
         expect(page.locator('[data-testid="chart-readout-daily"] [data-testid="column"]')).to_have_count(6)
-        expect(page.get_by_test_id("readout-experiments")).to_have_attribute("data-state", "unavailable")
+        expect(page.get_by_test_id("readout-experiments")).to_have_attribute("data-state", "none")
 
         # by chat: asked, proposed, confirmed with a reason, then it runs and the history says who and why
         page.get_by_test_id("ask-input").fill("暂停周末焕新券")
@@ -203,7 +203,7 @@ def test_marketer_creates_drafts_reads_and_pauses_a_campaign_by_chat(
         page.screenshot(path=str(SCREENSHOTS / "console-campaigns.png"))
 
         page.get_by_test_id("ask-example").nth(2).click()  # "A/B 测试结果": honestly none
-        expect(page.get_by_test_id("ask-answer").last).to_contain_text("还没有启用实验功能")
+        expect(page.get_by_test_id("ask-answer").last).to_contain_text("还没有 A/B 实验")
 
         # resumed from its own button: the dialog asks why, and the history keeps it
         page.get_by_test_id("camp-resume").click()

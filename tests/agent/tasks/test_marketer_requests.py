@@ -20,6 +20,7 @@ CAMPAIGNS = [
     CampaignName("year_end", "年终满减季", "Year-end savings", "seasonal", ("年终满减",)),
     CampaignName("year_end_coupon", "年终好券", "Year-end coupon", "seasonal", ("年终券",)),
     CampaignName("c1a2b3c4", "周末闪购", "Weekend flash sale", "promotion"),
+    CampaignName("trade_in", "以旧换新补贴", "Trade-in bonus", "trade_in", ("以旧换新", "trade-in")),
 ]
 
 
@@ -38,6 +39,8 @@ CAMPAIGNS = [
     ("Write a slogan for c1a2b3c4", "copy", ("c1a2b3c4",), "en"),
     ("周末闪购领了多少张", "readout", ("c1a2b3c4",), "zh"),
     ("有哪些活动", "list", (), "zh"),
+    ("How is the trade-in bonus doing?", "readout", ("trade_in",), "en"),
+    ("how is it doing?", "readout", (), "en"),  # no campaign named: "in" of trade_in is no name
     ("新建一个活动", "create", (), "zh"),
     ("今天天气不错", None, (), "zh"),
 ])
