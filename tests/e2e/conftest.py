@@ -49,6 +49,9 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory, knowledge_index: tuple[Pat
                 # every e2e test talks from 127.0.0.1, faster than any one shopper: the limits have their own tests
                 # (tests/security/test_rate_limits.py, on the real app)
                 "KEFU_RATE_LIMITS": "off",
+                # lists in the recommenders' order: browser tests act on the first card, and the re-ranking bandit
+                # explores at random by design (it has its own tests, tests/tools/marketing/test_recommend_bandit.py)
+                "KEFU_BANDIT_ENABLED": "false",
                 # the demo page and its signed customer list (SQLite, one worker: the only place demo mode runs)
                 "KEFU_DEMO": "1"})
     return env
