@@ -1,7 +1,7 @@
 """The offer bandit's decisions and their outcomes, read from the event log (any iterable, several conversations
 mixed): what `OfferBandit.from_trials` rebuilds the posterior from, and what the chat credits online.
 
-A decision is an `OfferMade` (kind campaign or coupon) whose `policy` is the bandit's rank-0 record. Its
+A decision is an `OfferMade` (kind campaign, coupon or trade_in) whose `policy` is the bandit's rank-0 record. Its
 outcomes, in the same conversation after it: *claimed* when a `CouponIssued` of the offered campaign follows;
 *redeemed* when that coupon was used on an order (`used_codes`, from the store), or, for a campaign applied at
 checkout (nothing to claim), when the customer bought a product it covers (`ProductInteracted` purchased, the
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from agent.events import CouponIssued, Event, OfferMade, ProductInteracted
 from tools.marketing.offer_bandit import POLICY_NAME, OfferArm, OfferRewards, Trial
 
-OFFER_KINDS = ("campaign", "coupon")
+OFFER_KINDS = ("campaign", "coupon", "trade_in")  # a trade-in offer is a campaign or coupon put proactively
 
 
 def is_decision(event: Event) -> bool:
