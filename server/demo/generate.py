@@ -13,7 +13,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from server.demo.campaigns import BEIJING, account_spent, campaigns, creation_audit, issue_coupons
+from server.demo.campaigns import (
+    BEIJING,
+    account_spent,
+    apply_campaigns,
+    campaigns,
+    creation_audit,
+    issue_coupons,
+    issue_records,
+)
 from server.demo.catalog import ProductSpec, build_catalog
 from server.demo.history import offer_history
 from server.demo.orders import (
@@ -106,13 +114,16 @@ def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str
     drafts += _showcase_orders(ctx) + _scenario_orders(ctx)
     drafts.sort(key=lambda o: (o.placed_at, o.customer_id))
     offers = campaigns(now)
+    tiers = membership_tiers(people, drafts)
+    apply_campaigns(drafts, offers, tiers)
     coupons = issue_coupons(ctx.rng("coupons"), people, now, drafts, offers, showcase=SHOWCASE_COUNT)
-    history = offer_history(ctx.rng("history"), now, people, drafts, offers, coupons,
-                            membership_tiers(people, drafts), _is_reserved)
+    history = offer_history(ctx.rng("history"), now, people, drafts, offers, coupons, tiers, _is_reserved)
     coupons += history.coupons
-    account_spent(offers, coupons)
+    account_spent(offers, coupons, drafts)
     _returns(ctx, drafts)
+    issues = issue_records(coupons, offers, now)
     rows = table_rows(ctx, drafts, offers, coupons)
+    rows["coupon_issues"] = issues
     rows["campaign_changes"] = creation_audit(offers, now)
     rows["conversations"], rows["dialogue_events"] = history.conversations, history.events
     return rows
