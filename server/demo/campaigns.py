@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -235,11 +235,13 @@ def issue_coupons(
     return rows
 
 
-def apply_campaigns(drafts: list[OrderDraft], campaigns: list[dict[str, Any]], tiers: dict[str, str]) -> None:
+def apply_campaigns(drafts: list[OrderDraft], campaigns: list[dict[str, Any]], tiers: dict[str, str],
+                    level: Callable[[str, datetime], Decimal | None] | None = None) -> None:
     """What the store's checkout did to each order: the automatic campaign (满减, percent off) that saved the most on
     it among those running for the customer then (window, day of month, audience, budget left), recorded on the order
     with its discount — the attribution a campaign's readout counts as redeemed. Scripted demo orders and cancelled
-    ones are left as they are. `drafts` in the order they were placed."""
+    ones are left as they are. `drafts` in the order they were placed; `level` gives a dynamic threshold's level in
+    force at a moment (None: the rules' own)."""
     live = [Campaign.model_validate({**c, "status": "active"}) for c in campaigns]
     automatic = [c for c in live if c.rules.automatic]
     spent = {c.id: Decimal(0) for c in automatic}
@@ -252,6 +254,8 @@ def apply_campaigns(drafts: list[OrderDraft], campaigns: list[dict[str, Any]], t
             continue
         profile = CustomerProfile(o.customer_id, tiers.get(o.customer_id, "regular"), before)
         running = [c.model_copy(update={"spent": spent[c.id]}) for c in automatic]
+        if level is not None:
+            running = [_at_level(c, level(c.id, o.placed_at)) for c in running]
         running = [c for c in running if offer_refusal(c, profile, o.placed_at, "Asia/Shanghai") is None]
         lines = [Line(ln.product_id, ln.product.category, ln.unit_price * ln.quantity) for ln in o.lines]
         best = best_campaign(running, lines)
@@ -262,6 +266,12 @@ def apply_campaigns(drafts: list[OrderDraft], campaigns: list[dict[str, Any]], t
             continue
         o.campaign_id, o.campaign_discount = campaign.id, progress.saving
         spent[campaign.id] += progress.saving
+
+
+def _at_level(campaign: Campaign, level: Decimal | None) -> Campaign:
+    if level is None or level == campaign.rules.threshold:
+        return campaign
+    return campaign.model_copy(update={"rules": campaign.rules.with_threshold(level)})
 
 
 def account_spent(campaigns: list[dict[str, Any]], coupons: list[dict[str, Any]],

@@ -9,7 +9,7 @@ What is counted, and why so:
 - *claimed*: every coupon issued under the campaign however it was issued (in chat, or by the store);
   *redeemed*: those used on an order. redemption rate = redeemed / claimed.
 - A campaign applied at checkout (满减, percent off: nothing to claim) is *redeemed* by every order it discounted
-  (the order records the campaign, `CampaignOrder`); it has no claims, so no redemption rate either.
+  (the order records the campaign, `CampaignOrder`); the redemption rate stays coupons used / coupons claimed.
 - Money: the face value of the coupons claimed (what counts against the budget) and of those redeemed, and
   the totals of the orders they were redeemed on; for a campaign applied at checkout, what it took off the orders
   and their totals.
@@ -127,6 +127,7 @@ class _Counts:
     claimed_after_offer: int = 0
     claimed: int = 0
     redeemed: int = 0
+    coupons_redeemed: int = 0  # of `redeemed`, coupons (the rest: orders discounted at checkout)
     discount_claimed: Decimal = ZERO
     discount_redeemed: Decimal = ZERO
     redeemed_sales: Decimal = ZERO
@@ -134,7 +135,7 @@ class _Counts:
     def funnel(self, claimable: bool) -> Funnel:
         claim_rate = Rate.of(self.claimed_after_offer, self.reached) if claimable else Rate(None, None, None)
         return Funnel(self.shown, self.reached, self.claimed_after_offer, self.claimed, self.redeemed,
-                      claim_rate, Rate.of(self.redeemed, self.claimed),
+                      claim_rate, Rate.of(self.coupons_redeemed, self.claimed),
                       self.discount_claimed, self.discount_redeemed, self.redeemed_sales)
 
 
@@ -203,6 +204,7 @@ def readout(
             c.discount_claimed += coupon.discount
             if coupon.redeemed:
                 c.redeemed += 1
+                c.coupons_redeemed += 1
                 c.discount_redeemed += coupon.discount
                 c.redeemed_sales += coupon.order_total or ZERO
 
