@@ -221,10 +221,12 @@ def load_retriever(settings: Settings) -> Retriever:
 
 def offer_tools(campaigns: SqlCampaignStore, events: SqlEventStore, retriever: Retriever | None,
                 tz: str, *, chooser: OfferChooser | None = None,
-                experiments: ExperimentRepository | None = None) -> list[Tool]:
-    """Coupon claims and offers (claims first: their cue words are the more specific)."""
+                experiments: ExperimentRepository | None = None, variants: VariantBook | None = None) -> list[Tool]:
+    """Coupon claims and offers (claims first: their cue words are the more specific); the offers are worded by the
+    copy variants of the customer's shopper segment, which compete in the offer bandit with the offers."""
     return [ClaimCouponTool(campaigns, events, tz=tz, experiments=experiments),
-            OffersTool(campaigns, events, retriever=retriever, tz=tz, chooser=chooser, experiments=experiments)]
+            OffersTool(campaigns, events, retriever=retriever, tz=tz, chooser=chooser, experiments=experiments,
+                       variants=variants, history=campaigns if variants is not None else None)]
 
 
 def build_offer_chooser(settings: Settings, sessions: sessionmaker[Session],
@@ -298,13 +300,13 @@ def build_runtime(
              recommend]
     campaigns = SqlCampaignStore(sessions)
     tz = settings.store.timezone
-    tools += offer_tools(campaigns, store, retriever, tz, chooser=offer_chooser,
-                         experiments=ExperimentRepository(sessions))
     llm = build_llm(settings) if llm is _DEFAULT else llm
     # offer lines per shopper segment: templates at once, worded by the LLM in the background when there is one
     variants = VariantBook(campaigns.category_names, writer=LLMCopyWriter(llm, tz=tz) if llm is not None else None,
                            tz=tz)
-    tools.append(ProactiveOfferTool(campaigns, store, variants, history=campaigns, tz=tz))
+    tools += offer_tools(campaigns, store, retriever, tz, chooser=offer_chooser,
+                         experiments=ExperimentRepository(sessions), variants=variants)
+    tools.append(ProactiveOfferTool(campaigns, store, variants, history=campaigns, chooser=offer_chooser, tz=tz))
 
     agent = Agent(
         store=store,

@@ -1,5 +1,6 @@
 """Reads behind a campaign's readout: the offers of it shown in conversations (`OfferMade` events), the coupons
-issued under it with the orders they were used on, and the customers involved (tier, first order).
+issued under it with the orders they were used on, the orders it discounted at checkout (`orders.campaign_id`,
+cancelled ones left out), and the customers involved (tier, first order).
 
 Offers are found by event type and time (the `(type, at)` index of migration 0005) and then by the payload's
 `offer_id` (JSON, on SQLite and PostgreSQL alike); at most `limit` of them, the newest, and the caller is told
@@ -16,16 +17,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.models import Conversation, Coupon, Customer, DialogueEvent, Order
-from tools.marketing.campaigns.readout import IssuedCoupon, OfferShown, Shopper
+from tools.marketing.campaigns.readout import CampaignOrder, IssuedCoupon, OfferShown, Shopper
 
 LOOKUP_CHUNK = 500  # ids per IN (...) list
-OFFER_KINDS = ("campaign", "coupon")  # an OfferMade of a campaign (cross-sells name products)
+OFFER_KINDS = ("campaign", "coupon", "trade_in")  # an OfferMade of a campaign (cross-sells name products)
 
 
 @dataclass(frozen=True, slots=True)
 class CampaignOutcomes:
     offers: list[OfferShown]  # oldest first
     coupons: list[IssuedCoupon]
+    orders: list[CampaignOrder]  # discounted by the campaign at checkout
     shoppers: dict[str, Shopper]  # customer id -> tier and first order, for everyone above
     truncated: bool  # more than `limit` offers: the oldest were left out
 
@@ -50,16 +52,22 @@ def campaign_outcomes(sessions: sessionmaker[Session], campaign_id: str, *, sinc
         .where(Coupon.campaign_id == campaign_id)
         .order_by(Coupon.code)
     )
+    orders_stmt = (
+        select(Order.id, Order.customer_id, Order.placed_at, Order.campaign_discount, Order.total)
+        .where(Order.campaign_id == campaign_id, Order.status != "cancelled")
+        .order_by(Order.placed_at, Order.id)
+    )
     with sessions() as session:
         rows = session.execute(offers_stmt).all()
+        orders = [CampaignOrder(*row) for row in session.execute(orders_stmt)]
         offers = [OfferShown(cid, at, customer) for cid, at, customer in reversed(rows[:limit])]
         coupons = [IssuedCoupon(code, customer, discount, status, issued_at, key,
                                 placed_at if status == "used" else None, total if status == "used" else None)
                    for code, customer, discount, status, issued_at, key, placed_at, total
                    in session.execute(coupons_stmt)]
-        who = {o.customer_id for o in offers} | {c.customer_id for c in coupons}
+        who = {o.customer_id for o in offers} | {c.customer_id for c in coupons} | {o.customer_id for o in orders}
         shoppers = _shoppers(session, (w for w in who if w))
-    return CampaignOutcomes(offers, coupons, shoppers, truncated=len(rows) > limit)
+    return CampaignOutcomes(offers, coupons, orders, shoppers, truncated=len(rows) > limit)
 
 
 def _shoppers(session: Session, customer_ids: Iterable[str]) -> dict[str, Shopper]:

@@ -132,6 +132,10 @@ class Order(Base):
     total: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     shipping_address: Mapped[str] = mapped_column(String(300), default="")
+    # the automatic campaign (满减, percent off) the checkout applied and what it took off; a coupon names its
+    # order itself (`Coupon.used_order_id`). No foreign key: see migration 0008.
+    campaign_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    campaign_discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
 
     lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.id", back_populates="order")
     shipment: Mapped[Shipment | None] = relationship(back_populates="order")
@@ -358,6 +362,22 @@ class Coupon(Base):
     claim_key: Mapped[str | None] = mapped_column(String(80), default=None)
 
 
+class CouponIssue(Base):
+    """The audit record of a coupon issued outside a conversation (by the store, a marketer, a batch): who, when and
+    why. A coupon claimed in chat has its `CouponIssued` event instead (who asked, in their words); every coupon has
+    one or the other."""
+
+    __tablename__ = "coupon_issues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(ForeignKey("coupons.code"), unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))  # who issued it (a username, or the job that did)
+    actor_role: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(64))  # e.g. store_issued, welcome, compensation
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class Operator(Base):
     """A console account. Only an argon2 hash of the password is stored; `disabled_at` set: it cannot sign in."""
 
@@ -402,8 +422,11 @@ STORE_TABLES_DELETE_ORDER = (
     "conversation_notes",
     "dialogue_events",
     "conversations",
+    "coupon_issues",
     "coupons",
     "campaign_changes",
+    "experiment_assignments",
+    "experiments",
     "campaigns",
     "return_lines",
     "returns",

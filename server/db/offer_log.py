@@ -1,5 +1,7 @@
 """What the offer bandit is rebuilt from: its logged decisions in a window of days with their outcomes
-(`tools.marketing.offer_log`), the coupons used on orders and each campaign's scope from the store."""
+(`tools.marketing.offer_log`), the coupons used on orders, the orders automatic campaigns discounted (an offer of
+one is redeemed when the conversation's customer placed such an order within `REDEEM_DAYS` of it) and each
+campaign's scope from the store."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.events import CouponIssued, OfferMade, ProductInteracted
 from server.db.marketing import events_in_window
-from server.db.models import Coupon, Product
+from server.db.models import Conversation, Coupon, Order, Product
 from server.db.offers import SqlCampaignStore
 from tools.marketing import offer_log
 from tools.marketing.campaigns import Line
@@ -20,6 +22,8 @@ from tools.marketing.campaigns.thresholds import in_scope
 from tools.marketing.offer_bandit import OfferRewards, Trial
 
 MAX_EVENTS = 200000
+REDEEM_DAYS = 7  # an order a campaign discounted within this many days of its offer redeems the offer
+LOOKUP_CHUNK = 500
 
 
 def offer_trials(sessions: sessionmaker[Session], now: datetime, *, days: int,
@@ -34,6 +38,20 @@ def offer_trials(sessions: sessionmaker[Session], now: datetime, *, days: int,
         bought = {e.product_id for e in events if isinstance(e, ProductInteracted) and e.kind == "purchased"}
         category = dict(s.execute(select(Product.id, Product.category_key).where(Product.id.in_(bought)))
                         .all()) if bought else {}
+        talked = sorted({e.conversation_id for e in events if offer_log.is_decision(e)})
+        customer_of: dict[str, str] = {}
+        for start in range(0, len(talked), LOOKUP_CHUNK):
+            chunk = talked[start : start + LOOKUP_CHUNK]
+            customer_of.update((cid, who) for cid, who in s.execute(
+                select(Conversation.id, Conversation.customer_id).where(Conversation.id.in_(chunk))) if who)
+        discounted: dict[tuple[str, str], list[datetime]] = {}
+        who = sorted(set(customer_of.values()))
+        for start in range(0, len(who), LOOKUP_CHUNK):
+            for customer, campaign, at in s.execute(
+                    select(Order.customer_id, Order.campaign_id, Order.placed_at)
+                    .where(Order.customer_id.in_(who[start : start + LOOKUP_CHUNK]), Order.campaign_id.is_not(None),
+                           Order.status != "cancelled", Order.placed_at >= now - timedelta(days=days))):
+                discounted.setdefault((customer, campaign), []).append(at)
     rules = {c.id: c.rules for c in campaigns_from(SqlCampaignStore(sessions).campaigns())}
 
     def covers(offer_id: str, product_id: str) -> bool:
@@ -42,4 +60,9 @@ def offer_trials(sessions: sessionmaker[Session], now: datetime, *, days: int,
             return False
         return in_scope(r, Line(product_id, category[product_id], Decimal(0)))
 
-    return offer_log.trials(events, rewards, used_codes=used, covers=covers)
+    def ordered(conversation_id: str, campaign_id: str, at: datetime) -> bool:
+        customer = customer_of.get(conversation_id)
+        placed = discounted.get((customer, campaign_id), []) if customer else []
+        return any(at <= p <= at + timedelta(days=REDEEM_DAYS) for p in placed)
+
+    return offer_log.trials(events, rewards, used_codes=used, covers=covers, ordered=ordered)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from server.demo.orders import OrderDraft
 from server.demo.people import Person
+from tools.marketing.campaigns import Campaign, CustomerProfile, offer_refusal
+from tools.marketing.campaigns.thresholds import Line, best_campaign
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -232,10 +235,53 @@ def issue_coupons(
     return rows
 
 
-def account_spent(campaigns: list[dict[str, Any]], coupons: list[dict[str, Any]]) -> None:
-    """Each campaign's `spent`: the face value of the coupons issued under it (what counts against a budget)."""
+def apply_campaigns(drafts: list[OrderDraft], campaigns: list[dict[str, Any]], tiers: dict[str, str],
+                    level: Callable[[str, datetime], Decimal | None] | None = None) -> None:
+    """What the store's checkout did to each order: the automatic campaign (满减, percent off) that saved the most on
+    it among those running for the customer then (window, day of month, audience, budget left), recorded on the order
+    with its discount — the attribution a campaign's readout counts as redeemed. Scripted demo orders and cancelled
+    ones are left as they are. `drafts` in the order they were placed; `level` gives a dynamic threshold's level in
+    force at a moment (None: the rules' own)."""
+    live = [Campaign.model_validate({**c, "status": "active"}) for c in campaigns]
+    automatic = [c for c in live if c.rules.automatic]
+    spent = {c.id: Decimal(0) for c in automatic}
+    placed: dict[str, int] = {}  # customer -> orders placed so far (new vs returning)
+    for o in drafts:
+        before = placed.get(o.customer_id, 0)
+        if o.status != "cancelled":
+            placed[o.customer_id] = before + 1
+        if o.special or o.status == "cancelled":
+            continue
+        profile = CustomerProfile(o.customer_id, tiers.get(o.customer_id, "regular"), before)
+        running = [c.model_copy(update={"spent": spent[c.id]}) for c in automatic]
+        if level is not None:
+            running = [_at_level(c, level(c.id, o.placed_at)) for c in running]
+        running = [c for c in running if offer_refusal(c, profile, o.placed_at, "Asia/Shanghai") is None]
+        lines = [Line(ln.product_id, ln.product.category, ln.unit_price * ln.quantity) for ln in o.lines]
+        best = best_campaign(running, lines)
+        if best is None:
+            continue
+        campaign, progress = best
+        if campaign.budget is not None and spent[campaign.id] + progress.saving > campaign.budget:
+            continue
+        o.campaign_id, o.campaign_discount = campaign.id, progress.saving
+        spent[campaign.id] += progress.saving
+
+
+def _at_level(campaign: Campaign, level: Decimal | None) -> Campaign:
+    if level is None or level == campaign.rules.threshold:
+        return campaign
+    return campaign.model_copy(update={"rules": campaign.rules.with_threshold(level)})
+
+
+def account_spent(campaigns: list[dict[str, Any]], coupons: list[dict[str, Any]],
+                  drafts: Sequence[OrderDraft] = ()) -> None:
+    """Each campaign's `spent` (what counts against a budget): the face value of the coupons issued under it and
+    what it took off the orders it was applied to at checkout."""
     for campaign in campaigns:
-        campaign["spent"] = sum((c["discount"] for c in coupons if c["campaign_id"] == campaign["id"]), Decimal(0))
+        campaign["spent"] = (sum((c["discount"] for c in coupons if c["campaign_id"] == campaign["id"]), Decimal(0))
+                             + sum((o.campaign_discount for o in drafts if o.campaign_id == campaign["id"]),
+                                   Decimal(0)))
 
 
 DEMO_ACTOR = ("demo-data", "system")  # who set the demo's campaigns up, in their history
@@ -253,6 +299,27 @@ def creation_audit(campaigns: list[dict[str, Any]], now: datetime) -> list[dict[
                      "actor": DEMO_ACTOR[0], "actor_role": DEMO_ACTOR[1], "action": "create", "changes": changes,
                      "note": "演示数据 · demo store"})
     return sorted(rows, key=lambda r: (r["at"], r["campaign_id"]))
+
+
+def issue_records(coupons: list[dict[str, Any]], campaigns: list[dict[str, Any]],
+                  now: datetime) -> list[dict[str, Any]]:
+    """The audit record of each coupon the store issued itself (a coupon claimed in chat has its `CouponIssued`
+    event): by `kefu demo-data`, when its campaign started (the welcome coupon: yesterday), and always before the
+    order it was used on. Call before `table_rows` (it reads `used_order`)."""
+    by_id = {c["id"]: c for c in campaigns}
+    rows = []
+    for c in coupons:
+        if c.get("claim_key"):
+            continue
+        campaign = by_id[c["campaign_id"]]
+        at = now - timedelta(days=1) if campaign["kind"] == "new_customer" else campaign["starts_at"]
+        if c.get("used_order") is not None:
+            at = min(at, c["used_order"].placed_at - timedelta(hours=1))
+        rows.append({"code": c["code"], "at": at, "actor": DEMO_ACTOR[0], "actor_role": DEMO_ACTOR[1],
+                     "reason": "store_issued",
+                     "note": f"演示数据：{campaign['name_zh']}，由店铺发放 · demo store: issued by the store for the "
+                             f"{campaign['name_en']}"})
+    return rows
 
 
 def _jsonable(value: Any) -> Any:

@@ -13,7 +13,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from server.demo.campaigns import BEIJING, account_spent, campaigns, creation_audit, issue_coupons
+from server.demo.campaigns import (
+    BEIJING,
+    account_spent,
+    apply_campaigns,
+    campaigns,
+    creation_audit,
+    issue_coupons,
+    issue_records,
+)
 from server.demo.catalog import ProductSpec, build_catalog
 from server.demo.history import offer_history
 from server.demo.orders import (
@@ -29,6 +37,7 @@ from server.demo.orders import (
 from server.demo.people import Person, make_person, tracking_number
 from server.demo.rows import membership_tiers, table_rows
 from server.demo.shipping import carrier_names, draft_return, pick_carrier, plan_timeline, shift
+from server.demo.tuning import plan, threshold_history
 
 _H = timedelta(hours=1)
 SHOWCASE_COUNT = 20
@@ -106,15 +115,22 @@ def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str
     drafts += _showcase_orders(ctx) + _scenario_orders(ctx)
     drafts.sort(key=lambda o: (o.placed_at, o.customer_id))
     offers = campaigns(now)
+    tuning, experiments = plan(offers)  # an experiment and a dynamic threshold, with history
+    tiers = membership_tiers(people, drafts)
+    apply_campaigns(drafts, offers, tiers, tuning.level)
     coupons = issue_coupons(ctx.rng("coupons"), people, now, drafts, offers, showcase=SHOWCASE_COUNT)
-    history = offer_history(ctx.rng("history"), now, people, drafts, offers, coupons,
-                            membership_tiers(people, drafts), _is_reserved)
+    history = offer_history(ctx.rng("history"), now, people, drafts, offers, coupons, tiers, _is_reserved, tuning)
     coupons += history.coupons
-    account_spent(offers, coupons)
+    account_spent(offers, coupons, drafts)
     _returns(ctx, drafts)
+    issues = issue_records(coupons, offers, now)
+    created = creation_audit(offers, now)  # (the rules as the campaigns started)
+    moves = threshold_history(tuning, offers, history.events, history.conversations, drafts)
     rows = table_rows(ctx, drafts, offers, coupons)
-    rows["campaign_changes"] = creation_audit(offers, now)
+    rows["coupon_issues"] = issues
+    rows["campaign_changes"] = sorted(created + moves, key=lambda r: (r["at"], r["campaign_id"]))
     rows["conversations"], rows["dialogue_events"] = history.conversations, history.events
+    rows["experiments"], rows["experiment_assignments"] = experiments, tuning.experiments.rows
     return rows
 
 

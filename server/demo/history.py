@@ -9,6 +9,9 @@ claimed only where `claim_refusal` allows it (once per customer, within the budg
 it expires, whose eligible amount reaches its threshold (the order's total drops by the coupon). The events are
 the ones the offer and claim tools record (`OfferMade`, `CouponIssued`), so the readout counts them like live
 ones. The history covers the last `RECENT_DAYS` days and the windows of the festivals of the past year.
+With a `Tuning` (`server.demo.tuning`), a customer shown a campaign under experiment is placed in an arm as the
+offer tool places them (`ExperimentAssigned`, the arm's threshold in the offer and the coupon) and a campaign with
+a dynamic threshold is shown at the level in force then; both are recorded in the offer's `policy`.
 Showcase and scenario customers (the scripted demos) are left out, so their chats start from a clean slate.
 
 Deterministic for the random stream it is given.
@@ -30,6 +33,7 @@ from agent.events import (
     ConversationStarted,
     CouponIssued,
     Event,
+    ExperimentAssigned,
     IntentRecognized,
     OfferMade,
     UserUttered,
@@ -37,9 +41,11 @@ from agent.events import (
 from server.demo.catalog import CATEGORIES
 from server.demo.orders import OrderDraft
 from server.demo.people import Person
+from server.demo.tuning import Tuning, claim_lift
 from tools.marketing.campaigns import Campaign, CustomerProfile, HeldCoupon, claim_refusal, offer_refusal
 from tools.marketing.campaigns.rules import CODE_ALPHABET
 from tools.marketing.campaigns.wording import offer_text, validity_text
+from tools.marketing.experiments.placing import Placement, applied, place
 
 BEIJING_TZ = "Asia/Shanghai"
 RECENT_DAYS = 42
@@ -76,6 +82,7 @@ class _Shop:
     held: dict[str, list[HeldCoupon]]
     spent: dict[str, Decimal]
     codes: set[str]
+    tuning: Tuning | None = None
 
     def profile(self, customer_id: str, tier: str, at: datetime) -> CustomerProfile:
         return CustomerProfile(customer_id, tier, bisect_left(self.placed.get(customer_id, []), at))
@@ -100,10 +107,12 @@ def offer_history(
     coupons: list[dict[str, Any]],
     tiers: dict[str, str],
     reserved: Callable[[str], bool],
+    tuning: Tuning | None = None,
 ) -> History:
     """Conversations, their events and the coupons claimed in them (see the module docstring)."""
     live = [Campaign.model_validate({**c, "status": "active"}) for c in campaigns]  # as they were while running
-    shop = _Shop(placed={}, held={}, spent={c.id: Decimal(0) for c in live}, codes={c["code"] for c in coupons})
+    shop = _Shop(placed={}, held={}, spent={c.id: Decimal(0) for c in live}, codes={c["code"] for c in coupons},
+                 tuning=tuning)
     for o in drafts:
         if o.status != "cancelled":
             shop.placed.setdefault(o.customer_id, []).append(o.placed_at)
@@ -193,6 +202,8 @@ def _conversation(rng: random.Random, out: History, shop: _Shop, campaigns: list
     running = []
     for c in campaigns:
         current = c.model_copy(update={"spent": shop.spent.get(c.id, Decimal(0))})
+        if shop.tuning is not None:
+            current = shop.tuning.at_level(current, at)
         if offer_refusal(current, customer, at, BEIJING_TZ) is not None:
             continue
         if current.rules.type == "coupon":
@@ -208,19 +219,33 @@ def _conversation(rng: random.Random, out: History, shop: _Shop, campaigns: list
         UserUttered(conversation_id=cid, text=rng.choice(ASK[lang])),
         IntentRecognized(conversation_id=cid, intent="coupon_question", confidence=round(rng.uniform(0.7, 0.98), 2)),
     ]
+    placements: dict[str, Placement] = {}
+    if shop.tuning is not None and customer is not None:  # as the offer tool places a customer it shows them to
+        placements = place(shop.tuning.experiments, running, customer, cid, at)
+        for p in placements.values():
+            if p.new:
+                events.append(ExperimentAssigned(conversation_id=cid, experiment_id=p.experiment.id, arm=p.arm.key,
+                                                 customer_id=customer.customer_id, stratum=p.stratum,
+                                                 campaign_id=p.experiment.campaign_id))
+        running = [applied(c, placements.get(c.id)) for c in running]
     lines, cards = [], []
     for c in running:
         kind = "coupon" if c.rules.type == "coupon" else "campaign"
+        policy: dict[str, Any] = {}
+        if c.rules.dynamic_threshold is not None or (c.id in placements and placements[c.id].arm.threshold):
+            policy["threshold"] = f"{c.rules.threshold:.2f}"
+        if c.id in placements:
+            policy["experiment"] = placements[c.id].payload()
         lines.append(f"{c.name(lang)}：{offer_text(c, NAMES, lang)}" if lang == "zh"
                      else f"{c.name(lang)}: {offer_text(c, NAMES, lang)}")
         cards.append({"type": "coupon" if kind == "coupon" else "offer", "id": c.id, "title": c.name(lang)})
         events.append(OfferMade(conversation_id=cid, kind=kind, offer_id=c.id, need="offers_asked",
-                                source="offers"))
+                                source="offers", policy=policy or None))
     lead, join = SHOWN[lang]
     events.append(BotUttered(conversation_id=cid, text=lead + join.join(lines), cards=cards))
     if customer is not None:
         for c in running:
-            if c.rules.type == "coupon" and rng.random() < CLAIM_RATE.get(
+            if c.rules.type == "coupon" and rng.random() < claim_lift(placements.get(c.id)) * CLAIM_RATE.get(
                     "new_customer" if customer.orders == 0 else tier, 0.25):
                 events += _claim(rng, out, shop, c, cid, who or "", lang, order, at, now)
                 break  # one claim per conversation

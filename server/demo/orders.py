@@ -111,8 +111,10 @@ class OrderDraft:
     paid_at: datetime | None = None
     shipment: ShipmentDraft | None = None
     returns: list[ReturnDraft] = field(default_factory=list)
-    discount: Decimal = Decimal("0")
+    discount: Decimal = Decimal("0")  # a coupon's
     special: bool = False  # scripted showcase/scenario order: no coupons or random returns
+    campaign_id: str | None = None  # the automatic campaign checkout applied (满减, percent off)
+    campaign_discount: Decimal = Decimal("0")
 
     @property
     def subtotal(self) -> Decimal:
@@ -120,7 +122,7 @@ class OrderDraft:
 
     @property
     def total(self) -> Decimal:
-        return money(self.subtotal - self.discount)
+        return money(self.subtotal - self.campaign_discount - self.discount)
 
 
 # --- baskets ------------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ def table_rows(
                 "total": o.total,
                 "currency": "CNY",
                 "shipping_address": person.address,
+                "campaign_id": o.campaign_id,
+                "campaign_discount": o.campaign_discount,
             }
         )
         first_order.setdefault(o.customer_id, o.placed_at)

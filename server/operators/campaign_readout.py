@@ -30,12 +30,12 @@ class FunnelOut(BaseModel):
     reached: int  # conversations the campaign was shown in
     claimed_after_offer: int  # of those, conversations where its coupon was then claimed
     claimed: int  # coupons issued under the campaign, however issued
-    redeemed: int  # of those, used on an order
+    redeemed: int  # of those, used on an order; for a campaign applied at checkout, the orders it discounted
     claim_rate: RateOut  # claimed_after_offer / reached
     redemption_rate: RateOut  # redeemed / claimed
     discount_claimed: str  # yuan, face value of the coupons claimed
     discount_redeemed: str
-    redeemed_sales: str  # totals of the orders the coupons were used on
+    redeemed_sales: str  # totals of the orders the coupons were used on (or the campaign discounted)
 
     @classmethod
     def of(cls, f: Funnel) -> FunnelOut:
@@ -101,7 +101,8 @@ def campaign_readout(sessions: sessionmaker[Session], campaign_id: str, *, now: 
     found = campaign_outcomes(sessions, campaign_id, since=since, until=until, limit=MAX_OFFERS)
     kind = str((record["rules"] or {}).get("type", ""))
     result = readout(campaign_id, found.offers, found.coupons, found.shoppers, now=now,
-                     starts_at=record["starts_at"], ends_at=record["ends_at"], claimable=kind == "coupon", tz=tz)
+                     starts_at=record["starts_at"], ends_at=record["ends_at"], claimable=kind == "coupon", tz=tz,
+                     orders=found.orders)
     return CampaignReadout(
         campaign_id=campaign_id, name_zh=record["name_zh"], name_en=record["name_en"], status=record["status"],
         running=record["status"] == "active" and record["starts_at"] <= now <= record["ends_at"],

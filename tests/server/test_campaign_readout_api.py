@@ -106,7 +106,10 @@ def test_marketer_requests_get_drafts_readouts_and_honest_answers(client: TestCl
     assert readout["answer"].startswith("「618年中大促」（已结束）：展示 " + str(shown) + " 次")
 
     ab = ask(client, m, "A/B 测试结果")
-    assert ab["act"] == "experiments" and not ab["cards"] and "还没有 A/B 实验" in ab["answer"]
+    # the demo store's trade-in floor experiment, with its readout (server/demo/tuning.py)
+    assert ab["act"] == "experiments" and ab["answer"].startswith("共有 1 个 A/B 实验")
+    [listed] = ab["cards"][0]["experiments"]
+    assert listed["id"] == "trade_in_floor" and [a["name"] for a in listed["arms"]] == ["¥1500", "¥1200"]
     en = ask(client, m, "Show me the A/B test results")
     assert en["language"] == "en" and "has no A/B experiments yet" in en["answer"]
 

@@ -21,6 +21,7 @@ from server.db.models import (
     Campaign,
     Conversation,
     Coupon,
+    CouponIssue,
     Customer,
     DialogueEvent,
     Order,
@@ -85,7 +86,8 @@ def test_default_build_is_big_and_fast(full_store) -> None:
     assert counts["order_lines"] > counts["orders"] and counts["tracking_events"] > 5 * counts["shipments"]
     assert counts["returns"] > 0 and counts["coupons"] > 0 and counts["campaigns"] > 0
     assert counts["conversations"] > 300 and counts["dialogue_events"] > 4 * counts["conversations"]
-    assert counts["campaign_changes"] == counts["campaigns"]  # each campaign's history starts with who set it up
+    # each campaign's history starts with who set it up; the dynamic threshold's has its move and the pin after
+    assert counts["campaign_changes"] == counts["campaigns"] + 2
     assert report.seconds < 60
     assert str(report).startswith("demo store (seed 7, as of 2026-11-20)")
 
@@ -285,12 +287,140 @@ def test_offer_history_follows_the_stores_rules(full_store) -> None:
         if coupon.status == "used":
             order = orders[coupon.used_order_id]
             assert order.customer_id == coupon.customer_id and coupon.issued_at < order.placed_at <= coupon.expires_at
-            assert order.total == subtotal[order.id] - coupon.discount
+            assert order.total == subtotal[order.id] - order.campaign_discount - coupon.discount
     held = Counter((c.customer_id, c.campaign_id) for c in coupons.values() if c.claim_key)
     assert all(n <= (campaigns[cid].per_customer_limit or 1) for (_, cid), n in held.items())
-    for campaign in campaigns.values():
-        spent = sum((c.discount for c in coupons.values() if c.campaign_id == campaign.id), Decimal(0))
+    for campaign in campaigns.values():  # coupons issued and what the campaign took off orders at checkout
+        spent = (sum((c.discount for c in coupons.values() if c.campaign_id == campaign.id), Decimal(0))
+                 + sum((o.campaign_discount for o in orders.values() if o.campaign_id == campaign.id), Decimal(0)))
         assert campaign.spent == spent and (campaign.budget is None or spent <= campaign.budget)
+
+
+def test_orders_record_the_campaign_checkout_applied_and_the_readout_counts_them(full_store) -> None:
+    """An automatic campaign (满减, percent off) discounted the orders placed while it ran for the customer: the
+    order records which and by how much, its total is net of it, and the campaign's readout counts those orders as
+    redeemed (before, it had no way to see them)."""
+    from tools.marketing.campaigns import Campaign as Rules
+    from tools.marketing.campaigns import Line
+    from tools.marketing.campaigns.thresholds import progress
+
+    engine = make_engine(full_store[0])
+    now = reference_now(AS_OF)
+    try:
+        with engine.connect() as conn:
+            orders = conn.execute(select(Order).where(Order.campaign_id.is_not(None))).all()
+            lines = conn.execute(select(OrderLine.order_id, OrderLine.product_id, Product.category_key,
+                                        OrderLine.unit_price, OrderLine.quantity)
+                                 .join(Product, Product.id == OrderLine.product_id)
+                                 .where(OrderLine.order_id.in_([o.id for o in orders]))).all()
+            used = dict(conn.execute(select(Coupon.used_order_id, Coupon.discount)
+                                     .where(Coupon.used_order_id.is_not(None))).all())
+            coupons_used = conn.execute(select(Coupon.campaign_id, Coupon.discount)
+                                        .where(Coupon.status == "used")).all()
+            campaigns = {c.id: c for c in conn.execute(select(Campaign))}
+        sessions = make_session_factory(engine)
+        readouts = {cid: campaign_readout(sessions, cid, now=now) for cid in ("double11", "mid618", "year_end")}
+    finally:
+        engine.dispose()
+    by_campaign = Counter(o.campaign_id for o in orders if o.status != "cancelled")
+    assert set(by_campaign) >= {"double11", "mid618", "year_end", "winter_refresh", "member_day"}
+    basket: dict[str, list[Line]] = {}
+    for oid, pid, cat, price, qty in lines:
+        basket.setdefault(oid, []).append(Line(pid, cat, price * qty))
+    for o in orders:
+        c = campaigns[o.campaign_id]
+        assert c.rules["type"] in ("threshold", "percent_off") and c.starts_at <= o.placed_at <= c.ends_at
+        rules = Rules.model_validate({**_campaign_dict(c), "status": "active"}).rules
+        at_levels = [rules] if rules.dynamic_threshold is None else [  # its threshold moved during the sale
+            rules.with_threshold(Decimal(level)) for level in (250, 300)]
+        assert o.campaign_discount in {progress(r, basket[o.id]).saving for r in at_levels}, o.id
+        subtotal = sum((ln.amount for ln in basket[o.id]), Decimal(0))
+        assert o.total == subtotal - o.campaign_discount - used.get(o.id, Decimal(0))
+    for cid, r in readouts.items():  # (the store also issued coupons under some: used ones count too)
+        assert r is not None and not r.claimable and by_campaign[cid] > 0
+        coupons = [d for c, d in coupons_used if c == cid]
+        assert r.total.redeemed == by_campaign[cid] + len(coupons), cid
+        assert Decimal(r.total.discount_redeemed) == sum(coupons, Decimal(0)) + sum(
+            (o.campaign_discount for o in orders if o.campaign_id == cid and o.status != "cancelled"), Decimal(0))
+        assert r.total.redemption_rate.value is None or r.total.redemption_rate.value <= 1
+
+
+def _campaign_dict(row: Any) -> dict[str, Any]:
+    return {k: getattr(row, k) for k in ("id", "name_zh", "name_en", "kind", "starts_at", "ends_at", "rules",
+                                         "budget", "spent", "per_customer_limit", "segments")}
+
+
+def test_every_coupon_has_an_issue_record_with_who_and_why(full_store) -> None:
+    """Claimed in chat: its `coupon_issued` event (who asked, in their words, by which tool); issued by the store:
+    its `coupon_issues` audit row (who, when, why). None has neither, none both."""
+    engine = make_engine(full_store[0])
+    try:
+        with engine.connect() as conn:
+            codes = {c.code: c for c in conn.execute(select(Coupon))}
+            events = {e.payload["code"]: e.payload for e in conn.execute(
+                select(DialogueEvent.payload).where(DialogueEvent.type == "coupon_issued"))}
+            audit = {r.code: r for r in conn.execute(select(CouponIssue))}
+            placed = dict(conn.execute(select(Order.id, Order.placed_at)).all())
+    finally:
+        engine.dispose()
+    assert events and audit and len(codes) > 100
+    assert set(codes) == set(events) | set(audit) and not set(events) & set(audit)
+    for code, e in events.items():
+        assert e["customer_id"] == codes[code].customer_id and e["reason"] == "claimed_in_chat"
+        assert e["requested"] and e["source"] == "claim_coupon"
+    for code, row in audit.items():
+        assert (row.actor, row.actor_role, row.reason) == ("demo-data", "system", "store_issued") and row.note
+        coupon = codes[code]
+        assert coupon.claim_key is None
+        if coupon.used_order_id:
+            assert row.at < placed[coupon.used_order_id]  # issued before it was used
+
+
+def test_the_console_has_an_experiment_readout_and_a_threshold_history(full_store) -> None:
+    """The trade-in floor experiment: customers shown the coupon were assigned once each (recorded in the
+    conversation), saw their arm's threshold, and the readout has both arms with customers and claims; the
+    Singles' Day sale's threshold was lowered by the system with the policy's reason, then pinned by the marketer,
+    and its level table has offers at both levels."""
+    from server.db.models import ExperimentAssignment
+    from server.db.thresholds import moves, observations
+    from server.operators.experiments import experiments_summary
+    from tools.marketing.campaigns import Campaign as Rules
+
+    engine = make_engine(full_store[0])
+    now = reference_now(AS_OF)
+    try:
+        sessions = make_session_factory(engine)
+        with engine.connect() as conn:
+            assigned = {r.customer_id: r for r in conn.execute(select(ExperimentAssignment))}
+            events = conn.execute(select(DialogueEvent.conversation_id, DialogueEvent.type, DialogueEvent.payload)
+                                  .where(DialogueEvent.type.in_(("experiment_assigned", "offer_made")))).all()
+            double11 = _campaign_dict(conn.execute(select(Campaign).where(Campaign.id == "double11")).one())
+        [summary] = experiments_summary(sessions, campaign_id="trade_in", now=now)
+        history = moves(sessions, "double11")
+        seen = observations(sessions, Rules.model_validate(double11), now)
+    finally:
+        engine.dispose()
+    recorded = [e.payload for e in events if e.type == "experiment_assigned"]
+    assert len(recorded) == len(assigned) > 20 and len({p["customer_id"] for p in recorded}) == len(recorded)
+    assert all(assigned[p["customer_id"]].arm == p["arm"] for p in recorded)
+    shown = [e.payload for e in events if e.type == "offer_made" and e.payload["offer_id"] == "trade_in"
+             and (e.payload.get("policy") or {}).get("experiment")]
+    assert shown and all(p["policy"].get("threshold") == ("1200.00" if p["policy"]["experiment"]["arm"] == "low"
+                                                          else None) for p in shown)  # (the control: as it is)
+    assert summary["status"] == "running" and summary["metric"] == "claimed"
+    assert [a["name"] for a in summary["arms"]] == ["¥1500", "¥1200"]
+    assert all(a["n"] > 10 for a in summary["arms"]) and sum(a["conversions"] for a in summary["arms"]) > 0
+    assert summary["uplift"] is not None and summary["note"]
+
+    assert [(m["action"], m["actor_role"]) for m in reversed(history)] == [("threshold", "system"),
+                                                                          ("pin", "marketer")]
+    move = history[-1]
+    assert move["changes"]["threshold"] == {"from": "300.00", "to": "250.00"}
+    assert move["note"].startswith("participation: participation ") and "below the target 80.0%" in move["note"]
+    assert double11["rules"]["tiers"][0]["min_spend"] == 250 and double11["rules"]["dynamic_threshold"]["pinned"]
+    levels = Counter(str(o.level) for _, o in seen)
+    assert levels["300.00"] >= 10 and levels["250.00"] > 0
+    assert any(o.participated for _, o in seen)
 
 
 def test_refuses_existing_store_unless_replace(sqlite_url: str) -> None:

@@ -57,7 +57,8 @@ def test_an_experiment_from_definition_to_readout(client: TestClient, accounts) 
         say(client, cid, token, "any other deals?")
         events = client.get(f"/api/conversations/{cid}/events",
                             headers={"Authorization": f"Bearer {token}"}).json()["events"]
-        assigned = [e for e in events if e["type"] == "experiment_assigned"]
+        assigned = [e for e in events if e["type"] == "experiment_assigned"  # (the demo's own trade-in one aside)
+                    and e["payload"]["campaign_id"] == "year_end_coupon"]
         assert len(assigned) == 1 and assigned[0]["payload"]["experiment_id"] == "coupon_floor", events
         arms[customer] = assigned[0]["payload"]["arm"]
         offers = [e["payload"] for e in events if e["type"] == "offer_made"
@@ -103,4 +104,6 @@ def test_an_experiment_from_definition_to_readout(client: TestClient, accounts) 
     cid, token = start_chat(client, "C00005")
     say(client, cid, token, "what deals do you have")
     with runtime.sessions() as s:
-        assert s.scalar(select(ExperimentAssignment.arm).where(ExperimentAssignment.customer_id == "C00005")) is None
+        assert s.scalar(select(ExperimentAssignment.arm).where(ExperimentAssignment.customer_id == "C00005",
+                                                               ExperimentAssignment.experiment_id == "coupon_floor")) \
+            is None

@@ -1,8 +1,8 @@
 """Proactive offers through the chat socket of the wired server (demo store, its trade-in campaign, the shipped
 policy documents), zh and en: a calm returning customer's question about returns is answered from the documents and
-followed by the trade-in offer — a claimable coupon card, recorded as `offer_made` with the copy variant of the
-customer's segment (read from their order history) — and the card's claim words get the coupon; an angry customer
-and one waiting for a person get the answer and no offer."""
+followed by the trade-in offer — a claimable coupon card, recorded as `offer_made` with the copy variant the offer
+bandit chose among those of the customer's segment (read from their order history) — and the card's claim words
+get the coupon; an angry customer and one waiting for a person get the answer and no offer."""
 
 from __future__ import annotations
 
@@ -100,7 +100,9 @@ def test_a_calm_returns_question_gets_the_trade_in_offer_and_its_claim_button_wo
     [made] = [e["payload"] for e in events_of(client, cid, token, "offer_made")]
     assert (made["kind"], made["offer_id"], made["need"], made["source"]) == (
         "trade_in", "trade_in", "policy:returns", "proactive_offer")
-    assert (made["segment"], made["variant"]) == (segment, angles_for(segment)[0])
+    # the offer bandit chose the copy among the segment's variants, and logged the decision a claim credits
+    assert made["segment"] == segment and made["variant"] in angles_for(segment)
+    assert made["policy"]["name"] == "offer_thompson" and made["policy"]["arm"] == f"trade_in|{made['variant']}"
     [held] = claimed["cards"]
     assert held["status"] == "held" and held["campaign_id"] == "trade_in" and held["code"] in claimed["text"]
     [issued] = [e["payload"] for e in events_of(client, cid, token, "coupon_issued")]

@@ -12,6 +12,13 @@ offered last ("要这张", "claim it": the claimable coupons of the latest turn 
 claimable. An LLM's `campaign_id` is taken only when the words name none, and still passes every rule; words
 asking for an amount no campaign gives ("a 100-yuan coupon") get none, whatever is proposed.
 
+Not confirm-first (`confirm` False), on purpose: a claim costs the customer nothing, commits them to nothing and
+is idempotent, and it is what they just asked for — "are you sure?" after "领取新人券" would only add a turn. A
+return, which changes an order, is confirm-first; a coupon is not. What guards it is *who asks*: only the
+customer's own words (or a coupon card's "领取 / Claim" action, which sends the claim in words) make a claim turn,
+and an LLM's proposal to claim on any other turn is refused (`side_effects`: `not_requested`), so the bot never
+claims on its own initiative (tests/tools/marketing/test_offer_tools.py).
+
 The intent model was trained before this tool and misreads some claims: "我要领新人券" as asking for a person,
 "claim it" as a complaint, "领取以旧换新补贴" (a coupon card's claim button) as a policy question, "要这张" as a
 plain yes. The cue words below route them here (`overrides`: a calm message with them is a claim whatever the model
@@ -84,6 +91,7 @@ class ClaimCouponTool(BaseTool):
     # what the intent model misreads calm claims as (see the module docstring)
     overrides: ClassVar[tuple[str, ...]] = ("human", "complaint", "policy_question")
     side_effects: ClassVar[bool] = True  # issues a coupon: an LLM may propose it only when the customer asked
+    confirm: ClassVar[bool] = False  # the customer's request is the confirmation (see the module docstring)
     llm_words: ClassVar[bool] = False  # the coupon's terms are the reply
     cues: ClassVar[dict[str, list[str]]] = {"zh": [_QUESTION + ".*(?:" + _CLAIM_ZH + ")"],
                                            "en": [_QUESTION + ".*(?:" + _CLAIM_EN + ")"]}

@@ -1,8 +1,10 @@
 """Which offer to show first: Thompson sampling with a Beta posterior per (segment, arm).
 
-An arm is an offer and a copy variant (`OfferArm`; the variant is "" until copy variants exist), so copy
-variants compete in the same bandit as the offers they word. Only the live offers eligible for the customer are
-arms of a decision; what the bandit learns of an arm in a segment is kept across decisions.
+An arm is an offer and a copy variant (`OfferArm`; the variant is "" for an offer shown in its one wording), so copy
+variants compete in the same bandit as the offers they word: one decision picks the offer to put first and the
+words to put it in (`Choice.by_offer` keeps each offer once, in its best-placed variant). Only the live offers
+eligible for the customer are arms of a decision; what the bandit learns of an arm in a segment is kept across
+decisions.
 
 Rewards are graded in [0, 1] and learnt as fractional Bernoulli trials (alpha += r, beta += 1 - r): an offer
 shown first and then claimed earns `claimed`, one redeemed (a coupon used on an order, or an automatic campaign
@@ -45,15 +47,19 @@ class OfferArm:
         return cls(offer_id, variant)
 
 
-def segment_of(segments: Iterable[str] | None) -> str:
+def segment_of(segments: Iterable[str] | None, shopper: str | None = None) -> str:
     """One segment key from a customer's segments (`CustomerProfile.segments()`): lifecycle and tier, e.g.
-    `returning:gold`; `anonymous` for a visitor who is not signed in."""
+    `returning:gold`; `anonymous` for a visitor who is not signed in. With copy variants in play, the shopper
+    segment they were worded for follows (`returning:gold/price_sensitive`): what copy works is learnt per
+    shopper segment, since that is what the copy is written for."""
     if segments is None:
-        return ANONYMOUS
-    given = set(segments)
-    life = "new_customer" if "new_customer" in given else "returning"
-    tiers = sorted(given - {"new_customer", "returning"})
-    return f"{life}:{tiers[0]}" if tiers else life
+        base = ANONYMOUS
+    else:
+        given = set(segments)
+        life = "new_customer" if "new_customer" in given else "returning"
+        tiers = sorted(given - {"new_customer", "returning"})
+        base = f"{life}:{tiers[0]}" if tiers else life
+    return f"{base}/{shopper}" if shopper else base
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,17 @@ class Choice:
         return {"name": POLICY_NAME, "segment": self.segment, "arm": self.arm.key, "rank": 0,
                 "propensity": round(self.propensity, 6), "arms": [a.key for a in self.arms],
                 "distribution": [round(p, 6) for p in self.distribution]}
+
+    def by_offer(self) -> Choice:
+        """The same decision with each offer once, in its best-placed variant: the chosen arm (offer and copy)
+        first, then each other offer worded by the variant the posterior ranks highest for it."""
+        seen: set[str] = set()
+        ordered = []
+        for arm in self.ordered:
+            if arm.offer_id not in seen:
+                seen.add(arm.offer_id)
+                ordered.append(arm)
+        return Choice(self.segment, ordered, self.propensity, self.arms, self.distribution)
 
     def payload_for(self, arm: OfferArm) -> dict[str, Any]:
         """The record of an offer shown in a later position (not a decision the bandit learns from)."""

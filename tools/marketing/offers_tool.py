@@ -12,6 +12,14 @@ bandit's choice among the live eligible offers (`tools.marketing.offer_serving.O
 propensity in `OfferMade.policy`; a customer in a running experiment of a campaign gets their arm's threshold,
 offer or copy variant (recorded once as `ExperimentAssigned`); a campaign with a dynamic threshold shows the
 level in force, and each offer records it.
+
+With a `VariantBook`, each offer is worded by a copy variant of the customer's shopper segment
+(`tools.marketing.campaigns.variants`: a limited-time angle for the price-sensitive, what the product is for the
+quality-sensitive), and the variants compete in the same bandit as the offers: its arms are `offer|variant`, so the
+chosen arm decides both which offer goes first and the words it is put in; the others keep the variant the
+posterior ranks highest for them. The variant shown is recorded on the offer (`OfferMade.variant`, `.segment`) and in
+its policy's arm, which is what claims and redemptions credit. The plain variant's template says what the tool's own
+line says, so that line stays; another angle, or a line the LLM wrote, replaces it.
 """
 
 from __future__ import annotations
@@ -40,12 +48,14 @@ from tools.marketing.campaigns.eligibility import (
 from tools.marketing.campaigns.ports import Basket, CampaignStore
 from tools.marketing.campaigns.rules import Campaign, CampaignRules
 from tools.marketing.campaigns.thresholds import Line, after_discount, best_campaign, progress
+from tools.marketing.campaigns.variants import Variant, VariantBook, template_line
 from tools.marketing.campaigns.wording import Names, day, offer_text, progress_text, validity_text, yuan
 from tools.marketing.campaigns.words import named_campaigns
 from tools.marketing.experiments.placing import Placement, applied, place
 from tools.marketing.experiments.ports import ExperimentStore
 from tools.marketing.offer_bandit import Choice, OfferArm, segment_of
 from tools.marketing.offer_serving import OfferChooser
+from tools.marketing.segments import HistorySource, shopper_segment
 
 MAX_OFFERS = 6  # lines in one answer (the cards carry the same)
 SNIPPET_CHARS = 160
@@ -75,6 +85,9 @@ class _Shown:
     claimable: list[str] = field(default_factory=list)  # names, for the quick replies
     automatic_named: bool = False
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # offer id -> its OfferMade.policy
+    copy: dict[str, Variant] = field(default_factory=dict)  # offer id -> the copy variant it is worded by
+    shopper: str = ""  # the shopper segment the copy is for ("" without copy variants)
+    copy_options: dict[str, list[Variant]] = field(default_factory=dict)  # offer id -> the variants that compete
 
 
 def coupon_rules(coupon: HeldCoupon, campaign: Campaign | None) -> CampaignRules:
@@ -119,6 +132,8 @@ class OffersTool(BaseTool):
             "offers.line": "· {name}：{offer}{progress}",
             "offers.held": "· 您的券「{name}」：{offer}，券码{code}，{expires}到期{progress}",
             "offers.claimable": "· 可领取「{name}」：{offer}{validity}{progress}",
+            "offers.line_copy": "· {line}{progress}",
+            "offers.claimable_copy": "· 可领取：{line}{progress}",
             "offers.unavailable": "· {name}：{offer}——{reason}",
             "offers.progress": "——{text}",
             "offers.automatic": "满减和折扣在结算时自动计算，不用领券。",
@@ -143,6 +158,8 @@ class OffersTool(BaseTool):
             "offers.line": "• {name}: {offer}{progress}",
             "offers.held": "• Your coupon “{name}”: {offer}, code {code}, expires {expires}{progress}",
             "offers.claimable": "• You can claim “{name}”: {offer}{validity}{progress}",
+            "offers.line_copy": "• {line}{progress}",
+            "offers.claimable_copy": "• Yours to claim: {line}{progress}",
             "offers.unavailable": "• {name}: {offer} — {reason}",
             "offers.progress": " — {text}",
             "offers.automatic": "Spend-and-save and percentage discounts apply automatically at checkout; there's "
@@ -167,8 +184,11 @@ class OffersTool(BaseTool):
 
     def __init__(self, store: CampaignStore, events: EventStore, *, retriever: Retriever | None = None,
                  policy_doc: str | None = "coupons", tz: str = "Asia/Shanghai", chooser: OfferChooser | None = None,
-                 experiments: ExperimentStore | None = None) -> None:
+                 experiments: ExperimentStore | None = None, variants: VariantBook | None = None,
+                 history: HistorySource | None = None) -> None:
         self._store = store
+        self._variants = variants
+        self._history = history
         self._events = events
         self._retriever = retriever
         self._policy_doc = policy_doc
@@ -186,6 +206,8 @@ class OffersTool(BaseTool):
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(args, self.Args)
         events = await self._events.load(ctx.conversation_id)
+        if self._variants is not None:
+            await self._variants.start()  # lines the LLM words are written in the background, from now on
         result = await asyncio.to_thread(self._offers, args, ctx, conversation.cart(events))
         if self._retriever is not None and self._policy_doc:
             result.citations = await asyncio.to_thread(self._cite, args.topic or "优惠券 coupons", ctx.language)
@@ -211,9 +233,11 @@ class OffersTool(BaseTool):
         refusals = {c.id: claim_refusal(c, customer, held, now, self._tz) for c in visible if c.rules.type == "coupon"}
         offered = [c for c in visible if c.rules.automatic
                    or (c.id in refusals and (refusals[c.id] is None or refusals[c.id].code == "coupon_needs_sign_in"))]
+        self._word(offered, customer, placements, lang, shown)
         choice = self._choose(offered, customer, placements, shown)
         rank = {a.offer_id: i for i, a in enumerate(choice.ordered)} if choice else {}
         visible.sort(key=lambda c: (c.id not in named, rank.get(c.id, len(rank)), c.starts_at))
+        self._lead_copy(choice, visible, shown)
         best = best_campaign(visible, lines) if lines else None
         net = after_discount(lines, best[0].rules, best[1].saving) if best else lines
 
@@ -258,6 +282,8 @@ class OffersTool(BaseTool):
             "offers": [c["id"] for c in shown.cards],
             "first": choice.arm.key if choice else None,  # the offer (and copy variant) chosen to go first
             "variants": {p.experiment.campaign_id: p.arm.variant for p in placements.values() if p.arm.variant},
+            "copy": {cid: v.id for cid, v in shown.copy.items()},  # offer -> the copy variant it was worded by
+            "shopper": shown.shopper,
         }
         return ToolResult(data=data, cards=shown.cards, events=shown.events)
 
@@ -277,6 +303,23 @@ class OffersTool(BaseTool):
                                                        campaign_id=p.experiment.campaign_id))
         return placements
 
+    def _word(self, offered: list[Campaign], customer: CustomerProfile | None, placements: dict[str, Placement],
+              lang: str, shown: _Shown) -> None:
+        """The copy variants each offer may be worded by (the segment's own angle first); an experiment arm that
+        sets the variant leaves that one alone."""
+        if self._variants is None or not offered:
+            return
+        history = self._history.history(customer.customer_id) if self._history and customer else None
+        shown.shopper = shopper_segment(history)
+        for c in offered:
+            options = self._variants.variants_for(c, shown.shopper, lang)
+            pinned = placements[c.id].arm.variant if c.id in placements else ""
+            if pinned:
+                found = [v for v in options if v.id == pinned]
+                options = found or [Variant(pinned, c.id, shown.shopper, lang, template_line(
+                    c, pinned, lang, self._variants.names(), tz=self._tz), "template")]
+            shown.copy_options[c.id] = options
+
     def _choose(self, offered: list[Campaign], customer: CustomerProfile | None, placements: dict[str, Placement],
                 shown: _Shown) -> Choice | None:
         """The bandit's order of the offers (an experiment arm that names an offer puts it first), and each
@@ -291,8 +334,13 @@ class OffersTool(BaseTool):
                 shown.policies[c.id] = record
         if self._chooser is None or not offered:
             return None
-        arms = [OfferArm(c.id, placements[c.id].arm.variant if c.id in placements else "") for c in offered]
-        choice = self._chooser.choose(segment_of(customer.segments() if customer else None), arms)
+        arms = [OfferArm(c.id, v.id) for c in offered for v in shown.copy_options[c.id]] if shown.copy_options else [
+            OfferArm(c.id, placements[c.id].arm.variant if c.id in placements else "") for c in offered]
+        choice = self._chooser.choose(segment_of(customer.segments() if customer else None, shown.shopper or None),
+                                      arms).by_offer()
+        if shown.copy_options:  # only the lead offer is worded by its variant; the rest of the list plainly
+            choice = Choice(choice.segment, [choice.ordered[0], *(self._plain(a, shown) for a in choice.ordered[1:])],
+                            choice.propensity, choice.arms, choice.distribution)
         pinned = next((p.arm.offer_id for p in placements.values() if p.arm.offer_id), None)
         first = next((a for a in choice.ordered if a.offer_id == pinned), None)
         for arm in choice.ordered:
@@ -316,12 +364,17 @@ class OffersTool(BaseTool):
                    ctx: ToolContext) -> None:
         offer = offer_text(c, names, lang)
         said = self._progress(c.rules, lines, lang, has_basket=bool(lines))
-        shown.lines.append(self._say(lang, "offers.line", name=c.name(lang), offer=offer, progress=said))
+        copy = self._copy(c, shown)
+        if copy is None:
+            shown.lines.append(self._say(lang, "offers.line", name=c.name(lang), offer=offer, progress=said))
+        else:
+            shown.lines.append(self._say(lang, "offers.line_copy", line=copy, progress=said))
         shown.cards.append({"type": "offer", "id": c.id, "title": c.name(lang), "offer": offer,
                             "description": offer + said, "campaign_type": c.rules.type,
-                            "ends_at": c.ends_at.isoformat()})
+                            "ends_at": c.ends_at.isoformat(), **self._copy_fields(c, shown)})
         shown.events.append(OfferMade(conversation_id=ctx.conversation_id, kind="campaign", offer_id=c.id,
-                                      need="offers_asked", source=self.name, policy=shown.policies.get(c.id)))
+                                      need="offers_asked", source=self.name, policy=shown.policies.get(c.id),
+                                      **self._variant_fields(c, shown)))
 
     def _held(self, held: list[HeldCoupon], campaigns: list[Campaign], net: list[Line], netted: bool,
               names: Names, lang: str, now: datetime, shown: _Shown) -> None:
@@ -351,16 +404,56 @@ class OffersTool(BaseTool):
         offer = offer_text(c, names, lang)
         validity = validity_text(c, lang, self._tz)
         said = self._progress(c.rules, net, lang, net=netted, has_basket=has_basket and bool(net))
-        shown.lines.append(self._say(lang, "offers.claimable", name=c.name(lang), offer=offer, validity=validity,
-                                     progress=said))
+        copy = self._copy(c, shown)
+        if copy is None:
+            shown.lines.append(self._say(lang, "offers.claimable", name=c.name(lang), offer=offer, validity=validity,
+                                         progress=said))
+        else:
+            shown.lines.append(self._say(lang, "offers.claimable_copy", line=copy, progress=said))
         shown.claimable.append(c.name(lang))
         shown.cards.append({"type": "coupon", "id": c.id, "campaign_id": c.id, "title": c.name(lang),
                             "status": "claimable", "discount_text": f"¥{yuan(c.rules.discount)}",
                             "discount": f"{c.rules.discount:.2f}", "min_spend": f"{c.rules.min_spend:.2f}",
                             "currency": "CNY", "description": offer + validity + said,
-                            "claim_text": self._say(lang, "offers.claim_quick", name=c.name(lang))})
+                            "claim_text": self._say(lang, "offers.claim_quick", name=c.name(lang)),
+                            **self._copy_fields(c, shown)})
         shown.events.append(OfferMade(conversation_id=ctx.conversation_id, kind="coupon", offer_id=c.id,
-                                      need="offers_asked", source=self.name, policy=shown.policies.get(c.id)))
+                                      need="offers_asked", source=self.name, policy=shown.policies.get(c.id),
+                                      **self._variant_fields(c, shown)))
+
+    @staticmethod
+    def _plain(arm: OfferArm, shown: _Shown) -> OfferArm:
+        options = shown.copy_options[arm.offer_id]
+        return OfferArm(arm.offer_id, "plain" if any(v.id == "plain" for v in options) else options[0].id)
+
+    def _lead_copy(self, choice: Choice | None, visible: list[Campaign], shown: _Shown) -> None:
+        """Each offer's copy variant: the lead offer's is the chosen arm's (without a bandit, the first offer's
+        segment angle); the others' the plain one, so the list does not say the same pitch five times."""
+        if not shown.copy_options:
+            return
+        lead = choice.arm if choice is not None else next(
+            OfferArm(c.id, shown.copy_options[c.id][0].id) for c in visible if c.id in shown.copy_options)
+        for cid, options in shown.copy_options.items():
+            arm = lead if cid == lead.offer_id else self._plain(OfferArm(cid), shown)
+            shown.copy[cid] = next(v for v in options if v.id == arm.variant)
+
+    @staticmethod
+    def _copy(c: Campaign, shown: _Shown) -> str | None:
+        """The variant's line when it says more than the tool's own (another angle, or the LLM's words)."""
+        v = shown.copy.get(c.id)
+        if v is None or (v.id == "plain" and v.source == "template"):
+            return None
+        return v.text.strip().rstrip("。.")
+
+    @staticmethod
+    def _copy_fields(c: Campaign, shown: _Shown) -> dict[str, str]:
+        v = shown.copy.get(c.id)
+        return {} if v is None else {"variant": v.id, "copy": v.text}
+
+    @staticmethod
+    def _variant_fields(c: Campaign, shown: _Shown) -> dict[str, str]:
+        v = shown.copy.get(c.id)
+        return {} if v is None else {"variant": v.id, "segment": shown.shopper}
 
     def _unavailable(self, c: Campaign, refusal: Refusal, names: Names, lang: str) -> str:
         p = refusal.params

@@ -18,8 +18,11 @@ is asked first (`follow_priority`): a cart close to a threshold is about what th
 them money; it speaks rarely (only then), and the cross-sell is heard otherwise.
 
 The offer's line is a copy variant for the customer's shopper segment (`tools.marketing.campaigns.variants`,
-`tools.marketing.segments`), recorded with the offer (`variant`, `segment`) so variants can compete; `pick` may
-choose among them (an offer bandit), else the segment's own angle is shown. Not over the phone (no card to act on).
+`tools.marketing.segments`), recorded with the offer (`variant`, `segment`). With the offer bandit (`chooser`), the
+variants compete with each other and with the other eligible trade-in offers in the same bandit as the offers the
+customer asks for: its arms are `offer|variant`, the chosen arm decides the offer and its words, and the offer
+records the decision (`OfferMade.policy`) that a claim or a redemption credits. Without one, `pick` chooses (the
+segment's own angle by default). Not over the phone (no card to act on).
 """
 
 from __future__ import annotations
@@ -38,13 +41,15 @@ from agent.protocols import EventStore, Need, Phrasebook, ToolContext, ToolError
 from agent.state import DialogueState
 from agent.tooling import BaseTool
 from tools.marketing.campaigns import conversation
-from tools.marketing.campaigns.eligibility import claim_refusal, offer_refusal
+from tools.marketing.campaigns.eligibility import CustomerProfile, claim_refusal, offer_refusal
 from tools.marketing.campaigns.ports import CampaignStore
 from tools.marketing.campaigns.rules import Campaign
 from tools.marketing.campaigns.thresholds import Line, Progress, best_campaign, progress
 from tools.marketing.campaigns.variants import Variant, VariantBook
 from tools.marketing.campaigns.wording import offer_text, progress_text, validity_text, yuan
 from tools.marketing.claim_tool import claim_words
+from tools.marketing.offer_bandit import OfferArm, segment_of
+from tools.marketing.offer_serving import OfferChooser
 from tools.marketing.segments import HistorySource, Segment, shopper_segment
 
 TRADE_IN = "trade_in"  # the campaign kind of a trade-in (以旧换新) campaign
@@ -96,12 +101,13 @@ class ProactiveOfferTool(BaseTool):
 
     def __init__(self, store: CampaignStore, events: EventStore, variants: VariantBook, *,
                  history: HistorySource | None = None, pick: VariantPicker | None = None,
-                 tz: str = "Asia/Shanghai") -> None:
+                 chooser: OfferChooser | None = None, tz: str = "Asia/Shanghai") -> None:
         self._store = store
         self._events = events
         self._variants = variants
         self._history = history
         self._pick = pick or first_variant
+        self._chooser = chooser
         self._tz = tz
 
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
@@ -149,8 +155,8 @@ class ProactiveOfferTool(BaseTool):
                 and (c.rules.type != "coupon" or claim_refusal(c, customer, held, now, self._tz) is None)]
         if not fits:
             return None
-        campaign = min(fits, key=lambda c: (c.ends_at, c.id))  # the one that ends first
-        segment, variant = self._variant(campaign, ctx)
+        fits.sort(key=lambda c: (c.ends_at, c.id))  # without a bandit, the one that ends first
+        campaign, segment, variant, policy = self._choose(fits, customer, ctx)
         lang = ctx.language
         names = self._variants.names()
         offer = offer_text(campaign, names, lang, tz=self._tz)
@@ -169,7 +175,7 @@ class ProactiveOfferTool(BaseTool):
         else:
             card = self._offer_card(campaign, offer, "", lang)
         event = OfferMade(conversation_id=ctx.conversation_id, kind=TRADE_IN, offer_id=campaign.id, need=need.key,
-                          source=self.name, variant=variant.id, segment=segment)
+                          source=self.name, variant=variant.id, segment=segment, policy=policy)
         return ToolResult(data=data, cards=[card], events=[event])
 
     def _nudge(self, need: Need, made: set[tuple[str, str]], ctx: ToolContext, cart: list[str]) -> ToolResult | None:
@@ -183,8 +189,7 @@ class ProactiveOfferTool(BaseTool):
         nudge = close_threshold(visible, lines, exclude={cid for kind, cid in made if kind == "campaign"})
         if nudge is None:
             return None
-        campaign = nudge.campaign
-        segment, variant = self._variant(campaign, ctx)
+        campaign, segment, variant, policy = self._choose([nudge.campaign], customer, ctx)
         names = self._variants.names()
         said = progress_text(campaign.rules, nudge.progress, lang)
         whole = sum((ln.amount for ln in lines), Decimal("0"))
@@ -194,14 +199,24 @@ class ProactiveOfferTool(BaseTool):
         card = self._offer_card(campaign, offer_text(campaign, names, lang, tz=self._tz),
                                 ("——" if lang == "zh" else " — ") + said, lang)
         event = OfferMade(conversation_id=ctx.conversation_id, kind="campaign", offer_id=campaign.id, need=need.key,
-                          source=self.name, variant=variant.id, segment=segment)
+                          source=self.name, variant=variant.id, segment=segment, policy=policy)
         return ToolResult(data=data, cards=[card], events=[event])
 
-    def _variant(self, campaign: Campaign, ctx: ToolContext) -> tuple[Segment, Variant]:
+    def _choose(self, campaigns: Sequence[Campaign], customer: CustomerProfile | None,
+                ctx: ToolContext) -> tuple[Campaign, Segment, Variant, dict[str, Any] | None]:
+        """The offer and its copy variant: the bandit's arm among every (campaign, variant) when there is a bandit
+        (with the decision's record), else the first campaign in `pick`'s variant."""
         history = self._history.history(ctx.customer_id) if self._history and ctx.customer_id else None
         segment = shopper_segment(history)
-        variants = self._variants.variants_for(campaign, segment, ctx.language)
-        return segment, self._pick(campaign, segment, variants)
+        options = {c.id: self._variants.variants_for(c, segment, ctx.language) for c in campaigns}
+        if self._chooser is None:
+            first = campaigns[0]
+            return first, segment, self._pick(first, segment, options[first.id]), None
+        arms = [OfferArm(c.id, v.id) for c in campaigns for v in options[c.id]]
+        choice = self._chooser.choose(segment_of(customer.segments() if customer else None, segment), arms)
+        campaign = next(c for c in campaigns if c.id == choice.arm.offer_id)
+        variant = next(v for v in options[campaign.id] if v.id == choice.arm.variant)
+        return campaign, segment, variant, choice.payload()
 
     @staticmethod
     def _offer_card(campaign: Campaign, offer: str, progress_said: str, lang: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def test_migration_matches_models(db_url: str) -> None:
 def test_upgrade_is_idempotent_and_records_head(db_url: str) -> None:
     upgrade(db_url)
     upgrade(db_url)
-    assert current_revision(db_url) == "0007"
+    assert current_revision(db_url) == "0008"
 
 
 def test_sqlite_parent_directory_is_created(tmp_path) -> None:
@@ -172,5 +172,41 @@ def test_0007_keeps_the_audit_trail_takes_the_new_actions_and_goes_back(db_url: 
             assert conn.execute(text("SELECT actor, action FROM campaign_changes")).all() == [("mia", "create")]
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(text(audit), {"actor": "system", "role": "system", "action": "threshold"})
+    finally:
+        engine.dispose()
+
+
+def test_0008_orders_keep_their_totals_take_a_campaign_and_coupon_issues_come_and_go(db_url: str) -> None:
+    """Orders placed before 0008 have no campaign and no campaign discount; afterwards an order records the
+    campaign checkout applied, and a coupon the store issued gets its issue record; the downgrade goes back."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from server.db.migrate import alembic_config
+
+    upgrade(db_url, "0007")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO customers (id, name, language, email, phone, address, tier, created_at) "
+                              "VALUES ('C1', 'Li', 'zh', 'l@x.cn', '1', 'a', 'regular', '2026-01-01 00:00:00+00')"))
+            conn.execute(text("INSERT INTO orders (id, customer_id, status, placed_at, total, currency, "
+                              "shipping_address) VALUES ('KF1', 'C1', 'paid', '2026-06-02 00:00:00+00', 250, 'CNY', "
+                              "'a')"))
+        upgrade(db_url)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT campaign_id, campaign_discount, total FROM orders")).one()[:2] == (
+                None, 0)
+            conn.execute(text("UPDATE orders SET campaign_id = 'c618', campaign_discount = 50 WHERE id = 'KF1'"))
+            conn.execute(text("INSERT INTO coupons (code, customer_id, discount, min_spend, expires_at, status) "
+                              "VALUES ('KFX', 'C1', 20, 199, '2026-07-01 00:00:00+00', 'issued')"))
+            conn.execute(text("INSERT INTO coupon_issues (code, at, actor, actor_role, reason, note) VALUES "
+                              "('KFX', '2026-06-01 00:00:00+00', 'mia', 'marketer', 'compensation', '')"))
+            cfg = alembic_config(db_url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0007")
+        with engine.connect() as conn:
+            assert "coupon_issues" not in inspect(conn).get_table_names()
+            assert conn.execute(text("SELECT id, total FROM orders")).one()[0] == "KF1"
     finally:
         engine.dispose()

@@ -129,3 +129,21 @@ def test_the_log_gives_claims_redemptions_and_purchases_to_the_decision_that_led
     assert rebuilt.stats[("returning:gold", "new_customer")].successes == pytest.approx(1.3)
     # off-policy: a policy that always shows new_customer first is worth (0.3 + 1.0) / 0.5 / 4 per decision
     assert ips_value(trials, {("returning:gold", "new_customer"): 1.0}) == pytest.approx((0.3 + 1.0) / 0.5 / 4)
+
+
+def test_an_offer_of_a_checkout_campaign_is_redeemed_by_an_order_it_discounted() -> None:
+    """No purchase seen in the chat, but the store's order records the campaign: the offer is redeemed; an order
+    discounted by another campaign, or one placed long after, is not."""
+    events = [_offer("k1", 1, "c618|limited_time", kind="campaign"), _offer("k2", 1, "c618|plain", kind="campaign"),
+              _offer("k3", 1, "c618|plain", kind="campaign")]
+    customer = {"k1": "C1", "k2": "C2", "k3": "C3"}
+    orders = {("C1", "c618"): [T0 + timedelta(days=2)], ("C2", "member_day"): [T0 + timedelta(days=1)],
+              ("C3", "c618"): [T0 + timedelta(days=30)]}
+
+    def ordered(conversation_id: str, campaign_id: str, at: datetime) -> bool:
+        return any(at <= p <= at + timedelta(days=7) for p in orders.get((customer[conversation_id], campaign_id), []))
+
+    found = offer_log.decisions(events, ordered=ordered)
+    assert [(d.arm, sorted(d.outcomes)) for d in found] == [("c618|limited_time", ["redeemed"]), ("c618|plain", []),
+                                                             ("c618|plain", [])]
+    assert [t.reward for t in offer_log.trials(events, ordered=ordered)] == [1.0, 0.0, 0.0]

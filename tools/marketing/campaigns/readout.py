@@ -8,8 +8,11 @@ What is counted, and why so:
   (the coupon's claim key is `conversation:campaign`, what the claim tool writes). claim rate = that / reached.
 - *claimed*: every coupon issued under the campaign however it was issued (in chat, or by the store);
   *redeemed*: those used on an order. redemption rate = redeemed / claimed.
+- A campaign applied at checkout (满减, percent off: nothing to claim) is *redeemed* by every order it discounted
+  (the order records the campaign, `CampaignOrder`); the redemption rate stays coupons used / coupons claimed.
 - Money: the face value of the coupons claimed (what counts against the budget) and of those redeemed, and
-  the totals of the orders they were redeemed on.
+  the totals of the orders they were redeemed on; for a campaign applied at checkout, what it took off the orders
+  and their totals.
 
 Segments are the ones campaigns target: membership tier (the customer's tier now: the store keeps no tier
 history) and new vs returning (no order placed before the moment, cancelled orders left out); a visitor who was
@@ -71,6 +74,17 @@ class IssuedCoupon:
 
 
 @dataclass(frozen=True, slots=True)
+class CampaignOrder:
+    """An order an automatic campaign discounted at checkout (the order records the campaign and its discount)."""
+
+    order_id: str
+    customer_id: str | None
+    placed_at: datetime
+    discount: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Funnel:
     shown: int
     reached: int
@@ -113,6 +127,7 @@ class _Counts:
     claimed_after_offer: int = 0
     claimed: int = 0
     redeemed: int = 0
+    coupons_redeemed: int = 0  # of `redeemed`, coupons (the rest: orders discounted at checkout)
     discount_claimed: Decimal = ZERO
     discount_redeemed: Decimal = ZERO
     redeemed_sales: Decimal = ZERO
@@ -120,7 +135,7 @@ class _Counts:
     def funnel(self, claimable: bool) -> Funnel:
         claim_rate = Rate.of(self.claimed_after_offer, self.reached) if claimable else Rate(None, None, None)
         return Funnel(self.shown, self.reached, self.claimed_after_offer, self.claimed, self.redeemed,
-                      claim_rate, Rate.of(self.redeemed, self.claimed),
+                      claim_rate, Rate.of(self.coupons_redeemed, self.claimed),
                       self.discount_claimed, self.discount_redeemed, self.redeemed_sales)
 
 
@@ -150,11 +165,14 @@ def readout(
     ends_at: datetime,
     claimable: bool = True,
     tz: str = "Asia/Shanghai",
+    orders: Iterable[CampaignOrder] = (),
 ) -> Readout:
     """The campaign's funnel in all, per segment and per day (see the module docstring for what counts).
-    `claimable` False (a campaign applied at checkout): no claim rate, there is nothing to claim."""
+    `claimable` False (a campaign applied at checkout): no claim rate, there is nothing to claim; `orders` are the
+    orders such a campaign discounted."""
     offers = sorted(offers, key=lambda o: (o.at, o.conversation_id))
     coupons = list(coupons)
+    orders = list(orders)
     total = _Counts()
     groups: dict[tuple[str, str], _Counts] = defaultdict(_Counts)
 
@@ -186,14 +204,21 @@ def readout(
             c.discount_claimed += coupon.discount
             if coupon.redeemed:
                 c.redeemed += 1
+                c.coupons_redeemed += 1
                 c.discount_redeemed += coupon.discount
                 c.redeemed_sales += coupon.order_total or ZERO
+
+    for order in orders:  # redeemed at checkout, in the customer's segment when they ordered
+        for c in count(order.customer_id, order.placed_at):
+            c.redeemed += 1
+            c.discount_redeemed += order.discount
+            c.redeemed_sales += order.total
 
     segments = [SegmentRow(dim, key, groups[dim, key].funnel(claimable))
                 for dim, keys in (("customer", CUSTOMER_KEYS), ("tier", TIER_KEYS))
                 for key in keys if (dim, key) in groups]
     return Readout(total.funnel(claimable), segments, daily(offers, coupons, now=now, starts_at=starts_at,
-                                                   ends_at=ends_at, tz=tz))
+                                                   ends_at=ends_at, tz=tz, orders=orders))
 
 
 def day_span(now: datetime, starts_at: datetime, ends_at: datetime, tz: str) -> list[date]:
@@ -214,10 +239,10 @@ class _DayCounts:
 
 
 def daily(offers: Iterable[OfferShown], coupons: Iterable[IssuedCoupon], *, now: datetime, starts_at: datetime,
-          ends_at: datetime, tz: str = "Asia/Shanghai") -> list[Day]:
-    """Offers shown, coupons claimed (by issue time) and redeemed (by order time) per day of the span; what falls
-    outside the span (a coupon without an issue time, a redemption after the campaign ended) is left out here
-    and still counted in the totals."""
+          ends_at: datetime, tz: str = "Asia/Shanghai", orders: Iterable[CampaignOrder] = ()) -> list[Day]:
+    """Offers shown, coupons claimed (by issue time) and redeemed (by order time; orders discounted at checkout
+    too) per day of the span; what falls outside the span (a coupon without an issue time, a redemption after the
+    campaign ended) is left out here and still counted in the totals."""
     span = day_span(now, starts_at, ends_at, tz)
     if not span:
         return []
@@ -234,5 +259,8 @@ def daily(offers: Iterable[OfferShown], coupons: Iterable[IssuedCoupon], *, now:
         if (b := bucket(coupon.issued_at)) is not None:
             b.claimed += 1
         if coupon.redeemed and (b := bucket(coupon.redeemed_at)) is not None:
+            b.redeemed += 1
+    for order in orders:
+        if (b := bucket(order.placed_at)) is not None:
             b.redeemed += 1
     return [Day(d, c.shown, c.claimed, c.redeemed) for d, c in days.items()]

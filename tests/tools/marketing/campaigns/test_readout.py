@@ -8,7 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from tools.marketing.campaigns.readout import IssuedCoupon, OfferShown, Shopper, day_span, readout, segments_of
+from tools.marketing.campaigns.readout import (
+    CampaignOrder,
+    IssuedCoupon,
+    OfferShown,
+    Shopper,
+    day_span,
+    readout,
+    segments_of,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -63,6 +71,28 @@ def test_nothing_to_claim_has_no_claim_rate_and_no_data_no_rates() -> None:
     assert r.total.claim_rate.value is None and r.total.redemption_rate.value is None and r.total.reached == 1
     empty = readout("camp", [], [], {}, now=NOW, starts_at=START, ends_at=END)
     assert (empty.total.shown, empty.total.claim_rate.value, empty.segments) == (0, None, [])
+
+
+def test_a_campaign_applied_at_checkout_is_redeemed_by_the_orders_it_discounted() -> None:
+    """An automatic 满减 has nothing to claim: the orders that record it (the store's checkout applied it) are its
+    redemptions, with what it took off and their totals, in the customer's segment when they ordered."""
+    offers = [OfferShown("k1", START + timedelta(days=1), "C1"), OfferShown("k2", START + timedelta(days=2), None)]
+    orders = [CampaignOrder("KF1", "C1", START + timedelta(days=1, hours=3), Decimal("50"), Decimal("329")),
+              CampaignOrder("KF2", "C2", START + timedelta(days=3), Decimal("120"), Decimal("510")),
+              CampaignOrder("KF3", "C3", START + timedelta(days=4), Decimal("50"), Decimal("260"))]
+    r = readout("camp", offers, [], SHOPPERS, now=NOW, starts_at=START, ends_at=END, claimable=False, orders=orders)
+    t = r.total
+    assert (t.shown, t.reached, t.claimed, t.redeemed) == (2, 2, 0, 3)
+    assert (t.discount_claimed, t.discount_redeemed, t.redeemed_sales) == (Decimal("0"), Decimal("220"),
+                                                                           Decimal("1099"))
+    assert t.claim_rate.value is None and t.redemption_rate.value is None  # no claims to rate against
+    by = {(s.dimension, s.key): s.funnel for s in r.segments}
+    assert by["customer", "new_customer"].redeemed == 2  # C2 before the first order on record, C3 with none
+    assert by["customer", "returning"].redeemed == 1 and by["tier", "silver"].redeemed == 1
+    per_day = {d.day: d.redeemed for d in r.days}
+    assert per_day[date(2026, 11, 2)] == 1 and per_day[date(2026, 11, 4)] == 1 and sum(per_day.values()) == 3
+    without = readout("camp", offers, [], SHOPPERS, now=NOW, starts_at=START, ends_at=END, claimable=False)
+    assert without.total.redeemed == 0  # what the readout missed before orders recorded their campaign
 
 
 def test_segments_at_a_moment_and_the_days_covered() -> None:
