@@ -109,6 +109,9 @@ class ToolContext:
     customer_id: str | None
     language: Language
     now: datetime
+    # the idempotency key of a call with side effects: the same when a retried turn completes the recorded call, so
+    # the tool files or issues at most once under it
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import InvalidMessage
-from agent.pipeline import TurnInput
+from agent.pipeline import TurnInput, UnrecordedTurn
 from server.api.deps import MAX_SEQ, ConversationDep, RuntimeDep, client_ip, limit
 from server.api.fields import StoredText
 from server.api.interactions import Interaction, record_interaction, recorded_frame
@@ -94,7 +94,11 @@ async def send_message(
             )
     except InvalidMessage as exc:
         raise ApiError(422, "invalid_message", str(exc)) from exc
-    return {"reply": result.reply.public(), "state": result.state.public(), "duplicate": result.duplicate}
+    except UnrecordedTurn as exc:  # failed, apology unrecorded (the store is down): send the message again later
+        raise ApiError(503, "turn_failed", exc.apology) from exc
+    # `failed`: the turn failed inside and `reply` is its (recorded) apology; the same message sent again runs again
+    return {"reply": result.reply.public(), "state": result.state.public(), "duplicate": result.duplicate,
+            "failed": result.failed}
 
 
 @router.post("/{conversation_id}/interactions", status_code=201)
