@@ -278,7 +278,8 @@ class LLMResponse:
     tool_calls: list[ToolCallProposal] = field(default_factory=list)
 
 
-LLMFailure = Literal["disabled", "busy", "timeout", "first_token_timeout", "stall", "error"]
+# circuit_open: the backend failed several calls in a row and is not called for a while (`agent.breaker`)
+LLMFailure = Literal["disabled", "busy", "timeout", "first_token_timeout", "stall", "error", "circuit_open"]
 
 
 class LLMUnavailable(Exception):
