@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
+import uvicorn
 
 from agent.llm import GuardedLLM
 from server.app import create_app
@@ -22,13 +23,34 @@ from server.runtime import build_runtime
 from server.settings import Settings
 from tests.fakes import KeywordRetriever, ScriptedLLM
 from tests.services import TEST_IDENTITY_SECRET
-from tests.sockets import chat_socket, receive, send
+from tests.sockets import live_chat_socket, receive, send
 
 pytestmark = pytest.mark.integration
 
 WORDS = "哈哈，笑话我可讲不好。不过查订单我很在行。退换货也可以问我。挑商品我也能帮您。有什么需要吗？"
 SENTENCES = 5  # streamed as checked: one `bot_token` frame per sentence
 TURNS = 6
+FRAME_WAIT_S = 5.0  # a frame that has not come by then fails the test (no test waits forever)
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """`app` served on 127.0.0.1 by uvicorn in a thread; its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", log_config=None, timeout_graceful_shutdown=1))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
 
 
 @contextlib.contextmanager
@@ -79,15 +101,17 @@ def chat_times(store_url: str, tmp_path: Path,
     runtime = build_runtime(settings, retriever=KeywordRetriever(), llm=llm, warm=True)
     took, spans, tokens = [], [], []
     try:
-        with TestClient(create_app(settings, runtime=runtime)) as client:
+        with serving(create_app(settings, runtime=runtime)) as base:
             for n in range(TURNS):
-                body = client.post("/api/conversations", json={"channel": "web", "language": "zh"}).json()
-                with chat_socket(client, body["conversation_id"], body["token"]) as ws:
+                body = httpx.post(f"{base}/api/conversations", json={"channel": "web", "language": "zh"},
+                                  timeout=FRAME_WAIT_S).json()
+                with live_chat_socket(base.replace("http", "ws", 1), body["conversation_id"], body["token"],
+                                      open_timeout=FRAME_WAIT_S) as ws:
                     start = time.perf_counter()
                     send(ws, {"type": "user_message", "text": "讲个笑话吧", "client_msg_id": f"m{n}"})
                     streamed, first = 0, 0.0
                     for _ in range(500):
-                        frame = receive(ws)
+                        frame = receive(ws, timeout=FRAME_WAIT_S)
                         if frame["type"] == "bot_token":
                             streamed += 1
                             first = first or time.perf_counter()
