@@ -48,7 +48,8 @@ async def db_call_latency(turns: list[asyncio.Task[object]]) -> float:
 
 
 @pytest.mark.parametrize("own_executor", [True, False])
-async def test_a_burst_of_model_work_leaves_database_threads_free(own_executor: bool) -> None:
+async def test_a_burst_of_model_work_leaves_database_threads_free(own_executor: bool,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     affect = SlowAffect()
     executor = ThreadPoolExecutor(1, thread_name_prefix="models") if own_executor else None
     agent = make_agent(affect=affect, model_executor=executor)
@@ -63,6 +64,9 @@ async def test_a_burst_of_model_work_leaves_database_threads_free(own_executor: 
     finally:
         if executor is not None:
             executor.shutdown()
+    with capsys.disabled():
+        print(f"\n[model work {'own executor' if own_executor else 'shared threads'}] 12 turns at once: slowest "
+              f"to_thread call {worst * 1000:.1f} ms, model calls at once {affect.most}")
     if own_executor:
         assert affect.most == 1  # the model work is bounded to its executor's thread
         assert worst < MODEL_S / 2, worst  # a database call never waits behind it

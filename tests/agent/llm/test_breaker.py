@@ -51,7 +51,8 @@ async def timed_turn(agent, n: int) -> tuple[float, str, str | None]:
 
 
 @pytest.mark.parametrize("sickness", ["stall", "refuse"])
-async def test_after_failures_turns_skip_the_llm_then_a_trial_brings_it_back(sickness: str) -> None:
+async def test_after_failures_turns_skip_the_llm_then_a_trial_brings_it_back(
+        sickness: str, capsys: pytest.CaptureFixture[str]) -> None:
     sick = SickLLM()
     sick.stall, sick.refuse = sickness == "stall", sickness == "refuse"
     breaker = CircuitBreaker("llm sick", failures=2, reset_s=1.0)
@@ -72,9 +73,12 @@ async def test_after_failures_turns_skip_the_llm_then_a_trial_brings_it_back(sic
     sick.stall = sick.refuse = False  # it recovers
     await asyncio.sleep(1.05)
     assert breaker.state == "half_open"
-    _, source, fallback = await timed_turn(agent, 7)  # the trial call
+    trial, source, fallback = await timed_turn(agent, 7)  # the trial call
     assert (source, fallback) == ("llm", None) and breaker.state == "closed"
     assert (await timed_turn(agent, 8))[1] == "llm" and sick.calls == 4
+    with capsys.disabled():
+        print(f"\n[llm {sickness}] seconds per turn: failing {[round(t, 3) for t, _, _ in failing]}, breaker open "
+              f"max {max(t for t, _, _ in skipped):.3f}, half-open trial {trial:.3f}")
 
 
 async def test_a_failed_trial_opens_it_again() -> None:
