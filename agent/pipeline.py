@@ -222,7 +222,10 @@ class Agent:
             raise
         replay(stored, state)
         if self.on_events is not None:
-            await self.on_events(conversation_id, stored, state)
+            try:
+                await self.on_events(conversation_id, stored, state)
+            except Exception as exc:  # stored is what counts: a client recovers what was not pushed with `resume`
+                log.error("pushing events of %s failed: %s", conversation_id, type(exc).__name__, exc_info=exc)
         return stored
 
     # ------------------------------------------------------------- lifecycle

@@ -172,3 +172,16 @@ async def test_a_coupon_issued_by_a_crashed_turn_is_recorded_once_and_issued_onc
     assert again.reply.cards[0]["code"] == "CPTEST0001"
     assert len(campaigns.issued) == 1 and campaigns.rows["year_coupon"]["spent"] == Decimal("30")
     assert [c.code for c in of(store.logs["c"], CouponIssued)] == ["CPTEST0001"]
+
+
+async def test_a_reply_recorded_but_not_pushed_is_no_failed_turn() -> None:
+    """Publishing is a courier: the events are stored, so the turn stands (the widget's `resume` brings them)."""
+    async def broken_push(cid: str, events: list[Event], state: object) -> None:
+        raise ConnectionError("pub/sub is down")
+
+    store = MemoryEventStore()
+    agent = make_agent(store=store, on_events=broken_push)
+    await agent.start("c", channel="web", customer_id="C1", language="en")
+    result = await agent.handle("c", TurnInput("Where is my order KF10000001?", client_msg_id="m1"))
+    assert not result.failed and "KF10000001" in result.reply.text
+    assert not of(store.logs["c"], TurnFailed) and len(of(store.logs["c"], BotUttered)) == 1
