@@ -84,6 +84,7 @@ def test_rest_answers_a_failed_turn_with_the_apology_and_the_retry_runs_again(
     assert not again["failed"] and not again["duplicate"] and again["reply"]["cards"]
     third = client.post(url, json={"text": ASK[language], "client_msg_id": "m1"}, headers=auth).json()
     assert third["duplicate"]
+    assert 'kefu_turns_failed_total{error="RuntimeError"}' in client.get("/metrics").text
 
 
 def test_when_nothing_can_be_recorded_rest_says_so_in_the_customers_language(
