@@ -302,6 +302,8 @@ class Agent:
         except (InvalidMessage, UnknownConversation, UnrecordedTurn):
             raise
         except Exception as exc:  # no turn could start (the cross-worker turn lock's database is down)
+            if (task := asyncio.current_task()) is not None and task.cancelling():
+                raise  # a cancelled turn (a caller barged in) stays cancelled
             log.error("turn in %s could not start: %s", conversation_id, type(exc).__name__)
             language = detect_language(text, previous="zh")
             raise UnrecordedTurn(render("turn_failed", language), language) from exc
