@@ -118,6 +118,10 @@ class UserUttered(Event):
         if self.client_msg_id:
             state.client_msg_ids.append(self.client_msg_id)
             del state.client_msg_ids[:-50]
+        # the turn is open until a reply is recorded; what the bot was waiting for is kept for a retry to read
+        state.open_turn = {"client_msg_id": self.client_msg_id, "seq": self.seq, "answered": False,
+                           "requested": list(state.requested) if state.requested else None,
+                           "pending_action": state.pending_action, "call": None}
 
 
 @dataclass(kw_only=True, slots=True)
@@ -133,6 +137,8 @@ class IntentRecognized(Event):
         state.intent_confidence = self.confidence
         state.intent_history.append(self.intent)
         state.requested = None
+        if state.open_turn is not None:
+            state.open_turn["perceived"] = True
 
 
 @dataclass(kw_only=True, slots=True)
@@ -183,6 +189,15 @@ class ToolCalled(Event):
     tool: str
     args: dict[str, Any] = field(default_factory=dict)
     proposed_by: str = "policy"  # policy | llm
+    # a call with side effects is recorded before it runs, with the key that makes it run at most once: a retry of a
+    # turn that failed after recording it completes this call (same key) instead of deciding anew
+    key: str | None = None
+    intent: str | None = None
+
+    def _apply(self, state: DialogueState) -> None:
+        if self.key is not None and state.open_turn is not None:
+            state.open_turn["call"] = {"tool": self.tool, "args": dict(self.args), "proposed_by": self.proposed_by,
+                                       "key": self.key, "intent": self.intent}
 
 
 @dataclass(kw_only=True, slots=True)
@@ -233,6 +248,11 @@ class ToolReturned(Event):
     ok: bool
     data: dict[str, Any] = field(default_factory=dict)
     error_code: str | None = None
+
+    def _apply(self, state: DialogueState) -> None:
+        call = state.open_turn.get("call") if state.open_turn else None
+        if call is not None and call["tool"] == self.tool:  # the recorded call has run: a retry must not run it
+            state.open_turn["call"] = None  # type: ignore[index]
 
 
 @dataclass(kw_only=True, slots=True)
@@ -371,6 +391,7 @@ class BotUttered(Event):
 
     def _apply(self, state: DialogueState) -> None:
         state.human_offered = state.human_offered or self.offer_human
+        _answered(state)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -381,6 +402,14 @@ class BotInterrupted(Event):
     type: ClassVar[str] = "bot_interrupted"
     delivered: str = ""
     reason: str = "cancelled"
+
+    def _apply(self, state: DialogueState) -> None:
+        _answered(state)
+
+
+def _answered(state: DialogueState) -> None:
+    if state.open_turn is not None:
+        state.open_turn["answered"] = True
 
 
 @dataclass(kw_only=True, slots=True)
@@ -438,6 +467,20 @@ class CsatGiven(Event):
 
     def _apply(self, state: DialogueState) -> None:
         state.csat = self.score
+
+
+@dataclass(kw_only=True, slots=True)
+class TurnFailed(Event):
+    """The customer's turn failed inside (`error`: the exception's type) and was answered with an apology (the
+    `BotUttered` before this): the turn stays open, so the same message sent again (`client_msg_id`) runs again."""
+
+    type: ClassVar[str] = "turn_failed"
+    client_msg_id: str | None = None
+    error: str = ""
+
+    def _apply(self, state: DialogueState) -> None:
+        if state.open_turn is not None and state.open_turn.get("client_msg_id") == self.client_msg_id:
+            state.open_turn["answered"] = False
 
 
 def replay(events: list[Event], state: DialogueState) -> DialogueState:

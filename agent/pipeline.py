@@ -5,6 +5,12 @@
 worker's writes are seen). Turns of one conversation run one at a time. A channel hands a `TurnInput`
 over (typed text, or a voice transcript with speech cues) and may pass a token sink for this turn's
 streamed reply; a running turn can be interrupted (a caller barging in), which records what was said.
+
+Every turn is answered. A turn that fails inside is answered with an apology in the customer's language, recorded
+(`BotUttered`, then `TurnFailed`), and stays open: the same message sent again (its `client_msg_id`) runs again,
+where a message already answered is a duplicate. A call with side effects (a return, a coupon) is recorded before
+it runs (`ToolCalled` with an idempotency key); a retry of a turn that failed after that completes the recorded
+call under the same key, so the tool files or issues it once and its outcome is recorded once.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from agent.errors import InvalidMessage, UnknownConversation
 from agent.events import (
@@ -29,6 +37,8 @@ from agent.events import (
     ProductInteracted,
     SlotRequested,
     SlotSet,
+    ToolCalled,
+    TurnFailed,
     UserUttered,
     replay,
 )
@@ -58,10 +68,13 @@ from agent.protocols import (
 )
 from agent.state import DialogueState
 from agent.tooling import Toolbox, preview_tool, run_tool
+from prompts.render import render
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Agent", "InvalidMessage", "SpeechCues", "TurnInput", "TurnResult", "UnknownConversation"]
+__all__ = ["Agent", "InvalidMessage", "SpeechCues", "TurnInput", "TurnResult", "UnknownConversation",
+           "UnrecordedTurn"]
+T = TypeVar("T")
 
 UNSURE_BELOW = 0.6  # NLU confidence under which the LLM is asked which tool fits
 # Interactions that choose a product: a need met, which follow-up tools may answer (a cross-sell)
@@ -97,6 +110,16 @@ class TurnResult:
     state: DialogueState
     events: list[Event] = field(default_factory=list)
     duplicate: bool = False
+    failed: bool = False  # the turn failed inside: `reply` is the recorded apology, and a retry runs it again
+
+
+class UnrecordedTurn(Exception):
+    """A turn failed and its apology could not be recorded either (the event store is down): the channel says
+    `apology` to the customer, and the same message sent again runs again."""
+
+    def __init__(self, apology: str, language: str) -> None:
+        super().__init__(apology)
+        self.apology, self.language = apology, language
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +154,7 @@ class Agent:
         max_text_chars: int = 2000,
         cache_size: int = 4096,
         turn_lock: TurnLock | None = None,
+        model_executor: Executor | None = None,
     ) -> None:
         self.store = store
         self.nlu = nlu
@@ -152,6 +176,12 @@ class Agent:
         self._running: dict[str, asyncio.Task[object]] = {}
         self._cache_size = cache_size
         self.turn_lock = turn_lock or InProcessTurnLock()  # across workers: the server wires one in
+        # CPU-heavy model work (affect, NLU, query embeddings) runs here, apart from the threads database calls use
+        # (None: the loop's default executor)
+        self.model_executor = model_executor
+
+    async def _model(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.model_executor, fn, *args)
 
     # ----------------------------------------------------------------- state
 
@@ -192,7 +222,10 @@ class Agent:
             raise
         replay(stored, state)
         if self.on_events is not None:
-            await self.on_events(conversation_id, stored, state)
+            try:
+                await self.on_events(conversation_id, stored, state)
+            except Exception as exc:  # stored is what counts: a client recovers what was not pushed with `resume`
+                log.error("pushing events of %s failed: %s", conversation_id, type(exc).__name__, exc_info=exc)
         return stored
 
     # ------------------------------------------------------------- lifecycle
@@ -264,6 +297,20 @@ class Agent:
             raise InvalidMessage("empty message")
         if len(text) > self.max_text_chars:
             raise InvalidMessage(f"message longer than {self.max_text_chars} characters")
+        try:
+            return await self._handle(conversation_id, turn, text, on_token)
+        except (InvalidMessage, UnknownConversation, UnrecordedTurn):
+            raise
+        except Exception as exc:  # no turn could start (the cross-worker turn lock's database is down)
+            if (task := asyncio.current_task()) is not None and task.cancelling():
+                raise  # a cancelled turn (a caller barged in) stays cancelled
+            log.error("turn in %s could not start: %s", conversation_id, type(exc).__name__)
+            language = detect_language(text, previous="zh")
+            raise UnrecordedTurn(render("turn_failed", language), language) from exc
+
+    async def _handle(
+        self, conversation_id: str, turn: TurnInput, text: str, on_token: TokenSink | None
+    ) -> TurnResult:
         async with self._lock(conversation_id), self.turn_lock.hold(conversation_id):
             task = asyncio.current_task()
             if task is not None:
@@ -275,6 +322,10 @@ class Agent:
                 if progress.heard and not progress.answered:
                     await self._interrupted(conversation_id, progress.delivered)
                 raise
+            except (InvalidMessage, UnknownConversation):
+                raise
+            except Exception as exc:  # a bug, a tool or a store failing: the customer still hears back
+                return await self._failed(conversation_id, turn, text, progress, exc)
             finally:
                 if self._running.get(conversation_id) is task:
                     del self._running[conversation_id]
@@ -283,13 +334,42 @@ class Agent:
         state = await self._load(conversation_id)
         await self._emit(conversation_id, state, [BotInterrupted(conversation_id=conversation_id, delivered=delivered)])
 
+    async def _failed(self, cid: str, turn: TurnInput, text: str, progress: _Progress, exc: Exception) -> TurnResult:
+        """Answer a failed turn with an apology in the customer's language, recorded with the customer's words (when
+        the failure came before they were) and `TurnFailed`, which keeps the turn open for a retry."""
+        log.error("turn failed in %s: %s", cid, type(exc).__name__, exc_info=exc)
+        self._cache.pop(cid, None)  # what the turn applied may be off the log
+        language = "zh"
+        try:
+            state = await self._load(cid)
+            language = state.language if state.language_fixed else detect_language(text, previous=state.language)
+            reply = Reply(text=render("turn_failed", language), source="template")
+            events: list[Event] = []
+            if not progress.words:
+                events.append(UserUttered(conversation_id=cid, text=text, language=language,
+                                          client_msg_id=turn.client_msg_id))
+            events += [BotUttered(conversation_id=cid, **reply.recorded(), fallback="turn_failed"),
+                       TurnFailed(conversation_id=cid, client_msg_id=turn.client_msg_id, error=type(exc).__name__)]
+            stored = await self._emit_whole(cid, state, events)
+        except Exception as again:
+            log.error("turn failed in %s and its apology was not recorded: %s", cid, type(again).__name__)
+            self._cache.pop(cid, None)
+            raise UnrecordedTurn(render("turn_failed", language), language) from exc
+        return TurnResult(reply, state, stored, failed=True)
+
     async def _turn(self, cid: str, turn: TurnInput, text: str, progress: _Progress) -> TurnResult:
         state = await self._load(cid)
+        retry = None  # the open turn this message is sent again for
         if turn.client_msg_id and turn.client_msg_id in state.client_msg_ids:
-            return TurnResult(Reply(text="", source=None), state, duplicate=True)
-        p = await asyncio.to_thread(self.perceive, turn, state.language)
+            retry = state.open_turn
+            if retry is None or retry.get("client_msg_id") != turn.client_msg_id or retry.get("answered"):
+                return TurnResult(Reply(text="", source=None), state, duplicate=True)
+            progress.words = True
+            if retry.get("call") is not None:  # it failed after recording a call with side effects: complete that
+                return await self._complete_call(cid, state, retry["call"], text, progress)
+        p = await self._model(self.perceive, turn, state.language)
         language = state.language if state.language_fixed else p.language
-        pending = state.requested
+        pending = state.requested if retry is None else _requested(retry)
         nlu = self.tools.with_cues(p.nlu, text, floor=UNSURE_BELOW, calm=p.affect.label not in NEGATIVE)
         intent = effective_intent(state, nlu, text, self.tools)
         user_events: list[Event] = [
@@ -302,7 +382,10 @@ class Agent:
         for name, value in nlu.slots.items():
             if state.slot(name) != value:
                 user_events.append(SlotSet(conversation_id=cid, name=name, value=value))
+        if retry is not None:  # the words are in the log already; what was read in them too, unless it failed first
+            user_events = [] if retry.get("perceived") else user_events[1:]
         events = await self._emit(cid, state, user_events)
+        progress.words = True
         events += await self._emit(cid, state, declined(state, text, intent))  # "不用了" right after an offer
         progress.heard = True
         decision = decide(Turn(state, nlu, text, intent, pending, empathy_for(state)), self.tools)
@@ -311,15 +394,45 @@ class Agent:
             decision, refusals = await consult(self.proposer, state, decision, language, text, ctx,  # type: ignore[arg-type]
                                                self.tools.intent_of)
             events += await self._emit(cid, state, refusals)
-        if state.pending_action is not None:  # the bot had asked "shall I?": this turn settles it, one way or another
-            events += await self._emit(cid, state, [self._settle(cid, state.pending_action, decision)])
+        settled = [self._settle(cid, state.pending_action, decision)] if state.pending_action is not None else []
+        key = None
+        if self._writes_ahead(decision):  # recorded before it runs (with the bot's "shall I?" settled, at once)
+            assert decision.tool is not None and state.open_turn is not None
+            key = f"{cid}:{state.open_turn['seq']}"
+            called = ToolCalled(conversation_id=cid, tool=decision.tool, args=dict(decision.args),
+                                proposed_by=decision.proposed_by, key=key, intent=decision.intent)
+            events += await self._emit_whole(cid, state, [*settled, called])
+        else:  # the bot had asked "shall I?": this turn settles it, one way or another
+            events += await self._emit(cid, state, settled)
         if decision.kind == "silent":
             progress.answered = True
             return TurnResult(Reply(text="", source=None), state, events)
-        reply, bot_events = await self._act_and_respond(state, decision, language, text, progress.sink)
+        reply, bot_events = await self._act_and_respond(state, decision, language, text, progress.sink, key=key)
         progress.answered = True  # from here on the reply is recorded whole, even if cancelled meanwhile
         events += await self._emit_whole(cid, state, bot_events)
         return TurnResult(reply, state, events)
+
+    async def _complete_call(self, cid: str, state: DialogueState, call: dict[str, Any], text: str,
+                             progress: _Progress) -> TurnResult:
+        """A retried turn that failed after recording its call with side effects: run that call (same arguments,
+        same key: the tool does it at most once) and answer with its outcome."""
+        name = str(call["tool"])
+        tool = self.tools.get(name)
+        decision = Decision("call_tool", str(call.get("intent") or self.tools.intent_of(name) or "other"), tool=name,
+                            args=dict(call.get("args") or {}), proposed_by=str(call.get("proposed_by") or "policy"),
+                            llm_words=bool(getattr(tool, "llm_words", True)), confirmed=True)
+        progress.heard = True
+        reply, bot_events = await self._act_and_respond(state, decision, state.language, text, progress.sink,
+                                                        key=str(call["key"]))
+        progress.answered = True
+        return TurnResult(reply, state, await self._emit_whole(cid, state, bot_events))
+
+    def _writes_ahead(self, decision: Decision) -> bool:
+        """A call that runs now and changes something for the customer."""
+        tool = self.tools.get(decision.tool) if decision.kind == "call_tool" and decision.tool else None
+        if tool is None or not getattr(tool, "side_effects", False):
+            return False
+        return decision.confirmed or not getattr(tool, "confirm", False)
 
     async def _emit_whole(self, cid: str, state: DialogueState, events: list[Event]) -> list[Event]:
         """`_emit` that a cancellation cannot cut in half: it finishes before the turn lets go of the lock."""
@@ -355,7 +468,8 @@ class Agent:
         return decision.intent == "other" or bool(decision.ask_slot) or confidence < UNSURE_BELOW
 
     async def _act_and_respond(
-        self, state: DialogueState, decision: Decision, language: str, text: str, on_token: TokenSink | None
+        self, state: DialogueState, decision: Decision, language: str, text: str, on_token: TokenSink | None,
+        *, key: str | None = None,
     ) -> tuple[Reply, list[Event]]:
         cid = state.conversation_id
         out: list[Event] = []
@@ -369,11 +483,12 @@ class Agent:
                 proposed_by=decision.proposed_by, llm_words=getattr(acted.tool, "llm_words", True),
                 corrected=decision.corrected)
         elif decision.kind == "call_tool" and decision.tool:
-            ctx = self._context(state, language)
+            ctx = replace(self._context(state, language), key=key)
             acted.result, acted.error, out = await run_tool(acted.tool, decision.tool, decision.args, ctx,
-                                                            proposed_by=decision.proposed_by)
+                                                            proposed_by=decision.proposed_by, announced=key is not None)
         elif decision.kind == "answer_kb" and decision.query and self.retriever is not None:
-            acted.passages = await asyncio.to_thread(self.retriever.search, decision.query, k=3, language=language)
+            retriever, query = self.retriever, decision.query
+            acted.passages = await self._model(lambda: retriever.search(query, k=3, language=language))
             if acted.passages and not acted.passages[0].sufficient and decision.unsure:
                 # nothing found answers it well enough: ask back, never quote the nearest document
                 decision, acted.passages = replace(decision, kind="template", template=decision.unsure,
@@ -415,11 +530,18 @@ class Agent:
         return await follow_up(self.tools, need, state, self._context(state, language), self.nlg)
 
 
+def _requested(turn: dict[str, Any]) -> tuple[str, str] | None:
+    """The slot the bot was waiting for before an open turn (what a retry of it answers)."""
+    requested = turn.get("requested")
+    return (str(requested[0]), str(requested[1])) if requested else None
+
+
 class _Progress:
-    """How far one turn got: the customer's words recorded (`heard`), the reply recorded (`answered`), and
-    the part of a streamed reply already delivered."""
+    """How far one turn got: the customer's words recorded (`words`), and what was read in them (`heard`), the reply
+    recorded (`answered`), and the part of a streamed reply already delivered."""
 
     def __init__(self, on_token: TokenSink | None) -> None:
+        self.words = False
         self.heard = False
         self.answered = False
         self._parts: list[str] = []

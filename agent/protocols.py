@@ -109,6 +109,9 @@ class ToolContext:
     customer_id: str | None
     language: Language
     now: datetime
+    # the idempotency key of a call with side effects: the same when a retried turn completes the recorded call, so
+    # the tool files or issues at most once under it
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +278,8 @@ class LLMResponse:
     tool_calls: list[ToolCallProposal] = field(default_factory=list)
 
 
-LLMFailure = Literal["disabled", "busy", "timeout", "first_token_timeout", "stall", "error"]
+# circuit_open: the backend failed several calls in a row and is not called for a while (`agent.breaker`)
+LLMFailure = Literal["disabled", "busy", "timeout", "first_token_timeout", "stall", "error", "circuit_open"]
 
 
 class LLMUnavailable(Exception):

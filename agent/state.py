@@ -54,6 +54,10 @@ class DialogueState:
     # turn can confirm it (see ActionProposed / ActionSettled)
     pending_action: dict[str, Any] | None = None
     client_msg_ids: list[str] = field(default_factory=list)
+    # the latest customer turn: {"client_msg_id", "seq" (its UserUttered), "answered" (a reply recorded, not an
+    # apology), "requested" and "pending_action" (what the bot was waiting for before it), "call" (a call with side
+    # effects recorded before it ran and not yet returned)}. A retry of an unanswered turn reads it
+    open_turn: dict[str, Any] | None = None
 
     def slot(self, name: str) -> Any:
         sv = self.slots.get(name)

@@ -273,16 +273,19 @@ async def preview_tool(
 
 
 async def run_tool(
-    tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: ToolContext, *, proposed_by: str = "policy"
+    tool: Tool | None, name: str, raw_args: dict[str, Any], ctx: ToolContext, *, proposed_by: str = "policy",
+    announced: bool = False,
 ) -> tuple[ToolResult | None, ToolError | None, list[Event]]:
     """Validate, authorize and run one call; the events record the call, its outcome and what it caused.
 
-    Every failure becomes a `ToolError` (unknown tool, invalid arguments, refused, failed inside), so the
-    turn still answers."""
+    Every failure becomes a `ToolError` (unknown tool, invalid arguments, refused), so the turn still answers; an
+    exception inside the tool propagates (the turn fails and apologises). `announced`: the call's `ToolCalled` was
+    recorded before it ran (a call with side effects), so the events start with its outcome."""
     cid = ctx.conversation_id
     if tool is None:
         return None, ToolError("tool_unavailable", f"Tool {name} is not configured."), []
-    events: list[Event] = [ToolCalled(conversation_id=cid, tool=name, args=dict(raw_args), proposed_by=proposed_by)]
+    events: list[Event] = [] if announced else [
+        ToolCalled(conversation_id=cid, tool=name, args=dict(raw_args), proposed_by=proposed_by)]
     try:
         args = tool.Args.model_validate(raw_args)
         await tool.authorize(args, ctx)

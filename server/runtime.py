@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.affect import TextAffect
+from agent.breaker import CircuitBreaker
 from agent.events import Event
 from agent.nlg import TemplateNLG
 from agent.nlg.llm_wording import LLMResponder
@@ -98,6 +100,8 @@ class Runtime:
     warmers: tuple[Callable[[], None], ...] = ()  # load a model each (affect, NLU, retriever)
     models_warm: bool = False  # every warmer has run (`warm_up`)
     llm_warm: bool = True  # False while the app warms the LLM up (its outcome, not its success: see `ready`)
+    redis_breaker: CircuitBreaker | None = None  # shared by pub/sub, rate limits and live signals (with Redis)
+    model_executor: Executor | None = None  # the turns' model work (affect, NLU, embeddings)
 
     def warm_up(self) -> None:
         """Load every model now (blocking, idempotent). Until then the first turn that needs one loads it."""
@@ -128,6 +132,8 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.model_executor is not None:
+            self.model_executor.shutdown(wait=False, cancel_futures=True)
 
     async def aclose(self) -> None:
         """`close` plus the connections that live on the event loop (Redis, turn locks)."""
@@ -142,23 +148,31 @@ class Runtime:
         self.close()
 
 
-def build_pubsub(settings: Settings) -> FramePubSub:
+def build_redis_breaker(settings: Settings) -> CircuitBreaker | None:
+    """One breaker for every Redis user of the process: once pub/sub finds Redis down, rate limits and live signals
+    stop waiting on it too."""
+    conf = settings.redis
+    return CircuitBreaker("redis", failures=conf.breaker_failures, reset_s=conf.breaker_reset_s) if conf.url else None
+
+
+def build_pubsub(settings: Settings, breaker: CircuitBreaker | None = None) -> FramePubSub:
     """Redis when configured (required with several workers), else the in-process hub."""
     if settings.redis.url:
         from server.infra.pubsub_redis import RedisPubSub
 
-        return RedisPubSub(settings.redis.url, prefix=settings.redis.prefix)
+        return RedisPubSub(settings.redis.url, prefix=settings.redis.prefix, breaker=breaker,
+                           outbox_size=settings.redis.publish_queue)
     return InProcessPubSub()
 
 
-def build_live(settings: Settings) -> LiveSignals:
+def build_live(settings: Settings, breaker: CircuitBreaker | None = None) -> LiveSignals:
     """The recommender's live signals in Redis when configured (every worker the same), else in process."""
     conf = settings.recommender
     if settings.redis.url:
         from server.infra.live_redis import RedisLiveSignals
 
         return RedisLiveSignals(settings.redis.url, prefix=settings.redis.prefix, ttl_s=conf.session_ttl_s,
-                                tau_s=conf.trend_tau_s)
+                                tau_s=conf.trend_tau_s, breaker=breaker)
     return MemoryLiveSignals(ttl_s=conf.session_ttl_s, tau_s=conf.trend_tau_s)
 
 
@@ -180,17 +194,19 @@ def reward_weights(settings: Settings) -> RewardWeights:
     return RewardWeights(click=conf.click, add_to_cart=conf.add_to_cart, purchase=conf.purchase)
 
 
-def build_rate_limits(settings: Settings) -> RateLimits:
+def build_rate_limits(settings: Settings, breaker: CircuitBreaker | None = None) -> RateLimits:
     conf = settings.limits
     rules = {kind: value for kind in type(conf).model_fields if kind != "enabled"
              and isinstance(value := getattr(conf, kind), str)}  # the moving windows; counts are kept apart
-    return RateLimits(rules, enabled=conf.enabled == "on", redis_url=settings.redis.url, prefix=settings.redis.prefix)
+    return RateLimits(rules, enabled=conf.enabled == "on", redis_url=settings.redis.url, prefix=settings.redis.prefix,
+                      breaker=breaker)
 
 
 def build_turn_lock(settings: Settings) -> PgTurnLock | None:
     """Workers sharing PostgreSQL take a conversation's turns one at a time; one process needs no more."""
     if is_postgres(settings.db.url):
-        return PgTurnLock(settings.db.url, timeout_s=settings.db.turn_lock_timeout_s)
+        return PgTurnLock(settings.db.url, timeout_s=settings.db.turn_lock_timeout_s,
+                          connect_timeout_s=settings.db.connect_timeout_s)
     if settings.redis.url:
         log.warning("KEFU_REDIS_URL is set but the database is not PostgreSQL: turns are serialised per process "
                     "only; run one worker or use PostgreSQL")
@@ -249,13 +265,16 @@ def build_runtime(
     warm: bool = True,
 ) -> Runtime:
     """Blocking (migrations, index, models): call at start-up. `llm` defaults to what settings choose."""
-    engine = make_engine(settings.db.url)
+    db = settings.db
+    engine = make_engine(db.url, connect_timeout_s=db.connect_timeout_s, statement_timeout_s=db.statement_timeout_s,
+                         pool_timeout_s=db.pool_timeout_s)
     with migration_lock(engine):  # several workers start at once
         upgrade(settings.db.url)
     sessions = make_session_factory(engine)
     orders = SqlOrderRepository(sessions)
     catalog = SqlProductCatalog(sessions)
-    pubsub = build_pubsub(settings)
+    redis_breaker = build_redis_breaker(settings)
+    pubsub = build_pubsub(settings, redis_breaker)
     turn_lock = build_turn_lock(settings)
     conversations = ConversationRepository(sessions)
     customers = CustomerRepository(sessions)
@@ -265,7 +284,7 @@ def build_runtime(
         retriever = load_retriever(settings)
 
     store = SqlEventStore(sessions)
-    live = build_live(settings)
+    live = build_live(settings, redis_breaker)
     reranker = build_reranker(settings)
     feedback = Feedback(live, store, reranker, reward_weights(settings))
 
@@ -308,6 +327,8 @@ def build_runtime(
                          experiments=ExperimentRepository(sessions), variants=variants)
     tools.append(ProactiveOfferTool(campaigns, store, variants, history=campaigns, chooser=offer_chooser, tz=tz))
 
+    # the turns' model work gets threads of its own: a burst of turns cannot take every thread database calls use
+    model_executor = ThreadPoolExecutor(settings.store.model_threads, thread_name_prefix="kefu-models")
     agent = Agent(
         store=store,
         nlu=nlu,
@@ -322,6 +343,7 @@ def build_runtime(
         proposer=ToolProposer(llm, [t for t in tools if getattr(t, "intents", ())]) if llm is not None else None,
         propose_when=settings.llm.tools,
         turn_lock=turn_lock,
+        model_executor=model_executor,
         **({"clock": clock} if clock else {}),
     )
     warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up, cross_sell.warm_up, product_info.warm_up]
@@ -341,7 +363,7 @@ def build_runtime(
         operator_auth=OperatorAuth(operators),
         console=console,
         identity=load_identity(settings),
-        rate_limits=build_rate_limits(settings),
+        rate_limits=build_rate_limits(settings, redis_breaker),
         sockets=SocketSlots(settings.limits.sockets_per_ip, enabled=settings.limits.enabled == "on"),
         live=live,
         feedback=feedback,
@@ -352,6 +374,8 @@ def build_runtime(
         llm=llm,
         turn_lock=turn_lock,
         warmers=tuple(warmers),
+        redis_breaker=redis_breaker,
+        model_executor=model_executor,
     )
     if warm:
         runtime.warm_up()

@@ -28,6 +28,12 @@ class DbSettings(BaseModel):
     # With PostgreSQL each conversation's turns are serialised across workers by an advisory lock; a turn that
     # waits longer than this for it fails (a stuck worker), rather than queueing forever.
     turn_lock_timeout_s: float = Field(default=60.0, gt=0)
+    # PostgreSQL only: how long a new connection may take, how long a statement may run (0: no limit), and how long
+    # a request waits for a pooled connection. A database that restarts or stalls fails calls within these, and
+    # the pool's liveness check hands out fresh connections once it is back.
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    statement_timeout_s: float = Field(default=30.0, ge=0)
+    pool_timeout_s: float = Field(default=10.0, gt=0)
 
 
 class RedisSettings(BaseModel):
@@ -35,6 +41,12 @@ class RedisSettings(BaseModel):
     # `<prefix><conversation id>` and `<prefix>console`; give each deployment sharing a Redis its own.
     url: str | None = None
     prefix: str = "kefu:"
+    # After this many Redis failures in a row Redis is not called for breaker_reset_s (then one trial call):
+    # frames still reach this worker's sockets at once, rate limits count nothing meanwhile. Frames for other
+    # workers wait in a queue of publish_queue frames (the oldest dropped when full; clients `resume`).
+    breaker_failures: int = Field(default=3, ge=1)
+    breaker_reset_s: float = Field(default=5.0, gt=0)
+    publish_queue: int = Field(default=1024, ge=16)
 
 
 _ORIGIN = re.compile(r"^https?://[^/?#\s@]+$")
@@ -80,6 +92,9 @@ class StoreSettings(BaseModel):
     demo: bool = False
     # The longest message a customer or an operator may send (characters).
     max_message_chars: int = Field(default=2000, ge=1)
+    # Threads for CPU-heavy model work of turns (affect, NLU, query embeddings), apart from the threads database
+    # calls use, so that a burst of turns cannot starve the database calls or /healthz.
+    model_threads: int = Field(default=1, ge=1)
 
 
 class IdentitySettings(BaseModel):
@@ -147,6 +162,10 @@ class LLMSettings(BaseModel):
     max_concurrency: int = Field(default=1, ge=1)  # generations at once (one for the local model)
     context_tokens: int = Field(default=4096, ge=512)
     threads: int = Field(default=2, ge=1)  # local model only
+    # After this many failed calls in a row (stalls, timeouts, refusals) the LLM is not called for breaker_reset_s:
+    # replies come from templates at once; then one trial call finds out whether it is back.
+    breaker_failures: int = Field(default=3, ge=1)
+    breaker_reset_s: float = Field(default=30.0, gt=0)
 
 
 class AffectSettings(BaseModel):

@@ -3,7 +3,9 @@
 A turn must always be answered. This wrapper bounds how long a customer waits (total, before the
 first token, and between tokens), how many generations run at once (one local model on two cores
 serves one reply at a time), and how much history is sent; any failure becomes `LLMUnavailable`
-with a reason, which the pipeline turns into the template reply.
+with a reason, which the pipeline turns into the template reply. A backend that keeps failing (stalls,
+refuses, errors) trips a circuit breaker: while it is open every call fails at once as `circuit_open`, so
+turns stop paying the full timeout, and one trial call after `reset_s` finds out whether it is back.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing, asynccontextmanager
 
+from agent.breaker import CircuitBreaker
 from agent.llm.base import Completion, LLMBackend
 from agent.llm.context import trim_messages
 from agent.protocols import LLM, ChatMessage, LLMFailure, LLMResponse, LLMUnavailable
@@ -31,6 +34,7 @@ class GuardedLLM(LLMBackend):
     - `max_concurrency`: generations in flight; a call that cannot start within `queue_timeout_s`
       fails as `busy` rather than making the customer wait behind others.
     - `context_tokens`: the prompt budget (the model's context minus the reply's `max_tokens`).
+    - `breaker`: opened by failures of the backend itself (not by `busy`, which is this process's own queue).
     """
 
     def __init__(
@@ -43,6 +47,7 @@ class GuardedLLM(LLMBackend):
         max_concurrency: int = 1,
         queue_timeout_s: float | None = None,
         context_tokens: int = 4096,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -55,15 +60,19 @@ class GuardedLLM(LLMBackend):
         self.context_tokens = context_tokens
         self.max_concurrency = max_concurrency
         self._slots = asyncio.Semaphore(max_concurrency)
+        self.breaker = breaker or CircuitBreaker(f"llm {inner.name}", failures=3, reset_s=30.0)
         self.failures: Counter[str] = Counter()  # reason -> count, for metrics
         self.last_failure: LLMUnavailable | None = None
         self.in_flight = 0
 
     def _fail(self, reason: LLMFailure, detail: str = "") -> LLMUnavailable:
         exc = LLMUnavailable(reason, detail)
+        if reason not in ("busy", "circuit_open"):  # the backend itself failed
+            self.breaker.failure()
         self.failures[reason] += 1
         self.last_failure = exc
-        log.warning("llm %s unavailable: %s%s", self.name, reason, f" ({detail})" if detail else "")
+        (log.debug if reason == "circuit_open" else log.warning)(  # (the breaker says once when it opens)
+            "llm %s unavailable: %s%s", self.name, reason, f" ({detail})" if detail else "")
         return exc
 
     def _fit(self, messages: Sequence[ChatMessage], max_tokens: int) -> list[ChatMessage]:
@@ -71,6 +80,8 @@ class GuardedLLM(LLMBackend):
 
     @asynccontextmanager
     async def _slot(self, deadline: float) -> AsyncIterator[None]:
+        if not self.breaker.allow():
+            raise self._fail("circuit_open", f"{self.breaker.name}: not called for up to {self.breaker.reset_s:g}s")
         wait = min(self.queue_timeout_s, deadline - time.monotonic())
         try:
             await asyncio.wait_for(self._slots.acquire(), timeout=max(wait, 0.0))
@@ -114,6 +125,8 @@ class GuardedLLM(LLMBackend):
                         raise self._fail(exc.reason, exc.detail) from exc
                     except Exception as exc:  # any backend failure means a template reply
                         raise self._fail("error", f"{type(exc).__name__}: {exc}") from exc
+                    if first:
+                        self.breaker.success()  # it answers
                     first = False
                     if token:
                         yield token
@@ -128,13 +141,15 @@ class GuardedLLM(LLMBackend):
                 self._fit(messages, max_tokens), tools=tools, max_tokens=max_tokens, tool_choice=tool_choice
             )
             try:
-                return await asyncio.wait_for(call, timeout=max(deadline - time.monotonic(), 0.0))
+                response = await asyncio.wait_for(call, timeout=max(deadline - time.monotonic(), 0.0))
             except TimeoutError:
                 raise self._fail("timeout", f"after {time.monotonic() - start:.1f}s") from None
             except LLMUnavailable as exc:
                 raise self._fail(exc.reason, exc.detail) from exc
             except Exception as exc:  # any backend failure means a template reply
                 raise self._fail("error", f"{type(exc).__name__}: {exc}") from exc
+            self.breaker.success()
+            return response
 
     async def aclose(self) -> None:
         close = getattr(self.inner, "aclose", None)

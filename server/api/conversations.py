@@ -9,12 +9,12 @@ from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import InvalidMessage
-from agent.pipeline import TurnInput
+from agent.pipeline import TurnInput, UnrecordedTurn
 from server.api.deps import MAX_SEQ, ConversationDep, RuntimeDep, client_ip, limit
 from server.api.fields import StoredText
 from server.api.interactions import Interaction, record_interaction, recorded_frame
 from server.channels.frames import customer_event
-from server.errors import ApiError
+from server.errors import ApiError, ErrorBody
 from server.identity import CustomerIdentity
 from server.infra.metrics import TURN_SECONDS
 
@@ -79,10 +79,15 @@ def verified_customer(
     return None
 
 
-@router.post("/{conversation_id}/messages")
+@router.post("/{conversation_id}/messages", responses={503: {
+    "model": ErrorBody, "description": "`turn_failed`: the turn failed and nothing could be recorded (the database is "
+                                       "down); `message` is the apology to show. Send the same message again later."}})
 async def send_message(
     body: SendMessage, conversation: ConversationDep, runtime: RuntimeDep, request: Request
 ) -> dict[str, Any]:
+    """One customer turn. Every turn is answered: one that fails inside answers with an apology in the customer's
+    language (`failed: true`, recorded), and the same `client_msg_id` sent again runs again; a message already
+    answered is a `duplicate`."""
     await limit(runtime, "message_ip", client_ip(request))
     await limit(runtime, "message_conversation", conversation.id)
     try:
@@ -94,7 +99,11 @@ async def send_message(
             )
     except InvalidMessage as exc:
         raise ApiError(422, "invalid_message", str(exc)) from exc
-    return {"reply": result.reply.public(), "state": result.state.public(), "duplicate": result.duplicate}
+    except UnrecordedTurn as exc:  # failed, apology unrecorded (the store is down): send the message again later
+        raise ApiError(503, "turn_failed", exc.apology) from exc
+    # `failed`: the turn failed inside and `reply` is its (recorded) apology; the same message sent again runs again
+    return {"reply": result.reply.public(), "state": result.state.public(), "duplicate": result.duplicate,
+            "failed": result.failed}
 
 
 @router.post("/{conversation_id}/interactions", status_code=201)

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from agent.errors import InvalidMessage
 from agent.events import CsatGiven
-from agent.pipeline import TurnInput
+from agent.pipeline import TurnInput, UnrecordedTurn
 from server.api.deps import CONVERSATION_ID, MAX_SEQ, allowed_origin, authorize, client_ip
 from server.api.fields import StoredText
 from server.api.interactions import Interaction, record_interaction, recorded_frame
@@ -129,7 +129,7 @@ async def _chat(ws: WebSocket, runtime: Runtime, conversation_id: str) -> None:
             while True:
                 raw = await receive(ws)
                 if await spend(ws, budget):
-                    await _handle_frame(ws, runtime, conversation_id, raw)
+                    await _answered_frame(ws, runtime, conversation_id, raw)
         except WebSocketDisconnect:
             pass
         finally:
@@ -142,6 +142,18 @@ async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
     while True:
         frame = await queue.get()
         await send_frame(ws, frame)
+
+
+async def _answered_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, raw: str | bytes) -> None:
+    """`_handle_frame`, where a failure inside answers this frame with an `error` frame and the socket stays open
+    (a failed turn is answered by the agent itself: its apology is a `bot_message`)."""
+    try:
+        await _handle_frame(ws, runtime, conversation_id, raw)
+    except (WebSocketDisconnect, asyncio.CancelledError):
+        raise
+    except Exception as exc:
+        log.error("chat frame in %s failed: %s", conversation_id, type(exc).__name__, exc_info=exc)
+        await send_frame(ws, error_frame("internal_error", "Something went wrong on our side; please try again."))
 
 
 async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, raw: str | bytes) -> None:
@@ -168,6 +180,8 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
                 )
         except InvalidMessage as exc:
             await send_frame(ws, error_frame("invalid_message", str(exc)))
+        except UnrecordedTurn as exc:  # failed, and not even the apology could be recorded: say it here, unrecorded
+            await send_frame(ws, {**error_frame("turn_failed", exc.apology), "client_msg_id": frame.client_msg_id})
         finally:
             await send_frame(ws, {"type": "typing", "who": "bot", "on": False})
     elif isinstance(frame, Resume):

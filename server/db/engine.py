@@ -77,15 +77,27 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     return engine
 
 
-def make_engine(url: str | URL, **kwargs: Any) -> Engine:
-    """Create an engine for a SQLite or PostgreSQL URL with sensible, engine-specific settings."""
+def make_engine(url: str | URL, *, connect_timeout_s: float | None = None, statement_timeout_s: float | None = None,
+                pool_timeout_s: float | None = None, **kwargs: Any) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL with sensible, engine-specific settings.
+
+    PostgreSQL: a pooled connection is checked before use (`pool_pre_ping`: after a restart the pool reconnects
+    instead of failing a request); the timeouts bound a new connection, one statement (0: none) and the wait for
+    a pooled connection, so a database that is down or stalled fails a call in bounded time."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
+        if pool_timeout_s is not None:
+            kwargs.setdefault("pool_timeout", pool_timeout_s)
         connect_args = kwargs.pop("connect_args", {})
-        connect_args.setdefault("options", "-c timezone=UTC")
+        options = "-c timezone=UTC"
+        if statement_timeout_s:
+            options += f" -c statement_timeout={int(statement_timeout_s * 1000)}"
+        connect_args.setdefault("options", options)
+        if connect_timeout_s is not None:
+            connect_args.setdefault("connect_timeout", max(1, round(connect_timeout_s)))
         return create_engine(parsed, connect_args=connect_args, json_serializer=json_dumps, **kwargs)
     return create_engine(parsed, json_serializer=json_dumps, **kwargs)
 

@@ -204,6 +204,8 @@ class Return(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     refund_amount: Mapped[Decimal] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the filing turn's idempotency key: a retried turn finds its return here instead of filing it twice
+    request_key: Mapped[str | None] = mapped_column(String(96), unique=True, index=True, default=None)
 
     order: Mapped[Order] = relationship(back_populates="returns")
     lines: Mapped[list[ReturnLine]] = relationship(order_by="ReturnLine.order_line_id")

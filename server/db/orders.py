@@ -131,8 +131,10 @@ class SqlOrderRepository:
         reason: str,
         refund_amount: Decimal,
         now: datetime,
+        key: str | None = None,
     ) -> ReturnView:
-        """Insert a `requested` return with its lines in one transaction; the next R-number is its id.
+        """Insert a `requested` return with its lines in one transaction; the next R-number is its id. With `key`
+        (an idempotency key) a return already filed under it is returned and nothing is inserted.
 
         Raises UnknownOrder, or InvalidReturn for an unknown kind, no lines or lines of another order.
         """
@@ -142,17 +144,26 @@ class SqlOrderRepository:
         if not wanted:
             raise InvalidReturn("a return needs at least one order line")
         for attempt in range(RETURN_ID_ATTEMPTS):
+            if key is not None and (filed := self._return_for_key(key)) is not None:
+                return filed
             try:
                 return self._insert_return(
-                    order_id=order_id, line_ids=wanted, kind=kind, reason=reason, amount=refund_amount, now=now
+                    order_id=order_id, line_ids=wanted, kind=kind, reason=reason, amount=refund_amount, now=now,
+                    key=key,
                 )
-            except IntegrityError:
+            except IntegrityError:  # another R-number or the same key taken meanwhile: look again
                 if attempt == RETURN_ID_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
 
+    def _return_for_key(self, key: str) -> ReturnView | None:
+        with self._sessions() as session:
+            ret = session.scalar(select(Return).where(Return.request_key == key).options(selectinload(Return.lines)))
+            return return_view(ret) if ret is not None else None
+
     def _insert_return(
-        self, *, order_id: str, line_ids: Sequence[int], kind: str, reason: str, amount: Decimal, now: datetime
+        self, *, order_id: str, line_ids: Sequence[int], kind: str, reason: str, amount: Decimal, now: datetime,
+        key: str | None = None,
     ) -> ReturnView:
         with self._sessions.begin() as session:
             order_lines = set(session.scalars(select(OrderLine.id).where(OrderLine.order_id == order_id)))
@@ -170,6 +181,7 @@ class SqlOrderRepository:
                 reason=reason,
                 refund_amount=amount,
                 created_at=now,
+                request_key=key,
                 lines=[ReturnLine(order_line_id=i) for i in line_ids],
             )
             session.add(ret)

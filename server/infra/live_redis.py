@@ -28,6 +28,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from agent.breaker import CircuitBreaker
 from tools.marketing.live import HOT_TAU_S, MAX_ENTRIES, SESSION_TTL_S, Decay
 from tools.marketing.session import HOT_WEIGHTS, START_ENTRY, Session, Shown, Touch
 
@@ -46,8 +47,10 @@ def _client(url: str, timeout_s: float, name: str) -> Redis:
 
 class RedisLiveSignals:
     def __init__(self, url: str, *, prefix: str = "kefu:", ttl_s: float = SESSION_TTL_S, tau_s: float = HOT_TAU_S,
-                 timeout_s: float = 0.5, clock: Any = time.time) -> None:
+                 timeout_s: float = 0.5, clock: Any = time.time, breaker: CircuitBreaker | None = None) -> None:
         self.prefix, self.ttl_s, self.clock = prefix, int(ttl_s), clock
+        # the process's Redis breaker: while Redis is known to be down, no call (the event log answers instead)
+        self.breaker = breaker or CircuitBreaker("redis live signals", failures=3, reset_s=5.0)
         self.decay = Decay(tau_s=tau_s)
         self._redis = _client(url, timeout_s, "kefu-live")
         self._warned = 0.0
@@ -59,6 +62,8 @@ class RedisLiveSignals:
         return f"{self.prefix}live:hot:{epoch}"
 
     def _failed(self, what: str, exc: Exception) -> None:
+        if isinstance(exc, RedisError | OSError):
+            self.breaker.failure()
         now = time.monotonic()
         if now - self._warned >= WARN_EVERY_S:
             self._warned = now
@@ -66,6 +71,8 @@ class RedisLiveSignals:
 
     async def _append(self, conversation_id: str, entry: Mapping[str, Any]) -> None:
         key = self._session_key(conversation_id)
+        if not self.breaker.allow():
+            return
         try:
             pipe = self._redis.pipeline(transaction=False)
             pipe.rpush(key, json.dumps(entry, ensure_ascii=False))
@@ -74,6 +81,8 @@ class RedisLiveSignals:
             await pipe.execute()
         except (RedisError, OSError) as exc:
             self._failed("recording", exc)
+        else:
+            self.breaker.success()
 
     async def start(self, conversation_id: str) -> None:
         await self._append(conversation_id, START_ENTRY)
@@ -85,6 +94,8 @@ class RedisLiveSignals:
         key = self._session_key(conversation_id)
         epoch, increment = self.decay.stored(HOT_WEIGHTS.get(entry.kind, 1.0), self.clock())
         hot = self._hot_key(epoch)
+        if not self.breaker.allow():
+            return None
         try:
             pipe = self._redis.pipeline(transaction=True)
             pipe.rpush(key, json.dumps(entry.entry(), ensure_ascii=False))
@@ -94,6 +105,7 @@ class RedisLiveSignals:
             pipe.expire(hot, int(3 * self.decay.epoch_s))
             pipe.lrange(key, 0, -1)
             *_, entries = await pipe.execute()
+            self.breaker.success()
             return Session.from_entries([json.loads(e) for e in entries])
         except (RedisError, OSError, ValueError, KeyError) as exc:
             self._failed("recording an interaction", exc)
@@ -102,6 +114,8 @@ class RedisLiveSignals:
     async def read(self, conversation_id: str, hot: int = 20) -> tuple[Session | None, dict[str, float]]:
         now = self.clock()
         epoch = self.decay.epoch(now)
+        if not self.breaker.allow():
+            return None, {}
         try:
             pipe = self._redis.pipeline(transaction=False)
             pipe.lrange(self._session_key(conversation_id), 0, -1)
@@ -110,6 +124,7 @@ class RedisLiveSignals:
             if recent:  # later, what the previous epoch counted has decayed to almost nothing
                 pipe.zrevrange(self._hot_key(epoch - 1), 0, hot - 1, withscores=True)
             entries, current, *rest = await pipe.execute()
+            self.breaker.success()
             session = Session.from_entries([json.loads(e) for e in entries]) if entries else None
         except (RedisError, OSError, ValueError, KeyError) as exc:
             self._failed("reading", exc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 
+from agent.breaker import CircuitBreaker
 from agent.llm import GuardedLLM, LocalLlamaLLM, OpenAICompatibleLLM
 from agent.llm.local import quiet_openmp
 from agent.protocols import LLM, SentimentJudge
@@ -62,6 +63,8 @@ def build_llm(settings: Settings) -> LLM | None:
         stall_timeout_s=settings.llm.stall_timeout_s,
         max_concurrency=settings.llm.max_concurrency,
         context_tokens=settings.llm.context_tokens,
+        breaker=CircuitBreaker(f"llm {inner.name}", failures=settings.llm.breaker_failures,
+                               reset_s=settings.llm.breaker_reset_s),
     )
 
 

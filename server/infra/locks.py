@@ -41,8 +41,9 @@ class PgTurnLock:
     """Advisory lock per conversation; idle connections are kept for reuse, at most `max_connections` in use."""
 
     def __init__(self, database_url: str, *, timeout_s: float = 60.0, max_connections: int = 32,
-                 keep_idle: int = 4) -> None:
+                 keep_idle: int = 4, connect_timeout_s: float = 5.0) -> None:
         self._conninfo = libpq_url(database_url)
+        self._connect_timeout = max(1, round(connect_timeout_s))
         self._timeout_ms = int(timeout_s * 1000)
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: list[psycopg.AsyncConnection] = []
@@ -53,7 +54,14 @@ class PgTurnLock:
         async with self._slots:
             conn = await self._connection()
             try:
-                await conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (KEFU_TURN, conversation_id))
+                try:
+                    await conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (KEFU_TURN, conversation_id))
+                except psycopg.OperationalError as exc:  # an idle connection the database dropped (a restart)
+                    if isinstance(exc, psycopg.errors.LockNotAvailable):
+                        raise
+                    await conn.close()
+                    conn = await self._connect()  # once more on a new one
+                    await conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (KEFU_TURN, conversation_id))
             except psycopg.errors.LockNotAvailable as exc:
                 await conn.close()
                 raise TurnLockTimeout(f"conversation {conversation_id} stayed locked") from exc
@@ -70,9 +78,12 @@ class PgTurnLock:
             conn = self._idle.pop()
             if not conn.closed:
                 return conn
+        return await self._connect()
+
+    async def _connect(self) -> psycopg.AsyncConnection:
         return await psycopg.AsyncConnection.connect(
             self._conninfo, autocommit=True, options=f"-c lock_timeout={self._timeout_ms}",
-            application_name="kefu-turn-lock")
+            application_name="kefu-turn-lock", connect_timeout=self._connect_timeout)
 
     async def _release(self, conn: psycopg.AsyncConnection, conversation_id: str) -> None:
         try:
@@ -98,9 +109,11 @@ def migration_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     with engine.connect() as conn:
+        conn.execute(text("SET statement_timeout = 0"))  # waiting for another worker's migrations may take long
         conn.execute(text("SELECT pg_advisory_lock(:k, 0)"), {"k": KEFU_MIGRATE})
         try:
             yield
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k, 0)"), {"k": KEFU_MIGRATE})
+            conn.execute(text("RESET statement_timeout"))
             conn.commit()

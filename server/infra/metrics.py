@@ -19,6 +19,8 @@ TURN_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 API_ERRORS = Counter("kefu_api_errors_total", "Client errors answered", ["code"], registry=REGISTRY)
+TURN_FAILURES = Counter("kefu_turns_failed_total", "Turns that failed inside and answered with an apology",
+                        ["error"], registry=REGISTRY)
 
 
 def observe_events(events: list[Event]) -> None:
@@ -35,6 +37,8 @@ def observe_events(events: list[Event]) -> None:
             HANDOFFS.labels(p["reason"]).inc()
         elif e.type == "tool_returned" and not p["ok"]:
             TOOL_ERRORS.labels(p["tool"], p.get("error_code") or "?").inc()
+        elif e.type == "turn_failed":
+            TURN_FAILURES.labels(p.get("error") or "?").inc()
 
 
 def render() -> bytes:

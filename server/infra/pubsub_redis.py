@@ -9,6 +9,13 @@ re-subscription after a reconnect, at the cost of every worker reading every fra
 Redis is a courier, not the record: events are persisted before they are published, so a frame lost while
 Redis is down or restarting is recovered by the client's `resume`. Publishing never raises (it logs), and the
 reader reconnects with capped exponential backoff.
+
+Same-worker delivery never waits on Redis: `publish` hands the frame to this worker's subscribers at once and
+puts it in a bounded outbox that one sender task forwards to Redis for the other workers (the reader skips the
+frames this worker sent, by their `origin`). A slow or partitioned Redis therefore cannot stall a reply streamed
+token by token; when the outbox is full its oldest frame is dropped. A circuit breaker (shared with the other
+Redis users of the process) stops calling Redis after a few failures in a row: frames for other workers are
+dropped meanwhile (clients `resume`), and `subscribe` does not wait for a subscription that cannot come.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from agent.breaker import CircuitBreaker
 from server.infra.pubsub import Frame, LocalQueues
 
 log = logging.getLogger(__name__)
@@ -43,9 +51,15 @@ def _redacted(url: str) -> str:
 class RedisPubSub:
     """Frames through Redis; local queues per subscriber, dropping the oldest frame when one is full."""
 
-    def __init__(self, url: str, *, prefix: str = "kefu:", queue_size: int = 256, timeout_s: float = 2.0) -> None:
+    def __init__(self, url: str, *, prefix: str = "kefu:", queue_size: int = 256, timeout_s: float = 2.0,
+                 breaker: CircuitBreaker | None = None, outbox_size: int = 1024) -> None:
         self.url, self.prefix = url, prefix
         self._local = LocalQueues(queue_size)
+        self.breaker = breaker or CircuitBreaker("redis", failures=3, reset_s=5.0)
+        self._outbox: asyncio.Queue[tuple[str, str]] = asyncio.Queue(outbox_size)
+        self._sender: asyncio.Task[None] | None = None
+        self.dropped = 0  # frames for other workers not sent (outbox full, Redis down)
+        self._sending = False
         self._name = f"kefu-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # lets ops (and tests) find our connections
         # Short timeouts and few retries: a customer's turn waits on `publish`, and a lost frame is recoverable.
         self._pub = Redis.from_url(url, single_connection_client=True, socket_timeout=timeout_s,
@@ -63,21 +77,60 @@ class RedisPubSub:
         return self._name
 
     async def publish(self, channel: str, frame: Frame) -> None:
-        data = json.dumps(frame, ensure_ascii=False, default=str)
-        try:
+        """This worker's subscribers get `frame` now; the other workers' through Redis, never awaited here."""
+        self._local.deliver(channel, frame)
+        if self.breaker.state == "open":  # Redis is down: other workers' clients recover the frame with `resume`
+            self.dropped += 1
+            return
+        data = json.dumps({"origin": self._name, "frame": frame}, ensure_ascii=False, default=str)
+        if self._outbox.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self._outbox.get_nowait()
+                self.dropped += 1
+        self._outbox.put_nowait((channel, data))
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.get_running_loop().create_task(self._send_forever(), name=f"{self._name}-sender")
+
+    async def _send_forever(self) -> None:
+        warned = 0.0
+        while True:
+            channel, data = await self._outbox.get()
+            if not self.breaker.allow():
+                self.dropped += 1
+                continue
+            self._sending = True
             try:
-                await self._pub.publish(self.prefix + channel, data)
-            except RedisConnectionError:  # a connection Redis closed (restart, CLIENT KILL): once more on a fresh one
-                await self._pub.publish(self.prefix + channel, data)
-        except (RedisError, OSError) as exc:  # the event is stored; the client's `resume` recovers the frame
-            log.warning("redis publish to %s failed (%s: %s); subscribers recover with resume",
-                        channel, type(exc).__name__, exc)
+                try:
+                    await self._pub.publish(self.prefix + channel, data)
+                except RedisConnectionError:  # a connection Redis closed (restart, CLIENT KILL): once more, fresh
+                    await self._pub.publish(self.prefix + channel, data)
+            except (RedisError, OSError) as exc:  # the event is stored; the client's `resume` recovers the frame
+                self.breaker.failure()
+                self.dropped += 1
+                now = asyncio.get_running_loop().time()
+                if now - warned >= 5.0:
+                    warned = now
+                    log.warning("redis publish to %s failed (%s: %s); other workers' clients recover with resume",
+                                channel, type(exc).__name__, exc)
+            else:
+                self.breaker.success()
+            finally:
+                self._sending = False
+
+    async def flush(self, timeout: float = 2.0) -> bool:
+        """Wait until the outbox is empty (frames handed to Redis or dropped); False on timeout."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not self._outbox.empty() or self._sending:
+            if asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[Frame]]:
         self._start()
         with self._local.queue(channel) as queue:
-            if not self._ready.is_set():
+            if not self._ready.is_set() and self.breaker.state == "closed":
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._ready.wait(), READY_WAIT_S)
             yield queue
@@ -97,6 +150,11 @@ class RedisPubSub:
 
     async def aclose(self) -> None:
         self._closed = True
+        if self._sender is not None:
+            await self.flush(0.5)  # frames already published reach Redis if it answers
+            self._sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -118,6 +176,10 @@ class RedisPubSub:
         except ValueError:
             log.warning("ignoring a frame that is not JSON on %s", channel)
             return
+        if isinstance(frame, dict) and "origin" in frame and "frame" in frame and "type" not in frame:
+            if frame["origin"] == self._name:
+                return  # this worker's own frame: its subscribers had it when it was published
+            frame = frame["frame"]
         self._local.deliver(channel, frame)
 
     async def _read_forever(self) -> None:
@@ -139,6 +201,7 @@ class RedisPubSub:
                         channel = channel.decode() if isinstance(channel, bytes) else channel
                         self._deliver(channel.removeprefix(self.prefix), message["data"])
                     elif kind == "psubscribe":
+                        self.breaker.success()
                         if failures:
                             log.info("redis pub/sub reconnected to %s after %d failure(s)", _redacted(self.url),
                                      failures)
@@ -146,6 +209,7 @@ class RedisPubSub:
                         self._ready.set()
             except (RedisError, OSError) as exc:
                 self._ready.clear()
+                self.breaker.failure()
                 failures += 1
                 log.warning("redis pub/sub connection lost (%s: %s); retrying in %.1f s", type(exc).__name__, exc,
                             delay)

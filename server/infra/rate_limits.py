@@ -2,10 +2,14 @@
 chat or try operator passwords. Moving windows from the `limits` library, kept in Redis when the service has
 one (every worker counts the same hits) and in memory otherwise. A refusal is `429 rate_limited` with
 `Retry-After`; `KEFU_RATE_LIMITS=off` turns every limit off (load benchmarks on 127.0.0.1).
+
+A limit store that is down or slow never holds a message up: each call is bounded (`timeout_s`) and, behind the
+process's Redis breaker, not made at all while Redis is known to be down (nothing is limited meanwhile).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -13,6 +17,8 @@ import time
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+
+from agent.breaker import CircuitBreaker
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +36,10 @@ class RateLimits:
     """`await limits.hit(kind, key)` counts one attempt and raises `RateLimited` when over `kind`'s limit."""
 
     def __init__(self, rules: dict[str, str], *, enabled: bool = True, redis_url: str | None = None,
-                 prefix: str = "kefu:") -> None:
+                 prefix: str = "kefu:", breaker: CircuitBreaker | None = None, timeout_s: float = 0.5) -> None:
         self.enabled = enabled
+        self.breaker = breaker if redis_url else None  # (the in-memory store cannot be down)
+        self.timeout_s = timeout_s
         self.rules: dict[str, RateLimitItem] = {kind: parse(spec) for kind, spec in rules.items()}
         if redis_url:
             storage = storage_from_string(f"async+{redis_url}", implementation="redispy", key_prefix=f"{prefix}rl")
@@ -43,11 +51,17 @@ class RateLimits:
         if not self.enabled:
             return
         item = self.rules[kind]
+        if self.breaker is not None and not self.breaker.allow():
+            return  # Redis is down: serve rather than wait for it
         try:
-            allowed = await self._limiter.hit(item, kind, key)
-        except Exception as exc:  # the limit store is down: serve rather than refuse everyone
+            allowed = await asyncio.wait_for(self._limiter.hit(item, kind, key), self.timeout_s)
+        except Exception as exc:  # the limit store is down or slow: serve rather than refuse everyone
+            if self.breaker is not None:
+                self.breaker.failure()
             log.warning("rate limit store unavailable (%s); %s not limited", type(exc).__name__, kind)
             return
+        if self.breaker is not None:
+            self.breaker.success()
         if not allowed:
             stats = await self._limiter.get_window_stats(item, kind, key)
             raise RateLimited(kind, max(1, math.ceil(stats.reset_time - time.time())))

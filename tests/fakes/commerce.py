@@ -91,9 +91,12 @@ class MemoryOrders:
         return sorted(mine, key=lambda o: o.placed_at, reverse=True)[:limit]
 
     def create_return(self, *, order_id: str, line_ids: list[int], kind: str, reason: str,
-                      refund_amount: Decimal, now: datetime) -> ReturnView:
+                      refund_amount: Decimal, now: datetime, key: str | None = None) -> ReturnView:
+        filed = next((r for r in self.returns if key is not None and r.request_key == key), None)
+        if filed is not None:  # the same idempotency key: filed once
+            return filed
         ret = ReturnView(f"R{len(self.returns) + 1:08d}", order_id, line_ids, kind, "requested", reason,
-                         refund_amount, now)
+                         refund_amount, now, key)
         self.returns.append(ret)
         order = self.orders[order_id]
         self.orders[order_id] = replace(order, returns=[*order.returns, ret])

@@ -57,6 +57,7 @@ class ReturnView:
     reason: str
     refund_amount: Decimal
     created_at: datetime
+    request_key: str | None = None  # the idempotency key it was filed under (a chat turn's), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +129,10 @@ class OrderRepository(Protocol):
         reason: str,
         refund_amount: Decimal,
         now: datetime,
+        key: str | None = None,
     ) -> ReturnView:
-        """Record a return request (status `requested`) in one transaction."""
+        """Record a return request (status `requested`) in one transaction; with `key`, at most once: the return
+        already filed under the key is returned instead."""
 
 
 @runtime_checkable

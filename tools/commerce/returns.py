@@ -23,7 +23,7 @@ from agent.policy import Decision, Turn
 from agent.protocols import Need, Phrasebook, ToolContext, ToolError, ToolReply, ToolResult
 from agent.tooling import BaseTool
 from tools.commerce.orders import ORDER_ID_PATTERN, owned_order
-from tools.commerce.ports import OrderLineView, OrderRepository, OrderView
+from tools.commerce.ports import OrderLineView, OrderRepository, OrderView, ReturnView
 
 NO_REASON_DAYS = 7
 QUALITY_DAYS = 15
@@ -101,6 +101,10 @@ class ReturnRequestTool(BaseTool):
 
     def _run(self, args: Args, ctx: ToolContext) -> ToolResult:
         order = owned_order(self._repo, args.order_id, ctx)
+        filed = next((r for r in order.returns if ctx.key is not None and r.request_key == ctx.key), None)
+        if filed is not None:  # a retried turn completing its recorded call: the return it filed, not a second one
+            lines = [line for line in order.lines if line.line_id in filed.line_ids]
+            return self._filed(filed, order, lines, args, ctx)
         lines = eligible_lines(order, args, ctx)
         refund = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
         created = self._repo.create_return(
@@ -110,7 +114,13 @@ class ReturnRequestTool(BaseTool):
             reason=args.reason or args.kind,
             refund_amount=refund,
             now=ctx.now,
+            key=ctx.key,
         )
+        return self._filed(created, order, lines, args, ctx)
+
+    def _filed(self, created: ReturnView, order: OrderView, lines: list[OrderLineView], args: Args,
+               ctx: ToolContext) -> ToolResult:
+        refund = created.refund_amount
         return ToolResult(
             data={
                 "return_id": created.return_id,

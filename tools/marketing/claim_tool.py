@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -181,11 +182,16 @@ class ClaimCouponTool(BaseTool):
         events = await self._events.load(ctx.conversation_id)
         words = conversation.last_words(events)
         offered = conversation.coupons_offered_by_turn(events)
-        return await asyncio.to_thread(self._claim, args, ctx, words, offered)
+        logged = {e.code for e in events if isinstance(e, CouponIssued)}
+        return await asyncio.to_thread(self._claim, args, ctx, words, offered, logged)
 
     # --- the claim, blocking (SQL) -----------------------------------------------------------------------
 
-    def _claim(self, args: Args, ctx: ToolContext, words: str, offered: list[list[str]]) -> ToolResult:
+    def _claim(self, args: Args, ctx: ToolContext, words: str, offered: list[list[str]],
+               logged: Collection[str] = ()) -> ToolResult:
+        """`logged`: the codes of coupons this conversation's log records as issued. A coupon held under this
+        conversation's claim key but not in the log was issued by a turn that failed before recording it: it is
+        reported (and recorded) as issued now, once."""
         if ctx.customer_id is None:
             raise ToolError("coupon_needs_sign_in", "Only signed-in customers can claim coupons.")
         store, now = self._store, ctx.now
@@ -202,8 +208,8 @@ class ClaimCouponTool(BaseTool):
         campaign = self._placed(choice, customer, ctx)
         key = f"{ctx.conversation_id}:{campaign.id}"
         again = next((h for h in held if h.claim_key == key), None)
-        if again is not None:  # asked again in this conversation: the same coupon
-            return self._result(campaign, again, ctx, names, issued=False, words=words)
+        if again is not None:  # asked again in this conversation (or a failed turn retried): the same coupon
+            return self._result(campaign, again, ctx, names, issued=again.code not in logged, words=words)
         refusal = claim_refusal(campaign, customer, held, now, self._tz)
         if refusal is not None:
             raise _refused(refusal)

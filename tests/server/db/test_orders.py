@@ -18,7 +18,8 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
 
-def _return(repo: SqlOrderRepository, order_id: str = "KF10000001", line_ids: list[int] | None = None):
+def _return(repo: SqlOrderRepository, order_id: str = "KF10000001", line_ids: list[int] | None = None,
+            key: str | None = None):
     return repo.create_return(
         order_id=order_id,
         line_ids=line_ids or [2],
@@ -26,6 +27,7 @@ def _return(repo: SqlOrderRepository, order_id: str = "KF10000001", line_ids: li
         reason="不想要了",
         refund_amount=Decimal("39.00"),
         now=NOW,
+        key=key,
     )
 
 
@@ -88,6 +90,19 @@ def test_create_return_rejects_foreign_lines_without_writing(seeded) -> None:
     with seeded() as s:
         assert s.scalar(select(func.count()).select_from(Return)) == 0
         assert s.scalar(select(func.count()).select_from(ReturnLine)) == 0
+
+
+def test_a_return_under_an_idempotency_key_is_filed_once(seeded) -> None:
+    """A retried chat turn completing its recorded call gets the return it filed, not a second one."""
+    repo = SqlOrderRepository(seeded)
+    first = _return(repo, key="conv-1:7")
+    again = _return(repo, key="conv-1:7", line_ids=[1, 2])
+    other = _return(repo, key="conv-1:9")
+    assert again.return_id == first.return_id and again.line_ids == [2] and other.return_id != first.return_id
+    assert [r.request_key for r in repo.get_order("KF10000001").returns] == ["conv-1:7", "conv-1:9"]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # racing retries of one key: still one return
+        raced = set(pool.map(lambda _: _return(repo, key="conv-2:3").return_id, range(8)))
+    assert len(raced) == 1 and len(repo.get_order("KF10000001").returns) == 3
 
 
 def test_concurrent_returns_get_unique_ids(seeded) -> None:
