@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
@@ -74,7 +74,7 @@ class OrderCancelled(Event):
     type: ClassVar[str] = "order_cancelled"
     order_id: str
     refund_amount: str = "0.00"
-    coupons_returned: list[str] | None = None
+    coupons_returned: list[str] = field(default_factory=list)
 
 
 def courier_name(key: str, language: str) -> str:
@@ -114,8 +114,6 @@ class OrderChangeTool(BaseTool):
     confirm: ClassVar[bool] = True
     llm_words: ClassVar[bool] = False  # every order id, date and amount is the tool's; the template says it
     customer_words: ClassVar[dict[str, str]] = {"order_id": "order_id"}
-    # "怎么取消订单" reads as a policy question and "10号以后再发货" as an order question: the customer's wish words
-    # (the NLU's `order_wish` slot) make it this tool's turn (see `recognises`)
 
     class Args(BaseModel):
         change: Literal["courier", "avoid_courier", "ship_after", "cancel", "ship_together", "ship_separately"]
@@ -142,27 +140,28 @@ class OrderChangeTool(BaseTool):
         return None
 
     def recognises(self, turn: Turn) -> bool:
-        """A wish about an order (the `order_wish` slot), unless it is a pre-sales question ("能走中通吗" with no order
-        in view): whatever the intent model read in it ("不要发了" reads as a plain no). (An upset customer asking
-        for a person or complaining goes to the policy's rules first.)"""
+        """A wish about an order (the `order_wish` slot), whatever the intent model read in it ("不要发了" reads as a
+        plain no, "为啥要发EMS" as nothing); a pre-sales question ("能走中通吗" with no order in view) is then answered
+        from the policy documents (`plan`). (An upset customer asking for a person or complaining goes to the
+        policy's rules first.)"""
         wish = turn.nlu.slots.get("order_wish")
-        if not isinstance(wish, dict) or wish.get("kind") not in CHANGES:
-            return False
-        return not wish.get("asks") or bool(turn.nlu.slots.get("order_id") or turn.recent("order_id"))
+        return isinstance(wish, dict) and wish.get("kind") in CHANGES
 
     def plan(self, turn: Turn) -> Decision:
-        """The wish of this message (or, when answering the bot's question, of the last few turns) on the order
-        named now, or just discussed; with no order, the tool finds the customer's only unshipped one (or asks which).
-        A question about couriers or how to cancel with no order in view is answered from the policy documents."""
+        """The wish of this message (or, when the customer answers the bot's question, of the last few turns) on the
+        order named now, or just discussed; with no order, the tool finds the customer's only unshipped one (or asks
+        which). A question about couriers or how to cancel with no order in view is answered from the policy
+        documents."""
         wish = turn.nlu.slots.get("order_wish")
-        answering = turn.pending is not None or turn.state.pending_action is not None
-        if not isinstance(wish, dict) and answering:
+        if not isinstance(wish, dict):  # the answer to the bot's question (an order id, a phone): the wish stands
             wish = turn.recent("order_wish")
         order_id = turn.nlu.slots.get("order_id") or turn.recent("order_id")
         if not isinstance(wish, dict) or wish.get("kind") not in CHANGES or (wish.get("asks") and not order_id):
             unsure, params = clarification(turn)
             return Decision("answer_kb", turn.intent, query=turn.text, empathy=turn.empathy, llm_words=True,
                             unsure=unsure, args=params)
+        turn = replace(turn, intent=self.intents[0])  # (the NLU may have read a policy question): a question asked
+        # now is answered here ("which order?")
         args: dict[str, Any] = {"change": wish["kind"]}
         for key in ("courier", "when"):
             if wish.get(key):
@@ -175,8 +174,8 @@ class OrderChangeTool(BaseTool):
         if not turn.state.customer_id:  # anonymous: the order's id and its phone or email prove it is theirs
             if not order_id:
                 return turn.ask("order_id", template="change_order.ask_order")
-            contact = next(((s, v) for s in CONTACT_SLOTS
-                            for v in (turn.nlu.slots.get(s), turn.recent(s)) if v), None)
+            said = [(s, turn.nlu.slots.get(s)) for s in CONTACT_SLOTS] + [(s, turn.recent(s)) for s in CONTACT_SLOTS]
+            contact = next(((s, v) for s, v in said if v), None)  # what this message says first
             if contact is None:
                 return turn.ask(CONTACT_ASK, template="change_order.ask_contact")
             args[contact[0]] = str(contact[1])
