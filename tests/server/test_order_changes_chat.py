@@ -346,3 +346,13 @@ def test_an_anonymous_customer_proves_the_order_with_its_phone(client: TestClien
     assert order_id in stated["text"]
     send("确认" if language == "zh" else "yes")
     assert store.status(order_id) == "cancelled"
+
+
+@pytest.mark.parametrize(("language", "ask"), [("zh", "你们能发韵达吗"), ("en", "do you ship with DHL?")])
+def test_a_courier_question_with_no_order_in_view_is_answered_from_the_shipping_policy(
+        client: TestClient, store: Store, language: str, ask: str) -> None:
+    customer = store.customer(language)
+    order_id = store.order(customer)
+    reply = chat(client, customer, language)(ask)
+    assert [c["doc"] for c in reply["citations"]][:1] == ["shipping"]
+    assert order_id not in reply["text"] and store.wishes(order_id) == []

@@ -158,7 +158,11 @@ class OrderChangeTool(BaseTool):
         order_id = turn.nlu.slots.get("order_id") or turn.recent("order_id")
         if not isinstance(wish, dict) or wish.get("kind") not in CHANGES or (wish.get("asks") and not order_id):
             unsure, params = clarification(turn)
-            return Decision("answer_kb", turn.intent, query=turn.text, empathy=turn.empathy, llm_words=True,
+            query = turn.text
+            if isinstance(wish, dict) and wish.get("courier"):  # "为啥要发EMS": the documents know it by its full name
+                name = courier_name(str(wish["courier"]), turn.state.language)
+                query += f"（快递：{name}）" if turn.state.language == "zh" else f" (courier: {name})"
+            return Decision("answer_kb", turn.intent, query=query, empathy=turn.empathy, llm_words=True,
                             unsure=unsure, args=params)
         turn = replace(turn, intent=self.intents[0])  # (the NLU may have read a policy question): a question asked
         # now is answered here ("which order?")
