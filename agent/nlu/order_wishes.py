@@ -57,6 +57,7 @@ _REQUEST = re.compile(r"请|麻烦|帮我|给我|我要|我想|换|改|一定|�
                       re.IGNORECASE)
 _ASKING = re.compile(r"[?？]|吗|么|嘛|能否|可否|是否|可不可以|能不能|行不行|为啥|为什么|为何|怎么"
                      r"|^(?:can|could|do|does|will|would|is|are|why)\b", re.IGNORECASE)
+_POLITE = re.compile(r"\b(?:could|can|would|will) you\b", re.IGNORECASE)
 # how a thing is done ("怎么取消订单", "how do I cancel an order?"): a question for the policy documents unless an order
 # is in view
 _HOW = re.compile(r"怎么|如何|怎样|\bhow (?:do|can|could|would|should) (?:i|we|you)\b|"
@@ -107,8 +108,9 @@ _SHIP_AFTER_EN = re.compile(rf"\b(?:don'?t|do not|please don'?t|not)\s+(?:ship|s
 def order_wish(text: str) -> dict[str, Any] | None:
     """The `order_wish` slot of a message (see the module docstring), or None."""
     how = bool(_HOW.search(text)) and not _REQUEST.search(text)
-    if _CANCEL.search(text):
-        return {"kind": "cancel", "asks": how}
+    if _CANCEL.search(text):  # "取消订单后券会退吗": a question about cancelling is no request to cancel
+        request = _REQUEST.search(text) or _POLITE.search(text)  # "could you cancel my order?" is one
+        return {"kind": "cancel", "asks": how or (bool(_ASKING.search(text)) and not request)}
     when = _ship_after(text)
     if when is not None:
         return {"kind": "ship_after", "when": when, "asks": how} if when else {"kind": "ship_after", "asks": how}

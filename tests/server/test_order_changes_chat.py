@@ -356,3 +356,17 @@ def test_a_courier_question_with_no_order_in_view_is_answered_from_the_shipping_
     reply = chat(client, customer, language)(ask)
     assert [c["doc"] for c in reply["citations"]][:1] == ["shipping"]
     assert order_id not in reply["text"] and store.wishes(order_id) == []
+
+
+@pytest.mark.parametrize(("language", "about", "wish"), [("zh", "订单{oid}现在什么状态", "那这单换成中通发吧"),
+                                                         ("en", "what's the status of order {oid}?",
+                                                          "ok, please send that one with ZTO")])
+def test_the_order_just_discussed_is_the_one_meant(client: TestClient, store: Store, language: str, about: str,
+                                                   wish: str) -> None:
+    customer = store.customer(language)
+    first, second = store.order(customer), store.order(customer)
+    send = chat(client, customer, language)
+    assert second in send(about.format(oid=second))["text"]
+    stated = send(wish)  # two unshipped orders, but this one was just discussed: no "which one?"
+    assert second in stated["text"] and first not in stated["text"]
+    assert ("中通快递" in stated["text"]) if language == "zh" else ("ZTO Express" in stated["text"])

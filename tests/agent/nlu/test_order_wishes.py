@@ -75,3 +75,11 @@ def test_the_slot_extractor_carries_the_wish_beside_the_order_id() -> None:
     slots = SlotExtractor().extract("订单KF10000001请给我发顺丰")
     assert slots["order_id"] == "KF10000001"
     assert slots["order_wish"] == {"kind": "courier", "courier": "sf", "asks": False}
+
+
+@pytest.mark.parametrize(("text", "asks"), [("取消订单的话运费会退吗", True),
+                                            ("can I cancel an order after paying?", True),
+                                            ("麻烦帮我取消订单", False), ("could you cancel my order?", False)])
+def test_a_question_about_cancelling_is_told_from_a_request_to_cancel(text: str, asks: bool) -> None:
+    wish = order_wish(text)
+    assert wish is not None and wish["kind"] == "cancel" and wish["asks"] is asks
