@@ -64,3 +64,34 @@ def live_chat_socket(ws_base: str, conversation_id: str, token: str, **kwargs: A
 
     with connect(f"{ws_base}/ws/chat/{conversation_id}", **kwargs) as ws:
         yield authenticated(ws, token)
+
+
+def frame_of(ws: Any, kind: str) -> dict[str, Any]:
+    """The next frame of type `kind`, or the `error` frame that came instead (frames in between are skipped)."""
+    while (frame := receive(ws))["type"] not in (kind, "error"):
+        pass
+    return frame
+
+
+def bot_message(ws: Any) -> dict[str, Any]:
+    """The next `bot_message` frame; fails the test with the server's `error` frame if one comes first."""
+    frame = frame_of(ws, "bot_message")
+    assert frame["type"] == "bot_message", frame
+    return frame
+
+
+def start_chat(client: TestClient, customer_id: str | None, language: str) -> tuple[str, str]:
+    """A new web conversation (signed for `customer_id`, anonymous without one): its id and token."""
+    from tests.services import signed
+
+    body = {"channel": "web", "language": language, **(signed(customer_id) if customer_id else {})}
+    r = client.post("/api/conversations", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()["conversation_id"], r.json()["token"]
+
+
+def events_of(client: TestClient, conversation_id: str, token: str, kind: str) -> list[dict[str, Any]]:
+    """The conversation's events of one type, as the events API gives them (`type`, `seq`, `payload`, …)."""
+    r = client.get(f"/api/conversations/{conversation_id}/events", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    return [e for e in r.json()["events"] if e["type"] == kind]

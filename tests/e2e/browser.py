@@ -18,6 +18,7 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
+TIMEOUT_MS = 15_000  # a page action or wait, in the browser tests
 CHROMIUM_PATH = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -67,3 +68,30 @@ def chromium() -> Iterator[Browser]:
         finally:
             browser.close()
 
+
+class Page:
+    """A fresh browser context + page that records console errors, page errors and dialogs."""
+
+    def __init__(self, browser, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.context = browser.new_context(
+            viewport={"width": 1360, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        self.page.on("dialog", self._on_dialog)
+
+    def _on_console(self, msg) -> None:
+        if msg.type == "error":
+            self.errors.append(f"console.error: {msg.text} @ {msg.location}")
+
+    def _on_dialog(self, dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def close(self) -> None:
+        self.context.close()

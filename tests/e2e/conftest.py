@@ -103,3 +103,26 @@ def live_server(e2e_env: dict[str, str], run_logs: LogCapture) -> Iterator[str]:
         yield base
     finally:
         stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium for one test module (tests/e2e/browser.py; skips locally, fails in CI, without it)."""
+    from tests.e2e.browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def shop(browser, request: pytest.FixtureRequest) -> Iterator[object]:
+    """The demo shop page of the session's live server in a fresh browser context. The browser first: without
+    Chromium the test skips before the server is started."""
+    from tests.e2e.browser import Page
+
+    live_server: str = request.getfixturevalue("live_server")
+    p = Page(browser, live_server)
+    try:
+        yield p
+    finally:
+        p.close()

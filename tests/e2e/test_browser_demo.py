@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 try:  # tests/e2e may or may not be a package
-    from tests.e2e.browser import chromium
+    from tests.e2e.browser import TIMEOUT_MS, Page
 except ImportError:  # pragma: no cover - depends on how pytest imports this file
-    from browser import chromium  # type: ignore[no-redef]
+    from browser import TIMEOUT_MS, Page  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.e2e
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
-TIMEOUT_MS = 15_000
 
 MESSAGES = '[data-testid="kefu-messages"]'
 BOT_MSGS = f'{MESSAGES} .kefu-msg[data-role="bot"][data-seq]'
@@ -36,49 +35,10 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 
 
-@pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[object]:
-    with chromium() as browser:
-        yield browser
-
-
-class Page:
-    """A fresh browser context + page that records console errors, page errors and dialogs."""
-
-    def __init__(self, browser, base_url: str) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.context = browser.new_context(
-            viewport={"width": 1360, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-        )
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.page.on("console", self._on_console)
-        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        self.page.on("dialog", self._on_dialog)
-
-    def _on_console(self, msg) -> None:
-        if msg.type == "error":
-            self.errors.append(f"console.error: {msg.text} @ {msg.location}")
-
-    def _on_dialog(self, dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def close(self) -> None:
-        self.context.close()
-
-
 @pytest.fixture
-def demo(chromium_browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    # the browser first: without Chromium the test skips before the server is started
-    live_server: str = request.getfixturevalue("live_server")
-    p = Page(chromium_browser, live_server)
-    try:
-        yield p
-    finally:
-        p.close()
+def demo(shop: Page) -> Page:
+    """The shop page of the session's live server (tests/e2e/conftest.py)."""
+    return shop
 
 
 # ------------------------------------------------------------------------------------------------

@@ -6,12 +6,10 @@ coupon as claimed, with its code."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
 try:  # tests/e2e may or may not be a package
-    from tests.e2e.browser import chromium
     from tests.e2e.test_browser_demo import (
         BOT_MSGS,
         USER_MSGS,
@@ -24,7 +22,6 @@ try:  # tests/e2e may or may not be a package
         start_chat,
     )
 except ImportError:  # pragma: no cover - depends on how pytest imports this file
-    from browser import chromium  # type: ignore[no-redef]
     from test_browser_demo import (  # type: ignore[no-redef]
         BOT_MSGS,
         USER_MSGS,
@@ -40,22 +37,6 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this fil
 pytestmark = pytest.mark.e2e
 
 CLAIMABLE = '.kefu-card[data-card-type="coupon"][data-status="claimable"][data-campaign-id="trade_in"]'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def shop(browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    live_server: str = request.getfixturevalue("live_server")
-    p = Page(browser, live_server)
-    try:
-        yield p
-    finally:
-        p.close()
 
 
 # (customers other tests leave alone: a coupon claimed here is theirs for the rest of the session)

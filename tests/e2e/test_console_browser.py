@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 
 try:  # tests/e2e may or may not be a package
-    from tests.e2e.browser import chromium
     from tests.e2e.test_console import PASSWORD, ensure_operator
 except ImportError:  # pragma: no cover - depends on how pytest imports this file
-    from browser import chromium  # type: ignore[no-redef]
     from test_console import PASSWORD, ensure_operator  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.e2e
@@ -25,12 +23,6 @@ pytestmark = pytest.mark.e2e
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 TIMEOUT_MS = 15_000
 XSS = ['<img src=x onerror="window.__xss=1">', "<script>window.__xss=2</script>"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 class Tab:

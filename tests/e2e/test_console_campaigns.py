@@ -8,7 +8,6 @@ Writes var/screenshots/console-campaigns.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -21,12 +20,10 @@ from server.operators.campaign_readout import campaign_readout
 from tests.services import signed
 
 try:  # tests/e2e may or may not be a package
-    from tests.e2e.browser import chromium
     from tests.e2e.test_console import ensure_operator
     from tests.e2e.test_console_browser import SCREENSHOTS, Tab
     from tests.e2e.test_console_marketing import sign_in
 except ImportError:  # pragma: no cover - depends on how pytest imports this file
-    from browser import chromium  # type: ignore[no-redef]
     from test_console import ensure_operator  # type: ignore[no-redef]
     from test_console_browser import SCREENSHOTS, Tab  # type: ignore[no-redef]
     from test_console_marketing import sign_in  # type: ignore[no-redef]
@@ -34,12 +31,6 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this fil
 pytestmark = pytest.mark.e2e
 
 CAMPAIGN = "e2e_weekend"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 def local_input(at: datetime) -> str:

@@ -9,7 +9,6 @@ Writes var/screenshots/console-marketing.png.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,23 +19,15 @@ from server.operators.marketing import recommendations_report
 from tests.server.marketing_support import Seeded, pick_products, seed_events, write_rules
 
 try:  # tests/e2e may or may not be a package
-    from tests.e2e.browser import chromium
     from tests.e2e.test_console import PASSWORD, ensure_operator
     from tests.e2e.test_console_browser import SCREENSHOTS, Tab
 except ImportError:  # pragma: no cover - depends on how pytest imports this file
-    from browser import chromium  # type: ignore[no-redef]
     from test_console import PASSWORD, ensure_operator  # type: ignore[no-redef]
     from test_console_browser import SCREENSHOTS, Tab  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.e2e
 
 NAMES = ("e2e-orders-product", "e2e-orders-category")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ Writes var/screenshots/console-supervisor.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,21 +18,13 @@ from server.db.events import SqlEventStore
 from server.db.stats import supervisor_stats
 
 try:  # tests/e2e may or may not be a package
-    from tests.e2e.browser import chromium
     from tests.e2e.test_console import PASSWORD, ensure_operator
     from tests.e2e.test_console_browser import SCREENSHOTS, Tab
 except ImportError:  # pragma: no cover - depends on how pytest imports this file
-    from browser import chromium  # type: ignore[no-redef]
     from test_console import PASSWORD, ensure_operator  # type: ignore[no-redef]
     from test_console_browser import SCREENSHOTS, Tab  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 def seed(url: str) -> None:

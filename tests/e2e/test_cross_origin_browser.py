@@ -22,7 +22,6 @@ from websockets.sync.client import connect
 
 from server.db.engine import make_engine, make_session_factory
 from server.db.orders import SqlOrderRepository
-from tests.e2e.browser import chromium
 from tests.e2e.conftest import start_server, stop_server, wait_ready
 from tests.e2e.store_pages import StorePages, shop_page
 from tests.e2e.test_browser_demo import BOT_MSGS, EN_STATUS_WORDS, MESSAGES, USER_MSGS, Page, ask, assert_clean
@@ -74,12 +73,6 @@ TRY_SOCKET = """
   ws.onclose = (e) => resolve({code: e.code, frames});
 })
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,9 @@ it offered (a cross-sell card marked as such), and the next list moves on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 try:  # tests/e2e may or may not be a package
-    from tests.e2e.browser import chromium
     from tests.e2e.test_browser_demo import (
         BOT_MSGS,
         Page,
@@ -21,7 +18,6 @@ try:  # tests/e2e may or may not be a package
         start_chat,
     )
 except ImportError:  # pragma: no cover - depends on how pytest imports this file
-    from browser import chromium  # type: ignore[no-redef]
     from test_browser_demo import (  # type: ignore[no-redef]
         BOT_MSGS,
         Page,
@@ -34,22 +30,6 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this fil
     )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def shop(browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    live_server: str = request.getfixturevalue("live_server")
-    p = Page(browser, live_server)
-    try:
-        yield p
-    finally:
-        p.close()
 
 
 def card_ids(message) -> list[str]:

@@ -21,8 +21,8 @@ from server.runtime import build_runtime
 from server.settings import Settings
 from tests.fakes import KeywordRetriever
 from tests.server.console_support import small_store
-from tests.services import TEST_IDENTITY_SECRET, signed
-from tests.sockets import chat_socket, receive, send
+from tests.services import TEST_IDENTITY_SECRET
+from tests.sockets import chat_socket, events_of, frame_of, send, start_chat
 from tools.marketing.rules import RuleSet, mine_local, save_rules
 
 pytestmark = pytest.mark.integration
@@ -82,26 +82,14 @@ def client(store_url: str, rules_dir: Path, tmp_path_factory: pytest.TempPathFac
     runtime.close()
 
 
-def start(client: TestClient, customer_id: str | None, language: str) -> tuple[str, str]:
-    body = {"language": language, **(signed(customer_id) if customer_id else {})}
-    r = client.post("/api/conversations", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()["conversation_id"], r.json()["token"]
 
 
-def frame_of(ws: Any, kind: str) -> dict[str, Any]:
-    while (frame := receive(ws))["type"] not in (kind, "error"):
-        pass
-    return frame
 
 
 def offers(frame: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in frame["cards"] if c.get("offer")]
 
 
-def events(client: TestClient, cid: str, token: str, kind: str) -> list[dict[str, Any]]:
-    log = client.get(f"/api/conversations/{cid}/events", headers={"Authorization": f"Bearer {token}"}).json()
-    return [e for e in log["events"] if e["type"] == kind]
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -109,7 +97,7 @@ def test_a_solved_order_question_gets_one_offer_and_taking_it_is_recorded(
     client: TestClient, rules_dir: Path, phone_order: tuple[str, str], language: str
 ) -> None:
     customer, order = phone_order
-    cid, token = start(client, customer, language)
+    cid, token = start_chat(client, customer, language)
     with chat_socket(client, cid, token) as ws:
         send(ws, {"type": "user_message", "text": ASK[language].format(order=order)})
         first = frame_of(ws, "bot_message")
@@ -124,12 +112,12 @@ def test_a_solved_order_question_gets_one_offer_and_taking_it_is_recorded(
 
         send(ws, {"type": "interaction", "kind": "added_to_cart", "product_id": card["id"]})
         assert frame_of(ws, "interaction_recorded")["product_id"] == card["id"]
-    [made] = events(client, cid, token, "offer_made")
+    [made] = events_of(client, cid, token, "offer_made")
     assert made["payload"]["offer_id"] == card["id"] and made["payload"]["need"] == f"order:{order}"
     rule = made["payload"]["rule"]
     assert rule is not None and rule["rule_set"] in {p.stem for p in rules_dir.glob("*.json")}
     assert {"by", "antecedent", "consequent", "support", "confidence", "lift"} <= set(rule)
-    [answered] = events(client, cid, token, "offer_answered")
+    [answered] = events_of(client, cid, token, "offer_answered")
     assert answered["payload"] == {"offer_event_id": made["id"], "kind": "cross_sell", "offer_id": card["id"],
                                    "outcome": "added_to_cart"}
 
@@ -139,15 +127,15 @@ def test_no_offer_after_an_angry_question_nor_while_waiting_for_a_person(
     client: TestClient, phone_order: tuple[str, str], language: str
 ) -> None:
     customer, order = phone_order
-    cid, token = start(client, customer, language)
+    cid, token = start_chat(client, customer, language)
     with chat_socket(client, cid, token) as ws:
         send(ws, {"type": "user_message", "text": ANGRY[language].format(order=order)})
         angry = frame_of(ws, "bot_message")
         assert order in angry["text"] and angry["state"]["affect"]["score"] < 0
         assert not offers(angry) and BY_THE_WAY[language] not in angry["text"]
-    assert not events(client, cid, token, "offer_made")
+    assert not events_of(client, cid, token, "offer_made")
 
-    cid, token = start(client, customer, language)
+    cid, token = start_chat(client, customer, language)
     with chat_socket(client, cid, token) as ws:
         send(ws, {"type": "user_message", "text": PERSON[language]})
         assert frame_of(ws, "handoff")["status"] == "queued"
@@ -156,14 +144,14 @@ def test_no_offer_after_an_angry_question_nor_while_waiting_for_a_person(
         while order not in waiting["text"]:  # (the handoff's own reply comes first)
             waiting = frame_of(ws, "bot_message")
         assert not offers(waiting) and waiting["state"]["handoff"] == "queued"
-    assert not events(client, cid, token, "offer_made")
+    assert not events_of(client, cid, token, "offer_made")
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_product_added_to_the_cart_is_followed_by_an_offer_on_the_socket(
     client: TestClient, phone_order: tuple[str, str], language: str
 ) -> None:
-    cid, token = start(client, None, language)
+    cid, token = start_chat(client, None, language)
     auth = {"Authorization": f"Bearer {token}"}
     with chat_socket(client, cid, token) as ws:
         send(ws, {"type": "user_message", "text": "推荐一款手机" if language == "zh" else "recommend a phone"})
@@ -173,9 +161,9 @@ def test_a_product_added_to_the_cart_is_followed_by_an_offer_on_the_socket(
         assert BY_THE_WAY[language] in offer["text"]
         [card] = offers(offer)
         assert card["id"] != phone and card["actions"] == ["view", "add_to_cart"]
-    [made] = events(client, cid, token, "offer_made")
+    [made] = events_of(client, cid, token, "offer_made")
     assert made["payload"]["need"] == f"product:{phone}" and made["payload"]["offer_id"] == card["id"]
     rest = client.post(f"/api/conversations/{cid}/interactions", json={"kind": "purchased", "product_id": phone},
                        headers=auth)
     assert rest.status_code == 201 and rest.json()["kind"] == "purchased"
-    assert len(events(client, cid, token, "offer_made")) == 1  # the same need: no second offer
+    assert len(events_of(client, cid, token, "offer_made")) == 1  # the same need: no second offer

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,7 +22,7 @@ from server.settings import Settings
 from tests.fakes import HashEmbedder
 from tests.server.console_support import small_store
 from tests.services import TEST_IDENTITY_SECRET, signed
-from tests.sockets import chat_socket, receive, send
+from tests.sockets import bot_message, chat_socket, receive, send
 
 pytestmark = pytest.mark.integration
 
@@ -68,11 +67,6 @@ def store_facts(url: str, language: str) -> tuple[str, str, Decimal]:
     return customer, product, price
 
 
-def bot_message(ws: Any) -> dict[str, Any]:
-    while (frame := receive(ws))["type"] not in ("bot_message", "error"):
-        pass
-    assert frame["type"] == "bot_message", frame
-    return frame
 
 
 def yuan(value: Decimal) -> str:

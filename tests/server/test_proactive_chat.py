@@ -7,7 +7,6 @@ and one waiting for a person get the answer and no offer."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,8 +22,8 @@ from server.runtime import build_runtime
 from server.settings import Settings
 from tests.fakes import HashEmbedder
 from tests.server.console_support import small_store
-from tests.services import TEST_IDENTITY_SECRET, signed
-from tests.sockets import chat_socket, receive, send
+from tests.services import TEST_IDENTITY_SECRET
+from tests.sockets import bot_message, chat_socket, events_of, send, start_chat
 from tools.marketing.campaigns.variants import angles_for
 from tools.marketing.segments import shopper_segment
 
@@ -72,22 +71,10 @@ def returning_customers(url: str, language: str) -> list[str]:
         engine.dispose()
 
 
-def start(client: TestClient, customer: str, language: str) -> tuple[str, str]:
-    r = client.post("/api/conversations", json={"channel": "web", "language": language, **signed(customer)})
-    assert r.status_code == 201, r.text
-    return r.json()["conversation_id"], r.json()["token"]
 
 
-def bot_message(ws: Any) -> dict[str, Any]:
-    while (frame := receive(ws))["type"] not in ("bot_message", "error"):
-        pass
-    assert frame["type"] == "bot_message", frame
-    return frame
 
 
-def events(client: TestClient, cid: str, token: str, kind: str) -> list[dict[str, Any]]:
-    log = client.get(f"/api/conversations/{cid}/events", headers={"Authorization": f"Bearer {token}"}).json()
-    return [e["payload"] for e in log["events"] if e["type"] == kind]
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -99,7 +86,7 @@ def test_a_calm_returns_question_gets_the_trade_in_offer_and_its_claim_button_wo
         segment = shopper_segment(SqlCampaignStore(make_session_factory(engine)).history(customer))
     finally:
         engine.dispose()
-    cid, token = start(client, customer, language)
+    cid, token = start_chat(client, customer, language)
     with chat_socket(client, cid, token) as ws:
         send(ws, {"type": "user_message", "text": RETURNS[language], "client_msg_id": "m1"})
         answer = bot_message(ws)
@@ -110,13 +97,13 @@ def test_a_calm_returns_question_gets_the_trade_in_offer_and_its_claim_button_wo
         assert card["discount_text"] == "¥150" and card["min_spend"] == "1500.00"
         send(ws, {"type": "user_message", "text": card["claim_text"], "client_msg_id": "m2"})
         claimed = bot_message(ws)
-    [made] = events(client, cid, token, "offer_made")
+    [made] = [e["payload"] for e in events_of(client, cid, token, "offer_made")]
     assert (made["kind"], made["offer_id"], made["need"], made["source"]) == (
         "trade_in", "trade_in", "policy:returns", "proactive_offer")
     assert (made["segment"], made["variant"]) == (segment, angles_for(segment)[0])
     [held] = claimed["cards"]
     assert held["status"] == "held" and held["campaign_id"] == "trade_in" and held["code"] in claimed["text"]
-    [issued] = events(client, cid, token, "coupon_issued")
+    [issued] = [e["payload"] for e in events_of(client, cid, token, "coupon_issued")]
     assert issued["campaign_id"] == "trade_in" and issued["customer_id"] == customer
 
 
@@ -124,19 +111,19 @@ def test_a_calm_returns_question_gets_the_trade_in_offer_and_its_claim_button_wo
 def test_no_offer_to_an_angry_customer_nor_one_waiting_for_a_person(
         client: TestClient, store_url: str, language: str) -> None:
     first, second = returning_customers(store_url, language)[1:3]
-    cid, token = start(client, first, language)
+    cid, token = start_chat(client, first, language)
     with chat_socket(client, cid, token) as ws:
         send(ws, {"type": "user_message", "text": ANGRY[language]})
         angry = bot_message(ws)
     assert angry["state"]["affect"]["score"] < 0 and BY_THE_WAY[language] not in angry["text"]
     assert not any(c["type"] == "coupon" for c in angry["cards"])
-    assert not events(client, cid, token, "offer_made")
+    assert not events_of(client, cid, token, "offer_made")
 
-    cid, token = start(client, second, language)
+    cid, token = start_chat(client, second, language)
     with chat_socket(client, cid, token) as ws:
         send(ws, {"type": "user_message", "text": PERSON[language]})
         assert bot_message(ws)["state"]["handoff"] == "queued"
         send(ws, {"type": "user_message", "text": RETURNS[language]})
         queued = bot_message(ws)
     assert queued["citations"] and BY_THE_WAY[language] not in queued["text"]
-    assert not events(client, cid, token, "offer_made")
+    assert not events_of(client, cid, token, "offer_made")

@@ -18,8 +18,8 @@ from server.runtime import Runtime, build_runtime
 from server.settings import Settings
 from tests.fakes import KeywordRetriever
 from tests.server.console_support import small_store
-from tests.services import TEST_IDENTITY_SECRET, signed
-from tests.sockets import chat_socket, receive, send
+from tests.services import TEST_IDENTITY_SECRET
+from tests.sockets import bot_message, chat_socket, frame_of, send, start_chat
 from tools.marketing.bandit import Served
 
 pytestmark = pytest.mark.integration
@@ -63,23 +63,10 @@ def phone_owner(url: str) -> tuple[str, set[str]]:
     return customer, {a["model"] for c, a in rows if c == customer and (a or {}).get("model")}
 
 
-def start(client: TestClient, customer_id: str | None, language: str) -> tuple[str, str]:
-    body = {"language": language, **(signed(customer_id) if customer_id else {})}
-    r = client.post("/api/conversations", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()["conversation_id"], r.json()["token"]
 
 
-def bot_message(ws: Any) -> dict[str, Any]:
-    while (frame := receive(ws))["type"] != "bot_message":
-        pass
-    return frame
 
 
-def frame_of(ws: Any, kind: str) -> dict[str, Any]:
-    while (frame := receive(ws))["type"] not in (kind, "error"):
-        pass
-    return frame
 
 
 @pytest.mark.parametrize(("language", "ask"), [("zh", "推荐一款手机壳"), ("en", "recommend a phone case")])
@@ -87,7 +74,7 @@ def test_the_list_changes_after_the_customer_views_and_adds_a_product(
     client: TestClient, runtime: Runtime, store_url: str, language: str, ask: str
 ) -> None:
     customer, models = phone_owner(store_url)
-    cid, token = start(client, customer, language)
+    cid, token = start_chat(client, customer, language)
     with chat_socket(client, cid, token) as ws:
         send(ws, {"type": "user_message", "text": ask})
         first = bot_message(ws)
@@ -131,7 +118,7 @@ def test_the_list_changes_after_the_customer_views_and_adds_a_product(
 
 
 def test_the_rest_endpoint_changes_the_next_list_and_refuses_bad_input(client: TestClient) -> None:
-    cid, token = start(client, None, "en")
+    cid, token = start_chat(client, None, "en")
     auth = {"Authorization": f"Bearer {token}"}
     first = client.post(f"/api/conversations/{cid}/messages", json={"text": "recommend a phone case"}, headers=auth)
     ids = [c["id"] for c in first.json()["reply"]["cards"]]
@@ -150,7 +137,7 @@ def test_the_rest_endpoint_changes_the_next_list_and_refuses_bad_input(client: T
     kind = client.post(f"/api/conversations/{cid}/interactions", json={"kind": "liked", "product_id": ids[0]},
                        headers=auth)
     assert kind.status_code == 422 and "error" in kind.json()
-    _other, other_token = start(client, None, "en")
+    _other, other_token = start_chat(client, None, "en")
     foreign = client.post(f"/api/conversations/{cid}/interactions", json={"kind": "viewed", "product_id": ids[0]},
                           headers={"Authorization": f"Bearer {other_token}"})
     assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "invalid_token"
@@ -159,7 +146,7 @@ def test_the_rest_endpoint_changes_the_next_list_and_refuses_bad_input(client: T
 
 
 def test_a_bad_interaction_frame_gets_an_error_frame_and_the_socket_stays_open(client: TestClient) -> None:
-    cid, token = start(client, None, "zh")
+    cid, token = start_chat(client, None, "zh")
     with chat_socket(client, cid, token) as ws:
         send(ws, {"type": "interaction", "kind": "viewed", "product_id": "NOPE"})
         assert frame_of(ws, "interaction_recorded")["code"] == "unknown_product"
@@ -177,7 +164,7 @@ def test_with_the_bandit_off_the_recommenders_order_is_served(store_url: str, tm
     runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
     assert runtime.reranker is None
     with TestClient(create_app(settings, runtime=runtime)) as client:
-        cid, token = start(client, None, "en")
+        cid, token = start_chat(client, None, "en")
         auth = {"Authorization": f"Bearer {token}"}
         reply = client.post(f"/api/conversations/{cid}/messages", json={"text": "recommend a phone case"},
                             headers=auth).json()["reply"]
@@ -194,7 +181,7 @@ def test_interactions_are_rate_limited_per_conversation(store_url: str, tmp_path
                         recommender_model_path=tmp_path / "none.npz", limits_interaction_conversation="2/minute")
     runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
     with TestClient(create_app(settings, runtime=runtime)) as client:
-        cid, token = start(client, None, "en")
+        cid, token = start_chat(client, None, "en")
         auth = {"Authorization": f"Bearer {token}"}
         product = client.post(f"/api/conversations/{cid}/messages", json={"text": "recommend a phone case"},
                               headers=auth).json()["reply"]["cards"][0]["id"]
@@ -218,7 +205,7 @@ def test_interactions_are_rate_limited_per_address_across_conversations(store_ur
     codes = []
     with TestClient(create_app(settings, runtime=runtime), client=("203.0.113.7", 5000)) as client:
         for _ in range(2):
-            cid, token = start(client, None, "en")
+            cid, token = start_chat(client, None, "en")
             auth = {"Authorization": f"Bearer {token}"}
             if product is None:
                 reply = client.post(f"/api/conversations/{cid}/messages", json={"text": "recommend a phone case"},
@@ -228,7 +215,7 @@ def test_interactions_are_rate_limited_per_address_across_conversations(store_ur
                                   json={"kind": "viewed", "product_id": product}, headers=auth).status_code
                       for _ in range(2)]
     with TestClient(create_app(settings, runtime=runtime), client=("203.0.113.8", 5000)) as other:
-        cid, token = start(other, None, "en")
+        cid, token = start_chat(other, None, "en")
         r = other.post(f"/api/conversations/{cid}/interactions", json={"kind": "viewed", "product_id": product},
                        headers={"Authorization": f"Bearer {token}"})
     runtime.close()
