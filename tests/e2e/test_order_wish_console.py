@@ -18,10 +18,8 @@ from server.db.models import Customer, Order, OrderLine, Product
 from tests.services import signed
 
 try:  # tests/e2e may or may not be a package
-    from tests.e2e.browser import chromium
     from tests.e2e.test_console import PASSWORD, ensure_operator
 except ImportError:  # pragma: no cover - depends on how pytest imports this file
-    from browser import chromium  # type: ignore[no-redef]
     from test_console import PASSWORD, ensure_operator  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.e2e
@@ -51,9 +49,12 @@ def customer_with_an_unshipped_order(url: str) -> tuple[str, str]:
         engine.dispose()
 
 
-def test_the_console_shows_the_wish_on_the_order_and_in_the_timeline(live_server: str, e2e_env: dict[str, str]
-                                                                     ) -> None:
+def test_the_console_shows_the_wish_on_the_order_and_in_the_timeline(browser, request: pytest.FixtureRequest) -> None:
     from playwright.sync_api import expect
+
+    # the browser first: without Chromium the test skips before the server is started
+    live_server: str = request.getfixturevalue("live_server")
+    e2e_env: dict[str, str] = request.getfixturevalue("e2e_env")
 
     customer, order_id = customer_with_an_unshipped_order(e2e_env["KEFU_DATABASE_URL"])
     username = ensure_operator(e2e_env["KEFU_DATABASE_URL"], "e2e-wishes", name="李雷")
@@ -67,9 +68,8 @@ def test_the_console_shows_the_wish_on_the_order_and_in_the_timeline(live_server
         done = http.post(f"/api/conversations/{cid}/messages", json={"text": "好的"}, headers=auth)
         assert "京东物流" in done.json()["reply"]["text"]
 
-    with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         problems: list[str] = []
@@ -88,5 +88,6 @@ def test_the_console_shows_the_wish_on_the_order_and_in_the_timeline(live_server
         page.screenshot(path=str(SCREENSHOTS / "console-order-wish.png"))
         page.get_by_test_id("lang-toggle").click()
         expect(order.get_by_test_id("order-wish")).to_have_text("ship with JD Logistics")
+        assert problems == []
+    finally:
         context.close()
-    assert problems == []
