@@ -507,7 +507,7 @@ class Agent:
         if decision.kind == "handoff":
             out.append(HandoffRequested(conversation_id=cid, reason=decision.handoff_reason or "customer_asked"))
         out.append(BotUttered(conversation_id=cid, **reply.recorded(), fallback=fallback))
-        if decision.ask_slot and acted.error is None:
+        if decision.ask_slot and _asked(decision, acted):
             out.append(SlotRequested(conversation_id=cid, intent=decision.intent, slot=decision.ask_slot))
         return reply, out
 
@@ -534,6 +534,15 @@ def _requested(turn: dict[str, Any]) -> tuple[str, str] | None:
     """The slot the bot was waiting for before an open turn (what a retry of it answers)."""
     requested = turn.get("requested")
     return (str(requested[0]), str(requested[1])) if requested else None
+
+
+def _asked(decision: Decision, acted: Acted) -> bool:
+    """Did this reply ask for the decision's slot? A call asks by answering (a list to pick from); a call the customer
+    confirms first asks only when its preview could not tell which one was meant (a `ToolError` whose `asks` names
+    the slot: "which of your orders?"), never alongside "shall I?"."""
+    if not decision.asks_confirmation:
+        return acted.error is None
+    return acted.error is not None and acted.error.params.get("asks") == decision.ask_slot
 
 
 class _Progress:

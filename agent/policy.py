@@ -155,6 +155,9 @@ def confirmation_answer(pending: dict[str, Any], nlu: NLUResult, text: str, tool
     tool = tools.get(str(pending.get("tool")))
     words = getattr(tool, "customer_words", {}) if tool is not None else {}
     args = pending.get("args", {})
+    own = getattr(tool, "confirmation_answer", None)  # a tool may read an answer to its own question first
+    if own is not None and (said := own(args, text)) is not None:
+        return str(said)
     for arg, slot in words.items():
         if slot in nlu.slots and nlu.slots[slot] != args.get(arg):
             return None

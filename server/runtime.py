@@ -48,6 +48,7 @@ from server.offer_copy import LLMCopyWriter
 from server.operators.accounts import OperatorAuth
 from server.operators.feed import ConsoleFeed
 from server.settings import Settings
+from tools.commerce.order_changes import OrderChangeTool
 from tools.commerce.orders import OrderStatusTool
 from tools.commerce.ports import ProductCatalog
 from tools.commerce.product_info import ProductInfoTool
@@ -317,6 +318,7 @@ def build_runtime(
     product_info = ProductInfoTool(ProductShelf(catalog))
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), product_info, cross_sell,
              recommend]
+    tools.append(OrderChangeTool(orders, orders, timezone=settings.store.timezone))  # shipping wishes, cancellations
     campaigns = SqlCampaignStore(sessions)
     tz = settings.store.timezone
     llm = build_llm(settings) if llm is _DEFAULT else llm

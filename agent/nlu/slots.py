@@ -1,6 +1,6 @@
 """Slot extraction, zh and en: order ids, catalog categories and products, quantities, dates, amounts,
-phone numbers, the kind and reason of a return, and a product question's item number and detail asked
-(`agent.nlu.product_slots`).
+phone numbers, the kind and reason of a return, a product question's item number and detail asked
+(`agent.nlu.product_slots`), and a wish about an order before it ships (`agent.nlu.order_wishes`).
 
 Regular expressions and small lexicons rather than a model: slots are exact values the tools consume
 (an order id either parses or it doesn't), and each rule is easy to test. Values are JSON-ready:
@@ -17,6 +17,7 @@ from datetime import date
 
 from agent.language import has_cjk
 from agent.nlu.dates import find_date
+from agent.nlu.order_wishes import order_wish
 from agent.nlu.product_slots import attribute, item_no
 from agent.nlu.spans import EN_NUM, ZH_NUM, Found, number
 
@@ -146,6 +147,9 @@ class SlotExtractor:
         if kind:
             slots["return_kind"] = kind
             slots["reason"] = text.strip()[:200]
+        wish = order_wish(text)  # a courier, a ship-later date, a cancellation… (agent.nlu.order_wishes)
+        if wish:
+            slots["order_wish"] = wish
         return slots
 
 

@@ -59,6 +59,8 @@ CAMPAIGN_ACTIONS = ("create", "update", "pause", "resume", "end", "threshold", "
 EXPERIMENT_STATUSES = ("running", "stopped")
 EXPERIMENT_METRICS = ("claimed", "redeemed", "revenue")
 OPERATOR_ROLES = ("operator", "supervisor", "marketer")
+ORDER_WISH_KINDS = ("courier", "avoid_courier", "ship_after", "cancel", "ship_together", "ship_separately")
+ORDER_WISH_STATUSES = ("active", "replaced", "done")  # (migration 0008)
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -140,6 +142,7 @@ class Order(Base):
     lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.id", back_populates="order")
     shipment: Mapped[Shipment | None] = relationship(back_populates="order")
     returns: Mapped[list[Return]] = relationship(order_by="Return.id", back_populates="order")
+    wishes: Mapped[list[OrderWish]] = relationship(order_by="OrderWish.id", back_populates="order")
 
 
 class OrderLine(Base):
@@ -218,6 +221,28 @@ class ReturnLine(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     return_id: Mapped[str] = mapped_column(ForeignKey("returns.id"))
     order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+
+
+class OrderWish(Base):
+    """A customer's wish about an order before it ships, recorded by the order-change tool after they confirmed it
+    (migration 0008): what the warehouse must do when it packs the order; a newer wish of the same kind replaces
+    the older one (`replaced`); a cancellation is recorded `done`."""
+
+    __tablename__ = "order_wishes"
+    __table_args__ = (
+        _one_of("kind", ORDER_WISH_KINDS, "kind"),
+        _one_of("status", ORDER_WISH_STATUSES, "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    conversation_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    order: Mapped[Order] = relationship(back_populates="wishes")
 
 
 class Conversation(Base):
@@ -430,6 +455,7 @@ STORE_TABLES_DELETE_ORDER = (
     "experiment_assignments",
     "experiments",
     "campaigns",
+    "order_wishes",
     "return_lines",
     "returns",
     "tracking_events",

@@ -11,11 +11,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from server.db.errors import InvalidReturn, UnknownOrder
-from server.db.models import RETURN_KINDS, Customer, Order, OrderLine, Product, Return, ReturnLine, Shipment
+from server.db.models import (
+    RETURN_KINDS,
+    Coupon,
+    Customer,
+    Order,
+    OrderLine,
+    OrderWish,
+    Product,
+    Return,
+    ReturnLine,
+    Shipment,
+)
 from server.db.rows import to_row
 from tools.commerce.ports import (
+    CancelledOrder,
+    OrderAlreadyShipped,
     OrderLineView,
     OrderView,
+    OrderWishView,
     ReturnView,
     ShipmentView,
     TrackingEventView,
@@ -55,6 +69,7 @@ def _order_options() -> list:
         selectinload(Order.lines).selectinload(OrderLine.product).joinedload(Product.category),
         selectinload(Order.shipment).selectinload(Shipment.events),
         selectinload(Order.returns).selectinload(Return.lines),
+        selectinload(Order.wishes),
     ]
 
 
@@ -88,7 +103,32 @@ def order_view(order: Order) -> OrderView:
         lines=[_line_view(line) for line in order.lines],
         shipment=_shipment_view(order.shipment) if order.shipment else None,
         returns=[return_view(r) for r in order.returns],
+        wishes=[wish_view(w) for w in order.wishes if w.status != "replaced"],
     )
+
+
+def wish_view(wish: OrderWish) -> OrderWishView:
+    return to_row(OrderWishView, wish, wish_id=wish.id)
+
+
+UNSHIPPED = ("pending_payment", "paid")
+
+
+def _claim_unshipped(session: Session, order_id: str, *, status: str | None = None) -> Order:
+    """The order, locked for this transaction, if it has not shipped (nor been cancelled); `status` set, it is
+    moved there in the same conditional write, so two writers cannot both act on an unshipped order."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise UnknownOrder(order_id)
+    shipment = session.scalars(select(Shipment).where(Shipment.order_id == order_id)).first()
+    moved = session.execute(
+        update(Order).where(Order.id == order_id, Order.status.in_(UNSHIPPED))
+        .values(status=status or Order.status).execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved or (shipment is not None and shipment.shipped_at is not None):
+        raise OrderAlreadyShipped(order_id)
+    session.refresh(order)
+    return order
 
 
 class SqlOrderRepository:
@@ -187,6 +227,47 @@ class SqlOrderRepository:
             session.add(ret)
             session.flush()
             return return_view(ret)
+
+    def record_wish(self, *, order_id: str, kind: str, value: str, conversation_id: str | None,
+                    now: datetime) -> OrderWishView:
+        """Record a wish on an unshipped order; an earlier active wish of the same kind is `replaced` (one courier,
+        one date at a time). Raises UnknownOrder, or OrderAlreadyShipped."""
+        with self._sessions.begin() as session:
+            _claim_unshipped(session, order_id)
+            session.execute(update(OrderWish).where(OrderWish.order_id == order_id, OrderWish.kind == kind,
+                                                    OrderWish.status == "active").values(status="replaced"))
+            wish = OrderWish(order_id=order_id, kind=kind, value=value, status="active",
+                             conversation_id=conversation_id, created_at=now)
+            session.add(wish)
+            session.flush()
+            return wish_view(wish)
+
+    def cancel_order(self, *, order_id: str, conversation_id: str | None, now: datetime) -> CancelledOrder:
+        """Cancel an unshipped order: status `cancelled`, its units back in stock, its coupons that have not
+        expired back to `issued`, its open wishes `replaced` and the cancellation recorded `done`; the refund due is
+        the total of a paid order. One transaction. Raises UnknownOrder, or OrderAlreadyShipped."""
+        with self._sessions.begin() as session:
+            before = session.get(Order, order_id)
+            was_paid = before is not None and before.status == "paid"
+            order = _claim_unshipped(session, order_id, status="cancelled")
+            units = 0
+            for line in session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)):
+                session.execute(update(Product).where(Product.id == line.product_id)
+                                .values(stock=Product.stock + line.quantity))
+                units += line.quantity
+            returned: list[str] = []
+            for coupon in session.scalars(select(Coupon).where(Coupon.used_order_id == order_id,
+                                                               Coupon.status == "used")):
+                if coupon.expires_at > now:
+                    coupon.status, coupon.used_order_id = "issued", None
+                    returned.append(coupon.code)
+            session.execute(update(OrderWish).where(OrderWish.order_id == order_id, OrderWish.status == "active")
+                            .values(status="replaced"))
+            session.add(OrderWish(order_id=order_id, kind="cancel", value="", status="done",
+                                  conversation_id=conversation_id, created_at=now))
+            refund = order.total if was_paid else Decimal("0.00")
+            return CancelledOrder(order_id=order_id, refund_amount=refund, coupons_returned=sorted(returned),
+                                  units_restocked=units)
 
     @staticmethod
     def _next_return_id(session: Session) -> str:

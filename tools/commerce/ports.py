@@ -61,6 +61,31 @@ class ReturnView:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderWishView:
+    """A wish recorded on an order before it ships (`tools.commerce.order_changes`): a courier, a courier to avoid,
+    a ship-later date, a cancellation, shipping together with another order, or shipping items separately."""
+
+    wish_id: int
+    order_id: str
+    kind: str  # courier | avoid_courier | ship_after | cancel | ship_together | ship_separately
+    value: str  # a courier key, an ISO date, the other order's id, or "" (cancel, ship_separately)
+    status: str  # active | replaced | done
+    conversation_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CancelledOrder:
+    """What cancelling an order did: the refund due (nothing for an unpaid order), the coupons given back, the units
+    put back in stock."""
+
+    order_id: str
+    refund_amount: Decimal
+    coupons_returned: list[str]
+    units_restocked: int
+
+
+@dataclass(frozen=True, slots=True)
 class OrderView:
     order_id: str
     customer_id: str
@@ -71,6 +96,8 @@ class OrderView:
     lines: list[OrderLineView] = field(default_factory=list)
     shipment: ShipmentView | None = None
     returns: list[ReturnView] = field(default_factory=list)
+    wishes: list[OrderWishView] = field(default_factory=list)  # active ones, oldest first
+    shipping_address: str = ""  # compared, never shown to the customer
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +160,25 @@ class OrderRepository(Protocol):
     ) -> ReturnView:
         """Record a return request (status `requested`) in one transaction; with `key`, at most once: the return
         already filed under the key is returned instead."""
+
+
+@runtime_checkable
+class OrderChangeRepository(Protocol):
+    """What the order-change tool records: wishes on an order before it ships, and cancellations."""
+
+    def record_wish(self, *, order_id: str, kind: str, value: str, conversation_id: str | None,
+                    now: datetime) -> OrderWishView:
+        """Record a wish (an earlier active one of the same kind on the order is replaced); refuses
+        (`OrderAlreadyShipped`) an order that shipped or was cancelled meanwhile."""
+
+    def cancel_order(self, *, order_id: str, conversation_id: str | None, now: datetime) -> CancelledOrder:
+        """Cancel an unshipped order in one transaction: its status, its units back in stock, its unexpired coupons
+        back to the customer, the cancellation recorded as a wish done; refuses (`OrderAlreadyShipped`) an order
+        that shipped or was cancelled meanwhile."""
+
+
+class OrderAlreadyShipped(Exception):
+    """The order left the warehouse (or was cancelled) between the check and the write."""
 
 
 @runtime_checkable

@@ -36,4 +36,7 @@ def order_view(o: OrderView) -> dict[str, Any]:
             },
         },
         "returns": [{"return_id": r.return_id, "status": r.status, "kind": r.kind} for r in o.returns],
+        # what the customer asked for before it ships (a courier, a date, one parcel or several; a cancellation)
+        "wishes": [{"kind": w.kind, "value": w.value, "status": w.status, "at": w.created_at.isoformat()}
+                   for w in o.wishes],
     }

@@ -77,6 +77,8 @@
         role = "meta"; text = ev.affect + ": " + label("affect", p.label) + " " + Number(p.score || 0).toFixed(2); break;
       case "slot_set": role = "meta"; text = ev.slot + ": " + p.name + " = " + JSON.stringify(p.value); break;
       case "tool_called": role = "meta"; text = ev.tool + ": " + p.tool + " " + JSON.stringify(p.args || {}); break;
+      case "order_wish_recorded": role = "system"; text = ev.order_wish_recorded(p); break;
+      case "order_cancelled": role = "system"; text = ev.order_cancelled(p); break;
       case "tool_returned": role = "meta"; text = ev.tool + ": " + p.tool + " → " + (p.ok ? ev.ok : ev.failed + " " + (p.error_code || "")); break;
       default: role = "meta"; text = e.type; break;
     }

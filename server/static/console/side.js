@@ -54,6 +54,11 @@
       var line = fmtDate(o.placed_at) + " · " + (o.currency === "CNY" ? "¥" : o.currency + " ") + o.total;
       if (o.shipment) line += " · " + o.shipment.carrier + " " + o.shipment.tracking_no;
       li.appendChild(el("div", "muted", line));
+      (o.wishes || []).forEach(function (w) { // what the customer asked for before it ships: the warehouse's note
+        var note = el("div", "order-wish", STRINGS[S.lang].wish(w.kind, w.value));
+        note.setAttribute("data-testid", "order-wish");
+        li.appendChild(note);
+      });
     });
   }
 

@@ -1,5 +1,19 @@
   // /static/console.js, part strings.js: UI strings.
   // Runs inside the script's one IIFE, like every part; parts and order: server/api/assets.py.
+  // a customer's wish recorded on an order (tools/commerce/order_changes.py), as operators read it
+  var COURIERS = { sf: ["顺丰速运", "SF Express"], jd: ["京东物流", "JD Logistics"], zto: ["中通快递", "ZTO Express"] };
+  var WISH = {
+    zh: function (kind, value) {
+      var c = (COURIERS[value] || [value])[0];
+      return { courier: "用" + c + "发货", avoid_courier: "不用" + c, ship_after: value + " 或之后发货",
+        cancel: "已取消", ship_together: "与 " + value + " 合并发货", ship_separately: "分开发货" }[kind] || kind;
+    },
+    en: function (kind, value) {
+      var c = (COURIERS[value] || [value, value])[1];
+      return { courier: "ship with " + c, avoid_courier: "not with " + c, ship_after: "ship on or after " + value,
+        cancel: "cancelled", ship_together: "ship together with " + value, ship_separately: "ship items separately" }[kind] || kind;
+    },
+  };
   var STRINGS = {
     zh: {
       title: "客服控制台", langToggle: "English", logout: "退出登录",
@@ -25,7 +39,7 @@
       affect: { anger: "愤怒", anxiety: "焦虑", disappointment: "失望", neutral: "平静", satisfaction: "满意" },
       intent: { order_status: "查物流", return_request: "退货", policy_question: "政策咨询", product_search: "找商品",
         coupon_question: "优惠券", human: "转人工", complaint: "投诉", greeting: "问候", thanks: "感谢",
-        goodbye: "告别", affirm: "肯定", deny: "否定", other: "其他" },
+        goodbye: "告别", affirm: "肯定", deny: "否定", other: "其他", order_change: "改订单" },
       orderStatus: ORDER_STATUS.zh,
       profile: { id: "编号", tier: "会员等级", language: "语言", email: "邮箱", phone: "电话", address: "地址", since: "注册" },
       tier: { regular: "普通", silver: "白银", gold: "黄金", platinum: "铂金" },
@@ -34,7 +48,10 @@
         handed_back: function (o) { return (o ? o + " " : "") + "已交还机器人"; },
         csat_given: function (n) { return "顾客评分：" + n + " 分"; }, csat_requested: "已邀请顾客评价",
         intent: "意图", affect: "情绪", slot: "槽位", tool: "工具", ok: "成功", failed: "失败",
+        order_wish_recorded: function (p) { return "订单 " + p.order_id + " 已备注：" + WISH.zh(p.kind, p.value); },
+        order_cancelled: function (p) { return "订单 " + p.order_id + " 已取消，应退 ¥" + p.refund_amount; },
       },
+      wish: WISH.zh,
       csat: function (n) { return "满意度 " + n + "/5"; },
       stats: {
         open: "主管视图", back: "返回会话", title: "主管视图", refresh: "刷新", loading: "加载中…",
@@ -123,7 +140,7 @@
       affect: { anger: "Anger", anxiety: "Anxiety", disappointment: "Disappointment", neutral: "Neutral", satisfaction: "Satisfied" },
       intent: { order_status: "Order status", return_request: "Return", policy_question: "Policy", product_search: "Products",
         coupon_question: "Coupons", human: "Wants a human", complaint: "Complaint", greeting: "Greeting", thanks: "Thanks",
-        goodbye: "Goodbye", affirm: "Yes", deny: "No", other: "Other" },
+        goodbye: "Goodbye", affirm: "Yes", deny: "No", other: "Other", order_change: "Order change" },
       orderStatus: ORDER_STATUS.en,
       profile: { id: "ID", tier: "Tier", language: "Language", email: "Email", phone: "Phone", address: "Address", since: "Since" },
       tier: { regular: "Regular", silver: "Silver", gold: "Gold", platinum: "Platinum" },
@@ -133,7 +150,10 @@
         handed_back: function (o) { return (o ? o + " " : "") + "handed back to the bot"; },
         csat_given: function (n) { return "Customer rated " + n + "/5"; }, csat_requested: "CSAT requested",
         intent: "intent", affect: "affect", slot: "slot", tool: "tool", ok: "ok", failed: "failed",
+        order_wish_recorded: function (p) { return "Order " + p.order_id + " noted: " + WISH.en(p.kind, p.value); },
+        order_cancelled: function (p) { return "Order " + p.order_id + " cancelled, refund due ¥" + p.refund_amount; },
       },
+      wish: WISH.en,
       csat: function (n) { return "CSAT " + n + "/5"; },
       stats: {
         open: "Supervisor view", back: "Back to conversations", title: "Supervisor view", refresh: "Refresh",
