@@ -221,10 +221,12 @@ def load_retriever(settings: Settings) -> Retriever:
 
 def offer_tools(campaigns: SqlCampaignStore, events: SqlEventStore, retriever: Retriever | None,
                 tz: str, *, chooser: OfferChooser | None = None,
-                experiments: ExperimentRepository | None = None) -> list[Tool]:
-    """Coupon claims and offers (claims first: their cue words are the more specific)."""
+                experiments: ExperimentRepository | None = None, shelf: ProductShelf | None = None) -> list[Tool]:
+    """Coupon claims and offers (claims first: their cue words are the more specific); `shelf` lets price talk
+    about a product say which campaigns count it."""
     return [ClaimCouponTool(campaigns, events, tz=tz, experiments=experiments),
-            OffersTool(campaigns, events, retriever=retriever, tz=tz, chooser=chooser, experiments=experiments)]
+            OffersTool(campaigns, events, retriever=retriever, tz=tz, chooser=chooser, experiments=experiments,
+                       shelf=shelf)]
 
 
 def build_offer_chooser(settings: Settings, sessions: sessionmaker[Session],
@@ -293,13 +295,14 @@ def build_runtime(
                               live=live, reranker=reranker, trend_weight=settings.recommender.trend_weight)
     cross_sell = CrossSellTool(shopper, store, rules_dir=settings.rules.dir)
     # (cross-sell before recommend: "推荐和这个搭配的" asks for what goes with it, by both tools' cue words)
-    product_info = ProductInfoTool(ProductShelf(catalog))
+    shelf = ProductShelf(catalog)
+    product_info = ProductInfoTool(shelf)
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), product_info, cross_sell,
              recommend]
     campaigns = SqlCampaignStore(sessions)
     tz = settings.store.timezone
     tools += offer_tools(campaigns, store, retriever, tz, chooser=offer_chooser,
-                         experiments=ExperimentRepository(sessions))
+                         experiments=ExperimentRepository(sessions), shelf=shelf)
     llm = build_llm(settings) if llm is _DEFAULT else llm
     # offer lines per shopper segment: templates at once, worded by the LLM in the background when there is one
     variants = VariantBook(campaigns.category_names, writer=LLMCopyWriter(llm, tz=tz) if llm is not None else None,

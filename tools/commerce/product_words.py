@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 
 from agent.language import has_cjk
+from tools.commerce.price_words import PRICE_TALK
 
 # What points at the product(s) the conversation is about: the last cards shown, the product last touched.
 DEICTIC = re.compile(r"这个|这款|这件|这种|这台|这只|这双|这套|这一款|那个|那款|它|刚才那|上面的?|"
                      r"\b(?:it|this|that|these|those|they|them|this one|that one)\b", re.IGNORECASE)
-# Store rules, orders and deals: answered by the documents, the order and offer tools, never as a product detail.
+# Store rules, orders and deals (price talk too: "能便宜点吗" is no question about the price's figure): answered by the
+# documents, the order and offer tools, never as a product detail.
 RULE_TOPIC = re.compile(
+    PRICE_TALK.pattern + "|"
     r"退货|退款|退换|换货|保修|质保|运费|邮费|包邮|发票|价保|差价|优惠|券|活动|满减|折扣|会员|积分|快递|物流|发货|到货|"
     r"签收|订单|售后|改地址|取消|隐私|降价|补差|\bprice (?:drop|dropped|went down|fell)|\bdifference back\b|"
     r"\bcheaper (?:elsewhere|somewhere)|\breturns?\b|\brefunds?\b|\bwarrant(?:y|ies)\b|\bguarantee\b|\bshipping\b|"
