@@ -64,7 +64,8 @@ _EN_END = re.compile(r"\s+(?:for|to|with|that|which|who|under|in|from|as|and|or|
                      r"there|here|please|today|now|but|so|because|if|within|around|i|we|you|my|your|our|it|related|relating|"
     r"regarding|similar|like|suitable|that's|which's)\b.*$",
                      re.IGNORECASE)
-_EN_LEAD = re.compile(r"^(?:(?:a|an|some|any|the|new|good|nice|best|pair of|couple of|few|cheap|great)\s+)+",
+_EN_LEAD = re.compile(r"^(?:(?:a|an|some|any|the|new|good|nice|best|pair of|couple of|few|cheap|great|all|every|"
+                      r"other|more|different)\s+)+",
                       re.IGNORECASE)
 _ZH_COUNTED = re.compile(r"^[一二两三四五六七八九十几\d]")  # "两种", "三盒": a count, not a thing
 # Words that name no particular kind of thing: the question then cannot say whether the store sells it.
@@ -78,7 +79,9 @@ GENERIC_EN = frozenset({"thing", "things", "stuff", "product", "products", "item
                         "accessory", "accessories", "supply", "supplies", "options", "option", "help", "assistance",
                         "recommendation", "recommendations", "suggestion", "suggestions", "it", "them", "this",
                         "that", "these", "those", "everything", "purchase", "shopping", "deal", "deals", "kind",
-                        "type", "types", "brand", "brands", "model", "models", "piece", "pieces", "set", "kit"})
+                        "type", "types", "brand", "brands", "model", "models", "piece", "pieces", "set", "kit",
+                        "size", "sizes", "colour", "colours", "color", "colors", "version", "versions", "variant",
+                        "variants", "style", "styles"})
 _EN_NOT_THINGS = frozenset({"to", "a", "an", "the", "you", "me", "my", "your", "know", "ask", "start", "try",
                             "get", "go", "see", "buy", "be", "do", "make", "take", "find", "more", "less",
                             "much", "many", "there", "here", "now", "just", "help", "it"})
