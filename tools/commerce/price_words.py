@@ -43,8 +43,9 @@ _ASKS: tuple[tuple[PriceAsk, re.Pattern[str]], ...] = (
         r"(?:做|搞|有|参加|参与|在|算)(?:活动|促销)|活动(?:价|款|商品|范围|里)|特价|促销(?:价|款|商品)|"
         r"(?:打折|满减|降价)(?:吗|么|嘛|呢|了吗|没有?)|参(?:加|与)(?:满减|打折)|能用(?:券|优惠|满减)|"
         r"\bon (?:sale|offer|promotion|special|discount)\b|\bdiscounted\b|\bin (?:the|today'?s|your|this|a|any) "
-        r"(?:sale|promotion|promo|deal|campaign)\b|\bpart of (?:the|a|any|your) (?:sale|promotion|promo|deal|"
-        r"campaign)\b|\b(?:any|a) (?:deal|discount|promotion|promo|offer)s? (?:on|for) (?:it|this|that|these|those|"
+        r"(?:sale|promotion|promo|deal|campaign)\b|"
+        r"\bpart of (?:the|a|any|your|today'?s|this|this week'?s) (?:sale|promotion|promo|deal|campaign)\b|"
+        r"\b(?:any|a) (?:deal|discount|promotion|promo|offer)s? (?:on|for) (?:it|this|that|these|those|"
         r"them)\b", re.IGNORECASE)),
     ("haggle", re.compile(
         r"便宜(?:点|些|一点|一些|一下|下|呗|吧|嘛|啊|多少)|(?:再|能|可以|可不可以|能不能|就不能)(?:再)?(?:便宜|少|优惠|让)|"
