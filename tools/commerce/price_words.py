@@ -1,9 +1,10 @@
 """Reading price talk, zh and en: haggling, asking for a price change, a price match, a loyal customer's
 discount, and whether something is in today's sale.
 
-"能便宜点吗", "现在拍给我改价格吧", "别家卖得更便宜", "老客户没有优惠吗", "今天做活动的是这款吗", "can you do a better
-price", "price match?", "is this on sale today". The answer to each is the store's rules and the customer's real
-offers (the offers tool), never a discount made up in chat; this module only says which kind of ask a message is.
+"能便宜点吗", "现在拍给我改价格吧", "别家卖得更便宜", "老客户没有优惠吗", "今天做活动的是这款吗", "包邮吧",
+"can you do a better price", "price match?", "is this on sale today", "waive the shipping fee". The answer to each
+is the store's rules and the customer's real offers (the offers tool), never a discount made up in chat; this
+module only says which kind of ask a message is.
 It lives beside the product words so that product questions leave these turns alone.
 
 Patterns, not a model: a phrase read too widely costs the shopper their offers and the store's rule on prices,
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-PriceAsk = Literal["price_match", "price_change", "loyal", "in_sale", "haggle"]
+PriceAsk = Literal["price_match", "price_change", "loyal", "in_sale", "shipping_fee", "haggle"]
 
 # Checked in this order: the first kind whose words the message has is the ask.
 _ASKS: tuple[tuple[PriceAsk, re.Pattern[str]], ...] = (
@@ -47,6 +48,13 @@ _ASKS: tuple[tuple[PriceAsk, re.Pattern[str]], ...] = (
         r"\bpart of (?:the|a|any|your|today'?s|this|this week'?s) (?:sale|promotion|promo|deal|campaign)\b|"
         r"\b(?:any|a) (?:deal|discount|promotion|promo|offer)s? (?:on|for) (?:it|this|that|these|those|"
         r"them)\b", re.IGNORECASE)),
+    ("shipping_fee", re.compile(
+        r"包(?:个)?邮(?:吧|呗|嘛|啊|呀|行吗|可以吗|好不好)|(?:能|可以|能不能|可不可以)包邮|免(?:个|了)?运费|运费(?:能|可以|就)?(?:免|减|便宜|去掉|"
+        r"不要|算了)|不(?:要|收)运费|"
+        r"\b(?:waive|drop|skip|cover|remove|forget) (?:the |my )?(?:shipping|delivery|postage)"
+        r"(?: fee| cost| charge)?\b|"
+        r"\b(?:give|do|throw in|get) (?:me |us )?free (?:shipping|delivery|postage)\b|"
+        r"\bfree (?:shipping|delivery|postage),? please\b", re.IGNORECASE)),
     ("haggle", re.compile(
         r"便宜(?:点|些|一点|一些|一下|下|呗|吧|嘛|啊|多少)|(?:再|能|可以|可不可以|能不能|就不能)(?:再)?(?:便宜|少|优惠|让)|"
         r"少(?:点|一点|些|一些)(?:吧|呗|嘛|钱|呀|啊|$|[?？!！。，,])|打个?折(?:吧|呗|嘛)?|打[一二三四五六七八九\d.]+折|"
@@ -66,10 +74,15 @@ _ASKS: tuple[tuple[PriceAsk, re.Pattern[str]], ...] = (
 )
 
 
+# Being a loyal customer is price talk only when something is wanted for it ("以后就一直在你家买" is a kind word).
+_WANTS = re.compile(r"优惠|便宜|折|价|券|活动|福利|实惠|赠|送点|\b(?:discount|deal|price|offer|coupon|cheaper|anything|"
+                    r"something|perk|reward|special)s?\b", re.IGNORECASE)
+
+
 def price_ask(text: str) -> PriceAsk | None:
     """Which kind of price talk the message is, or None."""
     for kind, pattern in _ASKS:
-        if pattern.search(text):
+        if pattern.search(text) and (kind != "loyal" or _WANTS.search(text)):
             return kind
     return None
 

@@ -49,7 +49,7 @@ from tools.marketing.experiments.placing import Placement, applied, place
 from tools.marketing.experiments.ports import ExperimentStore
 from tools.marketing.offer_bandit import Choice, OfferArm, segment_of
 from tools.marketing.offer_serving import OfferChooser
-from tools.marketing.price_talk import POLICY_DOC, POLICY_QUERY, TEMPLATES, price_reply, sale_scope
+from tools.marketing.price_talk import POLICY, TEMPLATES, price_reply, sale_scope
 
 MAX_OFFERS = 6  # lines in one answer (the cards carry the same)
 SNIPPET_CHARS = 160
@@ -172,7 +172,7 @@ class OffersTool(BaseTool):
 
     class Args(BaseModel):
         topic: str | None = Field(default=None, max_length=200)  # the campaign or tier asked about, if any
-        ask: PriceAsk | None = None  # price talk: haggle, price_change, loyal, price_match, in_sale
+        ask: PriceAsk | None = None  # price talk: haggle, price_change, loyal, price_match, in_sale, shipping_fee
         product_ids: list[str] = Field(default_factory=list, max_length=3)  # the products a price ask is about
 
     def __init__(self, store: CampaignStore, events: EventStore, *, retriever: Retriever | None = None,
@@ -225,9 +225,10 @@ class OffersTool(BaseTool):
         assert isinstance(args, self.Args)
         events = await self._events.load(ctx.conversation_id)
         result = await asyncio.to_thread(self._offers, args, ctx, conversation.cart(events))
-        if self._retriever is not None and args.ask:  # the store's rule on prices
-            query = POLICY_QUERY["zh" if ctx.language == "zh" else "en"]
-            result.citations = await asyncio.to_thread(self._cite, query, ctx.language, POLICY_DOC)
+        if self._retriever is not None and args.ask:  # the store's rule on prices (or on shipping fees)
+            doc, queries = POLICY.get(args.ask, POLICY["*"])
+            result.citations = await asyncio.to_thread(self._cite, queries["zh" if ctx.language == "zh" else "en"],
+                                                       ctx.language, doc)
         elif self._retriever is not None and self._policy_doc:
             result.citations = await asyncio.to_thread(self._cite, args.topic or "优惠券 coupons", ctx.language)
         return result

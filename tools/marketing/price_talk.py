@@ -1,11 +1,12 @@
 """Price talk in the offers tool: haggling, price changes, price matching, loyal customers, "is this in the sale".
 
 The store's rules on prices (knowledge/docs/*/price_protection.md, section "Price changes and bargaining"): one
-price for every customer, no price changed or discount given by hand in chat, before or after ordering; what
-lowers a price is a running campaign or a coupon the customer may use (shown with the arithmetic by the offers
-tool) and, after payment, price protection on our own store's price for `PRICE_PROTECTION_DAYS` days. No other
-shop's price is matched. The words here state those rules; `tests/tools/marketing/test_price_talk.py` checks them
-against the documents, so the two say the same.
+price for every customer, no price changed or discount given by hand in chat, before or after ordering; what lowers
+a price is a running campaign or a coupon the customer may use (shown with the arithmetic by the offers tool) and,
+after payment, price protection on our own store's price for `PRICE_PROTECTION_DAYS` days. No other shop's price is
+matched. Shipping is charged by one rule too (knowledge/docs/*/shipping.md): free from `FREE_SHIPPING_FROM`, else
+`SHIPPING_FEE`. The words here state those rules; `tests/tools/marketing/test_price_talk.py` checks them against the
+documents, so the two say the same.
 
 For a product named or just shown, `sale_scope` says which of the customer's running campaigns and coupons count
 it, and how far that product alone is from each threshold ("满300减50——再买¥101就能用").
@@ -24,8 +25,13 @@ from tools.marketing.campaigns.thresholds import Line, in_scope, progress
 from tools.marketing.campaigns.wording import Names, offer_text, progress_text, yuan
 
 PRICE_PROTECTION_DAYS = 7  # knowledge/docs/*/price_protection.md: "付款后7天内" / "Within 7 days after payment"
-POLICY_DOC = "price_protection"  # the document whose section states these rules (cited with every answer)
-POLICY_QUERY = {"zh": "改价 议价 便宜 老客户 比价 价格一样", "en": "price change bargaining discount same price match"}
+FREE_SHIPPING_FROM, SHIPPING_FEE = 99, 10  # knowledge/docs/*/shipping.md: "订单满¥99包邮，不满¥99收取¥10运费"
+# the document whose section states the rule for each kind of ask (cited with the answer), and what finds it
+POLICY: dict[str, tuple[str, dict[str, str]]] = {
+    "shipping_fee": ("shipping", {"zh": "运费标准 包邮 运费", "en": "shipping fees free shipping"}),
+    "*": ("price_protection", {"zh": "改价 议价 便宜 老客户 比价 价格一样",
+                               "en": "price change bargaining discount same price match"}),
+}
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "zh": {
@@ -37,6 +43,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
                               "老客户的优惠是会员权益和面向老客户的活动。按您的账户，现在能用的有：",
         "offers.price.price_match": "我们只按本店自己的价格销售，不跟其他网站、门店或直播间比价。本店有价格保护："
                                     "付款后{days}天内同一商品在本店降价，可以申请退差价。现在能用的优惠有：",
+        "offers.price.shipping_fee": "运费对每位顾客都按同一个标准：订单满¥{free_from}包邮，"
+                                     "不满¥{free_from}收¥{fee}运费，客服不能单独免运费。凑单满¥{free_from}就能包邮；现在能用的优惠有：",
         "offers.price.none": "现在没有您可以参加的活动，也没有可用的券；有新活动时，价格会在结算时自动按活动计算。",
         "offers.price.in_scope": "「{name}」（¥{price}）在这些活动范围内：",
         "offers.price.scope_line": "· {campaign}：{offer}——单买这件{progress}",
@@ -59,6 +67,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
                                     "live streams. We do have price protection: if the same item gets cheaper on "
                                     "our store within {days} days after you pay, you can claim the difference. "
                                     "Offers you can use now:",
+        "offers.price.shipping_fee": "Shipping is charged the same way for every customer: free on orders of "
+                                     "¥{free_from} or more, ¥{fee} below that, and I can't waive it by hand. Reach "
+                                     "¥{free_from} and shipping is free; offers you can use now:",
         "offers.price.none": "There are no deals or coupons for you right now; when a new campaign starts, checkout "
                              "applies it automatically.",
         "offers.price.in_scope": "“{name}” (¥{price}) is in these offers:",
@@ -106,7 +117,8 @@ def price_reply(ask: str, data: dict[str, Any], offers_text: str | None, languag
         if offers_text and not any(item["campaigns"] for item in scope):
             parts += [say.render("offers.price.others", language), offers_text]
         return "\n".join(parts)
-    key = ask if ask in ("price_change", "loyal", "price_match") else "haggle"
-    parts.append(say.render(f"offers.price.{key}", language, days=PRICE_PROTECTION_DAYS))
+    key = ask if ask in ("price_change", "loyal", "price_match", "shipping_fee") else "haggle"
+    parts.append(say.render(f"offers.price.{key}", language, days=PRICE_PROTECTION_DAYS, free_from=FREE_SHIPPING_FROM,
+                            fee=SHIPPING_FEE))
     parts.append(offers_text if offers_text else say.render("offers.price.none", language))
     return "\n".join(parts)

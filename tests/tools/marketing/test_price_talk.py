@@ -19,7 +19,7 @@ from tools.commerce.price_words import price_ask
 from tools.commerce.product_shelf import ProductShelf
 from tools.marketing.claim_tool import ClaimCouponTool
 from tools.marketing.offers_tool import OffersTool
-from tools.marketing.price_talk import PRICE_PROTECTION_DAYS, TEMPLATES
+from tools.marketing.price_talk import FREE_SHIPPING_FROM, PRICE_PROTECTION_DAYS, SHIPPING_FEE, TEMPLATES
 
 pytestmark = pytest.mark.unit
 
@@ -64,7 +64,8 @@ def offer_lines(text: str) -> list[str]:
     ("别的店里只要899，你们能按那个价吗", "price_match"), ("will you match Amazon's price?", "price_match"),
     ("这款手机在搞活动吗", "in_sale"), ("is the leather case part of the sale?", "in_sale"),
     ("有什么优惠", None), ("what deals do you have?", None), ("手机壳多少钱", None), ("which one is cheaper?", None),
-    ("有没有小一点的规格", None),
+    ("有没有小一点的规格", None), ("这次买得满意，以后就一直在你家买了", None), ("我是老客户", None),
+    ("买两件包邮吧", "shipping_fee"), ("could you waive the delivery fee?", "shipping_fee"), ("满多少包邮", None),
 ])
 def test_what_kind_of_price_talk_a_message_is(text: str, ask: str | None) -> None:
     assert price_ask(text) == ask
@@ -152,8 +153,19 @@ async def test_a_product_in_no_running_campaign_is_said_so() -> None:
 # ------------------------------------------------------------------------------- the documents agree
 
 
-def _section(lang: str, heading: str) -> str:
-    text = (default_docs_dir() / lang / "price_protection.md").read_text(encoding="utf-8")
+async def test_a_shipping_fee_haggle_gets_the_shipping_rule_and_the_offers() -> None:
+    agent, store = price_agent()
+    (zh,) = await talk(agent, "买三个的话包个邮呗")
+    (en,) = await talk(agent, "Could you waive the shipping fee for me?", cid="d")
+    rule = f"订单满¥{FREE_SHIPPING_FROM}包邮，不满¥{FREE_SHIPPING_FROM}收¥{SHIPPING_FEE}运费，客服不能单独免运费"
+    assert rule in zh.reply.text
+    assert f"free on orders of ¥{FREE_SHIPPING_FROM} or more, ¥{SHIPPING_FEE} below that" in en.reply.text
+    for result in (zh, en):
+        assert offer_lines(result.reply.text) and not store.issued
+
+
+def _section(lang: str, heading: str, doc: str = "price_protection") -> str:
+    text = (default_docs_dir() / lang / f"{doc}.md").read_text(encoding="utf-8")
     start = text.index(f"## {heading}")
     end = text.find("\n## ", start + 1)
     return text[start: end if end > 0 else None]
@@ -167,5 +179,10 @@ def test_the_documents_state_the_rules_the_tool_states() -> None:
     zh_days = re.search(r"付款后(\d+)天内", _section("zh", "价保规则"))
     en_days = re.search(r"Within (\d+) days after payment", _section("en", "How price protection works"))
     assert zh_days and en_days and int(zh_days.group(1)) == int(en_days.group(1)) == PRICE_PROTECTION_DAYS
+    # and so is the shipping rule
+    assert f"订单满¥{FREE_SHIPPING_FROM}包邮，不满¥{FREE_SHIPPING_FROM}收取¥{SHIPPING_FEE}运费" in _section(
+        "zh", "运费标准", "shipping")
+    assert (f"Shipping is free on orders of ¥{FREE_SHIPPING_FROM} or more. Orders under ¥{FREE_SHIPPING_FROM} pay a "
+            f"flat shipping fee of ¥{SHIPPING_FEE}") in _section("en", "Shipping fees", "shipping")
     # every rule line the tool says has both languages
     assert set(TEMPLATES["zh"]) == set(TEMPLATES["en"])
