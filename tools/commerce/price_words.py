@@ -32,7 +32,7 @@ _ASKS: tuple[tuple[PriceAsk, re.Pattern[str]], ...] = (
         r"拍(?:下|了)?[^。！？?]{0,6}(?:改|减|便宜)|(?:价格|价钱|金额)(?:给我|帮我)?(?:改|调|降)(?:一下|下|低|便宜|成|到)|"
         r"改(?:成|到|为)\s*[¥￥]?\d|"
         r"\b(?:change|adjust|lower|reduce|drop|cut|edit|amend|knock down|bring down|mark down)\s+(?:the |your |its |"
-        r"that |this |my )?(?:price|total|amount)\b|\bround (?:it |the price |the total )?down\b",
+        r"that |this |my )(?:price|total|amount)\b|\bround (?:it |the price |the total )?down\b",
         re.IGNORECASE)),
     ("loyal", re.compile(
         r"老客户|老顾客|老用户|老买家|老会员|回头客|常客|买过(?:好|很)?(?:几|多)次|经常买|一直在你们?家买|"
@@ -56,12 +56,13 @@ _ASKS: tuple[tuple[PriceAsk, re.Pattern[str]], ...] = (
         r"\b(?:give|do|throw in|get) (?:me |us )?free (?:shipping|delivery|postage)\b|"
         r"\bfree (?:shipping|delivery|postage),? please\b", re.IGNORECASE)),
     ("haggle", re.compile(
-        r"便宜(?:点|些|一点|一些|一下|下|呗|吧|嘛|啊|多少)|(?:再|能|可以|可不可以|能不能|就不能)(?:再)?(?:便宜|少|优惠|让)|"
+        r"便宜(?:点|些|一点|一些|一下|下|呗|吧|嘛|啊|多少)(?![的款])|(?:再|能|可以|可不可以|能不能|就不能)(?:再)?(?:便宜|少|优惠|让)(?![的款])|"
         r"少(?:点|一点|些|一些)(?:吧|呗|嘛|钱|呀|啊|$|[?？!！。，,])|打个?折(?:吧|呗|嘛)?|打[一二三四五六七八九\d.]+折|"
         r"给(?:我|个|点)?(?:个|点)?(?:优惠|折扣|好价|低价|便宜)|优惠(?:点|一点|些|一些|一下)|砍价|讲价|议价|还价|"
         r"最低价|最低多少|底价|让点利|让利|(?:算|收|卖)(?:我|给我)?\s*[¥￥]?\d+(?:\.\d+)?\s*(?:块|元)钱?(?:就行|就好|吧|呗|行吗|"
         r"可以吗|得了)|"
-        r"\b(?:better|lower|best|special|cheaper|good|nicer|personal) (?:price|deal|rate|offer)\b|"
+        r"\b(?:better|special|good|nicer|personal) (?:price|deal|rate)\b|"
+        r"\b(?:best|lowest|final|bottom) price (?:you can|can you|for me|you'?ll)|"
         r"\b(?:give|get|offer|do|cut) (?:me |us )?(?:a |an |some )?(?:discount|deal|reduction|price cut)\b|"
         r"\b(?:bulk|volume|quantity|wholesale) (?:discount|price|pricing|deal)s?\b|"
         r"\bdiscounts? (?:for|if|when) (?:i |we )?(?:buy|order|get|purchase|take)|"

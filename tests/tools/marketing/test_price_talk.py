@@ -65,7 +65,9 @@ def offer_lines(text: str) -> list[str]:
     ("这款手机在搞活动吗", "in_sale"), ("is the leather case part of the sale?", "in_sale"),
     ("有什么优惠", None), ("what deals do you have?", None), ("手机壳多少钱", None), ("which one is cheaper?", None),
     ("有没有小一点的规格", None), ("这次买得满意，以后就一直在你家买了", None), ("我是老客户", None),
-    ("买两件包邮吧", "shipping_fee"), ("could you waive the delivery fee?", "shipping_fee"), ("满多少包邮", None),
+    ("有没有便宜点的手机壳", None), ("do you have phones at a lower price?", None),
+    ("what's the best price you can give me?", "haggle"), ("买两件包邮吧", "shipping_fee"),
+    ("could you waive the delivery fee?", "shipping_fee"), ("满多少包邮", None),
 ])
 def test_what_kind_of_price_talk_a_message_is(text: str, ask: str | None) -> None:
     assert price_ask(text) == ask
