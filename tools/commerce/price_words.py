@@ -23,14 +23,15 @@ _ASKS: tuple[tuple[PriceAsk, re.Pattern[str]], ...] = (
     ("price_match", re.compile(
         r"(?:别家|别的店|别人家|其他店|其它店|其他家|其它家|其他网站|别的网站|外面|实体店|官网|京东|拼多多|天猫|专卖店|"
         r"直播间)[^。！？?]{0,10}(?:便宜|更低|低价|价格低|卖得?\d|只要|才)|比价|跟价|按(?:别家|他们)的价|"
-        r"\bprice[- ]?match|\bmatch (?:the|a|their|that|this|his|her|amazon'?s?|walmart'?s?) (?:lower )?price|"
+        r"\bprice[- ]?match|\bmatch(?:es|ing)? (?:\w+ )?prices?\b|按(?:别家|别的店|其他店|他们)的?价|"
+        r"\bmatch (?:the|a|their|that|this|his|her|amazon'?s?|walmart'?s?) (?:lower )?price|"
         r"\bcheaper (?:elsewhere|somewhere else|on amazon|at walmart|online|in (?:a|the) (?:shop|store))|"
         r"\b(?:amazon|walmart|ebay|best buy|another (?:store|shop|site|website)|other (?:stores?|shops?|sites?|"
         r"websites?))\b[^.?!]{0,30}\b(?:cheaper|lower|less)\b", re.IGNORECASE)),
     ("price_change", re.compile(
         r"改价|改个?价格?|改一下价|改下价|修改价格|调价|调个?价|调低|抹零|抹个零|少收|少算|算我\s*\d|收我\s*\d|"
         r"拍(?:下|了)?[^。！？?]{0,6}(?:改|减|便宜)|(?:价格|价钱|金额)(?:给我|帮我)?(?:改|调|降)(?:一下|下|低|便宜|成|到)|"
-        r"改(?:成|到|为)\s*[¥￥]?\d|"
+        r"改(?:成|到|为)\s*[¥￥]?\d|改(?:成|到|为)[^。！？?]{0,6}(?:价|折)|"
         r"\b(?:change|adjust|lower|reduce|drop|cut|edit|amend|knock down|bring down|mark down)\s+(?:the |your |its |"
         r"that |this |my )(?:price|total|amount)\b|\bround (?:it |the price |the total )?down\b",
         re.IGNORECASE)),
@@ -59,7 +60,7 @@ _ASKS: tuple[tuple[PriceAsk, re.Pattern[str]], ...] = (
         r"便宜(?:点|些|一点|一些|一下|下|呗|吧|嘛|啊|多少)(?![的款])|(?:再|能|可以|可不可以|能不能|就不能)(?:再)?(?:便宜|少|优惠|让)(?![的款])|"
         r"少(?:点|一点|些|一些)(?:吧|呗|嘛|钱|呀|啊|$|[?？!！。，,])|打个?折(?:吧|呗|嘛)?|打[一二三四五六七八九\d.]+折|"
         r"给(?:我|个|点)?(?:个|点)?(?:优惠|折扣|好价|低价|便宜)|优惠(?:点|一点|些|一些|一下)|砍价|讲价|议价|还价|"
-        r"最低价|最低多少|底价|让点利|让利|(?:算|收|卖)(?:我|给我)?\s*[¥￥]?\d+(?:\.\d+)?\s*(?:块|元)钱?(?:就行|就好|吧|呗|行吗|"
+        r"最低价|最低多少|底价|半价(?:卖|给|算)|让点利|让利|(?:算|收|卖)(?:我|给我)?\s*[¥￥]?\d+(?:\.\d+)?\s*(?:块|元)钱?(?:就行|就好|吧|呗|行吗|"
         r"可以吗|得了)|"
         r"\b(?:better|special|good|nicer|personal) (?:price|deal|rate)\b|"
         r"\b(?:best|lowest|final|bottom) price (?:you can|can you|for me|you'?ll)|"
