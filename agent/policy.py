@@ -247,6 +247,19 @@ ACK = re.compile(r"^(?:哦+|噢+|喔+|嗯+|额+|好的?[呀啊吧哒滴嘞]?|好
                  r"[\s!！。.~～,，]*(?:哦+|啊|呀|了|then|thanks)?[\s!！。.~～]*$", re.IGNORECASE)
 # (a "yes" keeps its own short answer, `affirm_nothing`; "明白了" and "I see" often read as goodbyes)
 ACK_INTENTS = frozenset({"other", "goodbye"})
+# "东西收到了", "包裹已经到啦", "the parcel arrived": the customer reports that the goods arrived and asks nothing. The
+# intent model reads such reports as whatever their words lean to (a complaint, tracking, delivery times); said calmly
+# they are acknowledgements, and get one back.
+RECEIVED = re.compile(
+    r"^(?:亲|您好|你好)?[，,\s]*(?:东西|货|货物|快递|包裹|宝贝|商品|订单|我的?(?:东西|货|快递|包裹)?)?我?"
+    r"(?:已经?|都|也|刚刚?|今天|昨天)?(?:收到|到|签收)(?:了|啦|喽|咯)+[\s!！。.~～,，]*(?:谢谢|感谢|辛苦了)?[\s!！。.~～]*$|"
+    r"^(?:(?:hi|hello|ok|okay)[\s,]+)?(?:i(?:'ve| have)? )?(?:just |finally )?(?:got|received|gotten) "
+    r"(?:the|my|it|them|everything)(?: (?:parcel|package|order|item|items|stuff|delivery|goods))?"
+    r"[\s!.,]*(?:thanks?(?: you)?)?[\s!.]*$|"
+    r"^(?:the|my) (?:parcel|package|order|item|items|delivery|stuff|goods) (?:has |have |just |finally )*"
+    r"(?:arrived|came|is here|got here|was delivered)[\s!.,]*(?:thanks?(?: you)?)?[\s!.]*$",
+    re.IGNORECASE,
+)
 
 
 # "are you there?", "how are you doing?": someone checking in gets a greeting back.
@@ -317,6 +330,9 @@ def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
         if claimant is not None:
             return replace(claimant.plan(turn), recognised=True)  # type: ignore[attr-defined]
     if intent in ACK_INTENTS and ACK.match(turn.text.strip()) and not state.human_offered:
+        return Decision("template", intent, template="ack")
+    reported = RECEIVED.match(turn.text.strip()) and intent not in ("human", "thanks")
+    if reported and turn.empathy is None and not state.human_offered:
         return Decision("template", intent, template="ack")
     handler = HANDLERS.get(intent)
     if handler is not None:

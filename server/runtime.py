@@ -238,12 +238,14 @@ def load_retriever(settings: Settings) -> Retriever:
 
 def offer_tools(campaigns: SqlCampaignStore, events: SqlEventStore, retriever: Retriever | None,
                 tz: str, *, chooser: OfferChooser | None = None,
-                experiments: ExperimentRepository | None = None, variants: VariantBook | None = None) -> list[Tool]:
+                experiments: ExperimentRepository | None = None, variants: VariantBook | None = None,
+                shelf: ProductShelf | None = None) -> list[Tool]:
     """Coupon claims and offers (claims first: their cue words are the more specific); the offers are worded by the
-    copy variants of the customer's shopper segment, which compete in the offer bandit with the offers."""
+    copy variants of the customer's shopper segment, which compete in the offer bandit with the offers; `shelf` lets
+    price talk about a product say which campaigns count it."""
     return [ClaimCouponTool(campaigns, events, tz=tz, experiments=experiments),
             OffersTool(campaigns, events, retriever=retriever, tz=tz, chooser=chooser, experiments=experiments,
-                       variants=variants, history=campaigns if variants is not None else None)]
+                       variants=variants, history=campaigns if variants is not None else None, shelf=shelf)]
 
 
 def build_offer_chooser(settings: Settings, sessions: sessionmaker[Session],
@@ -315,7 +317,8 @@ def build_runtime(
                               live=live, reranker=reranker, trend_weight=settings.recommender.trend_weight)
     cross_sell = CrossSellTool(shopper, store, rules_dir=settings.rules.dir)
     # (cross-sell before recommend: "推荐和这个搭配的" asks for what goes with it, by both tools' cue words)
-    product_info = ProductInfoTool(ProductShelf(catalog))
+    shelf = ProductShelf(catalog)
+    product_info = ProductInfoTool(shelf)
     tools = [OrderStatusTool(orders), ReturnRequestTool(orders), ProductSearchTool(catalog), product_info, cross_sell,
              recommend]
     tools.append(OrderChangeTool(orders, orders, timezone=settings.store.timezone))  # shipping wishes, cancellations
@@ -326,7 +329,7 @@ def build_runtime(
     variants = VariantBook(campaigns.category_names, writer=LLMCopyWriter(llm, tz=tz) if llm is not None else None,
                            tz=tz)
     tools += offer_tools(campaigns, store, retriever, tz, chooser=offer_chooser,
-                         experiments=ExperimentRepository(sessions), variants=variants)
+                         experiments=ExperimentRepository(sessions), variants=variants, shelf=shelf)
     tools.append(ProactiveOfferTool(campaigns, store, variants, history=campaigns, chooser=offer_chooser, tz=tz))
 
     # the turns' model work gets threads of its own: a burst of turns cannot take every thread database calls use

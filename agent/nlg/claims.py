@@ -115,6 +115,29 @@ CLAIMS: tuple[Claim, ...] = (
                r"the (?:price )?difference|appl(?:y|ied) (?:a |the )?price (?:protection|adjustment))\b",
                r"\bprice difference (?:has been|will be) (?:refunded|credited|returned)\b"),
     }, ("event:price_adjusted",), promise=True),
+    # A price changed or a personal discount given in chat: the store never does it (knowledge/docs/*/price_protection
+    # .md, "Price changes and bargaining"), so only a tool that recorded a price change could license it.
+    Claim("price_changed", {
+        "zh": (rf"{_FOR}(?:把(?:价格|价钱|价|订单金额|金额)?)?(?:改|调|降|减|算|便宜)(?:价)?(?:了|好了)?"
+               r"(?:成|到|为)\s*[¥￥]?\d",
+               rf"(?:已|已经|这就|马上|现在就|会|将)?{_FOR}(?:改|修改|调整|调|降|改好)(?:了|好了)?(?:价格|价钱|价|订单金额|金额)",
+               r"(?:价格|价钱|订单金额|金额)(?:已|已经)(?:经)?(?:改|修改|调整|调|降|减)(?:好|了|成|到|为)",
+               rf"{_FOR}把(?:价格|价钱|价|订单金额|金额)(?:改|修改|调整|调|降|减)(?:好|低|了|一下)",
+               rf"{_FOR}(?:便宜|优惠|减|少|抹)(?:了)?\s*[¥￥]?\d+(?:\.\d+)?\s*(?:元|块)",
+               rf"{_FOR}(?:抹(?:个|了)?零|打(?:个)?[一二三四五六七八九\d.]+折)",
+               r"(?:算|收)您\s*[¥￥]?\d+(?:\.\d+)?\s*(?:元|块)?(?:就行|就好|吧|好了)"),
+        "en": (rf"{_WE} (?:lower(?:ed)?|reduce[ds]?|drop(?:ped)?|cut|change[ds]?|adjust(?:ed)?|knock(?:ed)? down|"
+               rf"mark(?:ed)? down|bring|brought) (?:down )?(?:the|your|its|that|this|the item'?s|the order'?s) "
+               r"(?:price|total|amount)\b",
+               rf"{_WE} (?:knock(?:ed)?|take|took|taken) (?:[¥$]?\d+(?:\.\d+)?|\d+\s*(?:%|percent)|something|"
+               r"a bit) off\b",
+               rf"{_WE} (?:give|gave|given|offer(?:ed)?|appl(?:y|ied)|do|make)(?: you)? (?:a |an )?"
+               r"(?:special |personal |extra |exclusive )?(?:\d+\s*(?:%|percent) |[¥$]\d+ )?"
+               r"(?:discount|price cut|reduction)\b",
+               r"\b(?:price|total|amount) (?:has been|was|is now|'s been) (?:lowered|reduced|changed|adjusted|dropped|"
+               r"cut|marked down)\b",
+               rf"{_WE} (?:let you have|sell you) (?:it|this|them|these) (?:for|at) [¥$]?\d"),
+    }, ("event:price_changed",)),
 )
 
 _SENTENCE = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s+")

@@ -184,6 +184,14 @@ CATALOG_BOOST = 4.0  # odds multiplier for product_search when the text names a 
 # Asking about time limits, rules or conditions of returns is a policy question, not a return (the old rules'
 # disambiguation): starting a return flow for a question costs more than answering a request from the policy.
 _RETURN_LABELS = ("return_item", "get_refund")
+# Closing acts: nobody closes a conversation with a question ("have you all sizes?" is no goodbye, whatever its
+# words share with "have a nice day"), so a question read as one is read again without them.
+_CLOSING_LABELS = ("goodbye", "thanks")
+_A_QUESTION = re.compile(
+    r"[?？]\s*$|[吗么呢嘛][\s?？!！。~～]*$|^(?:have|has|do|does|did|is|are|was|were|can|could|will|would|should|"
+    r"shall|may)\s+(?:you|we|i|they|it|there|this|that|these|those|y'?all|u)\b|^(?:what|which|how|where|when|why|who)\b",
+    re.IGNORECASE,
+)
 _POLICY_ASKING = re.compile(
     r"几天|多少天|多久|多长时间|哪天开始|从哪天|怎么算|期限|时限|政策|规定|规则|条件|运费谁|谁出|谁承担|能不能退|可以退吗|"
     r"\bhow (many days|long|much time)\b|\bwithin \d+ days\b|\bwindow\b|\bpolic(y|ies)\b|\brules?\b|"
@@ -283,6 +291,11 @@ class NLU:
             p[w.labels.index("product_search")] *= CATALOG_BOOST
             p /= p.sum()
         best = int(p.argmax())
+        if w.labels[best] in _CLOSING_LABELS and _A_QUESTION.search(text.strip()):
+            p = p.copy()
+            p[[w.labels.index(lab) for lab in _CLOSING_LABELS]] = 0.0
+            p /= p.sum()  # the reading given that it is no closing act
+            best = int(p.argmax())
         policy_label = w.labels.index("store_policy")
         if w.labels[best] == "product_search" and p[policy_label] >= 0.3 and _POLICY_TOPIC.search(text):
             # "what's the warranty on headphones?": a close call between buying and asking is the question.

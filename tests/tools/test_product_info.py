@@ -113,6 +113,24 @@ async def test_what_the_store_does_not_sell_and_nothing_to_refer_to() -> None:
     assert "we don't sell yoga mat" in en_unsold.reply.text
 
 
+@pytest.mark.parametrize(("ask", "unsold", "nearest"), [
+    ("有没有卖咖啡杯的", "本店没有销售咖啡杯", "「晨光 咖啡豆 250g」¥88.00"),
+    ("do you sell coffee mugs?", "we don't sell coffee mugs", "“Morning Roast coffee beans 250g” ¥88.00"),
+])
+async def test_what_the_store_does_not_sell_gets_the_nearest_products(ask: str, unsold: str, nearest: str) -> None:
+    (result,) = await _talk(_agent(), ask)
+    assert unsold in result.reply.text and nearest in result.reply.text, result.reply.text
+    assert result.reply.cards and all(c["type"] == "product" for c in result.reply.cards)
+    assert "P0003" not in {c["id"] for c in result.reply.cards}  # out of stock: not offered instead
+
+
+def test_nearest_products_need_a_shared_word_not_a_shared_character() -> None:
+    snap = Snapshot.build(Shop().every(), CATEGORIES)
+    assert [p.product_id for p in snap.like("coffee grinder")] == ["P0005"]
+    assert snap.like("月饼") == [] and snap.like("fishing rod") == []
+    assert snap.like("手套") == []  # "手" alone (of 手机) makes no likeness
+
+
 async def test_questions_about_rules_or_orders_are_not_product_questions() -> None:
     refund, order = await _talk(_agent(), "这个手机壳退货运费谁出？", "KF10000002 到哪了")
     assert not any(name == "product_info" for name, _ in _called(refund))

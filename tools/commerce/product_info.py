@@ -118,6 +118,9 @@ class ProductInfoTool(BaseTool):
                                       "请问您想找什么商品呢？告诉我名称或类别就行。",
             "product_info.unknown": "没有找到您说的商品。请问您想了解哪件商品？告诉我名称或编号就行。",
             "product_info.unsold": "抱歉，本店没有销售{thing}。我们主要经营{kinds}等，需要的话我帮您看看？",
+            "product_info.unsold_near": "抱歉，本店没有销售{thing}。店里和它最接近的有：{near}。"
+                                        "需要的话我帮您详细介绍？",
+            "product_info.near_item": "「{name}」¥{price}",
             "product_info.line": "「{name}」：{facts}",
             "product_info.price": "¥{price}",
             "product_info.unit_price": "¥{price}/{pack}，约合 ¥{unit}/{per}",
@@ -145,6 +148,9 @@ class ProductInfoTool(BaseTool):
                                     "number.",
             "product_info.unsold": "Sorry, we don't sell {thing}. Our store carries {kinds} and more. Shall I show "
                                    "you something?",
+            "product_info.unsold_near": "Sorry, we don't sell {thing}. The closest we have: {near}. Shall I tell you "
+                                        "more about one of them?",
+            "product_info.near_item": "“{name}” ¥{price}",
             "product_info.line": "“{name}”: {facts}",
             "product_info.price": "¥{price}",
             "product_info.unit_price": "¥{price} for {pack}, about ¥{unit} per {per}",
@@ -284,9 +290,7 @@ class ProductInfoTool(BaseTool):
         elif args.category and args.category in snap.categories:
             products = snap.in_category(args.category, MAX_PRODUCTS)
         elif args.thing and snap.sells(args.thing) is False:
-            kinds = snap.biggest_categories(6)
-            return ToolResult(data={"sold": False, "thing": args.thing, "kinds_zh": [c.name_zh for c in kinds],
-                                    "kinds_en": [c.name_en for c in kinds]})
+            return self._unsold(args.thing, snap, ctx)
         if not products:
             return ToolResult(data={"found": False, "item_no": None})
         attribute = args.attribute if args.attribute in ATTRIBUTE_WORDS else None
@@ -305,12 +309,31 @@ class ProductInfoTool(BaseTool):
                           events=[RecommendationShown(conversation_id=ctx.conversation_id, product_ids=ids,
                                                       source=self.name)])
 
+    def _unsold(self, thing: str, snap: Snapshot, ctx: ToolContext) -> ToolResult:
+        """We don't sell it: the products most like it (cards), and the kinds we sell, theirs first."""
+        near = snap.like(thing, MAX_PRODUCTS)
+        kinds = [snap.categories[k] for k in dict.fromkeys(p.category for p in near) if k in snap.categories]
+        kinds += [c for c in snap.biggest_categories(6) if c not in kinds]
+        data = {"sold": False, "thing": thing, "kinds_zh": [c.name_zh for c in kinds[:6]],
+                "kinds_en": [c.name_en for c in kinds[:6]], "near": [facts(p) for p in near]}
+        if not near:
+            return ToolResult(data=data)
+        return ToolResult(data=data, cards=[product_card(p, ctx.language) for p in near],
+                          events=[RecommendationShown(conversation_id=ctx.conversation_id,
+                                                      product_ids=[p.product_id for p in near], source=self.name)])
+
     # ------------------------------------------------------------ wording
 
     def reply(self, result: ToolResult, decision: Decision, language: str, say: Phrasebook) -> ToolReply:
         data = result.data
         if data.get("sold") is False:
             kinds = ("、" if language == "zh" else ", ").join(data[f"kinds_{language}"])
+            near = [_view(f) for f in data.get("near") or []]
+            if near:
+                items = ("、" if language == "zh" else "; ").join(
+                    say.render("product_info.near_item", language, name=product_name(p, language),
+                               price=money(p.price)) for p in near)
+                return ToolReply(say.render("product_info.unsold_near", language, thing=data["thing"], near=items))
             return ToolReply(say.render("product_info.unsold", language, thing=data["thing"], kinds=kinds),
                              quick_replies=list(data[f"kinds_{language}"][:3]))
         if not data.get("found"):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from agent.language import has_cjk
 from tools.commerce.ports import CategoryView, ProductShelfSource, ProductView
+from tools.commerce.product_likeness import Likeness
 from tools.commerce.product_words import GENERIC_EN, GENERIC_ZH, head_words, singular, tokens
 
 SPECIFIC_DF = 12  # words name a product (not a kind) when at most this many products match them best
@@ -49,6 +50,7 @@ class Snapshot:
     names_zh: tuple[str, ...] = ()
     vocab_en: frozenset[str] = frozenset()
     category_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    likeness: Likeness | None = field(default=None, repr=False)  # built on first `like`
 
     @classmethod
     def build(cls, products: Iterable[ProductView], categories: Iterable[CategoryView]) -> Snapshot:
@@ -149,6 +151,23 @@ class Snapshot:
             return [product]
         return [p for p in self.products.values() if p.category == product.category and p.brand == product.brand
                 and p.attributes.get("model") == model]
+
+    def like(self, thing: str, k: int = 3) -> list[ProductView]:
+        """The products most like a thing the store does not sell, best first: in stock, one per brand and kind."""
+        if self.likeness is None:
+            self.likeness = Likeness.build(self.products.values(), self.categories)
+        seen: set[tuple[str, str]] = set()
+        out: list[ProductView] = []
+        for pid, _ in self.likeness.nearest(thing, k * 8):
+            p = self.products[pid]
+            group = (p.category, p.brand or p.product_id)
+            if group in seen or p.stock <= 0:
+                continue
+            seen.add(group)
+            out.append(p)
+            if len(out) == k:
+                break
+        return out
 
     def biggest_categories(self, k: int = 6) -> list[CategoryView]:
         counts = Counter(p.category for p in self.products.values())

@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 
 from agent.language import has_cjk
+from tools.commerce.price_words import PRICE_TALK
 
 # What points at the product(s) the conversation is about: the last cards shown, the product last touched.
 DEICTIC = re.compile(r"这个|这款|这件|这种|这台|这只|这双|这套|这一款|那个|那款|它|刚才那|上面的?|"
                      r"\b(?:it|this|that|these|those|they|them|this one|that one)\b", re.IGNORECASE)
-# Store rules, orders and deals: answered by the documents, the order and offer tools, never as a product detail.
+# Store rules, orders and deals (price talk too: "能便宜点吗" is no question about the price's figure): answered by the
+# documents, the order and offer tools, never as a product detail.
 RULE_TOPIC = re.compile(
+    PRICE_TALK.pattern + "|"
     r"退货|退款|退换|换货|保修|质保|运费|邮费|包邮|发票|价保|差价|优惠|券|活动|满减|折扣|会员|积分|快递|物流|发货|到货|"
     r"签收|订单|售后|改地址|取消|隐私|降价|补差|\bprice (?:drop|dropped|went down|fell)|\bdifference back\b|"
     r"\bcheaper (?:elsewhere|somewhere)|\breturns?\b|\brefunds?\b|\bwarrant(?:y|ies)\b|\bguarantee\b|\bshipping\b|"
@@ -61,7 +64,8 @@ _EN_END = re.compile(r"\s+(?:for|to|with|that|which|who|under|in|from|as|and|or|
                      r"there|here|please|today|now|but|so|because|if|within|around|i|we|you|my|your|our|it|related|relating|"
     r"regarding|similar|like|suitable|that's|which's)\b.*$",
                      re.IGNORECASE)
-_EN_LEAD = re.compile(r"^(?:(?:a|an|some|any|the|new|good|nice|best|pair of|couple of|few|cheap|great)\s+)+",
+_EN_LEAD = re.compile(r"^(?:(?:a|an|some|any|the|new|good|nice|best|pair of|couple of|few|cheap|great|all|every|"
+                      r"other|more|different)\s+)+",
                       re.IGNORECASE)
 _ZH_COUNTED = re.compile(r"^[一二两三四五六七八九十几\d]")  # "两种", "三盒": a count, not a thing
 # Words that name no particular kind of thing: the question then cannot say whether the store sells it.
@@ -75,7 +79,9 @@ GENERIC_EN = frozenset({"thing", "things", "stuff", "product", "products", "item
                         "accessory", "accessories", "supply", "supplies", "options", "option", "help", "assistance",
                         "recommendation", "recommendations", "suggestion", "suggestions", "it", "them", "this",
                         "that", "these", "those", "everything", "purchase", "shopping", "deal", "deals", "kind",
-                        "type", "types", "brand", "brands", "model", "models", "piece", "pieces", "set", "kit"})
+                        "type", "types", "brand", "brands", "model", "models", "piece", "pieces", "set", "kit",
+                        "size", "sizes", "colour", "colours", "color", "colors", "version", "versions", "variant",
+                        "variants", "style", "styles"})
 _EN_NOT_THINGS = frozenset({"to", "a", "an", "the", "you", "me", "my", "your", "know", "ask", "start", "try",
                             "get", "go", "see", "buy", "be", "do", "make", "take", "find", "more", "less",
                             "much", "many", "there", "here", "now", "just", "help", "it"})

@@ -37,6 +37,9 @@ from agent.events import Event, ExperimentAssigned, OfferMade
 from agent.policy import Decision, Turn
 from agent.protocols import EventStore, Phrasebook, Retriever, ToolContext, ToolReply, ToolResult
 from agent.tooling import BaseTool
+from tools.commerce.price_words import PriceAsk, price_ask
+from tools.commerce.product_shelf import ProductShelf
+from tools.commerce.product_words import DEICTIC
 from tools.marketing.campaigns import conversation
 from tools.marketing.campaigns.eligibility import (
     CustomerProfile,
@@ -55,6 +58,7 @@ from tools.marketing.experiments.placing import Placement, applied, place
 from tools.marketing.experiments.ports import ExperimentStore
 from tools.marketing.offer_bandit import Choice, OfferArm, segment_of
 from tools.marketing.offer_serving import OfferChooser
+from tools.marketing.price_talk import POLICY, TEMPLATES, price_reply, sale_scope
 from tools.marketing.segments import HistorySource, shopper_segment
 
 MAX_OFFERS = 6  # lines in one answer (the cards carry the same)
@@ -109,7 +113,9 @@ def who_text(segments: list[str], language: str) -> str:
 
 
 class OffersTool(BaseTool):
-    """The customer's offers and coupons, with the threshold arithmetic done for them."""
+    """The customer's offers and coupons, with the threshold arithmetic done for them; price talk ("能便宜点吗",
+    "price match?", "is this on sale today") gets the store's rule on prices with them (`tools.marketing.price_talk`)
+    and, for a product named or just shown, the campaigns that count it."""
 
     name: ClassVar[str] = "offers"
     description: ClassVar[str] = (
@@ -179,16 +185,21 @@ class OffersTool(BaseTool):
         },
     }
 
+    templates = {lang: {**own, **TEMPLATES[lang]} for lang, own in templates.items()}
+
     class Args(BaseModel):
         topic: str | None = Field(default=None, max_length=200)  # the campaign or tier asked about, if any
+        ask: PriceAsk | None = None  # price talk: haggle, price_change, loyal, price_match, in_sale, shipping_fee
+        product_ids: list[str] = Field(default_factory=list, max_length=3)  # the products a price ask is about
 
     def __init__(self, store: CampaignStore, events: EventStore, *, retriever: Retriever | None = None,
                  policy_doc: str | None = "coupons", tz: str = "Asia/Shanghai", chooser: OfferChooser | None = None,
                  experiments: ExperimentStore | None = None, variants: VariantBook | None = None,
-                 history: HistorySource | None = None) -> None:
+                 history: HistorySource | None = None, shelf: ProductShelf | None = None) -> None:
         self._store = store
         self._variants = variants
         self._history = history
+        self._shelf = shelf
         self._events = events
         self._retriever = retriever
         self._policy_doc = policy_doc
@@ -196,9 +207,36 @@ class OffersTool(BaseTool):
         self._chooser = chooser
         self._experiments = experiments
 
+    def recognises(self, turn: Turn) -> bool:
+        """Price talk is ours whatever intent was read in it ("改价" is no refund, "price match?" no policy
+        question); "is it on sale?" only about a product named or in view (else it is a plain question for deals)."""
+        return self._price_talk(turn) is not None
+
+    def _price_talk(self, turn: Turn) -> tuple[PriceAsk, list[str]] | None:
+        """The price ask of this turn and the products it is about; None when it is none, asks about the coupon
+        rules themselves (the documents answer), or asks whether something is on sale naming no product."""
+        ask = price_ask(turn.text)
+        if ask is None or (RULE_QUESTION.search(turn.text) and ask != "price_match"):
+            return None
+        products = self._products_asked(turn)
+        return (ask, products) if ask != "in_sale" or products else None
+
+    def _products_asked(self, turn: Turn) -> list[str]:
+        """The products a price ask is about: those it names, else the ones just shown when it points at them."""
+        snap = self._shelf.current() if self._shelf is not None else None
+        named = snap.named(turn.text) if snap is not None else []
+        if named:
+            return [p.product_id for p in named][:3]
+        focus = list(turn.state.focus_products)
+        return focus[:1] if focus and DEICTIC.search(turn.text) else []
+
     def plan(self, turn: Turn) -> Decision:
-        """A question about the coupon rules themselves is answered from the documents; anything else about
-        deals gets the customer's offers."""
+        """Price talk gets the store's rule and the customer's offers; a question about the coupon rules
+        themselves is answered from the documents; anything else about deals gets the customer's offers."""
+        talk = self._price_talk(turn)
+        if talk is not None:
+            return turn.call(self.name, {"topic": turn.text[:200], "ask": talk[0], "product_ids": talk[1]},
+                             llm_words=self.llm_words)
         if RULE_QUESTION.search(turn.text):
             return Decision("answer_kb", turn.intent, query=turn.text, empathy=turn.empathy, llm_words=True)
         return turn.call(self.name, {"topic": turn.text[:200]}, llm_words=self.llm_words)
@@ -209,7 +247,11 @@ class OffersTool(BaseTool):
         if self._variants is not None:
             await self._variants.start()  # lines the LLM words are written in the background, from now on
         result = await asyncio.to_thread(self._offers, args, ctx, conversation.cart(events))
-        if self._retriever is not None and self._policy_doc:
+        if self._retriever is not None and args.ask:  # the store's rule on prices (or on shipping fees)
+            doc, queries = POLICY.get(args.ask, POLICY["*"])
+            result.citations = await asyncio.to_thread(self._cite, queries["zh" if ctx.language == "zh" else "en"],
+                                                       ctx.language, doc)
+        elif self._retriever is not None and self._policy_doc:
             result.citations = await asyncio.to_thread(self._cite, args.topic or "优惠券 coupons", ctx.language)
         return result
 
@@ -284,6 +326,8 @@ class OffersTool(BaseTool):
             "variants": {p.experiment.campaign_id: p.arm.variant for p in placements.values() if p.arm.variant},
             "copy": {cid: v.id for cid, v in shown.copy.items()},  # offer -> the copy variant it was worded by
             "shopper": shown.shopper,
+            "ask": args.ask,
+            "scope": self._scope(args.product_ids, visible, names, lang) if args.ask == "in_sale" else [],
         }
         return ToolResult(data=data, cards=shown.cards, events=shown.events)
 
@@ -467,16 +511,25 @@ class OffersTool(BaseTool):
         return self._say(lang, "offers.unavailable", name=c.name(lang), offer=offer_text(c, names, lang),
                          reason=reason)
 
+    def _scope(self, product_ids: list[str], visible: list[Campaign], names: Names, lang: str) -> list[dict[str, Any]]:
+        """The products asked about, each with the customer's running campaigns and coupons that count it."""
+        if self._shelf is None or not product_ids:
+            return []
+        snap = self._shelf.snapshot()
+        products = [p for pid in dict.fromkeys(product_ids) if (p := snap.get(pid)) is not None]
+        return sale_scope(products, visible, names, lang)
+
     def _say(self, lang: str, key: str, **params: Any) -> str:
         return self.templates["zh" if lang == "zh" else "en"][key].format(**params)
 
-    def _cite(self, query: str, language: str) -> list[dict[str, Any]]:
+    def _cite(self, query: str, language: str, doc: str | None = None) -> list[dict[str, Any]]:
         assert self._retriever is not None
+        doc = doc or self._policy_doc
         passages = [p for p in self._retriever.search(query, k=5, language=language)  # type: ignore[arg-type]
-                    if p.doc == self._policy_doc]
+                    if p.doc == doc]
         if not passages:
             passages = [p for p in self._retriever.search("优惠券 coupon", k=5, language=language)  # type: ignore[arg-type]
-                        if p.doc == self._policy_doc]
+                        if p.doc == doc]
         if not passages:
             return []
         top = passages[0]
@@ -488,6 +541,13 @@ class OffersTool(BaseTool):
 
     def reply(self, result: ToolResult, decision: Decision, language: str, say: Phrasebook) -> ToolReply:
         data = result.data
+        listing = self._listing(data, language, say)
+        if data.get("ask"):
+            text = price_reply(data["ask"], data, listing.text if data["lines"] else None, language, say)
+            return ToolReply(text, listing.quick_replies)
+        return listing
+
+    def _listing(self, data: dict[str, Any], language: str, say: Phrasebook) -> ToolReply:
         if not data["lines"]:
             return ToolReply(say.render("offers.none", language))
         if data["basis"] == "cart":

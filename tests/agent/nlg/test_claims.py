@@ -126,3 +126,29 @@ def test_a_passage_licenses_a_promise_but_never_a_claim_that_something_was_done(
     assert not guard.check("Your refund is approved.").ok  # injected in the passage: not this customer's refund
     drafted = Guard([passage], claims=ClaimTable(), draft_texts=["Your refund is approved."])
     assert drafted.check("Your refund is approved.").ok  # the tools' outcome said it
+
+
+@pytest.mark.parametrize("reply", [
+    "好的，我给您改成899元，您直接拍下就行。",
+    "已经帮您把价格改好了，现在付款就是优惠价。",
+    "看您是老顾客，给您便宜50块吧。",
+    "这单我帮您打个八折。",
+    "I've lowered the price to ¥899 for you.",
+    "Sure, I'll knock ¥50 off since you're a regular.",
+    "I can give you a special 20% discount on this one.",
+    "Your order total has been adjusted to ¥899.",
+])
+def test_a_price_changed_in_chat_is_caught_unless_a_tool_changed_it(reply: str) -> None:
+    assert promised(reply, ORDER), reply
+    assert promised(reply, ORDER, licenses=frozenset({"event:price_changed"})) == []
+
+
+@pytest.mark.parametrize("reply", [
+    "抱歉，客服不能给您改价，价格对每位顾客都一样。",
+    "本店不能在聊天里手动改价或单独打折，下面是您能用的优惠。",
+    "Sorry, I can't change the price, but here are the offers you can use.",
+    "We don't give personal discounts in chat; checkout applies the campaign automatically.",
+    "满300减50在结算时自动计算。",
+])
+def test_saying_the_price_rule_is_no_price_claim(reply: str) -> None:
+    assert promised(reply, ORDER) == [], reply

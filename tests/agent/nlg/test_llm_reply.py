@@ -75,13 +75,17 @@ async def test_a_made_up_status_in_the_first_sentence_streams_nothing() -> None:
     ("您的订单KF10000002正在运输中。已为您发放一张优惠券。", "我的订单KF10000002到哪了？"),
     ("Order KF10000002 is in transit. I'll add compensation for the wait.", "Where is my order KF10000002?"),
     ("Order KF10000002 is in transit. Good news: your refund is approved!", "Where is my order KF10000002?"),
+    ("您的订单KF10000002正在运输中。另外已经帮您把价格改好了，直接付款就行。", "我的订单KF10000002到哪了？"),
+    ("Order KF10000002 is in transit. I've lowered the price for you, so just check out.",
+     "Where is my order KF10000002?"),
 ])
 async def test_a_promise_no_tool_made_is_caught_like_a_made_up_amount(reply: str, question: str) -> None:
     tokens: list[str] = []
     _, bot = await ask(worded_by(ScriptedLLM(reply), tokens), question)
     assert bot.source == "template" and bot.fallback == "guard"
     streamed = "".join(tokens)
-    assert streamed and not any(w in streamed for w in ("补偿", "优惠券", "compensation", "approved"))
+    said = ("补偿", "优惠券", "compensation", "approved", "改好", "lowered")
+    assert streamed and not any(w in streamed for w in said)
 
 
 async def test_a_grounded_reply_of_several_sentences_streams_sentence_by_sentence() -> None:
