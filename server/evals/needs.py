@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,7 +131,8 @@ def evaluate_needs(data_dir: Path | None, *, tagger: NeedTagger | None = None,
     """Per part: "all", "test", "dev", "zh", "en"."""
     items, skipped = load_labels(data_dir, path)
     tagger = tagger or shared_tagger()
-    parts = {"all": items, "test": [x for x in items if x.split == "test"], "dev": [x for x in items if x.split == "dev"],
+    parts = {"all": items, "test": [x for x in items if x.split == "test"],
+             "dev": [x for x in items if x.split == "dev"],
              "zh": [x for x in items if x.language == "zh"], "en": [x for x in items if x.language == "en"]}
     out = {}
     for name, part in parts.items():
