@@ -31,8 +31,8 @@ from agent.protocols import AFFECT_LABELS, Affect, SentimentJudge
 LABELS = AFFECT_LABELS
 # Where each emotion sits on the valence axis: how negative anger is compared with anxiety, etc.
 _VALENCE = {"anger": -1.0, "anxiety": -0.5, "disappointment": -0.7, "neutral": 0.0, "satisfaction": 0.9}
-# Sentiment probabilities past which a neutral or satisfied turn takes the sentiment's sign (chosen on the
-# training parts of the sentiment sets, see `agent.training.affect_eval.sign_agreement`).
+# Sentiment probabilities past which a neutral or satisfied turn takes the sentiment's sign: odds of 3 to 1 (its
+# agreement with the labelled reviews is measured by `agent.training.affect_eval.evaluate_sign`).
 SURE_NEGATIVE = 0.25
 SURE_POSITIVE = 0.75
 
@@ -143,9 +143,9 @@ class TextAffect:
             return Affect("neutral", 0.0, 0.0), 0.5
         probs, p, inputs, model = self._perceive(text, language)
         label = self._load().emotion.label(probs)
-        if self.refine and (sentiment or label != "neutral"):
-            # A satisfied turn's score stays positive whatever the sentiment says, so it adds no escalation
-            # pressure: not worth the judge's ~0.5 s.
+        if self.refine and (sentiment or label != "neutral" or p < 0.5):
+            # A neutral turn that leans negative may be a complaint in plain words: its sign is worth e5's
+            # ~10-20 ms. Only a negative label is worth the judge's ~0.5 s (it adds escalation pressure).
             p = self._refine(model, text, inputs, p, ask_judge=sentiment or _VALENCE[label] < 0)
         return _affect(text, label, probs, p), p
 

@@ -26,7 +26,12 @@ import typer
 
 TEXT_COLUMNS = ("text", "review", "sentence", "content")
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv"}
+HELD_OUT = " (held-out part)"
 _GOLD = {"1": 1, "0": 0, "positive": 1, "negative": 0, "pos": 1, "neg": 0}
+
+
+class InputError(ValueError):
+    """An input the command cannot read at all (a missing file, an unknown kind): shown as `error: …`, exit 2."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +88,14 @@ def input_files(paths: list[Path]) -> list[Path]:
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
                            and p.name.lower() not in ("readme.txt",))
             if not found:
-                raise typer.BadParameter(f"{path} holds no JSON lines, CSV or TSV file")
+                raise InputError(f"{path} holds no JSON lines, CSV or TSV file")
             files += found
         elif path.is_file():
             if path.suffix.lower() not in SUFFIXES:
-                raise typer.BadParameter(f"{path}: unknown kind (expected {', '.join(sorted(SUFFIXES))})")
+                raise InputError(f"{path}: unknown kind (expected {', '.join(sorted(SUFFIXES))})")
             files.append(path)
         else:
-            raise typer.BadParameter(f"{path} not found")
+            raise InputError(f"{path} not found")
     return files
 
 
@@ -138,6 +143,16 @@ class Tally:
     def lines(self) -> list[str]:
         return [f"accuracy {self.right[k] / n:.4f} ({self.right[k]}/{n}) {k}" for k, n in self.total.items()]
 
+    def overall(self) -> list[str]:
+        """All labelled texts, then all held-out parts (when there are any)."""
+        out = []
+        for name, part in (("all labelled texts", False), ("all held-out parts", True)):
+            keys = [k for k in self.total if k.endswith(HELD_OUT) == part]
+            right, n = sum(self.right[k] for k in keys), sum(self.total[k] for k in keys)
+            if n:
+                out.append(f"accuracy {right / n:.4f} ({right}/{n}) {name}")
+        return out
+
 
 def held_out_texts(files: list[Path]) -> dict[Path, set[str]]:
     """For files of the shared sentiment sets (`chinese_sentiment`, `english_sentiment`), the texts of their fixed
@@ -179,10 +194,14 @@ def analyze(
     from tools.marketing.insight import shared_tagger
     from tools.marketing.insight.analysis import analyze_text
 
-    if input_format not in (None, "jsonl", "csv"):
-        raise typer.BadParameter("--format is jsonl or csv")
     sources = [p for p in paths or [] if str(p) != "-"]
-    files = input_files(sources)
+    try:
+        if input_format not in (None, "jsonl", "csv"):
+            raise InputError("--format is jsonl or csv")
+        files = input_files(sources)
+    except InputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     use_stdin = not paths or any(str(p) == "-" for p in paths)
     sentiment_judge = None
     if judge:
@@ -220,7 +239,7 @@ def analyze(
                     tally.add(rec.source, ok)
                     test = held_out.get(Path(rec.source))
                     if test is not None and rec.text in test:
-                        tally.add(f"{rec.source} (held-out part)", ok)
+                        tally.add(rec.source + HELD_OUT, ok)
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()
     except AffectModelError as exc:
@@ -232,9 +251,7 @@ def analyze(
     finally:
         bar.close()
     if tally.total:
-        everything = sum(tally.right[k] for k in tally.total if not k.endswith("part)"))
-        n = sum(v for k, v in tally.total.items() if not k.endswith("part)"))
-        for line in [*tally.lines(), f"accuracy {everything / n:.4f} ({everything}/{n}) all labelled texts"]:
+        for line in [*tally.lines(), *tally.overall()]:
             typer.echo(line, err=True)
     if errors:
         typer.echo(f"{errors} input line(s) could not be read (see their error lines)", err=True)
