@@ -2,7 +2,8 @@
 
 `TextAffect.analyze(text, language)` gives the public triple: a label (anger, anxiety, disappointment,
 neutral, satisfaction) from the emotion classifier, a valence `score` in [-1, 1] and an `intensity` in
-[0, 1]. The label decides the sign of the score (sarcastic praise labelled anger reads negative); the
+[0, 1]. The label decides the sign of the score (sarcastic praise labelled anger reads negative) unless the
+sentiment is sure of the other sign (a clearly negative review read as neutral is negative; see `_affect`); the
 sentiment probability sets how far it goes. A neutral turn keeps |score| small, because plain questions
 are not complaints. Weights load once per process, lazily and thread-safely; a missing or damaged file
 raises `AffectModelError` naming `kefu train affect`.
@@ -35,6 +36,9 @@ _VALENCE = {"anger": -1.0, "anxiety": -0.5, "disappointment": -0.7, "neutral": 0
 # agreement with the labelled reviews is measured by `agent.training.affect_eval.evaluate_sign`).
 SURE_NEGATIVE = 0.25
 SURE_POSITIVE = 0.75
+# Past this, an anxious or disappointed reading of a text the sentiment holds clearly positive is a mixed review:
+# positive valence. Anger keeps its negative sign whatever the sentiment (sarcastic praise; it goes to a person).
+POSITIVE_DESPITE_LABEL = 0.85
 
 __all__ = ["LABELS", "Affect", "AffectModelError", "TextAffect"]
 
@@ -155,8 +159,9 @@ def _affect(text: str, label: str, probs: dict[str, float], p: float) -> Affect:
 
     The score keeps the sentiment's sign where the sentiment is sure (`SURE_NEGATIVE`, `SURE_POSITIVE`): a
     clearly negative review the emotion model reads as neutral or satisfied is still negative valence (the
-    satisfied label is then dropped for neutral: the two readings contradict each other). A negative label
-    stays negative whatever the sentiment, as sarcastic praise does."""
+    satisfied label is then dropped for neutral: the two readings contradict each other). An anxious or
+    disappointed reading of a clearly positive text keeps its label and takes a small positive score
+    (`POSITIVE_DESPITE_LABEL`); anger stays negative whatever the sentiment, as sarcastic praise does."""
     valence = 2.0 * p - 1.0
     if label == "satisfaction" and p <= SURE_NEGATIVE:
         label = "neutral"
@@ -166,11 +171,16 @@ def _affect(text: str, label: str, probs: dict[str, float], p: float) -> Affect:
         score = max(-0.2, min(0.2, 0.3 * lean + 0.1 * valence))
         if p <= SURE_NEGATIVE or p >= SURE_POSITIVE:
             # the sentiment's sign, a small step (a neutral turn is no complaint), more the surer it is
-            score = math.copysign(max(abs(score) if score * valence > 0 else 0.0, 0.25 * abs(valence)), valence)
+            score = math.copysign(max(abs(score) if score * valence > 0 else 0.0, min(0.2, 0.25 * abs(valence))),
+                                  valence)
         return Affect(label, round(score, 3), round(0.3 * (1.0 - conf), 3))
     sign = _VALENCE[label]
     score = 0.7 * sign * (0.45 + 0.55 * conf) + 0.3 * valence
     score = min(score, -0.15) if sign < 0 else max(score, 0.15)
     agrees = max(0.0, -valence if sign < 0 else valence)
     intensity = 0.3 + 0.4 * conf + 0.3 * emphasis(text) + 0.1 * agrees
+    if sign < 0 and label != "anger" and p >= POSITIVE_DESPITE_LABEL:
+        # a warm review with one complaint in it ("房间很大，就是早餐一般"): the label keeps the complaint (and the
+        # empathy it calls for), the valence the review's sign, small
+        score = 0.25 * valence
     return Affect(label, round(max(-1.0, min(1.0, score)), 3), round(min(1.0, intensity), 3))
