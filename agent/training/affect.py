@@ -183,8 +183,8 @@ def fit_sentiment(
     y = np.array([int(r.label) for r in train])
     bits, c = SENTIMENT_BITS[language], SENTIMENT_C[language]
     x = hashed_matrix(progress(texts, f"{language} n-grams", len(texts)), language, bits)
-    weights = source_balance(train) if (BALANCE_SOURCES[language] if balance is None else balance) else None
-    model = _SparseLR(c).fit(x, y, sample_weight=weights)
+    sample_w = source_balance(train) if (BALANCE_SOURCES[language] if balance is None else balance) else None
+    model = _SparseLR(c).fit(x, y, sample_weight=sample_w)
     weights = model.coef_.ravel().astype(np.float16)
     arrays: dict[str, np.ndarray] = {
         "format": np.array(FORMAT_VERSION), "kind": np.array("sentiment"), "language": np.array(language),
@@ -199,7 +199,7 @@ def fit_sentiment(
         return fit  # nothing is stacked on the n-grams: no out-of-fold logits needed
     folds = _folds(y, seed)
     # The stackers see out-of-fold logits: what the logits of unseen text look like.
-    oof = _oof_logit(x, y, c, folds, weights)
+    oof = _oof_logit(x, y, c, folds, sample_w)
     if language == "en":  # small data: VADER's lexicon adds what 2.3k sentences cannot teach
         z_fast = np.column_stack([oof, vader_scores(texts)])
         stack = _lr(1.0).fit(z_fast, y)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -84,6 +85,50 @@ def cross_domain(language: str, data_dir: Path | None = None, *, seed: int = 7, 
         base = _baseline_sentiment(language)
         rows["snownlp" if language == "zh" else "vader"] = {
             b: accuracy([int(r.label) for r in tests[b]], [base(r.text) for r in tests[b]]) for b in sources}
+    return CrossDomainTable(language, sources, rows, {s: len(tests[s]) for s in sources})
+
+
+def e5_cross_domain(language: str, data_dir: Path | None = None, *, seed: int = 7, train_n: int = 800,
+                    test_n: int = 500, c: float = 1.0) -> CrossDomainTable:
+    """The same table for a class-balanced linear probe on the bundled e5 embedding alone (the refine stage's
+    features), on a seeded sample of `train_n` training and `test_n` held-out texts per source (e5 costs ~0.1 s a
+    review here; vectors are cached under var/cache, so a second run is quick)."""
+    import random
+
+    from agent.affect.model import e5_cut
+    from agent.training.affect import E5_MAX_CHARS, _lr
+    from agent.training.e5_embed import e5_embed
+
+    train, test = stratified_split(load_sentiment(data_dir or default_data_dir(), language))
+    sources = SOURCES[language]
+    rng = random.Random(seed)
+    trains = {s: rng.sample(pool, min(train_n, len(pool))) for s in sources
+              if (pool := [r for r in train if r.source == s])}
+    tests = {s: rng.sample(pool, min(test_n, len(pool))) for s in sources
+             if (pool := [r for r in test if r.source == s])}
+
+    def embed(rows: list) -> np.ndarray:
+        return e5_embed([e5_cut(r.text, E5_MAX_CHARS[language]) for r in rows], _no_progress, workers=2)
+
+    x_train = {s: embed(rows) for s, rows in trains.items()}
+    x_test = {s: embed(rows) for s, rows in tests.items()}
+    y_test = {s: np.array([int(r.label) for r in rows]) for s, rows in tests.items()}
+
+    def probe(names: list[str]) -> Any:
+        x = np.vstack([x_train[s] for s in names])
+        y = np.concatenate([[int(r.label) for r in trains[s]] for s in names])
+        return _lr(c, class_weight="balanced").fit(x, y)
+
+    def acc(model: Any, b: str) -> float:
+        return float(np.mean(model.predict(x_test[b]) == y_test[b]))
+
+    rows: dict[str, dict[str, float]] = {}
+    for a in sources:
+        model = probe([a])
+        rows[f"{a} only"] = {b: acc(model, b) for b in sources}
+    rows["other sources"] = {b: acc(probe([s for s in sources if s != b]), b) for b in sources}
+    model = probe(list(sources))
+    rows["all sources"] = {b: acc(model, b) for b in sources}
     return CrossDomainTable(language, sources, rows, {s: len(tests[s]) for s in sources})
 
 

@@ -39,12 +39,14 @@ def eval_cross_domain_command(
         Path | None, typer.Option(help="Data sets folder (KEFU_DATA_DIR, default ../shared/data).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Training seed (as `kefu train affect`).")] = 7,
+    e5_sample: Annotated[int, typer.Option(help="Also a balanced probe on e5 alone, on this many training texts "
+                                           "per source (0: not; e5 embeds ~10 reviews a second here).")] = 0,
 ) -> None:
     """Accuracy of the fast sentiment stage trained on each source and tested on every source's held-out part:
     before (each source's own share of positive text kept) and after (sources balanced, as `kefu train affect`
     trains now), beside the lexicon baseline."""
     from agent.training.affect import BALANCE_SOURCES
-    from agent.training.cross_domain import cross_domain, off_diagonal_mean
+    from agent.training.cross_domain import cross_domain, e5_cross_domain, off_diagonal_mean
 
     folder = data_dir or get_settings().training.data_dir
     for lang in language or ["zh", "en"]:
@@ -61,6 +63,11 @@ def eval_cross_domain_command(
         for name, table in (("before: sources' own priors", before), ("after: sources balanced", after)):
             typer.echo(f"{name} (cross-source mean {100 * off_diagonal_mean(table):.1f}%)"
                        + ("  <- what `kefu train affect` trains" if name.startswith(shipped) else ""))
+            typer.echo("\n".join(table.lines()) + "\n")
+        if e5_sample:
+            table = e5_cross_domain(lang, folder, seed=seed, train_n=e5_sample)
+            typer.echo(f"e5 probe, sources balanced, {e5_sample} training texts a source (cross-source mean "
+                       f"{100 * off_diagonal_mean(table):.1f}%)")
             typer.echo("\n".join(table.lines()) + "\n")
 
 
