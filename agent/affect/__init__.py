@@ -1,6 +1,7 @@
 """How the customer feels: text sentiment and customer-service emotion, their trained models and cues.
 
-`TextAffect.analyze(text, language)` gives an `Affect` (label, valence score, intensity) for one message.
+`TextAffect.analyze(text, language)` gives an `Affect` (label, valence score, intensity) for one message;
+`TextAffect.read` gives it with the probability that the text is positive (`kefu analyze`).
 The models are trained by `agent.training.affect` and load lazily, once per process.
 """
 

@@ -2,7 +2,8 @@
 
 `TextAffect.analyze(text, language)` gives the public triple: a label (anger, anxiety, disappointment,
 neutral, satisfaction) from the emotion classifier, a valence `score` in [-1, 1] and an `intensity` in
-[0, 1]. The label decides the sign of the score (sarcastic praise labelled anger reads negative); the
+[0, 1]. The label decides the sign of the score (sarcastic praise labelled anger reads negative) unless the
+sentiment is sure of the other sign (a clearly negative review read as neutral is negative; see `_affect`); the
 sentiment probability sets how far it goes. A neutral turn keeps |score| small, because plain questions
 are not complaints. Weights load once per process, lazily and thread-safely; a missing or damaged file
 raises `AffectModelError` naming `kefu train affect`.
@@ -31,6 +32,13 @@ from agent.protocols import AFFECT_LABELS, Affect, SentimentJudge
 LABELS = AFFECT_LABELS
 # Where each emotion sits on the valence axis: how negative anger is compared with anxiety, etc.
 _VALENCE = {"anger": -1.0, "anxiety": -0.5, "disappointment": -0.7, "neutral": 0.0, "satisfaction": 0.9}
+# Sentiment probabilities past which a neutral or satisfied turn takes the sentiment's sign: odds of 3 to 1 (its
+# agreement with the labelled reviews is measured by `agent.training.affect_eval.evaluate_sign`).
+SURE_NEGATIVE = 0.25
+SURE_POSITIVE = 0.75
+# Past this, an anxious or disappointed reading of a text the sentiment holds clearly positive is a mixed review:
+# positive valence. Anger keeps its negative sign whatever the sentiment (sarcastic praise; it goes to a person).
+POSITIVE_DESPITE_LABEL = 0.85
 
 __all__ = ["LABELS", "Affect", "AffectModelError", "TextAffect"]
 
@@ -129,23 +137,50 @@ class TextAffect:
         return fuse(text, speech)
 
     def analyze(self, text: str, language: str) -> Affect:
+        return self.read(text, language, sentiment=False)[0]
+
+    def read(self, text: str, language: str, *, sentiment: bool = True) -> tuple[Affect, float]:
+        """The affect of `text` and the probability that it is positive. With `sentiment`, the probability is
+        refined wherever it is unsure (as `sentiment()` refines it); without, only where the label needs it (the
+        turn's budget: a neutral or satisfied turn never waits for e5 or the judge)."""
         if not text.strip():
-            return Affect("neutral", 0.0, 0.0)
+            return Affect("neutral", 0.0, 0.0), 0.5
         probs, p, inputs, model = self._perceive(text, language)
         label = self._load().emotion.label(probs)
-        if self.refine and label != "neutral":
-            # A satisfied turn's score stays positive whatever the sentiment says, so it adds no escalation
-            # pressure: not worth the judge's ~0.5 s.
-            p = self._refine(model, text, inputs, p, ask_judge=_VALENCE[label] < 0)
-        valence = 2.0 * p - 1.0
-        conf = probs[label]
-        if label == "neutral":
-            lean = sum(probs[k] * v for k, v in _VALENCE.items())
-            score = max(-0.2, min(0.2, 0.3 * lean + 0.1 * valence))
-            return Affect(label, round(score, 3), round(0.3 * (1.0 - conf), 3))
-        sign = _VALENCE[label]
-        score = 0.7 * sign * (0.45 + 0.55 * conf) + 0.3 * valence
-        score = min(score, -0.15) if sign < 0 else max(score, 0.15)
-        agrees = max(0.0, -valence if sign < 0 else valence)
-        intensity = 0.3 + 0.4 * conf + 0.3 * emphasis(text) + 0.1 * agrees
-        return Affect(label, round(max(-1.0, min(1.0, score)), 3), round(min(1.0, intensity), 3))
+        if self.refine and (sentiment or label != "neutral" or p < 0.5):
+            # A neutral turn that leans negative may be a complaint in plain words: its sign is worth e5's
+            # ~10-20 ms. Only a negative label is worth the judge's ~0.5 s (it adds escalation pressure).
+            p = self._refine(model, text, inputs, p, ask_judge=sentiment or _VALENCE[label] < 0)
+        return _affect(text, label, probs, p), p
+
+
+def _affect(text: str, label: str, probs: dict[str, float], p: float) -> Affect:
+    """Label, valence and intensity from the emotion probabilities and the sentiment probability `p`.
+
+    The score keeps the sentiment's sign where the sentiment is sure (`SURE_NEGATIVE`, `SURE_POSITIVE`): a
+    clearly negative review the emotion model reads as neutral or satisfied is still negative valence (the
+    satisfied label is then dropped for neutral: the two readings contradict each other). An anxious or
+    disappointed reading of a clearly positive text keeps its label and takes a small positive score
+    (`POSITIVE_DESPITE_LABEL`); anger stays negative whatever the sentiment, as sarcastic praise does."""
+    valence = 2.0 * p - 1.0
+    if label == "satisfaction" and p <= SURE_NEGATIVE:
+        label = "neutral"
+    conf = probs[label]
+    if label == "neutral":
+        lean = sum(probs[k] * v for k, v in _VALENCE.items())
+        score = max(-0.2, min(0.2, 0.3 * lean + 0.1 * valence))
+        if p <= SURE_NEGATIVE or p >= SURE_POSITIVE:
+            # the sentiment's sign, a small step (a neutral turn is no complaint), more the surer it is
+            score = math.copysign(max(abs(score) if score * valence > 0 else 0.0, min(0.2, 0.25 * abs(valence))),
+                                  valence)
+        return Affect(label, round(score, 3), round(0.3 * (1.0 - conf), 3))
+    sign = _VALENCE[label]
+    score = 0.7 * sign * (0.45 + 0.55 * conf) + 0.3 * valence
+    score = min(score, -0.15) if sign < 0 else max(score, 0.15)
+    agrees = max(0.0, -valence if sign < 0 else valence)
+    intensity = 0.3 + 0.4 * conf + 0.3 * emphasis(text) + 0.1 * agrees
+    if sign < 0 and label != "anger" and p >= POSITIVE_DESPITE_LABEL:
+        # a warm review with one complaint in it ("房间很大，就是早餐一般"): the label keeps the complaint (and the
+        # empathy it calls for), the valence the review's sign, small
+        score = 0.25 * valence
+    return Affect(label, round(max(-1.0, min(1.0, score)), 3), round(min(1.0, intensity), 3))

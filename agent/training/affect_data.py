@@ -19,6 +19,9 @@ SPLIT_SEED = 20240611
 TEST_FRACTION = 0.2
 EMOTIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "emotions.jsonl"
 EMOTION_LABELS = ("anger", "anxiety", "disappointment", "neutral", "satisfaction")
+# Each shared sentiment file's source name (the `Example.source` of its texts).
+FILE_SOURCES = {"ChnSentiCorp_htl_all.csv": "hotel", "waimai_10k.csv": "waimai", "yelp_labelled.txt": "yelp",
+                "imdb_labelled.txt": "imdb", "sst2_glue_validation.tsv": "sst2"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,6 +143,32 @@ def evaluate_emotions(budget: int | None = None, *, models_dir: Path | None = No
     return rows
 
 
+def evaluate_sign(
+    data_dir: Path | None = None, budget: int | None = None, *, models_dir: Path | None = None,
+    languages: Sequence[str] = ("zh", "en"),
+) -> list[dict[str, Any]]:
+    """How often the turn's valence (`TextAffect.analyze(...).score`, what the chat state holds) has the sign of
+    the held-out sentiment label: a review sent as a message should read negative when it is negative, whatever
+    emotion label it gets. `accuracy` is the agreement on all texts (a score of 0 agrees with nothing);
+    `negative_agreement` and `positive_agreement` split it by label."""
+    from agent.affect import TextAffect
+
+    reader = TextAffect(models_dir)
+    rows = []
+    for lang in languages:
+        _, test = stratified_split(load_sentiment(data_dir or default_data_dir(), lang))
+        test = budgeted(test, budget)
+        agree = [(r.label == 1 and s > 0) or (r.label == 0 and s < 0)
+                 for r, s in ((r, reader.analyze(r.text, lang).score) for r in test)]
+        neg = [a for a, r in zip(agree, test, strict=True) if r.label == 0]
+        pos = [a for a, r in zip(agree, test, strict=True) if r.label == 1]
+        rows.append({"task": "affect sign", "language": lang, "n": len(test), "accuracy": float(np.mean(agree)),
+                     "negative_agreement": float(np.mean(neg)) if neg else None,
+                     "positive_agreement": float(np.mean(pos)) if pos else None})
+    return rows
+
+
 def evaluate(data_dir: Path | None = None, budget: int | None = None, *, judge: Any = None) -> list[dict[str, Any]]:
     """All affect rows, as `kefu eval` collects them (register `("agent.training.affect", "evaluate")`)."""
-    return evaluate_sentiment(data_dir, budget, judge=judge) + evaluate_emotions(budget)
+    return (evaluate_sentiment(data_dir, budget, judge=judge) + evaluate_sign(data_dir, budget)
+            + evaluate_emotions(budget))

@@ -10,6 +10,8 @@
 - `llm install` (`server.cli.llm`): the bundled local LLM.
 - `operator add|list|passwd` (`server.cli.operator`): console accounts.
 - `rules mine` (`server.cli.rules`): association rules for cross-sell, local or on Spark.
+- `analyze` (`server.cli.analyze`): language, sentiment, emotion and need tags of reviews and messages;
+  `eval needs` (`server.cli.insight`): the need tags' precision and recall.
 
 Every command imports what it needs when it runs, so `kefu --help` stays fast. `app` is the console
 script's entry point (`kefu = "server.cli:app"`); `python -m server.cli` runs it too.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import bandit, data, recommender, serve, traffic
+from server.cli import analyze, bandit, data, insight, recommender, serve, traffic
 from server.cli.llm import llm_app
 from server.cli.models import eval_app, train_app
 from server.cli.operator import operator_app
@@ -30,6 +32,7 @@ __all__ = ["app"]
 recommender.register()  # its `train` and `eval` subcommands
 bandit.register()
 traffic.register()
+insight.register()
 
 app = typer.Typer(help="Kefu (客服): customer-service and marketing agent for an online store.", no_args_is_help=True)
 
@@ -52,3 +55,4 @@ app.command("demo-data")(data.demo_data)
 app.command()(data.ingest)
 app.command()(serve.chat)
 app.add_typer(eval_app, name="eval")
+app.command()(analyze.analyze)

@@ -1,6 +1,7 @@
 """`kefu eval`: one table of measured understanding, the scripted conversation suites and real traffic.
 
-Model rows come from the training modules' evaluation functions on their held-out splits; suites run
+Model rows come from the training modules' evaluation functions on their held-out splits (with the need tags'
+precision and recall on their labelled set, `server.evals.needs`); suites run
 through the full pipeline (real tools over a fresh demo store with the association rules mined from its own
 orders, as `make run` mines them, real retrieval, template replies); so do the real shoppers' messages of
 `server.evals.traffic`, each the first turn of a fresh conversation.
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from server.evals.conversations import Outcome, load_suites, run_suites
+from server.evals.needs import NeedsReport, evaluate_needs, needs_lines
 from server.evals.traffic import (
     SHOPDIAL,
     TAOBAO,
@@ -40,6 +42,7 @@ class EvalReport:
     outcomes: list[Outcome]
     traffic: list[TrafficOutcome] = field(default_factory=list)
     traffic_skipped: str | None = None  # why real traffic was not measured (its data sets are missing)
+    needs: dict[str, NeedsReport] = field(default_factory=dict)  # need tags' precision and recall, per part
 
     @property
     def suites_passed(self) -> bool:
@@ -110,7 +113,7 @@ def run_eval(data_dir: Path, *, budget: int | None = None, suite_budget: int | N
     rows = collect_model_rows(data_dir, budget, sentiment_judge=sentiment_judge)
     skipped = traffic_missing(data_dir)
     outcomes, traffic = asyncio.run(_run_suites(index_dir, suite_budget, None if skipped else data_dir, budget))
-    return EvalReport(rows, outcomes, traffic, skipped)
+    return EvalReport(rows, outcomes, traffic, skipped, evaluate_needs(data_dir))
 
 
 def run_traffic_eval(data_dir: Path, *, index_dir: Path | None = None, budget: int | None = None) -> EvalReport:
@@ -144,6 +147,8 @@ def format_report(report: EvalReport) -> str:
             f"{_pct(r.get('macro_f1')):>8} {_pct(r.get('f1')):>7}   {r.get('baseline', ''):<10} "
             f"{_pct(r.get('baseline_accuracy')):>7} {_pct(r.get('baseline_macro_f1') or r.get('baseline_f1')):>7}"
             + (f"   (judge asked on {_pct(r['judged_share']).strip()})" if "judged_share" in r else "")
+            + (f"   (negatives {_pct(r['negative_agreement']).strip()}, positives "
+               f"{_pct(r['positive_agreement']).strip()})" if "negative_agreement" in r else "")
         )
     by_lang: dict[str, list[Outcome]] = {}
     for o in report.outcomes:
@@ -153,6 +158,8 @@ def format_report(report: EvalReport) -> str:
         lines.append(f"{'dialogues':<13} {lang:<4} {len(outs):>6}  {_pct(passed / len(outs)):>8}   "
                      f"({passed}/{len(outs)} scripted conversations pass)")
     lines += traffic_lines(report)
+    if report.needs:
+        lines += needs_lines(report.needs, parts=("test",))
     failures = [o for o in report.outcomes if not o.passed]
     if failures:
         lines.append("")

@@ -1,4 +1,5 @@
-"""`kefu eval` on a small budget: the table is complete and every scripted conversation passes."""
+"""`kefu eval` on a small budget: the table is complete (with the affect sign agreement and the need tags) and every
+scripted conversation passes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def test_eval_small_budget_all_conversations_pass(tmp_path: Path) -> None:
         pytest.skip(f"data sets not found at {data_dir}")
     report = run_eval(data_dir, budget=40, index_dir=tmp_path / "index")
     tasks = {(r["task"], r.get("language")) for r in report.rows}
-    assert {("sentiment", "zh"), ("sentiment", "en"), ("intent", "zh"), ("intent", "en"), ("slots", "zh")} <= tasks
+    assert {("sentiment", "zh"), ("sentiment", "en"), ("intent", "zh"), ("intent", "en"), ("slots", "zh"),
+            ("affect sign", "zh"), ("affect sign", "en")} <= tasks
+    assert "need tags (test:" in format_report(report) and report.needs["test"].n >= 100
     assert len(report.outcomes) >= 40
     assert report.suites_passed, format_report(report)

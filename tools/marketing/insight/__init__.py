@@ -1,0 +1,5 @@
+"""Customer insight (issue 15): what customers' texts say they need (`needs`), for profiles and campaigns."""
+
+from tools.marketing.insight.needs import NeedLexiconError, NeedTag, NeedTagger, shared_tagger
+
+__all__ = ["NeedLexiconError", "NeedTag", "NeedTagger", "shared_tagger"]
