@@ -53,7 +53,9 @@ SENTIMENT_BITS = {"zh": 18, "en": 18}
 SENTIMENT_C = {"zh": 10.0, "en": 10.0}
 # Weigh each (source, label) group alike in the n-gram stage (`source_balance`): measured by `kefu eval
 # cross-domain`, it lifts Chinese hotel <-> takeaway transfer; the English sources are each ~50% positive already.
-BALANCE_SOURCES = {"zh": True, "en": False}
+# Off for zh until the shipped zh model is retrained with it (`kefu train affect`; its e5 stage over ~16k reviews), so
+# that training code and shipped weights stay in step; `kefu eval cross-domain` measures both settings either way.
+BALANCE_SOURCES = {"zh": False, "en": False}
 E5_C = {"zh": 1.0, "en": 3.0}  # by cross-validation on the train splits
 EMOTION_BITS = 15
 EMOTION_C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
