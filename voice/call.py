@@ -4,7 +4,8 @@ The loop reads `voice.frames` from the serializer (any provider) and writes fram
 
 - Listening. The caller's audio is cut into 20 ms frames for the VAD; `TurnDetector` says when speech starts
   (`Onset`) and when a turn ends (`Utterance`, after a silence). The utterance goes to the recogniser at 16 kHz
-  in a thread, its transcript (spoken ids joined, `voice.text.written`) to the agent.
+  in a thread, its transcript (spoken ids joined, `voice.text.written`, and a nearly-right id snapped to the
+  caller's own order it is nearest to, `snap_ids`: Whisper drops digits of long zero runs) to the agent.
 - Speaking. Sentences of the reply — streamed from the turn's token sink when an LLM words it, else the
   recorded reply — are synthesised one by one in a thread and sent with a `mark` after each; the provider
   echoes a mark once the audio before it has been played, so the call knows what the caller actually heard.
@@ -23,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,7 +46,7 @@ from voice.frames import (
 )
 from voice.protocols import ASR, TTS, VAD, Conversations
 from voice.resample import resample
-from voice.text import SentenceBuffer, sentences, speakable, written
+from voice.text import SentenceBuffer, sentences, snap_ids, speakable, written
 from voice.vad import Onset, TurnDetector, Utterance
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class Call:
         send: Send,
         phrases: Phrases | None = None,
         config: CallConfig | None = None,
+        known_ids: Collection[str] = (),
     ) -> None:
         self.agent = agent
         self.conversation_id = conversation_id
@@ -108,6 +110,7 @@ class Call:
         self._send = send
         self.phrases = phrases or Phrases()
         self.config = config or CallConfig()
+        self.known_ids = tuple(known_ids)  # the caller's own order ids: a misheard one is snapped to its nearest
         self.language = self.config.language
         self.turns: list[TurnStats] = []
         self.bad_frames = 0
@@ -227,7 +230,7 @@ class Call:
     async def _respond(self, reply: _Reply, ended_at: float) -> None:
         audio16 = resample(reply.audio, reply.rate, ASR_RATE)
         transcript = await asyncio.to_thread(self.asr.transcribe, audio16, self.language)
-        text = written(transcript.text).strip()
+        text = snap_ids(written(transcript.text), self.known_ids).strip()
         if not text:
             reply.stage = "done"
             return

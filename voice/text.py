@@ -9,6 +9,7 @@ the agent's NLU reads the id it would read in a chat.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _ZH_DIGITS = "零幺二三四五六七八九"
 _ZH_TO_DIGIT = {**{c: str(i) for i, c in enumerate(_ZH_DIGITS)}, "一": "1", "〇": "0", "两": "2"}
@@ -76,3 +77,37 @@ def written(text: str) -> str:
 
     joined = _SPOKEN_ID.sub(join, words)
     return joined if joined != words else text
+
+
+_HEARD_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{5,11})(?![0-9])")
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (ids are short)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def snap_ids(text: str, known: Iterable[str], *, max_distance: int = 2) -> str:
+    """Ids the recogniser got nearly right, replaced by the one id of `known` they are nearest to.
+
+    Whisper drops or doubles a digit in long runs ("KF10001190" heard as "KF1001190"). `known` is the caller's
+    own ids (their orders), so snapping reveals nothing; an id nearest to two known ids is left as heard."""
+    ids = {k.upper() for k in known}
+    if not ids:
+        return text
+
+    def snap(m: re.Match[str]) -> str:
+        heard = (m.group(1) + m.group(2)).upper()
+        if heard in ids:
+            return heard
+        scored = sorted((_distance(heard, k), k) for k in ids if k[:2] == heard[:2])
+        if not scored or scored[0][0] > max_distance or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return m.group(0)
+        return scored[0][1]
+
+    return _HEARD_ID.sub(snap, text)

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketState
 
 from server.api.deps import allowed_origin, client_ip
 from server.channels.frames import receive
+from server.db.orders import SqlOrderRepository
 from server.infra.rate_limits import RateLimited
 from server.runtime import Runtime
 from voice.call import Call
@@ -82,8 +83,9 @@ async def _close(ws: WebSocket, code: int, reason: str) -> None:
 
 async def _call(ws: WebSocket, runtime: Runtime, serializer: Serializer, ip: str) -> None:
     started = await _wait_for_start(ws, serializer)
-    conversation_id, language = await _open_conversation(runtime, started, ip)
+    conversation_id, language, customer_id = await _open_conversation(runtime, started, ip)
     engines = runtime.voice()
+    known = await asyncio.to_thread(_order_ids, runtime, customer_id) if customer_id else []
     lock = asyncio.Lock()
 
     async def send(frame: OutFrame) -> None:
@@ -95,7 +97,8 @@ async def _call(ws: WebSocket, runtime: Runtime, serializer: Serializer, ip: str
                     await ws.send_text(message)
 
     call = Call(agent=runtime.agent, conversation_id=conversation_id, asr=engines.asr, tts=engines.tts,
-                vad=engines.vad, send=send, phrases=engines.phrases, config=engines.call_config(language))
+                vad=engines.vad, send=send, phrases=engines.phrases, config=engines.call_config(language),
+                known_ids=known)
     log.info("voice call %s started (%s, %s)", conversation_id, language or "language from speech",
              "verified customer" if started.params.get("customer_id") else "anonymous")
     await call.on_frame(started)
@@ -125,7 +128,12 @@ async def _wait_for_start(ws: WebSocket, serializer: Serializer) -> CallStarted:
         raise Refused(4408, "no start frame") from None
 
 
-async def _open_conversation(runtime: Runtime, started: CallStarted, ip: str) -> tuple[str, str | None]:
+def _order_ids(runtime: Runtime, customer_id: str) -> list[str]:
+    """The verified caller's recent order ids: what a misheard spoken id is matched against (theirs only)."""
+    return [o.order_id for o in SqlOrderRepository(runtime.sessions).list_orders(customer_id, limit=50)]
+
+
+async def _open_conversation(runtime: Runtime, started: CallStarted, ip: str) -> tuple[str, str | None, str | None]:
     params = started.params
     try:
         await runtime.rate_limits.hit("conversation_ip", ip)
@@ -138,7 +146,7 @@ async def _open_conversation(runtime: Runtime, started: CallStarted, ip: str) ->
     conversation_id, _token = await asyncio.to_thread(
         runtime.conversations.create, channel="voice", customer_id=customer_id, language=language)
     await runtime.agent.start(conversation_id, channel="voice", customer_id=customer_id, language=language)
-    return conversation_id, language
+    return conversation_id, language, customer_id
 
 
 def _caller(runtime: Runtime, params: dict[str, str]) -> str | None:

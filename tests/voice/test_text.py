@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice.text import SentenceBuffer, sentences, speakable, written
+from voice.text import SentenceBuffer, sentences, snap_ids, speakable, written
 
 pytestmark = pytest.mark.unit
 
@@ -44,3 +44,12 @@ def test_a_spoken_order_id_is_written_back_as_one(heard: str) -> None:
 def test_a_spoken_chinese_order_id_is_written_back_and_other_words_are_kept() -> None:
     assert written("我的订单KF幺零零零零零零二到哪了") == "我的订单KF10000002到哪了"
     assert written("I want one phone case") == "I want one phone case"
+
+
+def test_a_nearly_right_id_is_snapped_to_the_callers_own_order_and_only_then() -> None:
+    mine = ["KF10001190", "KF10000537", "KF10000012"]
+    assert snap_ids("Where is my order KF1001190?", mine) == "Where is my order KF10001190?"  # a zero dropped
+    assert snap_ids("order KF100500537", mine) == "order KF10000537"  # a digit doubled
+    assert snap_ids("order KF55555555", mine) == "order KF55555555"  # nobody's near: left as heard
+    assert snap_ids("order KF1000119", ["KF10001190", "KF10001191"]) == "order KF1000119"  # two as near: as heard
+    assert snap_ids("order KF1001190", []) == "order KF1001190"  # an anonymous caller: nothing to snap to
