@@ -20,6 +20,11 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])|(?<=[.])(?=\s)|\n+")
 _ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,4})(\d{5,})(?![0-9])")
 _PRICE = re.compile(r"[¥￥]\s?(\d+(?:\.\d+)?)")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
+_MONTHS = dict(zip(("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+                   ("January", "February", "March", "April", "June", "July", "August", "September", "October",
+                    "November", "December"), strict=True))
+_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?")
+_CLOCK = re.compile(r"\b0(\d):(\d\d)\b")
 
 
 def sentences(text: str) -> list[str]:
@@ -57,7 +62,12 @@ def speakable(text: str, language: str) -> str:
 
     text = _ID.sub(spell, text)
     text = _PRICE.sub(lambda m: f"{m.group(1)}元" if language == "zh" else f"{m.group(1)} yuan", text)
-    return re.sub(r"\s+", " ", text).strip()
+    if language == "en":  # "Dec 6, 05:13 (…)" is said "December 6, 5:13, …"
+        text = _MONTH.sub(lambda m: _MONTHS[m.group(1)], text)
+        text = _CLOCK.sub(r"\1:\2", text)
+        text = re.sub(r"\s*[()]\s*", ", ", text)
+        text = re.sub(r"\s*,(\s*[,:.])", r"\1", text)
+    return re.sub(r"\s+([,.:;!?，。：；！？])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
 
 
 _DIGIT = "0-9零幺一二三四五六七八九〇两"

@@ -49,6 +49,8 @@ def tokens(text: str, language: str) -> list[str]:
         text = "".join(_ZH_DIGITS.get(c, c) for c in text)
         return [c for c in text if c.isalnum()]
     text = re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
+    text = re.sub(r"\b(jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", r"\1", text)  # December is Dec
+    text = re.sub(r"\b(\w+)tre\b", r"\1ter", text).replace("lling", "ling")  # British and American spellings
     # an id's letters one by one ("kf-100…" and "k f 1 0 0…" alike)
     text = re.sub(r"\b([a-z]{1,4})[-.]?(?=\d)", lambda m: " ".join(m.group(1)) + " ", text)
     return re.findall(r"[a-z]+|\d", text)

@@ -28,7 +28,9 @@ def test_streamed_deltas_come_out_as_whole_sentences() -> None:
 
 def test_ids_and_prices_are_made_speakable() -> None:
     assert speakable("Your order KF10000002 costs ¥12.50 😊", "en") == "Your order K F 1 0 0 0 0 0 0 2 costs 12.50 yuan"
-    assert speakable("您的订单KF10000002，¥12.50", "zh") == "您的订单 K F 幺零零零零零零二 ，12.50元"
+    assert speakable("您的订单KF10000002，¥12.50", "zh") == "您的订单 K F 幺零零零零零零二，12.50元"
+    assert speakable("Latest update (Dec 6, 05:13, Shenzhen): Departed.", "en") == \
+        "Latest update, December 6, 5:13, Shenzhen: Departed."
 
 
 @pytest.mark.parametrize("heard", [

@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 ZH_PROMPT = "以下是普通话的句子。"
 LANGUAGES = ("zh", "en")
+MAX_TOKENS = 220  # Whisper's limit per 30 s window is 224 with the prompt
+TOKENS_PER_S = 12
+NO_REPEAT = 6  # no 6-token sequence twice in one utterance: stops "请请请…" loops, keeps real repeats of ids
 
 
 class WhisperASR:
@@ -59,11 +62,14 @@ class WhisperASR:
         model = self._load()
         started = time.perf_counter()
         lang = language if language in LANGUAGES else self.language_of(audio)
+        seconds = len(audio) / 16000
         segments, _ = model.transcribe(
             np.asarray(audio, dtype=np.float32), language=lang, beam_size=self.beam_size, temperature=0.0,
             condition_on_previous_text=False, initial_prompt=ZH_PROMPT if lang == "zh" else None,
-            without_timestamps=True, vad_filter=False)
+            without_timestamps=True, vad_filter=False,
+            # speech carries at most ~8 tokens a second: more is a hallucination loop over noise
+            max_new_tokens=min(MAX_TOKENS, int(seconds * TOKENS_PER_S) + 16), no_repeat_ngram_size=NO_REPEAT)
         text = "".join(s.text for s in segments).strip()
         if text.strip("。. ") == ZH_PROMPT.strip("。"):  # the prompt echoed back over noise: nothing was said
             text = ""
-        return Transcript(text, lang, len(audio) / 16000, time.perf_counter() - started)
+        return Transcript(text, lang, seconds, time.perf_counter() - started)
