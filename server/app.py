@@ -28,7 +28,7 @@ from server.api import (
     thresholds,
 )
 from server.api.operator.page import console_headers
-from server.channels import chat_ws, operator_ws
+from server.channels import chat_ws, operator_ws, voice_ws
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.infra.cors import WidgetCors
 from server.infra.limits import BodySizeLimit
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(thresholds.router)
     app.include_router(experiments.router)
     app.include_router(operator_ws.router)
+    app.include_router(voice_ws.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

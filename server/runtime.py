@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,6 +70,9 @@ from tools.marketing.ports import LiveSignals
 from tools.marketing.proactive_tool import ProactiveOfferTool
 from tools.marketing.recommend_tool import RecommendTool
 
+if TYPE_CHECKING:
+    from server.infra.voice import VoiceEngines
+
 log = logging.getLogger(__name__)
 _DEFAULT = object()  # build_runtime(llm=…) not given: build the backend the settings choose
 
@@ -103,6 +107,15 @@ class Runtime:
     llm_warm: bool = True  # False while the app warms the LLM up (its outcome, not its success: see `ready`)
     redis_breaker: CircuitBreaker | None = None  # shared by pub/sub, rate limits and live signals (with Redis)
     model_executor: Executor | None = None  # the turns' model work (affect, NLU, embeddings)
+    voice_engines: VoiceEngines | None = None  # the phone line's recogniser, voices and VAD (built on first call)
+
+    def voice(self) -> VoiceEngines:
+        """The phone line's engines (cheap to build; their models load on the first call that needs them)."""
+        if self.voice_engines is None:
+            from server.infra.voice import build_voice
+
+            self.voice_engines = build_voice(self.settings.voice)
+        return self.voice_engines
 
     def warm_up(self) -> None:
         """Load every model now (blocking, idempotent). Until then the first turn that needs one loads it."""

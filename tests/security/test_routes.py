@@ -57,16 +57,19 @@ def body_for(method: str, template: str = "") -> dict | None:
 
 
 def classify(client: TestClient) -> dict[str, list[tuple[str, str]]]:
-    """kind → [(method, template)]: public | conversation | console | chat_socket | console_socket."""
+    """kind → [(method, template)]: public | conversation | console | chat_socket | console_socket | voice_socket
+    (a phone line: opens its own conversation, the caller proven by the store's signature in the stream's `start`,
+    as `POST /api/conversations`; tested in tests/server/test_voice_socket.py)."""
     kinds: dict[str, list[tuple[str, str]]] = {"public": [], "conversation": [], "console": [],
-                                                "chat_socket": [], "console_socket": []}
+                                                "chat_socket": [], "console_socket": [], "voice_socket": []}
     unclassified = []
     for route, template, methods in routes(client.app):
         if isinstance(route, Mount):
             assert template == "/static", f"a new mount {template}: classify it here"
             continue
         if isinstance(route, APIWebSocketRoute):
-            kind = {"/ws/chat/{conversation_id}": "chat_socket", "/ws/operator": "console_socket"}.get(template)
+            kind = {"/ws/chat/{conversation_id}": "chat_socket", "/ws/operator": "console_socket",
+                    "/ws/voice": "voice_socket", "/ws/voice/pcm": "voice_socket"}.get(template)
             (kinds[kind] if kind else unclassified).append(("WS", template))
             continue
         for method in sorted(methods - {"HEAD"}):

@@ -1,0 +1,59 @@
+"""The phone line's engines, chosen by settings: recogniser, synthesiser per language, VAD, and the lines a
+call says by itself (from the reply templates). Cheap to build: models load on the first call or `warm_up`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prompts import render
+from server.settings import VoiceSettings
+from voice.asr import RemoteASR, WhisperASR
+from voice.call import CallConfig, Phrases
+from voice.protocols import ASR, TTS, VAD
+from voice.tts import ByLanguage, EspeakTTS, PiperTTS, RemoteTTS
+from voice.vad import WebRtcVad
+
+LANGUAGES = ("zh", "en")
+
+
+@dataclass
+class VoiceEngines:
+    asr: ASR
+    tts: ByLanguage
+    vad: VAD
+    phrases: Phrases
+    settings: VoiceSettings
+
+    def call_config(self, language: str | None) -> CallConfig:
+        s = self.settings
+        return CallConfig(language=language, default_language=s.default_language, onset_ms=s.onset_ms,
+                          end_silence_ms=s.end_silence_ms)
+
+    def warm_up(self) -> None:
+        warm = getattr(self.asr, "warm_up", None)
+        if callable(warm):
+            warm()
+        self.tts.warm_up()
+
+
+def phrases() -> Phrases:
+    return Phrases(greeting={lang: render("voice_greeting", lang) for lang in LANGUAGES},
+                   handoff={lang: render("handoff_queued", lang) for lang in LANGUAGES})
+
+
+def build_voice(s: VoiceSettings) -> VoiceEngines:
+    key = s.api_key.get_secret_value()
+    asr: ASR
+    if s.asr == "remote":
+        asr = RemoteASR(s.asr_url, s.asr_model, api_key=key, timeout_s=s.remote_timeout_s)
+    else:
+        asr = WhisperASR(s.asr_model_dir, threads=s.asr_threads)
+    remote = None
+    if "remote" in (s.tts_en, s.tts_zh):
+        remote = RemoteTTS(s.tts_url, s.tts_model, {"en": s.tts_voice_en, "zh": s.tts_voice_zh}, api_key=key,
+                           timeout_s=s.remote_timeout_s)
+    espeak = EspeakTTS()
+    en: TTS = remote if s.tts_en == "remote" and remote else PiperTTS() if s.tts_en == "piper" else espeak
+    zh: TTS = remote if s.tts_zh == "remote" and remote else espeak
+    return VoiceEngines(asr=asr, tts=ByLanguage({"zh": zh, "en": en}), vad=WebRtcVad(s.vad_aggressiveness),
+                        phrases=phrases(), settings=s)

@@ -1,0 +1,127 @@
+"""The phone line end to end: a telephony provider plays a caller into `WS /ws/voice` as Twilio would (speech from
+the bundled voices, 8 kHz μ-law, real-time 20 ms frames), a signed demo customer asks where their order is, and
+the call answers with the order's status from the database, spoken: Whisper reading the reply's audio back
+recovers at least 90% of its words (en) or characters (zh). The call is a `voice` conversation in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+
+from agent.events import BotUttered, Event, UserUttered
+from prompts import render, template
+from server.db.engine import make_engine, make_session_factory
+from server.db.events import SqlEventStore
+from server.db.models import Conversation
+from server.db.orders import SqlOrderRepository
+from tests.services import signed
+from tests.voice.provider import FakeTwilio
+from tests.voice.speech import caller_audio, phone, recovered
+from tools.commerce.ports import OrderView
+from voice.asr import WhisperASR, is_installed
+from voice.text import sentences
+
+MODEL_DIR = "var/models/whisper-base"
+HAVE_VOICE = shutil.which("espeak-ng") is not None and is_installed(MODEL_DIR)  # (`make install`, `make system-deps`)
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(not HAVE_VOICE and not os.environ.get("CI"),
+                                 reason="needs espeak-ng and the Whisper model (make system-deps install)")]
+
+CUSTOMERS = {"zh": "C00005", "en": "C00006"}  # (other e2e modules talk as C00001-C00004)
+QUESTIONS = {"en": "Hi, where is my order {order_id}?", "zh": "你好，我的订单{order_id}到哪了？"}
+READ_BACK_FLOOR = 0.9
+
+
+@dataclass
+class Answered:
+    transcript: str
+    reply: str
+    read_back: str
+    recovered: float
+    first_audio_s: float  # end of the caller's speech → first reply audio frame at the provider
+    reply_audio_s: float
+    events: list[Event]
+    channel: str
+
+
+@pytest.fixture(scope="module")
+def sessions(e2e_env: dict[str, str]):  # type: ignore[no-untyped-def]
+    return make_session_factory(make_engine(e2e_env["KEFU_DATABASE_URL"]))
+
+
+@pytest.fixture(scope="module")
+def whisper() -> WhisperASR:
+    return WhisperASR(MODEL_DIR)
+
+
+def an_order(sessions, customer: str) -> OrderView:  # type: ignore[no-untyped-def]
+    orders = SqlOrderRepository(sessions).list_orders(customer, limit=50)
+    return next((o for o in orders if o.shipment and o.shipment.status == "in_transit"), orders[0])
+
+
+def voice_conversation(sessions, customer: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    with sessions() as s:
+        row = s.execute(select(Conversation.id, Conversation.channel).where(Conversation.customer_id == customer)
+                        .order_by(Conversation.created_at.desc())).first()
+    return row.id, row.channel
+
+
+def said(sessions, customer: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The bot's recorded replies in the customer's newest conversation."""
+    conversation_id, _ = voice_conversation(sessions, customer)
+    return [e.text for e in SqlEventStore(sessions).load_sync(conversation_id) if isinstance(e, BotUttered)]
+
+
+async def call(base: str, sessions, customer: str, language: str, question: str):  # type: ignore[no-untyped-def]
+    """The whole call: hear the greeting out, ask, hear the reply out (every sentence's mark played), hang up."""
+    url = "ws" + base.removeprefix("http") + "/ws/voice"
+    greeting = len(sentences(render("voice_greeting", language)))
+    async with FakeTwilio(url, {**signed(customer), "language": language}) as line:
+        await line.until(lambda: len(line.heard.marks_played) >= greeting and not line.playing, timeout_s=120)
+        _, spoke_end = await line.say(caller_audio(question, language))
+        heard_before = len(line.heard.marks_played)
+
+        def answered() -> bool:
+            replies = said(sessions, customer)
+            return bool(replies) and not line.playing and \
+                len(line.heard.marks_played) - heard_before >= len(sentences(replies[0]))
+
+        await line.until(answered, timeout_s=180)
+        await line.stop()
+        await asyncio.sleep(0.5)
+    return spoke_end, line.heard
+
+
+@pytest.mark.parametrize("language", ["en", pytest.param("zh", marks=pytest.mark.xfail(
+    strict=True, reason="espeak-ng's Mandarin (the only zh voice here) is not intelligible to Whisper base: "
+                        "about half its characters come back; a neural zh voice is the next step"))])
+def test_a_caller_asks_where_their_order_is_and_hears_its_status(live_server: str, sessions, whisper: WhisperASR,
+                                                                 language: str) -> None:
+    customer = CUSTOMERS[language]
+    order = an_order(sessions, customer)
+    spoke_end, heard = asyncio.run(call(live_server, sessions, customer, language,
+                                        QUESTIONS[language].format(order_id=order.order_id)))
+    conversation_id, channel = voice_conversation(sessions, customer)
+    events = SqlEventStore(sessions).load_sync(conversation_id)
+    transcript = next(e.text for e in events if isinstance(e, UserUttered))
+    reply = next(e.text for e in events if isinstance(e, BotUttered))
+    audio = heard.audio_after(spoke_end)
+    first_audio_at = next(at for at, _ in heard.audio if at >= spoke_end)
+    read_back = whisper.transcribe(phone(audio), language).text
+    score = recovered(reply, read_back, language)
+    print(f"\n[{language}] transcript: {transcript}\n[{language}] reply: {reply}\n[{language}] read back: {read_back}"
+          f"\n[{language}] recovered {score:.1%}; first reply audio {first_audio_at - spoke_end:.2f} s after the "
+          f"caller stopped; reply audio {len(audio) / 8000:.1f} s")
+    assert channel == "voice"
+    assert order.order_id in transcript  # the caller's spoken id reached the agent as written
+    status = template(f"status.{order.status}", language)
+    assert order.order_id in reply and status in reply  # the order's real status, from the database
+    assert len(audio) / 8000 > 2.0
+    assert score >= READ_BACK_FLOOR, f"Whisper recovered {score:.1%} of the reply from its audio: {read_back!r}"

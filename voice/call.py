@@ -1,0 +1,411 @@
+"""One phone call: listen → a `TurnInput` to the agent → speak the reply sentence by sentence, with barge-in.
+
+The loop reads `voice.frames` from the serializer (any provider) and writes frames back through `send`:
+
+- Listening. The caller's audio is cut into 20 ms frames for the VAD; `TurnDetector` says when speech starts
+  (`Onset`) and when a turn ends (`Utterance`, after a silence). The utterance goes to the recogniser at 16 kHz
+  in a thread, its transcript (spoken ids joined, `voice.text.written`, and a nearly-right id snapped to the
+  caller's own order it is nearest to, `snap_ids`: Whisper drops digits of long zero runs) to the agent.
+- Speaking. Sentences of the reply — streamed from the turn's token sink when an LLM words it, else the
+  recorded reply — are synthesised one by one in a thread and sent with a `mark` after each; the provider
+  echoes a mark once the audio before it has been played, so the call knows what the caller actually heard.
+- Barge-in. Speech onset while the bot is replying (or still thinking) sends `clear` at once, cancels the turn
+  (the agent records `BotInterrupted` with what was heard, i.e. the sentences whose marks came back, and drops
+  the rest) and takes the new utterance as the next turn.
+- DTMF 0 queues the call for a person (`HandoffRequested`) and says so. A hang-up cancels whatever runs and
+  records what was heard of an unfinished reply.
+
+Customer-facing lines (greeting, handoff) come in `Phrases` from the server, which owns the templates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agent.errors import InvalidMessage
+from agent.events import BotInterrupted, BotUttered, Event, HandoffRequested
+from agent.turns import SpeechCues, TurnInput
+from voice.frames import (
+    AudioIn,
+    AudioOut,
+    CallEnded,
+    CallStarted,
+    ClearOut,
+    DtmfIn,
+    InFrame,
+    MarkOut,
+    MarkPlayed,
+    OutFrame,
+)
+from voice.protocols import ASR, TTS, VAD, Conversations
+from voice.resample import resample
+from voice.text import SentenceBuffer, sentences, snap_ids, speakable, written
+from voice.vad import Onset, TurnDetector, Utterance
+
+log = logging.getLogger(__name__)
+
+ASR_RATE = 16000
+HANDOFF_DIGIT = "0"
+Send = Callable[[OutFrame], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """What the call says by itself, per language (zh, en): from the server's templates."""
+
+    greeting: dict[str, str] = field(default_factory=dict)
+    handoff: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CallConfig:
+    language: str | None = None  # zh | en when the provider says; None: the recogniser decides per utterance
+    default_language: str = "zh"  # of the greeting when the language is not known yet
+    frame_ms: int = 20
+    onset_ms: int = 100  # speech this long starts a turn (and interrupts the bot)
+    end_silence_ms: int = 600  # silence this long ends the caller's turn
+    max_speech_s: float = 20.0
+    greet: bool = True
+
+
+@dataclass(slots=True)
+class TurnStats:
+    """One answered turn, for logs and benchmarks (seconds; `first_audio_s` from the end of the caller's speech)."""
+
+    transcript: str
+    language: str
+    speech_s: float
+    asr_s: float
+    reply: str = ""
+    first_audio_s: float | None = None
+    interrupted: bool = False
+
+
+class Call:
+    def __init__(
+        self,
+        *,
+        agent: Conversations,
+        conversation_id: str,
+        asr: ASR,
+        tts: TTS,
+        vad: VAD,
+        send: Send,
+        phrases: Phrases | None = None,
+        config: CallConfig | None = None,
+        known_ids: Collection[str] = (),
+    ) -> None:
+        self.agent = agent
+        self.conversation_id = conversation_id
+        self.asr = asr
+        self.tts = tts
+        self.vad = vad
+        self._send = send
+        self.phrases = phrases or Phrases()
+        self.config = config or CallConfig()
+        self.known_ids = tuple(known_ids)  # the caller's own order ids: a misheard one is snapped to its nearest
+        self.language = self.config.language
+        self.turns: list[TurnStats] = []
+        self.bad_frames = 0
+        self.ended = False
+        self._detector: TurnDetector | None = None
+        self._pending = np.zeros(0, dtype=np.int16)
+        self._reply: _Reply | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._carry: np.ndarray | None = None  # an utterance whose turn was cut before the agent heard it
+        self._n = 0
+
+    # ------------------------------------------------------------ frames in
+
+    async def run(self, frames: AsyncIterator[InFrame]) -> None:
+        """Until the call ends (a `CallEnded`, or the frames stop); everything started is finished or cancelled."""
+        try:
+            async for frame in frames:
+                await self.on_frame(frame)
+                if self.ended:
+                    break
+        finally:
+            await self.hang_up()
+
+    async def on_frame(self, frame: InFrame) -> None:
+        if isinstance(frame, AudioIn):
+            await self._audio(frame)
+        elif isinstance(frame, MarkPlayed):
+            self._played(frame.name)
+        elif isinstance(frame, DtmfIn):
+            await self._dtmf(frame.digit)
+        elif isinstance(frame, CallStarted):
+            await self._started(frame)
+        elif isinstance(frame, CallEnded):
+            self.ended = True
+
+    async def _started(self, frame: CallStarted) -> None:
+        self._detector = self._new_detector(frame.sample_rate)
+        if self.config.greet:
+            language = self.language or self.config.default_language
+            line = self.phrases.greeting.get(language)
+            if line:
+                self._speak_lines([line], language, record=False)
+
+    def _new_detector(self, rate: int) -> TurnDetector:
+        c = self.config
+        return TurnDetector(rate, frame_ms=c.frame_ms, onset_ms=c.onset_ms, end_silence_ms=c.end_silence_ms,
+                            max_speech_s=c.max_speech_s)
+
+    async def _audio(self, frame: AudioIn) -> None:
+        if self._detector is None:  # media before `start` (a provider that skips it): the frame's own rate
+            self._detector = self._new_detector(frame.sample_rate)
+        detector = self._detector
+        if frame.sample_rate != detector.sample_rate:
+            self.bad_frames += 1  # audio at another rate than the stream said: not this call's audio
+            return
+        self._pending = np.concatenate([self._pending, frame.pcm.astype(np.int16)])
+        size = detector.sample_rate * self.config.frame_ms // 1000
+        while len(self._pending) >= size:
+            chunk, self._pending = self._pending[:size], self._pending[size:]
+            event = detector.push(chunk, self.vad.is_speech(chunk, detector.sample_rate))
+            if isinstance(event, Onset):
+                await self._onset()
+            elif isinstance(event, Utterance):
+                self._turn(event)
+
+    # ------------------------------------------------------------- barge-in
+
+    @property
+    def speaking(self) -> bool:
+        """The bot is replying: a turn is being worked on, or its audio has not all been played."""
+        return self._reply is not None and not self._reply.finished
+
+    async def _onset(self) -> None:
+        if self.speaking:
+            await self.interrupt("barge_in")
+
+    async def interrupt(self, reason: str) -> None:
+        """Stop the reply now: `clear` the provider's queue, cancel the turn, record what the caller heard."""
+        reply, self._reply = self._reply, None
+        if reply is None or reply.finished:
+            return
+        heard = reply.heard_text()  # what was played before now; marks echoed after a `clear` mean nothing
+        reply.unplayed.clear()
+        if reply.stats is not None:
+            reply.stats.interrupted = True
+        stage = reply.stage
+        # cancel first: the reply's next send raises, so nothing of it follows the `clear`
+        if stage == "asr":
+            self._carry = reply.audio  # the agent never heard it: it leads the caller's next utterance
+            reply.task.cancel()
+        elif stage == "agent":  # the agent records BotInterrupted with what was heard and drops the rest
+            if not self.agent.interrupt(self.conversation_id, heard=heard, reason=reason):
+                reply.task.cancel()
+        else:
+            reply.task.cancel()
+        if reply.sent_audio:
+            with contextlib.suppress(Exception):
+                await self._send(ClearOut())
+        if stage not in ("asr", "agent") and reply.record:
+            await self._record([BotInterrupted(conversation_id=self.conversation_id, delivered=heard, reason=reason)])
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reply.task
+
+    # ------------------------------------------------------------------ turns
+
+    def _turn(self, utterance: Utterance) -> None:
+        if self.speaking:  # (barge-in at onset normally got here first)
+            self._spawn(self.interrupt("barge_in"))
+        audio = utterance.pcm
+        if self._carry is not None:
+            audio, self._carry = np.concatenate([self._carry, audio]), None
+        self._n += 1
+        reply = _Reply(self._n, audio=audio, rate=utterance.sample_rate)
+        reply.task = self._spawn(self._respond(reply, time.perf_counter()))
+        self._reply = reply
+
+    async def _respond(self, reply: _Reply, ended_at: float) -> None:
+        audio16 = resample(reply.audio, reply.rate, ASR_RATE)
+        transcript = await asyncio.to_thread(self.asr.transcribe, audio16, self.language)
+        text = snap_ids(written(transcript.text), self.known_ids).strip()
+        if not text:
+            reply.stage = "done"
+            return
+        if self.language is None:
+            self.language = transcript.language
+        stats = TurnStats(text, transcript.language, len(audio16) / ASR_RATE, transcript.decode_s)
+        reply.stats = stats
+        self.turns.append(stats)
+        log.info("call %s: turn %d heard (%.1f s of speech, ASR %.2f s)", self.conversation_id, reply.n,
+                 stats.speech_s, stats.asr_s)
+        speaker = _Speaker(self, reply, ended_at)
+        buffer = SentenceBuffer()
+        streamed: list[str] = []
+
+        async def on_token(delta: str) -> None:
+            streamed.append(delta)
+            for sentence in buffer.push(delta):
+                speaker.say(sentence, self.language or transcript.language)
+
+        reply.stage = "agent"
+        speaking = self._spawn(speaker.run())
+        try:
+            try:
+                result = await self.agent.handle(self.conversation_id, TurnInput(
+                    text, speech=SpeechCues(duration_s=round(stats.speech_s, 2))), on_token=on_token)
+            except InvalidMessage as exc:
+                log.info("call %s: turn not taken: %s", self.conversation_id, exc)
+                return
+            reply.stage = "speaking"
+            language = result.state.language or transcript.language
+            final = result.reply.text
+            said = "".join(streamed)
+            if not said:
+                rest = sentences(final)
+            elif final.startswith(said):
+                rest = buffer.flush() + sentences(final[len(said):])
+            else:  # the streamed wording was replaced (the guard's template): say the recorded reply
+                buffer.flush()
+                rest = sentences(final)
+            for sentence in rest:
+                speaker.say(sentence, language)
+            stats.reply = final
+        except asyncio.CancelledError:
+            speaking.cancel()  # nothing more is said after a barge-in or a hang-up
+            raise
+        finally:
+            speaker.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await speaking
+
+    # --------------------------------------------------------------- speaking
+
+    def _speak_lines(self, lines: list[str], language: str, *, record: bool) -> None:
+        """Say fixed lines (greeting, handoff) as a reply of their own, interruptible like any other."""
+        self._n += 1
+        reply = _Reply(self._n, stage="speaking", record=record)
+        speaker = _Speaker(self, reply, None)
+        for line in lines:
+            for sentence in sentences(line):
+                speaker.say(sentence, language)
+        speaker.close()
+        reply.task = self._spawn(speaker.run())
+        self._reply = reply
+
+    async def _synthesize_and_send(self, reply: _Reply, name: str, sentence: str, language: str) -> bool:
+        speech = await asyncio.to_thread(self.tts.synthesize, speakable(sentence, language), language)
+        if speech.pcm.size == 0:
+            return False
+        await self._send(AudioOut(speech.pcm, speech.sample_rate))
+        reply.sent_audio = True
+        reply.unplayed[name] = sentence
+        await self._send(MarkOut(name))
+        return True
+
+    def _played(self, name: str) -> None:
+        reply = self._reply
+        if reply is not None and name in reply.unplayed:
+            reply.heard.append(reply.unplayed.pop(name))
+
+    # -------------------------------------------------------------------- dtmf
+
+    async def _dtmf(self, digit: str) -> None:
+        if digit != HANDOFF_DIGIT:
+            return
+        await self.interrupt("dtmf")
+        language = self.language or self.config.default_language
+        line = self.phrases.handoff.get(language, "")
+        events = [HandoffRequested(conversation_id=self.conversation_id, reason="dtmf")]
+        if line:
+            events.append(BotUttered(conversation_id=self.conversation_id, text=line))
+        await self._record(events)
+        if line:
+            self._speak_lines([line], language, record=True)
+
+    # ---------------------------------------------------------------- helpers
+
+    async def _record(self, events: list[Event]) -> None:
+        try:
+            await self.agent.record(self.conversation_id, events)
+        except Exception:
+            log.exception("call %s: recording %s failed", self.conversation_id, [e.type for e in events])
+
+    def _spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("call %s: task failed", self.conversation_id, exc_info=task.exception())
+
+    async def hang_up(self) -> None:
+        """The caller is gone: stop the reply (recording what was heard of it) and wait for every task."""
+        self.ended = True
+        await self.interrupt("hangup")
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=10)
+
+
+class _Reply:
+    """One reply in flight: its stage, the audio that caused it, and which sentences the caller has heard."""
+
+    def __init__(self, n: int, *, audio: np.ndarray | None = None, rate: int = 8000, stage: str = "asr",
+                 record: bool = True) -> None:
+        self.n = n
+        self.audio = audio if audio is not None else np.zeros(0, dtype=np.int16)
+        self.rate = rate
+        self.stage = stage  # asr → agent → speaking → done
+        self.record = record  # an interruption is recorded (not for the greeting, which is not in the log)
+        self.task: asyncio.Task[None] = None  # type: ignore[assignment]
+        self.stats: TurnStats | None = None
+        self.sent_audio = False
+        self.unplayed: dict[str, str] = {}  # mark name → sentence, sent but not yet played
+        self.heard: list[str] = []
+        self.language = "zh"
+
+    @property
+    def finished(self) -> bool:
+        return (self.stage == "done" or self.task is None or self.task.done()) and not self.unplayed
+
+    def heard_text(self) -> str:
+        return ("" if self.language == "zh" else " ").join(self.heard)
+
+
+class _Speaker:
+    """Synthesises and sends one reply's sentences in order, as they come."""
+
+    def __init__(self, call: Call, reply: _Reply, ended_at: float | None) -> None:
+        self.call = call
+        self.reply = reply
+        self.ended_at = ended_at
+        self._queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+        self._i = 0
+
+    def say(self, sentence: str, language: str) -> None:
+        self.reply.language = language
+        self._queue.put_nowait((sentence, language))
+
+    def close(self) -> None:
+        self._queue.put_nowait(None)
+
+    async def run(self) -> None:
+        try:
+            while (item := await self._queue.get()) is not None:
+                sentence, language = item
+                self._i += 1
+                name = f"{self.reply.n}.{self._i}"
+                sent = await self.call._synthesize_and_send(self.reply, name, sentence, language)
+                stats = self.reply.stats
+                if sent and stats is not None and stats.first_audio_s is None and self.ended_at is not None:
+                    stats.first_audio_s = time.perf_counter() - self.ended_at
+        finally:
+            if self.reply.stage == "speaking":
+                self.reply.stage = "done"

@@ -1,0 +1,123 @@
+"""Text on its way to and from speech: sentences to synthesise one by one, replies made speakable, transcripts
+made writable (ids said character by character back into one token).
+
+An order or tracking number is said the way call centres say it, one character at a time ("K F 1 0 0 …", in zh
+"K F 幺零零…"); a recogniser writes it back in pieces ("KF 1000 0002", "K-F-1-0-0…"), which `written` joins so
+the agent's NLU reads the id it would read in a chat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_ZH_DIGITS = "零幺二三四五六七八九"
+_ZH_TO_DIGIT = {**{c: str(i) for i, c in enumerate(_ZH_DIGITS)}, "一": "1", "〇": "0", "两": "2"}
+_EN_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+             "seven": "7", "eight": "8", "nine": "9"}
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])|(?<=[.])(?=\s)|\n+")
+_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,4})(\d{5,})(?![0-9])")
+_PRICE = re.compile(r"[¥￥]\s?(\d+(?:\.\d+)?)")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
+_MONTHS = dict(zip(("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+                   ("January", "February", "March", "April", "June", "July", "August", "September", "October",
+                    "November", "December"), strict=True))
+_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?")
+_CLOCK = re.compile(r"\b0(\d):(\d\d)\b")
+
+
+def sentences(text: str) -> list[str]:
+    """Whole sentences of a reply, in order, stripped; nothing is lost between them."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+class SentenceBuffer:
+    """Streamed reply deltas in, whole sentences out (the last, unfinished one waits for `flush`)."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def push(self, delta: str) -> list[str]:
+        self._pending += delta
+        parts = _SENTENCE_END.split(self._pending)
+        done, self._pending = parts[:-1], parts[-1]
+        return [s.strip() for s in done if s and s.strip()]
+
+    def flush(self) -> list[str]:
+        rest, self._pending = self._pending.strip(), ""
+        return [rest] if rest else []
+
+
+def speakable(text: str, language: str) -> str:
+    """A reply sentence as a voice should read it: ids one character at a time, prices with their unit, no
+    emoji."""
+    text = _EMOJI.sub("", text)
+
+    def spell(m: re.Match[str]) -> str:
+        letters = " ".join(m.group(1).upper())
+        digits = m.group(2)
+        said = "".join(_ZH_DIGITS[int(d)] for d in digits) if language == "zh" else " ".join(digits)
+        return f" {letters} {said} "
+
+    text = _ID.sub(spell, text)
+    text = _PRICE.sub(lambda m: f"{m.group(1)}元" if language == "zh" else f"{m.group(1)} yuan", text)
+    if language == "en":  # "Dec 6, 05:13 (…)" is said "December 6, 5:13, …"
+        text = _MONTH.sub(lambda m: _MONTHS[m.group(1)], text)
+        text = _CLOCK.sub(r"\1:\2", text)
+        text = re.sub(r"\s*[()]\s*", ", ", text)
+        text = re.sub(r"\s*,(\s*[,:.])", r"\1", text)
+    return re.sub(r"\s+([,.:;!?，。：；！？])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
+
+
+_DIGIT = "0-9零幺一二三四五六七八九〇两"
+_SPOKEN_ID = re.compile(rf"(?<![A-Za-z])([A-Za-z])[\s.\-,]*([A-Za-z])[\s.\-,:]*((?:[{_DIGIT}][\s.\-,]*){{5,}})")
+
+
+def written(text: str) -> str:
+    """A transcript with spoken ids joined ("K F 1 0 0 0 0 0 0 2" → "KF10000002", "KF幺零零…" → "KF100…") and
+    English digit words inside them read as digits."""
+    words = re.sub(r"\b(zero|oh|one|two|three|four|five|six|seven|eight|nine)\b",
+                   lambda m: _EN_WORDS[m.group(1).lower()], text, flags=re.IGNORECASE)
+
+    def join(m: re.Match[str]) -> str:
+        digits = "".join(_ZH_TO_DIGIT.get(c, c) for c in m.group(3) if c.isdigit() or c in _ZH_TO_DIGIT)
+        tail = m.group(3)[len(m.group(3).rstrip(" .-,")):]
+        return f"{m.group(1).upper()}{m.group(2).upper()}{digits}{tail}"
+
+    joined = _SPOKEN_ID.sub(join, words)
+    return joined if joined != words else text
+
+
+_HEARD_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{5,11})(?![0-9])")
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (ids are short)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def snap_ids(text: str, known: Iterable[str], *, max_distance: int = 2) -> str:
+    """Ids the recogniser got nearly right, replaced by the one id of `known` they are nearest to.
+
+    Whisper drops or doubles a digit in long runs ("KF10001190" heard as "KF1001190"). `known` is the caller's
+    own ids (their orders), so snapping reveals nothing; an id nearest to two known ids is left as heard."""
+    ids = {k.upper() for k in known}
+    if not ids:
+        return text
+
+    def snap(m: re.Match[str]) -> str:
+        heard = (m.group(1) + m.group(2)).upper()
+        if heard in ids:
+            return heard
+        scored = sorted((_distance(heard, k), k) for k in ids if k[:2] == heard[:2])
+        if not scored or scored[0][0] > max_distance or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return m.group(0)
+        return scored[0][1]
+
+    return _HEARD_ID.sub(snap, text)
