@@ -38,8 +38,14 @@ class PiperTTS:
             return self._voice
 
     def synthesize(self, text: str, language: str) -> Speech:
+        from piper import SynthesisConfig
+
         voice = self._load()
-        chunks = list(voice.synthesize(text))
+        # No sampling noise: the same text always sounds the same (Piper's default noise made the read-back score of
+        # one reply swing by two points between runs), and a little slower than the voice's default, which Whisper
+        # reads back better through the 8 kHz line (measured on order-status replies: 92-94% vs 90-92% of words).
+        config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, length_scale=1.15)
+        chunks = list(voice.synthesize(text, syn_config=config))
         if not chunks:
             return Speech(np.zeros(0, dtype=np.int16), voice.config.sample_rate)
         return Speech(np.concatenate([c.audio_int16_array for c in chunks]), chunks[0].sample_rate)
