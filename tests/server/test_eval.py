@@ -3,23 +3,18 @@ scripted conversation passes."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from server.evals.report import format_report, run_eval
-from server.settings import Settings
+from tests.datasets import shared_data
 
 pytestmark = pytest.mark.integration
 
 
 def test_eval_small_budget_all_conversations_pass(tmp_path: Path) -> None:
-    data_dir = Settings().training.data_dir
-    if not data_dir.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"data sets not found at {data_dir} (CI needs shared/ beside the clone)")
-        pytest.skip(f"data sets not found at {data_dir}")
+    data_dir = shared_data()
     report = run_eval(data_dir, budget=40, index_dir=tmp_path / "index")
     tasks = {(r["task"], r.get("language")) for r in report.rows}
     assert {("sentiment", "zh"), ("sentiment", "en"), ("intent", "zh"), ("intent", "en"), ("slots", "zh"),

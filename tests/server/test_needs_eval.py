@@ -5,25 +5,19 @@ the test part are what the lexicon was built to reach."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from server.evals.needs import LABELS_FILE, NeedLabel, evaluate_needs, load_labels
-from server.settings import Settings
+from tests.datasets import shared_data
 from tools.marketing.insight import shared_tagger
 
 pytestmark = pytest.mark.unit
 
 
 def _data_dir() -> Path:
-    data_dir = Settings().training.data_dir
-    if not (data_dir / "chinese_sentiment").is_dir() or not (data_dir / "english_sentiment").is_dir():
-        if os.environ.get("CI"):  # the shared data sets are part of the CI machine: their absence is a failure
-            pytest.fail(f"data sets not found at {data_dir} (CI needs shared/ beside the clone)")
-        pytest.skip(f"data sets not found at {data_dir}")
-    return data_dir
+    return shared_data("chinese_sentiment", "english_sentiment")
 
 
 def test_labels_are_well_formed() -> None:

@@ -3,8 +3,6 @@ message of the shared data sets; each check reads a reply as its docstring says.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from agent.events import ToolCalled
@@ -21,7 +19,7 @@ from server.evals.traffic import (
     load_baseline,
     load_labels,
 )
-from server.settings import Settings
+from tests.datasets import shared_data
 
 pytestmark = pytest.mark.unit
 
@@ -54,11 +52,7 @@ def test_labels_are_well_formed() -> None:
 
 
 def test_labels_point_at_the_shared_messages() -> None:
-    data_dir = Settings().training.data_dir
-    if not (data_dir / "taobao_dialogues_dev").is_dir() or not (data_dir / "mg_shopdial").is_dir():
-        if os.environ.get("CI"):  # the shared data sets are part of the CI machine: their absence is a failure
-            pytest.fail(f"data sets not found at {data_dir} (CI needs shared/ beside the clone)")
-        pytest.skip(f"data sets not found at {data_dir}")
+    data_dir = shared_data("taobao_dialogues_dev", "mg_shopdial")
     messages = labelled_messages(data_dir)
     assert len(messages) == len(load_labels())
     assert all(text.strip() for _, text in messages)
