@@ -443,6 +443,34 @@ class ConversationNote(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+IDENTIFIER_KINDS = ("device", "phone", "address", "payment")  # migration 0012
+IDENTIFIER_SOURCES = ("sign_in", "session", "order", "profile", "payment")
+
+
+class AccountIdentifier(Base):
+    """An identifier seen on a customer's account (migration 0012): a device id from a sign-in or session, a phone,
+    a shipping address, a payment token. `value` as seen; `value_key` its normalised key
+    (`tools.marketing.insight.identity_keys`), NULL for a placeholder that is no evidence. The identity graph
+    links accounts that share a key."""
+
+    __tablename__ = "account_identifiers"
+    __table_args__ = (
+        _one_of("kind", IDENTIFIER_KINDS, "kind"),
+        _one_of("source", IDENTIFIER_SOURCES, "source"),
+        UniqueConstraint("customer_id", "kind", "value"),
+        Index("ix_account_identifiers_kind_value_key", "kind", "value_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    value: Mapped[str] = mapped_column(String(300))
+    value_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    source: Mapped[str] = mapped_column(String(12))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 # Store tables in an order that is safe for deleting (children first). Operator accounts and sessions
 # are not store data and survive a demo-store rebuild; notes go with their conversations.
 STORE_TABLES_DELETE_ORDER = (
@@ -462,6 +490,7 @@ STORE_TABLES_DELETE_ORDER = (
     "shipments",
     "order_lines",
     "orders",
+    "account_identifiers",
     "customers",
     "products",
     "categories",
