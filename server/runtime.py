@@ -33,6 +33,7 @@ from server.db.customers import CustomerRepository
 from server.db.engine import make_engine, make_session_factory
 from server.db.events import SqlEventStore
 from server.db.experiments import ExperimentRepository
+from server.db.identities import SqlIdentityStore
 from server.db.migrate import upgrade
 from server.db.offer_log import offer_trials
 from server.db.offers import SqlCampaignStore
@@ -252,11 +253,11 @@ def load_retriever(settings: Settings) -> Retriever:
 def offer_tools(campaigns: SqlCampaignStore, events: SqlEventStore, retriever: Retriever | None,
                 tz: str, *, chooser: OfferChooser | None = None,
                 experiments: ExperimentRepository | None = None, variants: VariantBook | None = None,
-                shelf: ProductShelf | None = None) -> list[Tool]:
+                shelf: ProductShelf | None = None, linked: SqlIdentityStore | None = None) -> list[Tool]:
     """Coupon claims and offers (claims first: their cue words are the more specific); the offers are worded by the
     copy variants of the customer's shopper segment, which compete in the offer bandit with the offers; `shelf` lets
     price talk about a product say which campaigns count it."""
-    return [ClaimCouponTool(campaigns, events, tz=tz, experiments=experiments),
+    return [ClaimCouponTool(campaigns, events, tz=tz, experiments=experiments, linked=linked),
             OffersTool(campaigns, events, retriever=retriever, tz=tz, chooser=chooser, experiments=experiments,
                        variants=variants, history=campaigns if variants is not None else None, shelf=shelf)]
 
@@ -342,7 +343,8 @@ def build_runtime(
     variants = VariantBook(campaigns.category_names, writer=LLMCopyWriter(llm, tz=tz) if llm is not None else None,
                            tz=tz)
     tools += offer_tools(campaigns, store, retriever, tz, chooser=offer_chooser,
-                         experiments=ExperimentRepository(sessions), variants=variants, shelf=shelf)
+                         experiments=ExperimentRepository(sessions), variants=variants, shelf=shelf,
+                         linked=SqlIdentityStore(sessions))
     tools.append(ProactiveOfferTool(campaigns, store, variants, history=campaigns, chooser=offer_chooser, tz=tz))
 
     # the turns' model work gets threads of its own: a burst of turns cannot take every thread database calls use

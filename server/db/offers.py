@@ -158,6 +158,9 @@ class SqlCampaignStore:
                              .order_by(Coupon.expires_at.desc())).all()
             if len(mine) >= r.limit:
                 raise _Refused(ClaimOutcome("limit", _held(mine[0])))
+            if r.linked and s.scalar(select(func.count(Coupon.code)).where(Coupon.campaign_id == r.campaign_id,
+                                                                          Coupon.customer_id.in_(r.linked))):
+                raise _Refused(ClaimOutcome("linked"))
             coupon = Coupon(code=code, campaign_id=r.campaign_id, customer_id=r.customer_id, discount=r.discount,
                             min_spend=r.min_spend, expires_at=r.expires_at, status="issued", issued_at=r.now,
                             claim_key=r.claim_key)

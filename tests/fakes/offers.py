@@ -106,6 +106,8 @@ class MemoryCampaigns:
             mine = [c for who, c in self.issued if who == request.customer_id and c.campaign_id == request.campaign_id]
             if len(mine) >= request.limit:
                 return ClaimOutcome("limit", mine[-1])
+            if any(who in request.linked and c.campaign_id == request.campaign_id for who, c in self.issued):
+                return ClaimOutcome("linked")
             if row["budget"] is not None and row["spent"] + request.discount > row["budget"]:
                 return ClaimOutcome("budget")
             row["spent"] += request.discount

@@ -41,12 +41,14 @@ from agent.protocols import EventStore, Phrasebook, ToolContext, ToolError, Tool
 from agent.tooling import BaseTool
 from tools.marketing.campaigns import conversation
 from tools.marketing.campaigns.eligibility import CustomerProfile, HeldCoupon, Refusal, claim_refusal
+from tools.marketing.campaigns.linked import is_new_customer_offer, linked_refusal
 from tools.marketing.campaigns.ports import CampaignStore, ClaimRequest
 from tools.marketing.campaigns.rules import Campaign
 from tools.marketing.campaigns.wording import Names, day, offer_text, validity_text, yuan
 from tools.marketing.campaigns.words import amounts, coupon_matches_amounts, named_campaigns
 from tools.marketing.experiments.placing import applied, place
 from tools.marketing.experiments.ports import ExperimentStore
+from tools.marketing.insight.identity_ports import LinkedAccounts
 from tools.marketing.offers_tool import who_text
 
 CAMPAIGN_ID = r"^[A-Za-z0-9_-]{1,32}$"
@@ -111,6 +113,8 @@ class ClaimCouponTool(BaseTool):
             "campaign_not_for_you": "「{name}」仅限{who}领取，您的账户不在这次活动的范围内。",
             "campaign_budget_exhausted": "「{name}」的券已经全部领完了。",
             "coupon_already_claimed": "您已经领过「{name}」了（券码{code}，{expires}到期），每人限领{limit}张。",
+            "coupon_linked_account": "「{name}」每位新客户只能领取一次。您的账户与一个已经领过新人券的账户相关联，"
+                                     "所以这次不能再领取。如果您认为有误，可以转人工为您核实。",
             "coupon_not_offered": "我们没有{amount}的优惠券可以发放，我也不能额外创建优惠券。{alternatives}",
             "coupon_unknown_campaign": "没有找到可以领取的这张券。{alternatives}",
             "coupon_none_claimable": "您现在没有可以领取的优惠券。可以问我“有什么优惠”看看正在进行的活动。",
@@ -132,6 +136,9 @@ class ClaimCouponTool(BaseTool):
             "campaign_budget_exhausted": "All coupons of “{name}” have been claimed.",
             "coupon_already_claimed": "You already have “{name}” (code {code}, expires {expires}); it's limited to "
                                       "{limit} per customer.",
+            "coupon_linked_account": "“{name}” is one per new customer, and this account is linked to an account "
+                                     "that already received a new-customer coupon, so it can't be claimed again. If "
+                                     "you think this is a mistake, ask for a human agent to check.",
             "coupon_not_offered": "We have no {amount} coupon to give, and I can't create one. {alternatives}",
             "coupon_unknown_campaign": "I couldn't find that coupon to claim. {alternatives}",
             "coupon_none_claimable": "There's no coupon for you to claim right now. Ask me “what deals do you "
@@ -144,11 +151,26 @@ class ClaimCouponTool(BaseTool):
         campaign_id: str | None = Field(default=None, pattern=CAMPAIGN_ID)
 
     def __init__(self, store: CampaignStore, events: EventStore, *, tz: str = "Asia/Shanghai",
-                 experiments: ExperimentStore | None = None) -> None:
+                 experiments: ExperimentStore | None = None, linked: LinkedAccounts | None = None) -> None:
         self._store = store
         self._events = events
         self._tz = tz
         self._experiments = experiments
+        self._linked = linked  # the identity graph: one new-customer coupon per linked group
+
+    def _linked_to(self, customer_id: str, campaigns: list[Campaign]) -> tuple[str, ...]:
+        """The accounts linked to the customer, looked up only when a new-customer campaign is in question."""
+        if self._linked is None or not any(is_new_customer_offer(c) for c in campaigns):
+            return ()
+        return self._linked.linked_to(customer_id)
+
+    def _refusal(self, campaign: Campaign, customer: CustomerProfile, held: list[HeldCoupon],
+                 linked: tuple[str, ...], campaigns: list[Campaign], now: datetime) -> Refusal | None:
+        """Every rule of the campaign, then one new-customer coupon per linked group."""
+        newcomer = {c.id for c in campaigns if is_new_customer_offer(c)} | (
+            {campaign.id} if is_new_customer_offer(campaign) else set())
+        return (claim_refusal(campaign, customer, held, now, self._tz)
+                or linked_refusal(campaign, linked, self._store.coupons, newcomer))
 
     def plan(self, turn: Turn) -> Decision:
         """A claim; which coupon is read from the customer's words when it runs. Its intent is the tool's own, so
@@ -171,8 +193,12 @@ class ClaimCouponTool(BaseTool):
         if not found:
             raise ToolError("coupon_unknown_campaign", f"No campaign {campaign_id}.", alternatives=[])
         campaign = found[0]
-        refusal = claim_refusal(campaign, self._store.profile(ctx.customer_id), self._store.coupons(ctx.customer_id),
-                                ctx.now, self._tz)
+        customer = self._store.profile(ctx.customer_id)
+        refusal = claim_refusal(campaign, customer, self._store.coupons(ctx.customer_id), ctx.now, self._tz)
+        if refusal is None and customer is not None:
+            everyone = conversation.campaigns_from(self._store.campaigns())
+            refusal = self._refusal(campaign, customer, self._store.coupons(ctx.customer_id),
+                                    self._linked_to(ctx.customer_id, [campaign]), everyone, ctx.now)
         if refusal is not None:
             raise _refused(refusal)
         return campaign
@@ -200,7 +226,8 @@ class ClaimCouponTool(BaseTool):
             raise ToolError("coupon_needs_sign_in", "Unknown customer.")
         held = store.coupons(customer.customer_id)
         campaigns = conversation.campaigns_from(store.campaigns())
-        claimable = [c for c in campaigns if claim_refusal(c, customer, held, now, self._tz) is None]
+        linked = self._linked_to(customer.customer_id, campaigns)
+        claimable = [c for c in campaigns if self._refusal(c, customer, held, linked, campaigns, now) is None]
         choice = self._which(args, words, campaigns, claimable, offered, customer, held, ctx)
         names = store.category_names()
         if isinstance(choice, list):
@@ -210,14 +237,15 @@ class ClaimCouponTool(BaseTool):
         again = next((h for h in held if h.claim_key == key), None)
         if again is not None:  # asked again in this conversation (or a failed turn retried): the same coupon
             return self._result(campaign, again, ctx, names, issued=again.code not in logged, words=words)
-        refusal = claim_refusal(campaign, customer, held, now, self._tz)
+        linked = linked if is_new_customer_offer(campaign) else ()
+        refusal = self._refusal(campaign, customer, held, linked, campaigns, now)
         if refusal is not None:
             raise _refused(refusal)
         assert campaign.rules.discount is not None
         outcome = store.claim(ClaimRequest(campaign_id=campaign.id, customer_id=customer.customer_id, claim_key=key,
                                            discount=campaign.rules.discount, min_spend=campaign.rules.min_spend,
                                            expires_at=expiry(campaign, now), limit=campaign.per_customer_limit or 1,
-                                           now=now))
+                                           now=now, linked=linked))
         if outcome.kind in ("issued", "existing"):
             assert outcome.coupon is not None
             return self._result(campaign, outcome.coupon, ctx, names, issued=outcome.kind == "issued", words=words)
@@ -226,6 +254,8 @@ class ClaimCouponTool(BaseTool):
             raise _refused(Refusal("coupon_already_claimed", {**_names(campaign), "coupon_code": c.code,
                                                               "expires_at": c.expires_at.isoformat(),
                                                               "limit": campaign.per_customer_limit or 1}))
+        if outcome.kind == "linked":
+            raise _refused(Refusal("coupon_linked_account", _names(campaign)))
         if outcome.kind == "budget":
             raise _refused(Refusal("campaign_budget_exhausted", _names(campaign)))
         row = store.campaign(campaign.id)  # paused, ended or out of its window since the checks above

@@ -35,15 +35,18 @@ class ClaimRequest:
     expires_at: datetime
     limit: int
     now: datetime
+    # accounts linked to the customer (identity graph): a coupon of this campaign held by one refuses the claim
+    # (`linked`), checked inside the same atomic claim so two linked accounts racing cannot both get it
+    linked: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimOutcome:
     """`issued` (a new coupon), `existing` (the key's coupon, from an earlier try), or refused by what changed
     since the checks: `limit` (the customer has `limit` coupons of the campaign: `coupon` is the latest),
-    `budget` (none left), `closed` (paused, ended or outside its window)."""
+    `budget` (none left), `closed` (paused, ended or outside its window), `linked` (a linked account holds one)."""
 
-    kind: Literal["issued", "existing", "limit", "budget", "closed"]
+    kind: Literal["issued", "existing", "limit", "budget", "closed", "linked"]
     coupon: HeldCoupon | None = None
 
 
