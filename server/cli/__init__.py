@@ -13,6 +13,7 @@
 - `rules mine` (`server.cli.rules`): association rules for cross-sell, local or on Spark.
 - `analyze` (`server.cli.analyze`): language, sentiment, emotion and need tags of reviews and messages;
   `eval needs` (`server.cli.insight`): the need tags' precision and recall.
+- `identity groups` (`server.cli.identity`): accounts linked by shared identifiers, with the evidence.
 
 Every command imports what it needs when it runs, so `kefu --help` stays fast. `app` is the console
 script's entry point (`kefu = "server.cli:app"`); `python -m server.cli` runs it too.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import typer
 
 from server.cli import analyze, bandit, data, insight, recommender, serve, traffic
+from server.cli.identity import identity_app
 from server.cli.llm import llm_app
 from server.cli.models import eval_app, train_app
 from server.cli.operator import operator_app
@@ -49,6 +51,7 @@ def _masked_logs() -> None:
 
 
 app.add_typer(llm_app, name="llm")
+app.add_typer(identity_app, name="identity")
 app.add_typer(voice_app, name="voice")
 app.add_typer(operator_app, name="operator")
 app.add_typer(train_app, name="train")

@@ -10,6 +10,7 @@ graph code on what it found: the same answer as the whole graph, at the cost of 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, tuple_
@@ -85,3 +86,35 @@ class SqlIdentityStore:
         with self._sessions() as s:
             return {k: n for k, n in s.execute(select(AccountIdentifier.kind, func.count())
                                                .group_by(AccountIdentifier.kind))}
+
+
+@dataclass(slots=True)
+class AccountFacts:
+    name: str
+    created_at: datetime | None
+    orders: int = 0
+    new_customer_coupons: int = 0
+
+
+def account_facts(sessions: sessionmaker[Session], customer_ids: list[str]) -> dict[str, AccountFacts]:
+    """What an operator needs beside each linked account: its name, orders placed (not cancelled), when it was
+    created, and how many new-customer coupons it holds (any status)."""
+    from server.db.models import Campaign, Coupon, Customer, Order
+
+    if not customer_ids:
+        return {}
+    with sessions() as s:
+        facts = {
+            cid: AccountFacts(name, created)
+            for cid, name, created in s.execute(select(Customer.id, Customer.name, Customer.created_at)
+                                                .where(Customer.id.in_(customer_ids)))}
+        for cid, n in s.execute(select(Order.customer_id, func.count()).where(
+                Order.customer_id.in_(customer_ids), Order.status != "cancelled").group_by(Order.customer_id)):
+            facts[cid].orders = n
+        newcomer = [c.id for c in s.scalars(select(Campaign)) if "new_customer" in (c.segments or [])]
+        if newcomer:
+            for cid, n in s.execute(select(Coupon.customer_id, func.count()).where(
+                    Coupon.customer_id.in_(customer_ids), Coupon.campaign_id.in_(newcomer))
+                    .group_by(Coupon.customer_id)):
+                facts[cid].new_customer_coupons = n
+    return facts
