@@ -36,7 +36,8 @@ MARKETING = {("POST", "/api/operator/campaigns/{campaign_id}/copy"), ("GET", "/a
                  ("GET", ""), ("POST", "/revert"), ("POST", "/pin"), ("POST", "/unpin"))),
              *((method, f"/api/operator/experiments{path}") for method, path in (
                  ("GET", ""), ("POST", ""), ("GET", "/{experiment_id}"), ("POST", "/{experiment_id}/stop"),
-                 ("GET", "/{experiment_id}/readout")))}
+                 ("GET", "/{experiment_id}/readout"))),
+             ("GET", "/api/operator/identity/groups")}
 
 
 # --------------------------------------------------------------------------------------------- sign-in
@@ -167,7 +168,8 @@ def test_every_operator_route_refuses_anonymous_and_wrong_role(client: TestClien
     checked, supervisor_only, marketing = 0, set(), set()
     for route, template, methods in routes(client.app):
         if isinstance(route, APIRoute) and template.startswith("/api/operator"):
-            path = template.replace("{conversation_id}", cid).replace("{campaign_id}", "new_customer")
+            path = (template.replace("{conversation_id}", cid).replace("{campaign_id}", "new_customer")
+                    .replace("{customer_id}", "C00001"))
             for method in methods:
                 if (method, template) in PUBLIC:
                     continue

@@ -2,7 +2,8 @@
 
 Issuing a coupon is a side effect whose every rule is checked here, never by the LLM: the customer is verified,
 the campaign gives coupons, is on and inside its window (and its day of the month), is for them (segments),
-they hold fewer than its per-customer limit, and budget is left. Budget and limit are checked again inside
+they hold fewer than its per-customer limit, budget is left, and — for a new-customer coupon — no account linked to
+theirs by the identity graph already had one (`campaigns.linked`). Budget and limit are checked again inside
 the store's atomic claim (a conditional UPDATE), so two customers racing for the last coupon cannot both get
 it. A claim is idempotent per conversation and campaign: asking again (or a retried request) returns the same
 coupon. Each refusal says why, in zh and en.
