@@ -259,7 +259,8 @@ def offer_tools(campaigns: SqlCampaignStore, events: SqlEventStore, retriever: R
     price talk about a product say which campaigns count it."""
     return [ClaimCouponTool(campaigns, events, tz=tz, experiments=experiments, linked=linked),
             OffersTool(campaigns, events, retriever=retriever, tz=tz, chooser=chooser, experiments=experiments,
-                       variants=variants, history=campaigns if variants is not None else None, shelf=shelf)]
+                       variants=variants, history=campaigns if variants is not None else None, shelf=shelf,
+                       linked=linked)]
 
 
 def build_offer_chooser(settings: Settings, sessions: sessionmaker[Session],

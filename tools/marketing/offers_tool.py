@@ -48,6 +48,7 @@ from tools.marketing.campaigns.eligibility import (
     claim_refusal,
     offer_refusal,
 )
+from tools.marketing.campaigns.linked import is_new_customer_offer, linked_refusal
 from tools.marketing.campaigns.ports import Basket, CampaignStore
 from tools.marketing.campaigns.rules import Campaign, CampaignRules
 from tools.marketing.campaigns.thresholds import Line, after_discount, best_campaign, progress
@@ -56,6 +57,7 @@ from tools.marketing.campaigns.wording import Names, day, offer_text, progress_t
 from tools.marketing.campaigns.words import named_campaigns
 from tools.marketing.experiments.placing import Placement, applied, place
 from tools.marketing.experiments.ports import ExperimentStore
+from tools.marketing.insight.identity_ports import LinkedAccounts
 from tools.marketing.offer_bandit import Choice, OfferArm, segment_of
 from tools.marketing.offer_serving import OfferChooser
 from tools.marketing.price_talk import POLICY, TEMPLATES, price_reply, sale_scope
@@ -155,6 +157,7 @@ class OffersTool(BaseTool):
             "offers.why.sign_in": "登录后才能看是否适用",
             "offers.why.campaign_budget_exhausted": "已经发完了",
             "offers.why.coupon_already_claimed": "您已经领过了（券码{code}）",
+            "offers.why.coupon_linked_account": "您的账户与已领过新人券的账户相关联，每组限领一张",
         },
         "en": {
             "offers.intro_cart": "For what's in your cart (¥{amount}):",
@@ -182,6 +185,7 @@ class OffersTool(BaseTool):
             "offers.why.sign_in": "sign in to see whether it applies to you",
             "offers.why.campaign_budget_exhausted": "all given out",
             "offers.why.coupon_already_claimed": "you already claimed it (code {code})",
+            "offers.why.coupon_linked_account": "this account is linked to one that already had a new-customer coupon",
         },
     }
 
@@ -195,8 +199,10 @@ class OffersTool(BaseTool):
     def __init__(self, store: CampaignStore, events: EventStore, *, retriever: Retriever | None = None,
                  policy_doc: str | None = "coupons", tz: str = "Asia/Shanghai", chooser: OfferChooser | None = None,
                  experiments: ExperimentStore | None = None, variants: VariantBook | None = None,
-                 history: HistorySource | None = None, shelf: ProductShelf | None = None) -> None:
+                 history: HistorySource | None = None, shelf: ProductShelf | None = None,
+                 linked: LinkedAccounts | None = None) -> None:
         self._store = store
+        self._linked = linked  # a welcome coupon a linked account already had is not offered as claimable
         self._variants = variants
         self._history = history
         self._shelf = shelf
@@ -273,6 +279,12 @@ class OffersTool(BaseTool):
         placements = self._place(visible, customer, ctx, shown)
         visible = [applied(c, placements.get(c.id)) for c in visible]
         refusals = {c.id: claim_refusal(c, customer, held, now, self._tz) for c in visible if c.rules.type == "coupon"}
+        if customer is not None and self._linked is not None:
+            newcomer = [c for c in visible if c.id in refusals and refusals[c.id] is None and is_new_customer_offer(c)]
+            linked = self._linked.linked_to(customer.customer_id) if newcomer else ()
+            for c in newcomer:
+                refusals[c.id] = linked_refusal(c, linked, store.coupons, {c.id for c in campaigns
+                                                                           if is_new_customer_offer(c)})
         offered = [c for c in visible if c.rules.automatic
                    or (c.id in refusals and (refusals[c.id] is None or refusals[c.id].code == "coupon_needs_sign_in"))]
         self._word(offered, customer, placements, lang, shown)

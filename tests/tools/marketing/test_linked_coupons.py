@@ -19,6 +19,7 @@ from tests.fakes.offers import MemoryCampaigns
 from tools.marketing.campaigns import ClaimRequest, CustomerProfile
 from tools.marketing.claim_tool import ClaimCouponTool
 from tools.marketing.insight.identity_graph import IdentifierRow, IdentityGraph, build_graph
+from tools.marketing.offers_tool import OffersTool
 
 pytestmark = pytest.mark.unit
 
@@ -46,7 +47,8 @@ def setup() -> tuple[object, MemoryCampaigns, ClaimCouponTool]:
                          IdentifierRow("C9", "device", "00000000-0000-0000-0000-000000000000")])
     events = MemoryEventStore()
     claim = ClaimCouponTool(store, events, linked=GraphLinks(graph))
-    agent = make_agent(store=events, tools=[*commerce_tools(MemoryOrders()), claim])
+    offers = OffersTool(store, events, linked=GraphLinks(graph))
+    agent = make_agent(store=events, tools=[*commerce_tools(MemoryOrders()), claim, offers])
     return agent, store, claim
 
 
@@ -101,3 +103,15 @@ def test_the_atomic_claim_refuses_a_linked_account_that_raced_past_the_checks() 
     assert store.claim(request).kind == "issued"
     second = replace(request, customer_id="C8", claim_key="b:welcome", linked=("C9",))
     assert store.claim(second).kind == "linked"
+
+
+async def test_deals_do_not_offer_a_linked_account_the_welcome_coupon_its_group_had() -> None:
+    agent, _, _ = setup()
+    result, bot = await ask(agent, "有什么优惠", conversation_id="a", customer_id="C8")
+    assert "可领取「新人专享券」" in bot.text, bot.text  # nobody in the group has it yet
+    await ask(agent, "领取新人券", conversation_id="b", customer_id="C9")
+    result, bot = await ask(agent, "有什么优惠", conversation_id="c", customer_id="C8")
+    assert "新人专享券" not in bot.text and "可领取「年终好券」" in bot.text, bot.text
+    assert "welcome" not in [c.get("campaign_id") for c in result.reply.cards]
+    _, bot = await ask(agent, "新人券还有吗", conversation_id="d", customer_id="C8", language="zh")
+    assert "已领过新人券的账户相关联" in bot.text, bot.text
