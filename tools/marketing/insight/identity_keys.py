@@ -101,7 +101,7 @@ def masked(kind: str, value: str, key: str | None = None) -> str:
         return f"{key[:3]}****{key[-4:]}{tag}"
     if kind == "address":
         return _masked_address(_nfkc(value) if value.isascii() else unicodedata.normalize("NFKC", value)) + tag
-    tail = re.sub(r"[^0-9A-Za-z]", "", value)[-4:]
+    tail = re.sub(r"[^0-9A-Za-z]", "", key or value)[-4:]  # from the key: one value, one display
     label = "token" if kind == "payment" else "device"
     return f"{label} …{tail}{tag}"
 

@@ -3,6 +3,7 @@ Values appear only masked (`SharedValue.shown`); the normalised keys never leave
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from tools.marketing.insight.identity_graph import IdentityGraph, LinkedGroup, SharedValue
@@ -24,10 +25,16 @@ def graph_dict(graph: IdentityGraph) -> dict[str, Any]:
             "groups": [group_dict(g) for g in graph.groups], "hubs": [value_dict(h) for h in graph.hubs]}
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify by display width (a CJK character takes two columns in a terminal)."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - shown)
+
+
 def group_lines(group: LinkedGroup) -> list[str]:
     lines = [f"{group.group_id}  {len(group.accounts)} accounts: {', '.join(group.accounts)}"]
     for v in group.evidence:
-        lines.append(f"  {v.kind:<8} {v.shown:<32} {', '.join(v.accounts)}")
+        lines.append(f"  {v.kind:<8} {_pad(v.shown, 26)}{', '.join(v.accounts)}")
     return lines
 
 
@@ -38,5 +45,5 @@ def graph_lines(graph: IdentityGraph) -> list[str]:
         lines += group_lines(g)
     if graph.hubs:
         lines.append(f"ignored as too common ({len(graph.hubs)} values shared by many accounts):")
-        lines += [f"  {h.kind:<8} {h.shown:<32} {len(h.accounts)} accounts" for h in graph.hubs]
+        lines += [f"  {h.kind:<8} {_pad(h.shown, 26)}{len(h.accounts)} accounts" for h in graph.hubs]
     return lines
