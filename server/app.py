@@ -22,6 +22,7 @@ from server.api import (
     demo,
     experiments,
     health,
+    identifiers,
     marketing,
     marketing_ask,
     operator,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(experiments.router)
     app.include_router(operator_ws.router)
     app.include_router(voice_ws.router)
+    app.include_router(identifiers.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

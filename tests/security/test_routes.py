@@ -39,12 +39,16 @@ ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     **{(method, f"/api/operator/experiments{path}"): ("marketer", "supervisor") for method, path in (
         ("GET", ""), ("POST", ""), ("GET", "/{experiment_id}"), ("POST", "/{experiment_id}/stop"),
         ("GET", "/{experiment_id}/readout"))},
+    ("GET", "/api/operator/identity/groups"): ("marketer", "supervisor"),
 }
 ALL_ROLES = ("operator", "supervisor", "marketer")
+# Routes only the store's backend calls, with its API key (KEFU_IDENTITY_API_KEYS).
+STORE_BACKEND_PATHS = {"/api/identifiers"}
 
 
 def concrete(template: str, cid: str) -> str:
-    return template.replace("{conversation_id}", cid).replace("{campaign_id}", "new_customer")
+    return (template.replace("{conversation_id}", cid).replace("{campaign_id}", "new_customer")
+            .replace("{customer_id}", "C00001"))
 
 
 def body_for(method: str, template: str = "") -> dict | None:
@@ -61,7 +65,8 @@ def classify(client: TestClient) -> dict[str, list[tuple[str, str]]]:
     (a phone line: opens its own conversation, the caller proven by the store's signature in the stream's `start`,
     as `POST /api/conversations`; tested in tests/server/test_voice_socket.py)."""
     kinds: dict[str, list[tuple[str, str]]] = {"public": [], "conversation": [], "console": [],
-                                                "chat_socket": [], "console_socket": [], "voice_socket": []}
+                                                "chat_socket": [], "console_socket": [], "voice_socket": [],
+                                                "store_backend": []}
     unclassified = []
     for route, template, methods in routes(client.app):
         if isinstance(route, Mount):
@@ -79,6 +84,8 @@ def classify(client: TestClient) -> dict[str, list[tuple[str, str]]]:
                 kinds["conversation"].append((method, template))
             elif template.startswith("/api/operator/"):
                 kinds["console"].append((method, template))
+            elif template in STORE_BACKEND_PATHS:
+                kinds["store_backend"].append((method, template))
             else:
                 unclassified.append((method, template))
     assert not unclassified, f"routes nobody classified (public, conversation or console?): {unclassified}"
@@ -106,6 +113,18 @@ def test_every_console_route_needs_a_session_of_the_right_role(client: TestClien
                 assert r.status_code not in (401, 403), (method, template, role, r.text)
             else:
                 assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden_role", (method, template, role)
+
+
+def test_store_backend_routes_need_the_stores_api_key(client: TestClient, sessions) -> None:
+    _, token = start_chat(client)
+    routes_ = classify(client)["store_backend"]
+    assert routes_
+    body = {"customer_id": "C00001", "kind": "device", "value": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+            "source": "sign_in"}
+    for method, template in routes_:
+        for headers in ({}, sessions["supervisor"], {"Authorization": f"Bearer {token}"}):
+            r = client.request(method, template, json=body, headers=headers)
+            assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key", (template, headers)
 
 
 def test_every_conversation_route_needs_that_conversations_token(client: TestClient, sessions) -> None:

@@ -176,3 +176,38 @@ def test_a_new_account_on_the_farms_phone_gets_no_welcome_coupon(
             assert not s.scalars(select(Coupon).where(Coupon.customer_id == customer)).all()
     finally:
         engine.dispose()
+
+
+API_KEY = "identity-test-api-key-0123456789"
+
+
+def test_the_store_backend_records_a_sign_in_device_and_it_links(store_copy: str, graph: IdentityGraph) -> None:
+    """`POST /api/identifiers` with the store backend's key: the device a customer signed in from joins their group
+    (and only with the key: a browser's or a wrong key's call is refused and records nothing)."""
+    settings = Settings(database_url=store_copy, identity_secret=TEST_IDENTITY_SECRET, identity_api_keys=API_KEY)
+    runtime = build_runtime(settings, retriever=KeywordRetriever(), warm=False)
+    pair = next(g for g in graph.groups if len(g.accounts) == 2)
+    newcomer = "C00002"  # a showcase customer: linked to nobody in the demo data
+    engine = make_engine(store_copy)
+    try:
+        with make_session_factory(engine)() as s:
+            device = s.scalars(select(AccountIdentifier.value).where(
+                AccountIdentifier.customer_id == pair.accounts[0], AccountIdentifier.kind == "device")).first()
+        body = {"customer_id": newcomer, "kind": "device", "value": device, "source": "sign_in"}
+        with TestClient(create_app(settings, runtime=runtime)) as c:
+            assert c.post("/api/identifiers", json=body).status_code == 401
+            assert c.post("/api/identifiers", json=body, headers={"Authorization": "Bearer nope"}).status_code == 401
+            assert SqlIdentityStore(make_session_factory(engine)).linked_to(newcomer) == ()
+            key = {"Authorization": f"Bearer {API_KEY}"}
+            r = c.post("/api/identifiers", json=body, headers=key)
+            assert r.status_code == 201 and r.json() == {"customer_id": newcomer, "kind": "device", "recorded": True}
+            assert c.post("/api/identifiers", json=body, headers=key).status_code == 201  # seen again: idempotent
+            unknown = c.post("/api/identifiers", json={**body, "customer_id": "C99999"}, headers=key)
+            assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_customer"
+            bad = c.post("/api/identifiers", json={**body, "kind": "email"}, headers=key)
+            assert bad.status_code == 422
+        linked = SqlIdentityStore(make_session_factory(engine)).linked_to(newcomer)
+        assert set(linked) >= set(pair.accounts)
+    finally:
+        engine.dispose()
+        runtime.close()
