@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from server.demo.behaviour import behaviour_rows
 from server.demo.campaigns import (
     BEIJING,
     account_spent,
@@ -131,6 +132,8 @@ def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str
     rows["campaign_changes"] = sorted(created + moves, key=lambda r: (r["at"], r["campaign_id"]))
     rows["conversations"], rows["dialogue_events"] = history.conversations, history.events
     rows["experiments"], rows["experiment_assignments"] = experiments, tuning.experiments.rows
+    rows |= behaviour_rows(ctx.rng("behaviour"), now, people, list(zip(drafts, rows["orders"], strict=True)),
+                           {c: [ctx.products[i][0] for i in ix] for c, ix in ctx.baskets.by_category.items()})
     return rows
 
 

@@ -33,7 +33,7 @@ def test_migration_matches_models(db_url: str) -> None:
 def test_upgrade_is_idempotent_and_records_head(db_url: str) -> None:
     upgrade(db_url)
     upgrade(db_url)
-    assert current_revision(db_url) == "0010"
+    assert current_revision(db_url) == "0011"
 
 
 def test_sqlite_parent_directory_is_created(tmp_path) -> None:
