@@ -370,8 +370,7 @@ def build_runtime(
     warm_up = getattr(retriever, "warm_up", None)
     if callable(warm_up):
         warmers.append(warm_up)
-    insight = CustomerInsight(sessions, clock or (lambda: datetime.now(UTC)))
-    warmers.append(insight.warm_up)
+    insight = CustomerInsight(sessions, clock or (lambda: datetime.now(UTC)))  # built on first use (not a warmer)
     runtime = Runtime(
         settings=settings,
         engine=engine,

@@ -2,13 +2,15 @@
 marketers' at-risk list, and what the conversation reads (`tools.marketing.insight.profile`, `.churn`).
 
 Every customer's history is read once and kept for `ttl_s` (RFM quintiles and the churn model need the whole base;
-a rebuild of ~1,000 customers takes a second or two); the customer in front of an operator is read fresh so their
+a rebuild of ~1,000 customers takes a few seconds, so a conversation start only reads it once built and otherwise
+starts building it in the background); the customer in front of an operator is read fresh so their
 latest messages count. The churn model is trained on every month whose outcome is known (`churn.fit`). Blocking
 (SQL, scikit-learn): call it in a worker thread. Thread-safe.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -16,14 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.events import CustomerProfiled
 from server.db.behaviour import load_histories
+from server.db.models import Category
 from tools.marketing.insight.behaviour import CustomerHistory
 from tools.marketing.insight.churn import ChurnModel, NotEnoughHistory, Risk, fit
+from tools.marketing.insight.needs import shared_tagger
 from tools.marketing.insight.profile import Profile, Rfm, build_profile, quintile_scores, segment_of
 
+log = logging.getLogger(__name__)
 TTL_S = 900.0
 HIGH_RISK = 0.6  # a churn risk from which the conversation treats the customer as one to keep
 
@@ -36,6 +42,7 @@ class _Base:
     raw: dict[str, tuple[float, int, float]]  # RFM inputs of customers with an order
     model: ChurnModel | None
     risks: list[Risk]
+    categories: dict[str, tuple[str, str]]  # key -> (zh, en) names
 
 
 def _raw(h: CustomerHistory, now: datetime) -> tuple[float, int, float] | None:
@@ -52,10 +59,28 @@ class CustomerInsight:
         self._ttl = ttl_s
         self._lock = threading.Lock()
         self._base: _Base | None = None
+        self._loader: threading.Thread | None = None
 
     def warm_up(self) -> None:
-        """Read every history and train the churn model now (a runtime warmer), not on the first request."""
+        """Read every history and train the churn model now, not on the first request."""
         self._current()
+
+    def _warm_or_start(self) -> bool:
+        """True if the base is loaded and fresh; else start loading it in the background (once) and say False."""
+        base = self._base
+        if base is not None and time.monotonic() - base.loaded <= self._ttl:
+            return True
+        with self._lock:
+            if self._loader is None or not self._loader.is_alive():
+                self._loader = threading.Thread(target=self._load_quietly, name="kefu-insight", daemon=True)
+                self._loader.start()
+        return False
+
+    def _load_quietly(self) -> None:
+        try:
+            self._current()
+        except Exception as exc:
+            log.warning("building customer profiles failed: %s", type(exc).__name__)
 
     def _current(self) -> _Base:
         with self._lock:
@@ -73,7 +98,9 @@ class CustomerInsight:
         except NotEnoughHistory:
             model = None
         risks = model.score(list(histories.values()), now) if model else []
-        return _Base(now, time.monotonic(), histories, raw, model, risks)
+        with self._sessions() as s:
+            names = {k: (zh, en) for k, zh, en in s.execute(select(Category.key, Category.name_zh, Category.name_en))}
+        return _Base(now, time.monotonic(), histories, raw, model, risks, names)
 
     def _rfm(self, base: _Base, customer_id: str, mine: tuple[float, int, float] | None) -> Rfm | None:
         if mine is None:
@@ -94,6 +121,11 @@ class CustomerInsight:
         profile = build_profile(fresh, self._rfm(base, customer_id, _raw(fresh, now)))
         risk = base.model.score([fresh], now) if base.model else []
         out = profile.as_dict()
+        tagger = shared_tagger()
+        for need in out["needs"]:
+            need["name_zh"], need["name_en"] = tagger.name(need["tag"], "zh"), tagger.name(need["tag"], "en")
+        for cat in out["categories"]:
+            cat["name_zh"], cat["name_en"] = base.categories.get(cat["category"], (cat["category"], cat["category"]))
         out["churn"] = None if not risk else {"risk": round(risk[0].risk, 3), "high": risk[0].risk >= HIGH_RISK,
                                               "reasons": risk[0].reasons, "horizon_days": base.model.horizon_days
                                               if base.model else None}
@@ -112,7 +144,10 @@ class CustomerInsight:
         return next((r.risk for r in base.risks if r.customer_id == customer_id), None)
 
     def profiled(self, conversation_id: str, customer_id: str) -> CustomerProfiled | None:
-        """The `CustomerProfiled` event a conversation with this customer starts with (None: unknown customer)."""
+        """The `CustomerProfiled` event a conversation with this customer starts with (None: unknown customer, or
+        the profiles are still being built: a conversation never waits for them)."""
+        if not self._warm_or_start():
+            return None
         profile = self.brief(customer_id)
         if profile is None:
             return None
