@@ -24,7 +24,8 @@ def _decide(profile: CustomerProfiled | None, angry_turns: int) -> tuple[str, st
         events += [UserUttered(conversation_id=CID, text="你们怎么回事，东西又坏了！", language="zh"),
                    AffectObserved(conversation_id=CID, label="anger", score=-0.8, intensity=0.8)]
     state = replay(events, DialogueState(conversation_id=CID))
-    turn = Turn(state, NLUResult("complaint", 0.9), "你们怎么回事，东西又坏了！", "complaint", empathy=empathy_for(state))
+    text = "你们怎么回事，东西又坏了！"
+    turn = Turn(state, NLUResult("complaint", 0.9), text, "complaint", empathy=empathy_for(state))
     d = decide(turn)
     return d.kind, d.handoff_reason, state
 
