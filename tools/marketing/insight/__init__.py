@@ -1,4 +1,6 @@
-"""Customer insight (issue 15): what customers' texts say they need (`needs`), for profiles and campaigns."""
+"""Customer insight (issue 15): what customers' texts say they need (`needs`), for profiles and campaigns; profiles
+(`profile`: RFM, segment, needs, categories, price band) and churn risk (`churn`) over plain behaviour rows
+(`behaviour`)."""
 
 from tools.marketing.insight.needs import NeedLexiconError, NeedTag, NeedTagger, shared_tagger
 
