@@ -1,6 +1,7 @@
 """The customer's profile in the policy: a customer the store may lose (`CustomerProfiled.keep`, a high churn risk)
-reaches a person at their first clearly angry message; anyone else only when the anger persists. The profile
-survives a replay of the log, like every part of the state."""
+reaches a person at their first clearly angry message; anyone else only when the anger persists. A customer whose
+needs put delivery first hears when their parcel arrives before its status. The profile survives a replay of the
+log, like every part of the state."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from agent.events import AffectObserved, ConversationStarted, CustomerProfiled, 
 from agent.policy import Turn, decide, empathy_for
 from agent.protocols import NLUResult
 from agent.state import DialogueState
+from tests.fakes import make_agent
 
 pytestmark = pytest.mark.unit
 
@@ -48,3 +50,17 @@ def test_the_profile_round_trips_through_the_log() -> None:
     e = CustomerProfiled(conversation_id=CID, segment="loyal", churn_risk=0.2, keep=False, needs=["delivery"])
     again = Event.from_record(type=e.type, conversation_id=CID, seq=2, at=e.at, id=e.id, payload=e.to_payload())
     assert replay([again], DialogueState(conversation_id=CID)).customer_profile["needs"] == ["delivery"]
+
+
+
+async def test_a_delivery_sensitive_customer_hears_the_delivery_first() -> None:
+    replies = {}
+    for needs in (["delivery", "price"], ["price", "delivery"]):
+        agent = make_agent()
+        await agent.start("c-1", channel="web", customer_id="C1", language="zh")
+        await agent.record("c-1", [CustomerProfiled(conversation_id="c-1", segment="loyal", churn_risk=0.1,
+                                                    needs=needs)])
+        replies[needs[0]] = (await agent.handle("c-1", "我的订单KF10000002到哪了？")).reply.text
+    assert replies["delivery"].startswith("预计") and "运输中" in replies["delivery"], replies
+    assert replies["price"].startswith("您的订单 KF10000002"), replies
+    assert sorted(replies["delivery"]) == sorted(replies["price"])  # the same facts, in another order
