@@ -483,6 +483,24 @@ class TurnFailed(Event):
             state.open_turn["answered"] = False
 
 
+@dataclass(kw_only=True, slots=True)
+class CustomerProfiled(Event):
+    """What the store knows of the signed-in customer as the conversation starts (customer insight): their
+    behaviour segment, churn risk (0-1, None when not scored), whether the store wants to keep them (a high risk),
+    and the needs their reviews and messages show, most first. The policy reads `keep` (an upset customer the store
+    may lose reaches a person sooner)."""
+
+    type: ClassVar[str] = "customer_profiled"
+    segment: str
+    churn_risk: float | None = None
+    keep: bool = False
+    needs: list[str] = field(default_factory=list)
+
+    def _apply(self, state: DialogueState) -> None:
+        state.customer_profile = {"segment": self.segment, "churn_risk": self.churn_risk, "keep": self.keep,
+                                  "needs": list(self.needs)}
+
+
 def replay(events: list[Event], state: DialogueState) -> DialogueState:
     """Apply events in order to `state` (a fresh one rebuilds a conversation from its log)."""
     for event in events:

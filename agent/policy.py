@@ -25,6 +25,9 @@ NEGATIVE = ("anger", "anxiety", "disappointment")
 # Escalation score (see AffectObserved.apply_to) at which persistent anger goes to a person:
 # two angry turns in a row reach it, one does not.
 ESCALATE_AT = 1.2
+# For a customer the store wants to keep (their profile's churn risk is high: `CustomerProfiled.keep`), one clearly
+# angry turn is enough: losing them costs more than a person's minutes.
+ESCALATE_AT_KEEP = 0.5
 # The out-of-scope reply: with an LLM, a short reply that steers back to what the store can help with.
 STEER_TEMPLATE = "fallback"
 # How many turns a slot value stays the default subject ("where is it now?").
@@ -309,9 +312,10 @@ def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
     if state.handoff == "operator":
         return Decision("silent", intent)
     angry_now = bool(state.current_affect and state.current_affect.label == "anger" and turn.empathy)
-    if angry_now and state.escalation_score >= ESCALATE_AT and state.handoff == "bot":
-        return Decision("handoff", intent, template="handoff_anger", handoff_reason="anger_persists",
-                        empathy=turn.empathy)
+    keep = bool(state.customer_profile and state.customer_profile.get("keep"))
+    if angry_now and state.escalation_score >= (ESCALATE_AT_KEEP if keep else ESCALATE_AT) and state.handoff == "bot":
+        reason = "anger_persists" if state.escalation_score >= ESCALATE_AT else "anger_customer_at_risk"
+        return Decision("handoff", intent, template="handoff_anger", handoff_reason=reason, empathy=turn.empathy)
     pending = state.pending_action
     if pending is not None and tools is not None:
         answer = confirmation_answer(pending, turn.nlu, turn.text, tools)

@@ -58,6 +58,8 @@ class DialogueState:
     # apology), "requested" and "pending_action" (what the bot was waiting for before it), "call" (a call with side
     # effects recorded before it ran and not yet returned)}. A retry of an unanswered turn reads it
     open_turn: dict[str, Any] | None = None
+    # the customer's profile as the conversation started (`CustomerProfiled`): segment, churn_risk, keep, needs
+    customer_profile: dict[str, Any] | None = None
 
     def slot(self, name: str) -> Any:
         sv = self.slots.get(name)

@@ -49,6 +49,7 @@ from server.infra.rate_limits import RateLimits, SocketSlots
 from server.offer_copy import LLMCopyWriter
 from server.operators.accounts import OperatorAuth
 from server.operators.feed import ConsoleFeed
+from server.operators.insight import CustomerInsight
 from server.settings import Settings
 from tools.commerce.order_changes import OrderChangeTool
 from tools.commerce.orders import OrderStatusTool
@@ -109,6 +110,7 @@ class Runtime:
     redis_breaker: CircuitBreaker | None = None  # shared by pub/sub, rate limits and live signals (with Redis)
     model_executor: Executor | None = None  # the turns' model work (affect, NLU, embeddings)
     voice_engines: VoiceEngines | None = None  # the phone line's recogniser, voices and VAD (built on first call)
+    insight: CustomerInsight | None = None  # customer profiles and churn risk (console, conversation start)
 
     def voice(self) -> VoiceEngines:
         """The phone line's engines (cheap to build; their models load on the first call that needs them)."""
@@ -371,6 +373,7 @@ def build_runtime(
     warm_up = getattr(retriever, "warm_up", None)
     if callable(warm_up):
         warmers.append(warm_up)
+    insight = CustomerInsight(sessions, clock or (lambda: datetime.now(UTC)))  # built on first use (not a warmer)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -397,6 +400,7 @@ def build_runtime(
         warmers=tuple(warmers),
         redis_breaker=redis_breaker,
         model_executor=model_executor,
+        insight=insight,
     )
     if warm:
         runtime.warm_up()

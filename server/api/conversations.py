@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
@@ -17,7 +18,9 @@ from server.channels.frames import customer_event
 from server.errors import ApiError, ErrorBody
 from server.identity import CustomerIdentity
 from server.infra.metrics import TURN_SECONDS
+from server.runtime import Runtime
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
 
@@ -62,7 +65,23 @@ async def start_conversation(
         runtime.conversations.create, channel=body.channel, customer_id=customer_id, language=body.language
     )
     await runtime.agent.start(conversation_id, channel=body.channel, customer_id=customer_id, language=body.language)
+    if customer_id is not None:
+        await note_profile(runtime, conversation_id, customer_id)
     return Started(conversation_id=conversation_id, token=token, customer_id=customer_id)
+
+
+async def note_profile(runtime: Runtime, conversation_id: str, customer_id: str) -> None:
+    """Record what the store knows of the customer (`CustomerProfiled`) for the policy to read; a profile that
+    cannot be built leaves the conversation as it is."""
+    if runtime.insight is None:
+        return
+    try:
+        event = await asyncio.to_thread(runtime.insight.profiled, conversation_id, customer_id)
+    except Exception as exc:
+        log.warning("profile of the customer of %s failed: %s", conversation_id, type(exc).__name__)
+        return
+    if event is not None:
+        await runtime.agent.record(conversation_id, [event])
 
 
 def verified_customer(

@@ -29,6 +29,8 @@ from server.errors import ApiError
 
 T = TypeVar("T")
 
+# Events whose payload is the store's own view of the customer (segment, churn risk): listed to them without it.
+STAFF_ONLY_PAYLOAD = frozenset({"customer_profiled"})
 _HANDOFF_STATUS = {"handoff_requested": "queued", "operator_joined": "operator", "handed_back": "bot"}
 
 
@@ -69,6 +71,8 @@ def customer_event(event: Event, names: Mapping[str, str] | None = None) -> dict
     """An event of the log as a customer reads it (`GET /api/conversations/{id}/events`): an operator's login
     is replaced by their display name (None if unknown)."""
     out = event.to_dict()
+    if event.type in STAFF_ONLY_PAYLOAD:
+        out["payload"] = {}
     if "operator" in out["payload"] and out["payload"]["operator"] is not None:
         out["payload"]["operator"] = (names or {}).get(out["payload"]["operator"])
     return out

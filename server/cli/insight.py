@@ -1,5 +1,6 @@
 """`kefu eval needs`: precision and recall of each need tag on the labelled set (`server.evals.needs`);
-`kefu eval cross-domain`: sentiment trained on one source, tested on another (`agent.training.cross_domain`)."""
+`kefu eval cross-domain`: sentiment trained on one source, tested on another (`agent.training.cross_domain`);
+`kefu eval churn`: churn risk's AUC on held-back months beside recency alone (`server.evals.churn`)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,37 @@ def register() -> None:
     """Add the commands to `kefu eval`."""
     eval_app.command("needs")(eval_needs_command)
     eval_app.command("cross-domain")(eval_cross_domain_command)
+    eval_app.command("churn")(eval_churn_command)
+
+
+def eval_churn_command(
+    database_url: Annotated[str | None, typer.Option(help="Measure on this store instead of a fresh demo store.")]
+    = None,
+    as_of: Annotated[str | None, typer.Option(help="The store's 'now' (YYYY-MM-DD; default the demo store's date, "
+                                              "or today for --database-url).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the fresh demo store.")] = 7,
+    horizon: Annotated[int, typer.Option(min=7, max=180, help="Churn: no order in this many days.")] = 60,
+    test_months: Annotated[int, typer.Option(min=1, max=6, help="Held-back monthly cut-offs.")] = 2,
+) -> None:
+    """Churn risk: AUC on held-back months of the model and of recency alone."""
+    from datetime import UTC, date, datetime, time
+
+    from server.evals.churn import DEMO_AS_OF, churn_on, churn_on_demo
+    from tools.marketing.insight.churn import NotEnoughHistory
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        typer.echo(f"error: --as-of {as_of!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        if database_url:
+            now = datetime.combine(day, time(0), UTC) if day else datetime.now(UTC)
+            result = churn_on(database_url, now, horizon_days=horizon, test_months=test_months)
+        else:
+            result = churn_on_demo(seed=seed, as_of=day or DEMO_AS_OF, horizon_days=horizon,
+                                   test_months=test_months)
+    except NotEnoughHistory as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo("\n".join(result.lines()))

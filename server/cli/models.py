@@ -24,8 +24,10 @@ def eval_command(
     judge: Annotated[
         bool, typer.Option(help="Also measure sentiment with the LLM judge (when the local model is installed).")
     ] = True,
+    churn: Annotated[bool, typer.Option(help="Also measure churn risk on a fresh demo store (~20 s).")] = True,
 ) -> None:
-    """Measure sentiment, emotion, intents and slots on held-out splits, and run the conversation suites."""
+    """Measure sentiment, emotion, intents and slots on held-out splits, run the conversation suites, and measure
+    churn risk against recency alone."""
     if ctx.invoked_subcommand is not None:
         return
     from server.evals.report import format_report, run_eval
@@ -40,6 +42,10 @@ def eval_command(
         sentiment_judge=local_sentiment_judge(settings) if judge else None,
     )
     typer.echo(format_report(report))
+    if churn:
+        from server.evals.churn import churn_on_demo
+
+        typer.echo("\n" + "\n".join(churn_on_demo().lines()))
     if not report.suites_passed:
         raise typer.Exit(1)
 

@@ -469,11 +469,51 @@ class AccountIdentifier(Base):
     source: Mapped[str] = mapped_column(String(12))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+class Review(Base):
+    """A customer's rating (1-5) and words on a product of one of their orders (migration 0011); profiles read the
+    needs it shows, churn risk its sentiment."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+        _one_of("language", LANGUAGES, "language"),
+        Index("ix_reviews_customer_id_created_at", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"))
+    rating: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+BROWSE_KINDS = ("view", "cart")
+
+
+class BrowseEvent(Base):
+    """A signed-in customer viewed a product or put it in the cart on the store's site (migration 0011)."""
+
+    __tablename__ = "browse_events"
+    __table_args__ = (
+        _one_of("kind", BROWSE_KINDS, "kind"),
+        Index("ix_browse_events_customer_id_at", "customer_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # Store tables in an order that is safe for deleting (children first). Operator accounts and sessions
 # are not store data and survive a demo-store rebuild; notes go with their conversations.
 STORE_TABLES_DELETE_ORDER = (
+    "reviews",
+    "browse_events",
     "conversation_notes",
     "dialogue_events",
     "conversations",

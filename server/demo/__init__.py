@@ -4,7 +4,7 @@ shipments, tracking, returns, campaigns and coupons, deterministic for a seed an
 - `build`: migrate a database and write the store (`build_demo_store`, `store_has_products`).
 - `generate`: every row, in pure Python on seeded random streams; `orders`: baskets and order drafts;
   `shipping`: shipment timelines, carriers and returns; `campaigns`: campaigns and coupons;
-  `rows`: drafts as table rows.
+  `rows`: drafts as table rows; `behaviour`: reviews (texts in `reviews.json`) and browsing.
 - `catalog`: the typed loader of `catalog.json` (categories, brands, colours, products);
   `people`: invented customers and places from `people.json`.
 """

@@ -20,7 +20,8 @@ from server.db.models import STORE_TABLES_DELETE_ORDER, Base, Product
 
 INSERT_CHUNK = 5_000
 # Tables whose integer ids the generator assigns itself; PostgreSQL sequences must catch up after.
-SERIAL_TABLES = ("order_lines", "shipments", "tracking_events", "return_lines", "dialogue_events")
+SERIAL_TABLES = ("order_lines", "shipments", "tracking_events", "return_lines", "dialogue_events", "reviews",
+                 "browse_events")
 
 
 class DemoStoreExists(ValueError):

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from server.demo import identities
+from server.demo.behaviour import behaviour_rows
 from server.demo.campaigns import (
     BEIJING,
     account_spent,
@@ -133,6 +134,8 @@ def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str
     rows["conversations"], rows["dialogue_events"] = history.conversations, history.events
     rows["experiments"], rows["experiment_assignments"] = experiments, tuning.experiments.rows
     rows["account_identifiers"] = identities.plan(seed, rows, now).rows  # devices, phones, ...; some shared
+    rows |= behaviour_rows(ctx.rng("behaviour"), now, people, list(zip(drafts, rows["orders"], strict=True)),
+                           {c: [ctx.products[i][0] for i in ix] for c, ix in ctx.baskets.by_category.items()})
     return rows
 
 

@@ -234,7 +234,7 @@ def test_demo_catalog_search(demo_store_url: str) -> None:
 
 
 @pytest.mark.parametrize("table", ["products", "customers", "orders", "order_lines", "tracking_events", "coupons",
-                                   "conversations", "dialogue_events"])
+                                   "conversations", "dialogue_events", "reviews", "browse_events"])
 def test_same_seed_same_rows_other_seed_other_rows(tmp_path, table: str) -> None:
     urls = [f"sqlite:///{tmp_path / name}.db" for name in ("a", "b", "c")]
     build_demo_store(urls[0], seed=3, as_of=AS_OF, **SMALL)

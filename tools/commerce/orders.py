@@ -20,6 +20,8 @@ from tools.commerce.ports import OrderRepository, OrderView
 ORDER_ID_PATTERN = r"^KF\d{8}$"
 CONTACT_SLOTS = ("phone", "email")
 CONTACT_ASK = "|".join(CONTACT_SLOTS)  # either slot answers the question
+# The reply's order for a customer whose profile (`CustomerProfiled`) puts delivery first among their needs.
+DELIVERY_FIRST = "delivery_first"
 
 
 def owned_order(repo: OrderRepository, order_id: str, ctx: ToolContext, contact: str | None = None) -> OrderView:
@@ -154,6 +156,9 @@ class OrderStatusTool(BaseTool):
         if order_id is None:
             return turn.call(self.name, {}, ask_slot="order_id")
         if turn.state.customer_id:
+            profile = turn.state.customer_profile or {}
+            if (profile.get("needs") or [None])[0] == "delivery":  # what they care about most: say it first
+                return turn.call(self.name, {"order_id": order_id}, template=DELIVERY_FIRST)
             return turn.call(self.name, {"order_id": order_id})
         # anonymous: the order's phone or email proves it is theirs; ask for it first
         given = [(s, turn.nlu.slots.get(s)) for s in CONTACT_SLOTS] + [(s, turn.recent(s)) for s in CONTACT_SLOTS]
@@ -167,11 +172,14 @@ class OrderStatusTool(BaseTool):
             key = decision.template or "ask_order_id"
             orders = list(result.data["orders"])
             return ToolReply(say.render(key if orders else "ask_order_id_none", language), quick_replies=orders)
-        return ToolReply(order_status_text(result.data, language, say))
+        return ToolReply(order_status_text(result.data, language, say,
+                                           delivery_first=decision.template == DELIVERY_FIRST))
 
 
-def order_status_text(data: dict[str, Any], lang: str, say: Phrasebook) -> str:
-    """Status, carrier and tracking number, the latest tracking event, and delivery or its estimate."""
+def order_status_text(data: dict[str, Any], lang: str, say: Phrasebook, *, delivery_first: bool = False) -> str:
+    """Status, carrier and tracking number, the latest tracking event, and delivery or its estimate; with
+    `delivery_first` (a customer whose profile says delivery matters most to them), delivery or its estimate and
+    the latest tracking event lead, then the rest."""
     items = say.items(data.get(f"items_{lang}", []), lang)
     out = [say.render("order_status", lang, order_id=data["order_id"], items=items,
                       status=say.term(f"status.{data['status']}", lang))]
@@ -190,4 +198,7 @@ def order_status_text(data: dict[str, Any], lang: str, say: Phrasebook) -> str:
                                   delivered=say.date(shipment["delivered_at"], lang, with_time=False)))
         elif shipment.get("eta"):
             out.append(say.render("order_eta", lang, eta=say.date(shipment["eta"], lang, with_time=False)))
+        if delivery_first:
+            lead = len(out) - (1 if shipment.get("delivered_at") or shipment.get("eta") else 0)
+            out = out[lead:] + out[2:lead] + out[:2]  # arrival, latest event, then status and parcel
     return ("" if lang == "zh" else " ").join(out)

@@ -79,6 +79,9 @@
       case "tool_called": role = "meta"; text = ev.tool + ": " + p.tool + " " + JSON.stringify(p.args || {}); break;
       case "order_wish_recorded": role = "system"; text = ev.order_wish_recorded(p); break;
       case "order_cancelled": role = "system"; text = ev.order_cancelled(p); break;
+      case "customer_profiled":
+        role = "meta"; text = STRINGS[S.lang].insightTitle + ": " + (insT().segment[p.segment] || p.segment)
+          + (p.churn_risk == null ? "" : " · " + insT().churn(Math.round(p.churn_risk * 100))); break;
       case "tool_returned": role = "meta"; text = ev.tool + ": " + p.tool + " → " + (p.ok ? ev.ok : ev.failed + " " + (p.error_code || "")); break;
       default: role = "meta"; text = e.type; break;
     }

@@ -30,6 +30,7 @@
     MKT.pane = "insights";
     $("mkt-filter").value = "";
     CAMP.list = CAMP.detail = CAMP.readout = CAMP.copy = CAMP.selected = null;
+    INS.churn = null;
     resetAssistant();
   }
 
@@ -43,15 +44,17 @@
 
   /** The marketing view's two panes: insights (rules, click-through) and campaigns (list, readout, history). */
   function showPane(pane) {
-    MKT.pane = pane === "campaigns" ? "campaigns" : "insights";
+    MKT.pane = pane === "campaigns" || pane === "churn" ? pane : "insights";
     $("mkt-insights").hidden = MKT.pane !== "insights";
     $("mkt-campaigns").hidden = MKT.pane !== "campaigns";
+    $("mkt-churn").hidden = MKT.pane !== "churn";
     $("mkt-days-tabs").hidden = MKT.pane !== "insights";
     $("mkt-window").hidden = MKT.pane !== "insights";
     document.querySelectorAll("[data-mkt-pane]").forEach(function (b) {
       b.textContent = t("camp").panes[b.getAttribute("data-mkt-pane")];
       b.setAttribute("aria-selected", String(b.getAttribute("data-mkt-pane") === MKT.pane));
     });
+    if (MKT.pane === "churn") { if (INS.churn) renderChurn(); else loadChurn(); }
   }
 
   function loadMarketing() { loadRules(); loadRecs(); }
@@ -319,7 +322,8 @@
       showView(S.view === "marketing" ? "conversations" : "marketing");
     });
     $("mkt-refresh").addEventListener("click", function () {
-      if (MKT.pane === "campaigns") loadCampaigns();
+      if (MKT.pane === "churn") loadChurn();
+      else if (MKT.pane === "campaigns") loadCampaigns();
       else loadMarketing();
     });
     document.querySelectorAll("[data-mkt-pane]").forEach(function (b) {

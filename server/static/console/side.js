@@ -2,6 +2,7 @@
   // Runs inside the script's one IIFE, like every part; parts and order: server/api/assets.py.
   function renderSide() {
     renderProfile();
+    renderInsight();
     renderLinked();
     renderOrders();
     renderPast();

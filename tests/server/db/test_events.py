@@ -21,6 +21,7 @@ SAMPLES: dict[str, Any] = {
     "str": "你好 hello",
     "str | None": "some-id",
     "float": 0.625,
+    "float | None": 0.375,
     "int": 4,
     "bool": True,
     "Any": {"nested": [1, "二", None, 2.5]},

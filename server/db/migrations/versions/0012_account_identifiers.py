@@ -5,7 +5,7 @@ share a key, and the claim of a new-customer coupon counts the linked accounts.
 Chained after 0010 for now (0011 is another branch's); the integrator renumbers the chain.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
