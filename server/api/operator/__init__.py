@@ -19,4 +19,6 @@ from server.api.operator import auth, console, identity, insight, marketing, sta
 
 __all__ = ["auth", "console", "identity", "insight", "marketing", "routers", "stats"]
 
-routers = (auth.router, console.router, stats.router, marketing.router, identity.router, insight.profiles, insight.churn)
+routers = (
+    auth.router, console.router, stats.router, marketing.router, identity.router, insight.profiles, insight.churn,
+)
