@@ -229,9 +229,10 @@ def evaluate_clips(x: np.ndarray, clips: Sequence[Clip], *, c: float = C, folds:
 
 
 def train_ser(data_dir: Path, featurize: Featurize, out: Path, *, version: str, cache_dir: Path | None = None,
-              c: float = C, seed: int = 7, per_speaker_class: int | None = None) -> SerReport:
+              c: float = C, seed: int = 7, per_speaker_class: int | None = None,
+              corpora: Sequence[str] = tuple(CORPORA)) -> SerReport:
     """Measure the recipe leave-speakers-out, then fit it on every speaker and write `out` (+ `.json`)."""
-    clips = load_clips(data_dir)
+    clips = load_clips(data_dir, corpora)
     if per_speaker_class is not None:
         clips = subset(clips, per_speaker_class)
     x = clip_features(data_dir, clips, featurize, version=version, cache_dir=cache_dir)

@@ -21,10 +21,11 @@ import numpy as np
 
 from voice.emotion.telephone import PHONE_RATE
 
-FEATURE_VERSION = "ser-features-1"  # changes whenever the vector changes: cached features and models say which
+FEATURE_VERSION = "ser-features-2"  # changes whenever the vector changes: cached features and models say which
 HOP = 80  # 10 ms at 8 kHz (speechbrain's default hop, so every frame series lines up)
 PITCH_FRAME = 320  # 40 ms: two periods of an 80 Hz voice
 F0_RANGE_HZ = (70.0, 400.0)
+OCTAVE_MARGIN = 0.85  # a shorter lag within this share of the best peak wins (against octave-down errors)
 VOICING = 0.45  # normalised autocorrelation peak above which a frame is voiced
 ACTIVE_DB = 35.0  # frames within this many dB of the utterance's loud frames carry speech
 N_MFCC, N_MELS = 20, 40
@@ -137,7 +138,11 @@ def _pitch(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r0 = ac[:, 0] + 1e-10
     lo, hi = int(PHONE_RATE / F0_RANGE_HZ[1]), int(PHONE_RATE / F0_RANGE_HZ[0])
     seg = ac[:, lo:hi + 1] / r0[:, None]
-    k = np.argmax(seg, axis=1)
+    # the shortest lag whose peak is nearly the highest: a periodic signal peaks at every multiple of its period too
+    peak = np.zeros_like(seg, dtype=bool)
+    peak[:, 1:-1] = (seg[:, 1:-1] >= seg[:, :-2]) & (seg[:, 1:-1] >= seg[:, 2:])
+    near_top = peak & (seg >= OCTAVE_MARGIN * seg.max(axis=1, keepdims=True))
+    k = np.where(near_top.any(axis=1), near_top.argmax(axis=1), seg.argmax(axis=1))
     strength = seg[np.arange(len(seg)), k]
     # parabolic interpolation of the peak for sub-sample lags
     kk = np.clip(k, 1, seg.shape[1] - 2)
