@@ -99,6 +99,7 @@ bench: install
 	$(BIN)/python bench/bench_llm_tasks.py --runs 1
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_attacks.py
+	$(BIN)/python bench/bench_ser.py
 	$(BIN)/kefu eval
 
 clean:
