@@ -43,6 +43,8 @@ FOLDS = 4
 C = 10.0  # inverse L2 strength of the logistic regression
 GAMMA = 0.005  # RBF width on standardised features (0: linear)
 COMPONENTS = 400  # Nystroem components (at most the number of training clips)
+# The confidence from which a voice's anger outweighs calm (neutral) words in `agent.affect.fusion`.
+OUTWEIGHS = 0.5
 DATA_SUBDIR = "emotional_speech"
 
 Featurize = Callable[[np.ndarray, int], np.ndarray]
@@ -166,6 +168,9 @@ class LanguageScore:
     baseline_accuracy: float
     baseline_macro_f1: float
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)  # true → predicted → count
+    # heard as anger confidently enough to outweigh calm words in fusion: share of angry clips, of the others
+    anger_heard: float = 0.0
+    anger_false_alarm: float = 0.0
 
 
 @dataclass
@@ -192,6 +197,8 @@ class SerReport:
                 f"  {s.language}: accuracy {s.accuracy:.1%} (majority baseline {s.baseline_accuracy:.1%}), "
                 f"macro-F1 {s.macro_f1:.1%} (baseline {s.baseline_macro_f1:.1%}), anger recall "
                 f"{s.anger_recall:.1%} at precision {s.anger_precision:.1%}; {s.n} clips, {s.speakers} speakers")
+            lines.append(f"      anger confident enough to outweigh calm words (>= {OUTWEIGHS:.0%}): "
+                         f"{s.anger_heard:.1%} of angry clips, {s.anger_false_alarm:.1%} of the others")
             lines.append("      true → predicted " + "; ".join(
                 f"{t}: " + " ".join(f"{p[:3]} {n}" for p, n in row.items()) for t, row in s.confusion.items()))
         return "\n".join(lines)
@@ -208,21 +215,26 @@ def _f1s(y: np.ndarray, p: np.ndarray) -> dict[str, tuple[float, float, float]]:
 
 
 def out_of_fold(x: np.ndarray, clips: Sequence[Clip], folds: np.ndarray, *, c: float = C, gamma: float = GAMMA,
-                seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
-    """Each clip's prediction by a model trained without its speaker, and the majority-class baseline's."""
+                seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each clip's prediction by a model trained without its speaker, its confidence, and the majority-class
+    baseline's prediction."""
     y = np.array([cl.emotion for cl in clips])
     pred = np.empty(len(clips), dtype=object)
     base = np.empty(len(clips), dtype=object)
+    confidence = np.zeros(len(clips))
     for k in np.unique(folds):
         test = folds == k
         model = fit(x[~test], y[~test], c=c, gamma=gamma, seed=seed)
-        pred[test] = model.predict(x[test])
+        p = model.probabilities(x[test])
+        pred[test] = np.array(model.classes)[p.argmax(axis=1)]
+        confidence[test] = p.max(axis=1)
         counts = Counter(y[~test])
         base[test] = max(CLASSES, key=lambda e: (counts[e], -CLASSES.index(e)))
-    return pred, base
+    return pred, confidence, base
 
 
-def score(clips: Sequence[Clip], pred: np.ndarray, base: np.ndarray) -> list[LanguageScore]:
+def score(clips: Sequence[Clip], pred: np.ndarray, base: np.ndarray,
+          confidence: np.ndarray | None = None) -> list[LanguageScore]:
     y = np.array([c.emotion for c in clips])
     lang = np.array([c.language for c in clips])
     scores = []
@@ -230,18 +242,21 @@ def score(clips: Sequence[Clip], pred: np.ndarray, base: np.ndarray) -> list[Lan
         m = lang == language
         f1, bf1 = _f1s(y[m], pred[m]), _f1s(y[m], base[m])
         confusion = {t: {p: int(np.sum((y[m] == t) & (pred[m] == p))) for p in CLASSES} for t in CLASSES}
+        sure = (pred[m] == "angry") & ((confidence[m] if confidence is not None else 1.0) >= OUTWEIGHS)
+        angry = y[m] == "angry"
         scores.append(LanguageScore(
             language, int(m.sum()), len({c.speaker for c, mm in zip(clips, m, strict=True) if mm}),
             float(np.mean(pred[m] == y[m])), float(np.mean([v[2] for v in f1.values()])),
             f1["angry"][1], f1["angry"][0], float(np.mean(base[m] == y[m])),
-            float(np.mean([v[2] for v in bf1.values()])), confusion))
+            float(np.mean([v[2] for v in bf1.values()])), confusion,
+            float(sure[angry].mean()) if angry.any() else 0.0, float(sure[~angry].mean()) if (~angry).any() else 0.0))
     return scores
 
 
 def evaluate_clips(x: np.ndarray, clips: Sequence[Clip], *, c: float = C, gamma: float = GAMMA, folds: int = FOLDS,
                    seed: int = 7, version: str = "") -> SerReport:
-    pred, base = out_of_fold(x, clips, speaker_folds(clips, folds), c=c, gamma=gamma, seed=seed)
-    return SerReport(score(clips, pred, base), folds, len(clips), c, gamma, version)
+    pred, confidence, base = out_of_fold(x, clips, speaker_folds(clips, folds), c=c, gamma=gamma, seed=seed)
+    return SerReport(score(clips, pred, base, confidence), folds, len(clips), c, gamma, version)
 
 
 # ------------------------------------------------------------------ train and save

@@ -62,4 +62,5 @@ def test_the_report_sets_accuracy_beside_the_majority_class_and_anger_recall() -
     for r in rows.values():
         assert r["baseline_accuracy"] == pytest.approx(0.25)  # balanced classes: the majority class is a guess
         assert r["accuracy"] > 0.6 and r["anger_recall"] > 0.6
+    assert all(s.anger_heard <= s.anger_recall for s in report.scores)  # confident anger is a part of all of it
     assert "anger recall" in str(report) and "majority baseline" in str(report)
