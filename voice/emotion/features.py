@@ -8,7 +8,7 @@
 
 The input is 8 kHz telephone-band audio (`telephone.telephone_band`). The level is normalised before anything is
 measured: how loud a caller sounds depends on the handset and the network more than on the caller, so only
-relative loudness (dynamics) reaches the model. About 5 ms of CPU per second of audio (see `bench/`); the call
+relative loudness (dynamics) reaches the model. About 10 ms of CPU per second of audio (`bench/bench_ser.py`); the call
 loop runs it in a thread.
 """
 
