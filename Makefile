@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	# CPU torch first (pinned; an unpinned resolve pulls the CUDA stack), then the project.
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[dev,spark]'
+	# torchaudio's compiled extensions link CUDA (absent beside CPU torch): without them it runs in pure Python,
+	# which is all speechbrain's features need; with them `import torchaudio` (and speechbrain) fails.
+	find $(VENV)/lib -path '*/site-packages/torchaudio/lib/*.so' -delete
 	touch $(STAMP)
 
 # The bundled local LLM (skipped when already there): llama-cpp-python built for AVX2 without native
@@ -96,6 +99,7 @@ bench: install
 	$(BIN)/python bench/bench_llm_tasks.py --runs 1
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_attacks.py
+	$(BIN)/python bench/bench_ser.py
 	$(BIN)/kefu eval
 
 clean:

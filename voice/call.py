@@ -32,6 +32,7 @@ import numpy as np
 from agent.errors import InvalidMessage
 from agent.events import BotInterrupted, BotUttered, Event, HandoffRequested
 from agent.turns import SpeechCues, TurnInput
+from voice.emotion.cues import hear
 from voice.frames import (
     AudioIn,
     AudioOut,
@@ -44,7 +45,7 @@ from voice.frames import (
     MarkPlayed,
     OutFrame,
 )
-from voice.protocols import ASR, TTS, VAD, Conversations
+from voice.protocols import ASR, TTS, VAD, Conversations, SpeechEmotion
 from voice.resample import resample
 from voice.text import SentenceBuffer, sentences, snap_ids, speakable, written
 from voice.vad import Onset, TurnDetector, Utterance
@@ -101,6 +102,7 @@ class Call:
         phrases: Phrases | None = None,
         config: CallConfig | None = None,
         known_ids: Collection[str] = (),
+        emotion: SpeechEmotion | None = None,
     ) -> None:
         self.agent = agent
         self.conversation_id = conversation_id
@@ -111,6 +113,7 @@ class Call:
         self.phrases = phrases or Phrases()
         self.config = config or CallConfig()
         self.known_ids = tuple(known_ids)  # the caller's own order ids: a misheard one is snapped to its nearest
+        self.emotion = emotion  # hears how the caller sounds (speech cues for the agent's affect); None: words only
         self.language = self.config.language
         self.turns: list[TurnStats] = []
         self.bad_frames = 0
@@ -228,6 +231,13 @@ class Call:
         self._reply = reply
 
     async def _respond(self, reply: _Reply, ended_at: float) -> None:
+        hearing = asyncio.ensure_future(hear(self.emotion, reply.audio, reply.rate))  # beside the recogniser
+        try:
+            await self._answer(reply, ended_at, hearing)
+        finally:
+            hearing.cancel()
+
+    async def _answer(self, reply: _Reply, ended_at: float, hearing: asyncio.Future[SpeechCues]) -> None:
         audio16 = resample(reply.audio, reply.rate, ASR_RATE)
         transcript = await asyncio.to_thread(self.asr.transcribe, audio16, self.language)
         text = snap_ids(written(transcript.text), self.known_ids).strip()
@@ -254,8 +264,8 @@ class Call:
         speaking = self._spawn(speaker.run())
         try:
             try:
-                result = await self.agent.handle(self.conversation_id, TurnInput(
-                    text, speech=SpeechCues(duration_s=round(stats.speech_s, 2))), on_token=on_token)
+                result = await self.agent.handle(self.conversation_id, TurnInput(text, speech=await hearing),
+                                                 on_token=on_token)
             except InvalidMessage as exc:
                 log.info("call %s: turn not taken: %s", self.conversation_id, exc)
                 return

@@ -98,7 +98,7 @@ async def _call(ws: WebSocket, runtime: Runtime, serializer: Serializer, ip: str
 
     call = Call(agent=runtime.agent, conversation_id=conversation_id, asr=engines.asr, tts=engines.tts,
                 vad=engines.vad, send=send, phrases=engines.phrases, config=engines.call_config(language),
-                known_ids=known)
+                known_ids=known, emotion=engines.emotion)
     log.info("voice call %s started (%s, %s)", conversation_id, language or "language from speech",
              "verified customer" if started.params.get("customer_id") else "anonymous")
     await call.on_frame(started)

@@ -33,7 +33,8 @@ from server.evals.traffic import (
 )
 
 # (module, function): each returns rows {"task", "language", "n", metrics…, "baseline", baseline metrics…}.
-EVALUATORS: list[tuple[str, str]] = [("agent.training.affect", "evaluate"), ("agent.training.nlu_eval", "evaluate")]
+EVALUATORS: list[tuple[str, str]] = [("agent.training.affect", "evaluate"), ("agent.training.nlu_eval", "evaluate"),
+                                     ("server.evals.speech_emotion", "evaluate")]
 
 
 @dataclass
@@ -149,6 +150,7 @@ def format_report(report: EvalReport) -> str:
             + (f"   (judge asked on {_pct(r['judged_share']).strip()})" if "judged_share" in r else "")
             + (f"   (negatives {_pct(r['negative_agreement']).strip()}, positives "
                f"{_pct(r['positive_agreement']).strip()})" if "negative_agreement" in r else "")
+            + (f"   (anger recall {_pct(r['anger_recall']).strip()})" if "anger_recall" in r else "")
         )
     by_lang: dict[str, list[Outcome]] = {}
     for o in report.outcomes:

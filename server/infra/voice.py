@@ -3,16 +3,20 @@ call says by itself (from the reply templates). Cheap to build: models load on t
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from agent.affect import AffectModelError
 from prompts import render
 from server.settings import VoiceSettings
 from voice.asr import RemoteASR, WhisperASR
 from voice.call import CallConfig, Phrases
-from voice.protocols import ASR, TTS, VAD
+from voice.emotion import TrainedSpeechEmotion
+from voice.protocols import ASR, TTS, VAD, SpeechEmotion
 from voice.tts import ByLanguage, EspeakTTS, PiperTTS, RemoteTTS
 from voice.vad import WebRtcVad
 
+log = logging.getLogger(__name__)
 LANGUAGES = ("zh", "en")
 
 
@@ -23,6 +27,7 @@ class VoiceEngines:
     vad: VAD
     phrases: Phrases
     settings: VoiceSettings
+    emotion: SpeechEmotion | None = None  # None: calls are understood from their words alone
 
     def call_config(self, language: str | None) -> CallConfig:
         s = self.settings
@@ -34,6 +39,9 @@ class VoiceEngines:
         if callable(warm):
             warm()
         self.tts.warm_up()
+        warm = getattr(self.emotion, "warm_up", None)
+        if callable(warm):
+            warm()
 
 
 def phrases() -> Phrases:
@@ -56,4 +64,18 @@ def build_voice(s: VoiceSettings) -> VoiceEngines:
     en: TTS = remote if s.tts_en == "remote" and remote else PiperTTS() if s.tts_en == "piper" else espeak
     zh: TTS = remote if s.tts_zh == "remote" and remote else espeak
     return VoiceEngines(asr=asr, tts=ByLanguage({"zh": zh, "en": en}), vad=WebRtcVad(s.vad_aggressiveness),
-                        phrases=phrases(), settings=s)
+                        phrases=phrases(), settings=s, emotion=speech_emotion(s))
+
+
+def speech_emotion(s: VoiceSettings) -> SpeechEmotion | None:
+    """The configured speech-emotion reader; without a usable model file, none (said once, not on every turn).
+    Its weights are small and checked now; the feature front end (speechbrain, seconds to import) loads on first use."""
+    if s.emotion == "off":
+        return None
+    reader = TrainedSpeechEmotion(s.emotion_model)
+    try:
+        reader.weights()
+    except AffectModelError as exc:
+        log.warning("speech emotion off: %s", exc)
+        return None
+    return reader

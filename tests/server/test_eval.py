@@ -18,7 +18,7 @@ def test_eval_small_budget_all_conversations_pass(tmp_path: Path) -> None:
     report = run_eval(data_dir, budget=40, index_dir=tmp_path / "index")
     tasks = {(r["task"], r.get("language")) for r in report.rows}
     assert {("sentiment", "zh"), ("sentiment", "en"), ("intent", "zh"), ("intent", "en"), ("slots", "zh"),
-            ("affect sign", "zh"), ("affect sign", "en")} <= tasks
+            ("affect sign", "zh"), ("affect sign", "en"), ("voice emotion", "zh"), ("voice emotion", "en")} <= tasks
     assert "need tags (test:" in format_report(report) and report.needs["test"].n >= 100
     assert len(report.outcomes) >= 40
     assert report.suites_passed, format_report(report)
