@@ -265,10 +265,11 @@ class VoiceSettings(BaseModel):
     vad_aggressiveness: int = Field(default=2, ge=0, le=3)
     default_language: Literal["zh", "en"] = "zh"  # of the greeting when the provider does not say
     # Speech emotion (how the caller sounds, fused with the words' affect): `model` reads it with the classifier at
-    # emotion_model (`kefu train ser` writes var/models/ser/ser.npz, trained on corpora licensed for non-commercial
-    # use only: point this at a model trained on cleared data in production); `off`: the words alone.
+    # emotion_model (shipped: agent/models/speech_emotion.npz, which `kefu train ser` rewrites; trained on corpora
+    # licensed for non-commercial use only: point this at a model trained on cleared data in production); `off`: the
+    # words alone.
     emotion: Literal["model", "off"] = "model"
-    emotion_model: Path = Path("var/models/ser/ser.npz")
+    emotion_model: Path = Path(__file__).resolve().parents[1] / "agent" / "models" / "speech_emotion.npz"
 
 
 SECTIONS: dict[str, type[BaseModel]] = {

@@ -1,7 +1,7 @@
 """`kefu train ser` and `kefu eval ser`: the speech-emotion model of the phone line (development only).
 
 Training reads `emotional_speech/` under the data folder (zh CASIA, en RAVDESS and TESS), measures the recipe on
-speakers it holds out, fits it on every speaker and writes the weights (default `var/models/ser/ser.npz`, what
+speakers it holds out, fits it on every speaker and writes the weights (default `agent/models/speech_emotion.npz`, what
 `KEFU_VOICE_EMOTION_MODEL` points at; not in git). The corpora are licensed for non-commercial use only: the
 weights' `.json` says so.
 """

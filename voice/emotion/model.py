@@ -1,6 +1,6 @@
 """The bundled speech-emotion reader: telephone band → features → the trained classifier → `SpeechCues`.
 
-Implements `voice.protocols.SpeechEmotion`. The weights (`kefu train ser`, `var/models/ser/ser.npz` by default,
+Implements `voice.protocols.SpeechEmotion`. The weights (`kefu train ser`, `agent/models/speech_emotion.npz` by default,
 `KEFU_VOICE_EMOTION_MODEL` for another) load on first use or `warm_up`; a file made for other features is
 refused rather than read wrongly. An utterance too short to judge (under a quarter second of sound) gets cues
 without an emotion, which leaves the text's affect alone.
