@@ -40,6 +40,9 @@ def eval_command(
         sentiment_judge=local_sentiment_judge(settings) if judge else None,
     )
     typer.echo(format_report(report))
+    from server.evals.forecast import evaluate_forecast, forecast_lines  # the campaign forecast's backtest
+
+    typer.echo("\n" + "\n".join(forecast_lines(evaluate_forecast())))
     if not report.suites_passed:
         raise typer.Exit(1)
 

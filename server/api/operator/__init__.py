@@ -3,7 +3,8 @@
 - `auth`: sign-in, sign-out, who am I (session cookie or bearer token).
 - `console`: the conversation list and detail, take over, write, note, hand back, resolve, suggestions,
   canned responses (operators and supervisors).
-- `stats`: the supervisor view's figures; `marketing`: the marketing view's (rules, acceptance, click-through).
+- `stats`: the supervisor view's figures; `marketing`: the marketing view's (rules, acceptance, click-through);
+  `forecast`: a proposed campaign's forecast.
 - `deps`: who is signed in and may they do this (routes and sockets); `views`: the customer and order
   JSON the console shows; `page`: the console page's security headers.
 
@@ -13,8 +14,8 @@ The rules themselves (who may take over, what a message may be) live in `server.
 
 from __future__ import annotations
 
-from server.api.operator import auth, console, marketing, stats
+from server.api.operator import auth, console, forecast, marketing, stats
 
-__all__ = ["auth", "console", "marketing", "routers", "stats"]
+__all__ = ["auth", "console", "forecast", "marketing", "routers", "stats"]
 
-routers = (auth.router, console.router, stats.router, marketing.router)
+routers = (auth.router, console.router, stats.router, marketing.router, forecast.router)
