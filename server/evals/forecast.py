@@ -60,7 +60,7 @@ def forecast_lines(e: ForecastEval) -> list[str]:
         lines.append(f"{name:<34} {b.mean_mape(method, 'orders'):>11.1%} {b.mean_mape(method, 'revenue'):>12.1%} "
                      f"{b.total_error(method, 'orders'):>16.1%} {b.total_error(method, 'revenue'):>17.1%}")
     lines.append(f"uplift on campaign days (DoWhy, {e.campaigns} campaigns, {e.days} days): orders "
-                 f"{e.ate['orders']:+.3f}, revenue {e.ate['revenue']:+.3f} (log terms)")
+                 f"{e.ate['orders']:+.3f}, order value {e.ate['basket']:+.3f} (log terms)")
     for outcome, refutations in e.refutations.items():
         for r in refutations:
             p = "—" if r.p_value is None else f"{r.p_value:.2f}"

@@ -60,7 +60,7 @@ class DayOut(BaseModel):
 
 
 class RefutationOut(BaseModel):
-    outcome: Literal["orders", "revenue"]
+    outcome: Literal["orders", "basket"]  # basket: the order value
     method: str
     estimate: float
     new_effect: float

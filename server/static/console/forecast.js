@@ -14,7 +14,7 @@
       daily: "每日预测", seriesWithout: "不做活动", seriesWith: "做活动",
       cols: { day: "日期", ow: "订单（无）", oww: "订单（有）", rw: "销售额（无）", rww: "销售额（有）" },
       refutations: "DoWhy 反驳检验", refCols: { outcome: "指标", method: "方法", estimate: "估计", new: "检验后", p: "p 值", ok: "结论" },
-      outcomes: { orders: "订单", revenue: "销售额" }, passed: "通过", failed: "未通过",
+      outcomes: { orders: "订单", basket: "客单价" }, passed: "通过", failed: "未通过",
       methods: { placebo_treatment_refuter: "安慰剂处理", random_common_cause: "随机共同原因", data_subset_refuter: "数据子集" },
     },
     en: {
@@ -28,7 +28,7 @@
       daily: "Daily forecast", seriesWithout: "Without", seriesWith: "With",
       cols: { day: "Day", ow: "Orders w/o", oww: "Orders with", rw: "Revenue w/o", rww: "Revenue with" },
       refutations: "DoWhy refutations", refCols: { outcome: "Outcome", method: "Method", estimate: "Estimate", new: "Refuted", p: "p", ok: "Result" },
-      outcomes: { orders: "Orders", revenue: "Revenue" }, passed: "passed", failed: "failed",
+      outcomes: { orders: "Orders", basket: "Order value" }, passed: "passed", failed: "failed",
       methods: { placebo_treatment_refuter: "Placebo treatment", random_common_cause: "Random common cause", data_subset_refuter: "Data subset" },
     },
   };

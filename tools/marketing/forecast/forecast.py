@@ -1,5 +1,6 @@
-"""A proposed campaign's forecast: per day of its window, orders and revenue without it (the SARIMAX baseline)
-and with it (the baseline times the lift DoWhy learnt from past campaigns for this offer's terms)."""
+"""A proposed campaign's forecast: per day of its window, orders and revenue without it (SARIMAX baselines of
+orders and of order value; revenue is their product) and with it (times the lifts DoWhy learnt from past
+campaigns, for this offer's terms, on orders and on order value)."""
 
 from __future__ import annotations
 
@@ -58,8 +59,9 @@ def baseline_window(history: DailyHistory, campaigns: Sequence[PastCampaign], st
     weekdays = np.array([d.weekday() for d in history.days])
     ahead = np.array([d.weekday() for d in future])
     orders = sarimax_baseline(history.orders, masked, weekdays, history.festival, ahead, festival)[gap:]
-    revenue = sarimax_baseline(history.revenue, masked, weekdays, history.festival, ahead, festival)[gap:]
-    return orders, revenue
+    value = np.divide(history.revenue, history.orders, out=np.zeros(len(history.orders)), where=history.orders > 0)
+    basket = sarimax_baseline(value, masked | (history.orders == 0), weekdays, history.festival, ahead, festival)
+    return orders, orders * basket[gap:]
 
 
 def forecast_campaign(history: DailyHistory, campaigns: Sequence[PastCampaign], offer: Offer, start: date,
@@ -72,7 +74,7 @@ def forecast_campaign(history: DailyHistory, campaigns: Sequence[PastCampaign], 
     orders, revenue = baseline_window(history, campaigns, start, days)
     window = [start + timedelta(days=k) for k in range(days)]
     orders_effect = model.effect(offer, "orders", window)
-    revenue_effect = model.effect(offer, "revenue", window)
+    revenue_effect = orders_effect + model.effect(offer, "basket", window)
     out = [DayForecast(d, float(o), float(o * math.exp(orders_effect)), float(r), float(r * math.exp(revenue_effect)))
            for d, o, r in zip(window, orders, revenue, strict=True)]
     return CampaignForecast(offer, start, out, math.expm1(orders_effect), math.expm1(revenue_effect),
