@@ -72,7 +72,7 @@ def test_marketer_forecasts_a_full_reduction(fc_client) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     tomorrow = (datetime.now(TZ) + timedelta(days=1)).date().isoformat()
-    assert [d["day"] for d in body["daily"]][0] == tomorrow and len(body["daily"]) == 5
+    assert body["daily"][0]["day"] == tomorrow and len(body["daily"]) == 5
     assert body["orders_with"] > body["orders_without"] > 0 and body["revenue_with"] > 0
     assert body["orders_with"] == pytest.approx(sum(d["orders_with"] for d in body["daily"]), abs=0.2)
     assert body["campaigns_learnt"] >= 10 and body["history_days"] >= 300 and body["refutations"] == []
@@ -95,7 +95,9 @@ def test_marketer_forecasts_a_full_reduction(fc_client) -> None:
 
 
 @pytest.mark.parametrize(("text", "language", "words"), [
-    ("预测一下满300减50的效果", "zh", "满300减50"), ("forecast a spend 300 save 50 campaign", "en", "spend ¥300, save ¥50")])
+    ("预测一下满300减50的效果", "zh", "满300减50"),
+    ("forecast a spend 300 save 50 campaign", "en", "spend ¥300, save ¥50"),
+])
 def test_marketer_chat_answers_with_the_forecast(fc_client, text: str, language: str, words: str) -> None:
     client, staff = fc_client
     got = client.post(ASK, json={"text": text}, headers=staff["marketer"])
