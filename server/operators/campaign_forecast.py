@@ -169,12 +169,15 @@ class Forecaster:
         return to_out(fc)
 
 
-_forecasters: dict[int, Forecaster] = {}
+_forecasters: dict[tuple[str, str], Forecaster] = {}
 
 
 def forecaster(sessions: sessionmaker[Session], tz: str) -> Forecaster:
-    """The one forecaster of a store (its cache shared by the console and the chat)."""
-    key = id(sessions)
+    """The one forecaster of a store (by its database URL and time zone), its cache shared by the console, the
+    chat and the CLI of a process; it keeps the sessions it was made with."""
+    bind = sessions.kw.get("bind")
+    shared = bind is not None and bind.url.database not in (None, "", ":memory:")  # in-memory: one per engine
+    key = (bind.url.render_as_string(hide_password=True) if shared else str(id(sessions)), tz)
     if key not in _forecasters:
         _forecasters[key] = Forecaster(sessions, tz=tz)
     return _forecasters[key]

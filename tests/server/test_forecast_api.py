@@ -116,3 +116,31 @@ def test_chat_asks_for_the_terms_when_none_are_given(fc_client) -> None:
     client, staff = fc_client
     body = client.post(ASK, json={"text": "预测一下效果"}, headers=staff["marketer"]).json()
     assert body["act"] == "forecast" and body["cards"] == [] and "满300减50" in body["answer"]
+
+
+def test_cli_forecasts_from_the_store(fc_client, forecast_store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from server.cli import app
+    from server.settings import get_settings
+
+    client, staff = fc_client
+    monkeypatch.setenv("KEFU_DATABASE_URL", forecast_store)
+    get_settings.cache_clear()
+    try:
+        args = ["forecast", "campaign", "--type", "full_reduction", "--threshold", "300", "--discount", "50",
+                "--days", "3"]
+        table = CliRunner().invoke(app, args)
+        got = CliRunner().invoke(app, [*args, "--format", "json"])
+        bad = CliRunner().invoke(app, ["forecast", "campaign", "--type", "percent_off", "--discount", "150"])
+    finally:
+        get_settings.cache_clear()
+    assert table.exit_code == 0, table.output
+    assert table.output.splitlines()[0].split()[:3] == ["day", "orders", "w/o"] and "lift: orders +" in table.output
+    body = json.loads(got.output)
+    same = client.post(FORECAST, json={"type": "full_reduction", "threshold": 300, "discount": 50, "days": 3},
+                       headers=staff["marketer"]).json()
+    assert (body["orders_with"], body["revenue_without"]) == (same["orders_with"], same["revenue_without"])
+    assert bad.exit_code == 2 and "percent off must be below 100" in bad.output
