@@ -1,7 +1,7 @@
 """The forecast pane of the marketing view in headless Chromium: a marketer proposes 满300减50 for a week and reads
 orders and revenue without and with it, per day; the figures are the API's for the same proposal (the console
-adds nothing of its own), and the campaign lifts orders (the demo store's past campaigns did). An operator's
-call to the same API is refused.
+adds nothing of its own), and the campaign lifts orders (the demo store's past campaigns did); with the check
+box, DoWhy's refutations are listed.
 
 Writes var/screenshots/console-forecast.png.
 """
@@ -48,6 +48,21 @@ def test_marketer_forecasts_a_full_reduction(browser, live_server: str, e2e_env:
         first = page.get_by_test_id("fc-day").first.locator("td")
         expect(first.nth(0)).to_have_text(got["daily"][0]["day"])
         expect(first.nth(2)).to_have_text(f"{got['daily'][0]['orders_with']:.1f}")
+        expect(page.get_by_test_id("fc-refutations")).to_have_count(0)
+
+        # with the refutation checks: DoWhy's three, for orders and for order value
+        page.get_by_test_id("fc-refute").check()
+        with page.expect_response("**/api/operator/marketing/forecast", timeout=120_000) as response:
+            page.get_by_test_id("fc-submit").click()
+        checked = response.value.json()
+        rows = page.get_by_test_id("fc-refutation")
+        expect(rows).to_have_count(6)
+        assert [(r["outcome"], r["method"]) for r in checked["refutations"]] == [
+            (o, m) for o in ("orders", "basket")
+            for m in ("placebo_treatment_refuter", "random_common_cause", "data_subset_refuter")]
+        expect(rows.first).to_contain_text("安慰剂处理")
+        expect(rows.first).to_have_attribute("data-passed", str(checked["refutations"][0]["passed"]).lower())
+        assert checked["orders_with"] == got["orders_with"]  # the same fit, now with its checks
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "console-forecast.png"), full_page=True)
 
