@@ -29,13 +29,16 @@ from prompts.llm_tasks import marketer_request_prompt
 
 log = logging.getLogger(__name__)
 
-Act = Literal["experiments", "end", "pause", "resume", "copy", "readout", "list", "create", "help"]
-ACTS: tuple[Act, ...] = ("experiments", "end", "pause", "resume", "copy", "readout", "list", "create", "help")
+Act = Literal["forecast", "experiments", "end", "pause", "resume", "copy", "readout", "list", "create", "help"]
+ACTS: tuple[Act, ...] = ("forecast", "experiments", "end", "pause", "resume", "copy", "readout", "list", "create",
+                         "help")
 CHANGES: tuple[Act, ...] = ("pause", "resume", "end")  # acts that change a campaign: confirmed before they run
 NEEDS_CAMPAIGN: tuple[Act, ...] = ("pause", "resume", "end", "copy", "readout")
 READ_BUDGET_S = 8.0  # how long the LLM may take to read an unclear request
 
 ACT_PATTERNS: tuple[tuple[Act, re.Pattern[str]], ...] = tuple((act, re.compile(p, re.IGNORECASE)) for act, p in (
+    # a proposed campaign's forecast ("预测一下满300减50的效果"): before readout, which "效果" also names
+    ("forecast", r"预测|预估|预计|预判|forecast|predict|projection|what\s+would|what\s+will\s+.*\bdo\b"),
     ("experiments", r"a\s*/\s*b|\bab\s*test|实验|分流测试|split[\s-]*test|experiment"),
     ("end", r"结束|终止|停止|下线|关掉|(?<![\w-])end\b(?!-)|\bstop\b|terminate|shut\s*down|\bclose\b|wind\s*down"),
     ("pause", r"暂停|停一下|先停|停掉|(?<!un)pause|on\s+hold|\bhold\b|suspend"),

@@ -44,7 +44,8 @@ BUNDLES = (
         "console/core.js", "console/connection.js", "console/lists.js", "console/conversation.js", "console/side.js",
         "console/linked.js",
         "console/stats.js", "console/figures.js", "console/marketing.js", "console/insight.js", "console/campaigns.js",
-        "console/readout.js", "console/campaign-form.js", "console/assistant.js", "console/boot.js", "shared/_end.js",
+        "console/readout.js", "console/forecast.js", "console/campaign-form.js", "console/assistant.js",
+        "console/boot.js", "shared/_end.js",
     )),
     Bundle("/static/demo.js", (
         "demo/_begin.js", "shared/dom.js", "demo/strings.js", "demo/page.js", "shared/_end.js",

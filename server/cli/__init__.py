@@ -15,6 +15,7 @@
 - `analyze` (`server.cli.analyze`): language, sentiment, emotion and need tags of reviews and messages;
   `eval needs` (`server.cli.insight`): the need tags' precision and recall.
 - `identity groups` (`server.cli.identity`): accounts linked by shared identifiers, with the evidence.
+- `forecast campaign`, `eval forecast` (`server.cli.forecast`): a proposed campaign's forecast; its backtest.
 
 Every command imports what it needs when it runs, so `kefu --help` stays fast. `app` is the console
 script's entry point (`kefu = "server.cli:app"`); `python -m server.cli` runs it too.
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import analyze, bandit, data, insight, recommender, ser, serve, traffic
+from server.cli import analyze, bandit, data, forecast, insight, recommender, ser, serve, traffic
 from server.cli.identity import identity_app
 from server.cli.llm import llm_app
 from server.cli.models import eval_app, train_app
@@ -63,4 +64,5 @@ app.command("demo-data")(data.demo_data)
 app.command()(data.ingest)
 app.command()(serve.chat)
 app.add_typer(eval_app, name="eval")
+forecast.register(app)
 app.command()(analyze.analyze)

@@ -46,6 +46,9 @@ def eval_command(
         from server.evals.churn import churn_on_demo
 
         typer.echo("\n" + "\n".join(churn_on_demo().lines()))
+    from server.evals.forecast import evaluate_forecast, forecast_lines  # the campaign forecast's backtest
+
+    typer.echo("\n" + "\n".join(forecast_lines(evaluate_forecast())))
     if not report.suites_passed:
         raise typer.Exit(1)
 

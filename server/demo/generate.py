@@ -15,6 +15,7 @@ from typing import Any
 
 from server.demo import identities
 from server.demo.behaviour import behaviour_rows
+from server.demo.campaign_history import order_lift, past_campaigns
 from server.demo.campaigns import (
     BEIJING,
     account_spent,
@@ -113,10 +114,11 @@ def generate(*, seed: int, as_of: date, customers: int, orders: int) -> dict[str
     base = random.Random(f"kefu-demo:{seed}:base")
     people = _people(random.Random(f"kefu-demo:{seed}:people"), customers)
     ctx = Ctx(seed, now, products, people, BasketMaker(products, base))
-    drafts = _random_orders(ctx, orders - min_orders(customers))
+    past = past_campaigns(ctx.rng("past_campaigns"), now)  # their lift is planted in the order days
+    drafts = _random_orders(ctx, orders - min_orders(customers), order_lift(past + campaigns(now)))
     drafts += _showcase_orders(ctx) + _scenario_orders(ctx)
     drafts.sort(key=lambda o: (o.placed_at, o.customer_id))
-    offers = campaigns(now)
+    offers = campaigns(now) + past
     tuning, experiments = plan(offers)  # an experiment and a dynamic threshold, with history
     tiers = membership_tiers(people, drafts)
     apply_campaigns(drafts, offers, tiers, tuning.level)
@@ -163,12 +165,13 @@ def _festival(day: date) -> bool:
     return (day.month == 11 and day.day <= 11) or (day.month == 6 and day.day <= 18)
 
 
-def _placed_times(rng: random.Random, now: datetime, count: int) -> list[datetime]:
+def _placed_times(rng: random.Random, now: datetime, count: int, lift: dict[date, float]) -> list[datetime]:
     days = list(range(365))
     weights = []
     for k in days:
         day = now.date() - timedelta(days=k + 1)
         w = (1 + 0.3 * (365 - k) / 365) * (2.5 if _festival(day) else 1) * (1.15 if day.weekday() >= 5 else 1)
+        w *= lift.get(day, 1.0)
         weights.append(w)
     times = []
     for k in rng.choices(days, weights=weights, k=count):
@@ -179,7 +182,7 @@ def _placed_times(rng: random.Random, now: datetime, count: int) -> list[datetim
     return times
 
 
-def _random_orders(ctx: Ctx, count: int) -> list[OrderDraft]:
+def _random_orders(ctx: Ctx, count: int, lift: dict[date, float]) -> list[OrderDraft]:
     rng = ctx.rng("orders")
     ids = [cid for cid, _ in ctx.people]
     activity = [rng.paretovariate(1.6) for _ in ids]
@@ -189,7 +192,7 @@ def _random_orders(ctx: Ctx, count: int) -> list[OrderDraft]:
         for _ in range(history):
             plans.append((ctx.now - timedelta(days=rng.uniform(QUIET_DAYS + 5, 360)), cid))
     quiet_from = ctx.now - timedelta(days=QUIET_DAYS)
-    for placed in _placed_times(rng, ctx.now, count - len(plans)):
+    for placed in _placed_times(rng, ctx.now, count - len(plans), lift):
         cid = rng.choices(ids, weights=activity)[0]
         for _ in range(5):
             if not (_is_reserved(cid) and placed >= quiet_from):

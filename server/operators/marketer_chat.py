@@ -215,6 +215,10 @@ class MarketerChat:
                           [_campaign_card(records, now)])
         if act == "experiments":
             return await self._experiments(request, by_id, answer)
+        if act == "forecast":
+            from server.operators.forecast_chat import forecast_answer
+
+            return answer(*await forecast_answer(runtime, request.text, lang, now))
         assert act in NEEDS_CAMPAIGN
         if len(request.campaign_ids) > 1:
             chosen = [by_id[i] for i in request.campaign_ids]

@@ -30,6 +30,7 @@ ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/operator/marketing/recommendations"): ("marketer", "supervisor"),
     ("POST", "/api/operator/marketing/ask"): ("marketer", "supervisor"),
     ("POST", "/api/operator/marketing/confirm"): ("marketer", "supervisor"),
+    ("POST", "/api/operator/marketing/forecast"): ("marketer", "supervisor"),
     ("GET", "/api/operator/campaigns/{campaign_id}/readout"): ("marketer", "supervisor"),
     **{(method, f"/api/operator/campaigns{path}"): ("marketer", "supervisor") for method, path in (
         ("GET", ""), ("POST", ""), ("GET", "/{campaign_id}"), ("PATCH", "/{campaign_id}"),

@@ -462,10 +462,12 @@ def test_postgres_build_matches_sqlite(pg_url: str, sqlite_url: str) -> None:
         for table in ("orders", "order_lines", "shipments", "returns", "coupons", "conversations", "dialogue_events"):
             assert _rows(pg, table) == _rows(lite, table), table
         # a campaign's readout reads the offers out of the events' JSON the same way on both
+        shown = 0
         for campaign in ("year_end", "new_customer", "double11"):
             a, b = (campaign_readout(make_session_factory(e), campaign, now=reference_now(AS_OF)) for e in (pg, lite))
             assert a == b and a is not None, campaign
-        assert campaign_readout(make_session_factory(pg), "new_customer", now=reference_now(AS_OF)).total.shown > 0
+            shown += a.total.shown
+        assert shown > 0  # (which of them a small store's few offer chats showed depends on the seed)
         # Sequences caught up with the generated ids: new rows insert fine.
         repo = SqlOrderRepository(make_session_factory(pg))
         order = next(o for o in repo.list_orders("C00001", limit=3) if o.status == "delivered")

@@ -42,12 +42,15 @@
     MKT.timer = setInterval(loadMarketing, 60000);
   }
 
-  /** The marketing view's two panes: insights (rules, click-through) and campaigns (list, readout, history). */
+  /** The marketing view's panes: insights (rules, click-through), campaigns (list, readout, history) and the
+   *  forecast of a proposed campaign (forecast.js). */
   function showPane(pane) {
-    MKT.pane = pane === "campaigns" || pane === "churn" ? pane : "insights";
+    MKT.pane = ["campaigns", "churn", "forecast"].includes(pane) ? pane : "insights";
     $("mkt-insights").hidden = MKT.pane !== "insights";
     $("mkt-campaigns").hidden = MKT.pane !== "campaigns";
     $("mkt-churn").hidden = MKT.pane !== "churn";
+    $("mkt-forecast").hidden = MKT.pane !== "forecast";
+    if (MKT.pane === "forecast") renderForecastForm();
     $("mkt-days-tabs").hidden = MKT.pane !== "insights";
     $("mkt-window").hidden = MKT.pane !== "insights";
     document.querySelectorAll("[data-mkt-pane]").forEach(function (b) {

@@ -1,7 +1,7 @@
   // /static/console.js, part strings-campaigns.js: UI strings of the campaigns pane and the marketing assistant.
   // Runs inside the script's one IIFE, like every part; parts and order: server/api/assets.py.
   STRINGS.zh.camp = {
-    panes: { insights: "数据洞察", campaigns: "活动管理" },
+    panes: { insights: "数据洞察", campaigns: "活动管理", forecast: "活动预测" },
     listTitle: "活动", create: "新建活动", empty: "还没有活动。点击“新建活动”创建第一个。", pick: "从左侧选择一个活动查看详情",
     status: { active: "进行中", paused: "已暂停", ended: "已结束" },
     running: "投放中", notRunning: { before: "未开始", after: "已过期", off: "未投放" },
@@ -74,7 +74,7 @@
       done: { pause: "已暂停", resume: "已恢复", end: "已结束" } },
   };
   STRINGS.en.camp = {
-    panes: { insights: "Insights", campaigns: "Campaigns" },
+    panes: { insights: "Insights", campaigns: "Campaigns", forecast: "Forecast" },
     listTitle: "Campaigns", create: "New campaign", empty: "No campaigns yet. Press “New campaign” to create the first.",
     pick: "Pick a campaign on the left",
     status: { active: "Active", paused: "Paused", ended: "Ended" },
