@@ -29,13 +29,14 @@ from voice.resample import resample
 
 SAMPLE_RATE = 24000
 _CLAUSE = re.compile(r"(?<=[、，,。！？!?；;：:])")
-# Latin letters as the Baker speaker names them (the corpus's own letter readings, in the model's phones): its
-# front end has no letters and would drop them.
+# Latin letters in the model's phones (its front end has no letters and would drop them), said as Chinese speakers
+# name them, on a level first tone: with the corpus's own readings (falling tones) Whisper wrote "KF" as "配员" or
+# "KA我"; level ones it reads back as letters.
 _LETTER_PHONES = {
-    "A": "^ ei1", "B": "b i4", "C": "x i1", "D": "d i4", "E": "^ i4", "F": "^ ei2 f u5", "G": "j i4",
-    "H": "^ ei1 q u1", "I": "^ ai4", "J": "j ie4", "K": "k ei4", "L": "^ ei2 l e5", "M": "^ ei2 m u5",
-    "N": "^ en1", "O": "^ ou1", "P": "p i1", "Q": "q iou1", "R": "^ a1 er5", "S": "^ ei2 s ii1", "T": "t i4",
-    "U": "^ iou1", "V": "^ uei1", "W": "d a2 b u5 l iou5", "X": "^ ei2 k e5 s ii1", "Y": "^ uai1", "Z": "z ei4",
+    "A": "^ ei1", "B": "b i1", "C": "x i1", "D": "d i1", "E": "^ i1", "F": "^ ai1 f u1", "G": "j i1",
+    "H": "^ ei1 q u1", "I": "^ ai1", "J": "j ie1", "K": "k ei1", "L": "^ ai1 l e1", "M": "^ ai1 m u1",
+    "N": "^ en1", "O": "^ ou1", "P": "p i1", "Q": "q iou1", "R": "^ a1 er1", "S": "^ ai1 s ii1", "T": "t i1",
+    "U": "^ iou1", "V": "^ uei1", "W": "d a1 b u1 l iou1", "X": "^ ai1 k e1 s ii1", "Y": "^ uai1", "Z": "z ei1",
 }
 _LETTER_RUN = re.compile(r"([A-Za-z]+)")
 
