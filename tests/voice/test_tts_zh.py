@@ -43,7 +43,7 @@ def test_a_sentence_is_spoken_the_same_every_time_and_its_letters_are_said(voice
     rms = float(np.sqrt(np.mean(first.pcm.astype(np.float64) ** 2)))
     assert rms > 300  # speech, not silence
     bare = voice.synthesize("订单", "zh").seconds
-    assert voice.synthesize("订单KF", "zh").seconds > bare + 0.4  # "K F" is said
+    assert voice.synthesize("订单KF", "zh").seconds > bare + 0.2  # "K F" is said
     assert voice.synthesize("", "zh").pcm.size == 0
 
 
