@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -108,6 +109,14 @@ async def _call(ws: WebSocket, runtime: Runtime, serializer: Serializer, ip: str
                 else:
                     await ws.send_text(message)
 
+    captions = None
+    if isinstance(serializer, PcmSerializer):  # the browser shows the call's words as it goes
+
+        async def captions(who: str, text: str) -> None:
+            async with lock:
+                await ws.send_text(json.dumps({"event": "transcript", "who": who, "text": text},
+                                              ensure_ascii=False))
+
     call = Call(agent=runtime.agent, conversation_id=conversation_id, asr=engines.asr, tts=engines.tts,
                 vad=engines.vad, send=send, phrases=engines.phrases, config=engines.call_config(language),
                 known_ids=known)
@@ -116,7 +125,7 @@ async def _call(ws: WebSocket, runtime: Runtime, serializer: Serializer, ip: str
     await call.on_frame(started)
     try:
         async with runtime.pubsub.subscribe(conversation_id) as queue:
-            relay = asyncio.create_task(_relay(queue, call))
+            relay = asyncio.create_task(_relay(queue, call, captions))
             try:
                 await call.run(_frames(ws, serializer, call))
             finally:
@@ -129,11 +138,20 @@ async def _call(ws: WebSocket, runtime: Runtime, serializer: Serializer, ip: str
         await _close(ws, 1000, "call ended")
 
 
-async def _relay(queue: asyncio.Queue[dict[str, Any]], call: Call) -> None:
+_CAPTIONED = {"user_message": "caller", "bot_message": "bot", "operator_message": "operator"}
+
+
+async def _relay(queue: asyncio.Queue[dict[str, Any]], call: Call,
+                 captions: Callable[[str, str], Awaitable[None]] | None) -> None:
     """The conversation's live frames that concern the caller: an operator's messages are spoken to them, and
-    while the call is queued for or held by a person, silence does not end it."""
+    while the call is queued for or held by a person, silence does not end it. A browser caller also gets the
+    call's words as `transcript` frames (who: caller | bot | operator)."""
     while True:
         frame = await queue.get()
+        who = _CAPTIONED.get(str(frame.get("type")))
+        if captions is not None and who and frame.get("text"):
+            with contextlib.suppress(Exception):
+                await captions(who, str(frame["text"]))
         if frame.get("type") == "operator_message" and frame.get("text"):
             call.operator_said(str(frame["text"]))
         elif frame.get("type") == "handoff":

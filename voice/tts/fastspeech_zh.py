@@ -38,6 +38,7 @@ _LETTER_PHONES = {
     "N": "^ en1", "O": "^ ou1", "P": "p i1", "Q": "q iou1", "R": "^ a1 er1", "S": "^ ai1 s ii1", "T": "t i1",
     "U": "^ iou1", "V": "^ uei1", "W": "d a1 b u1 l iou1", "X": "^ ai1 k e1 s ii1", "Y": "^ uai1", "Z": "z ei1",
 }
+_DIGIT_RUN = re.compile(r"[零一二三四五六七八九]{6,}")
 _LETTER_RUN = re.compile(r"([A-Za-z]+)")
 
 
@@ -202,8 +203,11 @@ class FastSpeechZhTTS:
         return np.asarray(vocoder.get_tensor(vocoder.get_output_details()[0]["index"])[0, :, 0], dtype=np.float32)
 
     def synthesize(self, text: str, language: str) -> Speech:
-        # This voice's 幺 (the call-centre one of spelt ids) is misheard ("奥", "雾"); its 一 is read back as 1.
-        clauses = [c.strip() for c in _CLAUSE.split(text.replace("幺", "一")) if c.strip()]
+        # This voice's 幺 (the call-centre one of spelt ids) is misheard ("奥", "雾"); its 一 is read back as 1. Long
+        # digit runs (ids, tracking numbers) are said in groups of four with a pause, as call centres read them.
+        text = _DIGIT_RUN.sub(lambda m: "，".join(m.group(0)[i:i + 4] for i in range(0, len(m.group(0)), 4)),
+                              text.replace("幺", "一"))
+        clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
         pause = np.zeros(int(self.pause_s * SAMPLE_RATE), dtype=np.float32)
         parts: list[np.ndarray] = []
         with self._lock:
