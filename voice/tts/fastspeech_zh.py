@@ -38,6 +38,8 @@ _LETTER_PHONES = {
     "N": "^ en1", "O": "^ ou1", "P": "p i1", "Q": "q iou1", "R": "^ a1 er1", "S": "^ ai1 s ii1", "T": "t i1",
     "U": "^ iou1", "V": "^ uei1", "W": "d a1 b u1 l iou1", "X": "^ ai1 k e1 s ii1", "Y": "^ uai1", "Z": "z ei1",
 }
+_ZH_DIGITS = "零一二三四五六七八九"
+_LONG_NUMBER = re.compile(r"(?<![\d.])\d{6,}(?![\d.])")  # a tracking or phone number, said digit by digit
 _DIGIT_RUN = re.compile(r"[零一二三四五六七八九]{6,}")
 _LETTER_RUN = re.compile(r"([A-Za-z]+)")
 
@@ -205,8 +207,8 @@ class FastSpeechZhTTS:
     def synthesize(self, text: str, language: str) -> Speech:
         # This voice's 幺 (the call-centre one of spelt ids) is misheard ("奥", "雾"); its 一 is read back as 1. Long
         # digit runs (ids, tracking numbers) are said in groups of four with a pause, as call centres read them.
-        text = _DIGIT_RUN.sub(lambda m: "，".join(m.group(0)[i:i + 4] for i in range(0, len(m.group(0)), 4)),
-                              text.replace("幺", "一"))
+        text = _LONG_NUMBER.sub(lambda m: "".join(_ZH_DIGITS[int(d)] for d in m.group(0)), text.replace("幺", "一"))
+        text = _DIGIT_RUN.sub(lambda m: "，".join(m.group(0)[i:i + 4] for i in range(0, len(m.group(0)), 4)), text)
         clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
         pause = np.zeros(int(self.pause_s * SAMPLE_RATE), dtype=np.float32)
         parts: list[np.ndarray] = []
