@@ -18,6 +18,7 @@ from voice.text import speakable
 
 pytestmark = pytest.mark.e2e
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 TAKEN = {f"C0000{i}" for i in range(1, 7)}  # the other e2e modules' customers
 
 
@@ -74,6 +75,8 @@ def test_a_customer_calls_from_the_demo_page_and_sees_the_call_transcribed_and_a
     answer = page.locator('[data-testid="call-log"] li[data-who="bot"]').filter(has_text=order_id).first
     answer.wait_for(timeout=120_000)
     assert any(w in answer.inner_text().lower() for w in ("shipped", "delivered", "transit", "paid", "status"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "demo-call.png"))
     button.click()  # hang up
     page.wait_for_selector('[data-testid="call-status"]:has-text("Call ended")', timeout=TIMEOUT_MS)
     assert button.inner_text() == "Call"
