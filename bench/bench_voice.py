@@ -1,7 +1,8 @@
 """The phone line's models on this machine: recognition latency and real-time factor on phone-band speech, synthesis
 speed, and how much of a spoken reply Whisper recovers (the voice test's floor is 90%).
 
-Callers are the bundled voices (English: Piper; Mandarin: espeak-ng via pinyin) through 8 kHz μ-law; the recogniser
+Callers and replies are the bundled voices (English: Piper; Mandarin: FastSpeech2 on LiteRT, espeak-ng where it is not
+installed) through 8 kHz μ-law; the recogniser
 is faster-whisper-base int8 on `--threads` threads. Prints p50/p95 and per-language read-back.
 
     .venv/bin/python bench/bench_voice.py [--threads 2]

@@ -249,10 +249,11 @@ class VoiceSettings(BaseModel):
     asr_threads: int = Field(default=2, ge=1)
     asr_url: str = "http://127.0.0.1:8002/v1"
     asr_model: str = "whisper-1"
-    # Synthesis per language: `piper` (the bundled English voice), `espeak` (Debian's espeak-ng; Mandarin via
-    # pinyin), or `remote`: an OpenAI-compatible `/audio/speech` server at tts_url with a voice per language.
+    # Synthesis per language: `piper` (the bundled English voice), `fastspeech` (the neural Mandarin voice `make
+    # voice` installs; espeak-ng when it is not there), `espeak` (Debian's espeak-ng; Mandarin via pinyin), or
+    # `remote`: an OpenAI-compatible `/audio/speech` server at tts_url with a voice per language.
     tts_en: Literal["piper", "espeak", "remote"] = "piper"
-    tts_zh: Literal["espeak", "remote"] = "espeak"
+    tts_zh: Literal["fastspeech", "espeak", "remote"] = "fastspeech"
     tts_url: str = "http://127.0.0.1:8003/v1"
     tts_model: str = "tts-1"
     tts_voice_en: str = "alloy"
@@ -270,6 +271,16 @@ class VoiceSettings(BaseModel):
     # words alone.
     emotion: Literal["model", "off"] = "model"
     emotion_model: Path = Path(__file__).resolve().parents[1] / "agent" / "models" / "speech_emotion.npz"
+    # A caller silent this long (the bot quiet, nobody holding for an operator) is asked whether they are still
+    # there; after a second such silence the call says goodbye and ends. 0: never.
+    silence_s: float = Field(default=10.0, ge=0, le=120)
+    # Twilio's request signature on the `/ws/voice` upgrade (X-Twilio-Signature: base64 HMAC-SHA1 of the stream's
+    # URL keyed with the account's auth token): set the token and a socket without a valid signature is refused
+    # (4403). Empty: not checked (the embedded default; a call still proves its caller with customer_sig).
+    # public_url: the stream URL's scheme and host as Twilio dials them (`wss://kefu.example.com`) when a proxy
+    # in front changes what the app sees; empty: taken from the request (`wss://` + its Host).
+    twilio_auth_token: SecretStr = SecretStr("")
+    public_url: str = ""
 
 
 SECTIONS: dict[str, type[BaseModel]] = {

@@ -12,8 +12,11 @@ The loop reads `voice.frames` from the serializer (any provider) and writes fram
 - Barge-in. Speech onset while the bot is replying (or still thinking) sends `clear` at once, cancels the turn
   (the agent records `BotInterrupted` with what was heard, i.e. the sentences whose marks came back, and drops
   the rest) and takes the new utterance as the next turn.
-- DTMF 0 queues the call for a person (`HandoffRequested`) and says so. A hang-up cancels whatever runs and
-  records what was heard of an unfinished reply.
+- DTMF 0 queues the call for a person (`HandoffRequested`) and says so; an operator's text messages are spoken
+  to the caller (`operator_said`), and while a person has the call silence is waiting, not absence (`hold`).
+- Silence. Nobody speaking for `silence_s`: the caller is asked whether they are still there; a second such
+  silence: a goodbye, and the call ends once it has played.
+- A hang-up cancels whatever runs and records what was heard of an unfinished reply.
 
 Customer-facing lines (greeting, handoff) come in `Phrases` from the server, which owns the templates.
 """
@@ -63,6 +66,8 @@ class Phrases:
 
     greeting: dict[str, str] = field(default_factory=dict)
     handoff: dict[str, str] = field(default_factory=dict)
+    still_there: dict[str, str] = field(default_factory=dict)  # after a first long silence
+    goodbye: dict[str, str] = field(default_factory=dict)  # after a second one: the call ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,7 @@ class CallConfig:
     end_silence_ms: int = 600  # silence this long ends the caller's turn
     max_speech_s: float = 20.0
     greet: bool = True
+    silence_s: float = 10.0  # the caller silent this long (the bot quiet too): prompted; twice: goodbye (0: never)
 
 
 @dataclass(slots=True)
@@ -124,6 +130,9 @@ class Call:
         self._tasks: set[asyncio.Task[None]] = set()
         self._carry: np.ndarray | None = None  # an utterance whose turn was cut before the agent heard it
         self._n = 0
+        self._quiet_frames = 0  # line time (frames) since anyone last spoke
+        self._prompted = 0  # silence prompts since the caller last spoke
+        self.on_hold = False  # queued for or talking with a person: silence is waiting, not absence
 
     # ------------------------------------------------------------ frames in
 
@@ -178,6 +187,7 @@ class Call:
                 await self._onset()
             elif isinstance(event, Utterance):
                 self._turn(event)
+            await self._count_silence(detector.speaking)
 
     # ------------------------------------------------------------- barge-in
 
@@ -187,8 +197,68 @@ class Call:
         return self._reply is not None and not self._reply.finished
 
     async def _onset(self) -> None:
+        self._prompted = 0
         if self.speaking:
             await self.interrupt("barge_in")
+
+    # ---------------------------------------------------------------- silence
+
+    async def _count_silence(self, caller_speaking: bool) -> None:
+        """Line time with nobody speaking (caller nor bot, the call not on hold): after `silence_s` the caller is
+        asked whether they are still there; after a second such silence the call says goodbye and ends."""
+        limit = self.config.silence_s
+        if caller_speaking or self.speaking or self.on_hold or limit <= 0 or self.ended:
+            self._quiet_frames = 0
+            return
+        self._quiet_frames += 1
+        if self._quiet_frames * self.config.frame_ms < limit * 1000:
+            return
+        self._quiet_frames = 0
+        self._prompted += 1
+        language = self.language or self.config.default_language
+        phrases = self.phrases.still_there if self._prompted == 1 else self.phrases.goodbye
+        line = phrases.get(language, "")
+        if line:
+            await self._record([BotUttered(conversation_id=self.conversation_id, text=line)])
+        if self._prompted == 1:
+            if line:
+                self._speak_lines([line], language, record=True)
+            return
+        log.info("call %s: the caller stayed silent; ending the call", self.conversation_id)
+        if line:
+            self._speak_lines([line], language, record=True)
+        self._spawn(self._end_after_reply())
+
+    async def _end_after_reply(self) -> None:
+        """End the call once what is being said has been played (its marks came back), or its length has passed."""
+        reply = self._reply
+        if reply is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reply.task
+            deadline = time.monotonic() + reply.audio_s + 2.0
+            while reply.unplayed and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+        self.ended = True
+
+    # -------------------------------------------------------------- operator
+
+    def hold(self, on: bool) -> None:
+        """A person has the call (queued for one, or talking): silence does not end it."""
+        self.on_hold = on
+        self._quiet_frames = 0
+
+    def operator_said(self, text: str) -> None:
+        """An operator's text message in this call's conversation, spoken to the caller after what is being said
+        (it is in the log already, as the operator's)."""
+        self.hold(True)
+        if not self.ended:
+            self._spawn(self._say_when_quiet(text))
+
+    async def _say_when_quiet(self, text: str) -> None:
+        while self.speaking and not self.ended:
+            await asyncio.sleep(0.05)
+        if not self.ended:
+            self._speak_lines([text], self.language or self.config.default_language, record=False)
 
     async def interrupt(self, reason: str) -> None:
         """Stop the reply now: `clear` the provider's queue, cancel the turn, record what the caller heard."""
@@ -311,6 +381,7 @@ class Call:
             return False
         await self._send(AudioOut(speech.pcm, speech.sample_rate))
         reply.sent_audio = True
+        reply.audio_s += speech.seconds
         reply.unplayed[name] = sentence
         await self._send(MarkOut(name))
         return True
@@ -326,6 +397,7 @@ class Call:
         if digit != HANDOFF_DIGIT:
             return
         await self.interrupt("dtmf")
+        self.hold(True)
         language = self.language or self.config.default_language
         line = self.phrases.handoff.get(language, "")
         events = [HandoffRequested(conversation_id=self.conversation_id, reason="dtmf")]
@@ -377,6 +449,7 @@ class _Reply:
         self.task: asyncio.Task[None] = None  # type: ignore[assignment]
         self.stats: TurnStats | None = None
         self.sent_audio = False
+        self.audio_s = 0.0  # of the audio sent
         self.unplayed: dict[str, str] = {}  # mark name → sentence, sent but not yet played
         self.heard: list[str] = []
         self.language = "zh"

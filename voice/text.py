@@ -89,6 +89,7 @@ def written(text: str) -> str:
     return joined if joined != words else text
 
 
+_BARE_DIGITS = re.compile(r"(?<![A-Za-z0-9\-])\d(?:[\s\-]?\d){5,11}(?![0-9])")
 _HEARD_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{5,11})(?![0-9])")
 
 
@@ -106,7 +107,8 @@ def snap_ids(text: str, known: Iterable[str], *, max_distance: int = 2) -> str:
     """Ids the recogniser got nearly right, replaced by the one id of `known` they are nearest to.
 
     Whisper drops or doubles a digit in long runs ("KF10001190" heard as "KF1001190"). `known` is the caller's
-    own ids (their orders), so snapping reveals nothing; an id nearest to two known ids is left as heard."""
+    own ids (their orders), so snapping reveals nothing; an id nearest to two known ids is left as heard. A bare
+    run of digits (the letters not said, or not heard) is the caller's order whose digits it is, within one."""
     ids = {k.upper() for k in known}
     if not ids:
         return text
@@ -120,4 +122,14 @@ def snap_ids(text: str, known: Iterable[str], *, max_distance: int = 2) -> str:
             return m.group(0)
         return scored[0][1]
 
-    return _HEARD_ID.sub(snap, text)
+    text = _HEARD_ID.sub(snap, text)
+
+    def letterless(m: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", m.group(0))
+        scored = sorted((_distance(digits, re.sub(r"\D", "", k)), k) for k in ids)
+        if len(digits) < 6 or scored[0][0] > 1 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return m.group(0)
+        return scored[0][1]
+
+    # the digits alone ("订单10001190", the letters unsaid or lost): the caller's one order with those digits
+    return _BARE_DIGITS.sub(letterless, text)

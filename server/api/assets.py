@@ -48,7 +48,7 @@ BUNDLES = (
         "console/boot.js", "shared/_end.js",
     )),
     Bundle("/static/demo.js", (
-        "demo/_begin.js", "shared/dom.js", "demo/strings.js", "demo/page.js", "shared/_end.js",
+        "demo/_begin.js", "shared/dom.js", "demo/strings.js", "demo/page.js", "demo/call.js", "shared/_end.js",
     )),
 )
 

@@ -6,6 +6,9 @@ with `customer_sig` = HMAC-SHA256(store secret, customer_id), as on the widget, 
 without a valid proof the call is anonymous. `language` (zh | en) fixes the call's language; without it the
 recogniser decides from the first words.
 
+With a Twilio auth token configured (`KEFU_VOICE__TWILIO_AUTH_TOKEN`), `/ws/voice` first checks Twilio's request
+signature on the upgrade (`twilio_signature`): without a valid one the socket is closed with 4403 `bad_signature`.
+
 A provider cannot read error frames: a stream in a format the socket does not carry (not 8 kHz μ-law mono on
 Twilio's, not 16 kHz PCM on the browser's) is closed with 1003 and the reason; a refused caller with 4000 + the
 HTTP status (4401 bad signature, 4404 unknown customer, 4429 too many calls). A frame that cannot be read is
@@ -16,14 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
 from server.api.deps import allowed_origin, client_ip
 from server.channels.frames import receive
+from server.channels.twilio_signature import is_signed
 from server.db.orders import SqlOrderRepository
 from server.infra.rate_limits import RateLimited
 from server.runtime import Runtime
@@ -46,6 +52,13 @@ class Refused(Exception):
 
 @router.websocket("/ws/voice")
 async def twilio_socket(ws: WebSocket) -> None:
+    voice = ws.app.state.runtime.settings.voice
+    token = voice.twilio_auth_token.get_secret_value()
+    if token and not is_signed(ws, token, voice.public_url):
+        log.info("voice call refused: no valid Twilio signature")
+        await ws.accept()
+        await ws.close(code=4403, reason="bad_signature")
+        return
     await _serve(ws, TwilioSerializer())
 
 
@@ -96,6 +109,14 @@ async def _call(ws: WebSocket, runtime: Runtime, serializer: Serializer, ip: str
                 else:
                     await ws.send_text(message)
 
+    captions = None
+    if isinstance(serializer, PcmSerializer):  # the browser shows the call's words as it goes
+
+        async def captions(who: str, text: str) -> None:
+            async with lock:
+                await ws.send_text(json.dumps({"event": "transcript", "who": who, "text": text},
+                                              ensure_ascii=False))
+
     call = Call(agent=runtime.agent, conversation_id=conversation_id, asr=engines.asr, tts=engines.tts,
                 vad=engines.vad, send=send, phrases=engines.phrases, config=engines.call_config(language),
                 known_ids=known, emotion=engines.emotion)
@@ -103,11 +124,38 @@ async def _call(ws: WebSocket, runtime: Runtime, serializer: Serializer, ip: str
              "verified customer" if started.params.get("customer_id") else "anonymous")
     await call.on_frame(started)
     try:
-        await call.run(_frames(ws, serializer, call))
+        async with runtime.pubsub.subscribe(conversation_id) as queue:
+            relay = asyncio.create_task(_relay(queue, call, captions))
+            try:
+                await call.run(_frames(ws, serializer, call))
+            finally:
+                relay.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await relay
     finally:
         log.info("voice call %s ended: %d turn(s), %d unreadable frame(s)", conversation_id, len(call.turns),
                  call.bad_frames)
         await _close(ws, 1000, "call ended")
+
+
+_CAPTIONED = {"user_message": "caller", "bot_message": "bot", "operator_message": "operator"}
+
+
+async def _relay(queue: asyncio.Queue[dict[str, Any]], call: Call,
+                 captions: Callable[[str, str], Awaitable[None]] | None) -> None:
+    """The conversation's live frames that concern the caller: an operator's messages are spoken to them, and
+    while the call is queued for or held by a person, silence does not end it. A browser caller also gets the
+    call's words as `transcript` frames (who: caller | bot | operator)."""
+    while True:
+        frame = await queue.get()
+        who = _CAPTIONED.get(str(frame.get("type")))
+        if captions is not None and who and frame.get("text"):
+            with contextlib.suppress(Exception):
+                await captions(who, str(frame["text"]))
+        if frame.get("type") == "operator_message" and frame.get("text"):
+            call.operator_said(str(frame["text"]))
+        elif frame.get("type") == "handoff":
+            call.hold(frame.get("status") != "bot")
 
 
 async def _wait_for_start(ws: WebSocket, serializer: Serializer) -> CallStarted:

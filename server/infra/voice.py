@@ -13,11 +13,11 @@ from voice.asr import RemoteASR, WhisperASR
 from voice.call import CallConfig, Phrases
 from voice.emotion import TrainedSpeechEmotion
 from voice.protocols import ASR, TTS, VAD, SpeechEmotion
-from voice.tts import ByLanguage, EspeakTTS, PiperTTS, RemoteTTS
+from voice.tts import ByLanguage, EspeakTTS, FastSpeechZhTTS, PiperTTS, RemoteTTS, WithFallback
 from voice.vad import WebRtcVad
 
-log = logging.getLogger(__name__)
 LANGUAGES = ("zh", "en")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,7 +32,7 @@ class VoiceEngines:
     def call_config(self, language: str | None) -> CallConfig:
         s = self.settings
         return CallConfig(language=language, default_language=s.default_language, onset_ms=s.onset_ms,
-                          end_silence_ms=s.end_silence_ms)
+                          end_silence_ms=s.end_silence_ms, silence_s=s.silence_s)
 
     def warm_up(self) -> None:
         warm = getattr(self.asr, "warm_up", None)
@@ -46,7 +46,9 @@ class VoiceEngines:
 
 def phrases() -> Phrases:
     return Phrases(greeting={lang: render("voice_greeting", lang) for lang in LANGUAGES},
-                   handoff={lang: render("handoff_queued", lang) for lang in LANGUAGES})
+                   handoff={lang: render("handoff_queued", lang) for lang in LANGUAGES},
+                   still_there={lang: render("voice_still_there", lang) for lang in LANGUAGES},
+                   goodbye={lang: render("voice_goodbye", lang) for lang in LANGUAGES})
 
 
 def build_voice(s: VoiceSettings) -> VoiceEngines:
@@ -63,6 +65,13 @@ def build_voice(s: VoiceSettings) -> VoiceEngines:
     espeak = EspeakTTS()
     en: TTS = remote if s.tts_en == "remote" and remote else PiperTTS() if s.tts_en == "piper" else espeak
     zh: TTS = remote if s.tts_zh == "remote" and remote else espeak
+    if s.tts_zh == "fastspeech":
+        neural = FastSpeechZhTTS()
+        if neural.available():
+            zh = WithFallback(neural, espeak)
+        else:
+            log.warning("the neural Mandarin voice is not installed (make voice); the phone line speaks zh with "
+                        "espeak-ng")
     return VoiceEngines(asr=asr, tts=ByLanguage({"zh": zh, "en": en}), vad=WebRtcVad(s.vad_aggressiveness),
                         phrases=phrases(), settings=s, emotion=speech_emotion(s))
 

@@ -1,7 +1,8 @@
 """Real speech for the voice tests: a caller's words made with the bundled voices, the phone line they go through,
 a telephony provider's end of the socket, and how much of a reply Whisper recovers from its audio.
 
-`caller_audio(text, lang)`: 8 kHz int16 speech (English: the bundled Piper voice; Chinese: espeak-ng). `phone(x)`:
+`caller_audio(text, lang)`: 8 kHz int16 speech (English: the bundled Piper voice; Chinese: the neural Mandarin
+voice, or espeak-ng where it is not installed). `phone(x)`:
 through μ-law and back at 16 kHz, as a recogniser gets it. `recovered(reference, heard, lang)`: the share of the
 reference's words (en) or characters (zh) found, in order, in what was heard (ids and numbers compared digit by
 digit, English number words read as digits).
@@ -27,9 +28,10 @@ _ZH_DIGITS = dict(zip("零幺一二两三四五六七八九〇", "01122345678 90
 
 @cache
 def voices() -> dict[str, TTS]:
-    from voice.tts import EspeakTTS, PiperTTS
+    from voice.tts import EspeakTTS, FastSpeechZhTTS, PiperTTS
 
-    return {"en": PiperTTS(), "zh": EspeakTTS()}
+    zh = FastSpeechZhTTS()
+    return {"en": PiperTTS(), "zh": zh if zh.available() else EspeakTTS()}
 
 
 def caller_audio(text: str, language: str) -> np.ndarray:

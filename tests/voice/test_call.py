@@ -22,7 +22,9 @@ pytestmark = pytest.mark.unit
 
 CID = "call-1"
 PHRASES = Phrases(greeting={"en": "Hello, this is the store.", "zh": "您好。"},
-                  handoff={"en": "Okay, connecting you to a person now.", "zh": "正在为您转接人工客服。"})
+                  handoff={"en": "Okay, connecting you to a person now.", "zh": "正在为您转接人工客服。"},
+                  still_there={"en": "Are you still there?", "zh": "请问您还在吗？"},
+                  goodbye={"en": "Goodbye.", "zh": "再见。"})
 
 
 class Line:
@@ -42,12 +44,12 @@ class Line:
 
 
 async def start_call(asr: ScriptedASR, tts: ToneTTS, *, llm: ScriptedLLM | None = None, greet: bool = False,
-                     language: str = "en") -> tuple[Call, Line]:
+                     language: str = "en", silence_s: float = 0.0) -> tuple[Call, Line]:
     agent = make_agent(llm=llm)
     await agent.start(CID, channel="voice", customer_id="C1", language=language)
     line = Line()
     call = Call(agent=agent, conversation_id=CID, asr=asr, tts=tts, vad=EnergyVAD(), send=line.send,
-                phrases=PHRASES, config=CallConfig(language=language, greet=greet))
+                phrases=PHRASES, config=CallConfig(language=language, greet=greet, silence_s=silence_s))
     await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
     return call, line
 

@@ -55,3 +55,7 @@ def test_a_nearly_right_id_is_snapped_to_the_callers_own_order_and_only_then() -
     assert snap_ids("order KF55555555", mine) == "order KF55555555"  # nobody's near: left as heard
     assert snap_ids("order KF1000119", ["KF10001190", "KF10001191"]) == "order KF1000119"  # two as near: as heard
     assert snap_ids("order KF1001190", []) == "order KF1001190"  # an anonymous caller: nothing to snap to
+    assert snap_ids("我的订单10001190到哪了", mine) == "我的订单KF10001190到哪了"  # the letters lost
+    assert snap_ids("order 1000-1190 please", mine) == "order KF10001190 please"
+    assert snap_ids("call me at 13800138000", mine) == "call me at 13800138000"  # no order's digits
+    assert snap_ids("2026", mine) == "2026"  # short numbers are not ids

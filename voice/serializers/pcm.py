@@ -2,7 +2,8 @@
 
 In: binary audio; `{"event": "start", "sampleRate": 16000, "customParameters": {…}}`, `{"event": "dtmf",
 "digit"}`, `{"event": "mark", "name"}` (played up to here), `{"event": "stop"}`. Out: binary audio at 16 kHz,
-`{"event": "mark", "name"}`, `{"event": "clear"}`. The same events as Twilio's, without base64.
+`{"event": "mark", "name"}`, `{"event": "clear"}`; and from the socket, `{"event": "transcript", "who", "text"}`
+(the call's words, for the page to show). The same events as Twilio's, without base64.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Speech synthesis: Piper with the bundled English voice, espeak-ng (zh via pinyin, en), an OpenAI-compatible
-server for production, and `ByLanguage`, which picks one per reply language."""
+"""Speech synthesis: Piper with the bundled English voice, a neural Mandarin voice (FastSpeech2 on LiteRT),
+espeak-ng (zh via pinyin, en), an OpenAI-compatible server for production, `ByLanguage`, which picks one per reply
+language, and `WithFallback`, which lets espeak-ng say what the preferred voice cannot."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Mapping
 
 from voice.protocols import TTS, Speech
 from voice.tts.espeak import EspeakError, EspeakTTS
+from voice.tts.fallback import WithFallback
+from voice.tts.fastspeech_zh import FastSpeechZhError, FastSpeechZhTTS
 from voice.tts.piper import PiperTTS
 from voice.tts.remote import RemoteTTS
 
@@ -30,4 +33,5 @@ class ByLanguage:
                 warm()
 
 
-__all__ = ["ByLanguage", "EspeakError", "EspeakTTS", "PiperTTS", "RemoteTTS"]
+__all__ = ["ByLanguage", "EspeakError", "EspeakTTS", "FastSpeechZhError", "FastSpeechZhTTS", "PiperTTS", "RemoteTTS",
+           "WithFallback"]

@@ -180,6 +180,7 @@
     var who = $("who"), orders = $("orders"), examples = $("examples");
     who.textContent = ""; orders.textContent = ""; examples.textContent = "";
     $("start-chat").disabled = !c;
+    if (typeof renderCall === "function") renderCall();
     if (!c) return;
     who.appendChild(avatar(c));
     var box = el("div");

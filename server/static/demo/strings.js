@@ -18,6 +18,8 @@
       langName: { zh: "中文", en: "English" },
       kinds: { order: "查物流", policy: "政策", product: "找商品", return: "退货", human: "人工" },
       conv: function (id) { return "当前会话：" + id; },
+      callStart: "打电话", callEnd: "挂断", callConnecting: "正在接通…", callLive: "通话中，请说话",
+      callEnded: "通话已结束", callNoMic: "无法使用麦克风：", callWho: { caller: "您", bot: "客服", operator: "人工客服" },
       footer: "Kefu 演示 · 页面与聊天组件均由 Kefu 服务本身提供，不依赖任何外部 CDN。",
     },
     en: {
@@ -36,6 +38,9 @@
       langName: { zh: "Chinese", en: "English" },
       kinds: { order: "Tracking", policy: "Policy", product: "Products", return: "Return", human: "Human" },
       conv: function (id) { return "Conversation: " + id; },
+      callStart: "Call", callEnd: "Hang up", callConnecting: "Connecting…", callLive: "On the line: speak now",
+      callEnded: "Call ended", callNoMic: "The microphone is not available: ",
+      callWho: { caller: "You", bot: "Kefu", operator: "Agent" },
       footer: "Kefu demo · this page and the chat widget are served by the Kefu app itself — no external CDN.",
     },
   };
