@@ -8,7 +8,7 @@ concurrent appenders, so numbers are unique and gap-free even with several write
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,9 @@ class SqlEventStore:
 
     async def load(self, conversation_id: str, after: int = 0) -> list[Event]:
         return await asyncio.to_thread(self.load_sync, conversation_id, after)
+
+    async def load_many(self, after: Mapping[str, int]) -> dict[str, list[Event]]:
+        return await asyncio.to_thread(self.load_many_sync, after)
 
     def append_sync(self, conversation_id: str, events: Sequence[Event]) -> list[Event]:
         """Store `events` with the next sequence numbers; sets `event.seq` and returns the events."""
@@ -85,3 +88,24 @@ class SqlEventStore:
                 )
                 for row in session.scalars(stmt)
             ]
+
+    def load_many_sync(self, after: Mapping[str, int], *, per_query: int = 500) -> dict[str, list[Event]]:
+        """Events of many conversations (conversation id -> seq after which to read), oldest first per conversation,
+        in one query per `per_query` conversations; a conversation with no new events maps to an empty list."""
+        out: dict[str, list[Event]] = {cid: [] for cid in after}
+        ids = list(out)
+        with self._sessions() as session:
+            for start in range(0, len(ids), per_query):
+                chunk = ids[start : start + per_query]
+                stmt = (
+                    select(DialogueEvent)
+                    .where(DialogueEvent.conversation_id.in_(chunk),
+                           DialogueEvent.seq > min(after[cid] for cid in chunk))
+                    .order_by(DialogueEvent.conversation_id, DialogueEvent.seq)
+                )
+                for row in session.scalars(stmt):
+                    if row.seq > after[row.conversation_id]:
+                        out[row.conversation_id].append(Event.from_record(
+                            type=row.type, conversation_id=row.conversation_id, seq=row.seq, at=row.at,
+                            id=row.event_id, payload=row.payload))
+        return out
