@@ -126,13 +126,18 @@ class OrderStatusTool(BaseTool):
 
     def __init__(self, repo: OrderRepository) -> None:
         self._repo = repo
+        # the order `authorize` just read, for the call that follows it in the same turn (one read, not two)
+        self._checked: dict[tuple[str, str], OrderView] = {}
 
     async def authorize(self, args: BaseModel, ctx: ToolContext) -> None:
         """Refuse (ToolError) an order that is not the customer's, before anything runs."""
         order_id = getattr(args, "order_id", None)
         if order_id:
             contact = getattr(args, "phone", None) or getattr(args, "email", None)
-            await asyncio.to_thread(owned_order, self._repo, order_id, ctx, contact)
+            order = await asyncio.to_thread(owned_order, self._repo, order_id, ctx, contact)
+            while len(self._checked) >= 64:  # left by calls that never followed (a turn cut short)
+                self._checked.pop(next(iter(self._checked)))
+            self._checked[(ctx.conversation_id, order.order_id)] = order
 
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(args, self.Args)
@@ -144,7 +149,9 @@ class OrderStatusTool(BaseTool):
                 data={"orders": [o.order_id for o in orders]},
                 cards=[order_card(o, ctx.language) for o in orders],
             )
-        order = await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx, args.phone or args.email)
+        order = self._checked.pop((ctx.conversation_id, args.order_id.upper()), None)
+        if order is None:
+            order = await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx, args.phone or args.email)
         return ToolResult(data=order_facts(order), cards=[order_card(order, ctx.language)], met=order_need(order))
 
     def plan(self, turn: Turn) -> Decision:
