@@ -77,6 +77,11 @@ class SharedE5:
                 return vector.copy()
             return model.query(texts)
 
+    def forget(self) -> None:
+        """Drop the kept query embeddings (a bench timing one stage, then the turn, of the same words)."""
+        with self.lock:
+            self._recent.clear()
+
     def passage(self, texts: list[str]) -> Any:
         model = self.model
         with self.lock:
