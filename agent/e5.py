@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 DIM = 384  # multilingual-e5-small
-RECENT_QUERIES = 16  # query embeddings kept: enough for the turns running at once to embed their words once
+RECENT_QUERIES = 4  # query embeddings kept: a turn's words (affect, then retrieval) with a few other turns between
 
 
 class SharedE5:
