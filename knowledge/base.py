@@ -12,7 +12,7 @@ from agent.protocols import Language, Passage
 from knowledge.embedders import Embedder, canonical_name, get_embedder, model_id
 from knowledge.evidence import floor_for
 from knowledge.fusion import max_rrf, rank, rrf, select_passages
-from knowledge.index import HybridIndex, IndexMismatchError, Manifest
+from knowledge.index import DEPTH, HybridIndex, IndexMismatchError, Manifest
 from knowledge.tokens import TOKENIZER_VERSION, tokenize
 from knowledge.tokens import warm_up as warm_up_tokenizer
 
@@ -119,13 +119,14 @@ class KnowledgeBase:
             return []
         preferred = language or detect_language(query, default="en")
         score_lists: list[tuple[np.ndarray, bool]] = []
-        same = self.index.languages == preferred
+        same, in_language, others = self.index.groups(preferred)
         evidence: float | None = None
         if self.mode != "bm25":
             query_vector = self.embedder.embed_queries([query])[0]
             dense = self.index.dense_scores(query_vector)
             score_lists.append((dense, False))
-            pool = dense[same] if same.any() else dense
+            pool = dense[same] if len(in_language) else dense
+            pool = pool[np.isfinite(pool)]  # (an approximate index scores only the nearest chunks)
             evidence = round(float(pool.max()), 4) if len(pool) else None
         if self.mode != "dense":
             score_lists.append((self.index.bm25_scores(tokenize(query)), True))
@@ -133,9 +134,9 @@ class KnowledgeBase:
         sufficient = evidence is None or floor is None or evidence >= floor
 
         ordered: list[tuple[int, float]] = []
-        for group in (np.flatnonzero(same), np.flatnonzero(~same)):
+        for group in (in_language, others):
             if len(group):
-                ordered += rrf([rank(scores, group, positive_only=pos) for scores, pos in score_lists])
+                ordered += rrf([rank(scores, group, positive_only=pos, depth=DEPTH) for scores, pos in score_lists])
         scale = max_rrf(len(score_lists))
         passages = []
         for idx, fused in select_passages(ordered, self._docs, self._routing_only, k):

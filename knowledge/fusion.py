@@ -12,11 +12,19 @@ import numpy as np
 RRF_K = 60
 
 
-def rank(scores: np.ndarray, candidates: np.ndarray, *, positive_only: bool = False) -> np.ndarray:
-    """`candidates` ordered by descending score; with `positive_only`, chunks scoring <= 0 are no hit."""
+def rank(scores: np.ndarray, candidates: np.ndarray, *, positive_only: bool = False,
+         depth: int | None = None) -> np.ndarray:
+    """`candidates` ordered by descending score (ties in candidate order); with `positive_only`, chunks scoring <= 0
+    are no hit. With `depth`, only the best `depth` of them (what reciprocal rank fusion still tells apart: the
+    101st place adds 1/161, the 1001st 1/1061)."""
     values = scores[candidates]
     keep = values > 0 if positive_only else np.isfinite(values)
     candidates, values = candidates[keep], values[keep]
+    if depth is not None and len(values) > depth:
+        last = -np.partition(-values, depth - 1)[depth - 1]  # the score at place `depth`: ties go in order
+        above = np.flatnonzero(values > last)
+        best = np.sort(np.concatenate([above, np.flatnonzero(values == last)[: depth - len(above)]]))
+        candidates, values = candidates[best], values[best]
     return candidates[np.argsort(-values, kind="stable")]
 
 

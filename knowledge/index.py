@@ -1,12 +1,16 @@
 """The on-disk hybrid index: FAISS inner-product vectors plus per-language BM25 over the same chunks.
 
 Layout of an index directory:
-  index.faiss    FAISS IndexFlatIP over L2-normalised chunk embeddings (cosine similarity)
+  index.faiss    FAISS inner-product index over L2-normalised chunk embeddings (cosine similarity): flat, or
+                 IVF above `EXACT_MAX` chunks
   chunks.json    the chunks in vector order, with their BM25 tokens
   manifest.json  embedder name/model/dim, tokenizer version and a sha256 per source document;
                  written last, so a directory without it is an unfinished build
 
-A flat index is exact and, for a few hundred policy chunks, faster than any approximate one.
+A flat index is exact and, for a few hundred policy chunks, faster than any approximate one. A deployer's corpus of
+100,000 chunks would scan 150 MB per query that way: above `EXACT_MAX` chunks the vectors go into an inverted-file
+index (`IVF_PROBES` of its √n lists searched per query) and only the best `DEPTH` chunks of each ranking are fused.
+BM25 is a sparse matrix (`knowledge.bm25`), per language.
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from knowledge.bm25 import SparseBM25
 from knowledge.chunking import Chunk
 
 if TYPE_CHECKING:
     import faiss
-    from rank_bm25 import BM25Okapi
 
 INDEX_FORMAT = 1
+EXACT_MAX = 20_000  # chunks searched exactly (a flat index); above, an IVF index
+IVF_PROBES = 24  # inverted lists searched per query (of about √n)
+DEPTH = 1000  # an approximate index returns this many nearest chunks per query
 MANIFEST_FILE = "manifest.json"
 CHUNKS_FILE = "chunks.json"
 VECTORS_FILE = "index.faiss"
@@ -88,22 +95,37 @@ class HybridIndex:
         self.tokens = tokens
         self.vectors = vectors
         self.languages = np.array([c.language for c in chunks])
-        self._bm25: dict[str, tuple[BM25Okapi, np.ndarray]] = {}
-        from rank_bm25 import BM25Okapi
-
+        self._bm25: dict[str, tuple[SparseBM25, np.ndarray]] = {}
+        self._groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        if hasattr(vectors, "nprobe"):
+            vectors.nprobe = IVF_PROBES
         # One BM25 per language: document-length normalisation and IDF should not mix jieba tokens
         # with English words.
         for lang in sorted(set(self.languages.tolist())):
             rows = np.flatnonzero(self.languages == lang)
-            corpus = [tokens[i] or ["\x00"] for i in rows]  # rank_bm25 divides by zero on empty docs
-            self._bm25[lang] = (BM25Okapi(corpus), rows)
+            corpus = [tokens[i] or ["\x00"] for i in rows]  # an empty chunk counts as one unknown word
+            self._bm25[lang] = (SparseBM25(corpus), rows)
+
+    def groups(self, language: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(is each chunk in `language`, the chunks in it, the others), computed once per language."""
+        found = self._groups.get(language)
+        if found is None:
+            same = self.languages == language
+            found = self._groups[language] = (same, np.flatnonzero(same), np.flatnonzero(~same))
+        return found
 
     @classmethod
     def from_vectors(cls, chunks: list[Chunk], vectors: np.ndarray, tokens: list[list[str]]) -> HybridIndex:
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        index = faiss.IndexFlatIP(int(vectors.shape[1]))
+        dim = int(vectors.shape[1])
+        if len(vectors) > EXACT_MAX:
+            lists = int(np.sqrt(len(vectors)))
+            index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+            index.train(vectors)
+        else:
+            index = faiss.IndexFlatIP(dim)
         if len(vectors):
             index.add(vectors)
         return cls(chunks, index, tokens)
@@ -116,13 +138,15 @@ class HybridIndex:
         return int(self.vectors.d)
 
     def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Cosine similarity of every chunk to the query, in chunk order."""
+        """Cosine similarity of every chunk to the query, in chunk order; -inf for a chunk an approximate index did
+        not return (beyond its `DEPTH` nearest)."""
         n = len(self.chunks)
         scores = np.full(n, -np.inf, dtype=np.float32)
         if n == 0:
             return scores
         sims, ids = self.vectors.search(
-            np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32), n
+            np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32),
+            min(n, DEPTH) if hasattr(self.vectors, "nprobe") else n,
         )
         valid = ids[0] >= 0
         scores[ids[0][valid]] = sims[0][valid]

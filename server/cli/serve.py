@@ -38,6 +38,9 @@ def serve(
         "port": port or settings.http.port,
         "log_config": None,
         "ws_max_size": 1024 * 1024,
+        # frames are a few hundred bytes of JSON: compressing them saves little, and a zlib context per socket and
+        # direction costs CPU on every frame and memory on every one of thousands of open sockets
+        "ws_per_message_deflate": False,
     }
     if workers == 1:
         uvicorn.run(create_app(settings), **bind)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,16 @@ class CustomerRepository:
         with self._sessions() as session:
             c = session.get(Customer, customer_id)
             return None if c is None else to_row(CustomerRow, c)
+
+    def get_many(self, customer_ids: Sequence[str], *, per_query: int = 500) -> dict[str, CustomerRow]:
+        """The customers found among `customer_ids`, by id, in one query per `per_query` ids."""
+        ids = list(dict.fromkeys(customer_ids))
+        out: dict[str, CustomerRow] = {}
+        with self._sessions() as session:
+            for start in range(0, len(ids), per_query):
+                for c in session.scalars(select(Customer).where(Customer.id.in_(ids[start : start + per_query]))):
+                    out[c.id] = to_row(CustomerRow, c)
+        return out
 
     def list_demo(self, limit: int = 20, *, orders_per_customer: int = 3) -> list[dict[str, Any]]:
         """Customers to impersonate in the demo, showcase customers (lowest ids) first, each with

@@ -4,6 +4,9 @@ product interactions (`ProductInteracted` events), and the catalogue's products 
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -63,12 +66,33 @@ def load_products(session_factory: sessionmaker[Session]) -> list[dict[str, Any]
         ]
 
 
-class SqlShopperData:
-    """Blocking SQL implementation of `tools.marketing.ports.ShopperData`."""
+CATALOGUE_TTL_S = 30.0  # the shelf and units sold are read again after this long (stock moves, rarely by the turn)
 
-    def __init__(self, session_factory: sessionmaker[Session], catalog: SqlProductCatalog) -> None:
+
+class SqlShopperData:
+    """Blocking SQL implementation of `tools.marketing.ports.ShopperData`. The shelf (every product) and units sold
+    are read once per `ttl_s`, not per request: a cross-sell or recommendation read the whole catalogue each time
+    (a third of a cross-sell turn), and the same list object comes back until then, so a tool may key what it builds
+    from it on that object."""
+
+    def __init__(self, session_factory: sessionmaker[Session], catalog: SqlProductCatalog, *,
+                 ttl_s: float = CATALOGUE_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
         self._sessions = session_factory
         self._catalog = catalog
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._read: dict[str, tuple[float, Any]] = {}
+
+    def _fresh(self, name: str, read: Callable[[], Any]) -> Any:
+        with self._lock:
+            found = self._read.get(name)
+            if found is not None and self._clock() - found[0] <= self._ttl_s:
+                return found[1]
+        value = read()
+        with self._lock:
+            self._read[name] = (self._clock(), value)
+        return value
 
     def purchases(self, customer_id: str) -> list[list[str]]:
         stmt = (
@@ -84,8 +108,11 @@ class SqlShopperData:
         return list(baskets.values())
 
     def shelf(self) -> list[ProductView]:
-        return self._catalog.every()
+        return self._fresh("shelf", self._catalog.every)  # type: ignore[no-any-return]
 
     def popularity(self) -> dict[str, float]:
+        return self._fresh("popularity", self._popularity)  # type: ignore[no-any-return]
+
+    def _popularity(self) -> dict[str, float]:
         with self._sessions() as session:
             return {i: float(n or 0) for i, n in session.execute(select(Product.id, Product.popularity))}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,9 +34,9 @@ from agent.events import (
     UserUttered,
 )
 from agent.locks import KeyedLocks
-from agent.protocols import EventStore
-from server.db.conversations import ConversationRepository
-from server.db.customers import CustomerRepository
+from server.db.conversations import ConversationRepository, ConversationRow
+from server.db.customers import CustomerRepository, CustomerRow
+from server.db.events import SqlEventStore
 from server.db.operators import NoteRow, OperatorRepository
 from server.infra.pubsub import FramePubSub
 from server.operators.names import OperatorNames
@@ -169,7 +169,7 @@ class ConsoleFeed:
     def __init__(
         self,
         pubsub: FramePubSub,
-        store: EventStore,
+        store: SqlEventStore,
         conversations: ConversationRepository,
         customers: CustomerRepository,
         *,
@@ -213,24 +213,42 @@ class ConsoleFeed:
         summary = await self.summary(conversation_id)
         return await self._public(summary) if summary else None
 
-    async def views(self, conversation_ids: Iterable[str]) -> list[dict[str, Any]]:
-        out = []
-        for cid in dict.fromkeys(conversation_ids):
-            row = await self.view(cid)
-            if row is not None:
-                out.append(row)
-        return out
+    async def views(self, conversation_ids: Iterable[str],
+                    known: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+        """The summaries of many conversations, in the order given (unknown ones left out), topped up from the log in
+        one query per few hundred conversations whatever their number, and their customers likewise. `known`: the
+        last seq of each (from its conversation row), so one with nothing new is not read at all."""
+        ids = list(dict.fromkeys(conversation_ids))
+        after = {cid: cached.last_seq if (cached := self._cache.get(cid)) else 0 for cid in ids}
+        stale = {cid: seq for cid, seq in after.items() if known is None or known.get(cid, seq + 1) > seq}
+        loaded = await self.store.load_many(stale) if stale else {}
+        summaries = []
+        for cid in ids:
+            summary = self._cache.get(cid)
+            events = loaded.get(cid, [])
+            if summary is None:
+                if not events:
+                    continue
+                summary = ConversationSummary(cid)
+            for event in events:
+                summary.apply(event)
+            self._remember(summary)
+            summaries.append(summary)
+        await self._customers({s.customer_id for s in summaries if s.customer_id})
+        return [await self._public(s) for s in summaries]
 
     async def live(self, *, limit: int = 50) -> list[dict[str, Any]]:
         """Every conversation waiting for or held by a human, plus the `limit` newest ones:
-        the queue first (angriest, then longest waiting), then held ones, then the rest by last activity."""
+        the queue first (angriest, then longest waiting), then held ones, then the rest by last activity.
+        A bounded number of queries, however many conversations there are (see `views`)."""
 
-        def ids() -> list[str]:
+        def listed() -> list[ConversationRow]:
             held = self.conversations.list_recent(handoff="queued", limit=500)
             held += self.conversations.list_recent(handoff="operator", limit=500)
-            return [c.id for c in held] + [c.id for c in self.conversations.list_recent(limit=limit)]
+            return held + self.conversations.list_recent(limit=limit)
 
-        rows = await self.views(await asyncio.to_thread(ids))
+        conversations = await asyncio.to_thread(listed)
+        rows = await self.views([c.id for c in conversations], {c.id: c.last_seq for c in conversations})
         rank = {"queued": 0, "operator": 1, "bot": 2}
         queue = sorted((r for r in rows if r["handoff"] == "queued"), key=queue_order)
         rest = sorted(
@@ -245,13 +263,23 @@ class ConsoleFeed:
 
     async def _customer(self, customer_id: str) -> dict[str, Any] | None:
         if customer_id not in self._names:
-            found = await asyncio.to_thread(self.customers.get, customer_id)
-            self._names[customer_id] = (
-                {"id": found.id, "name": found.name, "tier": found.tier, "language": found.language} if found else None
-            )
-            while len(self._names) > self._cache_size:
-                self._names.popitem(last=False)
-        return self._names[customer_id]
+            self._name(customer_id, await asyncio.to_thread(self.customers.get, customer_id))
+        return self._names.get(customer_id)
+
+    async def _customers(self, customer_ids: Iterable[str]) -> None:
+        """Look up every customer not cached yet, at once."""
+        missing = [c for c in customer_ids if c not in self._names]
+        if missing:
+            found = await asyncio.to_thread(self.customers.get_many, missing)
+            for customer_id in missing:
+                self._name(customer_id, found.get(customer_id))
+
+    def _name(self, customer_id: str, found: CustomerRow | None) -> None:
+        self._names[customer_id] = (
+            {"id": found.id, "name": found.name, "tier": found.tier, "language": found.language} if found else None
+        )
+        while len(self._names) > self._cache_size:
+            self._names.popitem(last=False)
 
     def _remember(self, summary: ConversationSummary) -> None:
         self._cache[summary.id] = summary

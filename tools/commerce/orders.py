@@ -45,6 +45,23 @@ def owned_order(repo: OrderRepository, order_id: str, ctx: ToolContext, contact:
     return order
 
 
+class CheckedOrders:
+    """The orders a tool's `authorize` just read, for the call or preview that follows it in the same turn: one read
+    of the order, not two. Taken once; a few left by turns cut short are dropped oldest first."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._orders: dict[tuple[str, str], OrderView] = {}
+        self._size = size
+
+    def keep(self, ctx: ToolContext, order: OrderView) -> None:
+        while len(self._orders) >= self._size:
+            self._orders.pop(next(iter(self._orders)))
+        self._orders[(ctx.conversation_id, order.order_id)] = order
+
+    def take(self, ctx: ToolContext, order_id: str) -> OrderView | None:
+        return self._orders.pop((ctx.conversation_id, order_id.upper()), None)
+
+
 def order_card(order: OrderView, language: str) -> dict[str, Any]:
     first = order.lines[0] if order.lines else None
     title = (first.name_zh if language == "zh" else first.name_en) if first else order.order_id
@@ -128,13 +145,14 @@ class OrderStatusTool(BaseTool):
 
     def __init__(self, repo: OrderRepository) -> None:
         self._repo = repo
+        self._checked = CheckedOrders()
 
     async def authorize(self, args: BaseModel, ctx: ToolContext) -> None:
         """Refuse (ToolError) an order that is not the customer's, before anything runs."""
         order_id = getattr(args, "order_id", None)
         if order_id:
             contact = getattr(args, "phone", None) or getattr(args, "email", None)
-            await asyncio.to_thread(owned_order, self._repo, order_id, ctx, contact)
+            self._checked.keep(ctx, await asyncio.to_thread(owned_order, self._repo, order_id, ctx, contact))
 
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(args, self.Args)
@@ -146,7 +164,9 @@ class OrderStatusTool(BaseTool):
                 data={"orders": [o.order_id for o in orders]},
                 cards=[order_card(o, ctx.language) for o in orders],
             )
-        order = await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx, args.phone or args.email)
+        order = self._checked.take(ctx, args.order_id)
+        if order is None:
+            order = await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx, args.phone or args.email)
         return ToolResult(data=order_facts(order), cards=[order_card(order, ctx.language)], met=order_need(order))
 
     def plan(self, turn: Turn) -> Decision:

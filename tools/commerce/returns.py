@@ -22,7 +22,7 @@ from agent.events import Event
 from agent.policy import Decision, Turn
 from agent.protocols import Need, Phrasebook, ToolContext, ToolError, ToolReply, ToolResult
 from agent.tooling import BaseTool
-from tools.commerce.orders import ORDER_ID_PATTERN, owned_order
+from tools.commerce.orders import ORDER_ID_PATTERN, CheckedOrders, owned_order
 from tools.commerce.ports import OrderLineView, OrderRepository, OrderView, ReturnView
 
 NO_REASON_DAYS = 7
@@ -65,10 +65,12 @@ class ReturnRequestTool(BaseTool):
 
     def __init__(self, repo: OrderRepository) -> None:
         self._repo = repo
+        self._checked = CheckedOrders()  # for the preview (filing a return reads the order afresh, in its write)
 
     async def authorize(self, args: BaseModel, ctx: ToolContext) -> None:
         """Refuse (ToolError) an order that is not the customer's, before anything runs."""
-        await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx)  # type: ignore[attr-defined]
+        order = await asyncio.to_thread(owned_order, self._repo, args.order_id, ctx)  # type: ignore[attr-defined]
+        self._checked.keep(ctx, order)
 
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(args, self.Args)
@@ -80,7 +82,7 @@ class ReturnRequestTool(BaseTool):
         return await asyncio.to_thread(self._preview, args, ctx)
 
     def _preview(self, args: Args, ctx: ToolContext) -> ToolResult:
-        order = owned_order(self._repo, args.order_id, ctx)
+        order = self._checked.take(ctx, args.order_id) or owned_order(self._repo, args.order_id, ctx)
         lines = eligible_lines(order, args, ctx)
         refund = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
         return ToolResult(data={"order_id": order.order_id, "kind": args.kind, "reason": args.reason,
@@ -100,6 +102,7 @@ class ReturnRequestTool(BaseTool):
                          list(say.term("quick_replies.confirm", language)))
 
     def _run(self, args: Args, ctx: ToolContext) -> ToolResult:
+        self._checked.take(ctx, args.order_id)  # a return is filed against the order as it is now: read it again
         order = owned_order(self._repo, args.order_id, ctx)
         filed = next((r for r in order.returns if ctx.key is not None and r.request_key == ctx.key), None)
         if filed is not None:  # a retried turn completing its recorded call: the return it filed, not a second one

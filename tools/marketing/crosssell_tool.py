@@ -93,6 +93,7 @@ class CrossSellTool(BaseTool):
         self._data = data
         self._store = store
         self._rules = RuleBook(rules_dir)
+        self._built: tuple[list[ProductView], Shelf] | None = None  # the shelf built from the last product list
 
     def warm_up(self) -> None:
         """Load the rule files now (the runtime's start-up), not on the first offer."""
@@ -163,7 +164,10 @@ class CrossSellTool(BaseTool):
         popularity = await asyncio.to_thread(self._data.popularity)
         bought = await asyncio.to_thread(self._data.purchases, ctx.customer_id) if ctx.customer_id else []
         events = await self._store.load(ctx.conversation_id)
-        shelf = await asyncio.to_thread(_shelf, products)
+        built = self._built
+        if built is None or built[0] is not products:  # the source hands the same list until the catalogue is read
+            built = self._built = (products, await asyncio.to_thread(_shelf, products))
+        shelf = built[1]
         owned = {pid for basket in bought for pid in basket} | chosen(events)
         return _Inputs({p.product_id: p for p in products}, shelf, popularity, owned, last_subject(events))
 

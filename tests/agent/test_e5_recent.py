@@ -1,0 +1,49 @@
+"""The shared e5 embeds a turn's words once (affect and retrieval ask for the same text) and keeps only a few."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.e5 import RECENT_QUERIES, SharedE5
+
+pytestmark = pytest.mark.unit
+
+
+class CountingModel:
+    dim = 4
+
+    def __init__(self) -> None:
+        self.calls: list[object] = []
+
+    def query(self, texts: str | list[str]) -> np.ndarray:
+        self.calls.append(texts)
+        if isinstance(texts, str):
+            return np.full(self.dim, float(len(texts)), dtype=np.float32)
+        return np.stack([np.full(self.dim, float(len(t)), dtype=np.float32) for t in texts])
+
+
+def _e5() -> tuple[SharedE5, CountingModel]:
+    e5, model = SharedE5(), CountingModel()
+    e5._model = model
+    return e5, model
+
+
+def test_the_same_words_are_embedded_once_and_callers_cannot_change_the_kept_vector() -> None:
+    e5, model = _e5()
+    first = e5.encode("7天无理由退货从哪天开始算？")
+    first[:] = -1.0  # a caller scribbling on its copy
+    again = e5.query(["7天无理由退货从哪天开始算？"])  # the retriever's form: a list of one
+
+    assert model.calls == ["7天无理由退货从哪天开始算？"]
+    assert again.shape == (1, 4) and float(again[0, 0]) == len("7天无理由退货从哪天开始算？")
+
+
+def test_only_the_last_few_are_kept_and_batches_are_not() -> None:
+    e5, model = _e5()
+    for i in range(RECENT_QUERIES + 1):
+        e5.encode(f"question {i}")
+    e5.encode("question 0")  # pushed out by the newer ones
+    e5.query(["a", "b"])
+
+    assert model.calls.count("question 0") == 2 and model.calls[-1] == ["a", "b"]
