@@ -1,0 +1,299 @@
+"""Load and fault bench (issue 17): real chat sockets from separate client processes against real `kefu serve`.
+
+Embedded default: one worker on SQLite. Production shape: two workers on their own PostgreSQL cluster and Redis
+(started by the bench, so their restarts disturb nobody), the LLM an OpenAI-compatible fake (`load_llm.py`); the
+client processes spread their sockets over both workers. Each run ramps to `--sockets` sockets (a signed customer,
+`auth`, `ready`, `resume` each), then sends a steady zh/en mix at `--rate` turns/s for `--duration` s, then checks
+every conversation's event log: each accepted message there exactly once, in order, with a reply.
+
+Fault runs (production shape, during load): `kill` (kill -9 one worker: its clients reconnect to the other and
+resume by seq), `pg` (one PostgreSQL restart), `redis` (Redis stopped for 5 s, started again on the same port),
+`llm` (the LLM stalls 10 s, then refuses 10 s, then answers again). Each reports failed turns, recovery time and
+the lost / duplicated / unanswered counts, which must be 0. Everything on 127.0.0.1; every loop is bounded.
+
+    .venv/bin/python bench/load.py                                   # embedded, 5,000 sockets, 60 s
+    .venv/bin/python bench/load.py --shape both --faults all         # what `make bench` runs
+    .venv/bin/python bench/load.py --sockets 200 --duration 20 --shape production --faults kill
+    .venv/bin/python bench/load.py --sockets 20 --turns 2 --json out.json   # the test's tiny run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from load_client import Plan, run
+from load_servers import FakeLLM, Postgres, Redis, Server
+from timing import pct
+
+SECRET = "kefu-load-bench-secret"
+TARGET_TURNS_PER_S = 200.0
+TARGET_P99_MS = 150.0
+FAULT_AT_S = 5.0  # into the steady phase
+
+
+@dataclass
+class Outcome:
+    """One run's figures."""
+
+    name: str
+    sockets: int = 0
+    opened: int = 0
+    ramp_s: float = 0.0
+    turns: int = 0
+    answered: int = 0
+    turns_per_s: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    kb_per_socket: float = 0.0
+    errors: dict[str, int] = field(default_factory=dict)
+    log: dict[str, int] = field(default_factory=dict)
+    reconnects: int = 0
+    failed_turns: int = 0
+    recovery_s: float | None = None
+    stray_replies: int = 0
+    skipped_ticks: int = 0
+
+    def bad(self) -> int:
+        """Lost + duplicated + out of order + unanswered (log) + turns the client never saw answered."""
+        log = self.log
+        return (log.get("lost", 0) + log.get("duplicated", 0) + log.get("out_of_order", 0)
+                + log.get("unanswered", 0) + log.get("log_unreadable", 0) + (self.turns - self.answered))
+
+
+def raise_open_files(sockets: int) -> None:
+    """Each socket is a descriptor in a client and one in a server (children inherit this limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, sockets * 2 + 1024)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    if want < sockets + 512:
+        print(f"warning: open-file limit {hard} is low for {sockets} sockets", file=sys.stderr)
+
+
+def load_run(name: str, servers: list[Server], customers: list[str], args: argparse.Namespace, *, sockets: int,
+             duration_s: float, fault: Callable[[], None] | None = None) -> Outcome:
+    """Ramp, steady phase (with `fault()` run FAULT_AT_S into it), drain, event-log check; the figures."""
+    bases = [s.base for s in servers]
+    procs = max(1, min(args.clients, sockets))
+    ctx = mp.get_context("spawn")
+    outbox = ctx.Queue()
+    inboxes = [ctx.Queue() for _ in range(procs)]
+    plans = [Plan(index=i, bases=bases, sockets=sockets // procs + (i < sockets % procs),
+                  ramp_per_s=args.ramp_rate / procs, rate_per_s=args.rate / procs, duration_s=duration_s,
+                  turns_per_socket=args.turns, drain_s=args.drain, secret=SECRET, customers=customers, seed=i)
+             for i in range(procs)]
+    rss_before = sum(s.rss_mb() for s in servers)
+    workers = [ctx.Process(target=run, args=(p, inboxes[i], outbox), daemon=True) for i, p in enumerate(plans)]
+    for w in workers:
+        w.start()
+    out = Outcome(name, sockets=sockets)
+    ramp_timeout = sockets / args.ramp_rate + 180
+    for _ in plans:
+        _, _, opened, ramp_s = outbox.get(timeout=ramp_timeout)
+        out.opened += opened
+        out.ramp_s = max(out.ramp_s, ramp_s)
+    rss_after = sum(s.rss_mb() for s in servers if s.proc is not None and s.proc.poll() is None)
+    out.kb_per_socket = max(0.0, rss_after - rss_before) * 1024 / max(1, out.opened)
+    start_at = time.time() + 1.0
+    for box in inboxes:
+        box.put(start_at)
+    fault_at = None
+    if fault is not None:
+        time.sleep(max(0.0, start_at + FAULT_AT_S - time.time()))
+        fault_at = time.time()
+        fault()
+    results = [outbox.get(timeout=duration_s + args.drain + 600)[2] for _ in plans]
+    for w in workers:
+        w.join(timeout=30)
+    _figures(out, results, start_at, fault_at)
+    return out
+
+
+def _figures(out: Outcome, results: list[dict[str, Any]], start_at: float, fault_at: float | None) -> None:
+    turns = [t for r in results for t in r["turns"]]
+    done = [(sent, lat) for sent, lat, _, _ in turns if lat is not None]
+    out.turns, out.answered = len(turns), len(done)
+    if done:
+        end = max(sent + lat for sent, lat in done)
+        out.turns_per_s = len(done) / max(1e-6, end - start_at)
+        lat_ms = [lat * 1000 for _, lat in done]
+        out.p50_ms, out.p95_ms, out.p99_ms = (pct(lat_ms, q) for q in (0.5, 0.95, 0.99))
+    for r in results:
+        for k, v in r["errors"].items():
+            out.errors[k] = out.errors.get(k, 0) + v
+        for k, v in r["log"].items():
+            out.log[k] = out.log.get(k, 0) + v
+        out.reconnects += r["reconnects"]
+        out.stray_replies += r["stray_replies"]
+        out.skipped_ticks += r["skipped_ticks"]
+    out.failed_turns = out.log.get("failed", 0) + sum(1 for *_, errs in turns if errs)
+    if fault_at is not None:
+        before = [lat for sent, lat in done if sent < fault_at - 1]
+        slow = max(1.0, 3 * pct(before, 0.99)) if before else 1.0
+        bad_ends = [sent + (lat if lat is not None else 0.0) for sent, lat, tries, errs in turns
+                    if sent + (lat or 0.0) >= fault_at and (lat is None or lat > slow or tries > 1 or errs)]
+        out.recovery_s = max(0.0, max(bad_ends) - fault_at) if bad_ends else 0.0
+
+
+# ------------------------------------------------------------------ shapes
+
+
+def _base_env(db_url: str, index: Path, work: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    env.update({"KEFU_DATABASE_URL": db_url, "KEFU_INDEX_DIR": str(index), "KEFU_RULES_DIR": str(work / "rules"),
+                "KEFU_IDENTITY_SECRET": SECRET, "KEFU_RATE_LIMITS": "off", "KEFU_LOG_LEVEL": "WARNING",
+                "KEFU_LLM": "none"})
+    return env
+
+
+def _customers(url: str, n: int) -> list[str]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        ids = [row[0] for row in conn.execute(text("SELECT id FROM customers ORDER BY id LIMIT :n"), {"n": n})]
+    engine.dispose()
+    return ids
+
+
+def embedded(args: argparse.Namespace, store: tuple[str, Path], work: Path) -> list[Outcome]:
+    url, index = store
+    server = Server(_base_env(url, index, work), work / "embedded.log").start()
+    print(f"embedded: ready in {server.ready_s:.1f} s", file=sys.stderr)
+    try:
+        return [load_run("embedded (SQLite, 1 worker)", [server], _customers(url, 200), args,
+                         sockets=args.sockets, duration_s=args.duration)]
+    finally:
+        server.stop()
+
+
+def production(args: argparse.Namespace, index: Path, work: Path) -> list[Outcome]:
+    from server.demo.build import build_demo_store
+
+    pg, redis, llm = Postgres().start(), Redis().start(), FakeLLM()
+    servers: list[Server] = []
+    try:
+        llm.mode("ok")
+        build_demo_store(pg.url, seed=7, as_of=datetime.now(UTC).date(), customers=args.customers,
+                         orders=args.orders)
+        env = {**_base_env(pg.url, index, work), "KEFU_REDIS_URL": redis.url, "KEFU_REDIS_PREFIX": "kefu-bench:",
+               "KEFU_LLM": "openai", "KEFU_LLM__BASE_URL": llm.base_url, "KEFU_LLM__MODEL": "fake"}
+        servers = [Server(env, work / f"worker-{n}.log") for n in "ab"]
+        for s in servers:
+            s.start()
+        print(f"production: ready in {', '.join(f'{s.ready_s:.1f} s' for s in servers)}", file=sys.stderr)
+        customers = _customers(pg.url, 200)
+        shape = "production (PostgreSQL, Redis, 2 workers)"
+        outcomes = []
+        if args.shape in ("production", "both"):
+            outcomes.append(load_run(shape, servers, customers, args, sockets=args.sockets,
+                                     duration_s=args.duration))
+
+        def redis_drop() -> None:
+            redis.stop()
+            time.sleep(5)
+            redis.start()
+
+        def llm_stall_refuse() -> None:
+            llm.mode("stall")
+            time.sleep(10)
+            llm.mode("refuse")
+            time.sleep(10)
+            llm.mode("ok")
+
+        faults: dict[str, tuple[str, Callable[[], None]]] = {
+            "redis": ("fault: Redis down 5 s", redis_drop),
+            "pg": ("fault: PostgreSQL restart", pg.restart),
+            "llm": ("fault: LLM stalls 10 s, refuses 10 s", llm_stall_refuse),
+            "kill": ("fault: kill -9 one of 2 workers", servers[0].kill9),  # last: it leaves one worker
+        }
+        for key in [k for k in faults if k in args.fault_list]:
+            label, act = faults[key]
+            print(f"{label} ...", file=sys.stderr)
+            outcomes.append(load_run(label, servers, customers, args, sockets=args.fault_sockets,
+                                     duration_s=args.fault_duration, fault=act))
+        return outcomes
+    finally:
+        for s in servers:
+            s.stop()
+        llm.stop()
+        redis.stop()
+        pg.stop()
+
+
+# ------------------------------------------------------------------ report
+
+
+def table(outcomes: list[Outcome]) -> str:
+    rows = [("run", "sockets", "turns/s", "p50 ms", "p95 ms", "p99 ms", "KB/socket", "errors", "failed",
+             "recovery s", "lost", "dup", "unanswered")]
+    for o in outcomes:
+        log = o.log
+        rows.append((o.name, f"{o.opened}/{o.sockets}", f"{o.turns_per_s:.0f}", f"{o.p50_ms:.0f}", f"{o.p95_ms:.0f}",
+                     f"{o.p99_ms:.0f}", f"{o.kb_per_socket:.0f}", str(sum(o.errors.values())), str(o.failed_turns),
+                     "-" if o.recovery_s is None else f"{o.recovery_s:.1f}",
+                     str(log.get("lost", 0) + (o.turns - o.answered)), str(log.get("duplicated", 0)),
+                     str(log.get("unanswered", 0) + log.get("out_of_order", 0) + log.get("log_unreadable", 0))))
+    rows.append(("target (issue 17)", "5000", f">= {TARGET_TURNS_PER_S:.0f}", "", "", f"<= {TARGET_P99_MS:.0f}", "",
+                 "", "", "", "0", "0", "0"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sockets", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--ramp-rate", type=float, default=250.0, help="sockets opened per second")
+    parser.add_argument("--rate", type=float, default=250.0, help="turns per second offered (all clients)")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of steady turns")
+    parser.add_argument("--turns", type=int, default=0, help="at most this many turns per socket (0: no cap)")
+    parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for replies after the steady phase")
+    parser.add_argument("--shape", choices=["embedded", "production", "both"], default="embedded")
+    parser.add_argument("--faults", default="none", help="kill,pg,redis,llm | all | none (production shape)")
+    parser.add_argument("--fault-sockets", type=int, default=500)
+    parser.add_argument("--fault-duration", type=float, default=40.0)
+    parser.add_argument("--customers", type=int, default=300)
+    parser.add_argument("--orders", type=int, default=3000)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    args.fault_list = ["kill", "pg", "redis", "llm"] if args.faults == "all" else \
+        [f for f in args.faults.split(",") if f and f != "none"]
+    raise_open_files(max(args.sockets, args.fault_sockets))
+
+    from timing import demo_store_and_index
+
+    work = Path(tempfile.mkdtemp(prefix="kefu-load-"))
+    store = demo_store_and_index("kefu-load-store-", customers=args.customers, orders=args.orders)
+    outcomes: list[Outcome] = []
+    if args.shape in ("embedded", "both"):
+        outcomes += embedded(args, store, work)
+    if args.shape in ("production", "both") or args.fault_list:
+        outcomes += production(args, store[1], work)
+    print(f"\nLoad bench ({os.cpu_count()} cores, client processes on the same machine; logs in {work})")
+    print(table(outcomes))
+    for o in outcomes:
+        if o.errors:
+            print(f"  {o.name}: errors {o.errors}; reconnects {o.reconnects}")
+    if args.json:
+        args.json.write_text(json.dumps([o.__dict__ | {"bad": o.bad()} for o in outcomes], indent=1))
+    if any(o.bad() for o in outcomes):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
