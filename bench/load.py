@@ -93,7 +93,7 @@ def load_run(name: str, servers: list[Server], customers: list[str], args: argpa
     inboxes = [ctx.Queue() for _ in range(procs)]
     plans = [Plan(index=i, bases=bases, sockets=sockets // procs + (i < sockets % procs),
                   ramp_per_s=args.ramp_rate / procs, rate_per_s=args.rate / procs, duration_s=duration_s,
-                  turns_per_socket=args.turns, drain_s=args.drain, secret=SECRET, customers=customers, seed=i)
+                  turns_per_socket=args.turns, drain_s=args.drain, secret=args.secret, customers=customers, seed=i)
              for i in range(procs)]
     rss_before = sum(s.rss_mb() for s in servers)
     workers = [ctx.Process(target=run, args=(p, inboxes[i], outbox), daemon=True) for i, p in enumerate(plans)]
@@ -124,7 +124,7 @@ def load_run(name: str, servers: list[Server], customers: list[str], args: argpa
 
 def _figures(out: Outcome, results: list[dict[str, Any]], start_at: float, fault_at: float | None) -> None:
     turns = [t for r in results for t in r["turns"]]
-    done = [(sent, lat) for sent, lat, _, _ in turns if lat is not None]
+    done = [(sent, lat) for sent, lat, _, _ in turns if lat is not None]  # (sent, latency) of answered turns
     out.turns, out.answered = len(turns), len(done)
     if done:
         end = max(sent + lat for sent, lat in done)
@@ -139,16 +139,39 @@ def _figures(out: Outcome, results: list[dict[str, Any]], start_at: float, fault
         out.reconnects += r["reconnects"]
         out.stray_replies += r["stray_replies"]
         out.skipped_ticks += r["skipped_ticks"]
-    out.failed_turns = out.log.get("failed", 0) + sum(1 for *_, errs in turns if errs)
+    out.failed_turns = out.log.get("failed", 0) + sum(1 for _, _, errs, _ in turns if errs)
     if fault_at is not None:
-        before = [lat for sent, lat in done if sent < fault_at - 1]
-        slow = max(1.0, 3 * pct(before, 0.99)) if before else 1.0
-        bad_ends = [sent + (lat if lat is not None else 0.0) for sent, lat, tries, errs in turns
-                    if sent + (lat or 0.0) >= fault_at and (lat is None or lat > slow or tries > 1 or errs)]
-        out.recovery_s = max(0.0, max(bad_ends) - fault_at) if bad_ends else 0.0
+        out.recovery_s = recovery(turns, fault_at)
+
+
+def recovery(turns: list[tuple[float, float | None, int, float]], fault_at: float) -> float:
+    """Seconds from the fault to the last trouble a customer saw: an error frame, a dropped socket under a pending
+    message, a turn never answered, or a reply slower than 3x the p99 before the fault (at least 1 s)."""
+    before = [lat for sent, lat, _, _ in turns if lat is not None and sent < fault_at - 1]
+    slow = max(1.0, 3 * pct(before, 0.99)) if before else 1.0
+    trouble = [0.0]
+    for sent, lat, _, error_at in turns:
+        if error_at >= fault_at:
+            trouble.append(error_at - fault_at)
+        if lat is None or lat > slow:
+            trouble.append(sent + (lat or 0.0) - fault_at)
+    return max(trouble)
 
 
 # ------------------------------------------------------------------ shapes
+
+
+def _store(args: argparse.Namespace, work: Path) -> tuple[str, Path]:
+    """A demo store dated today (SQLite, in `work`) and the index of the shipped documents (reused if there)."""
+    from knowledge.ingest import default_docs_dir, ingest
+    from server.demo.build import build_demo_store
+
+    url = f"sqlite:///{work / 'kefu.db'}"
+    build_demo_store(url, seed=7, as_of=datetime.now(UTC).date(), customers=args.customers, orders=args.orders)
+    index = args.index_dir or work / "index"
+    if not (index / "manifest.json").exists():
+        ingest([default_docs_dir()], index, progress=False)
+    return url, index
 
 
 def _base_env(db_url: str, index: Path, work: Path) -> dict[str, str]:
@@ -190,7 +213,8 @@ def production(args: argparse.Namespace, index: Path, work: Path) -> list[Outcom
         build_demo_store(pg.url, seed=7, as_of=datetime.now(UTC).date(), customers=args.customers,
                          orders=args.orders)
         env = {**_base_env(pg.url, index, work), "KEFU_REDIS_URL": redis.url, "KEFU_REDIS_PREFIX": "kefu-bench:",
-               "KEFU_LLM": "openai", "KEFU_LLM__BASE_URL": llm.base_url, "KEFU_LLM__MODEL": "fake"}
+               "KEFU_LLM": "openai", "KEFU_LLM__BASE_URL": llm.base_url, "KEFU_LLM__MODEL": "fake",
+               "KEFU_LLM__MAX_CONCURRENCY": "16"}  # a vLLM server batches; the default 1 is for the local model
         servers = [Server(env, work / f"worker-{n}.log") for n in "ab"]
         for s in servers:
             s.start()
@@ -269,21 +293,28 @@ def main() -> None:
     parser.add_argument("--fault-duration", type=float, default=40.0)
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--orders", type=int, default=3000)
+    parser.add_argument("--index-dir", type=Path, help="the knowledge index to serve (built here if missing)")
+    parser.add_argument("--base", action="append", help="run against this running server instead (repeatable)")
+    parser.add_argument("--database-url", help="with --base: the store whose customers the clients sign in as")
+    parser.add_argument("--secret", default=SECRET, help="with --base: the server's KEFU_IDENTITY_SECRET")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     args.fault_list = ["kill", "pg", "redis", "llm"] if args.faults == "all" else \
         [f for f in args.faults.split(",") if f and f != "none"]
     raise_open_files(max(args.sockets, args.fault_sockets))
-
-    from timing import demo_store_and_index
-
     work = Path(tempfile.mkdtemp(prefix="kefu-load-"))
-    store = demo_store_and_index("kefu-load-store-", customers=args.customers, orders=args.orders)
     outcomes: list[Outcome] = []
-    if args.shape in ("embedded", "both"):
-        outcomes += embedded(args, store, work)
-    if args.shape in ("production", "both") or args.fault_list:
-        outcomes += production(args, store[1], work)
+    if args.base:  # servers someone else started (the test's live server): its store lists the customers
+        servers = [Server.running(base) for base in args.base]
+        outcomes.append(load_run(f"given server{'s' * (len(servers) > 1)}", servers,
+                                 _customers(args.database_url, 200), args, sockets=args.sockets,
+                                 duration_s=args.duration))
+    else:
+        store = _store(args, work)
+        if args.shape in ("embedded", "both"):
+            outcomes += embedded(args, store, work)
+        if args.shape in ("production", "both") or args.fault_list:
+            outcomes += production(args, store[1], work)
     print(f"\nLoad bench ({os.cpu_count()} cores, client processes on the same machine; logs in {work})")
     print(table(outcomes))
     for o in outcomes:

@@ -34,7 +34,7 @@ QUESTIONS = {
            "where is my order?", "any coupons for me?", "recommend a power bank", "how do I reach a person?"],
 }
 TURN_RETRY_S = 30.0  # a turn without its reply this long is resumed and sent again (same client_msg_id)
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 8
 RECONNECT_FOR_S = 60.0
 
 
@@ -66,6 +66,7 @@ class Turn:
     echoed: bool = False
     latency_s: float | None = None
     errors: list[str] = field(default_factory=list)
+    last_error_at: float = 0.0  # wall clock of the last error frame or lost socket while it was pending
 
 
 @dataclass
@@ -154,6 +155,8 @@ class Client:
             pass
         if conv.ws is ws:
             conv.ws = None
+            if conv.pending is not None:
+                conv.pending.last_error_at = time.time()
             if not self.stopping:
                 await self._reconnect(conv)
 
@@ -179,11 +182,14 @@ class Client:
             if not self.stopping:
                 self.idle.append(conv)
         elif kind == "error":
-            code = frame.get("error", {}).get("code", "?")
+            code = str(frame.get("code", "?"))
             self.error(f"frame:{code}")
             if turn is not None and code in ("turn_failed", "internal_error", "rate_limited"):
                 turn.errors.append(code)
-                asyncio.get_running_loop().call_later(1.0, self._retry_soon, conv, turn)
+                turn.last_error_at = time.time()
+                # as a patient widget: again after 1, 2, 4, 8 … s (a database restarting takes a few seconds)
+                wait = min(8.0, 2.0 ** (turn.attempts - 1))
+                asyncio.get_running_loop().call_later(wait, self._retry_soon, conv, turn)
 
     def _retry_soon(self, conv: Conv, turn: Turn) -> None:
         if conv.pending is turn and conv.ws is not None:
@@ -325,9 +331,9 @@ class Client:
                     return list(r.json()["events"])
         return None
 
-    def turns(self) -> list[tuple[float, float | None, int, int]]:
-        """(first sent, latency or None when unanswered, attempts, error frames) per turn."""
-        return [(t.first_sent, t.latency_s, t.attempts, len(t.errors)) for c in self.convs for t in c.turns]
+    def turns(self) -> list[tuple[float, float | None, int, float]]:
+        """(first sent, latency or None when unanswered, error frames, time of the last error or 0) per turn."""
+        return [(t.first_sent, t.latency_s, len(t.errors), t.last_error_at) for c in self.convs for t in c.turns]
 
 
 def run(plan: Plan, inbox: Any, outbox: Any) -> None:

@@ -44,6 +44,11 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         self.ready_s = 0.0
 
+    @classmethod
+    def running(cls, base: str) -> Server:
+        """A server started by someone else (no process to watch: its memory is not measured)."""
+        return cls({}, Path(os.devnull), port=int(base.rsplit(":", 1)[1].rstrip("/")))
+
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
