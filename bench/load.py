@@ -65,6 +65,8 @@ class Outcome:
     recovery_s: float | None = None
     stray_replies: int = 0
     skipped_ticks: int = 0
+    fault_at: float | None = None
+    detail: list[tuple[float, float | None, int, float]] = field(default_factory=list)  # per turn, for --json
 
     def bad(self) -> int:
         """Lost + duplicated + out of order + unanswered (log) + turns the client never saw answered."""
@@ -119,6 +121,8 @@ def load_run(name: str, servers: list[Server], customers: list[str], args: argpa
     for w in workers:
         w.join(timeout=30)
     _figures(out, results, start_at, fault_at)
+    out.fault_at = fault_at
+    out.detail = sorted((t for r in results for t in r["turns"]), key=lambda t: t[0])
     return out
 
 
