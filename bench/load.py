@@ -65,6 +65,7 @@ class Outcome:
     recovery_s: float | None = None
     stray_replies: int = 0
     skipped_ticks: int = 0
+    keepalive_retries: int = 0  # conversation starts sent again after the server closed an idle pooled connection
     fault_at: float | None = None
     detail: list[tuple[float, float | None, int, float]] = field(default_factory=list)  # per turn, for --json
 
@@ -102,7 +103,7 @@ def load_run(name: str, servers: list[Server], customers: list[str], args: argpa
     for w in workers:
         w.start()
     out = Outcome(name, sockets=sockets)
-    ramp_timeout = sockets / args.ramp_rate + 180
+    ramp_timeout = 4 * sockets / args.ramp_rate + 300  # a loaded server opens them slower than asked
     for _ in plans:
         _, _, opened, ramp_s = outbox.get(timeout=ramp_timeout)
         out.opened += opened
@@ -143,6 +144,7 @@ def _figures(out: Outcome, results: list[dict[str, Any]], start_at: float, fault
         out.reconnects += r["reconnects"]
         out.stray_replies += r["stray_replies"]
         out.skipped_ticks += r["skipped_ticks"]
+        out.keepalive_retries += r["keepalive_retries"]
     out.failed_turns = out.log.get("failed", 0) + sum(1 for _, _, errs, _ in turns if errs)
     if fault_at is not None:
         out.recovery_s = recovery(turns, fault_at)

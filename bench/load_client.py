@@ -93,6 +93,7 @@ class Client:
         self.errors: dict[str, int] = {}
         self.stray_replies = 0
         self.skipped_ticks = 0
+        self.keepalive_retries = 0
         self.stopping = False
         self.http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64))
 
@@ -121,9 +122,14 @@ class Client:
         sig = hmac.new(plan.secret.encode(), customer.encode(), hashlib.sha256).hexdigest()
         language = "zh" if self.rng.random() < plan.zh_share else "en"
         base = (plan.index + n) % len(plan.bases)
-        r = await self.http.post(f"{plan.bases[base]}/api/conversations",
-                                 json={"channel": "web", "customer_id": customer, "customer_sig": sig,
-                                       "language": language})
+        body = {"channel": "web", "customer_id": customer, "customer_sig": sig, "language": language}
+        try:
+            r = await self.http.post(f"{plan.bases[base]}/api/conversations", json=body)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # a pooled keep-alive connection the server closed as we reused it (uvicorn's 5 s idle timeout):
+            # the request never reached it, so once more on a fresh connection (counted, not hidden)
+            self.keepalive_retries += 1
+            r = await self.http.post(f"{plan.bases[base]}/api/conversations", json=body)
         r.raise_for_status()
         body = r.json()
         conv = Conv(n, body["conversation_id"], body["token"], language, base)
@@ -322,7 +328,7 @@ class Client:
         return out
 
     async def _events(self, conv: Conv) -> list[dict[str, Any]] | None:
-        for k in range(len(self.plan.bases)):
+        for k in range(max(3, len(self.plan.bases))):  # each server, and a closed keep-alive connection retried
             base = self.plan.bases[(conv.base + k) % len(self.plan.bases)]
             with contextlib.suppress(httpx.HTTPError):
                 r = await self.http.get(f"{base}/api/conversations/{conv.cid}/events",
@@ -355,6 +361,7 @@ def run(plan: Plan, inbox: Any, outbox: Any) -> None:
         await client.http.aclose()
         return {"index": plan.index, "opened": len(client.convs), "errors": client.errors, "turns": client.turns(),
                 "stray_replies": client.stray_replies, "skipped_ticks": client.skipped_ticks,
+                "keepalive_retries": client.keepalive_retries,
                 "reconnects": sum(c.reconnects for c in client.convs),
                 "gave_up": sum(c.gave_up for c in client.convs), "log": log}
 
