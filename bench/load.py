@@ -150,18 +150,25 @@ def _figures(out: Outcome, results: list[dict[str, Any]], start_at: float, fault
         out.recovery_s = recovery(turns, fault_at)
 
 
-def recovery(turns: list[tuple[float, float | None, int, float]], fault_at: float) -> float:
-    """Seconds from the fault to the last trouble a customer saw: an error frame, a dropped socket under a pending
-    message, a turn never answered, or a reply slower than 3x the p99 before the fault (at least 1 s)."""
+def recovery(turns: list[tuple[float, float | None, int, float]], fault_at: float, *, gap_s: float = 5.0) -> float:
+    """Seconds from the fault to the end of the trouble it caused: error frames, sockets dropped under a pending
+    message, turns never answered, replies slower than 3x the p99 before the fault (at least 1 s); each counted
+    while it starts within `gap_s` of the trouble before it (a lone slow reply much later is the machine's load,
+    not the fault's)."""
     before = [lat for sent, lat, _, _ in turns if lat is not None and sent < fault_at - 1]
     slow = max(1.0, 3 * pct(before, 0.99)) if before else 1.0
-    trouble = [0.0]
+    trouble: list[tuple[float, float]] = []  # (start, end), wall clock
     for sent, lat, _, error_at in turns:
         if error_at >= fault_at:
-            trouble.append(error_at - fault_at)
-        if lat is None or lat > slow:
-            trouble.append(sent + (lat or 0.0) - fault_at)
-    return max(trouble)
+            trouble.append((error_at, error_at if lat is None else max(error_at, sent + lat)))
+        if (lat is None or lat > slow) and sent + (lat or 0.0) >= fault_at:
+            trouble.append((max(sent, fault_at), sent + (lat or 0.0)))
+    end = fault_at
+    for start, stop in sorted(trouble):
+        if start > end + gap_s:
+            break
+        end = max(end, stop)
+    return end - fault_at
 
 
 # ------------------------------------------------------------------ shapes
