@@ -9,7 +9,9 @@ every conversation's event log: each accepted message there exactly once, in ord
 Fault runs (production shape, during load): `kill` (kill -9 one worker: its clients reconnect to the other and
 resume by seq), `pg` (one PostgreSQL restart), `redis` (Redis stopped for 5 s, started again on the same port),
 `llm` (the LLM stalls 10 s, then refuses 10 s, then answers again). Each reports failed turns, recovery time and
-the lost / duplicated / unanswered counts, which must be 0. Everything on 127.0.0.1; every loop is bounded.
+the lost / duplicated / unanswered counts, which must be 0. They run `--fault-sockets` sockets at `--fault-rate`
+turns/s, below capacity, so the recovery measured is the fault's and not a queue's. Everything on 127.0.0.1; every
+loop is bounded.
 
     .venv/bin/python bench/load.py                                   # embedded, 5,000 sockets, 60 s
     .venv/bin/python bench/load.py --shape both --faults all         # what `make bench` runs
@@ -87,7 +89,7 @@ def raise_open_files(sockets: int) -> None:
 
 
 def load_run(name: str, servers: list[Server], customers: list[str], args: argparse.Namespace, *, sockets: int,
-             duration_s: float, fault: Callable[[], None] | None = None) -> Outcome:
+             duration_s: float, rate: float, fault: Callable[[], None] | None = None) -> Outcome:
     """Ramp, steady phase (with `fault()` run FAULT_AT_S into it), drain, event-log check; the figures."""
     bases = [s.base for s in servers]
     procs = max(1, min(args.clients, sockets))
@@ -95,7 +97,7 @@ def load_run(name: str, servers: list[Server], customers: list[str], args: argpa
     outbox = ctx.Queue()
     inboxes = [ctx.Queue() for _ in range(procs)]
     plans = [Plan(index=i, bases=bases, sockets=sockets // procs + (i < sockets % procs),
-                  ramp_per_s=args.ramp_rate / procs, rate_per_s=args.rate / procs, duration_s=duration_s,
+                  ramp_per_s=args.ramp_rate / procs, rate_per_s=rate / procs, duration_s=duration_s,
                   turns_per_socket=args.turns, drain_s=args.drain, secret=args.secret, customers=customers, seed=i)
              for i in range(procs)]
     rss_before = sum(s.rss_mb() for s in servers)
@@ -211,7 +213,7 @@ def embedded(args: argparse.Namespace, store: tuple[str, Path], work: Path) -> l
     print(f"embedded: ready in {server.ready_s:.1f} s", file=sys.stderr)
     try:
         return [load_run("embedded (SQLite, 1 worker)", [server], _customers(url, 200), args,
-                         sockets=args.sockets, duration_s=args.duration)]
+                         sockets=args.sockets, duration_s=args.duration, rate=args.rate)]
     finally:
         server.stop()
 
@@ -237,7 +239,7 @@ def production(args: argparse.Namespace, index: Path, work: Path) -> list[Outcom
         outcomes = []
         if args.shape in ("production", "both"):
             outcomes.append(load_run(shape, servers, customers, args, sockets=args.sockets,
-                                     duration_s=args.duration))
+                                     duration_s=args.duration, rate=args.rate))
 
         def redis_drop() -> None:
             redis.stop()
@@ -261,7 +263,7 @@ def production(args: argparse.Namespace, index: Path, work: Path) -> list[Outcom
             label, act = faults[key]
             print(f"{label} ...", file=sys.stderr)
             outcomes.append(load_run(label, servers, customers, args, sockets=args.fault_sockets,
-                                     duration_s=args.fault_duration, fault=act))
+                                     duration_s=args.fault_duration, rate=args.fault_rate, fault=act))
         return outcomes
     finally:
         for s in servers:
@@ -304,6 +306,8 @@ def main() -> None:
     parser.add_argument("--faults", default="none", help="kill,pg,redis,llm | all | none (production shape)")
     parser.add_argument("--fault-sockets", type=int, default=500)
     parser.add_argument("--fault-duration", type=float, default=40.0)
+    parser.add_argument("--fault-rate", type=float, default=20.0,
+                        help="turns/s during fault runs (below capacity, so recovery is the fault's, not a queue's)")
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--orders", type=int, default=3000)
     parser.add_argument("--index-dir", type=Path, help="the knowledge index to serve (built here if missing)")
@@ -321,7 +325,7 @@ def main() -> None:
         servers = [Server.running(base) for base in args.base]
         outcomes.append(load_run(f"given server{'s' * (len(servers) > 1)}", servers,
                                  _customers(args.database_url, 200), args, sockets=args.sockets,
-                                 duration_s=args.duration))
+                                 duration_s=args.duration, rate=args.rate))
     else:
         store = _store(args, work)
         if args.shape in ("embedded", "both"):
