@@ -295,8 +295,8 @@ class Client:
     async def verify(self) -> dict[str, int]:
         """Every sent message in its conversation's log exactly once, in the order sent, each followed by a reply
         before the next customer message; `failed` counts apologies (`fallback: turn_failed`)."""
-        out = {"checked": 0, "accepted": 0, "lost": 0, "duplicated": 0, "out_of_order": 0, "unanswered": 0,
-               "failed": 0, "log_unreadable": 0}
+        out = {"checked": 0, "accepted": 0, "undelivered": 0, "lost": 0, "duplicated": 0, "out_of_order": 0,
+               "unanswered": 0, "failed": 0, "log_unreadable": 0}
         gate = asyncio.Semaphore(32)
 
         async def one(conv: Conv) -> None:
@@ -307,11 +307,14 @@ class Client:
                 return
             out["checked"] += 1
             sent = [t.msg_id for t in conv.turns]
-            out["accepted"] += len(sent)
+            acked = {t.msg_id for t in conv.turns if t.echoed}  # the server echoed it: accepted
+            out["accepted"] += len(acked)
             users = [(i, e["payload"].get("client_msg_id"))
                      for i, e in enumerate(events) if e["type"] == "user_uttered"]
             ids = [m for _, m in users]
-            out["lost"] += sum(1 for m in sent if m not in ids)
+            out["lost"] += sum(1 for m in acked if m not in ids)
+            # sent, never echoed, not in the log: the socket dropped before the server read it and the client gave up
+            out["undelivered"] += sum(1 for m in sent if m not in acked and m not in ids)
             out["duplicated"] += sum(ids.count(m) - 1 for m in set(ids) if m)
             in_log = [m for m in ids if m in set(sent)]
             expected = [m for m in sent if m in set(in_log)]
