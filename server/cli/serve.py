@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from typing import Annotated
 
 import typer
@@ -18,11 +19,13 @@ def serve(
         int, typer.Option(min=1, help="Worker processes; more than one needs PostgreSQL and KEFU_REDIS_URL.")
     ] = 1,
 ) -> None:
-    """Run the HTTP/WebSocket service."""
+    """Run the HTTP/WebSocket service (prints `Kefu ready on …` once `/readyz` says it can answer)."""
+    started = time.monotonic()
     import uvicorn
 
     from server.api.demo import DemoRefused, check_demo
     from server.app import create_app
+    from server.cli.ready import announce_when_ready, local_url
     from server.infra.locks import is_postgres
     from server.infra.logs import setup_logging
 
@@ -33,15 +36,17 @@ def serve(
     except DemoRefused as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    host, port = host or settings.http.host, port or settings.http.port
     bind = {
-        "host": host or settings.http.host,
-        "port": port or settings.http.port,
+        "host": host,
+        "port": port,
         "log_config": None,
         "ws_max_size": 1024 * 1024,
         # frames are a few hundred bytes of JSON: compressing them saves little, and a zlib context per socket and
         # direction costs CPU on every frame and memory on every one of thousands of open sockets
         "ws_per_message_deflate": False,
     }
+    announce_when_ready(local_url(host, port), started, say=typer.echo)
     if workers == 1:
         uvicorn.run(create_app(settings), **bind)
         return
