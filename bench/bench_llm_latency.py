@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -130,7 +131,7 @@ def summary(samples: list[Sample], mode: str) -> tuple[float, float, float, floa
     return statistics.median(firsts), pct(firsts, 0.95), statistics.median(fulls), pct(fulls, 0.95)
 
 
-async def run(passes: int, verbose: bool) -> None:
+async def run(passes: int, verbose: bool, timeout_s: float) -> None:
     try:
         import llama_cpp  # noqa: F401
     except (ImportError, OSError) as exc:
@@ -141,7 +142,10 @@ async def run(passes: int, verbose: bool) -> None:
     from server.runtime import build_runtime
     from server.settings import AffectSettings, LLMSettings, Settings
 
-    llm_settings = LLMSettings(backend="local")
+    # patient budgets (--timeout-s): on a loaded machine the guard's defaults (8 s to the first token, a breaker after
+    # three failures) turn the model off and the bench would time templates; fallbacks are counted either way
+    llm_settings = LLMSettings(backend="local", timeout_s=timeout_s, first_token_timeout_s=timeout_s,
+                               stall_timeout_s=timeout_s, breaker_failures=1000)
     if not is_installed(llm_settings.model_path):
         print(f"bench_llm_latency: skipped, no verified model at {llm_settings.model_path}; run `make llm`")
         return
@@ -179,19 +183,30 @@ async def run(passes: int, verbose: bool) -> None:
     runtime.close()
 
     n = len(samples) // 2
-    print(f"\nlocal LLM turns, {n} per path ({passes} passes over {len(MESSAGES)} zh/en messages: orders, policy, "
-          "products), in one process on a shared 2-core machine")
-    print(f"{'path':8} {'first text p50':>15} {'p95':>7} {'full reply p50':>15} {'p95':>7} {'LLM calls/turn':>15} "
-          f"{'LLM-worded':>11}")
-    for mode in ("before", "now"):
-        f50, f95, w50, w95 = summary(samples, mode)
-        mine = [s for s in samples if s.mode == mode]
-        calls = sum(s.rounds for s in mine) / len(mine)
-        worded = sum(s.source == "llm" for s in mine)
-        print(f"{mode:8} {f50:14.2f}s {f95:6.2f}s {w50:14.2f}s {w95:6.2f}s {calls:15.2f} {worded:>7}/{len(mine)}")
-    f50 = summary(samples, "now")[0]
-    verdict = "met" if f50 <= TARGET_FIRST_P50_S else "NOT met"
-    print(f"target: first visible text p50 <= {TARGET_FIRST_P50_S:.1f} s -> {verdict} ({f50:.2f} s)")
+    print(f"\nlocal LLM, {n} turns per path ({passes} passes over {len(MESSAGES)} zh/en messages: orders, policy, "
+          f"products), one process on a shared 2-core machine (load average {os.getloadavg()[0]:.1f}); "
+          f"guard budgets {timeout_s:g} s")
+    print(f"{'path':8} {'turns':14} {'n':>3} {'first text p50':>15} {'p95':>7} {'full reply p50':>15} {'p95':>7} "
+          f"{'LLM calls/turn':>15} {'LLM-worded':>11}")
+    # "LLM turns": the messages whose turn called the model on either path (product lists and questions back never do)
+    asked = {s.text for s in samples if s.rounds}
+    for label, chosen in (("all", samples), ("LLM turns", [s for s in samples if s.text in asked])):
+        for mode in ("before", "now"):
+            mine = [s for s in chosen if s.mode == mode]
+            if not mine:
+                continue
+            f50, f95, w50, w95 = summary(mine, mode)
+            calls = sum(s.rounds for s in mine) / len(mine)
+            worded = sum(s.source == "llm" for s in mine)
+            print(f"{mode:8} {label:14} {len(mine):3d} {f50:14.2f}s {f95:6.2f}s {w50:14.2f}s {w95:6.2f}s "
+                  f"{calls:15.2f} {worded:>7}/{len(mine)}")
+    llm_now = [s for s in samples if s.mode == "now" and s.text in asked]
+    if not llm_now:
+        print("target: first visible text p50 <= 1.5 s -> not measured (no turn reached the model)")
+    else:
+        f50 = summary(llm_now, "now")[0]
+        verdict = "met" if f50 <= TARGET_FIRST_P50_S else "NOT met"
+        print(f"target: first visible text p50 <= {TARGET_FIRST_P50_S:.1f} s on LLM turns -> {verdict} ({f50:.2f} s)")
     fallbacks: dict[str, int] = {}
     for s in samples:
         if s.mode == "now" and s.fallback:
@@ -203,8 +218,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--verbose", "-v", action="store_true", help="print every turn")
+    parser.add_argument("--timeout-s", type=float, default=60.0,
+                        help="the LLM guard's budgets in this bench (whole call, first token, stall)")
     args = parser.parse_args()
-    asyncio.run(run(args.passes, args.verbose))
+    asyncio.run(run(args.passes, args.verbose, args.timeout_s))
 
 
 if __name__ == "__main__":
