@@ -71,7 +71,7 @@ class LLMResponder:
         max_tokens: int = 160,
         claims: ClaimTable | None = None,
         lead: bool = True,
-        continue_tokens: int = 96,
+        continue_tokens: int = 48,
     ) -> None:
         """`lead`: say the template's first sentence at once where the backend can continue it (see the module
         docstring), and bound the continuation to `continue_tokens`."""
