@@ -174,7 +174,9 @@ async def run(passes: int, verbose: bool, timeout_s: float) -> None:
         for i, (lang, line) in enumerate(MESSAGES):
             customer = customers[(p * len(MESSAGES) + i) % len(customers)]
             text = line.format(o=customer["orders"][0]["order_id"])
-            for mode in (("before", "now") if (i + p) % 2 == 0 else ("now", "before")):
+            # which path goes first alternates by message pair, so both pay a language switch (the other language's
+            # system prompt read again) on zh and on en alike
+            for mode in (("before", "now") if (i // 2 + p) % 2 == 0 else ("now", "before")):
                 s = await one_turn(runtime, counting, mode, customer, lang, text)
                 samples.append(s)
                 if verbose:
