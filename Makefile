@@ -100,6 +100,7 @@ bench: install
 	$(BIN)/python bench/bench_affect.py --judge
 	$(BIN)/python bench/bench_llm.py
 	$(BIN)/python bench/bench_llm_overhead.py
+	$(BIN)/python bench/bench_llm_latency.py
 	$(BIN)/python bench/bench_llm_toolcalls.py --runs 2
 	$(BIN)/python bench/bench_llm_tasks.py --runs 1
 	$(BIN)/python bench/bench_rules.py

@@ -48,7 +48,7 @@ from agent.language import detect_language
 from agent.locks import KeyedLocks
 from agent.offers import answered_by_interaction, declined
 from agent.policy import DECLINED_TEMPLATE, NEGATIVE, Decision, Turn, decide, effective_intent, empathy_for
-from agent.proposals import ToolProposer, consult
+from agent.proposals import ToolProposer, consult, rules_resolved
 from agent.protocols import (
     Acted,
     Affect,
@@ -441,7 +441,8 @@ class Agent:
                            now=self.clock())
 
     def _should_propose(self, decision: Decision, confidence: float) -> bool:
-        """Ask the LLM for a tool when the rules could not act (unsure), or on every task turn (always)."""
+        """Ask the LLM for a tool when the rules could not act (unsure: not when they hold the tool and its arguments),
+        or on every task turn (always)."""
         if self.proposer is None or self.propose_when == "off" or decision.kind in ("silent", "handoff"):
             return False
         if decision.confirmed or decision.template == DECLINED_TEMPLATE:  # the customer answered "shall I?"
@@ -452,6 +453,8 @@ class Agent:
             return False
         if self.propose_when == "always":
             return True
+        if rules_resolved(decision, self.tools.get(decision.tool) if decision.tool else None):
+            return False  # the tool and its arguments are known: a (forced) round would only copy them
         return decision.intent == "other" or bool(decision.ask_slot) or confidence < UNSURE_BELOW
 
     async def _act_and_respond(

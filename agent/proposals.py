@@ -9,7 +9,8 @@ reason goes back to the model as the call's tool message, and it may propose onc
 
 When the rules already know which tool fits, the pipeline names it (`force`): the model must call it and
 only fills the arguments (constrained decoding), which a small model does reliably where "auto" lets it
-drift into prose.
+drift into prose. When the rules also hold valid arguments for it (`rules_resolved`), the default ("unsure")
+asks nothing at all: the forced round could only copy them, and on two CPU cores it costs seconds.
 """
 
 from __future__ import annotations
@@ -143,6 +144,17 @@ class ToolProposer:
             # it changes something for the customer: only when their own words asked for it
             return Refused(proposal.name, proposal.arguments, "not_requested")
         return Accepted(tool, args)
+
+
+def rules_resolved(decision: Decision, tool: Tool | None) -> bool:
+    """The rules chose `tool` and hold arguments its schema accepts: an LLM round would only fill them again."""
+    if decision.kind != "call_tool" or tool is None or decision.tool != tool.name or decision.ask_slot:
+        return False
+    try:
+        tool.Args.model_validate(dict(decision.args))
+    except ValidationError:
+        return False
+    return True
 
 
 def mentioned_orders(texts: Sequence[str]) -> set[str]:

@@ -43,3 +43,8 @@ class LLMBackend:
 
     async def _complete(self, messages: Sequence[ChatMessage], ask: Completion) -> LLMResponse:
         raise NotImplementedError
+
+
+def continues(llm: object) -> bool:
+    """Does `llm.stream` write on from a closing assistant message (the local model), rather than answer anew?"""
+    return bool(getattr(llm, "continues_replies", False))

@@ -53,6 +53,7 @@ class GuardedLLM(LLMBackend):
             raise ValueError("max_concurrency must be at least 1")
         self.inner = inner
         self.name = inner.name
+        self.continues_replies = bool(getattr(inner, "continues_replies", False))  # see `continues`
         self.timeout_s = timeout_s
         self.first_token_timeout_s = first_token_timeout_s
         self.stall_timeout_s = stall_timeout_s

@@ -5,6 +5,10 @@ thread (a queue, never the event loop) and tokens cross to the caller through an
 llama.cpp keeps the KV cache of the last prompt and reuses its longest common prefix, so a stable
 system prompt placed first makes the next turn's first token ~10× faster. A caller that stops
 listening (timeout, disconnect) sets a flag the worker checks after each token.
+
+A streamed conversation that ends with an assistant message is continued: the model writes on from that
+text (the chat template's prompt with the assistant turn opened and the text in it), so a reply whose first
+sentence is already said finishes it rather than starting over (`continues_replies`).
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ class LocalLlamaLLM(LLMBackend):
     own cached prefix instead of re-reading the whole system prompt; 0 turns it off.
     """
 
+    continues_replies = True  # `stream` writes on from a closing assistant message (see the module docstring)
+
     def __init__(
         self,
         model_path: str | Path,
@@ -90,6 +96,7 @@ class LocalLlamaLLM(LLMBackend):
         self.omp_passive = omp_passive
         self.prefix_cache_mb = prefix_cache_mb
         self._llama: Llama | None = None
+        self._formatter: Any = None  # the model's own chat template, for continued replies
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
 
     # ------------------------------------------------------------ worker thread
@@ -128,6 +135,9 @@ class LocalLlamaLLM(LLMBackend):
         if stop.is_set():  # the caller gave up while this job waited in the queue
             return
         llama = self._load()
+        if messages and messages[-1]["role"] == "assistant" and tools is None and schema is None:
+            self._continue(llama, messages, max_tokens, stop, emit)
+            return
         kwargs: dict[str, Any] = {"tools": tools, "tool_choice": "auto"} if tools else {}
         if schema is not None:  # a forced call: the output is the arguments, decoded under their JSON schema
             kwargs = {"response_format": {"type": "json_object", "schema": schema}}
@@ -141,6 +151,47 @@ class LocalLlamaLLM(LLMBackend):
                 delta = chunk["choices"][0].get("delta", {}).get("content")
                 if delta:
                     emit(delta)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    def _continue(
+        self,
+        llama: Llama,
+        messages: list[dict[str, Any]],
+        max_tokens: int,
+        stop: threading.Event,
+        emit: Callable[[str], None],
+    ) -> None:
+        """Write on from the closing assistant message: the template's prompt of the messages before it (the same
+        tokens `create_chat_completion` would make, so the cached prefix serves), the assistant turn opened, then
+        the text already said."""
+        if self._formatter is None:
+            from llama_cpp import llama_chat_format
+
+            template = llama.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise ValueError("the model has no chat template: a reply cannot be continued")
+            eos, bos = llama.token_eos(), llama.token_bos()
+            self._formatter = llama_chat_format.Jinja2ChatFormatter(
+                template=template,
+                eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+                bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+                stop_token_ids=[eos],
+            )
+        formatted = self._formatter(messages=messages[:-1])
+        chunks = llama.create_completion(
+            prompt=formatted.prompt + messages[-1]["content"], max_tokens=max_tokens, stream=True,
+            temperature=self.temperature, stop=formatted.stop,
+        )
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    break
+                text = chunk["choices"][0].get("text")
+                if text:
+                    emit(text)
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:

@@ -15,7 +15,8 @@ from agent.protocols import ChatMessage, LLMFailure, LLMResponse, LLMUnavailable
 
 class ScriptedLLM:
     """Streams `reply` for every turn in `chunk_chars` pieces (replies queued with `push` go first), or raises
-    `LLMUnavailable(fail)` when told to fail. Each `complete` answers the next of `rounds` (tool calls, with the
+    `LLMUnavailable(fail)` when told to fail (with `continues`, the reply is what follows a closing assistant
+    message, as the local model writes on from it). Each `complete` answers the next of `rounds` (tool calls, with the
     reply as text), then no calls.
 
     Records what it was sent: `prompts` (the messages of each `stream`) and `requests` (messages, offered tool
@@ -31,8 +32,10 @@ class ScriptedLLM:
         fail: LLMFailure | None = None,
         rounds: Sequence[Sequence[ToolCallProposal]] = (),
         chunk_chars: int = 4,
+        continues: bool = False,
     ) -> None:
         self.reply, self.fail, self.chunk_chars = reply, fail, chunk_chars
+        self.continues_replies = continues  # like the local model: a closing assistant message is written on from
         self.queued: deque[str] = deque()
         self.rounds = [list(r) for r in rounds]
         self.prompts: list[Sequence[ChatMessage]] = []
