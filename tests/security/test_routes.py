@@ -41,6 +41,8 @@ ROLES: dict[tuple[str, str], tuple[str, ...]] = {
         ("GET", ""), ("POST", ""), ("GET", "/{experiment_id}"), ("POST", "/{experiment_id}/stop"),
         ("GET", "/{experiment_id}/readout"))},
     ("GET", "/api/operator/identity/groups"): ("marketer", "supervisor"),
+    ("GET", "/api/operator/customers/{customer_id}/profile"): ("operator", "supervisor", "marketer"),
+    ("GET", "/api/operator/marketing/churn"): ("marketer", "supervisor"),
 }
 ALL_ROLES = ("operator", "supervisor", "marketer")
 # Routes only the store's backend calls, with its API key (KEFU_IDENTITY_API_KEYS).

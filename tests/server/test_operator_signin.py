@@ -22,7 +22,8 @@ pytestmark = pytest.mark.integration
 
 # Routes any signed-in account may use; everything else under /api/operator needs operator or supervisor.
 PUBLIC = {("POST", "/api/operator/login")}
-ANY_ROLE = {("POST", "/api/operator/logout"), ("GET", "/api/operator/me")}
+ANY_ROLE = {("POST", "/api/operator/logout"), ("GET", "/api/operator/me"),
+            ("GET", "/api/operator/customers/{customer_id}/profile")}  # a customer's profile: every console role
 # The supervisor view: operators are refused as well as marketers.
 SUPERVISOR_ONLY = {("GET", "/api/operator/stats")}
 # Marketing: marketers and supervisors; operators are refused.
@@ -37,7 +38,8 @@ MARKETING = {("POST", "/api/operator/campaigns/{campaign_id}/copy"), ("GET", "/a
              *((method, f"/api/operator/experiments{path}") for method, path in (
                  ("GET", ""), ("POST", ""), ("GET", "/{experiment_id}"), ("POST", "/{experiment_id}/stop"),
                  ("GET", "/{experiment_id}/readout"))),
-             ("GET", "/api/operator/identity/groups")}
+             ("GET", "/api/operator/identity/groups"), ("GET", "/api/operator/marketing/churn"),
+             ("POST", "/api/operator/marketing/forecast")}
 
 
 # --------------------------------------------------------------------------------------------- sign-in
