@@ -41,6 +41,7 @@ from server.db.operators import OperatorRepository
 from server.db.orders import SqlOrderRepository
 from server.db.purchases import SqlShopperData
 from server.identity import CustomerIdentity, load_identity
+from server.infra.admission import TurnGate
 from server.infra.llm import build_llm, build_sentiment_judge
 from server.infra.locks import PgTurnLock, is_postgres, migration_lock
 from server.infra.metrics import observe_events
@@ -111,6 +112,7 @@ class Runtime:
     model_executor: Executor | None = None  # the turns' model work (affect, NLU, embeddings)
     voice_engines: VoiceEngines | None = None  # the phone line's recogniser, voices and VAD (built on first call)
     insight: CustomerInsight | None = None  # customer profiles and churn risk (console, conversation start)
+    turn_gate: TurnGate | None = None  # admission of customer turns in this worker (built on first use)
 
     def voice(self) -> VoiceEngines:
         """The phone line's engines (cheap to build; their models load on the first call that needs them)."""
@@ -131,6 +133,14 @@ class Runtime:
         """What must finish before the service is ready to answer (`/readyz`); empty when ready. An LLM that
         failed its warm-up does not keep the service from answering: replies fall back to templates."""
         return [name for name, done in (("models", self.models_warm), ("llm", self.llm_warm)) if not done]
+
+    def turns(self) -> TurnGate:
+        """This worker's admission of customer turns (`KEFU_LIMITS_TURNS_*`)."""
+        if self.turn_gate is None:
+            conf = self.settings.limits
+            self.turn_gate = TurnGate(conf.turns_in_flight, conf.turns_queued, conf.turn_queue_wait_s,
+                                      conf.busy_retry_after_ms)
+        return self.turn_gate
 
     def frame_budget(self) -> FrameBudget:
         """A new socket's budget of client frames (never refuses with `KEFU_RATE_LIMITS=off`)."""

@@ -136,6 +136,14 @@ class LimitSettings(BaseModel):
     # `socket_frame_burst`; over it a frame gets `rate_limited`, and a socket that keeps flooding is closed (4429).
     socket_frames_per_s: float = Field(default=10.0, gt=0)
     socket_frame_burst: int = Field(default=40, ge=1)
+    # Customer turns per worker (on by default, whatever `enabled` says): this many run at once, this many more
+    # wait up to turn_queue_wait_s; any other turn is refused as `busy` (a 503 with Retry-After on REST), not
+    # recorded, and the client sends it again after busy_retry_after_ms. Sized for 2 cores: a text turn costs
+    # ~20 ms of CPU, the rest of a turn waits on the database or the LLM.
+    turns_in_flight: int = Field(default=16, ge=1)
+    turns_queued: int = Field(default=64, ge=0)
+    turn_queue_wait_s: float = Field(default=2.0, ge=0)
+    busy_retry_after_ms: int = Field(default=1000, ge=0)
 
 
 class KnowledgeSettings(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
@@ -17,6 +18,7 @@ from server.api.interactions import Interaction, record_interaction, recorded_fr
 from server.channels.frames import customer_event
 from server.errors import ApiError, ErrorBody
 from server.identity import CustomerIdentity
+from server.infra.admission import TurnsBusy
 from server.infra.metrics import TURN_SECONDS
 from server.runtime import Runtime
 
@@ -100,7 +102,8 @@ def verified_customer(
 
 @router.post("/{conversation_id}/messages", responses={503: {
     "model": ErrorBody, "description": "`turn_failed`: the turn failed and nothing could be recorded (the database is "
-                                       "down); `message` is the apology to show. Send the same message again later."}})
+                                       "down); `message` is the apology to show. `busy`: the worker had no room for the"
+                                       " turn, nothing was recorded; send it again after `Retry-After` seconds."}})
 async def send_message(
     body: SendMessage, conversation: ConversationDep, runtime: RuntimeDep, request: Request
 ) -> dict[str, Any]:
@@ -110,12 +113,16 @@ async def send_message(
     await limit(runtime, "message_ip", client_ip(request))
     await limit(runtime, "message_conversation", conversation.id)
     try:
-        with TURN_SECONDS.time():
-            result = await runtime.agent.handle(
-                conversation.id,
-                TurnInput(body.text, client_msg_id=body.client_msg_id),
-                on_token=runtime.token_sink(conversation.id),
-            )
+        async with runtime.turns().admit():
+            with TURN_SECONDS.time():
+                result = await runtime.agent.handle(
+                    conversation.id,
+                    TurnInput(body.text, client_msg_id=body.client_msg_id),
+                    on_token=runtime.token_sink(conversation.id),
+                )
+    except TurnsBusy as exc:  # not admitted, nothing recorded: the same message may be sent again after Retry-After
+        retry_s = max(1, math.ceil(exc.retry_after_ms / 1000))
+        raise ApiError(503, "busy", exc.message(body.text), headers={"Retry-After": str(retry_s)}) from exc
     except InvalidMessage as exc:
         raise ApiError(422, "invalid_message", str(exc)) from exc
     except UnrecordedTurn as exc:  # failed, apology unrecorded (the store is down): send the message again later

@@ -15,7 +15,9 @@ shown to operators in the console), `interaction` (`{"type": "interaction", "kin
 card's action; answered with `interaction_recorded`). Server frames come from the conversation's pub/sub
 channel (so operator messages, operator typing and `csat_request` reach this socket too); `resume` replays
 the event log after a sequence number (send it after every `ready`, reconnects included). A bad frame gets an `error`
-frame; the socket stays open. Refusals are an `error` frame, then close with 4000 + the HTTP status.
+frame; the socket stays open. A `user_message` the worker has no room for is answered with an `error` frame `busy`
+(`retry_after_ms`, `client_msg_id`) and not recorded: send it again after that delay. Refusals are an `error`
+frame, then close with 4000 + the HTTP status.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from server.channels.frames import (
     send_frame,
 )
 from server.errors import ApiError
+from server.infra.admission import TurnsBusy
 from server.infra.metrics import TURN_SECONDS
 from server.infra.rate_limits import RateLimited
 from server.runtime import Runtime
@@ -170,20 +173,12 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
         await send_frame(ws, {**error_frame("rate_limited", exc.message), "retry_after": exc.retry_after})
         return
     if isinstance(frame, UserMessage):
-        await send_frame(ws, {"type": "typing", "who": "bot", "on": True})
         try:
-            with TURN_SECONDS.time():
-                await runtime.agent.handle(
-                    conversation_id,
-                    TurnInput(frame.text, client_msg_id=frame.client_msg_id),
-                    on_token=runtime.token_sink(conversation_id),
-                )
-        except InvalidMessage as exc:
-            await send_frame(ws, error_frame("invalid_message", str(exc)))
-        except UnrecordedTurn as exc:  # failed, and not even the apology could be recorded: say it here, unrecorded
-            await send_frame(ws, {**error_frame("turn_failed", exc.apology), "client_msg_id": frame.client_msg_id})
-        finally:
-            await send_frame(ws, {"type": "typing", "who": "bot", "on": False})
+            async with runtime.turns().admit():
+                await _turn(ws, runtime, conversation_id, frame)
+        except TurnsBusy as exc:  # not admitted, nothing recorded: the client sends the same message again later
+            await send_frame(ws, {**error_frame("busy", exc.message(frame.text)),
+                                  "retry_after_ms": exc.retry_after_ms, "client_msg_id": frame.client_msg_id})
     elif isinstance(frame, Resume):
         state = (await runtime.agent.state(conversation_id)).public()
         events = await runtime.agent.store.load(conversation_id, after=frame.after)
@@ -206,3 +201,21 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
             await send_frame(ws, error_frame("csat_already_given", "This conversation has been rated already."))
             return
         await runtime.agent.record(conversation_id, [CsatGiven(conversation_id=conversation_id, score=frame.score)])
+
+
+async def _turn(ws: WebSocket, runtime: Runtime, conversation_id: str, frame: UserMessage) -> None:
+    """One admitted customer turn; its reply reaches the socket through the conversation's channel."""
+    await send_frame(ws, {"type": "typing", "who": "bot", "on": True})
+    try:
+        with TURN_SECONDS.time():
+            await runtime.agent.handle(
+                conversation_id,
+                TurnInput(frame.text, client_msg_id=frame.client_msg_id),
+                on_token=runtime.token_sink(conversation_id),
+            )
+    except InvalidMessage as exc:
+        await send_frame(ws, error_frame("invalid_message", str(exc)))
+    except UnrecordedTurn as exc:  # failed, and not even the apology could be recorded: say it here, unrecorded
+        await send_frame(ws, {**error_frame("turn_failed", exc.apology), "client_msg_id": frame.client_msg_id})
+    finally:
+        await send_frame(ws, {"type": "typing", "who": "bot", "on": False})

@@ -21,6 +21,8 @@ TURN_SECONDS = Histogram(
 API_ERRORS = Counter("kefu_api_errors_total", "Client errors answered", ["code"], registry=REGISTRY)
 TURN_FAILURES = Counter("kefu_turns_failed_total", "Turns that failed inside and answered with an apology",
                         ["error"], registry=REGISTRY)
+TURNS_SHED = Counter("kefu_turns_busy_total", "Customer turns refused as busy (not admitted, not recorded)",
+                     registry=REGISTRY)
 
 
 def observe_events(events: list[Event]) -> None:
