@@ -68,6 +68,7 @@ class Outcome:
     stray_replies: int = 0
     skipped_ticks: int = 0
     keepalive_retries: int = 0  # conversation starts sent again after the server closed an idle pooled connection
+    busy: int = 0  # turns the server shed as `busy` (not recorded), which the client sent again after the back-off
     fault_at: float | None = None
     detail: list[tuple[float, float | None, int, float]] = field(default_factory=list)  # per turn, for --json
 
@@ -148,6 +149,7 @@ def _figures(out: Outcome, results: list[dict[str, Any]], start_at: float, fault
         out.stray_replies += r["stray_replies"]
         out.skipped_ticks += r["skipped_ticks"]
         out.keepalive_retries += r["keepalive_retries"]
+        out.busy += r.get("busy", 0)
     out.failed_turns = out.log.get("failed", 0) + sum(1 for _, _, errs, _ in turns if errs)
     if fault_at is not None:
         out.recovery_s = recovery(turns, fault_at)
@@ -336,9 +338,10 @@ def main() -> None:
     print(f"\nLoad bench ({os.cpu_count()} cores, client processes on the same machine; logs in {work})")
     print(table(outcomes))
     for o in outcomes:
-        if o.errors or o.turns != o.answered:
+        if o.errors or o.busy or o.turns != o.answered:
             print(f"  {o.name}: {o.answered}/{o.turns} turns answered on their socket, undelivered "
-                  f"{o.log.get('undelivered', 0)}; errors {o.errors}; reconnects {o.reconnects}")
+                  f"{o.log.get('undelivered', 0)}; errors {o.errors}; reconnects {o.reconnects}; "
+                  f"shed as busy and sent again {o.busy}")
     if args.json:
         args.json.write_text(json.dumps([o.__dict__ | {"bad": o.bad()} for o in outcomes], indent=1))
     if any(o.bad() for o in outcomes):

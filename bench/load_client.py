@@ -35,6 +35,7 @@ QUESTIONS = {
 }
 TURN_RETRY_S = 30.0  # a turn without its reply this long is resumed and sent again (same client_msg_id)
 MAX_ATTEMPTS = 8
+MAX_BUSY_RESENDS = 60  # a turn refused as `busy` this many times is left to the watchdog
 RECONNECT_FOR_S = 60.0
 
 
@@ -62,6 +63,7 @@ class Turn:
     text: str
     first_sent: float  # wall clock (time.time), comparable across processes
     attempts: int = 1
+    busy: int = 0  # times the server refused it as `busy` (not admitted, not recorded)
     last_sent: float = 0.0
     echoed: bool = False
     latency_s: float | None = None
@@ -94,6 +96,7 @@ class Client:
         self.stray_replies = 0
         self.skipped_ticks = 0
         self.keepalive_retries = 0
+        self.busy = 0  # `busy` refusals: backed off and sent again
         self.stopping = False
         self.http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64))
 
@@ -189,6 +192,14 @@ class Client:
                 self.idle.append(conv)
         elif kind == "error":
             code = str(frame.get("code", "?"))
+            if code == "busy":  # shed by the server, nothing recorded: back off as told (with jitter), send again
+                self.busy += 1
+                if turn is not None and frame.get("client_msg_id") == turn.msg_id and turn.busy < MAX_BUSY_RESENDS:
+                    turn.busy += 1
+                    wait = float(frame.get("retry_after_ms", 1000)) / 1000 * (1.0 + self.rng.random())
+                    turn.last_sent = time.time() + wait  # the watchdog counts from the resend
+                    asyncio.get_running_loop().call_later(wait, self._resend_busy, conv, turn)
+                return
             self.error(f"frame:{code}")
             if turn is not None and code in ("turn_failed", "internal_error", "rate_limited"):
                 turn.errors.append(code)
@@ -196,6 +207,10 @@ class Client:
                 # as a patient widget: again after 1, 2, 4, 8 … s (a database restarting takes a few seconds)
                 wait = min(8.0, 2.0 ** (turn.attempts - 1))
                 asyncio.get_running_loop().call_later(wait, self._retry_soon, conv, turn)
+
+    def _resend_busy(self, conv: Conv, turn: Turn) -> None:
+        if conv.pending is turn and conv.ws is not None:
+            asyncio.get_running_loop().create_task(self._send(conv, turn))
 
     def _retry_soon(self, conv: Conv, turn: Turn) -> None:
         if conv.pending is turn and conv.ws is not None:
@@ -364,7 +379,7 @@ def run(plan: Plan, inbox: Any, outbox: Any) -> None:
         await client.http.aclose()
         return {"index": plan.index, "opened": len(client.convs), "errors": client.errors, "turns": client.turns(),
                 "stray_replies": client.stray_replies, "skipped_ticks": client.skipped_ticks,
-                "keepalive_retries": client.keepalive_retries,
+                "keepalive_retries": client.keepalive_retries, "busy": client.busy,
                 "reconnects": sum(c.reconnects for c in client.convs),
                 "gave_up": sum(c.gave_up for c in client.convs), "log": log}
 
