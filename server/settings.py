@@ -174,6 +174,9 @@ class LLMSettings(BaseModel):
     # replies come from templates at once; then one trial call finds out whether it is back.
     breaker_failures: int = Field(default=3, ge=1)
     breaker_reset_s: float = Field(default=30.0, gt=0)
+    # A call still waiting this long while a generation has had no first token for as long and other calls wait
+    # too counts as a failure, so a stall under load opens the breaker early (unset: half first_token_timeout_s).
+    slow_after_s: float | None = Field(default=None, gt=0)
 
 
 class AffectSettings(BaseModel):

@@ -65,6 +65,7 @@ def build_llm(settings: Settings) -> LLM | None:
         context_tokens=settings.llm.context_tokens,
         breaker=CircuitBreaker(f"llm {inner.name}", failures=settings.llm.breaker_failures,
                                reset_s=settings.llm.breaker_reset_s),
+        slow_after_s=settings.llm.slow_after_s,
     )
 
 

@@ -96,3 +96,54 @@ async def test_a_failed_trial_opens_it_again() -> None:
     assert breaker.allow()
     breaker.success()
     assert breaker.state == "closed" and breaker.allow() and breaker.allow()
+
+
+async def test_a_stall_under_load_opens_the_breaker_before_any_first_token_timeout() -> None:
+    """Six turns at once against a stalled LLM (one generation at a time): none waits the first-token timeout; the
+    breaker opens once they have waited `slow_after_s`, later turns skip the LLM, and a trial brings it back."""
+    sick = SickLLM()
+    breaker = CircuitBreaker("llm sick", failures=3, reset_s=1.0)
+    guarded = GuardedLLM(sick, timeout_s=4.0, first_token_timeout_s=1.0, stall_timeout_s=0.5, breaker=breaker)
+    assert guarded.slow_after_s == 0.5  # half the first-token timeout
+    agent = make_agent(llm=guarded, nlu=FakeNLU(), affect=FakeAffect())
+
+    start = time.perf_counter()
+    burst = await asyncio.gather(*(timed_turn(agent, n) for n in range(6)))
+    assert time.perf_counter() - start < 0.9  # all answered before the first-token timeout (1 s) of even one
+    assert all(source == "template" for _, source, _ in burst)
+    assert breaker.state == "open" and sick.calls == 1 and guarded.failures["slow"] == 3
+    assert {f for _, _, f in burst} == {"llm_circuit_open"}  # the stalled one and the queued ones gave up together
+
+    later = [await timed_turn(agent, n) for n in range(6, 9)]
+    assert [(s, f) for _, s, f in later] == [("template", "llm_circuit_open")] * 3
+    assert max(took for took, _, _ in later) < 0.2 and sick.calls == 1
+
+    sick.stall = False
+    await asyncio.sleep(1.05)
+    assert (await timed_turn(agent, 9))[1:] == ("llm", None) and breaker.state == "closed"
+    assert guarded.in_flight == 0 and not guarded._waits
+
+
+class SlowLLM(SickLLM):
+    """Answers, but its first token takes `delay` (a long prompt on a busy CPU)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.stall, self.delay = False, delay
+
+    async def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int = 256) -> AsyncIterator[str]:
+        await asyncio.sleep(self.delay)
+        async for token in super().stream(messages, max_tokens=max_tokens):
+            yield token
+
+
+async def test_a_slow_first_token_alone_or_with_one_other_waiting_does_not_open_it() -> None:
+    slow = SlowLLM(0.7)
+    breaker = CircuitBreaker("llm slow", failures=3, reset_s=1.0)
+    guarded = GuardedLLM(slow, timeout_s=4.0, first_token_timeout_s=1.0, stall_timeout_s=0.5,
+                         max_concurrency=2, breaker=breaker)
+    agent = make_agent(llm=guarded, nlu=FakeNLU(), affect=FakeAffect())
+    assert (await timed_turn(agent, 0))[1:] == ("llm", None)  # alone: no evidence of a stall
+    pair = await asyncio.gather(*(timed_turn(agent, n) for n in (1, 2)))
+    assert [r[1:] for r in pair] == [("llm", None)] * 2  # two strikes, then it answers: closed again
+    assert guarded.failures["slow"] == 2 and breaker.state == "closed" and breaker.opened == 0
