@@ -110,10 +110,10 @@ async def send_message(
     """One customer turn. Every turn is answered: one that fails inside answers with an apology in the customer's
     language (`failed: true`, recorded), and the same `client_msg_id` sent again runs again; a message already
     answered is a `duplicate`."""
-    await limit(runtime, "message_ip", client_ip(request))
-    await limit(runtime, "message_conversation", conversation.id)
-    try:
+    try:  # admitted first: a message shed as `busy` is not charged to the sender's message limits
         async with runtime.turns().admit():
+            await limit(runtime, "message_ip", client_ip(request))
+            await limit(runtime, "message_conversation", conversation.id)
             with TURN_SECONDS.time():
                 result = await runtime.agent.handle(
                     conversation.id,

@@ -164,22 +164,19 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
     if isinstance(frame, dict):
         await send_frame(ws, frame)
         return
-    kinds = {UserMessage: (("message_ip", client_ip(ws)), ("message_conversation", conversation_id)),
-             Csat: (("csat_conversation", conversation_id),)}.get(type(frame), ())
-    try:
-        for kind, key in kinds:
-            await runtime.rate_limits.hit(kind, key)
-    except RateLimited as exc:  # over a limit: this frame is refused, the socket stays open
-        await send_frame(ws, {**error_frame("rate_limited", exc.message), "retry_after": exc.retry_after})
-        return
     if isinstance(frame, UserMessage):
-        try:
+        try:  # admitted first: a message shed as `busy` is not charged to the sender's message limits
             async with runtime.turns().admit():
-                await _turn(ws, runtime, conversation_id, frame)
+                if not await _over_limits(ws, runtime, (("message_ip", client_ip(ws)),
+                                                        ("message_conversation", conversation_id))):
+                    await _turn(ws, runtime, conversation_id, frame)
         except TurnsBusy as exc:  # not admitted, nothing recorded: the client sends the same message again later
             await send_frame(ws, {**error_frame("busy", exc.message(frame.text)),
                                   "retry_after_ms": exc.retry_after_ms, "client_msg_id": frame.client_msg_id})
-    elif isinstance(frame, Resume):
+        return
+    if isinstance(frame, Csat) and await _over_limits(ws, runtime, (("csat_conversation", conversation_id),)):
+        return
+    if isinstance(frame, Resume):
         state = (await runtime.agent.state(conversation_id)).public()
         events = await runtime.agent.store.load(conversation_id, after=frame.after)
         names = await runtime.console.names.for_events(events)
@@ -201,6 +198,17 @@ async def _handle_frame(ws: WebSocket, runtime: Runtime, conversation_id: str, r
             await send_frame(ws, error_frame("csat_already_given", "This conversation has been rated already."))
             return
         await runtime.agent.record(conversation_id, [CsatGiven(conversation_id=conversation_id, score=frame.score)])
+
+
+async def _over_limits(ws: WebSocket, runtime: Runtime, kinds: tuple[tuple[str, str], ...]) -> bool:
+    """Count the frame against each limit; over one, answer `rate_limited` (the socket stays open) and say so."""
+    try:
+        for kind, key in kinds:
+            await runtime.rate_limits.hit(kind, key)
+    except RateLimited as exc:
+        await send_frame(ws, {**error_frame("rate_limited", exc.message), "retry_after": exc.retry_after})
+        return True
+    return False
 
 
 async def _turn(ws: WebSocket, runtime: Runtime, conversation_id: str, frame: UserMessage) -> None:
