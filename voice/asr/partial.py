@@ -13,8 +13,11 @@ One `PartialDecoder` per utterance, fed the turn's frames as they arrive (at the
   decoded in full at once.
 
 Never more than one decode runs per utterance: a decode asked for while one runs waits in a single slot, where a
-newer request replaces an older one. The tail is not decoded apart with the stable words as a prompt: Whisper's
-encoder pads every input to 30 s, so a shorter tail saves only decoder steps, and re-prompting changes words.
+newer request replaces an older one. Partials are best effort: one is skipped while any decode runs in the process
+(another call's), so they never take the recogniser from a turn that has ended or paused.
+
+The tail is not decoded apart with the stable words as a prompt: Whisper's encoder pads every input to 30 s, so a
+shorter tail saves only decoder steps, and re-prompting changes words.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from voice.resample import resample
 
 ASR_RATE = 16000
 Spawn = Callable[[Awaitable[None]], "asyncio.Task[None]"]
+_running_decodes = 0  # in this process (the event loop's thread counts them): partials wait for a free recogniser
 
 
 def stable_prefix(a: str, b: str, language: str) -> str:
@@ -82,7 +86,8 @@ class PartialDecoder:
                 self._speculated = None
             if self._interval and self._since >= self._interval:
                 self._since = 0
-                self._ask(self._audio(), None)
+                if _running_decodes == 0:
+                    self._ask(self._audio(), None)
             return
         self._silence += 1
         if self._silence == self._tail:
@@ -103,7 +108,7 @@ class PartialDecoder:
         if running is not None and not running.done():
             await asyncio.wait([running])
         self.decodes += 1
-        return await asyncio.to_thread(self._decode, pcm)
+        return await self._counted(pcm)
 
     def close(self) -> None:
         self._waiting = None
@@ -129,7 +134,7 @@ class PartialDecoder:
         while True:
             self.decodes += 1
             try:
-                transcript = await asyncio.to_thread(self._decode, audio)
+                transcript = await self._counted(audio)
             except Exception as exc:
                 if target is not None and not target.done():
                     target.set_exception(exc)
@@ -141,6 +146,14 @@ class PartialDecoder:
             if waiting is None:
                 return
             audio, target = waiting
+
+    async def _counted(self, pcm: np.ndarray) -> Transcript:
+        global _running_decodes
+        _running_decodes += 1
+        try:
+            return await asyncio.to_thread(self._decode, pcm)
+        finally:
+            _running_decodes -= 1
 
     def _decode(self, pcm: np.ndarray) -> Transcript:
         started = time.perf_counter()
