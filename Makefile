@@ -106,6 +106,7 @@ bench: install
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_attacks.py
 	$(BIN)/python bench/bench_ser.py
+	$(BIN)/python bench/bench_voice_calls.py
 	# issue 17: 5,000 chat sockets on the embedded default and the production shape, then the fault runs
 	$(BIN)/python bench/load.py --shape both --faults all --index-dir var/bench/load-index
 	$(BIN)/kefu eval

@@ -35,6 +35,7 @@ import numpy as np
 from agent.errors import InvalidMessage
 from agent.events import BotInterrupted, BotUttered, Event, HandoffRequested
 from agent.turns import SpeechCues, TurnInput
+from voice.asr.partial import PartialDecoder
 from voice.emotion.cues import hear
 from voice.frames import (
     AudioIn,
@@ -80,6 +81,8 @@ class CallConfig:
     max_speech_s: float = 20.0
     greet: bool = True
     silence_s: float = 10.0  # the caller silent this long (the bot quiet too): prompted; twice: goodbye (0: never)
+    decode_while_speaking: bool = True  # partial decodes and the decode at the pause (`voice.asr.partial`)
+    partial_interval_s: float = 1.0  # a partial decode per this much new speech (0: only the decode at the pause)
 
 
 @dataclass(slots=True)
@@ -93,6 +96,8 @@ class TurnStats:
     reply: str = ""
     first_audio_s: float | None = None
     interrupted: bool = False
+    asr_wait_s: float = 0.0  # from the end of the turn to its transcript
+    decoded_early: bool = False  # the transcript came from the decode started at the pause
 
 
 class Call:
@@ -133,6 +138,8 @@ class Call:
         self._quiet_frames = 0  # line time (frames) since anyone last spoke
         self._prompted = 0  # silence prompts since the caller last spoke
         self.on_hold = False  # queued for or talking with a person: silence is waiting, not absence
+        self._partial: PartialDecoder | None = None  # decoding the turn being spoken
+        self.interim = ""  # the latest partial transcript of the turn being spoken
 
     # ------------------------------------------------------------ frames in
 
@@ -182,12 +189,31 @@ class Call:
         size = detector.sample_rate * self.config.frame_ms // 1000
         while len(self._pending) >= size:
             chunk, self._pending = self._pending[:size], self._pending[size:]
-            event = detector.push(chunk, self.vad.is_speech(chunk, detector.sample_rate))
+            voiced = self.vad.is_speech(chunk, detector.sample_rate)
+            event = detector.push(chunk, voiced)
             if isinstance(event, Onset):
+                self._begin_partial(detector)
                 await self._onset()
             elif isinstance(event, Utterance):
                 self._turn(event)
+            elif detector.speaking and self._partial is not None:
+                self._partial.push(chunk, voiced)
+                self.interim = self._partial.interim
+            if not detector.speaking and self._partial is not None and not isinstance(event, Utterance):
+                self._partial.close()  # too little speech for a turn: nothing to decode
+                self._partial = None
             await self._count_silence(detector.speaking)
+
+    def _begin_partial(self, detector: TurnDetector) -> None:
+        if self._partial is not None:
+            self._partial.close()
+        self._partial = None
+        if not self.config.decode_while_speaking:
+            return
+        self._partial = PartialDecoder(self.asr, detector.sample_rate, language=self.language, spawn=self._spawn,
+                                       interval_s=self.config.partial_interval_s, tail_frames=detector.tail_frames,
+                                       frame_ms=self.config.frame_ms)
+        self._partial.begin(detector.heard())
 
     # ------------------------------------------------------------- barge-in
 
@@ -297,6 +323,7 @@ class Call:
             audio, self._carry = np.concatenate([self._carry, audio]), None
         self._n += 1
         reply = _Reply(self._n, audio=audio, rate=utterance.sample_rate)
+        reply.partial, self._partial = self._partial, None
         reply.task = self._spawn(self._respond(reply, time.perf_counter()))
         self._reply = reply
 
@@ -308,15 +335,20 @@ class Call:
             hearing.cancel()
 
     async def _answer(self, reply: _Reply, ended_at: float, hearing: asyncio.Future[SpeechCues]) -> None:
-        audio16 = resample(reply.audio, reply.rate, ASR_RATE)
-        transcript = await asyncio.to_thread(self.asr.transcribe, audio16, self.language)
+        if reply.partial is not None:
+            transcript = await reply.partial.final(reply.audio)
+        else:
+            transcript = await asyncio.to_thread(self.asr.transcribe, resample(reply.audio, reply.rate, ASR_RATE),
+                                                 self.language)
+        asr_wait = time.perf_counter() - ended_at
         text = snap_ids(written(transcript.text), self.known_ids).strip()
         if not text:
             reply.stage = "done"
             return
         if self.language is None:
             self.language = transcript.language
-        stats = TurnStats(text, transcript.language, len(audio16) / ASR_RATE, transcript.decode_s)
+        stats = TurnStats(text, transcript.language, len(reply.audio) / reply.rate, transcript.decode_s,
+                          asr_wait_s=asr_wait, decoded_early=reply.partial is not None and reply.partial.reused)
         reply.stats = stats
         self.turns.append(stats)
         log.info("call %s: turn %d heard (%.1f s of speech, ASR %.2f s)", self.conversation_id, reply.n,
@@ -429,6 +461,9 @@ class Call:
     async def hang_up(self) -> None:
         """The caller is gone: stop the reply (recording what was heard of it) and wait for every task."""
         self.ended = True
+        if self._partial is not None:
+            self._partial.close()
+            self._partial = None
         await self.interrupt("hangup")
         for task in list(self._tasks):
             task.cancel()
@@ -448,6 +483,7 @@ class _Reply:
         self.record = record  # an interruption is recorded (not for the greeting, which is not in the log)
         self.task: asyncio.Task[None] = None  # type: ignore[assignment]
         self.stats: TurnStats | None = None
+        self.partial: PartialDecoder | None = None
         self.sent_audio = False
         self.audio_s = 0.0  # of the audio sent
         self.unplayed: dict[str, str] = {}  # mark name → sentence, sent but not yet played

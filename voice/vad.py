@@ -88,6 +88,15 @@ class TurnDetector:
         self._silence = 0
         self.speaking = False
 
+    @property
+    def tail_frames(self) -> int:
+        """Trailing silence frames an utterance keeps."""
+        return self._tail
+
+    def heard(self) -> np.ndarray:
+        """The turn's audio so far (empty when nobody speaks)."""
+        return np.concatenate(self._speech).astype(np.int16) if self._speech else np.zeros(0, dtype=np.int16)
+
     def reset(self) -> None:
         self._window.clear()
         self._preroll.clear()

@@ -1,0 +1,189 @@
+"""Phone calls in process: end of the caller's speech → first reply audio frame, ASR real-time factor, and how many
+concurrent calls one process holds with that p95 under 1 s.
+
+Each call is the real call loop (`voice.call.Call`) behind the Twilio serializer: the caller's question (the bundled
+English voice, Piper) goes in as Twilio `media` messages of 8 kHz μ-law, 20 ms each, paced in real time, then
+silence; recognition is faster-whisper-base int8, detection WebRTC, the reply a template from the agent over the
+in-memory test stores, spoken by Piper. "End of speech" is the last frame of the question; the latency is counted
+twice: from the end of the turn (the detector's `end_silence_ms` of silence, when the call can act — the target's
+clock) and from the last frame of speech (what the caller waits, end-of-turn silence included).
+
+Baseline in the same run: the same calls with the decode at the end of the turn (`decode_while_speaking=False`),
+and with the decode at the pause but no partials (`partial_interval_s=0`).
+Then calls are added 1, 2, 4, … (to `--max-calls`) with decoding while speaking until the p95 passes 1 s.
+
+    .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+QUESTIONS = ["Hi, where is my order KF10000002?", "Can you check order KF10000001 for me?",
+             "I want to return order KF10000004.", "Where is my parcel?"]
+FRAME_MS = 20
+
+
+@dataclass
+class Sample:
+    from_turn_end_s: float | None
+    from_speech_end_s: float | None
+    asr_wait_s: float
+    asr_s: float
+    speech_s: float
+    early: bool
+
+
+def pct(xs: list[float], p: float) -> float:
+    return float(np.percentile(xs, p)) if xs else float("nan")
+
+
+def media(sid: str, i: int, payload: bytes) -> str:
+    return json.dumps({"event": "media", "streamSid": sid, "media": {
+        "track": "inbound", "chunk": str(i), "timestamp": str(i * FRAME_MS),
+        "payload": base64.b64encode(payload).decode("ascii")}})
+
+
+async def one_call(n: int, question: np.ndarray, asr, tts, vad, *, interval: float | None) -> Sample:  # type: ignore[no-untyped-def]
+    from tests.fakes import make_agent
+    from voice.call import Call, CallConfig
+    from voice.codecs import ulaw_encode
+    from voice.frames import AudioOut
+    from voice.serializers.twilio import TwilioSerializer
+
+    serializer = TwilioSerializer()
+    cid = f"bench-{n}"
+    agent = make_agent()
+    await agent.start(cid, channel="voice", customer_id="C1", language="en")
+    first_audio: list[float] = []
+
+    async def send(frame) -> None:  # type: ignore[no-untyped-def]
+        serializer.encode(frame)  # what would go on the socket
+        if isinstance(frame, AudioOut) and not first_audio:
+            first_audio.append(time.perf_counter())
+
+    call = Call(agent=agent, conversation_id=cid, asr=asr, tts=tts, vad=vad, send=send,
+                config=CallConfig(language="en", greet=False, silence_s=0, decode_while_speaking=interval is not None,
+                                  partial_interval_s=interval or 0.0))
+    sid = f"MZ{n}"
+    for raw in (json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}),
+                json.dumps({"event": "start", "streamSid": sid, "start": {
+                    "streamSid": sid, "callSid": f"CA{n}", "accountSid": "AC0", "tracks": ["inbound"],
+                    "customParameters": {}, "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000,
+                                                            "channels": 1}}})):
+        frame = serializer.decode(raw)
+        if frame is not None:
+            await call.on_frame(frame)
+    step = 8000 * FRAME_MS // 1000
+    lead, tail = np.zeros(step * 15, dtype=np.int16), np.zeros(step * 100, dtype=np.int16)  # 0.3 s, 2 s
+    data = ulaw_encode(np.concatenate([lead, question, tail]))
+    speech_end_frame = (len(lead) + len(question)) // step
+    start, speech_end = time.perf_counter(), 0.0
+    for i, offset in enumerate(range(0, len(data), step)):
+        frame = serializer.decode(media(sid, i, data[offset:offset + step]))
+        if frame is not None:
+            await call.on_frame(frame)
+        if i + 1 == speech_end_frame:
+            speech_end = time.perf_counter()
+        await asyncio.sleep(max(0.0, start + (i + 1) * FRAME_MS / 1000 - time.perf_counter()))
+        if first_audio and i > speech_end_frame:
+            break
+    deadline = time.perf_counter() + 10
+    while not first_audio and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+    stats = call.turns[0] if call.turns else None
+    await call.hang_up()
+    return Sample(stats.first_audio_s if stats else None,
+                  first_audio[0] - speech_end if first_audio else None,
+                  stats.asr_wait_s if stats else float("nan"), stats.asr_s if stats else float("nan"),
+                  stats.speech_s if stats else float("nan"), bool(stats and stats.decoded_early))
+
+
+async def level(calls: int, rounds: int, questions: list[np.ndarray], asr, tts, vad, *,  # type: ignore[no-untyped-def]
+                interval: float | None) -> list[Sample]:
+    samples: list[Sample] = []
+    for r in range(rounds):
+        samples += await asyncio.gather(*(
+            one_call(r * 100 + c, questions[(r + c) % len(questions)], asr, tts, vad, interval=interval)
+            for c in range(calls)))
+    return samples
+
+
+def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
+    turn = [s.from_turn_end_s for s in samples if s.from_turn_end_s is not None]
+    speech = [s.from_speech_end_s for s in samples if s.from_speech_end_s is not None]
+    wait = [s.asr_wait_s for s in samples]
+    early = sum(s.early for s in samples)
+    missed = len(samples) - len(turn)
+    def ms(xs: list[float], p: float) -> str:
+        return f"{pct(xs, p) * 1000:4.0f} ms"
+
+    print(f"  {name:<34} end of turn → first audio p50 {ms(turn, 50)}, p95 {ms(turn, 95)}"
+          f" | from last speech frame p50 {ms(speech, 50)}, p95 {ms(speech, 95)}"
+          f" | transcript ready after turn end p50 {ms(wait, 50)} | decoded at the pause "
+          f"{early}/{len(samples)}" + (f" | {missed} unanswered" if missed else ""))
+    return pct(turn, 50), pct(turn, 95) if not missed else float("inf")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=4, help="questions per call at one call (ramp: half)")
+    parser.add_argument("--max-calls", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--interval", type=float, default=1.0, help="partial decode per this much speech")
+    args = parser.parse_args()
+    from tests.voice.speech import caller_audio, voices
+    from voice.asr import WhisperASR
+    from voice.resample import resample
+    from voice.vad import WebRtcVad
+
+    asr = WhisperASR(Path("var/models/whisper-base"), threads=args.threads)
+    t0 = time.perf_counter()
+    asr.warm_up()
+    tts = voices()["en"]
+    getattr(tts, "warm_up", lambda: None)()
+    questions = [caller_audio(q, "en") for q in QUESTIONS]
+    vad = WebRtcVad()
+    print(f"load {time.perf_counter() - t0:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+    rtf = []
+    for q in questions:
+        tr = asr.transcribe(resample(q, 8000, 16000), "en")
+        rtf.append(tr.decode_s / tr.audio_s)
+    print(f"ASR real-time factor (full decode, {len(rtf)} questions, {args.threads} threads): p50 "
+          f"{pct(rtf, 50):.2f}, p95 {pct(rtf, 95):.2f} (lower is faster; < 1 keeps up with speech)")
+
+    print("one call at a time, same questions (target: p50 ≤ 500 ms, p95 < 1000 ms from the end of the turn):")
+    summary("baseline: decode at end of turn", await level(1, args.rounds, questions, asr, tts, vad, interval=None))
+    summary("decode at the pause, no partials", await level(1, args.rounds, questions, asr, tts, vad, interval=0.0))
+    p50, p95 = summary(f"pause + partials every {args.interval:g} s",
+                       await level(1, args.rounds, questions, asr, tts, vad, interval=args.interval))
+    print(f"  → p50 {p50 * 1000:.0f} ms vs target ≤ 500: {'met' if p50 <= 0.5 else 'NOT met'}; "
+          f"p95 {p95 * 1000:.0f} ms vs target < 1000: {'met' if p95 < 1.0 else 'NOT met'}")
+
+    print(f"concurrent calls, pause + partials every {args.interval:g} s (target: the most calls with p95 < 1 s):")
+    held, calls = 0, 1
+    while calls <= args.max_calls:
+        samples = await level(calls, max(1, args.rounds // 2), questions, asr, tts, vad, interval=args.interval)
+        _, p95 = summary(f"{calls} call(s)", samples)
+        if p95 >= 1.0:
+            break
+        held, calls = calls, calls * 2
+    print(f"  → one process holds {held} concurrent call(s) with p95 < 1 s"
+          + (f" (stopped at --max-calls {args.max_calls})" if calls > args.max_calls else ""))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,142 @@
+"""Decoding while the caller speaks (`voice.asr.partial`), with a recogniser that writes down what it got: partials
+come about once a second of speech and never two at a time; the decode started at the pause is the final
+transcript when the turn ends there, and a full decode happens at once when the caller spoke on; through the call
+loop the transcript is the one a decode at the end of the turn gives, with no decode left to wait for."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from tests.fakes import make_agent
+from tests.fakes.voice import EnergyVAD, ToneTTS, silence, tone
+from tests.voice.test_call import Line, feed, until
+from voice.asr.partial import PartialDecoder, stable_prefix
+from voice.call import Call, CallConfig
+from voice.frames import CallStarted
+from voice.protocols import Transcript
+
+pytestmark = pytest.mark.unit
+
+FRAME = 160  # 20 ms at 8 kHz
+
+
+class CountingASR:
+    """'heard N ms' for N ms of audio, after `delay_s`; records every call and the most decodes at once."""
+
+    def __init__(self, delay_s: float = 0.05, language: str = "en") -> None:
+        self.delay_s = delay_s
+        self.language = language
+        self.calls: list[float] = []
+        self.busy = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript:
+        with self._lock:
+            self.busy += 1
+            self.most_at_once = max(self.most_at_once, self.busy)
+            self.calls.append(len(audio) / 16000)
+        time.sleep(self.delay_s)
+        with self._lock:
+            self.busy -= 1
+        return Transcript(f"heard {round(len(audio) / 16)} ms", language or self.language, len(audio) / 16000)
+
+
+def frames(audio: np.ndarray) -> list[np.ndarray]:
+    return [audio[i:i + FRAME] for i in range(0, len(audio), FRAME)]
+
+
+async def speak(decoder: PartialDecoder, speech_ms: int, pause_ms: int, *, pace_s: float = 0.0) -> np.ndarray:
+    """Voiced frames then silent ones into `decoder`; returns everything fed."""
+    fed = []
+    for voiced, chunk in [(True, f) for f in frames(tone(speech_ms))] + [(False, f) for f in frames(silence(pause_ms))]:
+        decoder.push(chunk, voiced)
+        fed.append(chunk)
+        await asyncio.sleep(pace_s)
+    return np.concatenate(fed)
+
+
+def tasks() -> tuple[list[asyncio.Task[None]], object]:
+    spawned: list[asyncio.Task[None]] = []
+
+    def spawn(coro):  # type: ignore[no-untyped-def]
+        task = asyncio.ensure_future(coro)
+        spawned.append(task)
+        return task
+
+    return spawned, spawn
+
+
+async def test_partials_about_once_a_second_never_two_at_once_and_the_pause_decode_is_final() -> None:
+    asr = CountingASR(delay_s=0.3)
+    spawned, spawn = tasks()
+    decoder = PartialDecoder(asr, 8000, language="en", spawn=spawn, interval_s=1.0, tail_frames=10)
+    decoder.begin(np.zeros(0, dtype=np.int16))
+    fed = await speak(decoder, 3000, 200, pace_s=0.02)  # real-time pace: 3 s of speech, the pause's 200 ms
+    assert decoder.interim.startswith("heard")  # interim transcripts while the caller speaks
+    final = await decoder.final(fed)  # the turn ends with exactly the audio decoded at the pause
+    await asyncio.gather(*spawned)
+    assert final.text == f"heard {len(fed) // 8} ms" and decoder.reused
+    assert asr.most_at_once == 1
+    assert 3 <= len(asr.calls) <= 4 and asr.calls[-1] == pytest.approx(3.2)  # partials at 1, 2, (3) s; the pause
+
+
+async def test_speech_after_the_pause_gets_a_full_decode_of_the_whole_turn() -> None:
+    asr = CountingASR(delay_s=0.01)
+    spawned, spawn = tasks()
+    decoder = PartialDecoder(asr, 8000, language="en", spawn=spawn, interval_s=0, tail_frames=10)
+    decoder.begin(tone(100))
+    first = await speak(decoder, 500, 300)
+    await asyncio.sleep(0.05)
+    second = await speak(decoder, 400, 100)  # the caller went on after a decode at the first pause (turn cut)
+    whole = np.concatenate([tone(100), first, second])
+    final = await decoder.final(whole)
+    await asyncio.gather(*spawned)
+    assert final.text == f"heard {len(whole) // 8} ms" and not decoder.reused
+    assert asr.most_at_once == 1
+
+
+async def test_a_final_decode_waits_for_the_running_partial_not_beside_it() -> None:
+    asr = CountingASR(delay_s=0.2)
+    spawned, spawn = tasks()
+    decoder = PartialDecoder(asr, 8000, language="en", spawn=spawn, interval_s=1.0, tail_frames=10)
+    decoder.begin(np.zeros(0, dtype=np.int16))
+    fed = await speak(decoder, 1000, 0)  # a partial starts at 1 s of speech
+    cut = np.concatenate([fed, silence(100)])  # (a turn cut short: not the pause's audio)
+    final = await decoder.final(cut)
+    await asyncio.gather(*spawned)
+    assert final.text == f"heard {len(cut) // 8} ms" and asr.most_at_once == 1 and len(asr.calls) == 2
+
+
+def test_stable_prefix_is_what_two_partials_agree_on() -> None:
+    assert stable_prefix("where is my", "Where is my order KF1", "en") == "Where is my"
+    assert stable_prefix("where is the", "where is my order", "en") == "where is"
+    assert stable_prefix("我的订单", "我的订单KF1到哪了", "zh") == "我的订单"
+
+
+async def call_transcript(decode_while_speaking: bool) -> tuple[str, bool, int]:
+    asr = CountingASR(delay_s=0.05)
+    agent = make_agent()
+    await agent.start("c", channel="voice", customer_id="C1", language="en")
+    line = Line()
+    call = Call(agent=agent, conversation_id="c", asr=asr, tts=ToneTTS(), vad=EnergyVAD(), send=line.send,
+                config=CallConfig(language="en", greet=False, silence_s=0,
+                                  decode_while_speaking=decode_while_speaking))
+    await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
+    await feed(call, np.concatenate([silence(200), tone(1500), silence(700)]))
+    await until(call, lambda: bool(call.turns))
+    n_end = len(asr.calls)
+    await call.hang_up()
+    return call.turns[0].transcript, call.turns[0].decoded_early, n_end
+
+
+async def test_through_the_call_the_transcript_is_a_full_decodes_and_was_ready_early() -> None:
+    baseline, early_off, _ = await call_transcript(False)
+    streamed, early, decodes = await call_transcript(True)
+    assert streamed == baseline and not early_off
+    assert early and decodes == 2  # one partial at 1 s of speech, one at the pause; none after the turn ended

@@ -1,0 +1,52 @@
+"""Decoding while the caller speaks with the bundled Whisper: a Piper-made question through the phone line's μ-law,
+the WebRTC detector and the turn detector gives the same words as a full decode of the finished utterance, and
+that transcript was the one started at the pause."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from voice.asr import WhisperASR, is_installed
+from voice.asr.partial import PartialDecoder
+from voice.codecs import ulaw_decode, ulaw_encode
+from voice.resample import resample
+from voice.vad import TurnDetector, Utterance, WebRtcVad
+
+MODEL_DIR = "var/models/whisper-base"
+pytestmark = [pytest.mark.integration,
+              pytest.mark.skipif(not is_installed(MODEL_DIR), reason="needs the Whisper model (make install)")]
+
+
+async def test_the_pause_decode_says_what_a_full_decode_says() -> None:
+    from tests.voice.speech import caller_audio
+
+    asr = WhisperASR(MODEL_DIR)
+    question = caller_audio("Hi, where is my order KF10001190?", "en")
+    line = ulaw_decode(ulaw_encode(np.concatenate([np.zeros(2400, np.int16), question, np.zeros(8000, np.int16)])))
+    detector, vad = TurnDetector(8000), WebRtcVad()
+    spawned: list[asyncio.Task[None]] = []
+    decoder: PartialDecoder | None = None
+    utterance: Utterance | None = None
+    for i in range(0, len(line) - 159, 160):
+        frame = line[i:i + 160]
+        voiced = vad.is_speech(frame, 8000)
+        event = detector.push(frame, voiced)
+        if decoder is None and detector.speaking:
+            decoder = PartialDecoder(asr, 8000, language="en", interval_s=1.0, tail_frames=detector.tail_frames,
+                                     spawn=lambda c: spawned.append(asyncio.ensure_future(c)) or spawned[-1])
+            decoder.begin(detector.heard())
+        elif isinstance(event, Utterance):
+            utterance = event
+            break
+        elif decoder is not None:
+            decoder.push(frame, voiced)
+        await asyncio.sleep(0.005)  # (faster than real time: partials overlap, as on a busy line)
+    assert decoder is not None and utterance is not None
+    streamed = await decoder.final(utterance.pcm)
+    await asyncio.gather(*spawned)
+    full = asr.transcribe(resample(utterance.pcm, 8000, 16000), "en")
+    assert decoder.reused and streamed.text == full.text
+    assert "order" in full.text.lower() and decoder.decodes >= 2

@@ -1,0 +1,168 @@
+"""Recognition while the caller speaks, so that little is left to decode when the turn ends.
+
+One `PartialDecoder` per utterance, fed the turn's frames as they arrive (at the line's rate):
+
+- Partials. Every `interval_s` of new speech the audio so far is decoded in a thread: an interim transcript
+  (`interim`), the words two partials agree on (`stable`), and the language heard, which the final decode then
+  reuses instead of running language detection (an extra encoder pass) when the call's language is not known.
+- The pause. `tail_frames` of silence after speech make the audio so far exactly what the turn detector will hand
+  over if the silence lasts to the end of the turn (it keeps `tail_ms` of trailing silence): that audio is decoded
+  at once, during the remaining end-of-turn silence. When the `Utterance` comes and its audio is identical, that
+  transcript is the final one — the same audio through the same greedy decode, so as good as a full decode, not
+  an approximation of it. Any other audio (speech resumed, a cut at `max_speech_s`, a carried-over utterance) is
+  decoded in full at once.
+
+Never more than one decode runs per utterance: a decode asked for while one runs waits in a single slot, where a
+newer request replaces an older one. Partials are best effort: one is skipped while any decode runs in the process
+(another call's), so they never take the recogniser from a turn that has ended or paused.
+
+The tail is not decoded apart with the stable words as a prompt: Whisper's encoder pads every input to 30 s, so a
+shorter tail saves only decoder steps, and re-prompting changes words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import numpy as np
+
+from voice.protocols import ASR, Transcript
+from voice.resample import resample
+
+ASR_RATE = 16000
+Spawn = Callable[[Awaitable[None]], "asyncio.Task[None]"]
+_running_decodes = 0  # in this process (the event loop's thread counts them): partials wait for a free recogniser
+
+
+def stable_prefix(a: str, b: str, language: str) -> str:
+    """The words (en) or characters (zh) at the start of both `a` and `b`, as `b` writes them."""
+    if language == "zh":
+        n = 0
+        while n < min(len(a), len(b)) and a[n] == b[n]:
+            n += 1
+        return b[:n]
+    wa, wb = a.split(), b.split()
+    n = 0
+    while n < min(len(wa), len(wb)) and wa[n].strip(",.?!").lower() == wb[n].strip(",.?!").lower():
+        n += 1
+    return " ".join(wb[:n])
+
+
+class PartialDecoder:
+    def __init__(self, asr: ASR, rate: int, *, language: str | None, spawn: Spawn, interval_s: float = 1.0,
+                 tail_frames: int = 10, frame_ms: int = 20) -> None:
+        self.asr = asr
+        self.rate = rate
+        self.language = language
+        self._spawn = spawn
+        self._interval = int(interval_s * 1000 // frame_ms) if interval_s > 0 else 0
+        self._tail = tail_frames
+        self._frames: list[np.ndarray] = []
+        self._since = 0  # voiced frames since the last partial was asked for
+        self._silence = 0
+        self._running: asyncio.Task[None] | None = None
+        self._waiting: tuple[np.ndarray, asyncio.Future[Transcript] | None] | None = None  # (audio, the pause's)
+        self._speculated: tuple[np.ndarray, asyncio.Future[Transcript]] | None = None
+        self.interim = ""
+        self.stable = ""
+        self.heard_language: str | None = None
+        self.decodes = 0  # decodes started (partials and the pause)
+        self.reused = False  # the final transcript came from the decode started at the pause
+
+    def begin(self, pcm: np.ndarray) -> None:
+        """The turn's audio up to its onset (the detector's preroll and onset frames)."""
+        self._frames = [np.asarray(pcm, dtype=np.int16)]
+
+    def push(self, frame: np.ndarray, voiced: bool) -> None:
+        self._frames.append(np.asarray(frame, dtype=np.int16))
+        if voiced:
+            self._silence = 0
+            self._since += 1
+            if self._speculated is not None:  # speech resumed: what the pause decodes is not the utterance
+                if self._waiting is not None and self._waiting[1] is not None:
+                    self._waiting = None
+                self._speculated = None
+            if self._interval and self._since >= self._interval:
+                self._since = 0
+                if _running_decodes == 0:
+                    self._ask(self._audio(), None)
+            return
+        self._silence += 1
+        if self._silence == self._tail:
+            audio = self._audio()
+            future: asyncio.Future[Transcript] = asyncio.get_running_loop().create_future()
+            self._speculated = (audio, future)
+            self._ask(audio, future)
+
+    async def final(self, pcm: np.ndarray) -> Transcript:
+        """The utterance's transcript: the pause's decode when `pcm` is the audio it decoded, else a full decode."""
+        speculated, self._speculated = self._speculated, None
+        if speculated is not None and np.array_equal(speculated[0], pcm):
+            transcript = await asyncio.shield(speculated[1])
+            self.reused = True
+            return transcript
+        self._waiting = None  # nothing else is wanted now: the final decode goes next
+        running = self._running
+        if running is not None and not running.done():
+            await asyncio.wait([running])
+        self.decodes += 1
+        return await self._counted(pcm)
+
+    def close(self) -> None:
+        self._waiting = None
+        if self._speculated is not None and not self._speculated[1].done():
+            self._speculated[1].cancel()
+        self._speculated = None
+
+    # ---------------------------------------------------------------- helpers
+
+    def _audio(self) -> np.ndarray:
+        self._frames = [np.concatenate(self._frames)] if len(self._frames) > 1 else self._frames
+        return self._frames[0]
+
+    def _ask(self, audio: np.ndarray, target: asyncio.Future[Transcript] | None) -> None:
+        """Decode `audio` now, or after the running decode; `target` gets the pause's transcript."""
+        if self._running is not None and not self._running.done():
+            if target is not None or self._waiting is None or self._waiting[1] is None:
+                self._waiting = (audio, target)  # a newer request replaces the older; a partial never the pause's
+            return
+        self._running = self._spawn(self._run(audio, target))
+
+    async def _run(self, audio: np.ndarray, target: asyncio.Future[Transcript] | None) -> None:
+        while True:
+            self.decodes += 1
+            try:
+                transcript = await self._counted(audio)
+            except Exception as exc:
+                if target is not None and not target.done():
+                    target.set_exception(exc)
+                raise
+            if target is not None and not target.done():
+                target.set_result(transcript)
+            self._note(transcript)
+            waiting, self._waiting = self._waiting, None
+            if waiting is None:
+                return
+            audio, target = waiting
+
+    async def _counted(self, pcm: np.ndarray) -> Transcript:
+        global _running_decodes
+        _running_decodes += 1
+        try:
+            return await asyncio.to_thread(self._decode, pcm)
+        finally:
+            _running_decodes -= 1
+
+    def _decode(self, pcm: np.ndarray) -> Transcript:
+        started = time.perf_counter()
+        audio16 = resample(pcm, self.rate, ASR_RATE)
+        transcript = self.asr.transcribe(audio16, self.language or self.heard_language)
+        return Transcript(transcript.text, transcript.language, transcript.audio_s, time.perf_counter() - started)
+
+    def _note(self, transcript: Transcript) -> None:
+        if self.language is None:
+            self.heard_language = transcript.language
+        self.stable = stable_prefix(self.interim, transcript.text, transcript.language) if self.interim else ""
+        self.interim = transcript.text
