@@ -142,7 +142,9 @@ def test_a_socket_flood_is_refused_then_cut_off_and_the_client_may_come_back(app
                     refused.append(ws.receive_json())
             assert closed.value.code == 4429
             assert {f["code"] for f in refused} == {"rate_limited"}
-            assert 40 <= len(refused) <= 60 and all(f.get("retry_after", 1) > 0 for f in refused[:-1])
+            # 50 refusals in a row close it; on a busy machine a token refills mid-flood (5 a second), lets one
+            # frame through and starts the streak again, so it may take more; never the whole flood
+            assert 50 <= len(refused) <= 140 and all(f.get("retry_after", 1) > 0 for f in refused[:-1])
         with chat_socket(c, cid, token) as again:  # a new socket, a new budget: served again
             again.send_json({"type": "user_message", "text": "hi", "client_msg_id": "back"})
             assert again.receive_json() == {"type": "typing", "who": "bot", "on": True}
