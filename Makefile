@@ -90,9 +90,7 @@ test-fast: install lint
 	$(BIN)/pytest -m unit -q
 
 bench: install
-	$(BIN)/python bench/bench_turn.py
 	$(BIN)/python bench/bench_retrieval.py
-	$(BIN)/python bench/bench_retrieval_100k.py
 	$(BIN)/python bench/bench_recommender.py
 	$(BIN)/python bench/bench_bandit.py
 	$(BIN)/python bench/bench_nlu.py
@@ -100,16 +98,17 @@ bench: install
 	$(BIN)/python bench/bench_affect.py --judge
 	$(BIN)/python bench/bench_llm.py
 	$(BIN)/python bench/bench_llm_overhead.py
-	$(BIN)/python bench/bench_llm_latency.py
 	$(BIN)/python bench/bench_llm_toolcalls.py --runs 2
 	$(BIN)/python bench/bench_llm_tasks.py --runs 1
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_attacks.py
 	$(BIN)/python bench/bench_ser.py
-	$(BIN)/python bench/bench_voice_calls.py
-	# issue 17: 5,000 chat sockets on the embedded default and the production shape, then the fault runs
-	$(BIN)/python bench/load.py --shape both --faults all --index-dir var/bench/load-index
 	$(BIN)/kefu eval
+	# last, one table: issue 17's figures beside their targets (the in-process turn, the local LLM's first words,
+	# retrieval over 100,000 chunks, the console's live list, readiness, 5,000 sockets on the embedded default and
+	# the production shape, the fault runs' lost/duplicated/unanswered counts) and issue 16's voice figures, all
+	# measured in this run; also written to var/bench/issue17.md (`bench/targets.py --quick` for small sizes)
+	$(BIN)/python bench/targets.py
 
 clean:
 	rm -rf var/kefu.db var/index .pytest_cache

@@ -11,7 +11,7 @@ process so the shared machine's load falls on both:
 - now: no tool-call round when the rules hold the tool and its arguments, and the template's first sentence is said
   at once while the model continues it through the sentence gate.
 
-    .venv/bin/python bench/bench_llm_latency.py [--passes 2]
+    .venv/bin/python bench/bench_llm_latency.py [--passes 2] [--json out.json]
 
 Needs llama-cpp-python and the model (`make llm`); without them it says so and exits 0 (`make bench` goes on).
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -27,6 +28,7 @@ import time
 import types
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from timing import demo_store_and_index, pct
@@ -131,7 +133,7 @@ def summary(samples: list[Sample], mode: str) -> tuple[float, float, float, floa
     return statistics.median(firsts), pct(firsts, 0.95), statistics.median(fulls), pct(fulls, 0.95)
 
 
-async def run(passes: int, verbose: bool, timeout_s: float) -> None:
+async def run(passes: int, verbose: bool, timeout_s: float) -> dict[str, Any] | None:
     try:
         import llama_cpp  # noqa: F401
     except (ImportError, OSError) as exc:
@@ -214,6 +216,11 @@ async def run(passes: int, verbose: bool, timeout_s: float) -> None:
         if s.mode == "now" and s.fallback:
             fallbacks[s.fallback] = fallbacks.get(s.fallback, 0) + 1
     print(f"now: template fallbacks {fallbacks or 'none'}")
+    now = [s for s in samples if s.mode == "now"]
+    f50, f95, w50, w95 = summary(llm_now, "now") if llm_now else (None,) * 4
+    return {"turns": len(now), "llm_turns": len(llm_now), "first_p50_s": f50, "first_p95_s": f95,
+            "full_p50_s": w50, "full_p95_s": w95, "llm_worded": sum(s.source == "llm" for s in now),
+            "fallbacks": fallbacks, "load_average": os.getloadavg()[0]}
 
 
 def main() -> None:
@@ -222,8 +229,11 @@ def main() -> None:
     parser.add_argument("--verbose", "-v", action="store_true", help="print every turn")
     parser.add_argument("--timeout-s", type=float, default=60.0,
                         help="the LLM guard's budgets in this bench (whole call, first token, stall)")
+    parser.add_argument("--json", type=Path, help="also write the figures here ({\"skipped\": true} when skipped)")
     args = parser.parse_args()
-    asyncio.run(run(args.passes, args.verbose, args.timeout_s))
+    figures = asyncio.run(run(args.passes, args.verbose, args.timeout_s))
+    if args.json:
+        args.json.write_text(json.dumps(figures or {"skipped": True}, indent=1))
 
 
 if __name__ == "__main__":

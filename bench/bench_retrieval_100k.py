@@ -1,7 +1,7 @@
 """Hybrid retrieval over 100,000 chunks: query latency (with the query embedding) beside the target, and the way it
 was searched before (flat index scanned whole, rank_bm25, full rankings fused) measured in the same process.
 
-    .venv/bin/python bench/bench_retrieval_100k.py [--chunks 100000] [--passes 2] [--products 300]
+    .venv/bin/python bench/bench_retrieval_100k.py [--chunks 100000] [--passes 2] [--products 300] [--json out.json]
 
 The corpus is synthesised, nothing is downloaded: the shipped policy documents (real chunks, real vectors), plus
 chunks that join a product description of the demo catalogue to a policy sentence of the same language, with
@@ -116,6 +116,7 @@ def main() -> int:
     parser.add_argument("--passes", type=int, default=2, help="timed passes over the question set")
     parser.add_argument("--products", type=int, default=200, help="catalogue products embedded (zh and en)")
     parser.add_argument("--baseline-questions", type=int, default=20, help="questions timed the old way (slow)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     questions = load_questions()
     rng = random.Random(0)
@@ -161,6 +162,11 @@ def main() -> int:
     print("\ndocument hit rates on the eval questions (top-1 / top-3):")
     for label, result in quality.items():
         print(f"  {label:<24} {result['top1']:.3f} / {result['top3']:.3f}")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "chunks": len(chunks), "searches": len(search), "p50_ms": _ms(search, 50), "p99_ms": _ms(search, 99),
+            "cpu_p50_ms": _ms(search_cpu, 50), "embed_p50_ms": _ms(embed, 50), "old_p50_ms": _ms(old, 50),
+            "hit_rates": {k: {"top1": v["top1"], "top3": v["top3"]} for k, v in quality.items()}}, indent=1))
     return 0
 
 

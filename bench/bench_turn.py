@@ -5,7 +5,7 @@ affect, template NLG. Prints p50/p99 of a whole turn and, as a baseline measured
 process, of perception alone (language + affect + NLU), with the ratio; each as wall clock and as
 this process's CPU time (all its threads), which a machine shared with other work disturbs less.
 
-    .venv/bin/python bench/bench_turn.py [--turns 400]
+    .venv/bin/python bench/bench_turn.py [--turns 400] [--json out.json]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ SCRIPTS = {
 }
 
 
-async def run(turns: int) -> None:
+async def run(turns: int) -> dict[str, float]:
     from agent.e5 import shared_e5
     from agent.pipeline import TurnInput
     from server.runtime import build_runtime
@@ -70,6 +70,8 @@ async def run(turns: int) -> None:
     print(f"perceive only p50 {b50:6.2f} ms   p99 {b99:6.2f} ms   (baseline, same process)")
     print(f"ratio full/perceive: p50 x{p50 / b50:.1f}, p99 x{p99 / b99:.1f}")
     runtime.close()
+    return {"turns": len(total), "p50_ms": p50, "p99_ms": p99, "cpu_p50_ms": statistics.median(cpu),
+            "cpu_p99_ms": pct(cpu, 0.99), "perceive_p50_ms": b50, "perceive_p99_ms": b99}
 
 
 if __name__ == "__main__":

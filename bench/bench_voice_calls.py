@@ -12,7 +12,7 @@ Baseline in the same run: the same calls with the decode at the end of the turn 
 and with the decode at the pause but no partials (`partial_interval_s=0`).
 Then calls are added 1, 2, 4, … (to `--max-calls`) with decoding while speaking until the p95 passes 1 s.
 
-    .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 1.0]
+    .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 1.0] [--json out.json]
 """
 
 from __future__ import annotations
@@ -143,6 +143,7 @@ async def main() -> None:
     parser.add_argument("--max-calls", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--interval", type=float, default=1.0, help="partial decode per this much speech")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     from tests.voice.speech import caller_audio, voices
     from voice.asr import WhisperASR
@@ -183,6 +184,10 @@ async def main() -> None:
         held, calls = calls, calls * 2
     print(f"  → one process holds {held} concurrent call(s) with p95 < 1 s"
           + (f" (stopped at --max-calls {args.max_calls})" if calls > args.max_calls else ""))
+    if args.json:
+        args.json.write_text(json.dumps({
+            "asr_rtf_p50": pct(rtf, 50), "asr_rtf_p95": pct(rtf, 95), "first_audio_p50_s": p50,
+            "first_audio_p95_s": p95, "concurrent_calls": held, "max_calls": args.max_calls}, indent=1))
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 
 def pct(values: list[float], q: float) -> float:
@@ -44,8 +46,13 @@ def demo_store_and_index(prefix: str, *, customers: int, orders: int) -> tuple[s
     return url, tmp / "index"
 
 
-def run_turns(run: Callable[[int], Awaitable[None]], doc: str | None, *, default: int) -> None:
-    """A turn bench's command line: `--turns N` (default `default`), then `run(N)`."""
+def run_turns(run: Callable[[int], Awaitable[dict[str, Any] | None]], doc: str | None, *, default: int) -> None:
+    """A turn bench's command line: `--turns N` (default `default`), then `run(N)`; `--json PATH` writes the figures
+    `run` returns (for `bench/targets.py`)."""
     parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--turns", type=int, default=default)
-    asyncio.run(run(parser.parse_args().turns))
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    figures = asyncio.run(run(args.turns))
+    if args.json and figures is not None:
+        args.json.write_text(json.dumps(figures, indent=1))
