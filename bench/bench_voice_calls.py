@@ -171,6 +171,7 @@ async def main() -> None:
     summary("decode at the pause, no partials", await level(1, args.rounds, questions, asr, tts, vad, interval=0.0))
     p50, p95 = summary(f"pause + partials every {args.interval:g} s",
                        await level(1, args.rounds, questions, asr, tts, vad, interval=args.interval))
+    one_call = (p50, p95)  # for --json (the ramp below reuses p95)
     print(f"  → p50 {p50 * 1000:.0f} ms vs target ≤ 500: {'met' if p50 <= 0.5 else 'NOT met'}; "
           f"p95 {p95 * 1000:.0f} ms vs target < 1000: {'met' if p95 < 1.0 else 'NOT met'}")
 
@@ -186,8 +187,8 @@ async def main() -> None:
           + (f" (stopped at --max-calls {args.max_calls})" if calls > args.max_calls else ""))
     if args.json:
         args.json.write_text(json.dumps({
-            "asr_rtf_p50": pct(rtf, 50), "asr_rtf_p95": pct(rtf, 95), "first_audio_p50_s": p50,
-            "first_audio_p95_s": p95, "concurrent_calls": held, "max_calls": args.max_calls}, indent=1))
+            "asr_rtf_p50": pct(rtf, 50), "asr_rtf_p95": pct(rtf, 95), "first_audio_p50_s": one_call[0],
+            "first_audio_p95_s": one_call[1], "concurrent_calls": held, "max_calls": args.max_calls}, indent=1))
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ STEPS = (
         3600,
     ),
     Step("live", "bench_console_live.py", (), ("--many", "50", "--reads", "5"), 600),
-    Step("ready", "bench_ready.py", (), ("--llm", "none"), 1800),
+    Step("ready", "bench_ready.py", (), (), 1800),  # with the local LLM when installed: what readiness is for
     Step("llm", "bench_llm_latency.py", (), ("--passes", "1"), 5400),
     Step(
         "load",
@@ -241,7 +241,7 @@ def llm_rows(m: dict[str, Any] | None, why: str) -> list[Row]:
     first, full = "local LLM: first visible text p50 (turns that call it)", "local LLM: full checked reply p50"
     if not m or m.get("skipped"):
         return [
-            _missing(first, "≤ 1.5 s", why if not m else f"skipped: {why.split(': ', 1)[-1]}"),
+            _missing(first, "≤ 1.5 s", why if not m else why.split("): ", 1)[-1]),  # its own word for the skip
             _missing(full, "reported", why if not m else "skipped"),
         ]
     if _number(m.get("first_p50_s")) is None:
@@ -385,7 +385,9 @@ def ready_rows(rd: dict[str, Any] | None, why: str) -> list[Row]:
     return [
         Row(
             names[0],
-            f"503 {rd['not_ready_answers']}× over {rd['not_ready_s']:.1f} s, then 200 {checks}",
+            f"503 {rd['not_ready_answers']}× over {rd['not_ready_s']:.1f} s while warming, then 200 {checks}"
+            if rd["not_ready_answers"]
+            else f"200 from its first answer (warmed before the port opened) {checks}",
             targets[0],
             "yes" if warm else "no",
         ),
@@ -441,20 +443,17 @@ def voice_rows(v: dict[str, Any] | None, why: str) -> list[Row]:
         return [
             _missing(n, t, why) for n, t in zip(names, ("≤ 500 ms", "< 1,000 ms", "reported", "reported"), strict=True)
         ]
-    p95 = _number(v["first_audio_p95_s"])
+    # the bench gives p95 = inf when a call got no reply audio: a failure, not a missing figure
+    missed = v["first_audio_p95_s"] == math.inf
+    p50, p95 = _number(v["first_audio_p50_s"]), _number(v["first_audio_p95_s"]) if not missed else None
+
+    def ms(x: float | None) -> str:
+        return f"{x * 1000:.0f} ms" if x is not None else "none"
+
+    unanswered = "; a call got no reply audio" if missed else ""
     return [
-        Row(
-            names[0],
-            f"{v['first_audio_p50_s'] * 1000:.0f} ms",
-            "≤ 500 ms",
-            judge(v["first_audio_p50_s"], lambda x: x <= 0.5),
-        ),
-        Row(
-            names[1],
-            "some calls unanswered" if v["first_audio_p95_s"] == math.inf else f"{(p95 or math.nan) * 1000:.0f} ms",
-            "< 1,000 ms",
-            "no" if v["first_audio_p95_s"] == math.inf else judge(v["first_audio_p95_s"], lambda x: x < 1.0),
-        ),
+        Row(names[0], ms(p50) + unanswered, "≤ 500 ms", "no" if missed else judge(p50, lambda x: x <= 0.5)),
+        Row(names[1], ms(p95) + unanswered, "< 1,000 ms", "no" if missed else judge(p95, lambda x: x < 1.0)),
         Row(
             names[2],
             f"{v['asr_rtf_p50']:.2f} (p95 {v['asr_rtf_p95']:.2f}; < 1 keeps up with speech)",
@@ -488,7 +487,7 @@ def markdown(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
-def report(results: dict[str, Any], runs: dict[str, Any], *, quick: bool, when: str) -> str:
+def report(results: dict[str, Any], runs: dict[str, Any], *, quick: bool, when: str, load: float) -> str:
     """The whole page: issue 17's table, the fault runs, issue 16's voice figures, and the runs themselves."""
     rows = issue17_rows(results, runs)
     met = sum(r.met == "yes" for r in rows)
@@ -496,7 +495,7 @@ def report(results: dict[str, Any], runs: dict[str, Any], *, quick: bool, when: 
     out = [
         f"# Issue 17: figures and targets ({'quick sizes' if quick else 'full sizes'}, {when})",
         "",
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; every figure from one run of "
+        f"{os.cpu_count()} cores, load average {load:.1f} at the end; every figure from one run of "
         "`bench/targets.py`. The machine is shared: wall-clock figures carry its load (CPU time beside them).",
         "",
         markdown(("figure", "measured", "target", "met?"), [(r.figure, r.measured, r.target, r.met) for r in rows]),
@@ -588,23 +587,24 @@ def main() -> int:
         parser.error(f"unknown bench: {', '.join(sorted(only - set(keys)))}")
     out_dir = args.source or args.out.with_suffix("")
     out_dir.mkdir(parents=True, exist_ok=True)
-    runs: dict[str, Any] = {}
-    if args.source:
+    if args.source:  # an earlier run's figures, as they were
         runs = json.loads((out_dir / "runs.json").read_text()) if (out_dir / "runs.json").exists() else {}
+        meta = json.loads((out_dir / "run.json").read_text()) if (out_dir / "run.json").exists() else {}
+        meta = {"quick": False, "when": "time unknown", "load": math.nan, **meta}
     else:
-        for step in STEPS:
-            if step.key in only:
-                runs[step.key] = run_step(step, out_dir, quick=args.quick)
+        runs = {step.key: run_step(step, out_dir, quick=args.quick) for step in STEPS if step.key in only}
         for step in STEPS:  # figures of a bench not run now must not pass for this run's
             if step.key not in only:
                 (out_dir / f"{step.key}.json").unlink(missing_ok=True)
+        meta = {
+            "quick": args.quick,
+            "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "load": os.getloadavg()[0],
+        }
         (out_dir / "runs.json").write_text(json.dumps(runs, indent=1))
-        (out_dir / "mode.json").write_text(json.dumps({"quick": args.quick}))
-    quick = args.quick
-    if args.source and (out_dir / "mode.json").exists():
-        quick = json.loads((out_dir / "mode.json").read_text())["quick"]
+        (out_dir / "run.json").write_text(json.dumps(meta))
     results = read_results(out_dir)
-    page = report(results, runs, quick=quick, when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    page = report(results, runs, quick=meta["quick"], when=meta["when"], load=meta["load"])
     print("\n" + page)
     if not args.source:
         args.out.parent.mkdir(parents=True, exist_ok=True)

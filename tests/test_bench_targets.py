@@ -168,7 +168,7 @@ def test_a_figure_past_its_target_says_no_on_the_page() -> None:
     results["load"][0]["p99_ms"] = 151.0
     results["live"]["many"]["selects"] = 205  # a query per conversation
 
-    page = targets.report(results, {}, quick=False, when="now")
+    page = targets.report(results, {}, quick=False, when="now", load=1.0)
 
     assert "| in-process text turn (no LLM) p50 | 12.4 ms (CPU 5.9 ms; 400 turns) | ≤ 10 ms | no |" in page
     assert "| in-process text turn (no LLM) p99 | 31.0 ms (CPU 28.0 ms) | ≤ 40 ms | yes |" in page
@@ -191,7 +191,7 @@ def test_a_fault_run_that_loses_or_repeats_a_message_fails_the_run() -> None:
     kill["bad"] = 4
 
     faults = targets.fault_table(results["load"])
-    page = targets.report(results, {}, quick=False, when="now")
+    page = targets.report(results, {}, quick=False, when="now", load=1.0)
 
     assert faults[0][3:5] == ("1", "2") and faults[0][7] == "1" and faults[0][-1] == "no"
     assert "| kill -9 one of 2 workers | 2 | 3.2 | 1 | 2 | 0 | 0 | 1 | 1499/1500 | no |" in page
@@ -240,7 +240,7 @@ def test_a_bench_that_skipped_or_crashed_is_not_measured_and_says_why() -> None:
     }
 
     rows = targets.issue17_rows(results, runs)
-    page = targets.report(results, runs, quick=False, when="now")
+    page = targets.report(results, runs, quick=False, when="now", load=1.0)
 
     assert _met(rows, "local LLM: first visible text") == "not measured"
     assert "skipped, no verified model at var/models/x.gguf" in page
@@ -256,11 +256,15 @@ def test_voice_figures_are_a_second_table() -> None:
     results = copy.deepcopy(GOOD)
     results["voice"]["first_audio_p95_s"] = float("inf")  # a call got no reply audio
 
-    page = targets.report(results, {}, quick=False, when="now")
+    page = targets.report(GOOD, {}, quick=False, when="now", load=1.0)
+    assert "| end of speech → first audio p50 | 410 ms | ≤ 500 ms | yes |" in page
+    assert "| end of speech → first audio p95 | 800 ms | < 1,000 ms | yes |" in page
+
+    page = targets.report(results, {}, quick=False, when="now", load=1.0)
     voice = page.split("## Voice (issue 16)")[1]
 
-    assert "| end of speech → first audio p50 | 410 ms | ≤ 500 ms | yes |" in voice
-    assert "| end of speech → first audio p95 | some calls unanswered | < 1,000 ms | no |" in voice
+    assert "| end of speech → first audio p50 | 410 ms; a call got no reply audio | ≤ 500 ms | no |" in voice
+    assert "| end of speech → first audio p95 | none; a call got no reply audio | < 1,000 ms | no |" in voice
     assert "| concurrent calls with p95 < 1 s (one process) | 4 (tried up to 8) | reported | — |" in voice
 
 
@@ -270,12 +274,13 @@ def test_the_page_is_rebuilt_from_a_runs_json(
 ) -> None:
     for key, figures in GOOD.items():
         (tmp_path / f"{key}.json").write_text(json.dumps(figures))
-    (tmp_path / "mode.json").write_text(json.dumps({"quick": True}))
+    (tmp_path / "run.json").write_text(json.dumps({"quick": True, "when": "2026-12-06 16:00 UTC", "load": 7.5}))
     monkeypatch.setattr(sys, "argv", ["targets.py", "--from", str(tmp_path)])
 
     assert targets.main() == 0
     out = capsys.readouterr().out
-    assert "(quick sizes," in out and "| figure | measured | target | met? |" in out
+    assert "(quick sizes, 2026-12-06 16:00 UTC)" in out and "load average 7.5 at the end" in out
+    assert "| figure | measured | target | met? |" in out
     assert "16 of 16 targets met; 0 not met" in out
 
 
