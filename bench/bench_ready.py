@@ -1,7 +1,8 @@
 """Readiness as an operator and a load balancer see it (issue 17): time from `kefu serve` to `/readyz` 200, that
 `/readyz` says 503 while the models (and the local LLM) warm up, that `kefu serve` prints its `Kefu ready on …`
 line, and that the first turns sent right after ready are answered in normal time, worded by the LLM when one is
-configured (before readiness waited for the warm-up they timed out on the first token and fell back to templates).
+configured: no template fallback for the LLM's sake (before readiness waited for the warm-up they timed out on the
+first token and fell back to templates).
 
 The server is the real `kefu serve` on 127.0.0.1 and a free port, over a fresh demo store and knowledge index, set
 as `make run` sets it (`--llm local`: the bundled model and the sentiment judge; `--llm none`: templates). The
@@ -88,12 +89,23 @@ def first_turns(base: str) -> list[dict[str, Any]]:
             )
             seconds = time.monotonic() - t0
             reply = r.json().get("reply", {}) if r.status_code == 200 else {}
+            events = (
+                client.get(
+                    f"/api/conversations/{started['conversation_id']}/events",
+                    headers={"Authorization": f"Bearer {started['token']}"},
+                )
+                .json()
+                .get("events", [])
+            )
+            said = [e["payload"] for e in events if e["type"] == "bot_uttered"]
             out.append(
                 {
                     "language": lang,
                     "status": r.status_code,
                     "seconds": seconds,
                     "source": reply.get("source"),
+                    # why a template answered although the LLM was asked (llm_first_token_timeout: not warm)
+                    "fallback": said[-1].get("fallback") if said else None,
                     "failed": r.json().get("failed") if r.status_code == 200 else None,
                 }
             )
@@ -170,7 +182,10 @@ def main() -> int:
     )
     print(f"ready line: {line or 'NOT printed'}")
     for t in figures["turns"]:
-        print(f"first {t['language']} turn after ready: {t['status']} in {t['seconds']:.2f} s, source {t['source']}")
+        print(
+            f"first {t['language']} turn after ready: {t['status']} in {t['seconds']:.2f} s, source {t['source']}"
+            + (f", fallback {t['fallback']}" if t["fallback"] else "")
+        )
     if figures["exited"] is not None:
         print(f"kefu serve exited {figures['exited']} before ready; log {log}:\n{log.read_text()[-2000:]}")
     if args.json:

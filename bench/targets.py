@@ -379,8 +379,13 @@ def ready_rows(rd: dict[str, Any] | None, why: str) -> list[Row]:
     llm = rd.get("llm", "none")
     turns = rd.get("turns", [])
     answered = bool(turns) and all(t["status"] == 200 and not t.get("failed") for t in turns)
-    worded = llm == "none" or all(t.get("source") == "llm" for t in turns)
-    said = ", ".join(f"{t['language']} {t['status']} in {t['seconds']:.2f} s ({t.get('source')})" for t in turns)
+    # a template because the model was not there (a timeout, a refusal), not because its words failed a check
+    cold = [t for t in turns if (t.get("fallback") or "").startswith("llm_") and t.get("fallback") != "llm_empty"]
+    said = ", ".join(
+        f"{t['language']} {t['status']} in {t['seconds']:.2f} s ({t.get('source')}"
+        + (f", fallback {t['fallback']})" if t.get("fallback") else ")")
+        for t in turns
+    )
     line = rd.get("ready_line")
     return [
         Row(
@@ -401,8 +406,8 @@ def ready_rows(rd: dict[str, Any] | None, why: str) -> list[Row]:
         Row(
             names[3],
             said or "none sent",
-            "answered" + (", LLM-worded" if llm != "none" else ""),
-            "yes" if answered and worded else "no",
+            "answered" + (", no fallback for want of the LLM" if llm != "none" else ""),
+            "yes" if answered and not cold else "no",
         ),
     ]
 

@@ -159,6 +159,10 @@ def test_every_figure_that_meets_its_target_says_yes_and_the_fault_runs_all_zero
     assert [f[0] for f in faults] == ["kill -9 one of 2 workers", "Redis down 5 s"]
     assert faults[0][1:4] == ("2", "3.2", "0") and faults[0][-1] == "yes"
     assert targets.broken(GOOD, {}) == []
+    # a template because the model's words failed the grounding check is not the LLM missing at ready
+    guarded = copy.deepcopy(GOOD)
+    guarded["ready"]["turns"][0].update(source="template", fallback="guard")
+    assert _met(targets.issue17_rows(guarded, {}), "first turns right after ready") == "yes"
 
 
 @pytest.mark.unit
@@ -219,7 +223,7 @@ def test_a_bench_that_skipped_or_crashed_is_not_measured_and_says_why() -> None:
     results = copy.deepcopy(GOOD)
     results["llm"] = {"skipped": True}
     results["retrieval"] = None
-    results["ready"]["turns"][1]["source"] = "template"  # the first English turn fell back: LLM not warm
+    results["ready"]["turns"][1].update(source="template", fallback="llm_first_token_timeout")  # LLM not warm
     runs = {
         "llm": {
             "command": "python bench/bench_llm_latency.py",
