@@ -26,6 +26,7 @@ import json
 import math
 import os
 import resource
+import shlex
 import signal
 import subprocess
 import sys
@@ -50,60 +51,33 @@ class Step:
 
     key: str
     script: str
-    full: tuple[str, ...]
-    quick: tuple[str, ...]
+    full: str
+    quick: str
     timeout_s: float
 
 
+LOAD_FULL = "--shape both --faults all --index-dir var/bench/load-index"
 STEPS = (
-    Step("turn", "bench_turn.py", (), ("--turns", "60"), 1800),
+    Step("turn", "bench_turn.py", "", "--turns 60", 1800),
     Step(
         "retrieval",
         "bench_retrieval_100k.py",
-        (),
-        ("--chunks", "5000", "--passes", "1", "--products", "40", "--baseline-questions", "5"),
+        "",
+        "--chunks 5000 --passes 1 --products 40 --baseline-questions 5",
         3600,
     ),
-    Step("live", "bench_console_live.py", (), ("--many", "50", "--reads", "5"), 600),
-    Step("ready", "bench_ready.py", (), (), 1800),  # with the local LLM when installed: what readiness is for
-    Step("llm", "bench_llm_latency.py", (), ("--passes", "1"), 5400),
+    Step("live", "bench_console_live.py", "", "--many 50 --reads 5", 600),
+    Step("ready", "bench_ready.py", "", "", 1800),  # with the local LLM when installed, at both sizes: its point
+    Step("llm", "bench_llm_latency.py", "", "--passes 1", 5400),
     Step(
         "load",
         "load.py",
-        ("--shape", "both", "--faults", "all", "--index-dir", "var/bench/load-index"),
-        (
-            "--shape",
-            "both",
-            "--faults",
-            "all",
-            "--index-dir",
-            "var/bench/load-index",
-            "--sockets",
-            "100",
-            "--clients",
-            "1",
-            "--ramp-rate",
-            "100",
-            "--rate",
-            "50",
-            "--duration",
-            "10",
-            "--drain",
-            "30",
-            "--fault-sockets",
-            "40",
-            "--fault-rate",
-            "10",
-            "--fault-duration",
-            "30",
-            "--customers",
-            "60",
-            "--orders",
-            "300",
-        ),
+        LOAD_FULL,
+        f"{LOAD_FULL} --sockets 100 --clients 1 --ramp-rate 100 --rate 50 --duration 10 --drain 30 "
+        "--fault-sockets 40 --fault-rate 10 --fault-duration 30 --customers 60 --orders 300",
         4 * 3600,
     ),
-    Step("voice", "bench_voice_calls.py", (), ("--rounds", "1", "--max-calls", "2"), 3600),
+    Step("voice", "bench_voice_calls.py", "", "--rounds 1 --max-calls 2", 3600),
 )
 
 
@@ -115,7 +89,13 @@ def run_step(step: Step, out_dir: Path, *, quick: bool) -> dict[str, Any]:
     (the bench and every process it waited for), and its last lines (why it skipped or failed)."""
     path = out_dir / f"{step.key}.json"
     path.unlink(missing_ok=True)
-    cmd = [sys.executable, str(BENCH / step.script), *(step.quick if quick else step.full), "--json", str(path)]
+    cmd = [
+        sys.executable,
+        str(BENCH / step.script),
+        *shlex.split(step.quick if quick else step.full),
+        "--json",
+        str(path),
+    ]
     print(f"\n=== {step.key}: {' '.join(cmd[1:])}", flush=True)
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
@@ -142,6 +122,8 @@ def run_step(step: Step, out_dir: Path, *, quick: bool) -> dict[str, Any]:
         code = proc.wait()
     finally:
         timer.cancel()
+        if proc.poll() is None:  # interrupted (Ctrl-C, SIGTERM): its group is outside the terminal's reach
+            _stop_group(proc)
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     timed_out = time.monotonic() - started >= step.timeout_s
     return {
@@ -586,6 +568,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "issue17.md")
     parser.add_argument("--from", dest="source", type=Path, help="a run's JSON folder: print its tables, run nothing")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so a running bench's group is stopped too
     keys = [s.key for s in STEPS]
     only = set(args.only.split(",")) if args.only else set(keys)
     if only - set(keys):
