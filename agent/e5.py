@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from functools import cache
 from typing import Any
@@ -40,6 +41,7 @@ class SharedE5:
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        self.query_cpu = 0.0  # CPU seconds spent embedding single queries (this process's share of a turn)
 
     @property
     def model(self) -> Any:
@@ -79,7 +81,9 @@ class SharedE5:
                     self.hits += 1
                     return found.copy()
                 self.misses += 1
+                started = time.thread_time()
                 vector = np.asarray(model.query(texts), dtype=np.float32)
+                self.query_cpu += time.thread_time() - started
                 self._recent[texts] = vector
                 if len(self._recent) > QUERY_CACHE:
                     self._recent.popitem(last=False)
