@@ -94,7 +94,7 @@ async def run(dialogues: list[list[str]]) -> None:
     runtime.close()
     print(f"replayed in {time.perf_counter() - t0:.0f} s\n")
     print(
-        "| traffic                        | turns | e5 asks | distinct | "
+        "| traffic                            | turns | e5 asks | distinct | "
         + " | ".join(f"hit rate, {s:>4} kept" for s in SIZES)
         + " |"
     )
@@ -104,7 +104,7 @@ async def run(dialogues: list[list[str]]) -> None:
         ("bench_turn script (fixed, repeats)", script, script_turns),
     ):
         rates = " | ".join(f"{lru_hits(seq, s) / max(1, len(seq)):19.1%}" for s in SIZES)
-        print(f"| {label:<30} | {turns:5d} | {len(seq):7d} | {len(set(seq)):8d} | {rates} |")
+        print(f"| {label:<34} | {turns:5d} | {len(seq):7d} | {len(set(seq)):8d} | {rates} |")
     print("\nA hit within a turn is its affect and its retrieval sharing the words; a hit across turns is a repeat.")
 
 
