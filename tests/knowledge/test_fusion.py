@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge.fusion import RRF_K, max_rrf, rank, rrf, select_passages
+from knowledge.fusion import RRF_K, distinct_docs, max_rrf, rank, rrf, rrf_loop, select_passages
 
 pytestmark = pytest.mark.unit
 
@@ -20,6 +20,27 @@ def test_rrf_rewards_agreement() -> None:
     assert fused[2] == pytest.approx(1 / (RRF_K + 2) + 1 / (RRF_K + 1))
     assert max(fused, key=fused.__getitem__) == 2
     assert fused[2] <= max_rrf(2)
+
+
+def test_rrf_is_the_loop_bit_for_bit_ties_included() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(1, 60))
+        dense = rng.permutation(n)[: int(rng.integers(0, n + 1))]
+        sparse = rng.permutation(n)[: int(rng.integers(0, n + 1))]
+        # (mirror images: an item first in one list and second in the other ties with its neighbour)
+        assert rrf([dense, sparse]) == rrf_loop([dense, sparse])
+        assert rrf([dense]) == rrf_loop([dense])
+    assert rrf([np.array([0, 1]), np.array([1, 0])]) == rrf_loop([np.array([0, 1]), np.array([1, 0])])
+    assert [i for i, _ in rrf([np.array([0, 1]), np.array([1, 0])])] == [0, 1]  # the dense order breaks the tie
+    assert rrf([np.array([], dtype=np.int64), np.array([], dtype=np.int64)]) == []
+
+
+def test_the_other_language_is_needed_only_below_k_documents() -> None:
+    docs = ["a", "a", "b", "c"]
+    assert distinct_docs([(0, 0.9), (1, 0.8), (2, 0.7)], docs, 2)
+    assert not distinct_docs([(0, 0.9), (1, 0.8), (2, 0.7)], docs, 3)
+    assert distinct_docs([(0, 0.9), (2, 0.8), (3, 0.7)], docs, 3)
 
 
 def test_distinct_docs_first_then_fill() -> None:
