@@ -152,8 +152,10 @@ class Call:
         self.on_hold = False  # queued for or talking with a person: silence is waiting, not absence
         self._partial: PartialDecoder | None = None  # decoding the turn being spoken
         self.interim = ""  # the latest partial transcript of the turn being spoken
-        self.turn_end = turn_end if turn_end is not None else (bundled() if self.config.turn_end_model else None)
-        self._pause_p: float | None = None  # how finished the words at this pause sound (None: not judged yet)
+        self.turn_end = turn_end if turn_end is not None else (_bundled_turn_end() if self.config.turn_end_model
+                                                                else None)
+        self._pause_p: float | None = None  # how finished the words at this pause sound (None: not judged)
+        self._judged = False  # this pause's decode has been read
 
     # ------------------------------------------------------------ frames in
 
@@ -214,8 +216,8 @@ class Call:
                 self._partial.push(chunk, voiced)
                 self.interim = self._partial.interim
                 if voiced:
-                    self._pause_p = None
-                elif self._pause_p is None:
+                    self._pause_p, self._judged = None, False
+                elif not self._judged:
                     self._judge_pause(detector, self._partial)
             if not detector.speaking and self._partial is not None and not isinstance(event, Utterance):
                 self._partial.close()  # too little speech for a turn: nothing to decode
@@ -226,10 +228,14 @@ class Call:
         """Once the decode at this pause is done: how long this silence must last to end the turn, from whether
         its words sound finished (`voice.turn_end`)."""
         transcript = partial.pause_transcript
-        if transcript is None or not self.config.turn_end_model:
+        if transcript is None or self.turn_end is None:
+            return
+        self._judged = True
+        text = written(transcript.text)
+        if not text.strip():  # no words (a cough, line noise): the silence alone decides
             return
         c = self.config
-        p = self.turn_end.finished(written(transcript.text), transcript.language)
+        p = self.turn_end.finished(text, transcript.language)
         self._pause_p = p
         end_ms = c.early_end_ms if p >= c.finished_p else c.late_end_ms if p <= c.unfinished_p else c.end_silence_ms
         detector.end_after(end_ms)
@@ -238,7 +244,7 @@ class Call:
         if self._partial is not None:
             self._partial.close()
         self._partial = None
-        self._pause_p = None
+        self._pause_p, self._judged = None, False
         if not self.config.decode_while_speaking:
             return
         self._partial = PartialDecoder(self.asr, detector.sample_rate, language=self.language, spawn=self._spawn,
@@ -354,7 +360,8 @@ class Call:
             audio, self._carry = np.concatenate([self._carry, audio]), None
         self._n += 1
         reply = _Reply(self._n, audio=audio, rate=utterance.sample_rate)
-        reply.finished_p, reply.end_silence_ms, self._pause_p = self._pause_p, utterance.silence_ms, None
+        reply.finished_p, reply.end_silence_ms = self._pause_p, utterance.silence_ms
+        self._pause_p, self._judged = None, False
         reply.partial, self._partial = self._partial, None
         reply.task = self._spawn(self._respond(reply, time.perf_counter()))
         self._reply = reply
@@ -502,6 +509,15 @@ class Call:
             task.cancel()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=10)
+
+
+def _bundled_turn_end() -> TurnEndModel | None:
+    """The shipped end-of-utterance model; without it (a broken install) turns end by silence alone."""
+    try:
+        return bundled()
+    except (OSError, KeyError, ValueError):
+        log.warning("end-of-utterance model not loaded; turns end after end_silence_ms of silence", exc_info=True)
+        return None
 
 
 class _Reply:

@@ -164,3 +164,12 @@ async def test_without_the_model_the_turn_ends_at_the_fixed_silence() -> None:
     assert await silence_until_turn(call) == 600
     assert call.turn_end is None
     await call.hang_up()
+
+
+async def test_a_pause_with_no_words_ends_at_the_fixed_silence() -> None:
+    call, line = await start([""] * 3)  # a cough: the recogniser hears nothing
+    await feed(call, tone(400))
+    assert await silence_until_turn(call) == 600
+    await asyncio.wait_for(call._reply.task, 10)  # type: ignore[union-attr]
+    assert call.turns == [] and line.out == []  # nothing said back
+    await call.hang_up()
