@@ -226,13 +226,20 @@ class Call:
 
     def _judge_pause(self, detector: TurnDetector, partial: PartialDecoder) -> None:
         """Once the decode at this pause is done: how long this silence must last to end the turn, from whether
-        its words sound finished (`voice.turn_end`)."""
+        its words sound finished (`voice.turn_end`). While it runs the turn does not end before `late_end_ms`: its
+        transcript is what the reply waits for anyway, so waiting costs nothing and a slow decode (a busy machine)
+        does not turn every pause into the end of a turn."""
+        if self.turn_end is None:
+            return
         transcript = partial.pause_transcript
-        if transcript is None or self.turn_end is None:
+        if transcript is None:
+            if partial.pause_pending:  # the words are not in yet, and the reply could not start without them:
+                detector.end_after(self.config.late_end_ms)  # wait for them rather than end a cut-off sentence
             return
         self._judged = True
         text = written(transcript.text)
         if not text.strip():  # no words (a cough, line noise): the silence alone decides
+            detector.end_after(self.config.end_silence_ms)
             return
         c = self.config
         p = self.turn_end.finished(text, transcript.language)

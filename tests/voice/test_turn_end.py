@@ -97,14 +97,14 @@ def test_the_detector_ends_a_pause_at_the_silence_the_call_sets_and_keeps_the_sa
     assert np.array_equal(default[1], early[1]) and np.array_equal(default[1], late[1])
 
 
-async def start(lines: list[str], *, turn_end_model: bool = True) -> tuple[Call, Line]:
+async def start(lines: list[str], *, turn_end_model: bool = True, delay_s: float = 0.0) -> tuple[Call, Line]:
     agent = make_agent()
     await agent.start("call-eot", channel="voice", customer_id="C1", language="en")
     line = Line()
     call = Call(
         agent=agent,
         conversation_id="call-eot",
-        asr=ScriptedASR(lines),
+        asr=ScriptedASR(lines, delay_s=delay_s),
         tts=ToneTTS(),
         vad=EnergyVAD(),
         send=line.send,
@@ -114,13 +114,13 @@ async def start(lines: list[str], *, turn_end_model: bool = True) -> tuple[Call,
     return call, line
 
 
-async def silence_until_turn(call: Call, max_ms: int = 2000) -> int:
+async def silence_until_turn(call: Call, max_ms: int = 2000, pace_s: float = 0.01) -> int:
     """Silent frames at about real pace (the decode at the pause runs in a thread) until the turn ends: its ms."""
     for i in range(max_ms // 20):
         await call.on_frame(AudioIn(silence(20), 8000))
         if call._reply is not None:
             return (i + 1) * 20
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(pace_s)
     return -1
 
 
@@ -172,4 +172,16 @@ async def test_a_pause_with_no_words_ends_at_the_fixed_silence() -> None:
     assert await silence_until_turn(call) == 600
     await asyncio.wait_for(call._reply.task, 10)  # type: ignore[union-attr]
     assert call.turns == [] and line.out == []  # nothing said back
+    await call.hang_up()
+
+
+async def test_a_slow_decode_at_the_pause_is_waited_for_instead_of_ending_a_cut_off_sentence() -> None:
+    call, _ = await start(["I want to ask about the"] * 3, delay_s=0.5)  # a busy machine: 500 ms a decode
+    await feed(call, tone(1000))
+    assert await silence_until_turn(call, pace_s=0.02) == 1100  # not at 600 ms with the words not in yet
+    await call.hang_up()
+    call, _ = await start(["Where is my order KF10000002?"] * 3, delay_s=0.3)
+    await feed(call, tone(1000))
+    ended = await silence_until_turn(call, pace_s=0.02)
+    assert 500 <= ended <= 800  # as soon as the words are in (200 ms pause + 300 ms decode), not at 1,100
     await call.hang_up()

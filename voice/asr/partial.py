@@ -107,6 +107,11 @@ class PartialDecoder:
             return None
         return future.result()
 
+    @property
+    def pause_pending(self) -> bool:
+        """The decode at this pause is asked for or running."""
+        return self._speculated is not None and not self._speculated[1].done()
+
     async def final(self, pcm: np.ndarray) -> Transcript:
         """The utterance's transcript: the pause's decode when `pcm` is the audio it decoded, else a full decode."""
         speculated, self._speculated = self._speculated, None
