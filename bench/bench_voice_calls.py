@@ -14,9 +14,9 @@ turn from the words too (`voice.turn_end`: a transcript at the pause that sounds
 `early_end_ms`), both decoding at the pause with partials; then a caller who pauses 700 ms mid-sentence ("I want to
 ask about the … return of order KF10000004"): answered as one turn, or cut in two. Then calls are added 1, 2, 4, …
 (to `--max-calls`) with the words + silence mode until the p95 from the last speech frame passes 1 s, for each
-recogniser set-up in `--asr` (threads per decode × decodes at once, e.g. `2x1,1x2`).
+set-up in `--ramp` (Whisper threads per decode × decodes at once, @ partial interval; e.g. `2x1@1,2x1@0,1x2@1`).
 
-    .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 1.0] [--asr 2x1]
+    .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 1.0] [--ramp 2x1@1]
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class Sample:
     asr_s: float
     speech_s: float
     early: bool
+    from_clip_end_s: float | None = None  # from the end of the question's clip (its voice's trailing silence in)
     end_silence_ms: int = 0
     turns: int = 1
     transcript: str = ""
@@ -107,6 +108,7 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *,  # type: igno
     lead, tail = np.zeros(step * 15, dtype=np.int16), np.zeros(step * 100, dtype=np.int16)  # 0.3 s, 2 s
     data = ulaw_encode(np.concatenate([lead, question, tail]))
     speech_end_frame = len(lead) // step + last_voiced(question, vad)
+    clip_end_frame, clip_end = (len(lead) + len(question)) // step, 0.0
     start, speech_end = time.perf_counter(), 0.0
     for i, offset in enumerate(range(0, len(data), step)):
         frame = serializer.decode(media(sid, i, data[offset:offset + step]))
@@ -114,8 +116,10 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *,  # type: igno
             await call.on_frame(frame)
         if i + 1 == speech_end_frame:
             speech_end = time.perf_counter()
+        if i + 1 == clip_end_frame:
+            clip_end = time.perf_counter()
         await asyncio.sleep(max(0.0, start + (i + 1) * FRAME_MS / 1000 - time.perf_counter()))
-        if first_audio and i > speech_end_frame:
+        if first_audio and i > clip_end_frame:
             break
     deadline = time.perf_counter() + 10
     while not first_audio and time.perf_counter() < deadline:
@@ -126,6 +130,7 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *,  # type: igno
                   first_audio[0] - speech_end if first_audio else None,
                   stats.asr_wait_s if stats else float("nan"), stats.asr_s if stats else float("nan"),
                   stats.speech_s if stats else float("nan"), bool(stats and stats.decoded_early),
+                  first_audio[0] - clip_end if first_audio and clip_end else None,
                   stats.end_silence_ms if stats else 0, len(call.turns), stats.transcript if stats else "")
 
 
@@ -147,6 +152,7 @@ def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
     """Prints the figures; returns p50 and p95 from the last speech frame (inf p95 when a call went unanswered)."""
     turn = [s.from_turn_end_s for s in samples if s.from_turn_end_s is not None]
     speech = [s.from_speech_end_s for s in samples if s.from_speech_end_s is not None]
+    clip = [s.from_clip_end_s for s in samples if s.from_clip_end_s is not None]
     wait = [s.asr_wait_s for s in samples]
     silence = [s.end_silence_ms for s in samples if s.from_turn_end_s is not None]
     early = sum(s.early for s in samples)
@@ -156,6 +162,7 @@ def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
         return f"{pct(xs, p) * 1000:4.0f} ms"
 
     print(f"  {name:<34} from last speech frame p50 {ms(speech, 50)}, p95 {ms(speech, 95)}"
+          f" | from the clip's end p50 {ms(clip, 50)}, p95 {ms(clip, 95)}"
           f" | end of turn → first audio p50 {ms(turn, 50)}, p95 {ms(turn, 95)}"
           f" | end-of-turn silence p50 {pct(silence, 50):4.0f} ms | transcript ready after turn end p50 {ms(wait, 50)}"
           f" | decoded at the pause {early}/{len(samples)}" + (f" | {missed} unanswered" if missed else ""))
@@ -173,7 +180,9 @@ async def main() -> None:
     parser.add_argument("--max-calls", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--interval", type=float, default=1.0, help="partial decode per this much speech")
-    parser.add_argument("--asr", default="2x1", help="recogniser set-ups for the ramp: THREADSxDECODES_AT_ONCE,…")
+    parser.add_argument("--ramp", default="2x1@1", help="set-ups of the concurrency ramp, comma-separated: "
+                        "THREADSxDECODES_AT_ONCE@PARTIAL_INTERVAL_S (Whisper threads per decode, CTranslate2 "
+                        "workers, a partial per this much speech, 0: none), e.g. 2x1@1,2x1@0,1x2@1")
     args = parser.parse_args()
     from tests.voice.speech import caller_audio, voices
     from voice.asr import WhisperASR
@@ -219,17 +228,20 @@ async def main() -> None:
         print(f"  {name:<18} answered the whole sentence as one turn in {whole}/{len(samples)} calls; first turn "
               f"heard: {samples[0].transcript!r} after {samples[0].end_silence_ms} ms of silence")
 
-    for setup in args.asr.split(","):
-        threads, workers = (int(x) for x in setup.split("x"))
+    for setup in args.ramp.split(","):
+        shape, _, every = setup.partition("@")
+        threads, workers = (int(x) for x in shape.split("x"))
+        interval = float(every or args.interval)
         ramp_asr = asr if (threads, workers) == (args.threads, 1) else WhisperASR(
             Path("var/models/whisper-base"), threads=threads, workers=workers)
         ramp_asr.warm_up()
-        print(f"concurrent calls, words + silence, {mode}, Whisper {threads} thread(s) × {workers} decode(s) at once "
-              "(target: the most calls with p95 < 1 s from the last speech frame):")
+        partials = f"partials every {interval:g} s" if interval else "no partials"
+        print(f"concurrent calls, words + silence, Whisper {threads} thread(s) × {workers} decode(s) at once, "
+              f"{partials} (target: the most calls with p95 < 1 s from the last speech frame):")
         held, calls = 0, 1
         while calls <= args.max_calls:
             samples = await level(calls, max(1, args.rounds // 2), questions, ramp_asr, tts, vad,
-                                  interval=args.interval, turn_end=True)
+                                  interval=interval, turn_end=True)
             _, p95 = summary(f"{calls} call(s)", samples)
             if p95 >= 1.0:
                 break
