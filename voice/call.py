@@ -3,9 +3,13 @@
 The loop reads `voice.frames` from the serializer (any provider) and writes frames back through `send`:
 
 - Listening. The caller's audio is cut into 20 ms frames for the VAD; `TurnDetector` says when speech starts
-  (`Onset`) and when a turn ends (`Utterance`, after a silence). The utterance goes to the recogniser at 16 kHz
-  in a thread, its transcript (spoken ids joined, `voice.text.written`, and a nearly-right id snapped to the
-  caller's own order it is nearest to, `snap_ids`: Whisper drops digits of long zero runs) to the agent.
+  (`Onset`) and when a turn ends (`Utterance`, after a silence). How long that silence is depends on the words too:
+  the decode at the pause (`voice.asr.partial`) is read by the end-of-utterance model (`voice.turn_end`); words that
+  sound finished end the turn after `early_end_ms`, words cut off mid-sentence after `late_end_ms`, others after
+  `end_silence_ms`; while that decode runs the turn waits for it (the reply could not start without it). The
+  utterance goes to the recogniser at 16 kHz in a thread, its transcript (spoken ids joined, `voice.text.written`,
+  and a nearly-right id snapped to the caller's own order it is nearest to, `snap_ids`: Whisper drops digits of long
+  zero runs) to the agent.
 - Speaking. Sentences of the reply — streamed from the turn's token sink when an LLM words it, else the
   recorded reply — are synthesised one by one in a thread and sent with a `mark` after each; the provider
   echoes a mark once the audio before it has been played, so the call knows what the caller actually heard.
@@ -86,7 +90,8 @@ class CallConfig:
     partial_interval_s: float = 1.0  # a partial decode per this much new speech (0: only the decode at the pause)
     # End of turn from the words too (`voice.turn_end`), once the decode at the pause has a transcript: one that
     # sounds finished (p ≥ finished_p) ends the turn after `early_end_ms` of silence, one that sounds cut off
-    # (p ≤ unfinished_p) after `late_end_ms`; otherwise, or with no decode at the pause, `end_silence_ms`.
+    # (p ≤ unfinished_p) after `late_end_ms`; otherwise, or with no decode at the pause, `end_silence_ms`. While that
+    # decode runs, the turn does not end before `late_end_ms` (the reply waits for its transcript anyway).
     turn_end_model: bool = True
     early_end_ms: int = 300
     late_end_ms: int = 1100
