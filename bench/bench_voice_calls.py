@@ -153,7 +153,8 @@ def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
     turn = [s.from_turn_end_s for s in samples if s.from_turn_end_s is not None]
     speech = [s.from_speech_end_s for s in samples if s.from_speech_end_s is not None]
     clip = [s.from_clip_end_s for s in samples if s.from_clip_end_s is not None]
-    wait = [s.asr_wait_s for s in samples]
+    wait = [s.asr_wait_s for s in samples if s.from_turn_end_s is not None]
+    decode = [s.asr_s for s in samples if s.from_turn_end_s is not None]
     silence = [s.end_silence_ms for s in samples if s.from_turn_end_s is not None]
     early = sum(s.early for s in samples)
     missed = len(samples) - len(speech)
@@ -164,7 +165,8 @@ def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
     print(f"  {name:<34} from last speech frame p50 {ms(speech, 50)}, p95 {ms(speech, 95)}"
           f" | from the clip's end p50 {ms(clip, 50)}, p95 {ms(clip, 95)}"
           f" | end of turn → first audio p50 {ms(turn, 50)}, p95 {ms(turn, 95)}"
-          f" | end-of-turn silence p50 {pct(silence, 50):4.0f} ms | transcript ready after turn end p50 {ms(wait, 50)}"
+          f" | end-of-turn silence p50 {pct(silence, 50):4.0f} ms | decode p50 {ms(decode, 50)}"
+          f" | transcript ready after turn end p50 {ms(wait, 50)}"
           f" | decoded at the pause {early}/{len(samples)}" + (f" | {missed} unanswered" if missed else ""))
     return pct(speech, 50), pct(speech, 95) if not missed else float("inf")
 
