@@ -52,6 +52,7 @@ class Sample:
     early: bool
     from_clip_end_s: float | None = None  # from the end of the question's clip (its voice's trailing silence in)
     end_silence_ms: int = 0
+    finished_p: float | None = None  # how finished the words at the pause sounded (None: not judged)
     turns: int = 1
     transcript: str = ""
 
@@ -131,7 +132,8 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *,  # type: igno
                   stats.asr_wait_s if stats else float("nan"), stats.asr_s if stats else float("nan"),
                   stats.speech_s if stats else float("nan"), bool(stats and stats.decoded_early),
                   first_audio[0] - clip_end if first_audio and clip_end else None,
-                  stats.end_silence_ms if stats else 0, len(call.turns), stats.transcript if stats else "")
+                  stats.end_silence_ms if stats else 0, stats.finished_p if stats else None, len(call.turns),
+                  stats.transcript if stats else "")
 
 
 async def level(calls: int, rounds: int, questions: list[np.ndarray], asr, tts, vad, *,  # type: ignore[no-untyped-def]
@@ -157,6 +159,8 @@ def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
     decode = [s.asr_s for s in samples if s.from_turn_end_s is not None]
     silence = [s.end_silence_ms for s in samples if s.from_turn_end_s is not None]
     early = sum(s.early for s in samples)
+    judged = [s.finished_p for s in samples if s.finished_p is not None]
+    finished = sum(p >= 0.8 for p in judged)
     missed = len(samples) - len(speech)
 
     def ms(xs: list[float], p: float) -> str:
@@ -167,7 +171,9 @@ def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
           f" | end of turn → first audio p50 {ms(turn, 50)}, p95 {ms(turn, 95)}"
           f" | end-of-turn silence p50 {pct(silence, 50):4.0f} ms | decode p50 {ms(decode, 50)}"
           f" | transcript ready after turn end p50 {ms(wait, 50)}"
-          f" | decoded at the pause {early}/{len(samples)}" + (f" | {missed} unanswered" if missed else ""))
+          f" | decoded at the pause {early}/{len(samples)}"
+          + (f" | words sounded finished (p ≥ 0.8) {finished}/{len(judged)}" if judged else "")
+          + (f" | {missed} unanswered" if missed else ""))
     return pct(speech, 50), pct(speech, 95) if not missed else float("inf")
 
 
@@ -227,8 +233,10 @@ async def main() -> None:
         samples = [await one_call(900 + r, paused, asr, tts, vad, interval=args.interval, turn_end=turn_end)
                    for r in range(max(1, args.rounds // 2))]
         whole = sum(s.turns == 1 and "return" in s.transcript.lower() for s in samples)
+        p = samples[0].finished_p
         print(f"  {name:<18} answered the whole sentence as one turn in {whole}/{len(samples)} calls; first turn "
-              f"heard: {samples[0].transcript!r} after {samples[0].end_silence_ms} ms of silence")
+              f"heard: {samples[0].transcript!r} after {samples[0].end_silence_ms} ms of silence"
+              + (f" (its words sounded finished with p {p:.2f})" if p is not None else ""))
 
     for setup in args.ramp.split(","):
         shape, _, every = setup.partition("@")
