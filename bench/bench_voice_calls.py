@@ -1,18 +1,23 @@
-"""Phone calls in process: end of the caller's speech → first reply audio frame, ASR real-time factor, and how many
-concurrent calls one process holds with that p95 under 1 s.
+"""Phone calls in process: end of the caller's speech → first reply audio frame, and how many concurrent calls one
+process holds with that p95 under 1 s.
 
 Each call is the real call loop (`voice.call.Call`) behind the Twilio serializer: the caller's question (the bundled
 English voice, Piper) goes in as Twilio `media` messages of 8 kHz μ-law, 20 ms each, paced in real time, then
 silence; recognition is faster-whisper-base int8, detection WebRTC, the reply a template from the agent over the
-in-memory test stores, spoken by Piper. "End of speech" is the last frame of the question; the latency is counted
-twice: from the end of the turn (the detector's `end_silence_ms` of silence, when the call can act — the target's
-clock) and from the last frame of speech (what the caller waits, end-of-turn silence included).
+in-memory test stores, spoken by Piper. The latency is counted from the last frame of the question's speech (the
+last 20 ms frame the VAD calls speech, not the end of the clip with the voice's trailing silence: what the caller
+waits, end-of-turn silence included, the target's clock) and, for reference, from the end of the turn
+(when the call can act).
 
-Baseline in the same run: the same calls with the decode at the end of the turn (`decode_while_speaking=False`),
-and with the decode at the pause but no partials (`partial_interval_s=0`).
-Then calls are added 1, 2, 4, … (to `--max-calls`) with decoding while speaking until the p95 passes 1 s.
+In the same run: the fixed end of turn (`end_silence_ms`, 600 ms of silence, `turn_end_model=False`) and the end of
+turn from the words too (`voice.turn_end`: a transcript at the pause that sounds finished ends the turn after
+`early_end_ms`), both decoding at the pause with partials; then a caller who pauses 700 ms mid-sentence ("I want to
+ask about the … return of order KF10000004"): answered as one turn, or cut in two. Then calls are added 1, 2, 4, …
+(to `--max-calls`) with the words + silence mode until the p95 from the last speech frame passes 1 s, for each
+set-up in `--ramp` (Whisper threads per decode × decodes at once, @ partial interval; e.g. `2x1@1,2x1@0,1x2@1`).
 
-    .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 1.0] [--json out.json]
+    .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 1.0] [--ramp 2x1@1]
+                                                [--json out.json]
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 QUESTIONS = ["Hi, where is my order KF10000002?", "Can you check order KF10000001 for me?",
              "I want to return order KF10000004.", "Where is my parcel?"]
 FRAME_MS = 20
+PAUSED = ("I want to ask about the", "return of order KF10000004.")  # said with a pause between
+PAUSE_MS = 700
 
 
 @dataclass
@@ -44,6 +51,11 @@ class Sample:
     asr_s: float
     speech_s: float
     early: bool
+    from_clip_end_s: float | None = None  # from the end of the question's clip (its voice's trailing silence in)
+    end_silence_ms: int = 0
+    finished_p: float | None = None  # how finished the words at the pause sounded (None: not judged)
+    turns: int = 1
+    transcript: str = ""
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -56,7 +68,15 @@ def media(sid: str, i: int, payload: bytes) -> str:
         "payload": base64.b64encode(payload).decode("ascii")}})
 
 
-async def one_call(n: int, question: np.ndarray, asr, tts, vad, *, interval: float | None) -> Sample:  # type: ignore[no-untyped-def]
+def last_voiced(pcm: np.ndarray, vad) -> int:  # type: ignore[no-untyped-def]
+    """Frames up to and including the last one the VAD calls speech (the voice's own trailing silence is not)."""
+    step = 8000 * FRAME_MS // 1000
+    voiced = [i for i in range(len(pcm) // step) if vad.is_speech(pcm[i * step:(i + 1) * step], 8000)]
+    return voiced[-1] + 1 if voiced else len(pcm) // step
+
+
+async def one_call(n: int, question: np.ndarray, asr, tts, vad, *,  # type: ignore[no-untyped-def]
+                   interval: float | None, turn_end: bool = True) -> Sample:
     from tests.fakes import make_agent
     from voice.call import Call, CallConfig
     from voice.codecs import ulaw_encode
@@ -76,7 +96,7 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *, interval: flo
 
     call = Call(agent=agent, conversation_id=cid, asr=asr, tts=tts, vad=vad, send=send,
                 config=CallConfig(language="en", greet=False, silence_s=0, decode_while_speaking=interval is not None,
-                                  partial_interval_s=interval or 0.0))
+                                  partial_interval_s=interval or 0.0, turn_end_model=turn_end))
     sid = f"MZ{n}"
     for raw in (json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}),
                 json.dumps({"event": "start", "streamSid": sid, "start": {
@@ -89,7 +109,8 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *, interval: flo
     step = 8000 * FRAME_MS // 1000
     lead, tail = np.zeros(step * 15, dtype=np.int16), np.zeros(step * 100, dtype=np.int16)  # 0.3 s, 2 s
     data = ulaw_encode(np.concatenate([lead, question, tail]))
-    speech_end_frame = (len(lead) + len(question)) // step
+    speech_end_frame = len(lead) // step + last_voiced(question, vad)
+    clip_end_frame, clip_end = (len(lead) + len(question)) // step, 0.0
     start, speech_end = time.perf_counter(), 0.0
     for i, offset in enumerate(range(0, len(data), step)):
         frame = serializer.decode(media(sid, i, data[offset:offset + step]))
@@ -97,8 +118,10 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *, interval: flo
             await call.on_frame(frame)
         if i + 1 == speech_end_frame:
             speech_end = time.perf_counter()
+        if i + 1 == clip_end_frame:
+            clip_end = time.perf_counter()
         await asyncio.sleep(max(0.0, start + (i + 1) * FRAME_MS / 1000 - time.perf_counter()))
-        if first_audio and i > speech_end_frame:
+        if first_audio and i > clip_end_frame:
             break
     deadline = time.perf_counter() + 10
     while not first_audio and time.perf_counter() < deadline:
@@ -108,33 +131,56 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *, interval: flo
     return Sample(stats.first_audio_s if stats else None,
                   first_audio[0] - speech_end if first_audio else None,
                   stats.asr_wait_s if stats else float("nan"), stats.asr_s if stats else float("nan"),
-                  stats.speech_s if stats else float("nan"), bool(stats and stats.decoded_early))
+                  stats.speech_s if stats else float("nan"), bool(stats and stats.decoded_early),
+                  first_audio[0] - clip_end if first_audio and clip_end else None,
+                  stats.end_silence_ms if stats else 0, stats.finished_p if stats else None, len(call.turns),
+                  stats.transcript if stats else "")
 
 
 async def level(calls: int, rounds: int, questions: list[np.ndarray], asr, tts, vad, *,  # type: ignore[no-untyped-def]
-                interval: float | None) -> list[Sample]:
+                interval: float | None, turn_end: bool = True) -> list[Sample]:
     samples: list[Sample] = []
+    cpu, wall = time.process_time(), time.perf_counter()
     for r in range(rounds):
         samples += await asyncio.gather(*(
-            one_call(r * 100 + c, questions[(r + c) % len(questions)], asr, tts, vad, interval=interval)
+            one_call(r * 100 + c, questions[(r + c) % len(questions)], asr, tts, vad, interval=interval,
+                     turn_end=turn_end)
             for c in range(calls)))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"    (process CPU {cpu:.1f} s over {wall:.1f} s of wall time: {cpu / wall:.2f} cores busy)")
     return samples
 
 
 def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
+    """Prints the figures; returns p50 and p95 from the last speech frame (inf p95 when a call went unanswered)."""
     turn = [s.from_turn_end_s for s in samples if s.from_turn_end_s is not None]
     speech = [s.from_speech_end_s for s in samples if s.from_speech_end_s is not None]
-    wait = [s.asr_wait_s for s in samples]
+    clip = [s.from_clip_end_s for s in samples if s.from_clip_end_s is not None]
+    wait = [s.asr_wait_s for s in samples if s.from_turn_end_s is not None]
+    decode = [s.asr_s for s in samples if s.from_turn_end_s is not None]
+    silence = [s.end_silence_ms for s in samples if s.from_turn_end_s is not None]
     early = sum(s.early for s in samples)
-    missed = len(samples) - len(turn)
+    judged = [s.finished_p for s in samples if s.finished_p is not None]
+    finished = sum(p >= 0.8 for p in judged)
+    missed = len(samples) - len(speech)
+
     def ms(xs: list[float], p: float) -> str:
         return f"{pct(xs, p) * 1000:4.0f} ms"
 
-    print(f"  {name:<34} end of turn → first audio p50 {ms(turn, 50)}, p95 {ms(turn, 95)}"
-          f" | from last speech frame p50 {ms(speech, 50)}, p95 {ms(speech, 95)}"
-          f" | transcript ready after turn end p50 {ms(wait, 50)} | decoded at the pause "
-          f"{early}/{len(samples)}" + (f" | {missed} unanswered" if missed else ""))
-    return pct(turn, 50), pct(turn, 95) if not missed else float("inf")
+    print(f"  {name:<34} from last speech frame p50 {ms(speech, 50)}, p95 {ms(speech, 95)}"
+          f" | from the clip's end p50 {ms(clip, 50)}, p95 {ms(clip, 95)}"
+          f" | end of turn → first audio p50 {ms(turn, 50)}, p95 {ms(turn, 95)}"
+          f" | end-of-turn silence p50 {pct(silence, 50):4.0f} ms | decode p50 {ms(decode, 50)}"
+          f" | transcript ready after turn end p50 {ms(wait, 50)}"
+          f" | decoded at the pause {early}/{len(samples)}"
+          + (f" | words sounded finished (p ≥ 0.8) {finished}/{len(judged)}" if judged else "")
+          + (f" | {missed} unanswered" if missed else ""))
+    return pct(speech, 50), pct(speech, 95) if not missed else float("inf")
+
+
+def verdict(p50: float, p95: float) -> str:
+    return (f"p50 {p50 * 1000:.0f} ms vs target ≤ 500: {'met' if p50 <= 0.5 else 'NOT met'}; "
+            f"p95 {p95 * 1000:.0f} ms vs target < 1000: {'met' if p95 < 1.0 else 'NOT met'}")
 
 
 async def main() -> None:
@@ -144,6 +190,9 @@ async def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--interval", type=float, default=1.0, help="partial decode per this much speech")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--ramp", default="2x1@1", help="set-ups of the concurrency ramp, comma-separated: "
+                        "THREADSxDECODES_AT_ONCE@PARTIAL_INTERVAL_S (Whisper threads per decode, CTranslate2 "
+                        "workers, a partial per this much speech, 0: none), e.g. 2x1@1,2x1@0,1x2@1")
     args = parser.parse_args()
     from tests.voice.speech import caller_audio, voices
     from voice.asr import WhisperASR
@@ -157,6 +206,8 @@ async def main() -> None:
     getattr(tts, "warm_up", lambda: None)()
     questions = [caller_audio(q, "en") for q in QUESTIONS]
     vad = WebRtcVad()
+    trailing = [(len(q) // (8000 * FRAME_MS // 1000) - last_voiced(q, vad)) * FRAME_MS for q in questions]
+    print(f"the questions' clips end {min(trailing)}–{max(trailing)} ms after their last speech frame")
     print(f"load {time.perf_counter() - t0:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
     rtf = []
@@ -166,29 +217,57 @@ async def main() -> None:
     print(f"ASR real-time factor (full decode, {len(rtf)} questions, {args.threads} threads): p50 "
           f"{pct(rtf, 50):.2f}, p95 {pct(rtf, 95):.2f} (lower is faster; < 1 keeps up with speech)")
 
-    print("one call at a time, same questions (target: p50 ≤ 500 ms, p95 < 1000 ms from the end of the turn):")
-    summary("baseline: decode at end of turn", await level(1, args.rounds, questions, asr, tts, vad, interval=None))
-    summary("decode at the pause, no partials", await level(1, args.rounds, questions, asr, tts, vad, interval=0.0))
-    p50, p95 = summary(f"pause + partials every {args.interval:g} s",
-                       await level(1, args.rounds, questions, asr, tts, vad, interval=args.interval))
-    one_call = (p50, p95)  # for --json (the ramp below reuses p95)
-    print(f"  → p50 {p50 * 1000:.0f} ms vs target ≤ 500: {'met' if p50 <= 0.5 else 'NOT met'}; "
-          f"p95 {p95 * 1000:.0f} ms vs target < 1000: {'met' if p95 < 1.0 else 'NOT met'}")
+    mode = f"pause + partials every {args.interval:g} s"
+    print(f"one call at a time, same questions, {mode} (target: p50 ≤ 500 ms, p95 < 1000 ms from the last speech "
+          "frame):")
+    base = summary("fixed 600 ms end-of-turn silence", await level(1, args.rounds, questions, asr, tts, vad,
+                                                                  interval=args.interval, turn_end=False))
+    new = summary("words + silence (turn-end model)", await level(1, args.rounds, questions, asr, tts, vad,
+                                                                 interval=args.interval, turn_end=True))
+    print(f"  → fixed 600 ms: {verdict(*base)}")
+    print(f"  → words + silence: {verdict(*new)}")
 
-    print(f"concurrent calls, pause + partials every {args.interval:g} s (target: the most calls with p95 < 1 s):")
-    held, calls = 0, 1
-    while calls <= args.max_calls:
-        samples = await level(calls, max(1, args.rounds // 2), questions, asr, tts, vad, interval=args.interval)
-        _, p95 = summary(f"{calls} call(s)", samples)
-        if p95 >= 1.0:
-            break
-        held, calls = calls, calls * 2
-    print(f"  → one process holds {held} concurrent call(s) with p95 < 1 s"
-          + (f" (stopped at --max-calls {args.max_calls})" if calls > args.max_calls else ""))
-    if args.json:
+    first, rest = (caller_audio(part, "en") for part in PAUSED)
+    gap = np.zeros(8000 * PAUSE_MS // 1000, dtype=np.int16)
+    paused = np.concatenate([first, gap, rest])
+    print(f"a caller pausing {PAUSE_MS} ms mid-sentence ({PAUSED[0]!r} … {PAUSED[1]!r}):")
+    for name, turn_end in (("fixed 600 ms", False), ("words + silence", True)):
+        samples = [await one_call(900 + r, paused, asr, tts, vad, interval=args.interval, turn_end=turn_end)
+                   for r in range(max(1, args.rounds // 2))]
+        whole = sum(s.turns == 1 and "return" in s.transcript.lower() for s in samples)
+        p = samples[0].finished_p
+        print(f"  {name:<18} answered the whole sentence as one turn in {whole}/{len(samples)} calls; first turn "
+              f"heard: {samples[0].transcript!r} after {samples[0].end_silence_ms} ms of silence"
+              + (f" (its words sounded finished with p {p:.2f})" if p is not None else ""))
+
+    held_by_setup: dict[str, int] = {}
+    for setup in args.ramp.split(","):
+        shape, _, every = setup.partition("@")
+        threads, workers = (int(x) for x in shape.split("x"))
+        interval = float(every or args.interval)
+        ramp_asr = asr if (threads, workers) == (args.threads, 1) else WhisperASR(
+            Path("var/models/whisper-base"), threads=threads, workers=workers)
+        ramp_asr.warm_up()
+        partials = f"partials every {interval:g} s" if interval else "no partials"
+        print(f"concurrent calls, words + silence, Whisper {threads} thread(s) × {workers} decode(s) at once, "
+              f"{partials} (target: the most calls with p95 < 1 s from the last speech frame):")
+        held, calls = 0, 1
+        while calls <= args.max_calls:
+            samples = await level(calls, max(1, args.rounds // 2), questions, ramp_asr, tts, vad,
+                                  interval=interval, turn_end=True)
+            _, p95 = summary(f"{calls} call(s)", samples)
+            if p95 >= 1.0:
+                break
+            held, calls = calls, calls * 2
+        print(f"  → one process holds {held} concurrent call(s) with p95 < 1 s"
+              + (f" (stopped at --max-calls {args.max_calls})" if calls > args.max_calls else ""))
+        held_by_setup[setup] = held
+    if args.json:  # the words + silence figures of one call, and the first ramp set-up's concurrent calls
         args.json.write_text(json.dumps({
-            "asr_rtf_p50": pct(rtf, 50), "asr_rtf_p95": pct(rtf, 95), "first_audio_p50_s": one_call[0],
-            "first_audio_p95_s": one_call[1], "concurrent_calls": held, "max_calls": args.max_calls}, indent=1))
+            "asr_rtf_p50": pct(rtf, 50), "asr_rtf_p95": pct(rtf, 95), "first_audio_p50_s": new[0],
+            "first_audio_p95_s": new[1], "fixed_silence_p50_s": base[0], "fixed_silence_p95_s": base[1],
+            "concurrent_calls": next(iter(held_by_setup.values()), 0), "concurrent_by_setup": held_by_setup,
+            "max_calls": args.max_calls}, indent=1))
 
 
 if __name__ == "__main__":

@@ -274,6 +274,12 @@ class VoiceSettings(BaseModel):
     # Turn-taking: speech this long starts a turn (and interrupts the bot); silence this long ends it.
     onset_ms: int = Field(default=100, ge=20, le=1000)
     end_silence_ms: int = Field(default=600, ge=100, le=5000)
+    # End of turn from the words too (voice/turn_end.py): once the decode at the pause (200 ms of silence) has the
+    # caller's words, a turn that sounds finished ends after early_end_ms of silence and one that sounds cut off
+    # ("我想问一下那个…") after late_end_ms; anything in between after end_silence_ms. `silence`: end_silence_ms always.
+    turn_end: Literal["words", "silence"] = "words"
+    early_end_ms: int = Field(default=300, ge=220, le=5000)
+    late_end_ms: int = Field(default=1100, ge=100, le=5000)
     vad_aggressiveness: int = Field(default=2, ge=0, le=3)
     default_language: Literal["zh", "en"] = "zh"  # of the greeting when the provider does not say
     # Speech emotion (how the caller sounds, fused with the words' affect): `model` reads it with the classifier at

@@ -3,9 +3,13 @@
 The loop reads `voice.frames` from the serializer (any provider) and writes frames back through `send`:
 
 - Listening. The caller's audio is cut into 20 ms frames for the VAD; `TurnDetector` says when speech starts
-  (`Onset`) and when a turn ends (`Utterance`, after a silence). The utterance goes to the recogniser at 16 kHz
-  in a thread, its transcript (spoken ids joined, `voice.text.written`, and a nearly-right id snapped to the
-  caller's own order it is nearest to, `snap_ids`: Whisper drops digits of long zero runs) to the agent.
+  (`Onset`) and when a turn ends (`Utterance`, after a silence). How long that silence is depends on the words too:
+  the decode at the pause (`voice.asr.partial`) is read by the end-of-utterance model (`voice.turn_end`); words that
+  sound finished end the turn after `early_end_ms`, words cut off mid-sentence after `late_end_ms`, others after
+  `end_silence_ms`; while that decode runs the turn waits for it (the reply could not start without it). The
+  utterance goes to the recogniser at 16 kHz in a thread, its transcript (spoken ids joined, `voice.text.written`,
+  and a nearly-right id snapped to the caller's own order it is nearest to, `snap_ids`: Whisper drops digits of long
+  zero runs) to the agent.
 - Speaking. Sentences of the reply — streamed from the turn's token sink when an LLM words it, else the
   recorded reply — are synthesised one by one in a thread and sent with a `mark` after each; the provider
   echoes a mark once the audio before it has been played, so the call knows what the caller actually heard.
@@ -52,6 +56,7 @@ from voice.frames import (
 from voice.protocols import ASR, TTS, VAD, Conversations, SpeechEmotion
 from voice.resample import resample
 from voice.text import SentenceBuffer, sentences, snap_ids, speakable, written
+from voice.turn_end import TurnEndModel, bundled
 from voice.vad import Onset, TurnDetector, Utterance
 
 log = logging.getLogger(__name__)
@@ -83,6 +88,15 @@ class CallConfig:
     silence_s: float = 10.0  # the caller silent this long (the bot quiet too): prompted; twice: goodbye (0: never)
     decode_while_speaking: bool = True  # partial decodes and the decode at the pause (`voice.asr.partial`)
     partial_interval_s: float = 1.0  # a partial decode per this much new speech (0: only the decode at the pause)
+    # End of turn from the words too (`voice.turn_end`), once the decode at the pause has a transcript: one that
+    # sounds finished (p ≥ finished_p) ends the turn after `early_end_ms` of silence, one that sounds cut off
+    # (p ≤ unfinished_p) after `late_end_ms`; otherwise, or with no decode at the pause, `end_silence_ms`. While that
+    # decode runs, the turn does not end before `late_end_ms` (the reply waits for its transcript anyway).
+    turn_end_model: bool = True
+    early_end_ms: int = 300
+    late_end_ms: int = 1100
+    finished_p: float = 0.8
+    unfinished_p: float = 0.25
 
 
 @dataclass(slots=True)
@@ -98,6 +112,8 @@ class TurnStats:
     interrupted: bool = False
     asr_wait_s: float = 0.0  # from the end of the turn to its transcript
     decoded_early: bool = False  # the transcript came from the decode started at the pause
+    finished_p: float | None = None  # how finished the words at the pause sounded (None: not judged)
+    end_silence_ms: int = 0  # the silence that ended the turn
 
 
 class Call:
@@ -114,6 +130,7 @@ class Call:
         config: CallConfig | None = None,
         known_ids: Collection[str] = (),
         emotion: SpeechEmotion | None = None,
+        turn_end: TurnEndModel | None = None,
     ) -> None:
         self.agent = agent
         self.conversation_id = conversation_id
@@ -140,6 +157,10 @@ class Call:
         self.on_hold = False  # queued for or talking with a person: silence is waiting, not absence
         self._partial: PartialDecoder | None = None  # decoding the turn being spoken
         self.interim = ""  # the latest partial transcript of the turn being spoken
+        self.turn_end = turn_end if turn_end is not None else (_bundled_turn_end() if self.config.turn_end_model
+                                                                else None)
+        self._pause_p: float | None = None  # how finished the words at this pause sound (None: not judged)
+        self._judged = False  # this pause's decode has been read
 
     # ------------------------------------------------------------ frames in
 
@@ -199,15 +220,43 @@ class Call:
             elif detector.speaking and self._partial is not None:
                 self._partial.push(chunk, voiced)
                 self.interim = self._partial.interim
+                if voiced:
+                    self._pause_p, self._judged = None, False
+                elif not self._judged:
+                    self._judge_pause(detector, self._partial)
             if not detector.speaking and self._partial is not None and not isinstance(event, Utterance):
                 self._partial.close()  # too little speech for a turn: nothing to decode
                 self._partial = None
             await self._count_silence(detector.speaking)
 
+    def _judge_pause(self, detector: TurnDetector, partial: PartialDecoder) -> None:
+        """Once the decode at this pause is done: how long this silence must last to end the turn, from whether
+        its words sound finished (`voice.turn_end`). While it runs the turn does not end before `late_end_ms`: its
+        transcript is what the reply waits for anyway, so waiting costs nothing and a slow decode (a busy machine)
+        does not turn every pause into the end of a turn."""
+        if self.turn_end is None:
+            return
+        transcript = partial.pause_transcript
+        if transcript is None:
+            if partial.pause_pending:  # the words are not in yet, and the reply could not start without them:
+                detector.end_after(self.config.late_end_ms)  # wait for them rather than end a cut-off sentence
+            return
+        self._judged = True
+        text = written(transcript.text)
+        if not text.strip():  # no words (a cough, line noise): the silence alone decides
+            detector.end_after(self.config.end_silence_ms)
+            return
+        c = self.config
+        p = self.turn_end.finished(text, transcript.language)
+        self._pause_p = p
+        end_ms = c.early_end_ms if p >= c.finished_p else c.late_end_ms if p <= c.unfinished_p else c.end_silence_ms
+        detector.end_after(end_ms)
+
     def _begin_partial(self, detector: TurnDetector) -> None:
         if self._partial is not None:
             self._partial.close()
         self._partial = None
+        self._pause_p, self._judged = None, False
         if not self.config.decode_while_speaking:
             return
         self._partial = PartialDecoder(self.asr, detector.sample_rate, language=self.language, spawn=self._spawn,
@@ -323,6 +372,8 @@ class Call:
             audio, self._carry = np.concatenate([self._carry, audio]), None
         self._n += 1
         reply = _Reply(self._n, audio=audio, rate=utterance.sample_rate)
+        reply.finished_p, reply.end_silence_ms = self._pause_p, utterance.silence_ms
+        self._pause_p, self._judged = None, False
         reply.partial, self._partial = self._partial, None
         reply.task = self._spawn(self._respond(reply, time.perf_counter()))
         self._reply = reply
@@ -348,7 +399,8 @@ class Call:
         if self.language is None:
             self.language = transcript.language
         stats = TurnStats(text, transcript.language, len(reply.audio) / reply.rate, transcript.decode_s,
-                          asr_wait_s=asr_wait, decoded_early=reply.partial is not None and reply.partial.reused)
+                          asr_wait_s=asr_wait, decoded_early=reply.partial is not None and reply.partial.reused,
+                          finished_p=reply.finished_p, end_silence_ms=reply.end_silence_ms)
         reply.stats = stats
         self.turns.append(stats)
         log.info("call %s: turn %d heard (%.1f s of speech, ASR %.2f s)", self.conversation_id, reply.n,
@@ -471,6 +523,15 @@ class Call:
             await asyncio.wait(list(self._tasks), timeout=10)
 
 
+def _bundled_turn_end() -> TurnEndModel | None:
+    """The shipped end-of-utterance model; without it (a broken install) turns end by silence alone."""
+    try:
+        return bundled()
+    except (OSError, KeyError, ValueError):
+        log.warning("end-of-utterance model not loaded; turns end after end_silence_ms of silence", exc_info=True)
+        return None
+
+
 class _Reply:
     """One reply in flight: its stage, the audio that caused it, and which sentences the caller has heard."""
 
@@ -484,6 +545,8 @@ class _Reply:
         self.task: asyncio.Task[None] = None  # type: ignore[assignment]
         self.stats: TurnStats | None = None
         self.partial: PartialDecoder | None = None
+        self.finished_p: float | None = None
+        self.end_silence_ms = 0
         self.sent_audio = False
         self.audio_s = 0.0  # of the audio sent
         self.unplayed: dict[str, str] = {}  # mark name → sentence, sent but not yet played

@@ -3,7 +3,8 @@
 `WebRtcVad` is the bundled detector (`webrtcvad-wheels`: the WebRTC GMM, no model file, ~µs a frame).
 `TurnDetector` turns per-frame speech decisions into what a call needs: the caller started speaking (`Onset`,
 which interrupts the bot's reply) and the caller finished a turn (`Utterance`, after `end_silence_ms` of
-silence, with a little audio from before the onset so the first syllable is not cut).
+silence — or the silence the call sets for this pause with `end_after` — with a little audio from before the onset
+so the first syllable is not cut).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Utterance:
     pcm: np.ndarray
     sample_rate: int
     speech_ms: int  # frames judged speech
+    silence_ms: int = 0  # the silence that ended it (0: cut at `max_speech_s`)
 
     @property
     def seconds(self) -> float:
@@ -79,6 +81,7 @@ class TurnDetector:
         self._onset = max(1, onset_ms // frame_ms)
         self._window: deque[bool] = deque(maxlen=self._onset + max(1, self._onset // 4))
         self._end = max(1, end_silence_ms // frame_ms)
+        self._end_now = self._end  # this pause's: `end_after` moves it until the caller speaks again
         self._preroll: deque[np.ndarray] = deque(maxlen=max(1, preroll_ms // frame_ms))
         self._tail = max(0, tail_ms // frame_ms)
         self._max = int(max_speech_s * 1000 // frame_ms)
@@ -97,11 +100,23 @@ class TurnDetector:
         """The turn's audio so far (empty when nobody speaks)."""
         return np.concatenate(self._speech).astype(np.int16) if self._speech else np.zeros(0, dtype=np.int16)
 
+    @property
+    def silence_ms(self) -> int:
+        """Silence since the caller's last speech frame in this turn (0 when nobody speaks)."""
+        return self._silence * self.frame_ms if self.speaking else 0
+
+    def end_after(self, ms: int) -> None:
+        """End this pause's turn after `ms` of silence instead of `end_silence_ms` (the words sound finished, or
+        cut off); never shorter than the trailing silence an utterance keeps, so its audio stays the same. The
+        next speech frame restores the default."""
+        self._end_now = max(self._tail + 1, ms // self.frame_ms, 1)
+
     def reset(self) -> None:
         self._window.clear()
         self._preroll.clear()
         self._speech = []
         self._voiced = self._silence = 0
+        self._end_now = self._end
         self.speaking = False
 
     def push(self, frame: np.ndarray, voiced: bool) -> Onset | Utterance | None:
@@ -121,19 +136,22 @@ class TurnDetector:
         if voiced:
             self._voiced += 1
             self._silence = 0
+            self._end_now = self._end
         else:
             self._silence += 1
-        if self._silence >= self._end or len(self._speech) >= self._max:
+        if self._silence >= self._end_now or len(self._speech) >= self._max:
             return self._finish()
         return None
 
     def _finish(self) -> Utterance | None:
+        silence_ms = self._silence * self.frame_ms if self._silence >= self._end_now else 0
         drop = max(0, self._silence - self._tail)
         frames = self._speech[: len(self._speech) - drop] if drop else self._speech
         voiced = self._voiced
         self.speaking = False
         self._speech = []
         self._voiced = self._silence = 0
+        self._end_now = self._end
         if voiced < self._min_speech or not frames:
             return None
-        return Utterance(np.concatenate(frames).astype(np.int16), self.sample_rate, voiced * self.frame_ms)
+        return Utterance(np.concatenate(frames).astype(np.int16), self.sample_rate, voiced * self.frame_ms, silence_ms)

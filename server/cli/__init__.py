@@ -10,6 +10,7 @@
 - `llm install` (`server.cli.llm`): the bundled local LLM.
 - `voice install` (`server.cli.voice`): the phone line's bundled speech recogniser.
 - `train ser`, `eval ser` (`server.cli.ser`): the phone line's speech-emotion model.
+- `train turn-end`, `eval turn-end` (`server.cli.turn_end`): the phone line's end-of-utterance model.
 - `operator add|list|passwd` (`server.cli.operator`): console accounts.
 - `rules mine` (`server.cli.rules`): association rules for cross-sell, local or on Spark.
 - `analyze` (`server.cli.analyze`): language, sentiment, emotion and need tags of reviews and messages;
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import typer
 
-from server.cli import analyze, bandit, data, forecast, insight, recommender, ser, serve, traffic
+from server.cli import analyze, bandit, data, forecast, insight, recommender, ser, serve, traffic, turn_end
 from server.cli.identity import identity_app
 from server.cli.llm import llm_app
 from server.cli.models import eval_app, train_app
@@ -40,6 +41,7 @@ bandit.register()
 traffic.register()
 insight.register()
 ser.register()
+turn_end.register()
 
 app = typer.Typer(help="Kefu (客服): customer-service and marketing agent for an online store.", no_args_is_help=True)
 

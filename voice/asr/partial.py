@@ -96,6 +96,22 @@ class PartialDecoder:
             self._speculated = (audio, future)
             self._ask(audio, future)
 
+    @property
+    def pause_transcript(self) -> Transcript | None:
+        """The transcript of the decode at this pause once it is done (None while it runs, after it failed, or
+        once speech resumed): what the call judges the end of the turn by."""
+        if self._speculated is None:
+            return None
+        future = self._speculated[1]
+        if not future.done() or future.cancelled() or future.exception() is not None:
+            return None
+        return future.result()
+
+    @property
+    def pause_pending(self) -> bool:
+        """The decode at this pause is asked for or running."""
+        return self._speculated is not None and not self._speculated[1].done()
+
     async def final(self, pcm: np.ndarray) -> Transcript:
         """The utterance's transcript: the pause's decode when `pcm` is the audio it decoded, else a full decode."""
         speculated, self._speculated = self._speculated, None
