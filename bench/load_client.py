@@ -373,7 +373,11 @@ def run(plan: Plan, inbox: Any, outbox: Any) -> None:
         await client.open_all()
         outbox.put(("ramped", plan.index, len(client.convs), time.monotonic() - t0))
         start_at = await asyncio.to_thread(inbox.get)
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        cpu0 = time.process_time()
         await client.steady(start_at)
+        # the steady phase and its drain are over: the parent reads the servers' CPU now, before the log check
+        outbox.put(("steady", plan.index, time.process_time() - cpu0, time.time()))
         await client.close_all()
         log = await client.verify()
         await client.http.aclose()

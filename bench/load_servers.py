@@ -27,6 +27,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far, all its threads (0 once it has gone)."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores, every process: not idle, not waiting on I/O)."""
+    with contextlib.suppress(OSError, ValueError):
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
+    return 0.0
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process (MB), 0 once it has gone."""
     with contextlib.suppress(OSError):
@@ -83,6 +99,10 @@ class Server:
 
     def rss_mb(self) -> float:
         return rss_mb(self.proc.pid) if self.proc is not None else 0.0
+
+    def cpu_s(self) -> float:
+        """CPU seconds the worker has used (0 for a server started by someone else: not measured)."""
+        return cpu_s(self.proc.pid) if self.proc is not None else 0.0
 
 
 class Postgres:
