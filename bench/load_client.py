@@ -142,7 +142,9 @@ class Client:
 
     async def _connect(self, conv: Conv) -> None:
         url = self.plan.bases[conv.base].replace("http", "ws", 1) + f"/ws/chat/{conv.cid}"
-        ws = await connect(url, open_timeout=30, max_size=2**20, ping_interval=30, ping_timeout=60)
+        # no pings of our own, as a browser sends none: the server's keep-alive pings (uvicorn's) are answered, and
+        # a socket whose worker died is seen closed by the kernel
+        ws = await connect(url, open_timeout=30, max_size=2**20, ping_interval=None)
         await ws.send(json.dumps({"type": "auth", "token": conv.token}))
         ready = json.loads(await asyncio.wait_for(ws.recv(), 30))
         if ready.get("type") != "ready":
