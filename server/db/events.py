@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from agent.events import Event
 from server.db.engine import json_dumps
@@ -71,7 +72,9 @@ class SqlEventStore:
         bind = session_factory.kw.get("bind")
         self._engine: Engine | None = None  # set when appends and loads go to the driver (SQLite)
         self._appends: threading.Lock | None = None
-        if isinstance(bind, Engine) and bind.dialect.name == "sqlite" and bind.dialect.driver == "pysqlite":
+        # (not an in-memory database: its one connection is shared by every thread, so not ours to begin on)
+        if (isinstance(bind, Engine) and bind.dialect.name == "sqlite" and bind.dialect.driver == "pysqlite"
+                and not isinstance(bind.pool, StaticPool)):
             self._engine = bind
             with _SQLITE_APPENDS_GUARD:
                 self._appends = _SQLITE_APPENDS.setdefault(str(bind.url), threading.Lock())
@@ -124,6 +127,8 @@ class SqlEventStore:
         try:
             connection = pooled.driver_connection
             with self._appends:
+                if connection.in_transaction:  # left open by an earlier user of the pooled connection: not ours
+                    connection.rollback()
                 connection.execute("BEGIN IMMEDIATE")  # one transaction, the write lock taken at once
                 try:
                     last = connection.execute(_SQLITE_BUMP, (len(events), conversation_id)).fetchone()
