@@ -59,6 +59,7 @@ class Server:
         self.env, self.log, self.port = env, log, port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.ready_s = 0.0
+        self.final_cpu_s = 0.0
 
     @classmethod
     def running(cls, base: str) -> Server:
@@ -85,6 +86,7 @@ class Server:
 
     def kill9(self) -> None:
         if self.proc is not None:
+            self.final_cpu_s = cpu_s(self.proc.pid)  # what it had used (counted after it is gone)
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
 
@@ -101,8 +103,11 @@ class Server:
         return rss_mb(self.proc.pid) if self.proc is not None else 0.0
 
     def cpu_s(self) -> float:
-        """CPU seconds the worker has used (0 for a server started by someone else: not measured)."""
-        return cpu_s(self.proc.pid) if self.proc is not None else 0.0
+        """CPU seconds the worker has used (0 for a server started by someone else: not measured); a killed one's
+        as it was when it was killed."""
+        if self.proc is None:
+            return 0.0
+        return self.final_cpu_s if self.proc.poll() is not None else cpu_s(self.proc.pid)
 
 
 class Postgres:
