@@ -25,7 +25,7 @@ BUSY_MESSAGE = {
     "zh": "当前咨询人数较多，您的消息还没有发送成功，请稍后再发一次。",
     "en": "We're very busy right now and your message was not sent yet; please send it again in a moment.",
 }
-MAX_RETRY_AFTER_MS = 10_000  # a shed message waits at most this (and the jitter) before it is sent again
+MAX_RETRY_AFTER_MS = 5_000  # a shed message waits at most this (and the jitter) before it is sent again
 
 
 class TurnsBusy(Exception):
