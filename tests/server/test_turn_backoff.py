@@ -67,7 +67,8 @@ async def test_backoff_grows_in_a_storm_of_resends_and_falls_back_after_it(monke
 
 
 async def test_a_few_refusals_among_many_admitted_turns_keep_the_configured_backoff(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     clock = Clock()
     monkeypatch.setattr(admission.time, "monotonic", clock)
     gate = TurnGate(in_flight=1, queued=0, wait_s=0.0, retry_after_ms=700)
