@@ -28,6 +28,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from load_client import Plan, run
-from load_servers import FakeLLM, Postgres, Redis, Server
+from load_servers import FakeLLM, Postgres, Redis, Server, machine_busy_s
 from timing import pct
 
 SECRET = "kefu-load-bench-secret"
@@ -70,6 +71,13 @@ class Outcome:
     keepalive_retries: int = 0  # conversation starts sent again after the server closed an idle pooled connection
     busy: int = 0  # turns the server shed as `busy` (not recorded), which the client sent again after the back-off
     fault_at: float | None = None
+    # CPU (all threads) over the steady phase and its drain: stable under shared load, unlike turns/s
+    server_cpu_ms_per_turn: float = 0.0  # the servers' CPU / turns answered (idle sockets' upkeep included)
+    server_cpu_ms_per_socket: float = 0.0  # the servers' CPU while the sockets were opened, per socket
+    server_cores: float = 0.0  # the servers' CPU / wall time: how many of the machine's cores they kept busy
+    client_cpu_ms_per_turn: float = 0.0
+    client_cpu_share: float = 0.0  # the load clients' share of the CPU the servers and clients used
+    other_cores: float = 0.0  # cores busy with anything else on the machine meanwhile
     detail: list[tuple[float, float | None, int, float]] = field(default_factory=list)  # per turn, for --json
 
     def bad(self) -> int:
@@ -103,6 +111,7 @@ def load_run(name: str, servers: list[Server], customers: list[str], args: argpa
                   turns_per_socket=args.turns, drain_s=args.drain, secret=args.secret, customers=customers, seed=i)
              for i in range(procs)]
     rss_before = sum(s.rss_mb() for s in servers)
+    cpu_before_ramp = sum(s.cpu_s() for s in servers)
     workers = [ctx.Process(target=run, args=(p, inboxes[i], outbox), daemon=True) for i, p in enumerate(plans)]
     for w in workers:
         w.start()
@@ -114,19 +123,41 @@ def load_run(name: str, servers: list[Server], customers: list[str], args: argpa
         out.ramp_s = max(out.ramp_s, ramp_s)
     rss_after = sum(s.rss_mb() for s in servers if s.proc is not None and s.proc.poll() is None)
     out.kb_per_socket = max(0.0, rss_after - rss_before) * 1024 / max(1, out.opened)
+    out.server_cpu_ms_per_socket = (sum(s.cpu_s() for s in servers) - cpu_before_ramp) * 1000 / max(1, out.opened)
     start_at = time.time() + 1.0
     for box in inboxes:
         box.put(start_at)
+    time.sleep(max(0.0, start_at - time.time()))
+    cpu_at_start, busy_at_start = sum(s.cpu_s() for s in servers), machine_busy_s()
     fault_at = None
-    if fault is not None:
+    faulting = None
+    if fault is not None:  # in a thread: the steady phase's end is read off the clients while the fault runs
         time.sleep(max(0.0, start_at + FAULT_AT_S - time.time()))
         fault_at = time.time()
-        fault()
-    results = [outbox.get(timeout=duration_s + args.drain + 600)[2] for _ in plans]
+        faulting = threading.Thread(target=fault, name="fault")
+        faulting.start()
+    results: list[dict[str, Any]] = []
+    client_cpu, steady_end, server_cpu, machine_busy, steady = 0.0, start_at, 0.0, 0.0, 0
+    for _ in range(2 * len(plans)):  # each client says `steady` (its turns are over), then `done` (log checked)
+        kind, _, *rest = outbox.get(timeout=duration_s + args.drain + 600)
+        if kind == "steady":
+            steady += 1
+            client_cpu += rest[0]
+            steady_end = max(steady_end, rest[1])
+            if steady == len(plans):  # read before the log checks, which cost the servers too
+                server_cpu = sum(s.cpu_s() for s in servers) - cpu_at_start
+                machine_busy = machine_busy_s() - busy_at_start
+        else:
+            results.append(rest[0])
+    if faulting is not None:
+        faulting.join()
     for w in workers:
         w.join(timeout=30)
     _figures(out, results, start_at, fault_at)
     out.fault_at = fault_at
+    _cpu_figures(out, server_cpu, client_cpu, steady_end - start_at)
+    # what else ran meanwhile (other people's work on a shared machine), in cores: the caveat beside every figure
+    out.other_cores = max(0.0, machine_busy - server_cpu - client_cpu) / max(1e-6, steady_end - start_at)
     out.detail = sorted((t for r in results for t in r["turns"]), key=lambda t: t[0])
     return out
 
@@ -153,6 +184,14 @@ def _figures(out: Outcome, results: list[dict[str, Any]], start_at: float, fault
     out.failed_turns = out.log.get("failed", 0) + sum(1 for _, _, errs, _ in turns if errs)
     if fault_at is not None:
         out.recovery_s = recovery(turns, fault_at)
+
+
+def _cpu_figures(out: Outcome, server_cpu_s: float, client_cpu_s: float, window_s: float) -> None:
+    if out.answered:
+        out.server_cpu_ms_per_turn = server_cpu_s * 1000 / out.answered
+        out.client_cpu_ms_per_turn = client_cpu_s * 1000 / out.answered
+    out.server_cores = server_cpu_s / max(1e-6, window_s)
+    out.client_cpu_share = client_cpu_s / max(1e-6, client_cpu_s + server_cpu_s)
 
 
 def recovery(turns: list[tuple[float, float | None, int, float]], fault_at: float, *, gap_s: float = 5.0) -> float:
@@ -280,17 +319,19 @@ def production(args: argparse.Namespace, index: Path, work: Path) -> list[Outcom
 
 
 def table(outcomes: list[Outcome]) -> str:
-    rows = [("run", "sockets", "turns/s", "p50 ms", "p95 ms", "p99 ms", "KB/socket", "errors", "failed",
-             "recovery s", "lost", "dup", "unanswered")]
+    rows = [("run", "sockets", "turns/s", "p50 ms", "p95 ms", "p99 ms", "srv CPU ms/turn", "srv cores", "client CPU",
+             "KB/socket", "errors", "failed", "recovery s", "lost", "dup", "unanswered")]
     for o in outcomes:
         log = o.log
         rows.append((o.name, f"{o.opened}/{o.sockets}", f"{o.turns_per_s:.0f}", f"{o.p50_ms:.0f}", f"{o.p95_ms:.0f}",
-                     f"{o.p99_ms:.0f}", f"{o.kb_per_socket:.0f}", str(sum(o.errors.values())), str(o.failed_turns),
+                     f"{o.p99_ms:.0f}", f"{o.server_cpu_ms_per_turn:.1f}", f"{o.server_cores:.2f}",
+                     f"{o.client_cpu_share:.0%}", f"{o.kb_per_socket:.0f}", str(sum(o.errors.values())),
+                     str(o.failed_turns),
                      "-" if o.recovery_s is None else f"{o.recovery_s:.1f}",
                      str(log.get("lost", 0)), str(log.get("duplicated", 0)),
                      str(log.get("unanswered", 0) + log.get("out_of_order", 0) + log.get("log_unreadable", 0))))
     rows.append(("target (issue 17)", "5000", f">= {TARGET_TURNS_PER_S:.0f}", "", "", f"<= {TARGET_P99_MS:.0f}", "",
-                 "", "", "", "0", "0", "0"))
+                 "", "", "", "", "", "", "0", "0", "0"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows)
@@ -337,6 +378,10 @@ def main() -> None:
             outcomes += production(args, store[1], work)
     print(f"\nLoad bench ({os.cpu_count()} cores, client processes on the same machine; logs in {work})")
     print(table(outcomes))
+    for o in outcomes:
+        print(f"  {o.name}: servers {o.server_cpu_ms_per_turn:.1f} ms CPU per turn, "
+              f"{o.server_cpu_ms_per_socket:.1f} ms per socket opened; clients {o.client_cpu_ms_per_turn:.1f} ms CPU "
+              f"per turn; other processes kept {o.other_cores:.2f} of {os.cpu_count()} cores busy meanwhile")
     for o in outcomes:
         if o.errors or o.busy or o.turns != o.answered:
             print(f"  {o.name}: {o.answered}/{o.turns} turns answered on their socket, undelivered "

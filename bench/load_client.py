@@ -142,7 +142,9 @@ class Client:
 
     async def _connect(self, conv: Conv) -> None:
         url = self.plan.bases[conv.base].replace("http", "ws", 1) + f"/ws/chat/{conv.cid}"
-        ws = await connect(url, open_timeout=30, max_size=2**20, ping_interval=30, ping_timeout=60)
+        # no pings of our own, as a browser sends none: the server's keep-alive pings (uvicorn's) are answered, and
+        # a socket whose worker died is seen closed by the kernel
+        ws = await connect(url, open_timeout=30, max_size=2**20, ping_interval=None)
         await ws.send(json.dumps({"type": "auth", "token": conv.token}))
         ready = json.loads(await asyncio.wait_for(ws.recv(), 30))
         if ready.get("type") != "ready":
@@ -373,7 +375,11 @@ def run(plan: Plan, inbox: Any, outbox: Any) -> None:
         await client.open_all()
         outbox.put(("ramped", plan.index, len(client.convs), time.monotonic() - t0))
         start_at = await asyncio.to_thread(inbox.get)
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        cpu0 = time.process_time()
         await client.steady(start_at)
+        # the steady phase and its drain are over: the parent reads the servers' CPU now, before the log check
+        outbox.put(("steady", plan.index, time.process_time() - cpu0, time.time()))
         await client.close_all()
         log = await client.verify()
         await client.http.aclose()

@@ -27,6 +27,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far, all its threads (0 once it has gone)."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores, every process: not idle, not waiting on I/O)."""
+    with contextlib.suppress(OSError, ValueError):
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
+    return 0.0
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process (MB), 0 once it has gone."""
     with contextlib.suppress(OSError):
@@ -43,6 +59,7 @@ class Server:
         self.env, self.log, self.port = env, log, port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.ready_s = 0.0
+        self.final_cpu_s = 0.0
 
     @classmethod
     def running(cls, base: str) -> Server:
@@ -69,6 +86,7 @@ class Server:
 
     def kill9(self) -> None:
         if self.proc is not None:
+            self.final_cpu_s = cpu_s(self.proc.pid)  # what it had used (counted after it is gone)
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
 
@@ -83,6 +101,13 @@ class Server:
 
     def rss_mb(self) -> float:
         return rss_mb(self.proc.pid) if self.proc is not None else 0.0
+
+    def cpu_s(self) -> float:
+        """CPU seconds the worker has used (0 for a server started by someone else: not measured); a killed one's
+        as it was when it was killed."""
+        if self.proc is None:
+            return 0.0
+        return self.final_cpu_s if self.proc.poll() is not None else cpu_s(self.proc.pid)
 
 
 class Postgres:

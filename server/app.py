@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
@@ -41,6 +43,12 @@ from server.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
+# FastAPI's native OpenTelemetry (newer FastAPI) looks the global providers up (environment reads) on every request
+# and socket even when none is configured; Kefu's metrics are Prometheus (`/metrics`)
+_NO_OTEL: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {}
+)
 
 
 async def warm_llm(runtime: Runtime) -> None:
@@ -90,6 +98,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                 await app.state.runtime.aclose()
 
     app = FastAPI(
+        **_NO_OTEL,
         title="Kefu",
         version="0.2.0",  # 0.2.0: the socket token moved from the URL to a first `auth` frame
         lifespan=lifespan,

@@ -309,7 +309,8 @@ def build_runtime(
     conversations = ConversationRepository(sessions)
     customers = CustomerRepository(sessions)
     operators = OperatorRepository(sessions)
-    console = ConsoleFeed(pubsub, SqlEventStore(sessions), conversations, customers, operators=operators)
+    console = ConsoleFeed(pubsub, SqlEventStore(sessions), conversations, customers, operators=operators,
+                          cache_size=settings.store.conversation_cache)
     if retriever is None:
         retriever = load_retriever(settings)
 
@@ -329,12 +330,13 @@ def build_runtime(
                 offer_chooser.observe(events, log_)
             except Exception:  # the reply and the log must not suffer from the marketing side
                 log.exception("offer bandit: learning from %s failed", conversation_id)
-        public = state.public()
-        names = await console.names.for_events(events)
-        for event in events:
-            frame = event_frame(event, public, names)
-            if frame is not None:
-                await pubsub.publish(conversation_id, frame)
+        if pubsub.heard(conversation_id):  # (a REST turn's conversation may have no socket anywhere)
+            public = state.public()
+            names = await console.names.for_events(events)
+            for event in events:
+                frame = event_frame(event, public, names)
+                if frame is not None:
+                    await pubsub.publish(conversation_id, frame)
         await console.publish(conversation_id, events)
 
     affect = TextAffect(judge=build_sentiment_judge(settings))
@@ -377,6 +379,7 @@ def build_runtime(
         propose_when=settings.llm.tools,
         turn_lock=turn_lock,
         model_executor=model_executor,
+        cache_size=settings.store.conversation_cache,
         **({"clock": clock} if clock else {}),
     )
     warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up, cross_sell.warm_up, product_info.warm_up]

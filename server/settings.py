@@ -95,6 +95,10 @@ class StoreSettings(BaseModel):
     # Threads for CPU-heavy model work of turns (affect, NLU, query embeddings), apart from the threads database
     # calls use, so that a burst of turns cannot starve the database calls or /healthz.
     model_threads: int = Field(default=1, ge=1)
+    # Conversations whose state a worker keeps in memory (the agent's dialogue state and the console's summary):
+    # more than the sockets one worker holds open, since one evicted is rebuilt from its whole event log on its next
+    # turn, and turns that come round-robin over more conversations than this would each rebuild one (a few KB each).
+    conversation_cache: int = Field(default=20_000, ge=16)
 
 
 class IdentitySettings(BaseModel):

@@ -83,13 +83,12 @@ async def authorize(runtime: Runtime, conversation_id: str, token: str | None) -
     """The conversation if `token` opens it. Unknown ids and wrong tokens are told apart only by status."""
     if not token:
         raise ApiError(401, "missing_token", "A conversation token is required (Authorization: Bearer <token>).")
-    row = await asyncio.to_thread(runtime.conversations.get, conversation_id)
-    if row is None:
-        raise ApiError(404, "unknown_conversation", "No such conversation.")
     verified = await asyncio.to_thread(runtime.conversations.verify, conversation_id, token)
-    if verified is None:
-        raise ApiError(403, "invalid_token", "The token does not open this conversation.")
-    return verified
+    if verified is not None:  # one read on the way every socket and request takes; a refusal reads again
+        return verified
+    if await asyncio.to_thread(runtime.conversations.get, conversation_id) is None:
+        raise ApiError(404, "unknown_conversation", "No such conversation.")
+    raise ApiError(403, "invalid_token", "The token does not open this conversation.")
 
 
 async def conversation_from_header(

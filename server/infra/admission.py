@@ -4,11 +4,17 @@ Why: under overload, turns that queue without limit make every customer wait min
 nobody is served well. A turn that cannot start (all `in_flight` slots taken and `queued` turns already waiting,
 or no slot freed within `wait_s`) is refused at once with `TurnsBusy`, before anything is recorded: the client backs
 off `retry_after_ms` and sends the same `client_msg_id` again, which is then answered exactly once.
+
+The back-off asked for adapts: while refusals outnumber admitted turns (thousands of sockets each resending a shed
+message every second or so), every refusal costs the worker a frame read and an answer, and the resends alone can
+eat the capacity they wait for. So each second in which more turns were refused than admitted doubles the back-off
+asked for (up to `MAX_RETRY_AFTER_MS`), and each calm second halves it again, down to the configured one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +25,7 @@ BUSY_MESSAGE = {
     "zh": "当前咨询人数较多，您的消息还没有发送成功，请稍后再发一次。",
     "en": "We're very busy right now and your message was not sent yet; please send it again in a moment.",
 }
+MAX_RETRY_AFTER_MS = 5_000  # a shed message waits at most this (and the jitter) before it is sent again
 
 
 class TurnsBusy(Exception):
@@ -44,11 +51,29 @@ class TurnGate:
         self.running = 0
         self.waiting = 0
         self.refused = 0  # turns answered `busy`, for metrics and tests
+        self.backoff_ms = retry_after_ms  # what a refusal asks for now (adapts, see the module docstring)
+        self._second = time.monotonic()
+        self._admitted_now = self._refused_now = 0  # in the current second
+
+    def _tick(self) -> None:
+        """Close the current second when it is over: adapt the back-off to its refusals and admissions."""
+        now = time.monotonic()
+        if now - self._second < 1.0:
+            return
+        if now - self._second >= 2.0:  # a quiet second went by since: no storm now
+            self.backoff_ms = self.retry_after_ms
+        elif self._refused_now > self._admitted_now:
+            self.backoff_ms = min(MAX_RETRY_AFTER_MS, max(self.retry_after_ms, self.backoff_ms * 2))
+        elif self._refused_now * 2 <= self._admitted_now:
+            self.backoff_ms = max(self.retry_after_ms, self.backoff_ms // 2)
+        self._second, self._admitted_now, self._refused_now = now, 0, 0
 
     def _refuse(self) -> TurnsBusy:
+        self._tick()
         self.refused += 1
+        self._refused_now += 1
         TURNS_SHED.inc()
-        return TurnsBusy(self.retry_after_ms)
+        return TurnsBusy(self.backoff_ms)
 
     @asynccontextmanager
     async def admit(self) -> AsyncIterator[None]:
@@ -65,6 +90,8 @@ class TurnGate:
                 self.waiting -= 1
         else:
             await self._slots.acquire()
+        self._tick()
+        self._admitted_now += 1
         self.running += 1
         try:
             yield

@@ -26,6 +26,10 @@ class FramePubSub(Protocol):
 
     def subscribers(self, channel: str) -> int: ...
 
+    def heard(self, channel: str) -> bool:
+        """Whether a frame published on `channel` may reach anyone (False: building it can be skipped)."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -74,6 +78,10 @@ class InProcessPubSub:
 
     def subscribers(self, channel: str) -> int:
         return self._local.count(channel)
+
+    def heard(self, channel: str) -> bool:
+        """In one process only its own subscribers hear a frame."""
+        return self._local.count(channel) > 0
 
     async def aclose(self) -> None:
         """Nothing to release in process; here so both hubs close the same way."""

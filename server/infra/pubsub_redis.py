@@ -139,6 +139,10 @@ class RedisPubSub:
         """Subscribers in this process (other workers' are not counted)."""
         return self._local.count(channel)
 
+    def heard(self, channel: str) -> bool:
+        """Always: another worker's subscribers may hear it (this one cannot know)."""
+        return True
+
     async def wait_ready(self, timeout: float | None = None) -> bool:
         """Start reading and wait for the subscription to be confirmed; False on timeout."""
         self._start()

@@ -305,6 +305,8 @@ class ConsoleFeed:
                 return
             if any(e.type in HANDOFF_EVENTS for e in events):
                 await asyncio.to_thread(self.conversations.set_handoff, conversation_id, summary.handoff)
+            if not self.pubsub.heard(CONSOLE_CHANNEL):  # no console open: the summary is kept, no frame is built
+                return
             await self.pubsub.publish(
                 CONSOLE_CHANNEL,
                 {

@@ -118,3 +118,29 @@ async def test_concurrent_appends_from_tasks(sessions) -> None:
     for cid in cids:
         batches = [b for b in results if b[0].conversation_id == cid]
         _assert_gap_free(sessions, cid, 20, batches)
+
+
+async def test_what_one_path_writes_the_other_reads(sessions) -> None:
+    """On SQLite appends and loads go to the driver: the rows it writes read back through SQLAlchemy's types (the
+    console's `load_many`, the ORM) as what was appended, and rows the ORM wrote load through it alike."""
+    from sqlalchemy import select
+
+    from server.db.models import DialogueEvent
+
+    store = SqlEventStore(sessions)
+    cid = _conversation(sessions)
+    events = [sample_event(cls, cid) for cls in EVENT_TYPES.values()]
+    events[0].at = events[0].at.replace(microsecond=0)  # a whole second is still stored with its microseconds
+    await store.append(cid, events)
+    assert store.load_many_sync({cid: 0})[cid] == events
+    with sessions() as s:
+        rows = s.scalars(select(DialogueEvent).where(DialogueEvent.conversation_id == cid)
+                         .order_by(DialogueEvent.seq)).all()
+        assert [(r.event_id, r.seq, r.type, r.at, r.payload) for r in rows] == \
+            [(e.id, e.seq, e.type, e.at, e.to_payload()) for e in events]
+    orm_event = sample_event(EVENT_TYPES["csat_given"], cid)
+    with sessions.begin() as s:
+        s.add(DialogueEvent(event_id=orm_event.id, conversation_id=cid, seq=len(events) + 1, type=orm_event.type,
+                            payload=orm_event.to_payload(), at=orm_event.at))
+    orm_event.seq = len(events) + 1
+    assert await store.load(cid, after=len(events)) == [orm_event]
