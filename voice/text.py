@@ -81,13 +81,12 @@ def speakable(text: str, language: str) -> str:
 
     def spell(m: re.Match[str]) -> str:
         letters = " ".join(m.group(1).upper())
-        if language == "zh":  # a pause before and after: the id stands apart from the words around it
-            return f"，{letters}，{_say_digits(m.group(2), language)}，"
+        if language == "zh":  # (pauses around the id too made an order status 2 s longer, no better understood)
+            return f" {letters} {_say_digits(m.group(2), language)} "
         return f" {letters}, {_say_digits(m.group(2), language)} "
 
     text = _ID.sub(spell, text)
-    text = _LONG_DIGITS.sub(lambda m: f"，{_say_digits(m.group(0), language)}，" if language == "zh" else
-                            f" {_say_digits(m.group(0), language)} ", text)
+    text = _LONG_DIGITS.sub(lambda m: f" {_say_digits(m.group(0), language)} ", text)
     text = _PRICE.sub(lambda m: f"{_amount(m.group(1))}元" if language == "zh" else f"{_amount(m.group(1))} yuan", text)
     text = _RANGE.sub("到" if language == "zh" else " to ", text)
     text = re.sub(r"(?<=[0-9A-Za-z])\s*\+\s*(?=[0-9])", "加" if language == "zh" else " plus ", text)

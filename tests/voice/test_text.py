@@ -29,7 +29,7 @@ def test_streamed_deltas_come_out_as_whole_sentences() -> None:
 def test_ids_and_prices_are_made_speakable() -> None:
     assert speakable("Your order KF10000002 costs ¥12.50 😊", "en") == \
         "Your order K F, 1 0 0 0, 0 0 0 2 costs 12.50 yuan"
-    assert speakable("您的订单KF10000002，¥12.50", "zh") == "您的订单，K F，幺零零零，零零零二，12.50元"
+    assert speakable("您的订单KF10000002，¥12.50", "zh") == "您的订单 K F 幺零零零，零零零二，12.50元"
     assert speakable("Latest update (Dec 6, 05:13, Shenzhen): Departed.", "en") == \
         "Latest update, December 6, 5:13, Shenzhen: Departed."
 
@@ -45,11 +45,11 @@ def test_long_numbers_are_said_in_short_groups_none_left_alone(digits: str, said
 
 def test_a_zh_order_status_is_said_as_a_call_centre_says_it_every_fact_kept() -> None:
     assert speakable("您的订单 KF10001172（华为 MatePad 11.5 S 8GB+256GB 灰色）当前状态：已发货。", "zh") == \
-        "您的订单，K F，幺零零零，幺幺七二，华为 MatePad 11.5 S 8GB加256GB 灰色，当前状态：已发货。"
+        "您的订单 K F 幺零零零，幺幺七二，华为 MatePad 11.5 S 8GB加256GB 灰色，当前状态：已发货。"
     assert speakable("中国邮政 运单号 1302792807304，物流状态：运输中。", "zh") == \
-        "中国邮政 运单号，幺三零二，七九二，八零七，三零四，物流状态：运输中。"
+        "中国邮政 运单号 幺三零二，七九二，八零七，三零四，物流状态：运输中。"
     assert speakable("京东物流 运单号 JDV615926744355，物流状态：已签收。", "zh") == \
-        "京东物流 运单号，J D V，六幺五九，二六七四，四三五五，物流状态：已签收。"
+        "京东物流 运单号 J D V 六幺五九，二六七四，四三五五，物流状态：已签收。"
     assert speakable("最新物流（12月6日 05:09，济南转运中心）：快件已到达【济南转运中心】。", "zh") == \
         "最新物流，12月6日 5点09分，济南转运中心：快件已到达，济南转运中心。"
     assert speakable("已付的 ¥2299.00 将在3–5个工作日内原路退回。", "zh") == \
