@@ -25,6 +25,10 @@ _MONTHS = dict(zip(("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Oct
                     "November", "December"), strict=True))
 _MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?")
 _CLOCK = re.compile(r"\b0(\d):(\d\d)\b")
+_ZH_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d\d)(?![\d:])")
+_LONG_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d{7,}(?![0-9.])")  # a tracking or phone number without letters
+_RANGE = re.compile(r"(?<=\d)\s*[–—~～]\s*(?=\d)|(?<=\d)-(?=\d+\s*(?:个|天|days?|business|working))")
+_ZH_PAUSE = re.compile(r"[（）()【】「」“”\"《》]")
 
 
 def sentences(text: str) -> list[str]:
@@ -49,29 +53,66 @@ class SentenceBuffer:
         return [rest] if rest else []
 
 
+def groups(digits: str) -> list[str]:
+    """A long number in the groups a call centre reads it in: fours, the last ones threes rather than leave one or two
+    digits alone ("1302792807304" → 1302 792 807 304), so each group is short enough to hear and write down."""
+    n = len(digits)
+    if n <= 5:
+        return [digits]
+    threes = (0, 3, 2, 1)[n % 4]  # n = 4·fours + 3·threes: 13 = 4+3+3+3, 14 = 4+4+3+3, 6 = 3+3
+    sizes = [4] * ((n - 3 * threes) // 4) + [3] * threes
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    return [digits[at:at + size] for at, size in zip(starts, sizes, strict=True)]
+
+
+def _say_digits(digits: str, language: str) -> str:
+    """Digits one by one, in groups with a pause between (zh: 幺 for 1, as on the phone; en: spaced digits)."""
+    if language == "zh":
+        return "，".join("".join(_ZH_DIGITS[int(d)] for d in g) for g in groups(digits))
+    return ", ".join(" ".join(g) for g in groups(digits))
+
+
 def speakable(text: str, language: str) -> str:
-    """A reply sentence as a voice should read it: ids one character at a time, prices with their unit, no
-    emoji."""
+    """A reply sentence as it is said on the phone, every fact of it kept (the log records the written reply, and
+    this is that reply read aloud): ids and tracking numbers one character at a time in short groups with pauses,
+    amounts as amounts ("¥2299.00" → "2299元" / "2299 yuan"), ranges and times as said ("3–5" → "3到5", "05:09"
+    → "5点09分"), brackets and symbols as pauses or words, no emoji."""
     text = _EMOJI.sub("", text)
 
     def spell(m: re.Match[str]) -> str:
         letters = " ".join(m.group(1).upper())
-        digits = m.group(2)
-        said = "".join(_ZH_DIGITS[int(d)] for d in digits) if language == "zh" else " ".join(digits)
-        return f" {letters} {said} "
+        if language == "zh":  # (pauses around the id too made an order status 2 s longer, no better understood)
+            return f" {letters} {_say_digits(m.group(2), language)} "
+        return f" {letters}, {_say_digits(m.group(2), language)} "
 
     text = _ID.sub(spell, text)
-    text = _PRICE.sub(lambda m: f"{m.group(1)}元" if language == "zh" else f"{m.group(1)} yuan", text)
-    if language == "en":  # "Dec 6, 05:13 (…)" is said "December 6, 5:13, …"
-        text = _MONTH.sub(lambda m: _MONTHS[m.group(1)], text)
-        text = _CLOCK.sub(r"\1:\2", text)
-        text = re.sub(r"\s*[()]\s*", ", ", text)
-        text = re.sub(r"\s*,(\s*[,:.])", r"\1", text)
-    return re.sub(r"\s+([,.:;!?，。：；！？])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
+    text = _LONG_DIGITS.sub(lambda m: f" {_say_digits(m.group(0), language)} ", text)
+    text = _PRICE.sub(lambda m: f"{_amount(m.group(1))}元" if language == "zh" else f"{_amount(m.group(1))} yuan", text)
+    text = _RANGE.sub("到" if language == "zh" else " to ", text)
+    text = re.sub(r"(?<=[0-9A-Za-z])\s*\+\s*(?=[0-9])", "加" if language == "zh" else " plus ", text)
+    if language == "zh":
+        text = _ZH_CLOCK.sub(lambda m: f"{int(m.group(1))}点{m.group(2)}分", text)
+        text = _ZH_PAUSE.sub("，", text)
+        text = re.sub(r"[，\s]*，[，\s]*", "，", text)
+        text = re.sub(r"，(?=[。！？：；])|(?<=[：；。！？])，", "", text)
+        return re.sub(r"\s+", " ", text).strip(" ，")
+    # "Dec 6, 05:13 (…)" is said "December 6, 5:13, …"
+    text = _MONTH.sub(lambda m: _MONTHS[m.group(1)], text)
+    text = _CLOCK.sub(r"\1:\2", text)
+    text = re.sub(r"\s*[()\u201c\u201d\"]\s*", ", ", text)
+    text = re.sub(r"\s*,(\s*[,:.;])", r"\1", text)
+    text = re.sub(r"^\s*,\s*|(?<=[:;])\s*,", " ", text)
+    return re.sub(r"\s+([,.:;!?])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
+
+
+def _amount(value: str) -> str:
+    """An amount as said: whole yuan without ".00" ("2299.00" → "2299"), else as written ("12.50")."""
+    return value[:-3] if value.endswith(".00") else value
 
 
 _DIGIT = "0-9零幺一二三四五六七八九〇两"
-_SPOKEN_ID = re.compile(rf"(?<![A-Za-z])([A-Za-z])[\s.\-,]*([A-Za-z])[\s.\-,:]*((?:[{_DIGIT}][\s.\-,]*){{5,}})")
+_SEP = r"\s.\-,，、"  # what a recogniser writes between the groups of an id said in groups
+_SPOKEN_ID = re.compile(rf"(?<![A-Za-z])([A-Za-z])[{_SEP}]*([A-Za-z])[{_SEP}:：]*((?:[{_DIGIT}][{_SEP}]*){{5,}})")
 
 
 def written(text: str) -> str:
@@ -82,7 +123,7 @@ def written(text: str) -> str:
 
     def join(m: re.Match[str]) -> str:
         digits = "".join(_ZH_TO_DIGIT.get(c, c) for c in m.group(3) if c.isdigit() or c in _ZH_TO_DIGIT)
-        tail = m.group(3)[len(m.group(3).rstrip(" .-,")):]
+        tail = m.group(3)[len(m.group(3).rstrip(" .-,，、")):]
         return f"{m.group(1).upper()}{m.group(2).upper()}{digits}{tail}"
 
     joined = _SPOKEN_ID.sub(join, words)

@@ -90,7 +90,7 @@ async def test_a_spoken_question_is_answered_sentence_by_sentence_with_a_mark_af
     reply = next(e for e in log(call) if isinstance(e, BotUttered)).text
     assert "KF10000002" in reply and "shipped" in reply
     assert [text for text, _ in tts.said] == [speakable(s, "en") for s in sentences(reply)]
-    assert "K F 1 0 0 0 0 0 0 2" in tts.said[0][0]
+    assert "K F, 1 0 0 0, 0 0 0 2" in tts.said[0][0]
     kinds = [type(f).__name__ for f in line.out]
     assert kinds == ["AudioOut", "MarkOut"] * len(sentences(reply))
     turn = call.turns[0]
@@ -146,7 +146,7 @@ async def test_barge_in_while_the_reply_is_still_being_written_cancels_the_turn(
     await until(call, lambda: any(isinstance(e, BotInterrupted) for e in log(call)))
     assert line.cleared()
     cut = next(e for e in log(call) if isinstance(e, BotInterrupted))
-    assert heard == "Your order K F 1 0 0 0 0 0 0 2 has shipped."  # (as it was said)
+    assert heard == "Your order K F, 1 0 0 0, 0 0 0 2 has shipped."  # (as it was said)
     assert cut.reason == "barge_in" and cut.delivered == "Your order KF10000002 has shipped."
     assert not any(isinstance(e, BotUttered) for e in log(call))  # the rest was never said, nor recorded
     n = len(line.out)
