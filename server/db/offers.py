@@ -14,18 +14,51 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from server.db.campaigns import campaign_record
 from server.db.models import Campaign, Category, Coupon, Customer, Order, OrderLine, Product
 from tools.marketing.campaigns import Basket, ClaimOutcome, ClaimRequest, CustomerProfile, HeldCoupon, Line
 from tools.marketing.campaigns.rules import coupon_code
-from tools.marketing.segments import ShopperHistory, price_position
+from tools.marketing.segments import ShopperHistory
 
 CODE_TRIES = 5
 HISTORY_ORDERS = 50  # the newest orders a shopper's segment is read from
+
+
+_IDS = bindparam("ids", expanding=True)
+_RECENT = (
+    select(Order.id.label("order_id"), Order.customer_id)
+    .where(Order.customer_id == bindparam("customer_id"), Order.status != "cancelled")
+    .order_by(Order.placed_at.desc(), Order.id.desc())
+    .limit(HISTORY_ORDERS)
+    .subquery()
+)
+# One row per recent order, or one row with no order id for a customer without any; none for an unknown customer.
+_HISTORY_ORDERS = (
+    select(Customer.id, _RECENT.c.order_id)
+    .outerjoin(_RECENT, _RECENT.c.customer_id == Customer.id)
+    .where(Customer.id == bindparam("customer_id"))
+)
+_WITH_COUPON = select(func.count(func.distinct(Coupon.used_order_id))).where(Coupon.used_order_id.in_(_IDS))
+_SHELF = aliased(Product)
+# Each line bought, with its category's product count and how many of them are priced below it and the same
+# (`tools.marketing.segments.price_position`, counted by the database); the category always holds the product.
+_BOUGHT = (
+    select(
+        OrderLine.id,
+        func.count(_SHELF.id).label("shelf"),
+        func.coalesce(func.sum(case((_SHELF.price < OrderLine.unit_price, 1), else_=0)), 0).label("below"),
+        func.coalesce(func.sum(case((_SHELF.price == OrderLine.unit_price, 1), else_=0)), 0).label("same"),
+    )
+    .join(Product, Product.id == OrderLine.product_id)
+    .join(_SHELF, _SHELF.category_key == Product.category_key)
+    .where(OrderLine.order_id.in_(_IDS))
+    .group_by(OrderLine.id)
+    .order_by(OrderLine.id)
+)
 
 
 class _Refused(Exception):
@@ -94,25 +127,22 @@ class SqlCampaignStore:
 
     def history(self, customer_id: str) -> ShopperHistory | None:
         """The customer's newest orders (not cancelled), how many used a coupon, and where what they bought sits in
-        its category's price range (`tools.marketing.segments.HistorySource`)."""
+        its category's price range (`tools.marketing.segments.HistorySource`).
+
+        Three Core statements on every offer turn: the customer with their order ids, the coupon count, and the
+        lines bought with the counts of their category's products priced below and the same (counted in SQL, so
+        no category's shelf is carried over)."""
         with self._sessions() as s:
-            if s.get(Customer, customer_id) is None:
+            conn = s.connection()
+            rows = conn.execute(_HISTORY_ORDERS, {"customer_id": customer_id}).all()
+            if not rows:
                 return None
-            orders = list(s.scalars(select(Order.id).where(Order.customer_id == customer_id,
-                                                           Order.status != "cancelled")
-                                    .order_by(Order.placed_at.desc()).limit(HISTORY_ORDERS)))
+            orders = [r.order_id for r in rows if r.order_id is not None]
             if not orders:
                 return ShopperHistory(0, 0, None)
-            with_coupon = s.scalar(select(func.count(func.distinct(Coupon.used_order_id)))
-                                   .where(Coupon.used_order_id.in_(orders))) or 0
-            bought = s.execute(select(OrderLine.unit_price, Product.category_key)
-                               .join(Product, Product.id == OrderLine.product_id)
-                               .where(OrderLine.order_id.in_(orders))).all()
-            shelf: dict[str, list[float]] = {}
-            for category, price in s.execute(select(Product.category_key, Product.price).where(
-                    Product.category_key.in_({c for _, c in bought}))):
-                shelf.setdefault(category, []).append(float(price))
-        positions = [price_position(float(price), shelf.get(category, [])) for price, category in bought]
+            with_coupon = conn.execute(_WITH_COUPON, {"ids": orders}).scalar() or 0
+            bought = conn.execute(_BOUGHT, {"ids": orders}).all()
+        positions = [(int(r.below) + 0.5 * int(r.same)) / int(r.shelf) for r in bought]
         return ShopperHistory(len(orders), int(with_coupon), sum(positions) / len(positions) if positions else None)
 
     def coupon_by_key(self, claim_key: str) -> HeldCoupon | None:

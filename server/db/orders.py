@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Connection, Row, bindparam, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from server.db.errors import InvalidReturn, UnknownOrder
 from server.db.models import (
     RETURN_KINDS,
+    Category,
     Coupon,
     Customer,
     Order,
@@ -22,6 +23,7 @@ from server.db.models import (
     Return,
     ReturnLine,
     Shipment,
+    TrackingEvent,
 )
 from server.db.rows import to_row
 from tools.commerce.ports import (
@@ -64,47 +66,107 @@ def _lock_return_ids(session: Session, order_id: str) -> None:
         )
 
 
-def _order_options() -> list:
-    return [
-        selectinload(Order.lines).selectinload(OrderLine.product).joinedload(Product.category),
-        selectinload(Order.shipment).selectinload(Shipment.events),
-        selectinload(Order.returns).selectinload(Return.lines),
-        selectinload(Order.wishes),
-    ]
-
-
 def return_view(ret: Return) -> ReturnView:
     return to_row(ReturnView, ret, return_id=ret.id, line_ids=[line.order_line_id for line in ret.lines])
 
 
-def _shipment_view(shipment: Shipment) -> ShipmentView:
-    events = [to_row(TrackingEventView, ev) for ev in shipment.events]
-    return to_row(ShipmentView, shipment, shipment_id=shipment.id, events=events)
+# --- reads: Core selects of the columns the views need, batched over the orders asked for -------------------
+# The turn path reads orders on every order turn; loading ORM objects with a selectin query per relationship cost
+# ~7 statements and most of the time in ORM bookkeeping. Here: one select for the orders (with their shipment,
+# and whether they have tracking events, returns or open wishes), then one batched select per part that exists.
+
+_IDS = bindparam("ids", expanding=True)
+_HAS_EVENTS = exists().where(TrackingEvent.shipment_id == Shipment.id).label("has_events")
+_HAS_RETURNS = exists().where(Return.order_id == Order.id).label("has_returns")
+_HAS_WISHES = exists().where(OrderWish.order_id == Order.id, OrderWish.status != "replaced").label("has_wishes")
+_ORDERS = select(
+    Order.id, Order.customer_id, Order.status, Order.placed_at, Order.total, Order.currency, Order.shipping_address,
+    Shipment.id.label("shipment_id"), Shipment.carrier, Shipment.tracking_no, Shipment.status.label("shipment_status"),
+    Shipment.shipped_at, Shipment.delivered_at, Shipment.eta, _HAS_EVENTS, _HAS_RETURNS, _HAS_WISHES,
+).outerjoin(Shipment, Shipment.order_id == Order.id)
+_ONE_ORDER = _ORDERS.where(Order.id == bindparam("order_id"))
+_CUSTOMER_ORDERS = _ORDERS.where(Order.customer_id == bindparam("customer_id")).order_by(
+    Order.placed_at.desc(), Order.id.desc()
+)
+_LINES = (
+    select(OrderLine.order_id, OrderLine.id, OrderLine.product_id, Product.name_zh, Product.name_en,
+           Product.category_key, OrderLine.quantity, OrderLine.unit_price, Category.returnable)
+    .join(Product, Product.id == OrderLine.product_id)
+    .join(Category, Category.key == Product.category_key)
+    .where(OrderLine.order_id.in_(_IDS))
+    .order_by(OrderLine.id)
+)
+_EVENTS = (
+    select(TrackingEvent.shipment_id, TrackingEvent.at, TrackingEvent.status, TrackingEvent.location_zh,
+           TrackingEvent.location_en, TrackingEvent.description_zh, TrackingEvent.description_en)
+    .where(TrackingEvent.shipment_id.in_(_IDS))
+    .order_by(TrackingEvent.at, TrackingEvent.id)
+)
+_RETURNS = (
+    select(Return.id, Return.order_id, Return.kind, Return.status, Return.reason, Return.refund_amount,
+           Return.created_at, Return.request_key, ReturnLine.order_line_id)
+    .outerjoin(ReturnLine, ReturnLine.return_id == Return.id)
+    .where(Return.order_id.in_(_IDS))
+    .order_by(Return.id, ReturnLine.order_line_id)
+)
+_WISHES = (
+    select(OrderWish.id, OrderWish.order_id, OrderWish.kind, OrderWish.value, OrderWish.status,
+           OrderWish.conversation_id, OrderWish.created_at)
+    .where(OrderWish.order_id.in_(_IDS), OrderWish.status != "replaced")
+    .order_by(OrderWish.id)
+)
 
 
-def _line_view(line: OrderLine) -> OrderLineView:
-    product = line.product
-    return to_row(
-        OrderLineView,
-        line,
-        line_id=line.id,
-        name_zh=product.name_zh,
-        name_en=product.name_en,
-        category=product.category_key,
-        returnable=product.category.returnable,
-    )
-
-
-def order_view(order: Order) -> OrderView:
-    return to_row(
-        OrderView,
-        order,
-        order_id=order.id,
-        lines=[_line_view(line) for line in order.lines],
-        shipment=_shipment_view(order.shipment) if order.shipment else None,
-        returns=[return_view(r) for r in order.returns],
-        wishes=[wish_view(w) for w in order.wishes if w.status != "replaced"],
-    )
+def _read_orders(conn: Connection, rows: Sequence[Row]) -> list[OrderView]:
+    """Views of the order rows (`_ORDERS` columns), in their order, with their lines, events, returns and wishes."""
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    lines: dict[str, list[OrderLineView]] = {}
+    for r in conn.execute(_LINES, {"ids": ids}):
+        lines.setdefault(r.order_id, []).append(
+            OrderLineView(line_id=r.id, product_id=r.product_id, name_zh=r.name_zh, name_en=r.name_en,
+                          category=r.category_key, quantity=r.quantity, unit_price=r.unit_price,
+                          returnable=r.returnable)
+        )
+    events: dict[int, list[TrackingEventView]] = {}
+    if shipped := [r.shipment_id for r in rows if r.has_events]:
+        for r in conn.execute(_EVENTS, {"ids": shipped}):
+            events.setdefault(r.shipment_id, []).append(
+                TrackingEventView(at=r.at, status=r.status, location_zh=r.location_zh, location_en=r.location_en,
+                                  description_zh=r.description_zh, description_en=r.description_en)
+            )
+    returns: dict[str, list[ReturnView]] = {}
+    if returned := [r.id for r in rows if r.has_returns]:
+        last: ReturnView | None = None
+        for r in conn.execute(_RETURNS, {"ids": returned}):
+            if last is None or last.return_id != r.id:
+                last = ReturnView(return_id=r.id, order_id=r.order_id, line_ids=[], kind=r.kind, status=r.status,
+                                  reason=r.reason, refund_amount=r.refund_amount, created_at=r.created_at,
+                                  request_key=r.request_key)
+                returns.setdefault(r.order_id, []).append(last)
+            if r.order_line_id is not None:
+                last.line_ids.append(r.order_line_id)
+    wishes: dict[str, list[OrderWishView]] = {}
+    if wished := [r.id for r in rows if r.has_wishes]:
+        for r in conn.execute(_WISHES, {"ids": wished}):
+            wishes.setdefault(r.order_id, []).append(
+                OrderWishView(wish_id=r.id, order_id=r.order_id, kind=r.kind, value=r.value, status=r.status,
+                              conversation_id=r.conversation_id, created_at=r.created_at)
+            )
+    return [
+        OrderView(
+            order_id=r.id, customer_id=r.customer_id, status=r.status, placed_at=r.placed_at, total=r.total,
+            currency=r.currency, shipping_address=r.shipping_address, lines=lines.get(r.id, []),
+            shipment=None if r.shipment_id is None else ShipmentView(
+                shipment_id=r.shipment_id, carrier=r.carrier, tracking_no=r.tracking_no, status=r.shipment_status,
+                shipped_at=r.shipped_at, delivered_at=r.delivered_at, eta=r.eta,
+                events=events.get(r.shipment_id, []),
+            ),
+            returns=returns.get(r.id, []), wishes=wishes.get(r.id, []),
+        )
+        for r in rows
+    ]
 
 
 def wish_view(wish: OrderWish) -> OrderWishView:
@@ -139,8 +201,9 @@ class SqlOrderRepository:
 
     def get_order(self, order_id: str) -> OrderView | None:
         with self._sessions() as session:
-            order = session.scalars(select(Order).where(Order.id == order_id).options(*_order_options())).first()
-            return order_view(order) if order else None
+            conn = session.connection()
+            views = _read_orders(conn, conn.execute(_ONE_ORDER, {"order_id": order_id}).all())
+        return views[0] if views else None
 
     def contact_matches(self, order_id: str, contact: str) -> bool:
         """Is `contact` the phone (same last 11 digits) or the email (case-insensitive) of the order's customer?"""
@@ -152,15 +215,11 @@ class SqlOrderRepository:
         return row is not None and same_contact(contact, phone=row.phone, email=row.email)
 
     def list_orders(self, customer_id: str, *, limit: int = 5) -> list[OrderView]:
-        stmt = (
-            select(Order)
-            .where(Order.customer_id == customer_id)
-            .order_by(Order.placed_at.desc(), Order.id.desc())
-            .limit(max(1, limit))
-            .options(*_order_options())
-        )
+        """The customer's newest `limit` orders (at least one), newest first."""
         with self._sessions() as session:
-            return [order_view(o) for o in session.scalars(stmt)]
+            conn = session.connection()
+            rows = conn.execute(_CUSTOMER_ORDERS.limit(max(1, limit)), {"customer_id": customer_id}).all()
+            return _read_orders(conn, rows)
 
     def create_return(
         self,
