@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +15,8 @@ from server.db.query_text import SearchTerm, keyword_index, parse_query
 from tools.commerce.ports import CategoryView, ProductView
 
 MAX_LIMIT = 50
+SEARCH_CACHE = 512  # search statements kept (a few KB each)
+_MISSING: Any = object()
 # Only the columns a ProductView shows, the category's names joined in: no ORM objects on the search path.
 _PRODUCTS = select(
     Product.id, Product.name_zh, Product.name_en, Product.category_key, Category.name_zh.label("category_zh"),
@@ -34,10 +38,16 @@ class SqlProductCatalog:
         self._categories: list[CategoryView] | None = None
         self._children: dict[str, list[str]] = {}
         self._keywords: dict[str, tuple[str, ...]] = {}
+        # (text, category, limit) -> the search statement (None: the text has no term, nothing matches). Parsing a
+        # query and building its scoring statement cost about as much as running it; shoppers repeat queries.
+        self._searches: OrderedDict[tuple[str | None, str | None, int], Select | None] = OrderedDict()
+        self._generation = 0  # bumped by refresh(): a statement built from older keywords is not kept
 
     def refresh(self) -> None:
         with self._lock:
             self._categories = None
+            self._searches.clear()
+            self._generation += 1
 
     def categories(self) -> list[CategoryView]:
         return list(self._load_categories())
@@ -93,20 +103,36 @@ class SqlProductCatalog:
             return [_view(r) for r in session.connection().execute(_PRODUCTS.order_by(Product.id))]
 
     def search(self, *, text: str | None = None, category: str | None = None, limit: int = 5) -> list[ProductView]:
-        self._load_categories()
         limit = max(1, min(limit, MAX_LIMIT))
+        key = (text, category, limit)
+        with self._lock:
+            stmt, generation = self._searches.get(key, _MISSING), self._generation
+            if stmt is not _MISSING:
+                self._searches.move_to_end(key)
+        if stmt is _MISSING:
+            stmt = self._search_statement(text, category, limit)
+            with self._lock:
+                if generation == self._generation:
+                    self._searches[key] = stmt
+                while len(self._searches) > SEARCH_CACHE:
+                    self._searches.popitem(last=False)
+        if stmt is None:
+            return []
+        with self._sessions() as session:
+            return [_view(r) for r in session.connection().execute(stmt)]
+
+    def _search_statement(self, text: str | None, category: str | None, limit: int) -> Select | None:
+        self._load_categories()
         terms = parse_query(text, self._keywords) if text and text.strip() else []
         if text and text.strip() and not terms:
-            return []
+            return None
         in_category = Product.category_key.in_(self._with_descendants(category)) if category else None
         if terms:
             stmt = _PRODUCTS.where(Product.id.in_(self._best_matches(in_category, terms)))
         else:
             stmt = _PRODUCTS if in_category is None else _PRODUCTS.where(in_category)
         in_stock = case((Product.stock > 0, 1), else_=0)
-        stmt = stmt.order_by(in_stock.desc(), Product.popularity.desc(), Product.price, Product.id).limit(limit)
-        with self._sessions() as session:
-            return [_view(r) for r in session.connection().execute(stmt)]
+        return stmt.order_by(in_stock.desc(), Product.popularity.desc(), Product.price, Product.id).limit(limit)
 
     @staticmethod
     def _best_matches(in_category: ColumnElement[bool] | None, terms: list[SearchTerm]) -> Select[tuple[str]]:

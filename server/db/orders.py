@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Row, bindparam, exists, func, select, text, update
+from sqlalchemy import Connection, Integer, Row, Select, bindparam, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -72,8 +72,9 @@ def return_view(ret: Return) -> ReturnView:
 
 # --- reads: Core selects of the columns the views need, batched over the orders asked for -------------------
 # The turn path reads orders on every order turn; loading ORM objects with a selectin query per relationship cost
-# ~7 statements and most of the time in ORM bookkeeping. Here: one select for the orders (with their shipment,
-# and whether they have tracking events, returns or open wishes), then one batched select per part that exists.
+# ~7 statements and most of the time in ORM bookkeeping. Here: one select for the orders with their lines and
+# shipment (and whether they have tracking events, returns or open wishes), then one batched select per other part
+# that exists: usually two statements in all.
 
 _IDS = bindparam("ids", expanding=True)
 _HAS_EVENTS = exists().where(TrackingEvent.shipment_id == Shipment.id).label("has_events")
@@ -84,17 +85,27 @@ _ORDERS = select(
     Shipment.id.label("shipment_id"), Shipment.carrier, Shipment.tracking_no, Shipment.status.label("shipment_status"),
     Shipment.shipped_at, Shipment.delivered_at, Shipment.eta, _HAS_EVENTS, _HAS_RETURNS, _HAS_WISHES,
 ).outerjoin(Shipment, Shipment.order_id == Order.id)
-_ONE_ORDER = _ORDERS.where(Order.id == bindparam("order_id"))
-_CUSTOMER_ORDERS = _ORDERS.where(Order.customer_id == bindparam("customer_id")).order_by(
-    Order.placed_at.desc(), Order.id.desc()
-)
-_LINES = (
-    select(OrderLine.order_id, OrderLine.id, OrderLine.product_id, Product.name_zh, Product.name_en,
-           Product.category_key, OrderLine.quantity, OrderLine.unit_price, Category.returnable)
-    .join(Product, Product.id == OrderLine.product_id)
-    .join(Category, Category.key == Product.category_key)
-    .where(OrderLine.order_id.in_(_IDS))
-    .order_by(OrderLine.id)
+
+
+def _with_lines(orders: Select) -> Select:
+    """The `orders` rows joined with their lines (one row per line, or one with no line), in `orders`' order."""
+    o = orders.subquery("o")
+    return (
+        select(o, OrderLine.id.label("line_id"), OrderLine.product_id, Product.name_zh, Product.name_en,
+               Product.category_key, OrderLine.quantity, OrderLine.unit_price, Category.returnable)
+        .select_from(o)
+        .outerjoin(OrderLine, OrderLine.order_id == o.c.id)
+        .outerjoin(Product, Product.id == OrderLine.product_id)
+        .outerjoin(Category, Category.key == Product.category_key)
+        .order_by(o.c.placed_at.desc(), o.c.id.desc(), OrderLine.id)
+    )
+
+
+_ONE_ORDER = _with_lines(_ORDERS.where(Order.id == bindparam("order_id")))
+_CUSTOMER_ORDERS = _with_lines(
+    _ORDERS.where(Order.customer_id == bindparam("customer_id"))
+    .order_by(Order.placed_at.desc(), Order.id.desc())
+    .limit(bindparam("limit", type_=Integer))
 )
 _EVENTS = (
     select(TrackingEvent.shipment_id, TrackingEvent.at, TrackingEvent.status, TrackingEvent.location_zh,
@@ -117,18 +128,20 @@ _WISHES = (
 )
 
 
-def _read_orders(conn: Connection, rows: Sequence[Row]) -> list[OrderView]:
-    """Views of the order rows (`_ORDERS` columns), in their order, with their lines, events, returns and wishes."""
-    if not rows:
-        return []
-    ids = [r.id for r in rows]
+def _read_orders(conn: Connection, joined: Sequence[Row]) -> list[OrderView]:
+    """Views of the orders in `joined` (`_with_lines` rows), in their order, with their events, returns and wishes."""
+    rows: list[Row] = []
     lines: dict[str, list[OrderLineView]] = {}
-    for r in conn.execute(_LINES, {"ids": ids}):
-        lines.setdefault(r.order_id, []).append(
-            OrderLineView(line_id=r.id, product_id=r.product_id, name_zh=r.name_zh, name_en=r.name_en,
-                          category=r.category_key, quantity=r.quantity, unit_price=r.unit_price,
-                          returnable=r.returnable)
-        )
+    for r in joined:
+        if not rows or rows[-1].id != r.id:
+            rows.append(r)
+            lines[r.id] = []
+        if r.line_id is not None:
+            lines[r.id].append(
+                OrderLineView(line_id=r.line_id, product_id=r.product_id, name_zh=r.name_zh, name_en=r.name_en,
+                              category=r.category_key, quantity=r.quantity, unit_price=r.unit_price,
+                              returnable=r.returnable)
+            )
     events: dict[int, list[TrackingEventView]] = {}
     if shipped := [r.shipment_id for r in rows if r.has_events]:
         for r in conn.execute(_EVENTS, {"ids": shipped}):
@@ -218,7 +231,7 @@ class SqlOrderRepository:
         """The customer's newest `limit` orders (at least one), newest first."""
         with self._sessions() as session:
             conn = session.connection()
-            rows = conn.execute(_CUSTOMER_ORDERS.limit(max(1, limit)), {"customer_id": customer_id}).all()
+            rows = conn.execute(_CUSTOMER_ORDERS, {"customer_id": customer_id, "limit": max(1, limit)}).all()
             return _read_orders(conn, rows)
 
     def create_return(

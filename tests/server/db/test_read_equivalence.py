@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.catalog import SqlProductCatalog
 from server.db.engine import make_engine, make_session_factory
-from server.db.models import Category, Customer, Order, OrderLine
+from server.db.models import Category, Coupon, Customer, Order, OrderLine
 from server.db.offers import SqlCampaignStore
 from server.db.orders import SqlOrderRepository
 from server.demo.build import build_demo_store
@@ -65,6 +65,11 @@ def _store(url: str) -> Iterator[sessionmaker[Session]]:
         s.execute(
             update(Category).where(Category.key.in_(("phone_case", "screen_protector"))).values(parent_key="phone")
         )
+    with sessions.begin() as s:  # coupons used on orders, two on one order (counted once)
+        codes = list(s.scalars(select(Coupon.code).where(Coupon.status == "issued").order_by(Coupon.code).limit(4)))
+        used_on = list(s.scalars(select(Order.id).where(Order.status == "delivered").order_by(Order.id).limit(3)))
+        for code, order_id in zip(codes, [*used_on, used_on[0]], strict=False):
+            s.execute(update(Coupon).where(Coupon.code == code).values(status="used", used_order_id=order_id))
     with sessions() as s:
         unshipped = list(
             s.scalars(select(Order.id).where(Order.status.in_(("paid", "pending_payment"))).order_by(Order.id))
@@ -156,17 +161,18 @@ def test_shopper_history_matches_the_orm_path(store: sessionmaker[Session]) -> N
             )
         )
     try:
-        priced = 0
+        priced = used = 0
         for customer_id in [*_ids(store, Customer.id), "C99999"]:
             new, old = campaigns.history(customer_id), orm_history(store, customer_id)
             if old is None or old.price_position is None:
                 assert new == old, customer_id
                 continue
             priced += 1
+            used += new.with_coupon
             assert new is not None and (new.orders, new.with_coupon) == (old.orders, old.with_coupon), customer_id
             # the mean is summed in line order now (the ORM path summed in whatever order rows came back)
             assert new.price_position == pytest.approx(old.price_position, rel=1e-12, abs=1e-15), customer_id
-        assert priced > 10
+        assert priced > 10 and used >= 3
         assert (
             campaigns.history("C-EMPTY") == orm_history(store, "C-EMPTY") and campaigns.history("C-EMPTY").orders == 0
         )
@@ -186,6 +192,8 @@ def test_search_matches_the_orm_path(store: sessionmaker[Session]) -> None:
                 assert new == orm_search(catalog, store, text=text, category=category, limit=limit), (text, category)
                 found += bool(new)
     assert found > 100
+    for text in QUERIES:  # again: now from the cached statements
+        assert catalog.search(text=text, limit=5) == orm_search(catalog, store, text=text, limit=5), text
     product_ids = [p.product_id for p in catalog.every()]
     assert len(product_ids) > 100 and catalog.get(product_ids[0]).product_id == product_ids[0]
     assert catalog.get("P-none") is None
