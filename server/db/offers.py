@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -36,10 +36,15 @@ _RECENT = (
     .limit(HISTORY_ORDERS)
     .subquery()
 )
-# One row per recent order (and whether a coupon was used on it), or one row with no order id for a customer
-# without any; none for an unknown customer.
+# How many of the recent orders used a coupon: uncorrelated, so the (unindexed) coupons are read once per call.
+_WITH_COUPON = (
+    select(func.count(func.distinct(Coupon.used_order_id)))
+    .where(Coupon.used_order_id.in_(select(_RECENT.c.order_id)))
+    .scalar_subquery()
+)
+# One row per recent order, or one row with no order id for a customer without any; none for an unknown customer.
 _HISTORY_ORDERS = (
-    select(Customer.id, _RECENT.c.order_id, exists().where(Coupon.used_order_id == _RECENT.c.order_id).label("coupon"))
+    select(Customer.id, _RECENT.c.order_id, _WITH_COUPON.label("with_coupon"))
     .outerjoin(_RECENT, _RECENT.c.customer_id == Customer.id)
     .where(Customer.id == bindparam("customer_id"))
 )
@@ -129,7 +134,7 @@ class SqlCampaignStore:
         """The customer's newest orders (not cancelled), how many used a coupon, and where what they bought sits in
         its category's price range (`tools.marketing.segments.HistorySource`).
 
-        Two Core statements on every offer turn: the customer with their order ids (and which used a coupon), and
+        Two Core statements on every offer turn: the customer with their order ids (and how many used a coupon), and
         the lines bought with the counts of their category's products priced below and the same (counted in SQL,
         so no category's shelf is carried over; the formula is `price_position`'s)."""
         with self._sessions() as s:
@@ -140,7 +145,7 @@ class SqlCampaignStore:
             orders = [r.order_id for r in rows if r.order_id is not None]
             if not orders:
                 return ShopperHistory(0, 0, None)
-            with_coupon = sum(1 for r in rows if r.coupon)
+            with_coupon = rows[0].with_coupon or 0
             bought = conn.execute(_BOUGHT, {"ids": orders}).all()
         positions = [(int(r.below) + 0.5 * int(r.same)) / int(r.shelf) for r in bought]
         return ShopperHistory(len(orders), int(with_coupon), sum(positions) / len(positions) if positions else None)
