@@ -19,9 +19,18 @@ SEARCH_CACHE = 512  # search statements kept (a few KB each)
 _MISSING: Any = object()
 # Only the columns a ProductView shows, the category's names joined in: no ORM objects on the search path.
 _PRODUCTS = select(
-    Product.id, Product.name_zh, Product.name_en, Product.category_key, Category.name_zh.label("category_zh"),
-    Category.name_en.label("category_en"), Product.price, Product.stock, Product.brand, Product.attributes,
-    Product.description_zh, Product.description_en,
+    Product.id,
+    Product.name_zh,
+    Product.name_en,
+    Product.category_key,
+    Category.name_zh.label("category_zh"),
+    Category.name_en.label("category_en"),
+    Product.price,
+    Product.stock,
+    Product.brand,
+    Product.attributes,
+    Product.description_zh,
+    Product.description_en,
 ).join(Category, Category.key == Product.category_key)
 
 
