@@ -73,8 +73,15 @@ class _Refused(Exception):
 
 
 def _held(c: Coupon) -> HeldCoupon:
-    return HeldCoupon(code=c.code, campaign_id=c.campaign_id, discount=c.discount, min_spend=c.min_spend,
-                      expires_at=c.expires_at, status=c.status, claim_key=c.claim_key)
+    return HeldCoupon(
+        code=c.code,
+        campaign_id=c.campaign_id,
+        discount=c.discount,
+        min_spend=c.min_spend,
+        expires_at=c.expires_at,
+        status=c.status,
+        claim_key=c.claim_key,
+    )
 
 
 class SqlCampaignStore:
@@ -83,8 +90,9 @@ class SqlCampaignStore:
 
     def campaigns(self) -> list[dict[str, Any]]:
         with self._sessions() as s:
-            rows = s.scalars(select(Campaign).where(Campaign.status != "ended").order_by(Campaign.starts_at,
-                                                                                         Campaign.id))
+            rows = s.scalars(
+                select(Campaign).where(Campaign.status != "ended").order_by(Campaign.starts_at, Campaign.id)
+            )
             return [campaign_record(c) for c in rows]
 
     def campaign(self, campaign_id: str) -> dict[str, Any] | None:
@@ -97,24 +105,39 @@ class SqlCampaignStore:
             tier = s.scalar(select(Customer.tier).where(Customer.id == customer_id))
             if tier is None:
                 return None
-            orders = s.scalar(select(func.count(Order.id)).where(Order.customer_id == customer_id,
-                                                                 Order.status != "cancelled")) or 0
+            orders = (
+                s.scalar(
+                    select(func.count(Order.id)).where(Order.customer_id == customer_id, Order.status != "cancelled")
+                )
+                or 0
+            )
             return CustomerProfile(customer_id, tier, int(orders))
 
     def coupons(self, customer_id: str) -> list[HeldCoupon]:
         with self._sessions() as s:
-            return [_held(c) for c in s.scalars(select(Coupon).where(Coupon.customer_id == customer_id)
-                                                .order_by(Coupon.expires_at, Coupon.code))]
+            return [
+                _held(c)
+                for c in s.scalars(
+                    select(Coupon).where(Coupon.customer_id == customer_id).order_by(Coupon.expires_at, Coupon.code)
+                )
+            ]
 
     def last_order(self, customer_id: str) -> Basket | None:
         with self._sessions() as s:
-            order_id = s.scalar(select(Order.id).where(Order.customer_id == customer_id, Order.status != "cancelled")
-                                .order_by(Order.placed_at.desc(), Order.id.desc()).limit(1))
+            order_id = s.scalar(
+                select(Order.id)
+                .where(Order.customer_id == customer_id, Order.status != "cancelled")
+                .order_by(Order.placed_at.desc(), Order.id.desc())
+                .limit(1)
+            )
             if order_id is None:
                 return None
-            rows = s.execute(select(OrderLine.product_id, Product.category_key, OrderLine.unit_price,
-                                    OrderLine.quantity).join(Product, Product.id == OrderLine.product_id)
-                             .where(OrderLine.order_id == order_id).order_by(OrderLine.id)).all()
+            rows = s.execute(
+                select(OrderLine.product_id, Product.category_key, OrderLine.unit_price, OrderLine.quantity)
+                .join(Product, Product.id == OrderLine.product_id)
+                .where(OrderLine.order_id == order_id)
+                .order_by(OrderLine.id)
+            ).all()
             return Basket([Line(p, cat, Decimal(price) * qty) for p, cat, price, qty in rows], order_id=order_id)
 
     def priced(self, product_ids: Sequence[str]) -> list[Line]:
@@ -122,8 +145,12 @@ class SqlCampaignStore:
         if not ids:
             return []
         with self._sessions() as s:
-            found = {p: Line(p, cat, price) for p, cat, price in s.execute(
-                select(Product.id, Product.category_key, Product.price).where(Product.id.in_(ids)))}
+            found = {
+                p: Line(p, cat, price)
+                for p, cat, price in s.execute(
+                    select(Product.id, Product.category_key, Product.price).where(Product.id.in_(ids))
+                )
+            }
         return [found[p] for p in ids if p in found]
 
     def category_names(self) -> dict[str, tuple[str, str]]:
@@ -175,9 +202,13 @@ class SqlCampaignStore:
         with self._sessions.begin() as s:
             charged = s.execute(
                 update(Campaign)
-                .where(Campaign.id == r.campaign_id, Campaign.status == "active", Campaign.starts_at <= r.now,
-                       Campaign.ends_at >= r.now, or_(Campaign.budget.is_(None),
-                                                      Campaign.spent + r.discount <= Campaign.budget))
+                .where(
+                    Campaign.id == r.campaign_id,
+                    Campaign.status == "active",
+                    Campaign.starts_at <= r.now,
+                    Campaign.ends_at >= r.now,
+                    or_(Campaign.budget.is_(None), Campaign.spent + r.discount <= Campaign.budget),
+                )
                 .values(spent=Campaign.spent + r.discount)
                 .execution_options(synchronize_session=False)
             )
@@ -188,17 +219,30 @@ class SqlCampaignStore:
             again = s.scalar(select(Coupon).where(Coupon.claim_key == r.claim_key))
             if again is not None:  # the same claim, committed by another worker while this one waited
                 raise _Refused(ClaimOutcome("existing", _held(again)))
-            mine = s.scalars(select(Coupon).where(Coupon.campaign_id == r.campaign_id,
-                                                  Coupon.customer_id == r.customer_id)
-                             .order_by(Coupon.expires_at.desc())).all()
+            mine = s.scalars(
+                select(Coupon)
+                .where(Coupon.campaign_id == r.campaign_id, Coupon.customer_id == r.customer_id)
+                .order_by(Coupon.expires_at.desc())
+            ).all()
             if len(mine) >= r.limit:
                 raise _Refused(ClaimOutcome("limit", _held(mine[0])))
-            if r.linked and s.scalar(select(func.count(Coupon.code)).where(Coupon.campaign_id == r.campaign_id,
-                                                                          Coupon.customer_id.in_(r.linked))):
+            if r.linked and s.scalar(
+                select(func.count(Coupon.code)).where(
+                    Coupon.campaign_id == r.campaign_id, Coupon.customer_id.in_(r.linked)
+                )
+            ):
                 raise _Refused(ClaimOutcome("linked"))
-            coupon = Coupon(code=code, campaign_id=r.campaign_id, customer_id=r.customer_id, discount=r.discount,
-                            min_spend=r.min_spend, expires_at=r.expires_at, status="issued", issued_at=r.now,
-                            claim_key=r.claim_key)
+            coupon = Coupon(
+                code=code,
+                campaign_id=r.campaign_id,
+                customer_id=r.customer_id,
+                discount=r.discount,
+                min_spend=r.min_spend,
+                expires_at=r.expires_at,
+                status="issued",
+                issued_at=r.now,
+                claim_key=r.claim_key,
+            )
             s.add(coupon)
             s.flush()
             return ClaimOutcome("issued", _held(coupon))

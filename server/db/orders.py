@@ -81,9 +81,23 @@ _HAS_EVENTS = exists().where(TrackingEvent.shipment_id == Shipment.id).label("ha
 _HAS_RETURNS = exists().where(Return.order_id == Order.id).label("has_returns")
 _HAS_WISHES = exists().where(OrderWish.order_id == Order.id, OrderWish.status != "replaced").label("has_wishes")
 _ORDERS = select(
-    Order.id, Order.customer_id, Order.status, Order.placed_at, Order.total, Order.currency, Order.shipping_address,
-    Shipment.id.label("shipment_id"), Shipment.carrier, Shipment.tracking_no, Shipment.status.label("shipment_status"),
-    Shipment.shipped_at, Shipment.delivered_at, Shipment.eta, _HAS_EVENTS, _HAS_RETURNS, _HAS_WISHES,
+    Order.id,
+    Order.customer_id,
+    Order.status,
+    Order.placed_at,
+    Order.total,
+    Order.currency,
+    Order.shipping_address,
+    Shipment.id.label("shipment_id"),
+    Shipment.carrier,
+    Shipment.tracking_no,
+    Shipment.status.label("shipment_status"),
+    Shipment.shipped_at,
+    Shipment.delivered_at,
+    Shipment.eta,
+    _HAS_EVENTS,
+    _HAS_RETURNS,
+    _HAS_WISHES,
 ).outerjoin(Shipment, Shipment.order_id == Order.id)
 
 
@@ -91,8 +105,17 @@ def _with_lines(orders: Select) -> Select:
     """The `orders` rows joined with their lines (one row per line, or one with no line), in `orders`' order."""
     o = orders.subquery("o")
     return (
-        select(o, OrderLine.id.label("line_id"), OrderLine.product_id, Product.name_zh, Product.name_en,
-               Product.category_key, OrderLine.quantity, OrderLine.unit_price, Category.returnable)
+        select(
+            o,
+            OrderLine.id.label("line_id"),
+            OrderLine.product_id,
+            Product.name_zh,
+            Product.name_en,
+            Product.category_key,
+            OrderLine.quantity,
+            OrderLine.unit_price,
+            Category.returnable,
+        )
         .select_from(o)
         .outerjoin(OrderLine, OrderLine.order_id == o.c.id)
         .outerjoin(Product, Product.id == OrderLine.product_id)
@@ -108,21 +131,44 @@ _CUSTOMER_ORDERS = _with_lines(
     .limit(bindparam("limit", type_=Integer))
 )
 _EVENTS = (
-    select(TrackingEvent.shipment_id, TrackingEvent.at, TrackingEvent.status, TrackingEvent.location_zh,
-           TrackingEvent.location_en, TrackingEvent.description_zh, TrackingEvent.description_en)
+    select(
+        TrackingEvent.shipment_id,
+        TrackingEvent.at,
+        TrackingEvent.status,
+        TrackingEvent.location_zh,
+        TrackingEvent.location_en,
+        TrackingEvent.description_zh,
+        TrackingEvent.description_en,
+    )
     .where(TrackingEvent.shipment_id.in_(_IDS))
     .order_by(TrackingEvent.at, TrackingEvent.id)
 )
 _RETURNS = (
-    select(Return.id, Return.order_id, Return.kind, Return.status, Return.reason, Return.refund_amount,
-           Return.created_at, Return.request_key, ReturnLine.order_line_id)
+    select(
+        Return.id,
+        Return.order_id,
+        Return.kind,
+        Return.status,
+        Return.reason,
+        Return.refund_amount,
+        Return.created_at,
+        Return.request_key,
+        ReturnLine.order_line_id,
+    )
     .outerjoin(ReturnLine, ReturnLine.return_id == Return.id)
     .where(Return.order_id.in_(_IDS))
     .order_by(Return.id, ReturnLine.order_line_id)
 )
 _WISHES = (
-    select(OrderWish.id, OrderWish.order_id, OrderWish.kind, OrderWish.value, OrderWish.status,
-           OrderWish.conversation_id, OrderWish.created_at)
+    select(
+        OrderWish.id,
+        OrderWish.order_id,
+        OrderWish.kind,
+        OrderWish.value,
+        OrderWish.status,
+        OrderWish.conversation_id,
+        OrderWish.created_at,
+    )
     .where(OrderWish.order_id.in_(_IDS), OrderWish.status != "replaced")
     .order_by(OrderWish.id)
 )
@@ -138,25 +184,46 @@ def _read_orders(conn: Connection, joined: Sequence[Row]) -> list[OrderView]:
             lines[r.id] = []
         if r.line_id is not None:
             lines[r.id].append(
-                OrderLineView(line_id=r.line_id, product_id=r.product_id, name_zh=r.name_zh, name_en=r.name_en,
-                              category=r.category_key, quantity=r.quantity, unit_price=r.unit_price,
-                              returnable=r.returnable)
+                OrderLineView(
+                    line_id=r.line_id,
+                    product_id=r.product_id,
+                    name_zh=r.name_zh,
+                    name_en=r.name_en,
+                    category=r.category_key,
+                    quantity=r.quantity,
+                    unit_price=r.unit_price,
+                    returnable=r.returnable,
+                )
             )
     events: dict[int, list[TrackingEventView]] = {}
     if shipped := [r.shipment_id for r in rows if r.has_events]:
         for r in conn.execute(_EVENTS, {"ids": shipped}):
             events.setdefault(r.shipment_id, []).append(
-                TrackingEventView(at=r.at, status=r.status, location_zh=r.location_zh, location_en=r.location_en,
-                                  description_zh=r.description_zh, description_en=r.description_en)
+                TrackingEventView(
+                    at=r.at,
+                    status=r.status,
+                    location_zh=r.location_zh,
+                    location_en=r.location_en,
+                    description_zh=r.description_zh,
+                    description_en=r.description_en,
+                )
             )
     returns: dict[str, list[ReturnView]] = {}
     if returned := [r.id for r in rows if r.has_returns]:
         last: ReturnView | None = None
         for r in conn.execute(_RETURNS, {"ids": returned}):
             if last is None or last.return_id != r.id:
-                last = ReturnView(return_id=r.id, order_id=r.order_id, line_ids=[], kind=r.kind, status=r.status,
-                                  reason=r.reason, refund_amount=r.refund_amount, created_at=r.created_at,
-                                  request_key=r.request_key)
+                last = ReturnView(
+                    return_id=r.id,
+                    order_id=r.order_id,
+                    line_ids=[],
+                    kind=r.kind,
+                    status=r.status,
+                    reason=r.reason,
+                    refund_amount=r.refund_amount,
+                    created_at=r.created_at,
+                    request_key=r.request_key,
+                )
                 returns.setdefault(r.order_id, []).append(last)
             if r.order_line_id is not None:
                 last.line_ids.append(r.order_line_id)
@@ -164,19 +231,40 @@ def _read_orders(conn: Connection, joined: Sequence[Row]) -> list[OrderView]:
     if wished := [r.id for r in rows if r.has_wishes]:
         for r in conn.execute(_WISHES, {"ids": wished}):
             wishes.setdefault(r.order_id, []).append(
-                OrderWishView(wish_id=r.id, order_id=r.order_id, kind=r.kind, value=r.value, status=r.status,
-                              conversation_id=r.conversation_id, created_at=r.created_at)
+                OrderWishView(
+                    wish_id=r.id,
+                    order_id=r.order_id,
+                    kind=r.kind,
+                    value=r.value,
+                    status=r.status,
+                    conversation_id=r.conversation_id,
+                    created_at=r.created_at,
+                )
             )
     return [
         OrderView(
-            order_id=r.id, customer_id=r.customer_id, status=r.status, placed_at=r.placed_at, total=r.total,
-            currency=r.currency, shipping_address=r.shipping_address, lines=lines.get(r.id, []),
-            shipment=None if r.shipment_id is None else ShipmentView(
-                shipment_id=r.shipment_id, carrier=r.carrier, tracking_no=r.tracking_no, status=r.shipment_status,
-                shipped_at=r.shipped_at, delivered_at=r.delivered_at, eta=r.eta,
+            order_id=r.id,
+            customer_id=r.customer_id,
+            status=r.status,
+            placed_at=r.placed_at,
+            total=r.total,
+            currency=r.currency,
+            shipping_address=r.shipping_address,
+            lines=lines.get(r.id, []),
+            shipment=None
+            if r.shipment_id is None
+            else ShipmentView(
+                shipment_id=r.shipment_id,
+                carrier=r.carrier,
+                tracking_no=r.tracking_no,
+                status=r.shipment_status,
+                shipped_at=r.shipped_at,
+                delivered_at=r.delivered_at,
+                eta=r.eta,
                 events=events.get(r.shipment_id, []),
             ),
-            returns=returns.get(r.id, []), wishes=wishes.get(r.id, []),
+            returns=returns.get(r.id, []),
+            wishes=wishes.get(r.id, []),
         )
         for r in rows
     ]
@@ -197,8 +285,10 @@ def _claim_unshipped(session: Session, order_id: str, *, status: str | None = No
         raise UnknownOrder(order_id)
     shipment = session.scalars(select(Shipment).where(Shipment.order_id == order_id)).first()
     moved = session.execute(
-        update(Order).where(Order.id == order_id, Order.status.in_(UNSHIPPED))
-        .values(status=status or Order.status).execution_options(synchronize_session=False)
+        update(Order)
+        .where(Order.id == order_id, Order.status.in_(UNSHIPPED))
+        .values(status=status or Order.status)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if not moved or (shipment is not None and shipment.shipped_at is not None):
         raise OrderAlreadyShipped(order_id)
@@ -222,7 +312,8 @@ class SqlOrderRepository:
         """Is `contact` the phone (same last 11 digits) or the email (case-insensitive) of the order's customer?"""
         with self._sessions() as session:
             row = session.execute(
-                select(Customer.phone, Customer.email).join(Order, Order.customer_id == Customer.id)
+                select(Customer.phone, Customer.email)
+                .join(Order, Order.customer_id == Customer.id)
                 .where(Order.id == order_id)
             ).first()
         return row is not None and same_contact(contact, phone=row.phone, email=row.email)
@@ -260,7 +351,12 @@ class SqlOrderRepository:
                 return filed
             try:
                 return self._insert_return(
-                    order_id=order_id, line_ids=wanted, kind=kind, reason=reason, amount=refund_amount, now=now,
+                    order_id=order_id,
+                    line_ids=wanted,
+                    kind=kind,
+                    reason=reason,
+                    amount=refund_amount,
+                    now=now,
                     key=key,
                 )
             except IntegrityError:  # another R-number or the same key taken meanwhile: look again
@@ -274,7 +370,14 @@ class SqlOrderRepository:
             return return_view(ret) if ret is not None else None
 
     def _insert_return(
-        self, *, order_id: str, line_ids: Sequence[int], kind: str, reason: str, amount: Decimal, now: datetime,
+        self,
+        *,
+        order_id: str,
+        line_ids: Sequence[int],
+        kind: str,
+        reason: str,
+        amount: Decimal,
+        now: datetime,
         key: str | None = None,
     ) -> ReturnView:
         with self._sessions.begin() as session:
@@ -300,16 +403,26 @@ class SqlOrderRepository:
             session.flush()
             return return_view(ret)
 
-    def record_wish(self, *, order_id: str, kind: str, value: str, conversation_id: str | None,
-                    now: datetime) -> OrderWishView:
+    def record_wish(
+        self, *, order_id: str, kind: str, value: str, conversation_id: str | None, now: datetime
+    ) -> OrderWishView:
         """Record a wish on an unshipped order; an earlier active wish of the same kind is `replaced` (one courier,
         one date at a time). Raises UnknownOrder, or OrderAlreadyShipped."""
         with self._sessions.begin() as session:
             _claim_unshipped(session, order_id)
-            session.execute(update(OrderWish).where(OrderWish.order_id == order_id, OrderWish.kind == kind,
-                                                    OrderWish.status == "active").values(status="replaced"))
-            wish = OrderWish(order_id=order_id, kind=kind, value=value, status="active",
-                             conversation_id=conversation_id, created_at=now)
+            session.execute(
+                update(OrderWish)
+                .where(OrderWish.order_id == order_id, OrderWish.kind == kind, OrderWish.status == "active")
+                .values(status="replaced")
+            )
+            wish = OrderWish(
+                order_id=order_id,
+                kind=kind,
+                value=value,
+                status="active",
+                conversation_id=conversation_id,
+                created_at=now,
+            )
             session.add(wish)
             session.flush()
             return wish_view(wish)
@@ -324,22 +437,36 @@ class SqlOrderRepository:
             order = _claim_unshipped(session, order_id, status="cancelled")
             units = 0
             for line in session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)):
-                session.execute(update(Product).where(Product.id == line.product_id)
-                                .values(stock=Product.stock + line.quantity))
+                session.execute(
+                    update(Product).where(Product.id == line.product_id).values(stock=Product.stock + line.quantity)
+                )
                 units += line.quantity
             returned: list[str] = []
-            for coupon in session.scalars(select(Coupon).where(Coupon.used_order_id == order_id,
-                                                               Coupon.status == "used")):
+            for coupon in session.scalars(
+                select(Coupon).where(Coupon.used_order_id == order_id, Coupon.status == "used")
+            ):
                 if coupon.expires_at > now:
                     coupon.status, coupon.used_order_id = "issued", None
                     returned.append(coupon.code)
-            session.execute(update(OrderWish).where(OrderWish.order_id == order_id, OrderWish.status == "active")
-                            .values(status="replaced"))
-            session.add(OrderWish(order_id=order_id, kind="cancel", value="", status="done",
-                                  conversation_id=conversation_id, created_at=now))
+            session.execute(
+                update(OrderWish)
+                .where(OrderWish.order_id == order_id, OrderWish.status == "active")
+                .values(status="replaced")
+            )
+            session.add(
+                OrderWish(
+                    order_id=order_id,
+                    kind="cancel",
+                    value="",
+                    status="done",
+                    conversation_id=conversation_id,
+                    created_at=now,
+                )
+            )
             refund = order.total if was_paid else Decimal("0.00")
-            return CancelledOrder(order_id=order_id, refund_amount=refund, coupons_returned=sorted(returned),
-                                  units_restocked=units)
+            return CancelledOrder(
+                order_id=order_id, refund_amount=refund, coupons_returned=sorted(returned), units_restocked=units
+            )
 
     @staticmethod
     def _next_return_id(session: Session) -> str:
