@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Row, Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.models import Category, Product
@@ -13,6 +15,23 @@ from server.db.query_text import SearchTerm, keyword_index, parse_query
 from tools.commerce.ports import CategoryView, ProductView
 
 MAX_LIMIT = 50
+SEARCH_CACHE = 512  # search statements kept (a few KB each)
+_MISSING: Any = object()
+# Only the columns a ProductView shows, the category's names joined in: no ORM objects on the search path.
+_PRODUCTS = select(
+    Product.id,
+    Product.name_zh,
+    Product.name_en,
+    Product.category_key,
+    Category.name_zh.label("category_zh"),
+    Category.name_en.label("category_en"),
+    Product.price,
+    Product.stock,
+    Product.brand,
+    Product.attributes,
+    Product.description_zh,
+    Product.description_en,
+).join(Category, Category.key == Product.category_key)
 
 
 class SqlProductCatalog:
@@ -28,10 +47,16 @@ class SqlProductCatalog:
         self._categories: list[CategoryView] | None = None
         self._children: dict[str, list[str]] = {}
         self._keywords: dict[str, tuple[str, ...]] = {}
+        # (text, category, limit) -> the search statement (None: the text has no term, nothing matches). Parsing a
+        # query and building its scoring statement cost about as much as running it; shoppers repeat queries.
+        self._searches: OrderedDict[tuple[str | None, str | None, int], Select | None] = OrderedDict()
+        self._generation = 0  # bumped by refresh(): a statement built from older keywords is not kept
 
     def refresh(self) -> None:
         with self._lock:
             self._categories = None
+            self._searches.clear()
+            self._generation += 1
 
     def categories(self) -> list[CategoryView]:
         return list(self._load_categories())
@@ -77,55 +102,77 @@ class SqlProductCatalog:
 
     def get(self, product_id: str) -> ProductView | None:
         with self._sessions() as session:
-            product = session.get(Product, product_id)
-            return self._view(product) if product else None
+            row = session.connection().execute(_PRODUCTS.where(Product.id == product_id)).first()
+        return _view(row) if row is not None else None
 
     def every(self) -> list[ProductView]:
         """Every product (the recommender's shelf; the demo catalogue has a few hundred)."""
         self._load_categories()
         with self._sessions() as session:
-            return [self._view(p) for p in session.scalars(select(Product).order_by(Product.id))]
+            return [_view(r) for r in session.connection().execute(_PRODUCTS.order_by(Product.id))]
 
     def search(self, *, text: str | None = None, category: str | None = None, limit: int = 5) -> list[ProductView]:
-        self._load_categories()
         limit = max(1, min(limit, MAX_LIMIT))
-        stmt = select(Product)
-        if category:
-            stmt = stmt.where(Product.category_key.in_(self._with_descendants(category)))
+        key = (text, category, limit)
+        with self._lock:
+            stmt, generation = self._searches.get(key, _MISSING), self._generation
+            if stmt is not _MISSING:
+                self._searches.move_to_end(key)
+        if stmt is _MISSING:
+            stmt = self._search_statement(text, category, limit)
+            with self._lock:
+                if generation == self._generation:
+                    self._searches[key] = stmt
+                while len(self._searches) > SEARCH_CACHE:
+                    self._searches.popitem(last=False)
+        if stmt is None:
+            return []
+        with self._sessions() as session:
+            return [_view(r) for r in session.connection().execute(stmt)]
+
+    def _search_statement(self, text: str | None, category: str | None, limit: int) -> Select | None:
+        self._load_categories()
         terms = parse_query(text, self._keywords) if text and text.strip() else []
         if text and text.strip() and not terms:
-            return []
-        stmt = self._best_matches(stmt, terms) if terms else stmt
+            return None
+        in_category = Product.category_key.in_(self._with_descendants(category)) if category else None
+        if terms:
+            stmt = _PRODUCTS.where(Product.id.in_(self._best_matches(in_category, terms)))
+        else:
+            stmt = _PRODUCTS if in_category is None else _PRODUCTS.where(in_category)
         in_stock = case((Product.stock > 0, 1), else_=0)
-        stmt = stmt.order_by(in_stock.desc(), Product.popularity.desc(), Product.price, Product.id).limit(limit)
-        with self._sessions() as session:
-            return [self._view(p) for p in session.scalars(stmt)]
+        return stmt.order_by(in_stock.desc(), Product.popularity.desc(), Product.price, Product.id).limit(limit)
 
     @staticmethod
-    def _best_matches(stmt: Select[tuple[Product]], terms: list[SearchTerm]) -> Select[tuple[Product]]:
-        """Keep only products matching the largest number of terms (all of them if any product does)."""
+    def _best_matches(in_category: ColumnElement[bool] | None, terms: list[SearchTerm]) -> Select[tuple[str]]:
+        """The ids of the products (of the categories, if given) matching the largest number of terms (all of them
+        if any product does)."""
         hits = [case((_term_matches(t), 1), else_=0) for t in terms]
         score = sum(hits[1:], hits[0]).label("score")
-        scored = stmt.with_only_columns(Product.id.label("pid"), score).subquery()
+        scored = select(Product.id.label("pid"), score)
+        if in_category is not None:
+            scored = scored.where(in_category)
+        scored = scored.subquery()
         ranked = select(scored.c.pid, scored.c.score, func.max(scored.c.score).over().label("best")).subquery()
         best_ids = select(ranked.c.pid).where(ranked.c.score == ranked.c.best, ranked.c.score > literal(0))
-        return select(Product).where(Product.id.in_(best_ids))
+        return best_ids
 
-    def _view(self, product: Product) -> ProductView:
-        return ProductView(
-            product_id=product.id,
-            name_zh=product.name_zh,
-            name_en=product.name_en,
-            category=product.category_key,
-            category_zh=product.category.name_zh,
-            category_en=product.category.name_en,
-            price=Decimal(product.price),
-            stock=product.stock,
-            brand=product.brand,
-            attributes=dict(product.attributes or {}),
-            description_zh=product.description_zh or "",
-            description_en=product.description_en or "",
-        )
+
+def _view(row: Row) -> ProductView:
+    return ProductView(
+        product_id=row.id,
+        name_zh=row.name_zh,
+        name_en=row.name_en,
+        category=row.category_key,
+        category_zh=row.category_zh,
+        category_en=row.category_en,
+        price=Decimal(row.price),
+        stock=row.stock,
+        brand=row.brand,
+        attributes=dict(row.attributes or {}),
+        description_zh=row.description_zh or "",
+        description_en=row.description_en or "",
+    )
 
 
 def _term_matches(term: SearchTerm) -> ColumnElement[bool]:

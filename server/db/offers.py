@@ -14,18 +14,56 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from server.db.campaigns import campaign_record
 from server.db.models import Campaign, Category, Coupon, Customer, Order, OrderLine, Product
 from tools.marketing.campaigns import Basket, ClaimOutcome, ClaimRequest, CustomerProfile, HeldCoupon, Line
 from tools.marketing.campaigns.rules import coupon_code
-from tools.marketing.segments import ShopperHistory, price_position
+from tools.marketing.segments import ShopperHistory
 
 CODE_TRIES = 5
 HISTORY_ORDERS = 50  # the newest orders a shopper's segment is read from
+
+
+_IDS = bindparam("ids", expanding=True)
+_RECENT = (
+    select(Order.id.label("order_id"), Order.customer_id)
+    .where(Order.customer_id == bindparam("customer_id"), Order.status != "cancelled")
+    .order_by(Order.placed_at.desc(), Order.id.desc())
+    .limit(HISTORY_ORDERS)
+    .subquery()
+)
+# How many of the recent orders used a coupon: uncorrelated, so the (unindexed) coupons are read once per call.
+_WITH_COUPON = (
+    select(func.count(func.distinct(Coupon.used_order_id)))
+    .where(Coupon.used_order_id.in_(select(_RECENT.c.order_id)))
+    .scalar_subquery()
+)
+# One row per recent order, or one row with no order id for a customer without any; none for an unknown customer.
+_HISTORY_ORDERS = (
+    select(Customer.id, _RECENT.c.order_id, _WITH_COUPON.label("with_coupon"))
+    .outerjoin(_RECENT, _RECENT.c.customer_id == Customer.id)
+    .where(Customer.id == bindparam("customer_id"))
+)
+_SHELF = aliased(Product)
+# Each line bought, with its category's product count and how many of them are priced below it and the same
+# (`tools.marketing.segments.price_position`, counted by the database); the category always holds the product.
+_BOUGHT = (
+    select(
+        OrderLine.id,
+        func.count(_SHELF.id).label("shelf"),
+        func.coalesce(func.sum(case((_SHELF.price < OrderLine.unit_price, 1), else_=0)), 0).label("below"),
+        func.coalesce(func.sum(case((_SHELF.price == OrderLine.unit_price, 1), else_=0)), 0).label("same"),
+    )
+    .join(Product, Product.id == OrderLine.product_id)
+    .join(_SHELF, _SHELF.category_key == Product.category_key)
+    .where(OrderLine.order_id.in_(_IDS))
+    .group_by(OrderLine.id)
+    .order_by(OrderLine.id)
+)
 
 
 class _Refused(Exception):
@@ -35,8 +73,15 @@ class _Refused(Exception):
 
 
 def _held(c: Coupon) -> HeldCoupon:
-    return HeldCoupon(code=c.code, campaign_id=c.campaign_id, discount=c.discount, min_spend=c.min_spend,
-                      expires_at=c.expires_at, status=c.status, claim_key=c.claim_key)
+    return HeldCoupon(
+        code=c.code,
+        campaign_id=c.campaign_id,
+        discount=c.discount,
+        min_spend=c.min_spend,
+        expires_at=c.expires_at,
+        status=c.status,
+        claim_key=c.claim_key,
+    )
 
 
 class SqlCampaignStore:
@@ -45,8 +90,9 @@ class SqlCampaignStore:
 
     def campaigns(self) -> list[dict[str, Any]]:
         with self._sessions() as s:
-            rows = s.scalars(select(Campaign).where(Campaign.status != "ended").order_by(Campaign.starts_at,
-                                                                                         Campaign.id))
+            rows = s.scalars(
+                select(Campaign).where(Campaign.status != "ended").order_by(Campaign.starts_at, Campaign.id)
+            )
             return [campaign_record(c) for c in rows]
 
     def campaign(self, campaign_id: str) -> dict[str, Any] | None:
@@ -59,24 +105,39 @@ class SqlCampaignStore:
             tier = s.scalar(select(Customer.tier).where(Customer.id == customer_id))
             if tier is None:
                 return None
-            orders = s.scalar(select(func.count(Order.id)).where(Order.customer_id == customer_id,
-                                                                 Order.status != "cancelled")) or 0
+            orders = (
+                s.scalar(
+                    select(func.count(Order.id)).where(Order.customer_id == customer_id, Order.status != "cancelled")
+                )
+                or 0
+            )
             return CustomerProfile(customer_id, tier, int(orders))
 
     def coupons(self, customer_id: str) -> list[HeldCoupon]:
         with self._sessions() as s:
-            return [_held(c) for c in s.scalars(select(Coupon).where(Coupon.customer_id == customer_id)
-                                                .order_by(Coupon.expires_at, Coupon.code))]
+            return [
+                _held(c)
+                for c in s.scalars(
+                    select(Coupon).where(Coupon.customer_id == customer_id).order_by(Coupon.expires_at, Coupon.code)
+                )
+            ]
 
     def last_order(self, customer_id: str) -> Basket | None:
         with self._sessions() as s:
-            order_id = s.scalar(select(Order.id).where(Order.customer_id == customer_id, Order.status != "cancelled")
-                                .order_by(Order.placed_at.desc(), Order.id.desc()).limit(1))
+            order_id = s.scalar(
+                select(Order.id)
+                .where(Order.customer_id == customer_id, Order.status != "cancelled")
+                .order_by(Order.placed_at.desc(), Order.id.desc())
+                .limit(1)
+            )
             if order_id is None:
                 return None
-            rows = s.execute(select(OrderLine.product_id, Product.category_key, OrderLine.unit_price,
-                                    OrderLine.quantity).join(Product, Product.id == OrderLine.product_id)
-                             .where(OrderLine.order_id == order_id).order_by(OrderLine.id)).all()
+            rows = s.execute(
+                select(OrderLine.product_id, Product.category_key, OrderLine.unit_price, OrderLine.quantity)
+                .join(Product, Product.id == OrderLine.product_id)
+                .where(OrderLine.order_id == order_id)
+                .order_by(OrderLine.id)
+            ).all()
             return Basket([Line(p, cat, Decimal(price) * qty) for p, cat, price, qty in rows], order_id=order_id)
 
     def priced(self, product_ids: Sequence[str]) -> list[Line]:
@@ -84,8 +145,12 @@ class SqlCampaignStore:
         if not ids:
             return []
         with self._sessions() as s:
-            found = {p: Line(p, cat, price) for p, cat, price in s.execute(
-                select(Product.id, Product.category_key, Product.price).where(Product.id.in_(ids)))}
+            found = {
+                p: Line(p, cat, price)
+                for p, cat, price in s.execute(
+                    select(Product.id, Product.category_key, Product.price).where(Product.id.in_(ids))
+                )
+            }
         return [found[p] for p in ids if p in found]
 
     def category_names(self) -> dict[str, tuple[str, str]]:
@@ -94,25 +159,22 @@ class SqlCampaignStore:
 
     def history(self, customer_id: str) -> ShopperHistory | None:
         """The customer's newest orders (not cancelled), how many used a coupon, and where what they bought sits in
-        its category's price range (`tools.marketing.segments.HistorySource`)."""
+        its category's price range (`tools.marketing.segments.HistorySource`).
+
+        Two Core statements on every offer turn: the customer with their order ids (and how many used a coupon), and
+        the lines bought with the counts of their category's products priced below and the same (counted in SQL,
+        so no category's shelf is carried over; the formula is `price_position`'s)."""
         with self._sessions() as s:
-            if s.get(Customer, customer_id) is None:
+            conn = s.connection()
+            rows = conn.execute(_HISTORY_ORDERS, {"customer_id": customer_id}).all()
+            if not rows:
                 return None
-            orders = list(s.scalars(select(Order.id).where(Order.customer_id == customer_id,
-                                                           Order.status != "cancelled")
-                                    .order_by(Order.placed_at.desc()).limit(HISTORY_ORDERS)))
+            orders = [r.order_id for r in rows if r.order_id is not None]
             if not orders:
                 return ShopperHistory(0, 0, None)
-            with_coupon = s.scalar(select(func.count(func.distinct(Coupon.used_order_id)))
-                                   .where(Coupon.used_order_id.in_(orders))) or 0
-            bought = s.execute(select(OrderLine.unit_price, Product.category_key)
-                               .join(Product, Product.id == OrderLine.product_id)
-                               .where(OrderLine.order_id.in_(orders))).all()
-            shelf: dict[str, list[float]] = {}
-            for category, price in s.execute(select(Product.category_key, Product.price).where(
-                    Product.category_key.in_({c for _, c in bought}))):
-                shelf.setdefault(category, []).append(float(price))
-        positions = [price_position(float(price), shelf.get(category, [])) for price, category in bought]
+            with_coupon = rows[0].with_coupon or 0
+            bought = conn.execute(_BOUGHT, {"ids": orders}).all()
+        positions = [(int(r.below) + 0.5 * int(r.same)) / int(r.shelf) for r in bought]
         return ShopperHistory(len(orders), int(with_coupon), sum(positions) / len(positions) if positions else None)
 
     def coupon_by_key(self, claim_key: str) -> HeldCoupon | None:
@@ -140,9 +202,13 @@ class SqlCampaignStore:
         with self._sessions.begin() as s:
             charged = s.execute(
                 update(Campaign)
-                .where(Campaign.id == r.campaign_id, Campaign.status == "active", Campaign.starts_at <= r.now,
-                       Campaign.ends_at >= r.now, or_(Campaign.budget.is_(None),
-                                                      Campaign.spent + r.discount <= Campaign.budget))
+                .where(
+                    Campaign.id == r.campaign_id,
+                    Campaign.status == "active",
+                    Campaign.starts_at <= r.now,
+                    Campaign.ends_at >= r.now,
+                    or_(Campaign.budget.is_(None), Campaign.spent + r.discount <= Campaign.budget),
+                )
                 .values(spent=Campaign.spent + r.discount)
                 .execution_options(synchronize_session=False)
             )
@@ -153,17 +219,30 @@ class SqlCampaignStore:
             again = s.scalar(select(Coupon).where(Coupon.claim_key == r.claim_key))
             if again is not None:  # the same claim, committed by another worker while this one waited
                 raise _Refused(ClaimOutcome("existing", _held(again)))
-            mine = s.scalars(select(Coupon).where(Coupon.campaign_id == r.campaign_id,
-                                                  Coupon.customer_id == r.customer_id)
-                             .order_by(Coupon.expires_at.desc())).all()
+            mine = s.scalars(
+                select(Coupon)
+                .where(Coupon.campaign_id == r.campaign_id, Coupon.customer_id == r.customer_id)
+                .order_by(Coupon.expires_at.desc())
+            ).all()
             if len(mine) >= r.limit:
                 raise _Refused(ClaimOutcome("limit", _held(mine[0])))
-            if r.linked and s.scalar(select(func.count(Coupon.code)).where(Coupon.campaign_id == r.campaign_id,
-                                                                          Coupon.customer_id.in_(r.linked))):
+            if r.linked and s.scalar(
+                select(func.count(Coupon.code)).where(
+                    Coupon.campaign_id == r.campaign_id, Coupon.customer_id.in_(r.linked)
+                )
+            ):
                 raise _Refused(ClaimOutcome("linked"))
-            coupon = Coupon(code=code, campaign_id=r.campaign_id, customer_id=r.customer_id, discount=r.discount,
-                            min_spend=r.min_spend, expires_at=r.expires_at, status="issued", issued_at=r.now,
-                            claim_key=r.claim_key)
+            coupon = Coupon(
+                code=code,
+                campaign_id=r.campaign_id,
+                customer_id=r.customer_id,
+                discount=r.discount,
+                min_spend=r.min_spend,
+                expires_at=r.expires_at,
+                status="issued",
+                issued_at=r.now,
+                claim_key=r.claim_key,
+            )
             s.add(coupon)
             s.flush()
             return ClaimOutcome("issued", _held(coupon))

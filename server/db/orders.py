@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Connection, Integer, Row, Select, bindparam, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from server.db.errors import InvalidReturn, UnknownOrder
 from server.db.models import (
     RETURN_KINDS,
+    Category,
     Coupon,
     Customer,
     Order,
@@ -22,6 +23,7 @@ from server.db.models import (
     Return,
     ReturnLine,
     Shipment,
+    TrackingEvent,
 )
 from server.db.rows import to_row
 from tools.commerce.ports import (
@@ -64,47 +66,208 @@ def _lock_return_ids(session: Session, order_id: str) -> None:
         )
 
 
-def _order_options() -> list:
-    return [
-        selectinload(Order.lines).selectinload(OrderLine.product).joinedload(Product.category),
-        selectinload(Order.shipment).selectinload(Shipment.events),
-        selectinload(Order.returns).selectinload(Return.lines),
-        selectinload(Order.wishes),
-    ]
-
-
 def return_view(ret: Return) -> ReturnView:
     return to_row(ReturnView, ret, return_id=ret.id, line_ids=[line.order_line_id for line in ret.lines])
 
 
-def _shipment_view(shipment: Shipment) -> ShipmentView:
-    events = [to_row(TrackingEventView, ev) for ev in shipment.events]
-    return to_row(ShipmentView, shipment, shipment_id=shipment.id, events=events)
+# --- reads: Core selects of the columns the views need, batched over the orders asked for -------------------
+# The turn path reads orders on every order turn; loading ORM objects with a selectin query per relationship cost
+# ~7 statements and most of the time in ORM bookkeeping. Here: one select for the orders with their lines and
+# shipment (and whether they have tracking events, returns or open wishes), then one batched select per other part
+# that exists: usually two statements in all.
+
+_IDS = bindparam("ids", expanding=True)
+_HAS_EVENTS = exists().where(TrackingEvent.shipment_id == Shipment.id).label("has_events")
+_HAS_RETURNS = exists().where(Return.order_id == Order.id).label("has_returns")
+_HAS_WISHES = exists().where(OrderWish.order_id == Order.id, OrderWish.status != "replaced").label("has_wishes")
+_ORDERS = select(
+    Order.id,
+    Order.customer_id,
+    Order.status,
+    Order.placed_at,
+    Order.total,
+    Order.currency,
+    Order.shipping_address,
+    Shipment.id.label("shipment_id"),
+    Shipment.carrier,
+    Shipment.tracking_no,
+    Shipment.status.label("shipment_status"),
+    Shipment.shipped_at,
+    Shipment.delivered_at,
+    Shipment.eta,
+    _HAS_EVENTS,
+    _HAS_RETURNS,
+    _HAS_WISHES,
+).outerjoin(Shipment, Shipment.order_id == Order.id)
 
 
-def _line_view(line: OrderLine) -> OrderLineView:
-    product = line.product
-    return to_row(
-        OrderLineView,
-        line,
-        line_id=line.id,
-        name_zh=product.name_zh,
-        name_en=product.name_en,
-        category=product.category_key,
-        returnable=product.category.returnable,
+def _with_lines(orders: Select) -> Select:
+    """The `orders` rows joined with their lines (one row per line, or one with no line), in `orders`' order."""
+    o = orders.subquery("o")
+    return (
+        select(
+            o,
+            OrderLine.id.label("line_id"),
+            OrderLine.product_id,
+            Product.name_zh,
+            Product.name_en,
+            Product.category_key,
+            OrderLine.quantity,
+            OrderLine.unit_price,
+            Category.returnable,
+        )
+        .select_from(o)
+        .outerjoin(OrderLine, OrderLine.order_id == o.c.id)
+        .outerjoin(Product, Product.id == OrderLine.product_id)
+        .outerjoin(Category, Category.key == Product.category_key)
+        .order_by(o.c.placed_at.desc(), o.c.id.desc(), OrderLine.id)
     )
 
 
-def order_view(order: Order) -> OrderView:
-    return to_row(
-        OrderView,
-        order,
-        order_id=order.id,
-        lines=[_line_view(line) for line in order.lines],
-        shipment=_shipment_view(order.shipment) if order.shipment else None,
-        returns=[return_view(r) for r in order.returns],
-        wishes=[wish_view(w) for w in order.wishes if w.status != "replaced"],
+_ONE_ORDER = _with_lines(_ORDERS.where(Order.id == bindparam("order_id")))
+_CUSTOMER_ORDERS = _with_lines(
+    _ORDERS.where(Order.customer_id == bindparam("customer_id"))
+    .order_by(Order.placed_at.desc(), Order.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_EVENTS = (
+    select(
+        TrackingEvent.shipment_id,
+        TrackingEvent.at,
+        TrackingEvent.status,
+        TrackingEvent.location_zh,
+        TrackingEvent.location_en,
+        TrackingEvent.description_zh,
+        TrackingEvent.description_en,
     )
+    .where(TrackingEvent.shipment_id.in_(_IDS))
+    .order_by(TrackingEvent.at, TrackingEvent.id)
+)
+_RETURNS = (
+    select(
+        Return.id,
+        Return.order_id,
+        Return.kind,
+        Return.status,
+        Return.reason,
+        Return.refund_amount,
+        Return.created_at,
+        Return.request_key,
+        ReturnLine.order_line_id,
+    )
+    .outerjoin(ReturnLine, ReturnLine.return_id == Return.id)
+    .where(Return.order_id.in_(_IDS))
+    .order_by(Return.id, ReturnLine.order_line_id)
+)
+_WISHES = (
+    select(
+        OrderWish.id,
+        OrderWish.order_id,
+        OrderWish.kind,
+        OrderWish.value,
+        OrderWish.status,
+        OrderWish.conversation_id,
+        OrderWish.created_at,
+    )
+    .where(OrderWish.order_id.in_(_IDS), OrderWish.status != "replaced")
+    .order_by(OrderWish.id)
+)
+
+
+def _read_orders(conn: Connection, joined: Sequence[Row]) -> list[OrderView]:
+    """Views of the orders in `joined` (`_with_lines` rows), in their order, with their events, returns and wishes."""
+    rows: list[Row] = []
+    lines: dict[str, list[OrderLineView]] = {}
+    for r in joined:
+        if not rows or rows[-1].id != r.id:
+            rows.append(r)
+            lines[r.id] = []
+        if r.line_id is not None:
+            lines[r.id].append(
+                OrderLineView(
+                    line_id=r.line_id,
+                    product_id=r.product_id,
+                    name_zh=r.name_zh,
+                    name_en=r.name_en,
+                    category=r.category_key,
+                    quantity=r.quantity,
+                    unit_price=r.unit_price,
+                    returnable=r.returnable,
+                )
+            )
+    events: dict[int, list[TrackingEventView]] = {}
+    if shipped := [r.shipment_id for r in rows if r.has_events]:
+        for r in conn.execute(_EVENTS, {"ids": shipped}):
+            events.setdefault(r.shipment_id, []).append(
+                TrackingEventView(
+                    at=r.at,
+                    status=r.status,
+                    location_zh=r.location_zh,
+                    location_en=r.location_en,
+                    description_zh=r.description_zh,
+                    description_en=r.description_en,
+                )
+            )
+    returns: dict[str, list[ReturnView]] = {}
+    if returned := [r.id for r in rows if r.has_returns]:
+        last: ReturnView | None = None
+        for r in conn.execute(_RETURNS, {"ids": returned}):
+            if last is None or last.return_id != r.id:
+                last = ReturnView(
+                    return_id=r.id,
+                    order_id=r.order_id,
+                    line_ids=[],
+                    kind=r.kind,
+                    status=r.status,
+                    reason=r.reason,
+                    refund_amount=r.refund_amount,
+                    created_at=r.created_at,
+                    request_key=r.request_key,
+                )
+                returns.setdefault(r.order_id, []).append(last)
+            if r.order_line_id is not None:
+                last.line_ids.append(r.order_line_id)
+    wishes: dict[str, list[OrderWishView]] = {}
+    if wished := [r.id for r in rows if r.has_wishes]:
+        for r in conn.execute(_WISHES, {"ids": wished}):
+            wishes.setdefault(r.order_id, []).append(
+                OrderWishView(
+                    wish_id=r.id,
+                    order_id=r.order_id,
+                    kind=r.kind,
+                    value=r.value,
+                    status=r.status,
+                    conversation_id=r.conversation_id,
+                    created_at=r.created_at,
+                )
+            )
+    return [
+        OrderView(
+            order_id=r.id,
+            customer_id=r.customer_id,
+            status=r.status,
+            placed_at=r.placed_at,
+            total=r.total,
+            currency=r.currency,
+            shipping_address=r.shipping_address,
+            lines=lines.get(r.id, []),
+            shipment=None
+            if r.shipment_id is None
+            else ShipmentView(
+                shipment_id=r.shipment_id,
+                carrier=r.carrier,
+                tracking_no=r.tracking_no,
+                status=r.shipment_status,
+                shipped_at=r.shipped_at,
+                delivered_at=r.delivered_at,
+                eta=r.eta,
+                events=events.get(r.shipment_id, []),
+            ),
+            returns=returns.get(r.id, []),
+            wishes=wishes.get(r.id, []),
+        )
+        for r in rows
+    ]
 
 
 def wish_view(wish: OrderWish) -> OrderWishView:
@@ -122,8 +285,10 @@ def _claim_unshipped(session: Session, order_id: str, *, status: str | None = No
         raise UnknownOrder(order_id)
     shipment = session.scalars(select(Shipment).where(Shipment.order_id == order_id)).first()
     moved = session.execute(
-        update(Order).where(Order.id == order_id, Order.status.in_(UNSHIPPED))
-        .values(status=status or Order.status).execution_options(synchronize_session=False)
+        update(Order)
+        .where(Order.id == order_id, Order.status.in_(UNSHIPPED))
+        .values(status=status or Order.status)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if not moved or (shipment is not None and shipment.shipped_at is not None):
         raise OrderAlreadyShipped(order_id)
@@ -139,28 +304,26 @@ class SqlOrderRepository:
 
     def get_order(self, order_id: str) -> OrderView | None:
         with self._sessions() as session:
-            order = session.scalars(select(Order).where(Order.id == order_id).options(*_order_options())).first()
-            return order_view(order) if order else None
+            conn = session.connection()
+            views = _read_orders(conn, conn.execute(_ONE_ORDER, {"order_id": order_id}).all())
+        return views[0] if views else None
 
     def contact_matches(self, order_id: str, contact: str) -> bool:
         """Is `contact` the phone (same last 11 digits) or the email (case-insensitive) of the order's customer?"""
         with self._sessions() as session:
             row = session.execute(
-                select(Customer.phone, Customer.email).join(Order, Order.customer_id == Customer.id)
+                select(Customer.phone, Customer.email)
+                .join(Order, Order.customer_id == Customer.id)
                 .where(Order.id == order_id)
             ).first()
         return row is not None and same_contact(contact, phone=row.phone, email=row.email)
 
     def list_orders(self, customer_id: str, *, limit: int = 5) -> list[OrderView]:
-        stmt = (
-            select(Order)
-            .where(Order.customer_id == customer_id)
-            .order_by(Order.placed_at.desc(), Order.id.desc())
-            .limit(max(1, limit))
-            .options(*_order_options())
-        )
+        """The customer's newest `limit` orders (at least one), newest first."""
         with self._sessions() as session:
-            return [order_view(o) for o in session.scalars(stmt)]
+            conn = session.connection()
+            rows = conn.execute(_CUSTOMER_ORDERS, {"customer_id": customer_id, "limit": max(1, limit)}).all()
+            return _read_orders(conn, rows)
 
     def create_return(
         self,
@@ -188,7 +351,12 @@ class SqlOrderRepository:
                 return filed
             try:
                 return self._insert_return(
-                    order_id=order_id, line_ids=wanted, kind=kind, reason=reason, amount=refund_amount, now=now,
+                    order_id=order_id,
+                    line_ids=wanted,
+                    kind=kind,
+                    reason=reason,
+                    amount=refund_amount,
+                    now=now,
                     key=key,
                 )
             except IntegrityError:  # another R-number or the same key taken meanwhile: look again
@@ -202,7 +370,14 @@ class SqlOrderRepository:
             return return_view(ret) if ret is not None else None
 
     def _insert_return(
-        self, *, order_id: str, line_ids: Sequence[int], kind: str, reason: str, amount: Decimal, now: datetime,
+        self,
+        *,
+        order_id: str,
+        line_ids: Sequence[int],
+        kind: str,
+        reason: str,
+        amount: Decimal,
+        now: datetime,
         key: str | None = None,
     ) -> ReturnView:
         with self._sessions.begin() as session:
@@ -228,16 +403,26 @@ class SqlOrderRepository:
             session.flush()
             return return_view(ret)
 
-    def record_wish(self, *, order_id: str, kind: str, value: str, conversation_id: str | None,
-                    now: datetime) -> OrderWishView:
+    def record_wish(
+        self, *, order_id: str, kind: str, value: str, conversation_id: str | None, now: datetime
+    ) -> OrderWishView:
         """Record a wish on an unshipped order; an earlier active wish of the same kind is `replaced` (one courier,
         one date at a time). Raises UnknownOrder, or OrderAlreadyShipped."""
         with self._sessions.begin() as session:
             _claim_unshipped(session, order_id)
-            session.execute(update(OrderWish).where(OrderWish.order_id == order_id, OrderWish.kind == kind,
-                                                    OrderWish.status == "active").values(status="replaced"))
-            wish = OrderWish(order_id=order_id, kind=kind, value=value, status="active",
-                             conversation_id=conversation_id, created_at=now)
+            session.execute(
+                update(OrderWish)
+                .where(OrderWish.order_id == order_id, OrderWish.kind == kind, OrderWish.status == "active")
+                .values(status="replaced")
+            )
+            wish = OrderWish(
+                order_id=order_id,
+                kind=kind,
+                value=value,
+                status="active",
+                conversation_id=conversation_id,
+                created_at=now,
+            )
             session.add(wish)
             session.flush()
             return wish_view(wish)
@@ -252,22 +437,36 @@ class SqlOrderRepository:
             order = _claim_unshipped(session, order_id, status="cancelled")
             units = 0
             for line in session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)):
-                session.execute(update(Product).where(Product.id == line.product_id)
-                                .values(stock=Product.stock + line.quantity))
+                session.execute(
+                    update(Product).where(Product.id == line.product_id).values(stock=Product.stock + line.quantity)
+                )
                 units += line.quantity
             returned: list[str] = []
-            for coupon in session.scalars(select(Coupon).where(Coupon.used_order_id == order_id,
-                                                               Coupon.status == "used")):
+            for coupon in session.scalars(
+                select(Coupon).where(Coupon.used_order_id == order_id, Coupon.status == "used")
+            ):
                 if coupon.expires_at > now:
                     coupon.status, coupon.used_order_id = "issued", None
                     returned.append(coupon.code)
-            session.execute(update(OrderWish).where(OrderWish.order_id == order_id, OrderWish.status == "active")
-                            .values(status="replaced"))
-            session.add(OrderWish(order_id=order_id, kind="cancel", value="", status="done",
-                                  conversation_id=conversation_id, created_at=now))
+            session.execute(
+                update(OrderWish)
+                .where(OrderWish.order_id == order_id, OrderWish.status == "active")
+                .values(status="replaced")
+            )
+            session.add(
+                OrderWish(
+                    order_id=order_id,
+                    kind="cancel",
+                    value="",
+                    status="done",
+                    conversation_id=conversation_id,
+                    created_at=now,
+                )
+            )
             refund = order.total if was_paid else Decimal("0.00")
-            return CancelledOrder(order_id=order_id, refund_amount=refund, coupons_returned=sorted(returned),
-                                  units_restocked=units)
+            return CancelledOrder(
+                order_id=order_id, refund_amount=refund, coupons_returned=sorted(returned), units_restocked=units
+            )
 
     @staticmethod
     def _next_return_id(session: Session) -> str:
