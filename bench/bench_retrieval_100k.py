@@ -175,7 +175,8 @@ def main() -> int:
             "policy documents alone": evaluate(docs, questions),
         }
 
-    print(f"{len(questions)} questions x {args.passes} passes, k=3, hybrid (dense + BM25), query embedding included\n")
+    print(f"{len(questions)} questions x {args.passes} passes, k=3, hybrid (dense + BM25), query embedding included")
+    print(f"e5 engine: {shared_e5().engine_id} (KEFU_E5_ENGINE)\n")
     print("| search                             | n    | p50 ms | p99 ms | CPU p50 ms | target p50 |")
     print("|------------------------------------|------|--------|--------|------------|------------|")
     for label, wall, cpu, target in (
@@ -195,6 +196,7 @@ def main() -> int:
         args.json.write_text(json.dumps({
             "chunks": len(chunks), "searches": len(search), "p50_ms": _ms(search, 50), "p99_ms": _ms(search, 99),
             "cpu_p50_ms": _ms(search_cpu, 50), "embed_p50_ms": _ms(embed, 50), "old_p50_ms": _ms(old, 50),
+            "embed_cpu_p50_ms": _ms(embed_cpu, 50), "e5_engine": shared_e5().engine_id,
             "hit_rates": {k: {"top1": v["top1"], "top3": v["top3"]} for k, v in quality.items()}}, indent=1))
     return 0
 

