@@ -26,6 +26,7 @@ from agent.pipeline import Agent
 from agent.proposals import ToolProposer
 from agent.protocols import LLM, Retriever, Tool
 from agent.state import DialogueState
+from prompts.render import warm_up as warm_templates
 from server.channels.budget import FrameBudget, unlimited
 from server.channels.frames import event_frame
 from server.db.catalog import SqlProductCatalog
@@ -394,7 +395,8 @@ def build_runtime(
         cache_size=settings.store.conversation_cache,
         **({"clock": clock} if clock else {}),
     )
-    warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up, cross_sell.warm_up, product_info.warm_up]
+    warmers = [affect.warm_up, nlu.warm_up, recommend.warm_up, cross_sell.warm_up, product_info.warm_up,
+               warm_templates]
     warm_up = getattr(retriever, "warm_up", None)
     if callable(warm_up):
         warmers.append(warm_up)
