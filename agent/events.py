@@ -54,8 +54,7 @@ class Event:
 
     def to_payload(self) -> dict[str, Any]:
         """Event-specific fields only (identity and time are stored in their own columns)."""
-        base = {"conversation_id", "seq", "at", "id"}
-        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self) if f.name not in base}
+        return {name: _jsonable(getattr(self, name)) for name in _payload_names(type(self))}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,11 +73,33 @@ class Event:
         cls = EVENT_TYPES.get(type)
         if cls is None:
             raise ValueError(f"unknown event type {type!r}")
-        names = {f.name for f in fields(cls)}
+        names = _field_names(cls)
         kwargs = {k: v for k, v in payload.items() if k in names}
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
         return cls(conversation_id=conversation_id, seq=seq, at=at, id=id, **kwargs)
+
+
+_BASE_FIELDS = frozenset({"conversation_id", "seq", "at", "id"})  # stored in their own columns, not in the payload
+_NAMES: dict[type, tuple[frozenset[str], tuple[str, ...]]] = {}  # per event class: its fields, its payload's
+
+
+def _names(cls: type[Event]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """An event class's field names and its payload's (read once: every stored, loaded and pushed event needs
+    them, and `dataclasses.fields` builds them anew on each call)."""
+    found = _NAMES.get(cls)
+    if found is None:
+        every = tuple(f.name for f in fields(cls))
+        found = _NAMES[cls] = (frozenset(every), tuple(n for n in every if n not in _BASE_FIELDS))
+    return found
+
+
+def _field_names(cls: type[Event]) -> frozenset[str]:
+    return _names(cls)[0]
+
+
+def _payload_names(cls: type[Event]) -> tuple[str, ...]:
+    return _names(cls)[1]
 
 
 def _jsonable(value: Any) -> Any:

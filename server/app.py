@@ -73,7 +73,11 @@ async def tune_thresholds(runtime: Runtime, every_s: float) -> None:
             log.exception("the dynamic-threshold pass failed")
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, runtime: Runtime | None = None, *, settle_heap: bool = False
+) -> FastAPI:
+    """The service. `settle_heap` (a served process, not tests): freeze the start-up heap once the runtime is built
+    (`Runtime.settle_heap`)."""
     settings = settings or get_settings()
     demo.check_demo(settings)  # before anything starts: demo mode never serves the production shape
 
@@ -81,6 +85,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = runtime is None
         app.state.runtime = runtime or build_runtime(settings)
+        if settle_heap:
+            app.state.runtime.settle_heap()
         warming = None
         if app.state.runtime.llm is not None:
             app.state.runtime.llm_warm = False  # until the background warm-up has run

@@ -16,4 +16,4 @@ from server.settings import get_settings
 def create() -> FastAPI:
     settings = get_settings()
     setup_logging(settings.http.log_level, secrets=[settings.llm.api_key.get_secret_value()])
-    return create_app(settings)
+    return create_app(settings, settle_heap=True)

@@ -48,7 +48,7 @@ def serve(
     }
     announce_when_ready(local_url(host, port), started, say=typer.echo)
     if workers == 1:
-        uvicorn.run(create_app(settings), **bind)
+        uvicorn.run(create_app(settings, settle_heap=True), **bind)
         return
     if not settings.redis.url or not is_postgres(settings.db.url):
         typer.echo(

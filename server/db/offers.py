@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import Row, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -72,7 +72,7 @@ class _Refused(Exception):
         self.outcome = outcome
 
 
-def _held(c: Coupon) -> HeldCoupon:
+def _held(c: Coupon | Row[Any]) -> HeldCoupon:
     return HeldCoupon(
         code=c.code,
         campaign_id=c.campaign_id,
@@ -84,16 +84,47 @@ def _held(c: Coupon) -> HeldCoupon:
     )
 
 
+# The reads every offer turn makes (the offers tool, the proactive offer after a met need), as Core statements on the
+# session's connection: the ORM's per-statement work (entity loading, identity map) cost several times SQLite's own.
+_CAMPAIGNS = Campaign.__table__
+_LIVE_CAMPAIGNS = (
+    select(_CAMPAIGNS).where(_CAMPAIGNS.c.status != "ended").order_by(_CAMPAIGNS.c.starts_at, _CAMPAIGNS.c.id)
+)
+_PROFILE = select(  # the customer's tier and how many of their orders stand (none: an unknown customer)
+    Customer.tier,
+    select(func.count(Order.id))
+    .where(Order.customer_id == Customer.id, Order.status != "cancelled")
+    .scalar_subquery()
+    .label("orders"),
+).where(Customer.id == bindparam("customer_id"))
+_COUPONS = Coupon.__table__
+_HELD = (
+    select(_COUPONS)
+    .where(_COUPONS.c.customer_id == bindparam("customer_id"))
+    .order_by(_COUPONS.c.expires_at, _COUPONS.c.code)
+)
+_LAST_ORDER = (
+    select(Order.id)
+    .where(Order.customer_id == bindparam("customer_id"), Order.status != "cancelled")
+    .order_by(Order.placed_at.desc(), Order.id.desc())
+    .limit(1)
+)
+_ORDER_LINES = (
+    select(OrderLine.product_id, Product.category_key, OrderLine.unit_price, OrderLine.quantity)
+    .join(Product, Product.id == OrderLine.product_id)
+    .where(OrderLine.order_id == bindparam("order_id"))
+    .order_by(OrderLine.id)
+)
+_CATEGORY_NAMES = select(Category.key, Category.name_zh, Category.name_en)
+
+
 class SqlCampaignStore:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
 
     def campaigns(self) -> list[dict[str, Any]]:
         with self._sessions() as s:
-            rows = s.scalars(
-                select(Campaign).where(Campaign.status != "ended").order_by(Campaign.starts_at, Campaign.id)
-            )
-            return [campaign_record(c) for c in rows]
+            return [campaign_record(c) for c in s.connection().execute(_LIVE_CAMPAIGNS)]
 
     def campaign(self, campaign_id: str) -> dict[str, Any] | None:
         with self._sessions() as s:
@@ -102,42 +133,22 @@ class SqlCampaignStore:
 
     def profile(self, customer_id: str) -> CustomerProfile | None:
         with self._sessions() as s:
-            tier = s.scalar(select(Customer.tier).where(Customer.id == customer_id))
-            if tier is None:
-                return None
-            orders = (
-                s.scalar(
-                    select(func.count(Order.id)).where(Order.customer_id == customer_id, Order.status != "cancelled")
-                )
-                or 0
-            )
-            return CustomerProfile(customer_id, tier, int(orders))
+            row = s.connection().execute(_PROFILE, {"customer_id": customer_id}).first()
+        if row is None or row.tier is None:
+            return None
+        return CustomerProfile(customer_id, row.tier, int(row.orders or 0))
 
     def coupons(self, customer_id: str) -> list[HeldCoupon]:
         with self._sessions() as s:
-            return [
-                _held(c)
-                for c in s.scalars(
-                    select(Coupon).where(Coupon.customer_id == customer_id).order_by(Coupon.expires_at, Coupon.code)
-                )
-            ]
+            return [_held(c) for c in s.connection().execute(_HELD, {"customer_id": customer_id})]
 
     def last_order(self, customer_id: str) -> Basket | None:
         with self._sessions() as s:
-            order_id = s.scalar(
-                select(Order.id)
-                .where(Order.customer_id == customer_id, Order.status != "cancelled")
-                .order_by(Order.placed_at.desc(), Order.id.desc())
-                .limit(1)
-            )
+            conn = s.connection()
+            order_id = conn.execute(_LAST_ORDER, {"customer_id": customer_id}).scalar()
             if order_id is None:
                 return None
-            rows = s.execute(
-                select(OrderLine.product_id, Product.category_key, OrderLine.unit_price, OrderLine.quantity)
-                .join(Product, Product.id == OrderLine.product_id)
-                .where(OrderLine.order_id == order_id)
-                .order_by(OrderLine.id)
-            ).all()
+            rows = conn.execute(_ORDER_LINES, {"order_id": order_id}).all()
             return Basket([Line(p, cat, Decimal(price) * qty) for p, cat, price, qty in rows], order_id=order_id)
 
     def priced(self, product_ids: Sequence[str]) -> list[Line]:
@@ -155,7 +166,7 @@ class SqlCampaignStore:
 
     def category_names(self) -> dict[str, tuple[str, str]]:
         with self._sessions() as s:
-            return {k: (zh, en) for k, zh, en in s.execute(select(Category.key, Category.name_zh, Category.name_en))}
+            return {k: (zh, en) for k, zh, en in s.connection().execute(_CATEGORY_NAMES)}
 
     def history(self, customer_id: str) -> ShopperHistory | None:
         """The customer's newest orders (not cancelled), how many used a coupon, and where what they bought sits in

@@ -51,6 +51,9 @@ class Snapshot:
     vocab_en: frozenset[str] = frozenset()
     category_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     likeness: Likeness | None = field(default=None, repr=False)  # built on first `like`
+    # each category's words lower-cased, with whether each is CJK (found anywhere) or latin (found whole): read on
+    # every turn's perception, so worked out once per snapshot, on first use
+    _category_finds: dict[str, tuple[tuple[str, bool], ...]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, products: Iterable[ProductView], categories: Iterable[CategoryView]) -> Snapshot:
@@ -86,12 +89,18 @@ class Snapshot:
     def mentioned_categories(self, text: str) -> list[str]:
         """Categories whose name or keyword the text contains, in the order they appear."""
         low = text.lower()
+        if self._category_finds is None:
+            self._category_finds = {key: tuple((w.lower(), has_cjk(w.lower())) for w in ws if w)
+                                    for key, ws in self.category_words.items()}
         found: list[tuple[int, str]] = []
-        for key, ws in self.category_words.items():
-            positions = [_find_word(low, w.lower()) for w in ws if w]
-            hits = [pos for pos in positions if pos >= 0]
-            if hits:
-                found.append((min(hits), key))
+        for key, words in self._category_finds.items():
+            first = -1
+            for word, cjk in words:
+                pos = low.find(word) if cjk else _find_latin_word(low, word)
+                if pos >= 0 and (first < 0 or pos < first):
+                    first = pos
+            if first >= 0:
+                found.append((first, key))
         return [key for _, key in sorted(found)]
 
     def named(self, text: str, *, category: str | None = None) -> list[ProductView]:
@@ -180,10 +189,8 @@ def _own_words(product: ProductView) -> set[str]:
     return set(tokens(product.brand)) | set(model[:1])
 
 
-def _find_word(text: str, word: str) -> int:
-    """Position of `word` in `text` (latin words whole), or -1."""
-    if has_cjk(word):
-        return text.find(word)
+def _find_latin_word(text: str, word: str) -> int:
+    """Position of `word` in `text` as a whole word (not inside a longer latin word), or -1."""
     start = 0
     while (pos := text.find(word, start)) >= 0:
         end = pos + len(word)

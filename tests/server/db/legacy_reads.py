@@ -4,6 +4,7 @@ reference the faster Core reads are checked against (test_read_equivalence.py) a
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import case, func, literal, select
@@ -23,6 +24,8 @@ from tools.commerce.ports import (
     ShipmentView,
     TrackingEventView,
 )
+from tools.marketing.campaigns import Basket, CustomerProfile, HeldCoupon, Line
+from tools.marketing.experiments import Experiment as ExperimentModel
 from tools.marketing.segments import ShopperHistory, price_position
 
 
@@ -159,3 +162,82 @@ def orm_search(
     stmt = stmt.order_by(in_stock.desc(), Product.popularity.desc(), Product.price, Product.id).limit(limit)
     with sessions() as session:
         return [_product_view(p) for p in session.scalars(stmt)]
+
+
+# --- the offer turns' reads (issue 17, point 5): ORM entity loads, as SqlCampaignStore / ExperimentRepository had them
+
+
+def orm_campaigns(sessions: sessionmaker[Session]) -> list[dict]:
+    from server.db.campaigns import campaign_record
+    from server.db.models import Campaign
+
+    with sessions() as s:
+        rows = s.scalars(select(Campaign).where(Campaign.status != "ended").order_by(Campaign.starts_at, Campaign.id))
+        return [campaign_record(c) for c in rows]
+
+
+def orm_profile(sessions: sessionmaker[Session], customer_id: str) -> CustomerProfile | None:
+    with sessions() as s:
+        tier = s.scalar(select(Customer.tier).where(Customer.id == customer_id))
+        if tier is None:
+            return None
+        orders = (
+            s.scalar(select(func.count(Order.id)).where(Order.customer_id == customer_id, Order.status != "cancelled"))
+            or 0
+        )
+        return CustomerProfile(customer_id, tier, int(orders))
+
+
+def orm_coupons(sessions: sessionmaker[Session], customer_id: str) -> list[HeldCoupon]:
+    from server.db.offers import _held
+
+    with sessions() as s:
+        return [
+            _held(c)
+            for c in s.scalars(
+                select(Coupon).where(Coupon.customer_id == customer_id).order_by(Coupon.expires_at, Coupon.code)
+            )
+        ]
+
+
+def orm_last_order(sessions: sessionmaker[Session], customer_id: str) -> Basket | None:
+    with sessions() as s:
+        order_id = s.scalar(
+            select(Order.id)
+            .where(Order.customer_id == customer_id, Order.status != "cancelled")
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .limit(1)
+        )
+        if order_id is None:
+            return None
+        rows = s.execute(
+            select(OrderLine.product_id, Product.category_key, OrderLine.unit_price, OrderLine.quantity)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(OrderLine.order_id == order_id)
+            .order_by(OrderLine.id)
+        ).all()
+        return Basket([Line(p, cat, Decimal(price) * qty) for p, cat, price, qty in rows], order_id=order_id)
+
+
+def orm_running_experiments(sessions: sessionmaker[Session], now: datetime) -> list[ExperimentModel]:
+    from server.db.experiments import experiment_record
+    from server.db.models import Experiment
+
+    with sessions() as s:
+        rows = s.scalars(
+            select(Experiment)
+            .where(Experiment.status == "running", Experiment.starts_at <= now, Experiment.ends_at >= now)
+            .order_by(Experiment.created_at)
+        )
+        return [ExperimentModel.model_validate(experiment_record(e)) for e in rows]
+
+
+def orm_arm_of(sessions: sessionmaker[Session], experiment_id: str, customer_id: str) -> str | None:
+    from server.db.models import ExperimentAssignment
+
+    with sessions() as s:
+        return s.scalar(
+            select(ExperimentAssignment.arm).where(
+                ExperimentAssignment.experiment_id == experiment_id, ExperimentAssignment.customer_id == customer_id
+            )
+        )

@@ -197,3 +197,60 @@ def test_search_matches_the_orm_path(store: sessionmaker[Session]) -> None:
     product_ids = [p.product_id for p in catalog.every()]
     assert len(product_ids) > 100 and catalog.get(product_ids[0]).product_id == product_ids[0]
     assert catalog.get("P-none") is None
+
+
+def test_offer_turn_reads_match_the_orm_paths(store: sessionmaker[Session]) -> None:
+    """What every offer turn reads (campaigns, the customer's tier and orders, coupons, last order, category names,
+    running experiments and a customer's arm) is what the ORM reads returned, an ended campaign left out."""
+    from server.db.experiments import ExperimentRepository
+    from server.db.models import Campaign
+    from tests.server.db.legacy_reads import (
+        orm_arm_of,
+        orm_campaigns,
+        orm_coupons,
+        orm_last_order,
+        orm_profile,
+        orm_running_experiments,
+    )
+    from tools.marketing.experiments import ExperimentSpec
+
+    campaigns, experiments = SqlCampaignStore(store), ExperimentRepository(store)
+    with store.begin() as s:
+        ended = s.scalars(select(Campaign.id).order_by(Campaign.id)).first()
+        s.execute(update(Campaign).where(Campaign.id == ended).values(status="ended"))
+    live = campaigns.campaigns()
+    assert live == orm_campaigns(store) and live and ended not in {c["id"] for c in live}
+    assert isinstance(live[0]["rules"], dict) and live[0]["starts_at"].tzinfo is not None
+    held = ordered = 0
+    for customer_id in [*_ids(store, Customer.id), "C99999"]:
+        assert campaigns.profile(customer_id) == orm_profile(store, customer_id), customer_id
+        coupons = campaigns.coupons(customer_id)
+        assert coupons == orm_coupons(store, customer_id), customer_id
+        basket = campaigns.last_order(customer_id)
+        assert basket == orm_last_order(store, customer_id), customer_id
+        held += bool(coupons)
+        ordered += bool(basket and basket.lines)
+    assert held > 5 and ordered > 10 and campaigns.profile("C99999") is None
+    with store() as s:
+        names = {k: (zh, en) for k, zh, en in s.execute(select(Category.key, Category.name_zh, Category.name_en))}
+    assert campaigns.category_names() == names
+    spec = ExperimentSpec.model_validate(
+        {
+            "name": "equivalence",
+            "campaign_id": live[0]["id"],
+            "arms": [{"key": "control"}, {"key": "low", "threshold": 280}],
+            "starts_at": NOW.isoformat(),
+            "ends_at": "2026-12-31T00:00:00+00:00",
+        }
+    )
+    experiments.create("exp-equiv", spec, "tester", "", NOW)
+    running = experiments.running(NOW)
+    assert running == orm_running_experiments(store, NOW) and "exp-equiv" in [e.id for e in running]
+    later = datetime(2027, 1, 1, tzinfo=UTC)
+    assert experiments.running(later) == orm_running_experiments(store, later)
+    assert "exp-equiv" not in [e.id for e in experiments.running(later)]
+    customer = _ids(store, Customer.id)[0]
+    assert experiments.arm_of("exp-equiv", customer) is None
+    mine = next(e for e in running if e.id == "exp-equiv")
+    arm, new = experiments.assign(mine, customer, "regular", "c-equiv", NOW)
+    assert new and experiments.arm_of("exp-equiv", customer) == arm == orm_arm_of(store, "exp-equiv", customer)
