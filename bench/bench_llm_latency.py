@@ -51,6 +51,7 @@ TARGET_FIRST_P50_S = 1.5
 @dataclass(slots=True)
 class Sample:
     mode: str
+    language: str
     text: str
     first_s: float
     full_s: float
@@ -58,21 +59,29 @@ class Sample:
     fallback: str | None
     rounds: int  # LLM calls the turn made (tool-call rounds + wording)
     reply: str
+    llm_first_s: float | None = None  # the wording's first token from the model (None: no wording, or none came)
 
 
 class Counting:
-    """Stands between the guard and the backend and counts its calls (tool-call rounds and wordings)."""
+    """Stands between the guard and the backend and counts its calls (tool-call rounds and wordings); `first_s` holds
+    when each streamed wording's first token came from the model (None: none came)."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
         self.calls = 0
+        self.first_s: list[float | None] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def stream(self, messages: Sequence[Any], *, max_tokens: int = 256) -> AsyncIterator[str]:
+    async def stream(self, messages: Sequence[Any], *, max_tokens: int = 256) -> AsyncIterator[str]:
         self.calls += 1
-        return self._inner.stream(messages, max_tokens=max_tokens)
+        started = time.perf_counter()
+        self.first_s.append(None)
+        async for token in self._inner.stream(messages, max_tokens=max_tokens):
+            if self.first_s[-1] is None:
+                self.first_s[-1] = time.perf_counter() - started
+            yield token
 
     async def complete(self, messages: Sequence[Any], **kw: Any) -> Any:
         self.calls += 1
@@ -119,12 +128,14 @@ async def one_turn(runtime: Any, counting: Counting, mode: str, customer: dict[s
         if not first and delta.strip():
             first.append(time.perf_counter() - start)
 
-    calls = counting.calls
+    calls, streams = counting.calls, len(counting.first_s)
     result = await agent.handle(cid, text, on_token=on_token)
     full = time.perf_counter() - start
     bot = [e for e in result.events if isinstance(e, BotUttered)]
-    return Sample(mode, text, first[0] if first else full, full, result.reply.source,
-                  bot[-1].fallback if bot else None, counting.calls - calls, result.reply.text)
+    worded = counting.first_s[streams:]
+    return Sample(mode, lang, text, first[0] if first else full, full, result.reply.source,
+                  bot[-1].fallback if bot else None, counting.calls - calls, result.reply.text,
+                  worded[-1] if worded else None)
 
 
 def summary(samples: list[Sample], mode: str) -> tuple[float, float, float, float]:
@@ -211,6 +222,24 @@ async def run(passes: int, verbose: bool, timeout_s: float) -> dict[str, Any] | 
         f50 = summary(llm_now, "now")[0]
         verdict = "met" if f50 <= TARGET_FIRST_P50_S else "NOT met"
         print(f"target: first visible text p50 <= {TARGET_FIRST_P50_S:.1f} s on LLM turns -> {verdict} ({f50:.2f} s)")
+    print("\nnow, LLM turns by language (the model's first token: what the 8 s first-token budget is measured on)")
+    print(f"{'lang':5} {'n':>3} {'first text p50':>15} {'model 1st token p50':>20} {'max':>7} {'LLM-worded':>11} "
+          f"{'timeouts':>9}")
+    by_language: dict[str, Any] = {}
+    for lang in ("zh", "en"):
+        mine = [s for s in llm_now if s.language == lang]
+        if not mine:
+            continue
+        model_first = [s.llm_first_s for s in mine if s.llm_first_s is not None]
+        timeouts = sum(bool(s.fallback and "timeout" in s.fallback) for s in mine)
+        m50 = statistics.median(model_first) if model_first else float("nan")
+        mmax = max(model_first) if model_first else float("nan")
+        worded = sum(s.source == "llm" for s in mine)
+        print(f"{lang:5} {len(mine):3d} {statistics.median(s.first_s for s in mine):14.2f}s {m50:19.2f}s "
+              f"{mmax:6.2f}s {worded:>7}/{len(mine)} {timeouts:9d}")
+        by_language[lang] = {"turns": len(mine), "first_p50_s": statistics.median(s.first_s for s in mine),
+                             "model_first_token_p50_s": m50 if model_first else None, "llm_worded": worded,
+                             "timeouts": timeouts}
     fallbacks: dict[str, int] = {}
     for s in samples:
         if s.mode == "now" and s.fallback:
@@ -220,7 +249,7 @@ async def run(passes: int, verbose: bool, timeout_s: float) -> dict[str, Any] | 
     f50, f95, w50, w95 = summary(llm_now, "now") if llm_now else (None,) * 4
     return {"turns": len(now), "llm_turns": len(llm_now), "first_p50_s": f50, "first_p95_s": f95,
             "full_p50_s": w50, "full_p95_s": w95, "llm_worded": sum(s.source == "llm" for s in now),
-            "fallbacks": fallbacks, "load_average": os.getloadavg()[0]}
+            "fallbacks": fallbacks, "load_average": os.getloadavg()[0], "by_language": by_language}
 
 
 def main() -> None:

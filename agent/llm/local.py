@@ -9,6 +9,12 @@ listening (timeout, disconnect) sets a flag the worker checks after each token.
 A streamed conversation that ends with an assistant message is continued: the model writes on from that
 text (the chat template's prompt with the assistant turn opened and the text in it), so a reply whose first
 sentence is already said finishes it rather than starting over (`continues_replies`).
+
+The prompt is read ("prefilled") in chunks of `PREFILL_CHUNK` tokens with the stop flag checked between them: llama.cpp
+cannot stop inside one read, and a turn that timed out while ~400 tokens of facts were still being read used to hold
+the single worker for seconds after the caller had left, so the next customer's turn timed out behind it. Each
+prefill is logged (DEBUG) and kept in `last_prefill`: prompt tokens, how many came from the context or a saved state,
+how many were read, and how long the first token took.
 """
 
 from __future__ import annotations
@@ -18,12 +24,15 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.llm.base import Completion, LLMBackend
+from agent.llm.prefix_cache import PrefixCache, common_prefix
 from agent.llm.toolcalls import normalize_tools, parse_text_tool_calls, proposal_from_obj, tool_names
 from agent.protocols import ChatMessage, LLMResponse
 
@@ -32,6 +41,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _DONE = object()
+PREFILL_CHUNK = 64  # tokens read between two looks at the stop flag (~1 s on two busy cores)
+
+
+@dataclass(slots=True)
+class Prefill:
+    """How one prompt was read: what its first token cost is made of."""
+
+    prompt_tokens: int
+    from_context: int = 0  # already in the model's context (the previous prompt's prefix)
+    from_cache: int = 0  # restored from a saved state (`PrefixCache`), when longer than what the context held
+    evaluated: int = 0  # read now
+    prefill_s: float = 0.0
+    first_token_s: float | None = None  # from the start of the call
 
 
 def to_llama(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
@@ -96,6 +118,8 @@ class LocalLlamaLLM(LLMBackend):
         self.omp_passive = omp_passive
         self.prefix_cache_mb = prefix_cache_mb
         self._llama: Llama | None = None
+        self._cache: PrefixCache | None = None
+        self.last_prefill: Prefill | None = None  # the latest continued call's (see the module docstring)
         self._formatter: Any = None  # the model's own chat template, for continued replies
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
 
@@ -119,7 +143,8 @@ class LocalLlamaLLM(LLMBackend):
                 verbose=False,
             )
             if self.prefix_cache_mb:
-                llama.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=self.prefix_cache_mb << 20))
+                self._cache = PrefixCache(self.prefix_cache_mb << 20)
+                llama.set_cache(self._cache)
             self._llama = llama
         return self._llama
 
@@ -156,17 +181,8 @@ class LocalLlamaLLM(LLMBackend):
             if close is not None:
                 close()
 
-    def _continue(
-        self,
-        llama: Llama,
-        messages: list[dict[str, Any]],
-        max_tokens: int,
-        stop: threading.Event,
-        emit: Callable[[str], None],
-    ) -> None:
-        """Write on from the closing assistant message: the template's prompt of the messages before it (the same
-        tokens `create_chat_completion` would make, so the cached prefix serves), the assistant turn opened, then
-        the text already said."""
+    def _template(self, llama: Llama) -> Any:
+        """The model's own chat template (what `create_chat_completion` formats with when no chat_format is set)."""
         if self._formatter is None:
             from llama_cpp import llama_chat_format
 
@@ -180,10 +196,55 @@ class LocalLlamaLLM(LLMBackend):
                 bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
                 stop_token_ids=[eos],
             )
-        formatted = self._formatter(messages=messages[:-1])
+        return self._formatter
+
+    def _prefill(self, llama: Llama, tokens: list[int], stop: threading.Event) -> Prefill | None:
+        """Read all of `tokens` but the last into the context, from the longest prefix the context or a saved state
+        holds, `PREFILL_CHUNK` tokens at a time; None when the caller gave up meanwhile. The last token is left for
+        the generation, which decodes it to get the logits it samples from."""
+        started = time.perf_counter()
+        stats = Prefill(prompt_tokens=len(tokens))
+        held = stats.from_context = common_prefix(llama._input_ids.tolist(), tokens)
+        if self._cache is not None:
+            key, shared = self._cache.longest(tokens)
+            if key is not None and shared > held:
+                llama.load_state(self._cache[key])
+                held = stats.from_cache = shared
+        keep = min(held, len(tokens) - 1)
+        llama.n_tokens = keep  # `eval` drops the context's cells from here on
+        for start in range(keep, len(tokens) - 1, PREFILL_CHUNK):
+            if stop.is_set():
+                return None
+            llama.eval(tokens[start : min(start + PREFILL_CHUNK, len(tokens) - 1)])
+        stats.evaluated = len(tokens) - 1 - keep
+        stats.prefill_s = time.perf_counter() - started
+        return stats
+
+    def _continue(
+        self,
+        llama: Llama,
+        messages: list[dict[str, Any]],
+        max_tokens: int,
+        stop: threading.Event,
+        emit: Callable[[str], None],
+    ) -> None:
+        """Write on from the closing assistant message: the template's prompt of the messages before it (the same
+        tokens `create_chat_completion` would make, so the cached prefix serves), the assistant turn opened, then
+        the text already said."""
+        started = time.perf_counter()
+        formatted = self._template(llama)(messages=messages[:-1])
+        tokens = llama.tokenize((formatted.prompt + messages[-1]["content"]).encode("utf-8"), special=True)
+        stats = self._prefill(llama, tokens, stop)
+        if stats is None:
+            log.debug("prefill of %d tokens stopped: the caller gave up", len(tokens))
+            return
+        self.last_prefill = stats
         chunks = llama.create_completion(
-            prompt=formatted.prompt + messages[-1]["content"], max_tokens=max_tokens, stream=True,
-            temperature=self.temperature, stop=formatted.stop,
+            prompt=tokens,
+            max_tokens=max_tokens,
+            stream=True,
+            temperature=self.temperature,
+            stop=formatted.stop,
         )
         try:
             for chunk in chunks:
@@ -191,11 +252,37 @@ class LocalLlamaLLM(LLMBackend):
                     break
                 text = chunk["choices"][0].get("text")
                 if text:
+                    if stats.first_token_s is None:
+                        stats.first_token_s = time.perf_counter() - started
+                        log.debug(
+                            "prompt %d tokens: %d in context, %d from a saved state, %d read in %.2f s; "
+                            "first token at %.2f s",
+                            stats.prompt_tokens,
+                            stats.from_context,
+                            stats.from_cache,
+                            stats.evaluated,
+                            stats.prefill_s,
+                            stats.first_token_s,
+                        )
                     emit(text)
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
+
+    def _warm(self, messages: list[dict[str, Any]], stop: threading.Event) -> None:
+        """Read the prompt of `messages` (the assistant turn opened) and keep its state pinned in the prefix cache,
+        so the first turn of its language resumes from it however many other prompts came between."""
+        llama = self._load()
+        tokens = llama.tokenize(self._template(llama)(messages=messages).prompt.encode("utf-8"), special=True)
+        stats = self._prefill(llama, tokens, stop)
+        if stats is None:
+            return
+        log.info(
+            "warmed a %d-token prompt prefix (%d read in %.1f s)", stats.prompt_tokens, stats.evaluated, stats.prefill_s
+        )
+        if self._cache is not None:
+            self._cache.put(llama._input_ids.tolist(), llama.save_state(), pin=True)
 
     # ------------------------------------------------------------ async side
 
@@ -266,9 +353,13 @@ class LocalLlamaLLM(LLMBackend):
         await asyncio.get_running_loop().run_in_executor(self._worker, self._load)
 
     async def warm_up(self, messages: Sequence[ChatMessage]) -> None:
-        """Load the model and cache the prompt prefix (the system prompt) before the first customer."""
-        async for _ in self._tokens(messages, 1):
-            pass
+        """Load the model and cache the prompt prefix (the system prompt) before the first customer: its state stays
+        pinned in the prefix cache (see `_warm`). Formatted as a continued turn is, so the prefix is the same tokens."""
+        stop = threading.Event()
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._worker, self._warm, to_llama(messages), stop)
+        finally:
+            stop.set()
 
     async def aclose(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self._worker.shutdown)

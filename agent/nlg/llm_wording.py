@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import aclosing
 from dataclasses import replace
 
@@ -43,7 +43,7 @@ from agent.nlg.grounding import Guard
 from agent.nlg.leaks import plays_along, repeats_instructions
 from agent.nlg.messages import PromptedTurn, build_turn
 from agent.policy import STEER_TEMPLATE, Decision
-from agent.protocols import LLM, Acted, ChatMessage, LLMUnavailable, Reply, Tool, WordedReply
+from agent.protocols import LLM, Acted, ChatMessage, LLMUnavailable, Passage, Reply, Tool, WordedReply
 from prompts.chat import system_prompt
 from prompts.llm_tasks import chitchat_turn, steer_line, steers_back
 
@@ -72,15 +72,18 @@ class LLMResponder:
         claims: ClaimTable | None = None,
         lead: bool = True,
         continue_tokens: int = 48,
+        max_passages: int = 1,
     ) -> None:
         """`lead`: say the template's first sentence at once where the backend can continue it (see the module
-        docstring), and bound the continuation to `continue_tokens`."""
+        docstring), and bound the continuation to `continue_tokens`. `max_passages`: how many of the best retrieved
+        passages the model reads, less those the draft already quotes (`prompt_passages`)."""
         self.llm = llm
         self.tz = tz
         self.max_tokens = max_tokens
         self.claims = claims or ClaimTable()
         self.lead = lead
         self.continue_tokens = continue_tokens
+        self.max_passages = max_passages
 
     def add_tools(self, tools: Iterable[Tool]) -> None:
         """The registered tools' own claims of action (`Tool.claims`) are checked in every reply."""
@@ -107,8 +110,9 @@ class LLMResponder:
                 notes.append(f"customer mood: {empathy} — acknowledge it first")
             if error_message:
                 notes.append(f"tool error: {error_message}")
+            passages = prompt_passages(acted.passages, template.text, self.max_passages)
             turn = build_turn(
-                language, text, facts=result.data if result else None, passages=acted.passages, notes=notes, tz=self.tz
+                language, text, facts=result.data if result else None, passages=passages, notes=notes, tz=self.tz
             )
         licenses = licenses_of(result, acted.tool.name if acted.tool is not None and acted.error is None else None)
         # done-claims only from the draft (the tools' outcome), never from a retrieved passage
@@ -120,8 +124,11 @@ class LLMResponder:
         def passes(words: str) -> bool:
             verdict = guard.check(words)
             if not verdict.ok:
-                log.info("LLM reply failed the grounding guard (%d unsupported facts, %d unlicensed claims)",
-                         len(verdict.unsupported), len(verdict.promised))
+                log.info(
+                    "LLM reply failed the grounding guard (%d unsupported facts, %d unlicensed claims)",
+                    len(verdict.unsupported),
+                    len(verdict.promised),
+                )
                 failed.append("guard")
             elif repeats_instructions(words, instructions) or plays_along(words):  # never streamed either
                 log.info("LLM reply repeated its instructions or played along with a jailbreak")
@@ -152,7 +159,7 @@ class LLMResponder:
             gate.drop_tail()  # cut off by the token budget: an unfinished sentence is not said
         worded = gate.text
         if lead and len(worded) <= len(lead):  # the model added nothing: the template says the rest
-            await gate.say(template.text.strip()[len(lead):])
+            await gate.say(template.text.strip()[len(lead) :])
             return WordedReply(template, "llm_empty")
         if not worded:
             return WordedReply(template, "llm_empty")
@@ -202,7 +209,7 @@ class SentenceGate:
             return True
         if not self._check(text[:end].rstrip()):
             return False
-        await self._emit(text[self.released:end])
+        await self._emit(text[self.released : end])
         self.released = end
         return True
 
@@ -221,12 +228,25 @@ class SentenceGate:
     async def finish(self) -> None:
         """Release the rest of the (already checked) reply."""
         text = self.text
-        await self._emit(text[self.released:])
+        await self._emit(text[self.released :])
         self.released = len(text)
 
     async def _emit(self, piece: str) -> None:
         if piece and self._sink is not None:
             await self._sink(piece)
+
+
+def prompt_passages(passages: Sequence[Passage], draft: str, limit: int) -> list[Passage]:
+    """The retrieved passages worth the model's reading time: the best `limit` of them, less those the draft reply
+    already quotes whole (the draft is in the prompt too, as checked facts).
+
+    Every prompt token after the cached system prompt is read anew each turn (~75 tokens/s on two cores, far less on a
+    busy machine): the top three passages plus a draft quoting the first made an English policy turn ~450 tokens, ~6 s
+    before the first token, and the 8 s first-token budget ran out whenever the machine was busy. The draft answers
+    from the top passage; the others were mostly neighbouring policies (privacy for a warranty question).
+    """
+    quoted = " ".join(draft.split())
+    return [p for p in passages[:limit] if " ".join(p.text.split()) not in quoted]
 
 
 def lead_sentence(text: str) -> str:

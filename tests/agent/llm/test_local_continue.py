@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from agent.llm import GuardedLLM, LocalLlamaLLM
@@ -45,8 +46,19 @@ class ContinuingLlama:
     def token_bos(self) -> int:
         return 2
 
-    def create_completion(self, *, prompt: str, stop: list[str], **kwargs: Any) -> Iterator[dict[str, Any]]:
-        self.prompts.append(prompt)
+    # one token a character; what was read stays in `_input_ids`, as llama.cpp's context does
+    n_tokens = 0
+    _input_ids: Any = np.zeros(0, dtype=np.intc)
+
+    def tokenize(self, text: bytes, special: bool = False) -> list[int]:
+        return [ord(c) for c in text.decode()]
+
+    def eval(self, tokens: list[int]) -> None:
+        self._input_ids = np.array([*self._input_ids.tolist()[: self.n_tokens], *tokens], dtype=np.intc)
+        self.n_tokens = len(self._input_ids)
+
+    def create_completion(self, *, prompt: list[int], stop: list[str], **kwargs: Any) -> Iterator[dict[str, Any]]:
+        self.prompts.append("".join(map(chr, prompt)))
         return iter([{"choices": [{"text": t}]} for t in ("最新一站", "是上海。")])
 
     def create_chat_completion(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -62,8 +74,9 @@ class ContinuingLlama:
 
 @pytest.fixture
 def model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    fake = types.SimpleNamespace(Llama=ContinuingLlama, LlamaRAMCache=lambda capacity_bytes: None,
-                                 llama_chat_format=types.SimpleNamespace(Jinja2ChatFormatter=ChatmlFormatter))
+    fake = types.SimpleNamespace(
+        Llama=ContinuingLlama, llama_chat_format=types.SimpleNamespace(Jinja2ChatFormatter=ChatmlFormatter)
+    )
     monkeypatch.setitem(sys.modules, "llama_cpp", fake)
     monkeypatch.setattr(ContinuingLlama, "instances", [])
     path = tmp_path / "m.gguf"
