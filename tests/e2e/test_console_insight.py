@@ -9,6 +9,8 @@ Writes var/screenshots/console-profile.png and var/screenshots/console-churn.png
 
 from __future__ import annotations
 
+import math
+
 import httpx
 import pytest
 
@@ -63,7 +65,8 @@ def test_profile_beside_the_conversation_and_the_churn_list(browser, request: py
         page.locator(f'[data-testid="conversation-row"][data-conversation-id="{cid}"]').click()
         box = page.get_by_test_id("customer-insight")
         expect(box.get_by_test_id("insight-segment")).to_have_text(SEGMENTS_ZH[profile["segment"]])
-        risk = round(profile["churn"]["risk"] * 100)
+        # as the console rounds (JavaScript's Math.round: halves up), not Python's round (halves to even: 12.5 → 12)
+        risk = math.floor(profile["churn"]["risk"] * 100 + 0.5)
         expect(box.get_by_test_id("insight-churn")).to_have_text(f"流失风险 {risk}%")
         expect(box.get_by_test_id("insight-rfm")).to_contain_text(f"RFM {profile['rfm']['code']}")
         expect(box.get_by_test_id("insight-rfm")).to_contain_text(f"{profile['rfm']['frequency']} 单")

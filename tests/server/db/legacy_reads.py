@@ -1,6 +1,6 @@
 """The ORM read paths as they were before issue 17 (ORM objects + selectin per relationship), kept only as the
 reference the faster Core reads are checked against (test_read_equivalence.py) and timed against
-(bench_reads.py). Not used by the service."""
+(bench/bench_reads.py). Not used by the service."""
 
 from __future__ import annotations
 

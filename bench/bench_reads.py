@@ -1,17 +1,21 @@
 """Issue 17 bench: per-call wall and CPU time of the ORM read paths (legacy_reads) and the Core ones, in one process
-on one demo store. Not a test; run it by hand:
+on one demo store (the baseline, `tests/server/db/legacy_reads.py`, is what the equivalence test compares with).
 
-    PYTHONPATH=$PWD python tests/server/db/bench_reads.py [--pg URL] [--calls 200]
+    .venv/bin/python bench/bench_reads.py [--pg URL] [--calls 200]
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
 from itertools import cycle, islice
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select
 
