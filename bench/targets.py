@@ -321,7 +321,8 @@ def retrieval_rows(r: dict[str, Any] | None, why: str) -> list[Row]:
         Row(
             f"hybrid retrieval p50 over {r['chunks']:,} chunks, query embedding included",
             f"{r['p50_ms']:.1f} ms (p99 {r['p99_ms']:.1f}, CPU p50 {r['cpu_p50_ms']:.1f}; embedding alone "
-            f"{r['embed_p50_ms']:.1f}; old search {r['old_p50_ms']:.0f})",
+            f"{r['embed_p50_ms']:.1f}, CPU {r.get('embed_cpu_p50_ms', float('nan')):.1f}, e5 engine "
+            f"{r.get('e5_engine', '?')}; old search {r['old_p50_ms']:.0f})",
             target,
             judge(r["p50_ms"], lambda v: v <= 15, short_of=short),
         )
