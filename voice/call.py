@@ -157,8 +157,9 @@ class Call:
         self.on_hold = False  # queued for or talking with a person: silence is waiting, not absence
         self._partial: PartialDecoder | None = None  # decoding the turn being spoken
         self.interim = ""  # the latest partial transcript of the turn being spoken
-        self.turn_end = turn_end if turn_end is not None else (_bundled_turn_end() if self.config.turn_end_model
-                                                                else None)
+        self.turn_end = (
+            turn_end if turn_end is not None else (_bundled_turn_end() if self.config.turn_end_model else None)
+        )
         self._pause_p: float | None = None  # how finished the words at this pause sound (None: not judged)
         self._judged = False  # this pause's decode has been read
 
@@ -196,8 +197,9 @@ class Call:
 
     def _new_detector(self, rate: int) -> TurnDetector:
         c = self.config
-        return TurnDetector(rate, frame_ms=c.frame_ms, onset_ms=c.onset_ms, end_silence_ms=c.end_silence_ms,
-                            max_speech_s=c.max_speech_s)
+        return TurnDetector(
+            rate, frame_ms=c.frame_ms, onset_ms=c.onset_ms, end_silence_ms=c.end_silence_ms, max_speech_s=c.max_speech_s
+        )
 
     async def _audio(self, frame: AudioIn) -> None:
         if self._detector is None:  # media before `start` (a provider that skips it): the frame's own rate
@@ -259,9 +261,15 @@ class Call:
         self._pause_p, self._judged = None, False
         if not self.config.decode_while_speaking:
             return
-        self._partial = PartialDecoder(self.asr, detector.sample_rate, language=self.language, spawn=self._spawn,
-                                       interval_s=self.config.partial_interval_s, tail_frames=detector.tail_frames,
-                                       frame_ms=self.config.frame_ms)
+        self._partial = PartialDecoder(
+            self.asr,
+            detector.sample_rate,
+            language=self.language,
+            spawn=self._spawn,
+            interval_s=self.config.partial_interval_s,
+            tail_frames=detector.tail_frames,
+            frame_ms=self.config.frame_ms,
+        )
         self._partial.begin(detector.heard())
 
     # ------------------------------------------------------------- barge-in
@@ -389,8 +397,9 @@ class Call:
         if reply.partial is not None:
             transcript = await reply.partial.final(reply.audio)
         else:
-            transcript = await asyncio.to_thread(self.asr.transcribe, resample(reply.audio, reply.rate, ASR_RATE),
-                                                 self.language)
+            transcript = await asyncio.to_thread(
+                self.asr.transcribe, resample(reply.audio, reply.rate, ASR_RATE), self.language
+            )
         asr_wait = time.perf_counter() - ended_at
         text = snap_ids(written(transcript.text), self.known_ids).strip()
         if not text:
@@ -398,13 +407,25 @@ class Call:
             return
         if self.language is None:
             self.language = transcript.language
-        stats = TurnStats(text, transcript.language, len(reply.audio) / reply.rate, transcript.decode_s,
-                          asr_wait_s=asr_wait, decoded_early=reply.partial is not None and reply.partial.reused,
-                          finished_p=reply.finished_p, end_silence_ms=reply.end_silence_ms)
+        stats = TurnStats(
+            text,
+            transcript.language,
+            len(reply.audio) / reply.rate,
+            transcript.decode_s,
+            asr_wait_s=asr_wait,
+            decoded_early=reply.partial is not None and reply.partial.reused,
+            finished_p=reply.finished_p,
+            end_silence_ms=reply.end_silence_ms,
+        )
         reply.stats = stats
         self.turns.append(stats)
-        log.info("call %s: turn %d heard (%.1f s of speech, ASR %.2f s)", self.conversation_id, reply.n,
-                 stats.speech_s, stats.asr_s)
+        log.info(
+            "call %s: turn %d heard (%.1f s of speech, ASR %.2f s)",
+            self.conversation_id,
+            reply.n,
+            stats.speech_s,
+            stats.asr_s,
+        )
         speaker = _Speaker(self, reply, ended_at)
         buffer = SentenceBuffer()
         streamed: list[str] = []
@@ -418,8 +439,9 @@ class Call:
         speaking = self._spawn(speaker.run())
         try:
             try:
-                result = await self.agent.handle(self.conversation_id, TurnInput(text, speech=await hearing),
-                                                 on_token=on_token)
+                result = await self.agent.handle(
+                    self.conversation_id, TurnInput(text, speech=await hearing), on_token=on_token
+                )
             except InvalidMessage as exc:
                 log.info("call %s: turn not taken: %s", self.conversation_id, exc)
                 return
@@ -430,7 +452,7 @@ class Call:
             if not said:
                 rest = sentences(final)
             elif final.startswith(said):
-                rest = buffer.flush() + sentences(final[len(said):])
+                rest = buffer.flush() + sentences(final[len(said) :])
             else:  # the streamed wording was replaced (the guard's template): say the recorded reply
                 buffer.flush()
                 rest = sentences(final)
@@ -535,8 +557,9 @@ def _bundled_turn_end() -> TurnEndModel | None:
 class _Reply:
     """One reply in flight: its stage, the audio that caused it, and which sentences the caller has heard."""
 
-    def __init__(self, n: int, *, audio: np.ndarray | None = None, rate: int = 8000, stage: str = "asr",
-                 record: bool = True) -> None:
+    def __init__(
+        self, n: int, *, audio: np.ndarray | None = None, rate: int = 8000, stage: str = "asr", record: bool = True
+    ) -> None:
         self.n = n
         self.audio = audio if audio is not None else np.zeros(0, dtype=np.int16)
         self.rate = rate

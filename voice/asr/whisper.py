@@ -46,8 +46,13 @@ class WhisperASR:
 
                 if not (self.model_dir / "model.bin").is_file():
                     raise FileNotFoundError(f"no Whisper model at {self.model_dir}; run: kefu voice install")
-                self._model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8",
-                                           cpu_threads=self.threads, num_workers=self.workers)
+                self._model = WhisperModel(
+                    str(self.model_dir),
+                    device="cpu",
+                    compute_type="int8",
+                    cpu_threads=self.threads,
+                    num_workers=self.workers,
+                )
                 log.info("Whisper model loaded from %s", self.model_dir)
             return self._model
 
@@ -64,11 +69,18 @@ class WhisperASR:
         lang = language if language in LANGUAGES else self.language_of(audio)
         seconds = len(audio) / 16000
         segments, _ = model.transcribe(
-            np.asarray(audio, dtype=np.float32), language=lang, beam_size=self.beam_size, temperature=0.0,
-            condition_on_previous_text=False, initial_prompt=ZH_PROMPT if lang == "zh" else None,
-            without_timestamps=True, vad_filter=False,
+            np.asarray(audio, dtype=np.float32),
+            language=lang,
+            beam_size=self.beam_size,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            initial_prompt=ZH_PROMPT if lang == "zh" else None,
+            without_timestamps=True,
+            vad_filter=False,
             # speech carries at most ~8 tokens a second: more is a hallucination loop over noise
-            max_new_tokens=min(MAX_TOKENS, int(seconds * TOKENS_PER_S) + 16), no_repeat_ngram_size=NO_REPEAT)
+            max_new_tokens=min(MAX_TOKENS, int(seconds * TOKENS_PER_S) + 16),
+            no_repeat_ngram_size=NO_REPEAT,
+        )
         text = "".join(s.text for s in segments).strip()
         if text.strip("。. ") == ZH_PROMPT.strip("。"):  # the prompt echoed back over noise: nothing was said
             text = ""
