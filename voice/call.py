@@ -5,8 +5,8 @@ The loop reads `voice.frames` from the serializer (any provider) and writes fram
 - Listening. The caller's audio is cut into 20 ms frames for the VAD; `TurnDetector` says when speech starts
   (`Onset`) and when a turn ends (`Utterance`, after a silence). How long that silence is depends on the words too:
   the decode at the pause (`voice.asr.partial`) is read by the end-of-utterance model (`voice.turn_end`); words that
-  sound finished end the turn after `early_end_ms`, words cut off mid-sentence after `late_end_ms`, others after
-  `end_silence_ms`; while that decode runs the turn waits for it (the reply could not start without it). The
+  sound finished end the turn after `early_end_ms`, words cut off mid-sentence after `late_end_ms`, others — and
+  a pause whose decode has not come back yet — after `end_silence_ms`. The
   utterance goes to the recogniser at 16 kHz in a thread, its transcript (spoken ids joined, `voice.text.written`,
   and a nearly-right id snapped to the caller's own order it is nearest to, `snap_ids`: Whisper drops digits of long
   zero runs) to the agent.
@@ -90,8 +90,8 @@ class CallConfig:
     partial_interval_s: float = 1.0  # a partial decode per this much new speech (0: only the decode at the pause)
     # End of turn from the words too (`voice.turn_end`), once the decode at the pause has a transcript: one that
     # sounds finished (p ≥ finished_p) ends the turn after `early_end_ms` of silence, one that sounds cut off
-    # (p ≤ unfinished_p) after `late_end_ms`; otherwise, or with no decode at the pause, `end_silence_ms`. While that
-    # decode runs, the turn does not end before `late_end_ms` (the reply waits for its transcript anyway).
+    # (p ≤ unfinished_p) after `late_end_ms`; otherwise, with no decode at the pause, or while it has not come back,
+    # `end_silence_ms` (a slow decode must not add half a second to every turn: it is on the reply's path anyway).
     turn_end_model: bool = True
     early_end_ms: int = 300
     late_end_ms: int = 1100
@@ -233,15 +233,14 @@ class Call:
 
     def _judge_pause(self, detector: TurnDetector, partial: PartialDecoder) -> None:
         """Once the decode at this pause is done: how long this silence must last to end the turn, from whether
-        its words sound finished (`voice.turn_end`). While it runs the turn does not end before `late_end_ms`: its
-        transcript is what the reply waits for anyway, so waiting costs nothing and a slow decode (a busy machine)
-        does not turn every pause into the end of a turn."""
+        its words sound finished (`voice.turn_end`). Until it is done the pause ends after `end_silence_ms`, as
+        without the model: only words judged cut off earn `late_end_ms`. A decode slower than that then costs what
+        it costs without the model (the reply starts from its transcript once it is in, `PartialDecoder.final`),
+        never `late_end_ms`; the price is that cut-off words it would have caught are answered as they are."""
         if self.turn_end is None:
             return
         transcript = partial.pause_transcript
-        if transcript is None:
-            if partial.pause_pending:  # the words are not in yet, and the reply could not start without them:
-                detector.end_after(self.config.late_end_ms)  # wait for them rather than end a cut-off sentence
+        if transcript is None:  # not in yet (or speech resumed): the detector's `end_silence_ms` stands
             return
         self._judged = True
         text = written(transcript.text)
