@@ -16,8 +16,11 @@ ask about the … return of order KF10000004"): answered as one turn, or cut in 
 (to `--max-calls`) with the words + silence mode until the p95 from the last speech frame passes 1 s, for each
 set-up in `--ramp` (Whisper threads per decode × decodes at once, @ partial interval; e.g. `2x1@1,2x1@0,1x2@1`).
 
+`--profile N` first prints N calls' timelines (words mode): every decode, the end of the turn, the agent's turn,
+each sentence's synthesis and the first audio frame, in ms from the last speech frame.
+
     .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 1.0] [--ramp 2x1@1]
-                                                [--json out.json]
+                                                [--json out.json] [--profile 2 [--only-profile]]
 """
 
 from __future__ import annotations
@@ -62,6 +65,43 @@ class Sample:
     transcript: str = ""
 
 
+class Traced:
+    """A recogniser, voice or agent whose blocking calls (`transcribe`, `synthesize`, `handle`) are logged to `trace`
+    as (what, start, end, detail) on the perf_counter clock: where a call's time goes (`--profile`)."""
+
+    def __init__(self, inner, trace: list[tuple[str, float, float, str]]) -> None:  # type: ignore[no-untyped-def]
+        self._inner, self._trace = inner, trace
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._inner, name)
+
+    def transcribe(self, audio, language):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        tr = self._inner.transcribe(audio, language)
+        self._trace.append(("decode", t, time.perf_counter(), f"{len(audio) / 16000:.2f} s of audio: {tr.text!r}"))
+        return tr
+
+    def synthesize(self, text, language):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        speech = self._inner.synthesize(text, language)
+        self._trace.append(("synthesize", t, time.perf_counter(), f"{speech.seconds:.2f} s of audio: {text!r}"))
+        return speech
+
+    async def handle(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        out = await self._inner.handle(*args, **kwargs)
+        self._trace.append(("agent turn", t, time.perf_counter(), repr(out.reply.text[:60])))
+        return out
+
+
+def timeline(trace: list[tuple[str, float, float, str]]) -> None:
+    """One call's events in ms from the end of the caller's speech."""
+    zero = next(t for what, t, _, _ in trace if what == "speech end")
+    for what, start, end, detail in sorted(trace, key=lambda e: (e[1], e[2])):
+        span = f"{(start - zero) * 1000:6.0f} → {(end - zero) * 1000:6.0f} ms ({(end - start) * 1000:4.0f})"
+        print(f"    {span if end > start else f'{(start - zero) * 1000:6.0f} ms':<32} {what:<22} {detail}")
+
+
 def pct(xs: list[float], p: float) -> float:
     return float(np.percentile(xs, p)) if xs else float("nan")
 
@@ -88,15 +128,16 @@ def last_voiced(pcm: np.ndarray, vad) -> int:  # type: ignore[no-untyped-def]
     return voiced[-1] + 1 if voiced else len(pcm) // step
 
 
-async def one_call(
+async def one_call(  # type: ignore[no-untyped-def]
     n: int,
     question: np.ndarray,
     asr,
     tts,
     vad,
-    *,  # type: ignore[no-untyped-def]
+    *,
     interval: float | None,
     turn_end: bool = True,
+    trace: list[tuple[str, float, float, str]] | None = None,
 ) -> Sample:
     from tests.fakes import make_agent
     from voice.call import Call, CallConfig
@@ -115,6 +156,8 @@ async def one_call(
         if isinstance(frame, AudioOut) and not first_audio:
             first_audio.append(time.perf_counter())
 
+    if trace is not None:
+        asr, tts, agent = Traced(asr, trace), Traced(tts, trace), Traced(agent, trace)
     call = Call(
         agent=agent,
         conversation_id=cid,
@@ -174,6 +217,19 @@ async def one_call(
         await asyncio.sleep(0.01)
     stats = call.turns[0] if call.turns else None
     await call.hang_up()
+    if trace is not None:
+        trace.append(("speech end", speech_end, speech_end, ""))
+        if stats is not None and stats.first_audio_s is not None and first_audio:
+            trace.append(
+                (
+                    "turn end",
+                    first_audio[0] - stats.first_audio_s,
+                    first_audio[0] - stats.first_audio_s,
+                    f"after {stats.end_silence_ms} ms of silence",
+                )
+            )
+        if first_audio:
+            trace.append(("first audio frame sent", first_audio[0], first_audio[0], ""))
     return Sample(
         stats.first_audio_s if stats else None,
         first_audio[0] - speech_end if first_audio else None,
@@ -189,14 +245,14 @@ async def one_call(
     )
 
 
-async def level(
+async def level(  # type: ignore[no-untyped-def]
     calls: int,
     rounds: int,
     questions: list[np.ndarray],
     asr,
     tts,
     vad,
-    *,  # type: ignore[no-untyped-def]
+    *,
     interval: float | None,
     turn_end: bool = True,
 ) -> list[Sample]:
@@ -265,6 +321,8 @@ async def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--interval", type=float, default=1.0, help="partial decode per this much speech")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--profile", type=int, default=0, help="first: this many calls' timelines (words mode)")
+    parser.add_argument("--only-profile", action="store_true", help="the timelines alone")
     parser.add_argument(
         "--ramp",
         default="2x1@1",
@@ -297,6 +355,14 @@ async def main() -> None:
         f"ASR real-time factor (full decode, {len(rtf)} questions, {args.threads} threads): p50 "
         f"{pct(rtf, 50):.2f}, p95 {pct(rtf, 95):.2f} (lower is faster; < 1 keeps up with speech)"
     )
+
+    for n in range(args.profile):
+        trace: list[tuple[str, float, float, str]] = []
+        await one_call(800 + n, questions[n % len(questions)], asr, tts, vad, interval=args.interval, trace=trace)
+        print(f"call {n + 1}'s timeline (ms from the last speech frame; partials every {args.interval:g} s):")
+        timeline(trace)
+    if args.only_profile:
+        return
 
     mode = f"pause + partials every {args.interval:g} s"
     print(

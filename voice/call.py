@@ -55,7 +55,7 @@ from voice.frames import (
 )
 from voice.protocols import ASR, TTS, VAD, Conversations, SpeechEmotion
 from voice.resample import resample
-from voice.text import SentenceBuffer, sentences, snap_ids, speakable, written
+from voice.text import SentenceBuffer, lead_clause, sentences, snap_ids, speakable, written
 from voice.turn_end import TurnEndModel, bundled
 from voice.vad import Onset, TurnDetector, Utterance
 
@@ -480,16 +480,27 @@ class Call:
         reply.task = self._spawn(speaker.run())
         self._reply = reply
 
-    async def _synthesize_and_send(self, reply: _Reply, name: str, sentence: str, language: str) -> bool:
-        speech = await asyncio.to_thread(self.tts.synthesize, speakable(sentence, language), language)
-        if speech.pcm.size == 0:
-            return False
-        await self._send(AudioOut(speech.pcm, speech.sample_rate))
-        reply.sent_audio = True
-        reply.audio_s += speech.seconds
+    async def _synthesize_and_send(
+        self, reply: _Reply, name: str, sentence: str, language: str, *, lead: bool = False
+    ) -> float | None:
+        """Say one sentence, then its mark; when it was sent (its first audio frame), None when it is silent.
+        `lead`: the reply's first sentence goes out a clause at a time (`lead_clause`), so the caller hears the
+        reply after one clause's synthesis, not the whole sentence's; its mark still follows the whole sentence."""
+        spoken = speakable(sentence, language)
+        first: float | None = None
+        for piece in lead_clause(spoken, language) if lead else [spoken]:
+            speech = await asyncio.to_thread(self.tts.synthesize, piece, language)
+            if speech.pcm.size == 0:
+                continue
+            await self._send(AudioOut(speech.pcm, speech.sample_rate))
+            first = first or time.perf_counter()
+            reply.sent_audio = True
+            reply.audio_s += speech.seconds
+        if first is None:
+            return None
         reply.unplayed[name] = sentence
         await self._send(MarkOut(name))
-        return True
+        return first
 
     def _played(self, name: str) -> None:
         reply = self._reply
@@ -606,10 +617,10 @@ class _Speaker:
                 sentence, language = item
                 self._i += 1
                 name = f"{self.reply.n}.{self._i}"
-                sent = await self.call._synthesize_and_send(self.reply, name, sentence, language)
+                sent = await self.call._synthesize_and_send(self.reply, name, sentence, language, lead=self._i == 1)
                 stats = self.reply.stats
                 if sent and stats is not None and stats.first_audio_s is None and self.ended_at is not None:
-                    stats.first_audio_s = time.perf_counter() - self.ended_at
+                    stats.first_audio_s = sent - self.ended_at
         finally:
             if self.reply.stage == "speaking":
                 self.reply.stage = "done"
