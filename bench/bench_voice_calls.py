@@ -16,8 +16,11 @@ ask about the … return of order KF10000004"): answered as one turn, or cut in 
 (to `--max-calls`) with the words + silence mode until the p95 from the last speech frame passes 1 s, for each
 set-up in `--ramp` (Whisper threads per decode × decodes at once, @ partial interval; e.g. `2x1@1,2x1@0,1x2@1`).
 
+`--profile N` first prints N calls' timelines (words mode): every decode, the end of the turn, the agent's turn,
+each sentence's synthesis and the first audio frame, in ms from the last speech frame.
+
     .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 1.0] [--ramp 2x1@1]
-                                                [--json out.json]
+                                                [--json out.json] [--profile 2 [--only-profile]]
 """
 
 from __future__ import annotations
@@ -36,8 +39,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-QUESTIONS = ["Hi, where is my order KF10000002?", "Can you check order KF10000001 for me?",
-             "I want to return order KF10000004.", "Where is my parcel?"]
+QUESTIONS = [
+    "Hi, where is my order KF10000002?",
+    "Can you check order KF10000001 for me?",
+    "I want to return order KF10000004.",
+    "Where is my parcel?",
+]
 FRAME_MS = 20
 PAUSED = ("I want to ask about the", "return of order KF10000004.")  # said with a pause between
 PAUSE_MS = 700
@@ -58,25 +65,80 @@ class Sample:
     transcript: str = ""
 
 
+class Traced:
+    """A recogniser, voice or agent whose blocking calls (`transcribe`, `synthesize`, `handle`) are logged to `trace`
+    as (what, start, end, detail) on the perf_counter clock: where a call's time goes (`--profile`)."""
+
+    def __init__(self, inner, trace: list[tuple[str, float, float, str]]) -> None:  # type: ignore[no-untyped-def]
+        self._inner, self._trace = inner, trace
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._inner, name)
+
+    def transcribe(self, audio, language):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        tr = self._inner.transcribe(audio, language)
+        self._trace.append(("decode", t, time.perf_counter(), f"{len(audio) / 16000:.2f} s of audio: {tr.text!r}"))
+        return tr
+
+    def synthesize(self, text, language):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        speech = self._inner.synthesize(text, language)
+        self._trace.append(("synthesize", t, time.perf_counter(), f"{speech.seconds:.2f} s of audio: {text!r}"))
+        return speech
+
+    async def handle(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        out = await self._inner.handle(*args, **kwargs)
+        self._trace.append(("agent turn", t, time.perf_counter(), repr(out.reply.text[:60])))
+        return out
+
+
+def timeline(trace: list[tuple[str, float, float, str]]) -> None:
+    """One call's events in ms from the end of the caller's speech."""
+    zero = next(t for what, t, _, _ in trace if what == "speech end")
+    for what, start, end, detail in sorted(trace, key=lambda e: (e[1], e[2])):
+        span = f"{(start - zero) * 1000:6.0f} → {(end - zero) * 1000:6.0f} ms ({(end - start) * 1000:4.0f})"
+        print(f"    {span if end > start else f'{(start - zero) * 1000:6.0f} ms':<32} {what:<22} {detail}")
+
+
 def pct(xs: list[float], p: float) -> float:
     return float(np.percentile(xs, p)) if xs else float("nan")
 
 
 def media(sid: str, i: int, payload: bytes) -> str:
-    return json.dumps({"event": "media", "streamSid": sid, "media": {
-        "track": "inbound", "chunk": str(i), "timestamp": str(i * FRAME_MS),
-        "payload": base64.b64encode(payload).decode("ascii")}})
+    return json.dumps(
+        {
+            "event": "media",
+            "streamSid": sid,
+            "media": {
+                "track": "inbound",
+                "chunk": str(i),
+                "timestamp": str(i * FRAME_MS),
+                "payload": base64.b64encode(payload).decode("ascii"),
+            },
+        }
+    )
 
 
 def last_voiced(pcm: np.ndarray, vad) -> int:  # type: ignore[no-untyped-def]
     """Frames up to and including the last one the VAD calls speech (the voice's own trailing silence is not)."""
     step = 8000 * FRAME_MS // 1000
-    voiced = [i for i in range(len(pcm) // step) if vad.is_speech(pcm[i * step:(i + 1) * step], 8000)]
+    voiced = [i for i in range(len(pcm) // step) if vad.is_speech(pcm[i * step : (i + 1) * step], 8000)]
     return voiced[-1] + 1 if voiced else len(pcm) // step
 
 
-async def one_call(n: int, question: np.ndarray, asr, tts, vad, *,  # type: ignore[no-untyped-def]
-                   interval: float | None, turn_end: bool = True) -> Sample:
+async def one_call(  # type: ignore[no-untyped-def]
+    n: int,
+    question: np.ndarray,
+    asr,
+    tts,
+    vad,
+    *,
+    interval: float | None,
+    turn_end: bool = True,
+    trace: list[tuple[str, float, float, str]] | None = None,
+) -> Sample:
     from tests.fakes import make_agent
     from voice.call import Call, CallConfig
     from voice.codecs import ulaw_encode
@@ -94,15 +156,42 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *,  # type: igno
         if isinstance(frame, AudioOut) and not first_audio:
             first_audio.append(time.perf_counter())
 
-    call = Call(agent=agent, conversation_id=cid, asr=asr, tts=tts, vad=vad, send=send,
-                config=CallConfig(language="en", greet=False, silence_s=0, decode_while_speaking=interval is not None,
-                                  partial_interval_s=interval or 0.0, turn_end_model=turn_end))
+    if trace is not None:
+        asr, tts, agent = Traced(asr, trace), Traced(tts, trace), Traced(agent, trace)
+    call = Call(
+        agent=agent,
+        conversation_id=cid,
+        asr=asr,
+        tts=tts,
+        vad=vad,
+        send=send,
+        config=CallConfig(
+            language="en",
+            greet=False,
+            silence_s=0,
+            decode_while_speaking=interval is not None,
+            partial_interval_s=interval or 0.0,
+            turn_end_model=turn_end,
+        ),
+    )
     sid = f"MZ{n}"
-    for raw in (json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}),
-                json.dumps({"event": "start", "streamSid": sid, "start": {
-                    "streamSid": sid, "callSid": f"CA{n}", "accountSid": "AC0", "tracks": ["inbound"],
-                    "customParameters": {}, "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000,
-                                                            "channels": 1}}})):
+    for raw in (
+        json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}),
+        json.dumps(
+            {
+                "event": "start",
+                "streamSid": sid,
+                "start": {
+                    "streamSid": sid,
+                    "callSid": f"CA{n}",
+                    "accountSid": "AC0",
+                    "tracks": ["inbound"],
+                    "customParameters": {},
+                    "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                },
+            }
+        ),
+    ):
         frame = serializer.decode(raw)
         if frame is not None:
             await call.on_frame(frame)
@@ -113,7 +202,7 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *,  # type: igno
     clip_end_frame, clip_end = (len(lead) + len(question)) // step, 0.0
     start, speech_end = time.perf_counter(), 0.0
     for i, offset in enumerate(range(0, len(data), step)):
-        frame = serializer.decode(media(sid, i, data[offset:offset + step]))
+        frame = serializer.decode(media(sid, i, data[offset : offset + step]))
         if frame is not None:
             await call.on_frame(frame)
         if i + 1 == speech_end_frame:
@@ -128,24 +217,62 @@ async def one_call(n: int, question: np.ndarray, asr, tts, vad, *,  # type: igno
         await asyncio.sleep(0.01)
     stats = call.turns[0] if call.turns else None
     await call.hang_up()
-    return Sample(stats.first_audio_s if stats else None,
-                  first_audio[0] - speech_end if first_audio else None,
-                  stats.asr_wait_s if stats else float("nan"), stats.asr_s if stats else float("nan"),
-                  stats.speech_s if stats else float("nan"), bool(stats and stats.decoded_early),
-                  first_audio[0] - clip_end if first_audio and clip_end else None,
-                  stats.end_silence_ms if stats else 0, stats.finished_p if stats else None, len(call.turns),
-                  stats.transcript if stats else "")
+    if trace is not None:
+        trace.append(("speech end", speech_end, speech_end, ""))
+        if stats is not None and stats.first_audio_s is not None and first_audio:
+            trace.append(
+                (
+                    "turn end",
+                    first_audio[0] - stats.first_audio_s,
+                    first_audio[0] - stats.first_audio_s,
+                    f"after {stats.end_silence_ms} ms of silence",
+                )
+            )
+        if first_audio:
+            trace.append(("first audio frame sent", first_audio[0], first_audio[0], ""))
+    return Sample(
+        stats.first_audio_s if stats else None,
+        first_audio[0] - speech_end if first_audio else None,
+        stats.asr_wait_s if stats else float("nan"),
+        stats.asr_s if stats else float("nan"),
+        stats.speech_s if stats else float("nan"),
+        bool(stats and stats.decoded_early),
+        first_audio[0] - clip_end if first_audio and clip_end else None,
+        stats.end_silence_ms if stats else 0,
+        stats.finished_p if stats else None,
+        len(call.turns),
+        stats.transcript if stats else "",
+    )
 
 
-async def level(calls: int, rounds: int, questions: list[np.ndarray], asr, tts, vad, *,  # type: ignore[no-untyped-def]
-                interval: float | None, turn_end: bool = True) -> list[Sample]:
+async def level(  # type: ignore[no-untyped-def]
+    calls: int,
+    rounds: int,
+    questions: list[np.ndarray],
+    asr,
+    tts,
+    vad,
+    *,
+    interval: float | None,
+    turn_end: bool = True,
+) -> list[Sample]:
     samples: list[Sample] = []
     cpu, wall = time.process_time(), time.perf_counter()
     for r in range(rounds):
-        samples += await asyncio.gather(*(
-            one_call(r * 100 + c, questions[(r + c) % len(questions)], asr, tts, vad, interval=interval,
-                     turn_end=turn_end)
-            for c in range(calls)))
+        samples += await asyncio.gather(
+            *(
+                one_call(
+                    r * 100 + c,
+                    questions[(r + c) % len(questions)],
+                    asr,
+                    tts,
+                    vad,
+                    interval=interval,
+                    turn_end=turn_end,
+                )
+                for c in range(calls)
+            )
+        )
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     print(f"    (process CPU {cpu:.1f} s over {wall:.1f} s of wall time: {cpu / wall:.2f} cores busy)")
     return samples
@@ -167,20 +294,24 @@ def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
     def ms(xs: list[float], p: float) -> str:
         return f"{pct(xs, p) * 1000:4.0f} ms"
 
-    print(f"  {name:<34} from last speech frame p50 {ms(speech, 50)}, p95 {ms(speech, 95)}"
-          f" | from the clip's end p50 {ms(clip, 50)}, p95 {ms(clip, 95)}"
-          f" | end of turn → first audio p50 {ms(turn, 50)}, p95 {ms(turn, 95)}"
-          f" | end-of-turn silence p50 {pct(silence, 50):4.0f} ms | decode p50 {ms(decode, 50)}"
-          f" | transcript ready after turn end p50 {ms(wait, 50)}"
-          f" | decoded at the pause {early}/{len(samples)}"
-          + (f" | words sounded finished (p ≥ 0.8) {finished}/{len(judged)}" if judged else "")
-          + (f" | {missed} unanswered" if missed else ""))
+    print(
+        f"  {name:<34} from last speech frame p50 {ms(speech, 50)}, p95 {ms(speech, 95)}"
+        f" | from the clip's end p50 {ms(clip, 50)}, p95 {ms(clip, 95)}"
+        f" | end of turn → first audio p50 {ms(turn, 50)}, p95 {ms(turn, 95)}"
+        f" | end-of-turn silence p50 {pct(silence, 50):4.0f} ms | decode p50 {ms(decode, 50)}"
+        f" | transcript ready after turn end p50 {ms(wait, 50)}"
+        f" | decoded at the pause {early}/{len(samples)}"
+        + (f" | words sounded finished (p ≥ 0.8) {finished}/{len(judged)}" if judged else "")
+        + (f" | {missed} unanswered" if missed else "")
+    )
     return pct(speech, 50), pct(speech, 95) if not missed else float("inf")
 
 
 def verdict(p50: float, p95: float) -> str:
-    return (f"p50 {p50 * 1000:.0f} ms vs target ≤ 500: {'met' if p50 <= 0.5 else 'NOT met'}; "
-            f"p95 {p95 * 1000:.0f} ms vs target < 1000: {'met' if p95 < 1.0 else 'NOT met'}")
+    return (
+        f"p50 {p50 * 1000:.0f} ms vs target ≤ 500: {'met' if p50 <= 0.5 else 'NOT met'}; "
+        f"p95 {p95 * 1000:.0f} ms vs target < 1000: {'met' if p95 < 1.0 else 'NOT met'}"
+    )
 
 
 async def main() -> None:
@@ -190,9 +321,15 @@ async def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--interval", type=float, default=1.0, help="partial decode per this much speech")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--ramp", default="2x1@1", help="set-ups of the concurrency ramp, comma-separated: "
-                        "THREADSxDECODES_AT_ONCE@PARTIAL_INTERVAL_S (Whisper threads per decode, CTranslate2 "
-                        "workers, a partial per this much speech, 0: none), e.g. 2x1@1,2x1@0,1x2@1")
+    parser.add_argument("--profile", type=int, default=0, help="first: this many calls' timelines (words mode)")
+    parser.add_argument("--only-profile", action="store_true", help="the timelines alone")
+    parser.add_argument(
+        "--ramp",
+        default="2x1@1",
+        help="set-ups of the concurrency ramp, comma-separated: "
+        "THREADSxDECODES_AT_ONCE@PARTIAL_INTERVAL_S (Whisper threads per decode, CTranslate2 "
+        "workers, a partial per this much speech, 0: none), e.g. 2x1@1,2x1@0,1x2@1",
+    )
     args = parser.parse_args()
     from tests.voice.speech import caller_audio, voices
     from voice.asr import WhisperASR
@@ -214,16 +351,31 @@ async def main() -> None:
     for q in questions:
         tr = asr.transcribe(resample(q, 8000, 16000), "en")
         rtf.append(tr.decode_s / tr.audio_s)
-    print(f"ASR real-time factor (full decode, {len(rtf)} questions, {args.threads} threads): p50 "
-          f"{pct(rtf, 50):.2f}, p95 {pct(rtf, 95):.2f} (lower is faster; < 1 keeps up with speech)")
+    print(
+        f"ASR real-time factor (full decode, {len(rtf)} questions, {args.threads} threads): p50 "
+        f"{pct(rtf, 50):.2f}, p95 {pct(rtf, 95):.2f} (lower is faster; < 1 keeps up with speech)"
+    )
+
+    for n in range(args.profile):
+        trace: list[tuple[str, float, float, str]] = []
+        await one_call(800 + n, questions[n % len(questions)], asr, tts, vad, interval=args.interval, trace=trace)
+        print(f"call {n + 1}'s timeline (ms from the last speech frame; partials every {args.interval:g} s):")
+        timeline(trace)
+    if args.only_profile:
+        return
 
     mode = f"pause + partials every {args.interval:g} s"
-    print(f"one call at a time, same questions, {mode} (target: p50 ≤ 500 ms, p95 < 1000 ms from the last speech "
-          "frame):")
-    base = summary("fixed 600 ms end-of-turn silence", await level(1, args.rounds, questions, asr, tts, vad,
-                                                                  interval=args.interval, turn_end=False))
-    new = summary("words + silence (turn-end model)", await level(1, args.rounds, questions, asr, tts, vad,
-                                                                 interval=args.interval, turn_end=True))
+    print(
+        f"one call at a time, same questions, {mode} (target: p50 ≤ 500 ms, p95 < 1000 ms from the last speech frame):"
+    )
+    base = summary(
+        "fixed 600 ms end-of-turn silence",
+        await level(1, args.rounds, questions, asr, tts, vad, interval=args.interval, turn_end=False),
+    )
+    new = summary(
+        "words + silence (turn-end model)",
+        await level(1, args.rounds, questions, asr, tts, vad, interval=args.interval, turn_end=True),
+    )
     print(f"  → fixed 600 ms: {verdict(*base)}")
     print(f"  → words + silence: {verdict(*new)}")
 
@@ -232,42 +384,65 @@ async def main() -> None:
     paused = np.concatenate([first, gap, rest])
     print(f"a caller pausing {PAUSE_MS} ms mid-sentence ({PAUSED[0]!r} … {PAUSED[1]!r}):")
     for name, turn_end in (("fixed 600 ms", False), ("words + silence", True)):
-        samples = [await one_call(900 + r, paused, asr, tts, vad, interval=args.interval, turn_end=turn_end)
-                   for r in range(max(1, args.rounds // 2))]
+        samples = [
+            await one_call(900 + r, paused, asr, tts, vad, interval=args.interval, turn_end=turn_end)
+            for r in range(max(1, args.rounds // 2))
+        ]
         whole = sum(s.turns == 1 and "return" in s.transcript.lower() for s in samples)
         p = samples[0].finished_p
-        print(f"  {name:<18} answered the whole sentence as one turn in {whole}/{len(samples)} calls; first turn "
-              f"heard: {samples[0].transcript!r} after {samples[0].end_silence_ms} ms of silence"
-              + (f" (its words sounded finished with p {p:.2f})" if p is not None else ""))
+        print(
+            f"  {name:<18} answered the whole sentence as one turn in {whole}/{len(samples)} calls; first turn "
+            f"heard: {samples[0].transcript!r} after {samples[0].end_silence_ms} ms of silence"
+            + (f" (its words sounded finished with p {p:.2f})" if p is not None else "")
+        )
 
     held_by_setup: dict[str, int] = {}
     for setup in args.ramp.split(","):
         shape, _, every = setup.partition("@")
         threads, workers = (int(x) for x in shape.split("x"))
         interval = float(every or args.interval)
-        ramp_asr = asr if (threads, workers) == (args.threads, 1) else WhisperASR(
-            Path("var/models/whisper-base"), threads=threads, workers=workers)
+        ramp_asr = (
+            asr
+            if (threads, workers) == (args.threads, 1)
+            else WhisperASR(Path("var/models/whisper-base"), threads=threads, workers=workers)
+        )
         ramp_asr.warm_up()
         partials = f"partials every {interval:g} s" if interval else "no partials"
-        print(f"concurrent calls, words + silence, Whisper {threads} thread(s) × {workers} decode(s) at once, "
-              f"{partials} (target: the most calls with p95 < 1 s from the last speech frame):")
+        print(
+            f"concurrent calls, words + silence, Whisper {threads} thread(s) × {workers} decode(s) at once, "
+            f"{partials} (target: the most calls with p95 < 1 s from the last speech frame):"
+        )
         held, calls = 0, 1
         while calls <= args.max_calls:
-            samples = await level(calls, max(1, args.rounds // 2), questions, ramp_asr, tts, vad,
-                                  interval=interval, turn_end=True)
+            samples = await level(
+                calls, max(1, args.rounds // 2), questions, ramp_asr, tts, vad, interval=interval, turn_end=True
+            )
             _, p95 = summary(f"{calls} call(s)", samples)
             if p95 >= 1.0:
                 break
             held, calls = calls, calls * 2
-        print(f"  → one process holds {held} concurrent call(s) with p95 < 1 s"
-              + (f" (stopped at --max-calls {args.max_calls})" if calls > args.max_calls else ""))
+        print(
+            f"  → one process holds {held} concurrent call(s) with p95 < 1 s"
+            + (f" (stopped at --max-calls {args.max_calls})" if calls > args.max_calls else "")
+        )
         held_by_setup[setup] = held
     if args.json:  # the words + silence figures of one call, and the first ramp set-up's concurrent calls
-        args.json.write_text(json.dumps({
-            "asr_rtf_p50": pct(rtf, 50), "asr_rtf_p95": pct(rtf, 95), "first_audio_p50_s": new[0],
-            "first_audio_p95_s": new[1], "fixed_silence_p50_s": base[0], "fixed_silence_p95_s": base[1],
-            "concurrent_calls": next(iter(held_by_setup.values()), 0), "concurrent_by_setup": held_by_setup,
-            "max_calls": args.max_calls}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "asr_rtf_p50": pct(rtf, 50),
+                    "asr_rtf_p95": pct(rtf, 95),
+                    "first_audio_p50_s": new[0],
+                    "first_audio_p95_s": new[1],
+                    "fixed_silence_p50_s": base[0],
+                    "fixed_silence_p95_s": base[1],
+                    "concurrent_calls": next(iter(held_by_setup.values()), 0),
+                    "concurrent_by_setup": held_by_setup,
+                    "max_calls": args.max_calls,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

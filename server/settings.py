@@ -267,6 +267,9 @@ class VoiceSettings(BaseModel):
     asr: Literal["whisper", "remote"] = "whisper"
     asr_model_dir: Path = Path("var/models/whisper-base")
     asr_threads: int = Field(default=2, ge=1)
+    # Whisper's encoder window (voice/asr/whisper.py): `short`, the utterance padded to the next of 5/10/15/20 s
+    # with 2 s to spare (4-8x less work a decode); `full`, faster-whisper's 30 s. bench/bench_asr_window.py compares.
+    asr_window: Literal["short", "full"] = "short"
     asr_url: str = "http://127.0.0.1:8002/v1"
     asr_model: str = "whisper-1"
     # Synthesis per language: `piper` (the bundled English voice), `fastspeech` (the neural Mandarin voice `make

@@ -5,8 +5,8 @@ The loop reads `voice.frames` from the serializer (any provider) and writes fram
 - Listening. The caller's audio is cut into 20 ms frames for the VAD; `TurnDetector` says when speech starts
   (`Onset`) and when a turn ends (`Utterance`, after a silence). How long that silence is depends on the words too:
   the decode at the pause (`voice.asr.partial`) is read by the end-of-utterance model (`voice.turn_end`); words that
-  sound finished end the turn after `early_end_ms`, words cut off mid-sentence after `late_end_ms`, others after
-  `end_silence_ms`; while that decode runs the turn waits for it (the reply could not start without it). The
+  sound finished end the turn after `early_end_ms`, words cut off mid-sentence after `late_end_ms`, others — and
+  a pause whose decode has not come back yet — after `end_silence_ms`. The
   utterance goes to the recogniser at 16 kHz in a thread, its transcript (spoken ids joined, `voice.text.written`,
   and a nearly-right id snapped to the caller's own order it is nearest to, `snap_ids`: Whisper drops digits of long
   zero runs) to the agent.
@@ -55,7 +55,7 @@ from voice.frames import (
 )
 from voice.protocols import ASR, TTS, VAD, Conversations, SpeechEmotion
 from voice.resample import resample
-from voice.text import SentenceBuffer, sentences, snap_ids, speakable, written
+from voice.text import SentenceBuffer, lead_clause, sentences, snap_ids, speakable, written
 from voice.turn_end import TurnEndModel, bundled
 from voice.vad import Onset, TurnDetector, Utterance
 
@@ -90,8 +90,8 @@ class CallConfig:
     partial_interval_s: float = 1.0  # a partial decode per this much new speech (0: only the decode at the pause)
     # End of turn from the words too (`voice.turn_end`), once the decode at the pause has a transcript: one that
     # sounds finished (p ≥ finished_p) ends the turn after `early_end_ms` of silence, one that sounds cut off
-    # (p ≤ unfinished_p) after `late_end_ms`; otherwise, or with no decode at the pause, `end_silence_ms`. While that
-    # decode runs, the turn does not end before `late_end_ms` (the reply waits for its transcript anyway).
+    # (p ≤ unfinished_p) after `late_end_ms`; otherwise, with no decode at the pause, or while it has not come back,
+    # `end_silence_ms` (a slow decode must not add half a second to every turn: it is on the reply's path anyway).
     turn_end_model: bool = True
     early_end_ms: int = 300
     late_end_ms: int = 1100
@@ -157,8 +157,9 @@ class Call:
         self.on_hold = False  # queued for or talking with a person: silence is waiting, not absence
         self._partial: PartialDecoder | None = None  # decoding the turn being spoken
         self.interim = ""  # the latest partial transcript of the turn being spoken
-        self.turn_end = turn_end if turn_end is not None else (_bundled_turn_end() if self.config.turn_end_model
-                                                                else None)
+        self.turn_end = (
+            turn_end if turn_end is not None else (_bundled_turn_end() if self.config.turn_end_model else None)
+        )
         self._pause_p: float | None = None  # how finished the words at this pause sound (None: not judged)
         self._judged = False  # this pause's decode has been read
 
@@ -196,8 +197,9 @@ class Call:
 
     def _new_detector(self, rate: int) -> TurnDetector:
         c = self.config
-        return TurnDetector(rate, frame_ms=c.frame_ms, onset_ms=c.onset_ms, end_silence_ms=c.end_silence_ms,
-                            max_speech_s=c.max_speech_s)
+        return TurnDetector(
+            rate, frame_ms=c.frame_ms, onset_ms=c.onset_ms, end_silence_ms=c.end_silence_ms, max_speech_s=c.max_speech_s
+        )
 
     async def _audio(self, frame: AudioIn) -> None:
         if self._detector is None:  # media before `start` (a provider that skips it): the frame's own rate
@@ -231,15 +233,14 @@ class Call:
 
     def _judge_pause(self, detector: TurnDetector, partial: PartialDecoder) -> None:
         """Once the decode at this pause is done: how long this silence must last to end the turn, from whether
-        its words sound finished (`voice.turn_end`). While it runs the turn does not end before `late_end_ms`: its
-        transcript is what the reply waits for anyway, so waiting costs nothing and a slow decode (a busy machine)
-        does not turn every pause into the end of a turn."""
+        its words sound finished (`voice.turn_end`). Until it is done the pause ends after `end_silence_ms`, as
+        without the model: only words judged cut off earn `late_end_ms`. A decode slower than that then costs what
+        it costs without the model (the reply starts from its transcript once it is in, `PartialDecoder.final`),
+        never `late_end_ms`; the price is that cut-off words it would have caught are answered as they are."""
         if self.turn_end is None:
             return
         transcript = partial.pause_transcript
-        if transcript is None:
-            if partial.pause_pending:  # the words are not in yet, and the reply could not start without them:
-                detector.end_after(self.config.late_end_ms)  # wait for them rather than end a cut-off sentence
+        if transcript is None:  # not in yet (or speech resumed): the detector's `end_silence_ms` stands
             return
         self._judged = True
         text = written(transcript.text)
@@ -259,9 +260,15 @@ class Call:
         self._pause_p, self._judged = None, False
         if not self.config.decode_while_speaking:
             return
-        self._partial = PartialDecoder(self.asr, detector.sample_rate, language=self.language, spawn=self._spawn,
-                                       interval_s=self.config.partial_interval_s, tail_frames=detector.tail_frames,
-                                       frame_ms=self.config.frame_ms)
+        self._partial = PartialDecoder(
+            self.asr,
+            detector.sample_rate,
+            language=self.language,
+            spawn=self._spawn,
+            interval_s=self.config.partial_interval_s,
+            tail_frames=detector.tail_frames,
+            frame_ms=self.config.frame_ms,
+        )
         self._partial.begin(detector.heard())
 
     # ------------------------------------------------------------- barge-in
@@ -389,8 +396,9 @@ class Call:
         if reply.partial is not None:
             transcript = await reply.partial.final(reply.audio)
         else:
-            transcript = await asyncio.to_thread(self.asr.transcribe, resample(reply.audio, reply.rate, ASR_RATE),
-                                                 self.language)
+            transcript = await asyncio.to_thread(
+                self.asr.transcribe, resample(reply.audio, reply.rate, ASR_RATE), self.language
+            )
         asr_wait = time.perf_counter() - ended_at
         text = snap_ids(written(transcript.text), self.known_ids).strip()
         if not text:
@@ -398,13 +406,25 @@ class Call:
             return
         if self.language is None:
             self.language = transcript.language
-        stats = TurnStats(text, transcript.language, len(reply.audio) / reply.rate, transcript.decode_s,
-                          asr_wait_s=asr_wait, decoded_early=reply.partial is not None and reply.partial.reused,
-                          finished_p=reply.finished_p, end_silence_ms=reply.end_silence_ms)
+        stats = TurnStats(
+            text,
+            transcript.language,
+            len(reply.audio) / reply.rate,
+            transcript.decode_s,
+            asr_wait_s=asr_wait,
+            decoded_early=reply.partial is not None and reply.partial.reused,
+            finished_p=reply.finished_p,
+            end_silence_ms=reply.end_silence_ms,
+        )
         reply.stats = stats
         self.turns.append(stats)
-        log.info("call %s: turn %d heard (%.1f s of speech, ASR %.2f s)", self.conversation_id, reply.n,
-                 stats.speech_s, stats.asr_s)
+        log.info(
+            "call %s: turn %d heard (%.1f s of speech, ASR %.2f s)",
+            self.conversation_id,
+            reply.n,
+            stats.speech_s,
+            stats.asr_s,
+        )
         speaker = _Speaker(self, reply, ended_at)
         buffer = SentenceBuffer()
         streamed: list[str] = []
@@ -418,8 +438,9 @@ class Call:
         speaking = self._spawn(speaker.run())
         try:
             try:
-                result = await self.agent.handle(self.conversation_id, TurnInput(text, speech=await hearing),
-                                                 on_token=on_token)
+                result = await self.agent.handle(
+                    self.conversation_id, TurnInput(text, speech=await hearing), on_token=on_token
+                )
             except InvalidMessage as exc:
                 log.info("call %s: turn not taken: %s", self.conversation_id, exc)
                 return
@@ -430,7 +451,7 @@ class Call:
             if not said:
                 rest = sentences(final)
             elif final.startswith(said):
-                rest = buffer.flush() + sentences(final[len(said):])
+                rest = buffer.flush() + sentences(final[len(said) :])
             else:  # the streamed wording was replaced (the guard's template): say the recorded reply
                 buffer.flush()
                 rest = sentences(final)
@@ -459,16 +480,27 @@ class Call:
         reply.task = self._spawn(speaker.run())
         self._reply = reply
 
-    async def _synthesize_and_send(self, reply: _Reply, name: str, sentence: str, language: str) -> bool:
-        speech = await asyncio.to_thread(self.tts.synthesize, speakable(sentence, language), language)
-        if speech.pcm.size == 0:
-            return False
-        await self._send(AudioOut(speech.pcm, speech.sample_rate))
-        reply.sent_audio = True
-        reply.audio_s += speech.seconds
+    async def _synthesize_and_send(
+        self, reply: _Reply, name: str, sentence: str, language: str, *, lead: bool = False
+    ) -> float | None:
+        """Say one sentence, then its mark; when it was sent (its first audio frame), None when it is silent.
+        `lead`: the reply's first sentence goes out a clause at a time (`lead_clause`), so the caller hears the
+        reply after one clause's synthesis, not the whole sentence's; its mark still follows the whole sentence."""
+        spoken = speakable(sentence, language)
+        first: float | None = None
+        for piece in lead_clause(spoken, language) if lead else [spoken]:
+            speech = await asyncio.to_thread(self.tts.synthesize, piece, language)
+            if speech.pcm.size == 0:
+                continue
+            await self._send(AudioOut(speech.pcm, speech.sample_rate))
+            first = first or time.perf_counter()
+            reply.sent_audio = True
+            reply.audio_s += speech.seconds
+        if first is None:
+            return None
         reply.unplayed[name] = sentence
         await self._send(MarkOut(name))
-        return True
+        return first
 
     def _played(self, name: str) -> None:
         reply = self._reply
@@ -535,8 +567,9 @@ def _bundled_turn_end() -> TurnEndModel | None:
 class _Reply:
     """One reply in flight: its stage, the audio that caused it, and which sentences the caller has heard."""
 
-    def __init__(self, n: int, *, audio: np.ndarray | None = None, rate: int = 8000, stage: str = "asr",
-                 record: bool = True) -> None:
+    def __init__(
+        self, n: int, *, audio: np.ndarray | None = None, rate: int = 8000, stage: str = "asr", record: bool = True
+    ) -> None:
         self.n = n
         self.audio = audio if audio is not None else np.zeros(0, dtype=np.int16)
         self.rate = rate
@@ -584,10 +617,10 @@ class _Speaker:
                 sentence, language = item
                 self._i += 1
                 name = f"{self.reply.n}.{self._i}"
-                sent = await self.call._synthesize_and_send(self.reply, name, sentence, language)
+                sent = await self.call._synthesize_and_send(self.reply, name, sentence, language, lead=self._i == 1)
                 stats = self.reply.stats
                 if sent and stats is not None and stats.first_audio_s is None and self.ended_at is not None:
-                    stats.first_audio_s = time.perf_counter() - self.ended_at
+                    stats.first_audio_s = sent - self.ended_at
         finally:
             if self.reply.stage == "speaking":
                 self.reply.stage = "done"

@@ -13,16 +13,43 @@ from collections.abc import Iterable
 
 _ZH_DIGITS = "零幺二三四五六七八九"
 _ZH_TO_DIGIT = {**{c: str(i) for i, c in enumerate(_ZH_DIGITS)}, "一": "1", "〇": "0", "两": "2"}
-_EN_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-             "seven": "7", "eight": "8", "nine": "9"}
+_EN_WORDS = {
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+}
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])|(?<=[.])(?=\s)|\n+")
 _ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,4})(\d{5,})(?![0-9])")
 _PRICE = re.compile(r"[¥￥]\s?(\d+(?:\.\d+)?)")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
-_MONTHS = dict(zip(("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-                   ("January", "February", "March", "April", "June", "July", "August", "September", "October",
-                    "November", "December"), strict=True))
+_MONTHS = dict(
+    zip(
+        ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+        (
+            "January",
+            "February",
+            "March",
+            "April",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ),
+        strict=True,
+    )
+)
 _MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b\.?")
 _CLOCK = re.compile(r"\b0(\d):(\d\d)\b")
 _ZH_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d\d)(?![\d:])")
@@ -53,6 +80,25 @@ class SentenceBuffer:
         return [rest] if rest else []
 
 
+_CLAUSE_END = {"en": re.compile(r"(?<=[,;:])\s+"), "zh": re.compile(r"(?<=[，；：、,;:])\s*")}
+LEAD_MIN = {"en": 2, "zh": 4}  # words (en) or characters (zh) on each side of a split: no one-word fragments
+
+
+def lead_clause(spoken: str, language: str) -> list[str]:
+    """A speakable sentence as [its first clause, the rest] to synthesise apart, so that the first audio of a reply
+    waits for one clause's synthesis; the sentence whole when it has no clause break with `LEAD_MIN` words (en) or
+    characters (zh) on both sides. The break is a comma the sentence is said with anyway (an id's digit groups,
+    a bracket said as a pause), so the split adds no pause the caller would not hear."""
+    pattern = _CLAUSE_END.get(language, _CLAUSE_END["en"])
+    size = (lambda t: len(t.split())) if language != "zh" else (lambda t: len(re.sub(r"\W", "", t)))
+    least = LEAD_MIN.get(language, 2)
+    for m in pattern.finditer(spoken):
+        head, rest = spoken[: m.start()].strip(), spoken[m.end() :].strip()
+        if size(head) >= least:
+            return [head, rest] if size(rest) >= least else [spoken]
+    return [spoken]
+
+
 def groups(digits: str) -> list[str]:
     """A long number in the groups a call centre reads it in: fours, the last ones threes rather than leave one or two
     digits alone ("1302792807304" → 1302 792 807 304), so each group is short enough to hear and write down."""
@@ -62,7 +108,7 @@ def groups(digits: str) -> list[str]:
     threes = (0, 3, 2, 1)[n % 4]  # n = 4·fours + 3·threes: 13 = 4+3+3+3, 14 = 4+4+3+3, 6 = 3+3
     sizes = [4] * ((n - 3 * threes) // 4) + [3] * threes
     starts = [sum(sizes[:i]) for i in range(len(sizes))]
-    return [digits[at:at + size] for at, size in zip(starts, sizes, strict=True)]
+    return [digits[at : at + size] for at, size in zip(starts, sizes, strict=True)]
 
 
 def _say_digits(digits: str, language: str) -> str:
@@ -118,12 +164,16 @@ _SPOKEN_ID = re.compile(rf"(?<![A-Za-z])([A-Za-z])[{_SEP}]*([A-Za-z])[{_SEP}:：
 def written(text: str) -> str:
     """A transcript with spoken ids joined ("K F 1 0 0 0 0 0 0 2" → "KF10000002", "KF幺零零…" → "KF100…") and
     English digit words inside them read as digits."""
-    words = re.sub(r"\b(zero|oh|one|two|three|four|five|six|seven|eight|nine)\b",
-                   lambda m: _EN_WORDS[m.group(1).lower()], text, flags=re.IGNORECASE)
+    words = re.sub(
+        r"\b(zero|oh|one|two|three|four|five|six|seven|eight|nine)\b",
+        lambda m: _EN_WORDS[m.group(1).lower()],
+        text,
+        flags=re.IGNORECASE,
+    )
 
     def join(m: re.Match[str]) -> str:
         digits = "".join(_ZH_TO_DIGIT.get(c, c) for c in m.group(3) if c.isdigit() or c in _ZH_TO_DIGIT)
-        tail = m.group(3)[len(m.group(3).rstrip(" .-,，、")):]
+        tail = m.group(3)[len(m.group(3).rstrip(" .-,，、")) :]
         return f"{m.group(1).upper()}{m.group(2).upper()}{digits}{tail}"
 
     joined = _SPOKEN_ID.sub(join, words)

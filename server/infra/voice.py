@@ -58,7 +58,7 @@ def build_voice(s: VoiceSettings) -> VoiceEngines:
     if s.asr == "remote":
         asr = RemoteASR(s.asr_url, s.asr_model, api_key=key, timeout_s=s.remote_timeout_s)
     else:
-        asr = WhisperASR(s.asr_model_dir, threads=s.asr_threads)
+        asr = WhisperASR(s.asr_model_dir, threads=s.asr_threads, window=s.asr_window)
     remote = None
     if "remote" in (s.tts_en, s.tts_zh):
         remote = RemoteTTS(s.tts_url, s.tts_model, {"en": s.tts_voice_en, "zh": s.tts_voice_zh}, api_key=key,

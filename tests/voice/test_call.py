@@ -16,15 +16,17 @@ from tests.fakes import ScriptedLLM, make_agent
 from tests.fakes.voice import EnergyVAD, ScriptedASR, ToneTTS, silence, tone
 from voice.call import Call, CallConfig, Phrases
 from voice.frames import AudioIn, AudioOut, CallEnded, CallStarted, ClearOut, DtmfIn, MarkOut, MarkPlayed, OutFrame
-from voice.text import sentences, speakable
+from voice.text import lead_clause, sentences, speakable
 
 pytestmark = pytest.mark.unit
 
 CID = "call-1"
-PHRASES = Phrases(greeting={"en": "Hello, this is the store.", "zh": "您好。"},
-                  handoff={"en": "Okay, connecting you to a person now.", "zh": "正在为您转接人工客服。"},
-                  still_there={"en": "Are you still there?", "zh": "请问您还在吗？"},
-                  goodbye={"en": "Goodbye.", "zh": "再见。"})
+PHRASES = Phrases(
+    greeting={"en": "Hello, this is the store.", "zh": "您好。"},
+    handoff={"en": "Okay, connecting you to a person now.", "zh": "正在为您转接人工客服。"},
+    still_there={"en": "Are you still there?", "zh": "请问您还在吗？"},
+    goodbye={"en": "Goodbye.", "zh": "再见。"},
+)
 
 
 class Line:
@@ -43,20 +45,35 @@ class Line:
         return any(isinstance(f, ClearOut) for f in self.out)
 
 
-async def start_call(asr: ScriptedASR, tts: ToneTTS, *, llm: ScriptedLLM | None = None, greet: bool = False,
-                     language: str = "en", silence_s: float = 0.0) -> tuple[Call, Line]:
+async def start_call(
+    asr: ScriptedASR,
+    tts: ToneTTS,
+    *,
+    llm: ScriptedLLM | None = None,
+    greet: bool = False,
+    language: str = "en",
+    silence_s: float = 0.0,
+) -> tuple[Call, Line]:
     agent = make_agent(llm=llm)
     await agent.start(CID, channel="voice", customer_id="C1", language=language)
     line = Line()
-    call = Call(agent=agent, conversation_id=CID, asr=asr, tts=tts, vad=EnergyVAD(), send=line.send,
-                phrases=PHRASES, config=CallConfig(language=language, greet=greet, silence_s=silence_s))
+    call = Call(
+        agent=agent,
+        conversation_id=CID,
+        asr=asr,
+        tts=tts,
+        vad=EnergyVAD(),
+        send=line.send,
+        phrases=PHRASES,
+        config=CallConfig(language=language, greet=greet, silence_s=silence_s),
+    )
     await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
     return call, line
 
 
 async def feed(call: Call, audio: np.ndarray) -> None:
     for i in range(0, len(audio), 160):
-        await call.on_frame(AudioIn(audio[i:i + 160], 8000))
+        await call.on_frame(AudioIn(audio[i : i + 160], 8000))
         await asyncio.sleep(0)
 
 
@@ -89,10 +106,12 @@ async def test_a_spoken_question_is_answered_sentence_by_sentence_with_a_mark_af
     assert said.text == "Where is my order KF10000002?"  # the spoken id, written back as one
     reply = next(e for e in log(call) if isinstance(e, BotUttered)).text
     assert "KF10000002" in reply and "shipped" in reply
-    assert [text for text, _ in tts.said] == [speakable(s, "en") for s in sentences(reply)]
-    assert "K F, 1 0 0 0, 0 0 0 2" in tts.said[0][0]
-    kinds = [type(f).__name__ for f in line.out]
-    assert kinds == ["AudioOut", "MarkOut"] * len(sentences(reply))
+    # the first sentence is said a clause at a time (the caller hears its first clause sooner), every sentence whole
+    first, *rest = [speakable(s, "en") for s in sentences(reply)]
+    assert [text for text, _ in tts.said] == [*lead_clause(first, "en"), *rest] and len(lead_clause(first, "en")) == 2
+    assert tts.said[0][0] == "Your order K F," and "1 0 0 0, 0 0 0 2" in tts.said[1][0]
+    kinds = [type(f).__name__ for f in line.out]  # one mark per sentence, after all of it
+    assert kinds == ["AudioOut", "AudioOut", "MarkOut"] + ["AudioOut", "MarkOut"] * len(rest)
     turn = call.turns[0]
     assert turn.reply == reply and turn.first_audio_s is not None and 0.7 < turn.speech_s < 1.5
 
@@ -101,8 +120,12 @@ async def test_barge_in_clears_the_line_records_what_was_heard_and_answers_the_n
     asr, tts = ScriptedASR(["Where is my order KF10000002?", "I want to talk to a human"]), ToneTTS()
     call, line = await start_call(asr, tts)
     await feed(call, np.concatenate([tone(800), silence(700)]))
-    await until(call, lambda: any(isinstance(e, BotUttered) for e in log(call)) and len(line.marks()) >= 2
-                and call._reply.stage == "done")
+    await until(
+        call,
+        lambda: (
+            any(isinstance(e, BotUttered) for e in log(call)) and len(line.marks()) >= 2 and call._reply.stage == "done"
+        ),
+    )
     first_mark = line.marks()[0]
     await call.on_frame(MarkPlayed(first_mark))  # the caller heard the first sentence, then speaks over the rest
     assert call.speaking
@@ -141,7 +164,7 @@ async def test_barge_in_while_the_reply_is_still_being_written_cancels_the_turn(
     await feed(call, np.concatenate([tone(800), silence(700)]))
     await until(call, lambda: len(line.marks()) >= 1)
     await call.on_frame(MarkPlayed(line.marks()[0]))
-    heard = tts.said[0][0]
+    heard = " ".join(text for text, _ in tts.said[:2])  # its first sentence, said a clause at a time
     await feed(call, tone(200))
     await until(call, lambda: any(isinstance(e, BotInterrupted) for e in log(call)))
     assert line.cleared()

@@ -51,8 +51,17 @@ def stable_prefix(a: str, b: str, language: str) -> str:
 
 
 class PartialDecoder:
-    def __init__(self, asr: ASR, rate: int, *, language: str | None, spawn: Spawn, interval_s: float = 1.0,
-                 tail_frames: int = 10, frame_ms: int = 20) -> None:
+    def __init__(
+        self,
+        asr: ASR,
+        rate: int,
+        *,
+        language: str | None,
+        spawn: Spawn,
+        interval_s: float = 1.0,
+        tail_frames: int = 10,
+        frame_ms: int = 20,
+    ) -> None:
         self.asr = asr
         self.rate = rate
         self.language = language

@@ -4,15 +4,27 @@ The model loads once, lazily (or at `warm_up`), and is shared by every call; CTr
 worker thread. Greedy decoding at temperature 0 without conditioning on earlier text: a call's utterances are
 short and independent, and fallbacks to higher temperatures only add latency and hallucinations. Chinese gets
 the initial prompt that keeps Whisper to simplified characters.
+
+A short encoder window. Whisper was trained on 30 s windows, and faster-whisper pads every input to one: for a
+3 s utterance nine tenths of the encoder's work (and of the decoder's cross-attention) is silence. The encoder
+accepts fewer frames (CTranslate2 checks only the upper bound), so `window="short"` encodes the utterance padded
+to the next of `WINDOWS_S` that leaves at least `MARGIN_S` of silence after it: the padding tells Whisper the
+speech has ended (too little and it loops or drops the last word; measured on the bench's and the corpora's
+utterances, `bench/bench_asr_window.py`); a transcript that went round again (`looped`) is decoded again in 30 s.
+Language detection reads the same encoder output, not an extra pass.
+We call CTranslate2 ourselves (faster-whisper's `transcribe` pads to 30 s whatever its `chunk_length`) with the
+same prompt, token suppression and no-speech rule as `transcribe`; faster-whisper is pinned, as these internals
+are. Audio that needs the 30 s window (and `window="full"`) goes through faster-whisper's `transcribe` as before.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -25,16 +37,39 @@ LANGUAGES = ("zh", "en")
 MAX_TOKENS = 220  # Whisper's limit per 30 s window is 224 with the prompt
 TOKENS_PER_S = 12
 NO_REPEAT = 6  # no 6-token sequence twice in one utterance: stops "请请请…" loops, keeps real repeats of ids
+RATE = 16000
+HOP = 160  # samples per mel frame (10 ms)
+FULL_WINDOW_S = 30
+WINDOWS_S = (5, 10, 15, 20, FULL_WINDOW_S)  # few sizes: the encoder's work is steady for a size
+MARGIN_S = 2.0  # of silence after the speech, at least, in the window
+PAD = "features"  # features: zeros after the speech's features (faster-whisper); audio: silence before the mel
+NO_SPEECH_P = 0.6  # faster-whisper's rule: no speech when this likely and the words unlikely (avg log p < -1)
+MIN_LOGPROB = -1.0
+
+Window = Literal["short", "full"]
+
+
+def window_s(seconds: float, window: Window = "short") -> int:
+    """The encoder window for `seconds` of audio: the smallest of `WINDOWS_S` with `MARGIN_S` to spare."""
+    if window == "full":
+        return FULL_WINDOW_S
+    return next((w for w in WINDOWS_S if seconds + MARGIN_S <= w), FULL_WINDOW_S)
 
 
 class WhisperASR:
-    def __init__(self, model_dir: Path, *, threads: int = 2, beam_size: int = 1, workers: int = 1) -> None:
+    def __init__(
+        self, model_dir: Path, *, threads: int = 2, beam_size: int = 1, workers: int = 1, window: Window = "short"
+    ) -> None:
         self.model_dir = Path(model_dir)
         self.threads = threads
         self.beam_size = beam_size
         self.workers = workers
+        self.window = window
         self._model: Any = None
         self._lock = Lock()
+        self._suppress: tuple[int, ...] = ()
+        self._tokenizers: dict[str, Any] = {}
+        self._zh_prompt: list[int] = []
 
     def warm_up(self) -> None:
         self._load()
@@ -43,33 +78,136 @@ class WhisperASR:
         with self._lock:
             if self._model is None:
                 from faster_whisper import WhisperModel
+                from faster_whisper.tokenizer import Tokenizer
+                from faster_whisper.transcribe import get_suppressed_tokens
 
                 if not (self.model_dir / "model.bin").is_file():
                     raise FileNotFoundError(f"no Whisper model at {self.model_dir}; run: kefu voice install")
-                self._model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8",
-                                           cpu_threads=self.threads, num_workers=self.workers)
+                model = WhisperModel(
+                    str(self.model_dir),
+                    device="cpu",
+                    compute_type="int8",
+                    cpu_threads=self.threads,
+                    num_workers=self.workers,
+                )
+                self._tokenizers = {
+                    lang: Tokenizer(model.hf_tokenizer, True, task="transcribe", language=lang) for lang in LANGUAGES
+                }
+                self._suppress = get_suppressed_tokens(self._tokenizers["en"], [-1])
+                self._zh_prompt = self._tokenizers["zh"].encode(" " + ZH_PROMPT)
+                self._model = model
                 log.info("Whisper model loaded from %s", self.model_dir)
             return self._model
 
-    def language_of(self, audio: np.ndarray) -> str:
-        """zh or en, whichever Whisper finds likelier (other languages are not served)."""
+    def encode(self, audio: np.ndarray, window: int) -> Any:
+        """The encoder's output for `audio` (float32, 16 kHz) padded to `window` seconds."""
         model = self._load()
-        _, _, probs = model.detect_language(audio)
-        scores = dict(probs)
+        frames = window * RATE // HOP
+        audio = np.asarray(audio, dtype=np.float32)
+        if PAD == "audio" and len(audio) < window * RATE:  # silence in the audio, as OpenAI's Whisper pads
+            audio = np.concatenate([audio, np.zeros(window * RATE - len(audio), dtype=np.float32)])
+        features = model.feature_extractor(audio)  # (mels, frames + 1): the last is padding
+        content = features[:, : min(features.shape[-1] - 1, frames)]
+        padded = np.zeros((features.shape[0], frames), dtype=np.float32)  # as faster-whisper pads: zeros
+        padded[:, : content.shape[-1]] = content
+        return model.encode(padded)
+
+    def language_of(self, audio: np.ndarray, encoded: Any = None) -> str:
+        """zh or en, whichever Whisper finds likelier (other languages are not served); from `encoded`, the
+        encoder's output of this audio, when the caller has it."""
+        model = self._load()
+        if encoded is None:
+            encoded = self.encode(audio, window_s(len(audio) / RATE, self.window))
+        scores = {token[2:-2]: p for token, p in model.model.detect_language(encoded)[0]}
         return max(LANGUAGES, key=lambda lang: scores.get(lang, 0.0))
 
     def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript:
-        model = self._load()
         started = time.perf_counter()
-        lang = language if language in LANGUAGES else self.language_of(audio)
-        seconds = len(audio) / 16000
-        segments, _ = model.transcribe(
-            np.asarray(audio, dtype=np.float32), language=lang, beam_size=self.beam_size, temperature=0.0,
-            condition_on_previous_text=False, initial_prompt=ZH_PROMPT if lang == "zh" else None,
-            without_timestamps=True, vad_filter=False,
-            # speech carries at most ~8 tokens a second: more is a hallucination loop over noise
-            max_new_tokens=min(MAX_TOKENS, int(seconds * TOKENS_PER_S) + 16), no_repeat_ngram_size=NO_REPEAT)
-        text = "".join(s.text for s in segments).strip()
+        seconds = len(audio) / RATE
+        window = window_s(seconds, self.window)
+        if window < FULL_WINDOW_S:
+            text, lang = self._short(audio, language, window)
+            if looped(text, lang):  # the short window's failure: no end heard, words again; 30 s has the reference
+                text, lang = self._full(audio, lang)
+        else:
+            text, lang = self._full(audio, language)
         if text.strip("。. ") == ZH_PROMPT.strip("。"):  # the prompt echoed back over noise: nothing was said
             text = ""
         return Transcript(text, lang, seconds, time.perf_counter() - started)
+
+    def _short(self, audio: np.ndarray, language: str | None, window: int) -> tuple[str, str]:
+        """One encoder pass over `window` seconds, then `transcribe`'s greedy decode of it."""
+        model = self._load()
+        encoded = self.encode(audio, window)
+        lang = language if language in LANGUAGES else self.language_of(audio, encoded)
+        tokenizer = self._tokenizers[lang]
+        prompt = ([tokenizer.sot_prev, *self._zh_prompt] if lang == "zh" else []) + [
+            *tokenizer.sot_sequence,
+            tokenizer.no_timestamps,
+        ]
+        result = model.model.generate(
+            encoded,
+            [prompt],
+            beam_size=self.beam_size,
+            patience=1,
+            length_penalty=1,
+            repetition_penalty=1,
+            no_repeat_ngram_size=NO_REPEAT,
+            max_length=len(prompt) + _max_new_tokens(len(audio) / RATE),
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=list(self._suppress),
+            max_initial_timestamp_index=50,
+        )[0]
+        tokens = result.sequences_ids[0]
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+        if result.no_speech_prob > NO_SPEECH_P and avg_logprob <= MIN_LOGPROB:
+            return "", lang  # `transcribe`'s no-speech rule: the window held no speech
+        return tokenizer.decode(tokens).strip(), lang
+
+    def _full(self, audio: np.ndarray, language: str | None) -> tuple[str, str]:
+        """faster-whisper's own `transcribe`: 30 s windows (long audio, or `window="full"`)."""
+        model = self._load()
+        if language in LANGUAGES:
+            lang = language
+        else:
+            _, _, probs = model.detect_language(audio)
+            scores = dict(probs)
+            lang = max(LANGUAGES, key=lambda code: scores.get(code, 0.0))
+        segments, _ = model.transcribe(
+            np.asarray(audio, dtype=np.float32),
+            language=lang,
+            beam_size=self.beam_size,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            initial_prompt=ZH_PROMPT if lang == "zh" else None,
+            without_timestamps=True,
+            vad_filter=False,
+            max_new_tokens=_max_new_tokens(len(audio) / RATE),
+            no_repeat_ngram_size=NO_REPEAT,
+        )
+        return "".join(s.text for s in segments).strip(), lang
+
+
+_WORD = re.compile(r"[a-z0-9']+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_DIGIT_RUN = re.compile(r"(\d)\1{8}")  # nine of one digit: no id has that many (KF10000002 is heard 100000002)
+
+
+def looped(text: str, language: str) -> bool:
+    """The decoder went round again: a run of three words (en) or four characters (zh) said twice, or one digit
+    nine times. Whisper does so when it does not see the speech end (a short window); a caller rarely does."""
+    if _DIGIT_RUN.search(text):
+        return True
+    if language == "zh":
+        units, n = _CJK.findall(text), 4
+    else:
+        units, n = _WORD.findall(text.lower()), 3
+    grams = [tuple(units[i : i + n]) for i in range(len(units) - n + 1)]
+    return len(grams) != len(set(grams))
+
+
+def _max_new_tokens(seconds: float) -> int:
+    """Speech carries at most ~8 tokens a second: more is a hallucination loop over noise."""
+    return min(MAX_TOKENS, int(seconds * TOKENS_PER_S) + 16)

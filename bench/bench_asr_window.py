@@ -1,0 +1,240 @@
+"""Whisper's encoder window on phone utterances: decode time and accuracy of the short window (`voice.asr.whisper`:
+the utterance padded to the next of `WINDOWS_S` with `MARGIN_S` of silence to spare) against the 30 s window that
+faster-whisper's `transcribe` always encodes.
+
+Utterances, all through the 8 kHz μ-law line: the benches' and tests' caller questions and turn-end phrases said by
+the bundled voices (en: Piper; zh: the neural Mandarin voice), and a seeded sample of real acted speech from
+`../shared/data/emotional_speech/` (CASIA, zh; RAVDESS and TESS, en) with its labelled text. Per set and window:
+WER (en words) / CER (zh characters) against the reference text, how many transcripts the short window changed
+(and the error rate of the short window's text against the 30 s one's), decode p50/p95; then language detection
+(no language given) right per window, and its cost.
+
+    .venv/bin/python bench/bench_asr_window.py [--per-corpus 40] [--configs '10+0 5,10,20+2/audio'] [--show]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "emotional_speech"
+SPOKEN = {
+    "en": [
+        "Hi, where is my order KF10000002?",
+        "Can you check order KF10000001 for me?",
+        "I want to return order KF10000004.",
+        "Where is my parcel?",
+        "I want to ask about the",
+        "return of order KF10000004.",
+        "Hi, where is my order KF10001190?",
+        "Can you check order KF10000804?",
+        "I want to return order KF10000012, it does not fit.",
+        "can you cancel my order please",
+        "I would like a refund for the blue jacket",
+        "the parcel arrived damaged yesterday",
+        "I want to return it",
+        "please send it to my office",
+        "it does not fit",
+        "can you check my",
+        "my order number is",
+        "I need to change the",
+        "could you tell me if",
+        "the one I ordered last",
+    ],
+    "zh": [
+        "你好，我的订单KF10001190到哪了？",
+        "我的订单KF10000537到哪了？",
+        "帮我查一下订单KF10000804。",
+        "我要退货，订单KF10000012，尺码不合适。",
+        "这个可以退货吗",
+        "衣服收到了尺码偏小想换一件大一号的",
+        "我上周买的耳机今天还没发货",
+        "我要退这件外套",
+        "帮我把地址改成上海",
+        "快递一直显示在路上",
+        "发票开公司抬头",
+        "我想问一下那个",
+        "我上周买的那个",
+        "请问你们这个",
+        "我的订单号是",
+        "能不能帮我",
+        "这个耳机的",
+    ],
+}
+
+
+@dataclass
+class Clip:
+    set: str
+    language: str
+    text: str
+    audio: np.ndarray  # float32, 16 kHz, as it comes off the phone line
+
+
+@dataclass
+class Result:
+    text: str
+    decode_s: float
+
+
+@dataclass
+class Tally:
+    errors: int = 0
+    ref_tokens: int = 0
+    changed: int = 0
+    vs_full_errors: int = 0
+    vs_full_tokens: int = 0
+    times: list[float] = field(default_factory=list)
+
+
+def edits(ref: list[str], hyp: list[str]) -> int:
+    """Levenshtein distance over tokens."""
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1]
+
+
+def corpus_clips(per_corpus: int, seed: int) -> list[Clip]:
+    import soundfile as sf
+
+    from tests.voice.speech import phone
+    from voice.resample import resample, to_int16
+
+    rng = random.Random(seed)
+    clips = []
+    for name, language in (("casia", "zh"), ("ravdess", "en"), ("tess", "en")):
+        labels = CORPORA / name / "labels.csv"
+        if not labels.is_file():
+            print(f"({name}: not found at {labels}; skipped)")
+            continue
+        rows = list(csv.DictReader(labels.open(encoding="utf-8")))
+        for row in rng.sample(rows, min(per_corpus, len(rows))):
+            pcm, rate = sf.read(CORPORA / name / row["path"], dtype="float32")
+            pcm8k = to_int16(resample(pcm if pcm.ndim == 1 else pcm.mean(axis=1), rate, 8000))
+            clips.append(Clip(name, language, row["text"], phone(pcm8k)))
+    return clips
+
+
+def spoken_clips() -> list[Clip]:
+    from tests.voice.speech import caller_audio, phone
+
+    return [
+        Clip(f"voices-{lang}", lang, text, phone(caller_audio(text, lang)))
+        for lang, texts in SPOKEN.items()
+        for text in texts
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--per-corpus", type=int, default=40, help="clips drawn from each corpus")
+    parser.add_argument(
+        "--configs",
+        default="",
+        help="short windows to try instead of the shipped one, space-"
+        "separated WINDOWS+MARGIN[/audio] (/audio: pad with silence before the mel), e.g. "
+        "'10+0 5,10,15,20+2/audio'",
+    )
+    parser.add_argument("--no-language", action="store_true", help="skip language detection")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--show", action="store_true", help="print every transcript the short window changed")
+    args = parser.parse_args()
+    from tests.voice.speech import tokens
+    from voice.asr import WhisperASR
+    from voice.asr import whisper as whisper_module
+
+    asr = WhisperASR(Path("var/models/whisper-base"), threads=args.threads)
+    asr.warm_up()
+    clips = spoken_clips() + corpus_clips(args.per_corpus, args.seed)
+    seconds = [len(c.audio) / 16000 for c in clips]
+    print(
+        f"{len(clips)} clips, {min(seconds):.1f}–{max(seconds):.1f} s (p50 {np.median(seconds):.1f} s); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    shipped = (whisper_module.WINDOWS_S, whisper_module.MARGIN_S, whisper_module.PAD)
+    configs = {"shipped": shipped}
+    for spec in args.configs.split():
+        windows, _, rest = spec.partition("+")
+        margin, _, pad = rest.partition("/")
+        configs[spec] = (tuple(int(w) for w in windows.split(",")), float(margin or 0), pad or "features")
+
+    def run(window: str, config: tuple[tuple[int, ...], float, str], language: bool) -> list[Result]:
+        whisper_module.WINDOWS_S, whisper_module.MARGIN_S, whisper_module.PAD = config
+        asr.window = window  # type: ignore[assignment]
+        out = []
+        for clip in clips:
+            t = time.perf_counter()
+            tr = asr.transcribe(clip.audio, clip.language if language else None)
+            out.append(Result(tr.text if language else tr.language, time.perf_counter() - t))
+        return out
+
+    fallbacks = 0
+    original_full = asr._full
+
+    def counted_full(audio, language):  # type: ignore[no-untyped-def]
+        nonlocal fallbacks
+        fallbacks += asr.window == "short"
+        return original_full(audio, language)
+
+    asr._full = counted_full  # type: ignore[method-assign]
+    full = run("full", shipped, True)
+    shorts, redone = {}, {}
+    for name, config in configs.items():
+        fallbacks = 0
+        shorts[name] = run("short", config, True)
+        redone[name] = fallbacks
+    print("decoded again in 30 s (looped): " + ", ".join(f"{n} {k}/{len(clips)}" for n, k in redone.items()))
+    sets = sorted({c.set for c in clips})
+    print("set            window                    WER/CER  changed  vs 30 s   decode p50   p95")
+    for s in [*sets, "all"]:
+        idx = [i for i, c in enumerate(clips) if s in (c.set, "all")]
+        for name, results in [("30 s", full)] + [(f"short {n}", r) for n, r in shorts.items()]:
+            t = Tally()
+            for i in idx:
+                c, r = clips[i], results[i]
+                ref, hyp, base = (tokens(x, c.language) for x in (c.text, r.text, full[i].text))
+                t.errors += edits(ref, hyp)
+                t.ref_tokens += len(ref)
+                t.changed += r.text != full[i].text
+                t.vs_full_errors += edits(base, hyp)
+                t.vs_full_tokens += len(base)
+                t.times.append(r.decode_s)
+            print(
+                f"{s:<14} {name:<24} {t.errors / max(1, t.ref_tokens):7.1%}  {t.changed:3d}/{len(idx):<3d}"
+                f" {t.vs_full_errors / max(1, t.vs_full_tokens):7.1%}   {np.percentile(t.times, 50) * 1000:6.0f} ms"
+                f" {np.percentile(t.times, 95) * 1000:6.0f} ms"
+            )
+    if args.show:
+        for name, results in shorts.items():
+            for c, a, b in zip(clips, full, results, strict=True):
+                if a.text != b.text:
+                    print(f"  {name} [{c.set}] {c.text!r}\n      30 s: {a.text!r}\n      short: {b.text!r}")
+    if args.no_language:
+        return
+    print("language detection (no language given):")
+    for name, window in [("30 s", "full"), ("short (shipped)", "short")]:
+        results = run(window, shipped, False)
+        right = sum(r.text == c.language for r, c in zip(results, clips, strict=True))
+        times = [r.decode_s for r in results]
+        print(
+            f"  {name:<16} right {right}/{len(clips)}; detect + decode p50 {np.percentile(times, 50) * 1000:.0f} ms,"
+            f" p95 {np.percentile(times, 95) * 1000:.0f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
