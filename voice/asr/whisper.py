@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from functools import cache
 from pathlib import Path
 from threading import Lock
 from typing import Any, Literal
@@ -47,6 +48,20 @@ NO_SPEECH_P = 0.6  # faster-whisper's rule: no speech when this likely and the w
 MIN_LOGPROB = -1.0
 
 Window = Literal["short", "full"]
+
+
+@cache
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Chinese in simplified characters. Whisper base writes some words in traditional ones despite its prompt
+    (簽收, 轉運, 訂單): the agent's rules, ids' context and search are in simplified, and so is the store. OpenCC's
+    table (character and phrase level), ~0.03 ms a sentence."""
+    return _t2s().convert(text) if text else text
 
 
 def window_s(seconds: float, window: Window = "short") -> int:
@@ -131,6 +146,8 @@ class WhisperASR:
                 text, lang = self._full(audio, lang)
         else:
             text, lang = self._full(audio, language)
+        if lang == "zh":
+            text = simplified(text)
         if text.strip("。. ") == ZH_PROMPT.strip("。"):  # the prompt echoed back over noise: nothing was said
             text = ""
         return Transcript(text, lang, seconds, time.perf_counter() - started)

