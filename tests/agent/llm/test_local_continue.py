@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,19 +14,9 @@ import pytest
 from agent.llm import GuardedLLM, LocalLlamaLLM
 from agent.llm.base import continues
 from agent.protocols import ChatMessage
+from tests.agent.llm.fake_llama import install_fake_llama
 
 pytestmark = pytest.mark.unit
-
-
-class ChatmlFormatter:
-    """What `llama_chat_format.Jinja2ChatFormatter` gives for a ChatML template."""
-
-    def __init__(self, *, template: str, eos_token: str, bos_token: str, stop_token_ids: list[int]) -> None:
-        self.template = template
-
-    def __call__(self, *, messages: list[dict[str, Any]]) -> types.SimpleNamespace:
-        body = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-        return types.SimpleNamespace(prompt=body + "<|im_start|>assistant\n", stop=["<|im_end|>"])
 
 
 class ContinuingLlama:
@@ -74,14 +63,7 @@ class ContinuingLlama:
 
 @pytest.fixture
 def model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    fake = types.SimpleNamespace(
-        Llama=ContinuingLlama, llama_chat_format=types.SimpleNamespace(Jinja2ChatFormatter=ChatmlFormatter)
-    )
-    monkeypatch.setitem(sys.modules, "llama_cpp", fake)
-    monkeypatch.setattr(ContinuingLlama, "instances", [])
-    path = tmp_path / "m.gguf"
-    path.write_bytes(b"GGUF")
-    return path
+    return install_fake_llama(monkeypatch, tmp_path, ContinuingLlama)
 
 
 async def test_a_closing_assistant_message_is_written_on_from(model: Path) -> None:

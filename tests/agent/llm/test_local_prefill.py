@@ -4,7 +4,6 @@ that gives up frees the model within one chunk. Load-independent counterpart of 
 
 from __future__ import annotations
 
-import sys
 import time
 import types
 from collections.abc import Iterator
@@ -21,17 +20,9 @@ from agent.nlg import warm_up
 from agent.nlg.llm_wording import prompt_passages
 from agent.protocols import ChatMessage, LLMUnavailable, Passage
 from prompts.chat import system_prompt
+from tests.agent.llm.fake_llama import install_fake_llama
 
 pytestmark = pytest.mark.unit
-
-
-class ChatmlFormatter:
-    def __init__(self, **_: Any) -> None:
-        pass
-
-    def __call__(self, *, messages: list[dict[str, Any]]) -> types.SimpleNamespace:
-        body = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-        return types.SimpleNamespace(prompt=body + "<|im_start|>assistant\n", stop=["<|im_end|>"])
 
 
 class CharLlama:
@@ -95,14 +86,7 @@ class CharLlama:
 
 @pytest.fixture
 def model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    fake = types.SimpleNamespace(
-        Llama=CharLlama, llama_chat_format=types.SimpleNamespace(Jinja2ChatFormatter=ChatmlFormatter)
-    )
-    monkeypatch.setitem(sys.modules, "llama_cpp", fake)
-    monkeypatch.setattr(CharLlama, "instances", [])
-    path = tmp_path / "m.gguf"
-    path.write_bytes(b"GGUF")
-    return path
+    return install_fake_llama(monkeypatch, tmp_path, CharLlama)
 
 
 def turn(language: str, facts: str) -> list[ChatMessage]:
