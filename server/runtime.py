@@ -266,20 +266,26 @@ def category_lexicon(catalog: ProductCatalog) -> dict[str, list[str]]:
 
 
 def load_retriever(settings: Settings) -> Retriever:
-    """The policy-document index. Built from the bundled documents when absent; an index that a
-    deployer built with `kefu ingest PATH…` is served as it is (rebuild it with that command)."""
+    """The policy-document index. Built from the bundled documents when absent, and re-embedded when they were
+    embedded by another e5 engine (`KEFU_E5_ENGINE` changed); an index that a deployer built with `kefu ingest
+    PATH…` is served as it is (rebuild it with that command; under another engine it is refused, not mixed)."""
     from agent.e5 import configure
     from knowledge.base import KnowledgeBase
     from knowledge.index import read_manifest
-    from knowledge.ingest import default_docs_dir, ingest
+    from knowledge.ingest import default_docs_dir, index_is_current, ingest
 
     configure(settings.knowledge.e5_engine, settings.knowledge.e5_onnx_path)  # before anything embeds
+    index_dir, embedder = settings.knowledge.index_dir, settings.knowledge.embedder
     try:
-        read_manifest(settings.knowledge.index_dir)
+        read_manifest(index_dir)
     except FileNotFoundError:
-        log.info("building the knowledge index at %s from %s", settings.knowledge.index_dir, default_docs_dir())
-        ingest([default_docs_dir()], settings.knowledge.index_dir, embedder=settings.knowledge.embedder)
-    return KnowledgeBase.load(settings.knowledge.index_dir, settings.knowledge.embedder)
+        log.info("building the knowledge index at %s from %s", index_dir, default_docs_dir())
+        ingest([default_docs_dir()], index_dir, embedder=embedder)
+    else:
+        if index_is_current(index_dir) and not index_is_current(index_dir, embedder=embedder):
+            log.info("re-embedding the bundled documents' index at %s (another embedder or e5 engine)", index_dir)
+            ingest([default_docs_dir()], index_dir, embedder=embedder)
+    return KnowledgeBase.load(index_dir, embedder)
 
 
 def offer_tools(campaigns: SqlCampaignStore, events: SqlEventStore, retriever: Retriever | None,

