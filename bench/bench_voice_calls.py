@@ -11,13 +11,16 @@ waits, end-of-turn silence included, the target's clock) and, for reference, fro
 
 In the same run: the fixed end of turn (`end_silence_ms`, 600 ms of silence, `turn_end_model=False`) and the end of
 turn from the words too (`voice.turn_end`: a transcript at the pause that sounds finished ends the turn after
-`early_end_ms`), both decoding at the pause with partials; then a caller who pauses 700 ms mid-sentence ("I want to
-ask about the … return of order KF10000004"): answered as one turn, or cut in two. Then calls are added 1, 2, 4, …
-(to `--max-calls`) with the words + silence mode until the p95 from the last speech frame passes 1 s, for each
-set-up in `--ramp` (Whisper threads per decode × decodes at once, @ partial interval; e.g. `2x1@1,2x1@0,1x2@1`).
+`early_end_ms`), both decoding at the pause (partials per `--interval`: by default none, as `CallConfig`); then a
+caller who pauses 700 ms mid-sentence ("I want to ask about the … return of order KF10000004"): answered as one
+turn, or cut in two. Then calls are added 1, 2, 4, … (to `--max-calls`) with the words + silence mode until the p95
+from the last speech frame passes 1 s, for each set-up in `--ramp` (Whisper threads per decode × decodes at once,
+@ partial interval; e.g. `2x1@1,2x1@0,1x2@1`).
 
-`--profile N` first prints N calls' timelines (words mode): every decode, the end of the turn, the agent's turn,
-each sentence's synthesis and the first audio frame, in ms from the last speech frame.
+Replies are spoken as the server speaks them: a sentence said before comes from the synthesis cache
+(`voice.tts.CachedTTS`; `--tts-cache 0`: every sentence synthesised, as on a cold server); the run ends with the
+cache's hits. `--profile N` first prints N calls' timelines (words mode): every decode, the end of the turn, the
+agent's turn, each sentence's synthesis and the first audio frame, in ms from the last speech frame.
 
     .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 0] [--ramp 2x1@1]
                                                 [--json out.json] [--profile 2 [--only-profile]]
