@@ -11,15 +11,18 @@ waits, end-of-turn silence included, the target's clock) and, for reference, fro
 
 In the same run: the fixed end of turn (`end_silence_ms`, 600 ms of silence, `turn_end_model=False`) and the end of
 turn from the words too (`voice.turn_end`: a transcript at the pause that sounds finished ends the turn after
-`early_end_ms`), both decoding at the pause with partials; then a caller who pauses 700 ms mid-sentence ("I want to
-ask about the … return of order KF10000004"): answered as one turn, or cut in two. Then calls are added 1, 2, 4, …
-(to `--max-calls`) with the words + silence mode until the p95 from the last speech frame passes 1 s, for each
-set-up in `--ramp` (Whisper threads per decode × decodes at once, @ partial interval; e.g. `2x1@1,2x1@0,1x2@1`).
+`early_end_ms`), both decoding at the pause (partials per `--interval`: by default none, as `CallConfig`); then a
+caller who pauses 700 ms mid-sentence ("I want to ask about the … return of order KF10000004"): answered as one
+turn, or cut in two. Then calls are added 1, 2, 4, … (to `--max-calls`) with the words + silence mode until the p95
+from the last speech frame passes 1 s, for each set-up in `--ramp` (Whisper threads per decode × decodes at once,
+@ partial interval; e.g. `2x1@1,2x1@0,1x2@1`).
 
-`--profile N` first prints N calls' timelines (words mode): every decode, the end of the turn, the agent's turn,
-each sentence's synthesis and the first audio frame, in ms from the last speech frame.
+Replies are spoken as the server speaks them: a sentence said before comes from the synthesis cache
+(`voice.tts.CachedTTS`; `--tts-cache 0`: every sentence synthesised, as on a cold server); the run ends with the
+cache's hits. `--profile N` first prints N calls' timelines (words mode): every decode, the end of the turn, the
+agent's turn, each sentence's synthesis and the first audio frame, in ms from the last speech frame.
 
-    .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 1.0] [--ramp 2x1@1]
+    .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 0] [--ramp 2x1@1]
                                                 [--json out.json] [--profile 2 [--only-profile]]
 """
 
@@ -48,6 +51,7 @@ QUESTIONS = [
 FRAME_MS = 20
 PAUSED = ("I want to ask about the", "return of order KF10000004.")  # said with a pause between
 PAUSE_MS = 700
+CONFIG: dict[str, object] = {}  # CallConfig fields set from the command line (--pause-ms)
 
 
 @dataclass
@@ -172,6 +176,7 @@ async def one_call(  # type: ignore[no-untyped-def]
             decode_while_speaking=interval is not None,
             partial_interval_s=interval or 0.0,
             turn_end_model=turn_end,
+            **CONFIG,  # type: ignore[arg-type]
         ),
     )
     sid = f"MZ{n}"
@@ -319,21 +324,34 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="questions per call at one call (ramp: half)")
     parser.add_argument("--max-calls", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--interval", type=float, default=1.0, help="partial decode per this much speech")
+    parser.add_argument(
+        "--interval", type=float, help="a partial decode per this much speech (0: none; default: CallConfig's)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--tts-cache", type=float, default=600.0, help="seconds of said sentences kept, as the server (0: none)"
+    )
+    parser.add_argument("--pause-ms", type=int, help="silence before the decode at the pause (CallConfig.pause_ms)")
     parser.add_argument("--profile", type=int, default=0, help="first: this many calls' timelines (words mode)")
     parser.add_argument("--only-profile", action="store_true", help="the timelines alone")
     parser.add_argument(
         "--ramp",
-        default="2x1@1",
+        default="2x1",
         help="set-ups of the concurrency ramp, comma-separated: "
         "THREADSxDECODES_AT_ONCE@PARTIAL_INTERVAL_S (Whisper threads per decode, CTranslate2 "
         "workers, a partial per this much speech, 0: none), e.g. 2x1@1,2x1@0,1x2@1",
     )
     args = parser.parse_args()
+    from voice.call import CallConfig
+
+    if args.interval is None:
+        args.interval = CallConfig().partial_interval_s
+    if args.pause_ms is not None:
+        CONFIG["pause_ms"] = args.pause_ms
     from tests.voice.speech import caller_audio, voices
     from voice.asr import WhisperASR
     from voice.resample import resample
+    from voice.tts import CachedTTS
     from voice.vad import WebRtcVad
 
     asr = WhisperASR(Path("var/models/whisper-base"), threads=args.threads)
@@ -341,6 +359,8 @@ async def main() -> None:
     asr.warm_up()
     tts = voices()["en"]
     getattr(tts, "warm_up", lambda: None)()
+    if args.tts_cache > 0:  # as the server's `ByLanguage`: a template sentence said before is not synthesised again
+        tts = CachedTTS(tts, max_seconds=args.tts_cache)
     questions = [caller_audio(q, "en") for q in QUESTIONS]
     vad = WebRtcVad()
     trailing = [(len(q) // (8000 * FRAME_MS // 1000) - last_voiced(q, vad)) * FRAME_MS for q in questions]
@@ -426,6 +446,8 @@ async def main() -> None:
             + (f" (stopped at --max-calls {args.max_calls})" if calls > args.max_calls else "")
         )
         held_by_setup[setup] = held
+    if isinstance(tts, CachedTTS):
+        print(f"synthesis cache: {tts.hits} sentences said before, {tts.misses} synthesised")
     if args.json:  # the words + silence figures of one call, and the first ramp set-up's concurrent calls
         args.json.write_text(
             json.dumps(

@@ -125,7 +125,7 @@ async def call_transcript(decode_while_speaking: bool) -> tuple[str, bool, int]:
     await agent.start("c", channel="voice", customer_id="C1", language="en")
     line = Line()
     call = Call(agent=agent, conversation_id="c", asr=asr, tts=ToneTTS(), vad=EnergyVAD(), send=line.send,
-                config=CallConfig(language="en", greet=False, silence_s=0,
+                config=CallConfig(language="en", greet=False, silence_s=0, partial_interval_s=1.0,
                                   decode_while_speaking=decode_while_speaking))
     await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
     await feed(call, np.concatenate([silence(200), tone(1500), silence(700)]))
@@ -140,3 +140,22 @@ async def test_through_the_call_the_transcript_is_a_full_decodes_and_was_ready_e
     streamed, early, decodes = await call_transcript(True)
     assert streamed == baseline and not early_off
     assert early and decodes == 2  # one partial at 1 s of speech, one at the pause; none after the turn ended
+
+
+async def test_by_default_the_pause_alone_is_decoded_soon_after_the_caller_stops() -> None:
+    """No partial can hold the pause's decode back (one recogniser): the turn's one decode starts `pause_ms` into
+    the silence, and its audio is the turn's, so it is the transcript."""
+    asr = CountingASR(delay_s=0.05)
+    agent = make_agent()
+    await agent.start("c", channel="voice", customer_id="C1", language="en")
+    line = Line()
+    config = CallConfig(language="en", greet=False, silence_s=0)
+    call = Call(agent=agent, conversation_id="c", asr=asr, tts=ToneTTS(), vad=EnergyVAD(), send=line.send,
+                config=config)
+    await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
+    await feed(call, np.concatenate([silence(200), tone(2500), silence(700)]))
+    await until(call, lambda: bool(call.turns))
+    await call.hang_up()
+    assert len(asr.calls) == 1 and call.turns[0].decoded_early
+    # the audio decoded: the preroll, 2.5 s of speech and `pause_ms` of the silence after it
+    assert asr.calls[0] == pytest.approx(2.5 + config.pause_ms / 1000 + 0.2, abs=0.11)

@@ -5,6 +5,8 @@ One `PartialDecoder` per utterance, fed the turn's frames as they arrive (at the
 - Partials. Every `interval_s` of new speech the audio so far is decoded in a thread: an interim transcript
   (`interim`), the words two partials agree on (`stable`), and the language heard, which the final decode then
   reuses instead of running language detection (an extra encoder pass) when the call's language is not known.
+  A call makes none by default (`CallConfig.partial_interval_s`): the short encoder window detects the language
+  from the pause decode's own pass, and a partial still running when the caller stops delays the pause's decode.
 - The pause. `tail_frames` of silence after speech make the audio so far exactly what the turn detector will hand
   over if the silence lasts to the end of the turn (it keeps `tail_ms` of trailing silence): that audio is decoded
   at once, during the remaining end-of-turn silence. When the `Utterance` comes and its audio is identical, that
