@@ -17,9 +17,10 @@ turn, or cut in two. Then calls are added 1, 2, 4, … (to `--max-calls`) with t
 from the last speech frame passes 1 s, for each set-up in `--ramp` (Whisper threads per decode × decodes at once,
 @ partial interval; e.g. `2x1@1,2x1@0,1x2@1`).
 
-Replies are spoken as the server speaks them: a sentence said before comes from the synthesis cache
-(`voice.tts.CachedTTS`; `--tts-cache 0`: every sentence synthesised, as on a cold server); the run ends with the
-cache's hits. `--profile N` first prints N calls' timelines (words mode): every decode, the end of the turn, the
+Every reply sentence is synthesised by default (`--tts-cache 0`, a cold server): the bench asks the same few
+questions again and again, so the server's synthesis cache (`voice.tts.CachedTTS`) would answer nearly all of them
+from memory and flatter the figure; `--tts-cache 600` runs with the server's cache and ends with its hits.
+`--profile N` first prints N calls' timelines (words mode): every decode, the end of the turn, the
 agent's turn, each sentence's synthesis and the first audio frame, in ms from the last speech frame.
 
     .venv/bin/python bench/bench_voice_calls.py [--rounds 4] [--max-calls 8] [--interval 0] [--ramp 2x1@1]
@@ -329,7 +330,8 @@ async def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
-        "--tts-cache", type=float, default=600.0, help="seconds of said sentences kept, as the server (0: none)"
+        "--tts-cache", type=float, default=0.0,
+        help="seconds of said sentences kept (600: as the server; default 0: every sentence synthesised)"
     )
     parser.add_argument("--pause-ms", type=int, help="silence before the decode at the pause (CallConfig.pause_ms)")
     parser.add_argument("--profile", type=int, default=0, help="first: this many calls' timelines (words mode)")
