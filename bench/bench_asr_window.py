@@ -208,10 +208,10 @@ def main() -> None:
     fallbacks = 0
     original_full = asr._full
 
-    def counted_full(audio, language):  # type: ignore[no-untyped-def]
+    def counted_full(audio, language, prompt=None):  # type: ignore[no-untyped-def]
         nonlocal fallbacks
         fallbacks += asr.window == "short"
-        return original_full(audio, language)
+        return original_full(audio, language, prompt)
 
     asr._full = counted_full  # type: ignore[method-assign]
     full = run("full", shipped, True)
