@@ -102,3 +102,26 @@ def test_every_decode_reads_the_configured_prompt_first(window: str) -> None:
                 assert tokenizer.decode(before[1:]).strip() == expected
             else:
                 assert before == []
+
+
+@pytest.mark.unit
+def test_a_recognition_server_gets_the_configured_prompt_of_the_language() -> None:
+    import httpx
+
+    from voice.asr import RemoteASR
+
+    sent: list[bytes] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        sent.append(request.read())
+        return httpx.Response(200, json={"text": "我的快递到哪了", "language": "zh"})
+
+    client = httpx.Client(transport=httpx.MockTransport(server))
+    audio = np.zeros(16000, dtype=np.float32)
+    url = "http://asr.test/v1"
+    RemoteASR(url, "whisper-1", client=client).transcribe(audio, "zh")
+    RemoteASR(url, "whisper-1", client=client, prompts={"zh": "花店的客服电话。"}).transcribe(audio, "zh")
+    RemoteASR(url, "whisper-1", client=client).transcribe(audio, "en")
+    assert ZH_PROMPT.encode() in sent[0]
+    assert "花店的客服电话。".encode() in sent[1] and ZH_PROMPT.encode() not in sent[1]
+    assert b'name="prompt"' not in sent[2]  # en: none by default
