@@ -9,7 +9,11 @@ WER (en words) / CER (zh characters) against the reference text, how many transc
 (and the error rate of the short window's text against the 30 s one's), decode p50/p95; then language detection
 (no language given) right per window, and its cost.
 
+Recogniser settings compared on the shipped short window, same clips, same session: `--legacy-prompts` (the prompts
+before the store-hotline ones: zh "以下是普通话的句子。", en none), `--prompt zh=TEXT` (any prompt), `--beam 5`.
+
     .venv/bin/python bench/bench_asr_window.py [--per-corpus 40] [--configs '10+0 5,10,20+2/audio'] [--show]
+    .venv/bin/python bench/bench_asr_window.py --legacy-prompts --beam 5 --no-language
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ class Clip:
 class Result:
     text: str
     decode_s: float
+    cpu_s: float  # of the whole process (the decoder's threads too): less inflated than wall time on a busy machine
 
 
 @dataclass
@@ -95,6 +100,7 @@ class Tally:
     vs_full_errors: int = 0
     vs_full_tokens: int = 0
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
 
 def edits(ref: list[str], hyp: list[str]) -> int:
@@ -148,6 +154,9 @@ def main() -> None:
         "separated WINDOWS+MARGIN[/audio] (/audio: pad with silence before the mel), e.g. "
         "'10+0 5,10,15,20+2/audio'",
     )
+    parser.add_argument("--legacy-prompts", action="store_true", help="also the prompts before the hotline ones")
+    parser.add_argument("--prompt", action="append", default=[], metavar="LANG=TEXT", help="also this prompt")
+    parser.add_argument("--beam", type=int, action="append", default=[], help="also this beam size")
     parser.add_argument("--no-language", action="store_true", help="skip language detection")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=16)
@@ -157,8 +166,20 @@ def main() -> None:
     from voice.asr import WhisperASR
     from voice.asr import whisper as whisper_module
 
-    asr = WhisperASR(Path("var/models/whisper-base"), threads=args.threads)
+    model = Path("var/models/whisper-base")
+    asr = WhisperASR(model, threads=args.threads)
     asr.warm_up()
+    others = {}  # recogniser settings to compare, on the shipped short window
+    if args.legacy_prompts:
+        others["legacy prompts"] = WhisperASR(model, threads=args.threads,
+                                              prompts=whisper_module.PLAIN_PROMPTS)
+    for n, spec in enumerate(args.prompt, 1):
+        lang, _, text = spec.partition("=")
+        others[f"prompt {lang} #{n}"] = WhisperASR(model, threads=args.threads, prompts={lang: text})
+    for beam in args.beam:
+        others[f"beam {beam}"] = WhisperASR(model, threads=args.threads, beam_size=beam)
+    for other in others.values():
+        other.warm_up()
     clips = spoken_clips() + corpus_clips(args.per_corpus, args.seed)
     seconds = [len(c.audio) / 16000 for c in clips]
     print(
@@ -172,23 +193,25 @@ def main() -> None:
         margin, _, pad = rest.partition("/")
         configs[spec] = (tuple(int(w) for w in windows.split(",")), float(margin or 0), pad or "features")
 
-    def run(window: str, config: tuple[tuple[int, ...], float, str], language: bool) -> list[Result]:
+    def run(window: str, config: tuple[tuple[int, ...], float, str], language: bool,
+            recogniser: WhisperASR = asr) -> list[Result]:
         whisper_module.WINDOWS_S, whisper_module.MARGIN_S, whisper_module.PAD = config
-        asr.window = window  # type: ignore[assignment]
+        recogniser.window = window  # type: ignore[assignment]
         out = []
         for clip in clips:
-            t = time.perf_counter()
-            tr = asr.transcribe(clip.audio, clip.language if language else None)
-            out.append(Result(tr.text if language else tr.language, time.perf_counter() - t))
+            t, cpu = time.perf_counter(), time.process_time()
+            tr = recogniser.transcribe(clip.audio, clip.language if language else None)
+            out.append(Result(tr.text if language else tr.language, time.perf_counter() - t,
+                              time.process_time() - cpu))
         return out
 
     fallbacks = 0
     original_full = asr._full
 
-    def counted_full(audio, language):  # type: ignore[no-untyped-def]
+    def counted_full(audio, language, prompt=None):  # type: ignore[no-untyped-def]
         nonlocal fallbacks
         fallbacks += asr.window == "short"
-        return original_full(audio, language)
+        return original_full(audio, language, prompt)
 
     asr._full = counted_full  # type: ignore[method-assign]
     full = run("full", shipped, True)
@@ -197,9 +220,13 @@ def main() -> None:
         fallbacks = 0
         shorts[name] = run("short", config, True)
         redone[name] = fallbacks
+    for name, other in others.items():  # then the shipped one again: a change of load shows between its two runs
+        shorts[name] = run("short", shipped, True, other)
+    if others:
+        shorts["shipped (again)"] = run("short", shipped, True)
     print("decoded again in 30 s (looped): " + ", ".join(f"{n} {k}/{len(clips)}" for n, k in redone.items()))
     sets = sorted({c.set for c in clips})
-    print("set            window                    WER/CER  changed  vs 30 s   decode p50   p95")
+    print("set            window                    WER/CER  changed  vs 30 s   decode p50   p95   CPU p50")
     for s in [*sets, "all"]:
         idx = [i for i, c in enumerate(clips) if s in (c.set, "all")]
         for name, results in [("30 s", full)] + [(f"short {n}", r) for n, r in shorts.items()]:
@@ -213,10 +240,11 @@ def main() -> None:
                 t.vs_full_errors += edits(base, hyp)
                 t.vs_full_tokens += len(base)
                 t.times.append(r.decode_s)
+                t.cpu.append(r.cpu_s)
             print(
                 f"{s:<14} {name:<24} {t.errors / max(1, t.ref_tokens):7.1%}  {t.changed:3d}/{len(idx):<3d}"
                 f" {t.vs_full_errors / max(1, t.vs_full_tokens):7.1%}   {np.percentile(t.times, 50) * 1000:6.0f} ms"
-                f" {np.percentile(t.times, 95) * 1000:6.0f} ms"
+                f" {np.percentile(t.times, 95) * 1000:6.0f} ms {np.percentile(t.cpu, 50) * 1000:6.0f} ms"
             )
     if args.show:
         for name, results in shorts.items():

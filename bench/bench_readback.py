@@ -1,7 +1,8 @@
 """How much of a spoken reply a caller gets, per kind of sentence: the demo store's real order-status replies (and a
 few other real templates) said by the phone line's voices (as `build_voice` wires them: Piper for en, the neural
-Mandarin voice with espeak-ng behind it for zh), through 8 kHz μ-law, read back by Whisper-base; scored as the e2e
-voice test scores (`recovered`: the share of the recorded reply's words, en, or characters, zh, found in order).
+Mandarin voice with espeak-ng behind it for zh), through 8 kHz μ-law, read back by the product's recogniser as
+configured (`build_asr`: Whisper-base, its prompts, its beam); scored as the e2e voice test scores (`recovered`: the
+share of the recorded reply's words, en, or characters, zh, found in order).
 
 Sentence kinds: `status` (order id, product, status), `tracking` (courier, tracking number, parcel status), `event`
 (latest tracking update: time, place, what happened), `date` (delivered or estimated), `price` (an amount),
@@ -9,11 +10,13 @@ Sentence kinds: `status` (order id, product, status), `tracking` (courier, track
 said sentence after sentence and read back at once, as the e2e test reads it.
 
     .venv/bin/python bench/bench_readback.py [--orders 8] [--languages zh en] [--show]
+    .venv/bin/python bench/bench_readback.py --languages zh --legacy-prompts --beam 5   (compared on the same audio)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -31,12 +34,13 @@ from prompts import render
 from server.db.engine import make_engine, make_session_factory
 from server.db.orders import SqlOrderRepository
 from server.demo.build import build_demo_store
-from server.infra.voice import build_voice
-from server.settings import VoiceSettings
+from server.infra.voice import build_asr, build_voice
+from server.settings import Settings
 from tests.voice.speech import phone, recovered
 from tools.commerce.orders import order_facts, order_status_text
 from tools.commerce.product_info import ProductInfoTool
-from voice.asr import WhisperASR
+from voice.asr.whisper import PLAIN_PROMPTS
+from voice.protocols import ASR
 from voice.resample import resample, to_int16
 from voice.text import sentences, speakable
 
@@ -73,13 +77,26 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=8)
     ap.add_argument("--languages", nargs="+", default=["zh", "en"])
-    ap.add_argument("--model-dir", default="var/models/whisper-base")
+    ap.add_argument("--legacy-prompts", action="store_true",
+                    help="also read back with the prompts before the hotline ones (zh 以下是普通话的句子。, en none)")
+    ap.add_argument("--prompt", action="append", default=[], metavar="LANG=TEXT", help="also with this prompt")
+    ap.add_argument("--beam", type=int, action="append", default=[], help="also with this beam size")
     ap.add_argument("--show", action="store_true", help="print each sentence and what Whisper heard")
     args = ap.parse_args()
 
-    engines = build_voice(VoiceSettings())
+    settings = Settings().voice  # KEFU_VOICE_* as the server reads them
+    engines = build_voice(settings)
     tts = engines.tts
-    asr = WhisperASR(args.model_dir)
+    # read back as a caller's words are read: the product's recogniser, as configured (KEFU_VOICE_ASR_*)
+    readers: dict[str, ASR] = {"product": build_asr(settings)}
+    if args.legacy_prompts:
+        readers["legacy prompts"] = build_asr(settings.model_copy(
+            update={"asr_prompt_zh": PLAIN_PROMPTS["zh"], "asr_prompt_en": PLAIN_PROMPTS["en"]}))
+    for n, spec in enumerate(args.prompt, 1):
+        lang, _, text = spec.partition("=")
+        readers[f"prompt {lang} #{n}"] = build_asr(settings.model_copy(update={f"asr_prompt_{lang}": text}))
+    for beam in args.beam:
+        readers[f"beam {beam}"] = build_asr(settings.model_copy(update={"asr_beam_size": beam}))
     nlg = TemplateNLG(tools=[ProductInfoTool])  # type: ignore[list-item]  (its templates are class data)
     picked = orders(args.orders)
     started_cpu, started = time.process_time(), time.perf_counter()
@@ -88,19 +105,11 @@ def main() -> None:
         speech = tts.synthesize(speakable(text, lang), lang)
         return to_int16(resample(speech.pcm, speech.sample_rate, 8000))
 
-    def score(text: str, audio: np.ndarray, lang: str) -> float:
-        heard = asr.transcribe(phone(audio), lang).text
-        got = recovered(text, heard, lang)
-        if args.show:
-            print(f"  [{lang} {got:5.0%}] {text}\n               heard: {heard}")
-        return got
-
-    table: dict[str, dict[str, list[float]]] = {lang: defaultdict(list) for lang in args.languages}
+    said: list[tuple[str, str, str, np.ndarray]] = []  # (language, kind, text, 8 kHz audio): synthesised once
     for lang in args.languages:
         plain = [s for key in ("voice_greeting", "voice_still_there", "handoff_queued") for s in
                  sentences(render(key, lang))]
-        for text in plain:
-            table[lang]["plain"].append(score(text, say(text, lang), lang))
+        said += [(lang, "plain", text, say(text, lang)) for text in plain]
         for order in picked:
             facts = order_facts(order)
             reply = order_status_text(facts, lang, nlg)
@@ -108,28 +117,44 @@ def main() -> None:
             for sentence in sentences(reply):
                 audio = say(sentence, lang)
                 parts.append(audio)
-                table[lang][kind_of(sentence)].append(score(sentence, audio, lang))
-            table[lang]["reply"].append(score(reply, np.concatenate(parts), lang))
+                said.append((lang, kind_of(sentence), sentence, audio))
+            said.append((lang, "reply", reply, np.concatenate(parts)))
             total = f"{order.total:.2f}"
             price = nlg.render("change_order.refund_paid", lang, total=total)
-            table[lang]["price"].append(score(price, say(price, lang), lang))
+            said.append((lang, "price", price, say(price, lang)))
             line = order.lines[0]
             name = line.name_zh if lang == "zh" else line.name_en
             product = nlg.render("product_info.near_item", lang, name=name, price=f"{line.unit_price:.2f}") + \
                 nlg.render("product_info.end", lang)
-            table[lang]["product"].append(score(product, say(product, lang), lang))
+            said.append((lang, "product", product, say(product, lang)))
+    synth_s = time.perf_counter() - started
 
-    print(f"\nread-back (Whisper-base, 8 kHz mu-law), {len(picked)} demo orders; mean [min] over sentences")
-    print("| kind | " + " | ".join(args.languages) + " |")
-    print("|---|" + "---|" * len(args.languages))
-    for kind in KINDS:
-        cells = []
+    for name, asr in readers.items():
+        table: dict[str, dict[str, list[float]]] = {lang: defaultdict(list) for lang in args.languages}
+        times: list[float] = []
+        for lang, kind, text, audio in said:
+            t = time.process_time()
+            heard = asr.transcribe(phone(audio), lang).text
+            times.append(time.process_time() - t)
+            got = recovered(text, heard, lang)
+            table[lang][kind].append(got)
+            if args.show:
+                print(f"  {name} [{lang} {got:5.0%}] {text}\n               heard: {heard}")
+        print(f"\nread-back by the recogniser '{name}' (Whisper-base, 8 kHz mu-law), {len(picked)} demo orders; "
+              f"mean [min] over sentences; decode CPU p50 {statistics.median(times) * 1000:.0f} ms")
+        print("| kind | " + " | ".join(args.languages) + " |")
+        print("|---|" + "---|" * len(args.languages))
+        for kind in KINDS:
+            cells = []
+            for lang in args.languages:
+                values = table[lang].get(kind, [])
+                cells.append(f"{statistics.mean(values):.1%} [{min(values):.0%}] n={len(values)}" if values else "-")
+            print(f"| {kind} | " + " | ".join(cells) + " |")
         for lang in args.languages:
-            values = table[lang].get(kind, [])
-            cells.append(f"{statistics.mean(values):.1%} [{min(values):.0%}] n={len(values)}" if values else "-")
-        print(f"| {kind} | " + " | ".join(cells) + " |")
-    print(f"wall {time.perf_counter() - started:.0f} s, CPU {time.process_time() - started_cpu:.0f} s "
-          "(a busy shared machine)")
+            values = [v for kind, v_list in table[lang].items() if kind != "reply" for v in v_list]
+            print(f"{lang}: all sentences {statistics.mean(values):.1%} (n={len(values)})")
+    print(f"synthesis wall {synth_s:.0f} s; all wall {time.perf_counter() - started:.0f} s, "
+          f"CPU {time.process_time() - started_cpu:.0f} s (a busy shared machine; load {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

@@ -271,6 +271,15 @@ class VoiceSettings(BaseModel):
     # Whisper's encoder window (voice/asr/whisper.py): `short`, the utterance padded to the next of 5/10/15/20 s
     # with 2 s to spare (4-8x less work a decode); `full`, faster-whisper's 30 s. bench/bench_asr_window.py compares.
     asr_window: Literal["short", "full"] = "short"
+    # Whisper's initial prompt per language: the text it takes to come before each utterance, which steers its
+    # script (simplified characters), punctuation and vocabulary. Unset: the built-in store-hotline prompts
+    # (voice/asr/whisper.py `PROMPTS`: a call to an online store about orders, 快递, 签收, 退货 …); "": none. Name
+    # the store's own words here (its couriers, brands); keep it general, every utterance is read after it.
+    asr_prompt_zh: str | None = None
+    asr_prompt_en: str | None = None
+    # 1: greedy. Beam search (faster-whisper's default is 5) reads the Mandarin voice a little better but lengthens
+    # every decode (bench/bench_asr_window.py --beam 5), and the final decode is on the caller's wait.
+    asr_beam_size: int = Field(default=1, ge=1, le=10)
     asr_url: str = "http://127.0.0.1:8002/v1"
     asr_model: str = "whisper-1"
     # Synthesis per language: `piper` (the bundled English voice), `fastspeech` (the neural Mandarin voice `make

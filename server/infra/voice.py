@@ -52,13 +52,23 @@ def phrases() -> Phrases:
                    goodbye={lang: render("voice_goodbye", lang) for lang in LANGUAGES})
 
 
+def asr_prompts(s: VoiceSettings) -> dict[str, str]:
+    """The configured initial prompts; a language not configured keeps the recogniser's built-in one."""
+    return {lang: prompt for lang, prompt in (("zh", s.asr_prompt_zh), ("en", s.asr_prompt_en)) if prompt is not None}
+
+
+def build_asr(s: VoiceSettings) -> ASR:
+    """The configured recogniser (also what the benches and the e2e test read a reply's audio back with)."""
+    if s.asr == "remote":
+        return RemoteASR(s.asr_url, s.asr_model, api_key=s.api_key.get_secret_value(), timeout_s=s.remote_timeout_s,
+                         prompts=asr_prompts(s))
+    return WhisperASR(s.asr_model_dir, threads=s.asr_threads, window=s.asr_window, beam_size=s.asr_beam_size,
+                      prompts=asr_prompts(s))
+
+
 def build_voice(s: VoiceSettings) -> VoiceEngines:
     key = s.api_key.get_secret_value()
-    asr: ASR
-    if s.asr == "remote":
-        asr = RemoteASR(s.asr_url, s.asr_model, api_key=key, timeout_s=s.remote_timeout_s)
-    else:
-        asr = WhisperASR(s.asr_model_dir, threads=s.asr_threads, window=s.asr_window)
+    asr = build_asr(s)
     remote = None
     if "remote" in (s.tts_en, s.tts_zh):
         remote = RemoteTTS(s.tts_url, s.tts_model, {"en": s.tts_voice_en, "zh": s.tts_voice_zh}, api_key=key,

@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import time
 import wave
+from collections.abc import Mapping
 
 import httpx
 import numpy as np
 
-from voice.asr.whisper import ZH_PROMPT
+from voice.asr.whisper import PROMPTS
 from voice.protocols import Transcript
 from voice.resample import to_int16
 
@@ -27,7 +28,8 @@ def wav_bytes(pcm: np.ndarray, sample_rate: int) -> bytes:
 
 class RemoteASR:
     def __init__(self, base_url: str, model: str, *, api_key: str = "none", timeout_s: float = 10.0,
-                 client: httpx.Client | None = None) -> None:
+                 client: httpx.Client | None = None, prompts: Mapping[str, str] | None = None) -> None:
+        self.prompts = {**PROMPTS, **(prompts or {})}  # as the bundled recogniser's (voice/asr/whisper.py)
         self.url = base_url.rstrip("/") + "/audio/transcriptions"
         self.model = model
         self._client = client or httpx.Client(timeout=timeout_s, headers={"Authorization": f"Bearer {api_key}"})
@@ -37,8 +39,8 @@ class RemoteASR:
         data = {"model": self.model, "response_format": "json", "temperature": "0"}
         if language:
             data["language"] = language
-        if language == "zh":
-            data["prompt"] = ZH_PROMPT
+        if language and self.prompts.get(language):
+            data["prompt"] = self.prompts[language]
         files = {"file": ("utterance.wav", wav_bytes(to_int16(audio), 16000), "audio/wav")}
         response = self._client.post(self.url, data=data, files=files)
         response.raise_for_status()
