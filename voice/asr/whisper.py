@@ -21,7 +21,8 @@ utterances, `bench/bench_asr_window.py`); a transcript that went round again (`l
 Language detection reads the same encoder output, not an extra pass.
 We call CTranslate2 ourselves (faster-whisper's `transcribe` pads to 30 s whatever its `chunk_length`) with the
 same prompt, token suppression and no-speech rule as `transcribe`; faster-whisper is pinned, as these internals
-are. Audio that needs the 30 s window (and `window="full"`) goes through faster-whisper's `transcribe` as before.
+are. Audio longer than the longest short window is cut in its pauses (`voice.asr.pieces`) and read a piece at a
+time; `window="full"` goes through faster-whisper's `transcribe` as before.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from voice.asr.pieces import pieces
 from voice.protocols import Transcript
 
 log = logging.getLogger(__name__)
@@ -170,6 +172,18 @@ class WhisperASR:
     def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript:
         started = time.perf_counter()
         seconds = len(audio) / RATE
+        longest = WINDOWS_S[-2] - MARGIN_S  # the most one short window takes
+        if self.window == "short" and seconds > longest:
+            # longer than a short window (a reply read back, a long message): cut in its pauses, each piece read
+            # with the short window; the 30 s path cut a 31 s reply inside a word and lost its last sentences
+            heard = []
+            for piece in pieces(audio, RATE, longest):
+                part = self.transcribe(piece, language)
+                language = language or part.language
+                heard.append(part.text)
+            lang = language if language in LANGUAGES else "en"
+            text = ("" if lang == "zh" else " ").join(t for t in heard if t)
+            return Transcript(text, lang, seconds, time.perf_counter() - started)
         window = window_s(seconds, self.window)
         text, lang = self._decode(audio, language, window)
         if echoes(text, self.prompts[lang]) and self.prompts[lang] != PLAIN_PROMPTS[lang]:
