@@ -43,8 +43,9 @@ def redis_url() -> str:
 
 
 @contextlib.contextmanager
-def fresh_pg_database() -> Iterator[str]:
-    """A new, empty database on the test server (SQLAlchemy URL), dropped afterwards."""
+def fresh_pg_database(template: str | None = None) -> Iterator[str]:
+    """A new, empty database on the test server (SQLAlchemy URL), dropped afterwards; with `template`, a copy of that
+    database instead (CREATE DATABASE … TEMPLATE: nobody may be connected to it meanwhile)."""
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -56,7 +57,7 @@ def fresh_pg_database() -> Iterator[str]:
         _unavailable(f"PostgreSQL not reachable at {admin}: {exc}", "KEFU_REQUIRE_PG")
     name = f"kefu_test_{uuid.uuid4().hex[:12]}"
     with conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         try:
             url = make_url(admin).set(drivername="postgresql+psycopg", database=name)
             yield url.render_as_string(hide_password=False)

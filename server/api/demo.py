@@ -13,26 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from server.api.deps import RuntimeDep
-from server.infra.locks import is_postgres
-from server.settings import Settings
+from server.infra.demo_mode import DemoRefused, check_demo
+
+__all__ = ["DemoRefused", "check_demo", "router"]
 
 router = APIRouter(prefix="/api/demo", tags=["demo"])
-
-
-class DemoRefused(RuntimeError):
-    """Demo mode was asked for where real customers may be served."""
-
-
-def check_demo(settings: Settings, workers: int = 1) -> None:
-    """Raise `DemoRefused` when demo mode is on with PostgreSQL or more than one worker."""
-    if not settings.store.demo:
-        return
-    if workers > 1:
-        raise DemoRefused("demo mode (KEFU_DEMO) runs on one worker only: it lists every demo customer with "
-                          "their signature. Unset KEFU_DEMO to serve with several workers.")
-    if is_postgres(settings.db.url):
-        raise DemoRefused("demo mode (KEFU_DEMO) is refused on PostgreSQL, the production database: it lists "
-                          "customers with their signatures, so anyone could be any of them. Unset KEFU_DEMO.")
 
 
 @router.get("/customers")

@@ -21,21 +21,30 @@ def serve(
 ) -> None:
     """Run the HTTP/WebSocket service (prints `Kefu ready on …` once `/readyz` says it can answer)."""
     started = time.monotonic()
-    import uvicorn
-
-    from server.api.demo import DemoRefused, check_demo
-    from server.app import create_app
-    from server.cli.ready import announce_when_ready, local_url
+    from server.infra.demo_mode import DemoRefused, check_demo
     from server.infra.locks import is_postgres
     from server.infra.logs import setup_logging
 
     settings = get_settings()
     setup_logging(settings.http.log_level, secrets=[settings.llm.api_key.get_secret_value()])
+    # what is refused is refused before the app's imports (the models' libraries: seconds of CPU)
     try:
         check_demo(settings, workers)
     except DemoRefused as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    if workers > 1 and (not settings.redis.url or not is_postgres(settings.db.url)):
+        typer.echo(
+            "error: --workers > 1 needs KEFU_DATABASE_URL on PostgreSQL and KEFU_REDIS_URL (a customer and "
+            "an operator on different workers must share the event log and the frames)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    import uvicorn
+
+    from server.app import create_app
+    from server.cli.ready import announce_when_ready, local_url
+
     host, port = host or settings.http.host, port or settings.http.port
     bind = {
         "host": host,
@@ -50,13 +59,6 @@ def serve(
     if workers == 1:
         uvicorn.run(create_app(settings, settle_heap=True), **bind)
         return
-    if not settings.redis.url or not is_postgres(settings.db.url):
-        typer.echo(
-            "error: --workers > 1 needs KEFU_DATABASE_URL on PostgreSQL and KEFU_REDIS_URL (a customer and "
-            "an operator on different workers must share the event log and the frames)",
-            err=True,
-        )
-        raise typer.Exit(2)
     # Each worker process imports the factory and builds its own runtime from the same KEFU_* environment;
     # building it (models, index) takes a while, so give a starting worker time before uvicorn thinks it hung.
     uvicorn.run("server.asgi:create", factory=True, workers=workers, timeout_worker_healthcheck=60, **bind)

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.store_pages import StorePages, store_pages
 from tests.plugin import LogCapture, audited_log
 from tests.services import TEST_IDENTITY_SECRET
 
@@ -95,14 +96,30 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(e2e_env: dict[str, str], run_logs: LogCapture) -> Iterator[str]:
+def allowed_store() -> Iterator[StorePages]:
+    """A store's web server on its own origin, which the session's live server allows (`KEFU_HTTP_ALLOWED_ORIGINS`):
+    the cross-origin tests embed the widget in its pages. No other test's page comes from another origin."""
+    with store_pages() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_server_and_log(
+    e2e_env: dict[str, str], run_logs: LogCapture, allowed_store: StorePages
+) -> Iterator[tuple[str, Path]]:
+    """The session's one `kefu serve` (a start costs 10-40 s): its base URL and its log file (at INFO)."""
     log_path = run_logs.file("live-server")
-    proc, base = start_server(e2e_env, log_path)
+    proc, base = start_server({**e2e_env, "KEFU_HTTP_ALLOWED_ORIGINS": allowed_store.origin}, log_path)
     try:
         wait_ready(proc, base, log_path)
-        yield base
+        yield base, log_path
     finally:
         stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_and_log: tuple[str, Path]) -> str:
+    return live_server_and_log[0]
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The widget embedded in a store page on another origin, in headless Chromium against a live server.
 
-Kefu runs with `KEFU_HTTP_ALLOWED_ORIGINS` naming one store origin; two tiny HTTP servers on other
-127.0.0.1 ports serve the store's page: one on the allowed origin, one on an origin nobody allowed. Each page
+The session's live server runs with `KEFU_HTTP_ALLOWED_ORIGINS` naming one store origin; two tiny HTTP servers on
+other 127.0.0.1 ports serve the store's page: one on the allowed origin, one on an origin nobody allowed. Each page
 embeds `<script src="http://127.0.0.1:<kefu>/widget.js" data-customer-id=… data-customer-sig=…>` as a store
 would. On the allowed origin the customer asks about an order and sees its real status, and the widget
 resumes after its socket drops; on the other origin no conversation is created and the socket is refused.
@@ -11,7 +11,6 @@ The server's log, read afterwards, holds no conversation token.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +21,7 @@ from websockets.sync.client import connect
 
 from server.db.engine import make_engine, make_session_factory
 from server.db.orders import SqlOrderRepository
-from tests.e2e.conftest import start_server, stop_server, wait_ready
-from tests.e2e.store_pages import StorePages, shop_page
+from tests.e2e.store_pages import StorePages, shop_page, store_pages
 from tests.e2e.test_browser_demo import BOT_MSGS, EN_STATUS_WORDS, MESSAGES, USER_MSGS, Page, ask, assert_clean
 from tests.sockets import authenticate
 from tools.commerce.ports import OrderView
@@ -76,31 +74,17 @@ TRY_SOCKET = """
 
 
 @pytest.fixture(scope="module")
-def stores() -> Iterator[tuple[StorePages, StorePages]]:
+def stores(allowed_store: StorePages) -> Iterator[tuple[StorePages, StorePages]]:
     """(allowed store, foreign store), each serving pages on its own port."""
-    servers = (StorePages(), StorePages())
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
-    for t in threads:
-        t.start()
-    yield servers
-    for s in servers:
-        s.shutdown()
-        s.server_close()
+    with store_pages() as foreign:
+        yield allowed_store, foreign
 
 
-@pytest.fixture(scope="module")
-def kefu(browser, stores, e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-    tuple[str, Path]
-]:
-    """A Kefu server that allows the first store's origin: (base URL, its log file, written at INFO)."""
-    env = {**e2e_env, "KEFU_HTTP_ALLOWED_ORIGINS": stores[0].origin, "KEFU_LOG_LEVEL": "INFO"}
-    log_path = tmp_path_factory.mktemp("kefu-xorigin") / "server.log"
-    proc, base = start_server(env, log_path)
-    try:
-        wait_ready(proc, base, log_path)
-        yield base, log_path
-    finally:
-        stop_server(proc)
+@pytest.fixture
+def kefu(browser, live_server_and_log: tuple[str, Path]) -> tuple[str, Path]:
+    """The session's Kefu server, which allows the first store's origin: (base URL, its log file, written at INFO).
+    The browser first: without Chromium the test skips before the server is started."""
+    return live_server_and_log
 
 
 def in_transit(db_url: str) -> OrderView:

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.engine import make_engine, make_session_factory
-from server.db.migrate import upgrade
 from server.db.models import Campaign, Coupon, Customer
 from server.db.offers import SqlCampaignStore
 from tools.marketing.campaigns import ClaimOutcome, ClaimRequest
@@ -28,8 +27,8 @@ ROUNDS = 8
 
 
 @pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade(db_url)
+def sessions(migrated_db_url: str) -> Iterator[sessionmaker[Session]]:
+    db_url = migrated_db_url
     engine = make_engine(db_url, **({"pool_size": 8} if db_url.startswith("postgresql") else {}))
     factory = make_session_factory(engine)
     with factory.begin() as s:

@@ -233,14 +233,20 @@ def test_demo_catalog_search(demo_store_url: str) -> None:
         engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def seeded_stores(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
+    """Three small stores built once for the module: two with seed 3, one with seed 4 (each table's test reads them)."""
+    folder = tmp_path_factory.mktemp("seeded-stores")
+    urls = tuple(f"sqlite:///{folder / name}.db" for name in ("a", "b", "c"))
+    for url, seed in zip(urls, (3, 3, 4), strict=True):
+        build_demo_store(url, seed=seed, as_of=AS_OF, **SMALL)
+    return urls
+
+
 @pytest.mark.parametrize("table", ["products", "customers", "orders", "order_lines", "tracking_events", "coupons",
                                    "conversations", "dialogue_events", "reviews", "browse_events"])
-def test_same_seed_same_rows_other_seed_other_rows(tmp_path, table: str) -> None:
-    urls = [f"sqlite:///{tmp_path / name}.db" for name in ("a", "b", "c")]
-    build_demo_store(urls[0], seed=3, as_of=AS_OF, **SMALL)
-    build_demo_store(urls[1], seed=3, as_of=AS_OF, **SMALL)
-    build_demo_store(urls[2], seed=4, as_of=AS_OF, **SMALL)
-    engines = [make_engine(u) for u in urls]
+def test_same_seed_same_rows_other_seed_other_rows(seeded_stores: tuple[str, str, str], table: str) -> None:
+    engines = [make_engine(u) for u in seeded_stores]
     try:
         a, b, c = (_rows(e, table) for e in engines)
     finally:

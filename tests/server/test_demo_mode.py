@@ -92,3 +92,8 @@ def test_kefu_serve_refuses_demo_mode_with_several_workers_or_postgresql(tmp_pat
     env["KEFU_DATABASE_URL"] = "postgresql+psycopg://postgres@127.0.0.1/test"
     r = serve([], env)
     assert r.returncode == 2 and "PostgreSQL" in r.stderr
+    # without demo mode, several workers still need the production shape (refused before the app is imported)
+    del env["KEFU_DEMO"]
+    env["KEFU_DATABASE_URL"] = f"sqlite:///{tmp_path / 'kefu.db'}"
+    r = serve(["--workers", "2"], env)
+    assert r.returncode == 2 and "needs KEFU_DATABASE_URL on PostgreSQL and KEFU_REDIS_URL" in r.stderr

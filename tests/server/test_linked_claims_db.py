@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.engine import make_engine, make_session_factory
 from server.db.identities import SqlIdentityStore
-from server.db.migrate import upgrade
 from server.db.models import Customer
 from tests.server.test_coupon_claims_db import add_campaign, race, request
 
@@ -24,8 +23,8 @@ NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade(db_url)
+def sessions(migrated_db_url: str) -> Iterator[sessionmaker[Session]]:
+    db_url = migrated_db_url
     engine = make_engine(db_url, **({"pool_size": 8} if db_url.startswith("postgresql") else {}))
     factory = make_session_factory(engine)
     with factory.begin() as s:

@@ -16,7 +16,6 @@ from argon2 import PasswordHasher
 from server.db.conversations import ConversationRepository
 from server.db.engine import make_engine, make_session_factory
 from server.db.errors import UnknownConversation
-from server.db.migrate import upgrade
 from server.db.operators import DuplicateOperator, OperatorRepository, UnknownOperator
 from server.operators.accounts import (
     SESSION_TTL,
@@ -46,9 +45,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def repo(db_url: str) -> Iterator[OperatorRepository]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
+def repo(migrated_db_url: str) -> Iterator[OperatorRepository]:
+    engine = make_engine(migrated_db_url)
     try:
         yield OperatorRepository(make_session_factory(engine))
     finally:
@@ -180,9 +178,9 @@ def test_login_rehashes_a_password_hashed_with_old_parameters(repo: OperatorRepo
 
 
 @pytest.mark.integration
-def test_notes_belong_to_a_conversation_and_name_their_author(auth: OperatorAuth, db_url: str) -> None:
+def test_notes_belong_to_a_conversation_and_name_their_author(auth: OperatorAuth, migrated_db_url: str) -> None:
     op = auth.register(username="sun", display_name="孙丽", role="operator", password=PASSWORD)
-    engine = make_engine(db_url)
+    engine = make_engine(migrated_db_url)
     try:
         conversations = ConversationRepository(make_session_factory(engine))
         cid, _ = conversations.create(channel="web")

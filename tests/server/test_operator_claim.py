@@ -33,9 +33,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def repo(db_url: str) -> Iterator[ConversationRepository]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
+def repo(migrated_db_url: str) -> Iterator[ConversationRepository]:
+    engine = make_engine(migrated_db_url)
     yield ConversationRepository(make_session_factory(engine))
     engine.dispose()
 

@@ -25,7 +25,6 @@ from server.app import create_app
 from server.db.conversations import ConversationRepository
 from server.db.engine import make_engine, make_session_factory
 from server.db.events import SqlEventStore
-from server.db.migrate import upgrade
 from server.db.models import Campaign, Coupon
 from server.db.stats import SupervisorStats, supervisor_stats
 from server.runtime import build_runtime
@@ -63,8 +62,8 @@ def _conversation(repo: ConversationRepository, store: SqlEventStore, at: dateti
 
 
 @pytest.fixture
-def seeded(db_url: str) -> Iterator[str]:
-    upgrade(db_url)
+def seeded(migrated_db_url: str) -> Iterator[str]:
+    db_url = migrated_db_url
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
     repo, store = ConversationRepository(sessions), SqlEventStore(sessions)

@@ -1,4 +1,5 @@
-"""Fixtures for data-layer tests: a migrated database (SQLite and PostgreSQL) and its sessions."""
+"""Fixtures for data-layer tests: a migrated database (SQLite and PostgreSQL; a copy of one migrated once per run,
+`migrated_db_url`) and its sessions."""
 
 from __future__ import annotations
 
@@ -8,14 +9,12 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.engine import make_engine, make_session_factory
-from server.db.migrate import upgrade
 from tests.server.db.seed import seed_store
 
 
 @pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
+def sessions(migrated_db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(migrated_db_url)
     try:
         yield make_session_factory(engine)
     finally:

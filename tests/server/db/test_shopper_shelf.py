@@ -12,7 +12,7 @@ from server.db.purchases import SqlShopperData
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("migrated_db_url", ["sqlite"], indirect=True)
 def test_the_shelf_and_units_sold_are_read_again_only_after_the_ttl(seeded) -> None:
     now = [0.0]
     shopper = SqlShopperData(seeded, SqlProductCatalog(seeded), ttl_s=30.0, clock=lambda: now[0])
