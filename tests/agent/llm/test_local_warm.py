@@ -26,7 +26,9 @@ from tests.agent.llm.llama_server import MODEL, require_model
 pytestmark = pytest.mark.integration
 
 FIRST_TOKEN_TIMEOUT_S = 8.0  # the guard's default (`LLMSettings.first_token_timeout_s`)
-BOUND_S = FIRST_TOKEN_TIMEOUT_S / 2  # "fast": half the budget, ~2x what an idle two-core machine needs here
+# inside the budget with room to spare: an idle two-core machine needs ~2 s here, a busy one up to ~6 s; the speed
+# itself is `bench/bench_ready.py`'s figure, this test's point is that no first turn waits out the budget
+BOUND_S = FIRST_TOKEN_TIMEOUT_S * 3 / 4
 
 # what the demo store's retriever returns for the two questions (its top three), as `bench_ready.py` asks them
 PASSAGES = {
