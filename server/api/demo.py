@@ -13,9 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from server.api.deps import RuntimeDep
-from server.infra.demo_mode import DemoRefused, check_demo
-
-__all__ = ["DemoRefused", "check_demo", "router"]
 
 router = APIRouter(prefix="/api/demo", tags=["demo"])
 

@@ -100,8 +100,7 @@ def test_evidence_floor_is_the_calibrated_one(kb: KnowledgeBase) -> None:
     report = evidence_report(kb, load_questions(), load_unanswerable())
     assert set(report) == {"zh", "en"}
     for lang, row in report.items():
-        engine = getattr(kb.embedder, "engine", None)  # the e5 engine that embeds (its own calibration)
-        assert kb.manifest is not None and floor_for(kb.manifest.model, lang, engine) == row["calibrated_floor"], row
+        assert kb.manifest is not None and floor_for(kb.manifest.model, lang) == row["calibrated_floor"], row
         assert row["in_use_keeps"] >= MIN_KEEP and row["in_use_turns_away"] >= 0.8, row
     top = kb.search("7天无理由退货从哪天开始算？", k=1, language="zh")[0]
     assert top.sufficient and top.evidence is not None

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from server.api.demo import DemoRefused
 from server.app import create_app
+from server.infra.demo_mode import DemoRefused
 from server.runtime import build_runtime
 from server.settings import Settings
 from tests.fakes import KeywordRetriever

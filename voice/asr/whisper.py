@@ -242,12 +242,7 @@ class WhisperASR:
     def _full(self, audio: np.ndarray, language: str | None, prompt: str | None = None) -> tuple[str, str]:
         """faster-whisper's own `transcribe`: 30 s windows (long audio, or `window="full"`)."""
         model = self._load()
-        if language in LANGUAGES:
-            lang = language
-        else:
-            _, _, probs = model.detect_language(audio)
-            scores = dict(probs)
-            lang = max(LANGUAGES, key=lambda code: scores.get(code, 0.0))
+        lang = language if language in LANGUAGES else self.language_of(audio, self.encode(audio, FULL_WINDOW_S))
         segments, _ = model.transcribe(
             np.asarray(audio, dtype=np.float32),
             language=lang,
