@@ -14,6 +14,7 @@ before the store-hotline ones: zh "以下是普通话的句子。", en none), `-
 
     .venv/bin/python bench/bench_asr_window.py [--per-corpus 40] [--configs '10+0 5,10,20+2/audio'] [--show]
     .venv/bin/python bench/bench_asr_window.py --legacy-prompts --beam 5 --no-language
+    .venv/bin/python bench/bench_asr_window.py --tail-ms 200 --no-language   # as the call decodes at its pause
 """
 
 from __future__ import annotations
@@ -113,7 +114,26 @@ def edits(ref: list[str], hyp: list[str]) -> int:
     return row[-1]
 
 
-def corpus_clips(per_corpus: int, seed: int) -> list[Clip]:
+def cut(pcm8k: np.ndarray, tail_ms: int | None) -> np.ndarray:
+    """The clip as the call decodes it at the caller's last pause: the turn detector's utterance (from its onset's
+    preroll to the last speech frame) with `tail_ms` of the silence after it (None: the clip as it is)."""
+    if tail_ms is None:
+        return pcm8k
+    from voice.vad import TurnDetector, Utterance, WebRtcVad
+
+    vad, step = WebRtcVad(), 160
+    detector = TurnDetector(8000, end_silence_ms=max(1000, tail_ms + 20), tail_ms=tail_ms)
+    pad = np.zeros(step * 60, dtype=np.int16)
+    audio = np.concatenate([pad[: step * 15], pcm8k, pad])
+    utterances = []
+    for i in range(0, len(audio) - step + 1, step):
+        event = detector.push(audio[i : i + step], vad.is_speech(audio[i : i + step], 8000))
+        if isinstance(event, Utterance):
+            utterances.append(event.pcm)
+    return np.concatenate(utterances) if utterances else pcm8k
+
+
+def corpus_clips(per_corpus: int, seed: int, tail_ms: int | None = None) -> list[Clip]:
     import soundfile as sf
 
     from tests.voice.speech import phone
@@ -130,15 +150,15 @@ def corpus_clips(per_corpus: int, seed: int) -> list[Clip]:
         for row in rng.sample(rows, min(per_corpus, len(rows))):
             pcm, rate = sf.read(CORPORA / name / row["path"], dtype="float32")
             pcm8k = to_int16(resample(pcm if pcm.ndim == 1 else pcm.mean(axis=1), rate, 8000))
-            clips.append(Clip(name, language, row["text"], phone(pcm8k)))
+            clips.append(Clip(name, language, row["text"], phone(cut(pcm8k, tail_ms))))
     return clips
 
 
-def spoken_clips() -> list[Clip]:
+def spoken_clips(tail_ms: int | None = None) -> list[Clip]:
     from tests.voice.speech import caller_audio, phone
 
     return [
-        Clip(f"voices-{lang}", lang, text, phone(caller_audio(text, lang)))
+        Clip(f"voices-{lang}", lang, text, phone(cut(caller_audio(text, lang), tail_ms)))
         for lang, texts in SPOKEN.items()
         for text in texts
     ]
@@ -161,6 +181,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--show", action="store_true", help="print every transcript the short window changed")
+    parser.add_argument(
+        "--tail-ms",
+        type=int,
+        help="cut each clip as the call decodes it at the pause: its speech and this much silence after it "
+        "(CallConfig.pause_ms; default: the clip as it is, its own trailing silence in)",
+    )
+    parser.add_argument(
+        "--no-full",
+        action="store_true",
+        help="skip the 30 s window (its ~1.7 s CPU a clip): the '30 s' rows are the shipped short window's",
+    )
+    parser.add_argument("--sets", default="", help="only these sets, comma-separated (voices-en,casia,…)")
     args = parser.parse_args()
     from tests.voice.speech import tokens
     from voice.asr import WhisperASR
@@ -180,10 +212,13 @@ def main() -> None:
         others[f"beam {beam}"] = WhisperASR(model, threads=args.threads, beam_size=beam)
     for other in others.values():
         other.warm_up()
-    clips = spoken_clips() + corpus_clips(args.per_corpus, args.seed)
+    clips = spoken_clips(args.tail_ms) + corpus_clips(args.per_corpus, args.seed, args.tail_ms)
+    if args.sets:
+        clips = [c for c in clips if c.set in args.sets.split(",")]
     seconds = [len(c.audio) / 16000 for c in clips]
     print(
-        f"{len(clips)} clips, {min(seconds):.1f}–{max(seconds):.1f} s (p50 {np.median(seconds):.1f} s); "
+        f"{len(clips)} clips{f' cut {args.tail_ms} ms after their speech' if args.tail_ms is not None else ''}, "
+        f"{min(seconds):.1f}–{max(seconds):.1f} s (p50 {np.median(seconds):.1f} s); "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     shipped = (whisper_module.WINDOWS_S, whisper_module.MARGIN_S, whisper_module.PAD)
@@ -214,7 +249,7 @@ def main() -> None:
         return original_full(audio, language, prompt)
 
     asr._full = counted_full  # type: ignore[method-assign]
-    full = run("full", shipped, True)
+    full = run("short", shipped, True) if args.no_full else run("full", shipped, True)
     shorts, redone = {}, {}
     for name, config in configs.items():
         fallbacks = 0

@@ -80,9 +80,13 @@ class Traced:
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
         return getattr(self._inner, name)
 
-    def transcribe(self, audio, language):  # type: ignore[no-untyped-def]
+    def transcribe(self, audio, language, **kwargs):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
-        tr = self._inner.transcribe(audio, language)
+        try:
+            tr = self._inner.transcribe(audio, language, **kwargs)
+        except Exception as exc:  # a stale decode given up (`Superseded`)
+            self._trace.append(("decode", t, time.perf_counter(), f"{len(audio) / 16000:.2f} s: {type(exc).__name__}"))
+            raise
         self._trace.append(("decode", t, time.perf_counter(), f"{len(audio) / 16000:.2f} s of audio: {tr.text!r}"))
         return tr
 

@@ -34,9 +34,15 @@ class Transcript:
 
 @runtime_checkable
 class ASR(Protocol):
-    """Speech → text. `audio` is float32 mono at 16 kHz; `language` None lets the recogniser choose zh or en."""
+    """Speech → text. `audio` is float32 mono at 16 kHz; `language` None lets the recogniser choose zh or en.
+    A recogniser whose `transcribe` also takes `stop` (a `threading.Event`) may give a decode up between its passes
+    once it is set, raising `Superseded`: the decode at a pause that the caller spoke on after (`voice.asr.partial`)."""
 
     def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript: ...
+
+
+class Superseded(Exception):
+    """A decode given up before its end because nobody wants it any more (its `stop` was set)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from tests.voice.test_call import Line, feed, until
 from voice.asr.partial import PartialDecoder, stable_prefix
 from voice.call import Call, CallConfig
 from voice.frames import CallStarted
-from voice.protocols import Transcript
+from voice.protocols import Superseded, Transcript
 
 pytestmark = pytest.mark.unit
 
@@ -111,6 +111,64 @@ async def test_a_final_decode_waits_for_the_running_partial_not_beside_it() -> N
     final = await decoder.final(cut)
     await asyncio.gather(*spawned)
     assert final.text == f"heard {len(cut) // 8} ms" and asr.most_at_once == 1 and len(asr.calls) == 2
+
+
+class StoppableASR(CountingASR):
+    """`CountingASR` in two passes (as Whisper's encoder, then decoder) that gives a decode up between them once its
+    `stop` is set; counts the decodes given up."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__(delay_s)
+        self.given_up = 0
+
+    def transcribe(self, audio: np.ndarray, language: str | None, *, stop: threading.Event | None = None) -> Transcript:
+        with self._lock:
+            self.calls.append(len(audio) / 16000)
+        time.sleep(self.delay_s / 2)  # the first pass
+        if stop is not None and stop.is_set():
+            self.given_up += 1
+            raise Superseded
+        time.sleep(self.delay_s / 2)
+        return Transcript(f"heard {round(len(audio) / 16)} ms", language or self.language, len(audio) / 16000)
+
+
+async def test_a_pause_decode_the_caller_spoke_on_after_is_given_up_midway_and_the_turn_still_decoded() -> None:
+    asr = StoppableASR(delay_s=0.4)
+    spawned, spawn = tasks()
+    decoder = PartialDecoder(asr, 8000, language="en", spawn=spawn, interval_s=0, tail_frames=10)
+    decoder.begin(np.zeros(0, dtype=np.int16))
+    first = await speak(decoder, 600, 200)  # the pause's decode starts
+    await asyncio.sleep(0.05)
+    second = await speak(decoder, 400, 200)  # the caller goes on within its first pass; a second pause
+    started = time.perf_counter()
+    final = await decoder.final(np.concatenate([first, second]))
+    waited = time.perf_counter() - started
+    await asyncio.gather(*spawned)
+    assert asr.given_up == 1 and len(asr.calls) == 2  # the stale decode stopped after its first pass
+    assert final.text == f"heard {(len(first) + len(second)) // 8} ms" and decoder.reused
+    # the second pause's decode waited for the stale one's first pass only (~0.15 s left of it, then its own 0.4 s),
+    # not for the whole of it (~0.35 s left, 0.75 s in all)
+    assert waited < 0.7
+
+
+async def test_closing_gives_up_the_running_pause_decode() -> None:
+    asr = StoppableASR(delay_s=0.2)
+    spawned, spawn = tasks()
+    decoder = PartialDecoder(asr, 8000, language="en", spawn=spawn, interval_s=0, tail_frames=10)
+    decoder.begin(np.zeros(0, dtype=np.int16))
+    await speak(decoder, 500, 200)
+    decoder.close()
+    await asyncio.gather(*spawned)
+    assert asr.given_up == 1 and decoder.pause_transcript is None
+
+
+def test_whisper_gives_a_stopped_decode_up_before_any_pass() -> None:
+    from voice.asr import WhisperASR
+
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Superseded):  # before loading or encoding anything (no model at this path)
+        WhisperASR("/nonexistent").transcribe(np.zeros(16000, dtype=np.float32), "en", stop=stop)
 
 
 def test_stable_prefix_is_what_two_partials_agree_on() -> None:

@@ -15,8 +15,11 @@ One `PartialDecoder` per utterance, fed the turn's frames as they arrive (at the
   decoded in full at once.
 
 Never more than one decode runs per utterance: a decode asked for while one runs waits in a single slot, where a
-newer request replaces an older one. Partials are best effort: one is skipped while any decode runs in the process
-(another call's), so they never take the recogniser from a turn that has ended or paused.
+newer request replaces an older one. A pause's decode that the caller spoke on after is given up at its next pass
+when the recogniser can (`ASR`'s `stop`; Whisper: between its encoder and its decoder), so that a stale decode
+holds the recogniser — and the next pause's decode, perhaps the turn's last — for about half a decode, not a whole.
+Partials are best effort: one is skipped while any decode runs in the process (another call's), so they never take
+the recogniser from a turn that has ended or paused.
 
 The tail is not decoded apart with the stable words as a prompt: Whisper's encoder pads every input to 30 s, so a
 shorter tail saves only decoder steps, and re-prompting changes words.
@@ -25,12 +28,15 @@ shorter tail saves only decoder steps, and re-prompting changes words.
 from __future__ import annotations
 
 import asyncio
+import inspect
+import threading
 import time
 from collections.abc import Awaitable, Callable
+from functools import cache
 
 import numpy as np
 
-from voice.protocols import ASR, Transcript
+from voice.protocols import ASR, Superseded, Transcript
 from voice.resample import resample
 
 ASR_RATE = 16000
@@ -76,6 +82,7 @@ class PartialDecoder:
         self._running: asyncio.Task[None] | None = None
         self._waiting: tuple[np.ndarray, asyncio.Future[Transcript] | None] | None = None  # (audio, the pause's)
         self._speculated: tuple[np.ndarray, asyncio.Future[Transcript]] | None = None
+        self._stops: dict[asyncio.Future[Transcript], threading.Event] = {}  # a pause's decode → its `stop`
         self.interim = ""
         self.stable = ""
         self.heard_language: str | None = None
@@ -94,6 +101,7 @@ class PartialDecoder:
             if self._speculated is not None:  # speech resumed: what the pause decodes is not the utterance
                 if self._waiting is not None and self._waiting[1] is not None:
                     self._waiting = None
+                self._give_up(self._speculated[1])
                 self._speculated = None
             if self._interval and self._since >= self._interval:
                 self._since = 0
@@ -139,9 +147,17 @@ class PartialDecoder:
 
     def close(self) -> None:
         self._waiting = None
-        if self._speculated is not None and not self._speculated[1].done():
-            self._speculated[1].cancel()
+        if self._speculated is not None:
+            self._give_up(self._speculated[1])
         self._speculated = None
+
+    def _give_up(self, target: asyncio.Future[Transcript]) -> None:
+        """Nobody will read this pause's decode: stopped at its next pass (when it runs) and its future cancelled."""
+        stop = self._stops.pop(target, None)
+        if stop is not None:
+            stop.set()
+        if not target.done():
+            target.cancel()
 
     # ---------------------------------------------------------------- helpers
 
@@ -160,32 +176,45 @@ class PartialDecoder:
     async def _run(self, audio: np.ndarray, target: asyncio.Future[Transcript] | None) -> None:
         while True:
             self.decodes += 1
+            stop = None
+            if target is not None:
+                stop = self._stops.setdefault(target, threading.Event())
             try:
-                transcript = await self._counted(audio)
+                transcript: Transcript | None = await self._counted(audio, stop)
+            except Superseded:
+                transcript = None  # speech resumed: nobody reads it (its future is cancelled already)
             except Exception as exc:
                 if target is not None and not target.done():
                     target.set_exception(exc)
                 raise
-            if target is not None and not target.done():
-                target.set_result(transcript)
-            self._note(transcript)
+            finally:
+                if target is not None:
+                    self._stops.pop(target, None)
+            if transcript is not None:
+                if target is not None and not target.done():
+                    target.set_result(transcript)
+                self._note(transcript)
             waiting, self._waiting = self._waiting, None
             if waiting is None:
                 return
             audio, target = waiting
 
-    async def _counted(self, pcm: np.ndarray) -> Transcript:
+    async def _counted(self, pcm: np.ndarray, stop: threading.Event | None = None) -> Transcript:
         global _running_decodes
         _running_decodes += 1
         try:
-            return await asyncio.to_thread(self._decode, pcm)
+            return await asyncio.to_thread(self._decode, pcm, stop)
         finally:
             _running_decodes -= 1
 
-    def _decode(self, pcm: np.ndarray) -> Transcript:
+    def _decode(self, pcm: np.ndarray, stop: threading.Event | None = None) -> Transcript:
         started = time.perf_counter()
         audio16 = resample(pcm, self.rate, ASR_RATE)
-        transcript = self.asr.transcribe(audio16, self.language or self.heard_language)
+        language = self.language or self.heard_language
+        if stop is not None and _stoppable(type(self.asr)):
+            transcript = self.asr.transcribe(audio16, language, stop=stop)  # type: ignore[call-arg]
+        else:
+            transcript = self.asr.transcribe(audio16, language)
         return Transcript(transcript.text, transcript.language, transcript.audio_s, time.perf_counter() - started)
 
     def _note(self, transcript: Transcript) -> None:
@@ -193,3 +222,12 @@ class PartialDecoder:
             self.heard_language = transcript.language
         self.stable = stable_prefix(self.interim, transcript.text, transcript.language) if self.interim else ""
         self.interim = transcript.text
+
+
+@cache
+def _stoppable(kind: type) -> bool:
+    """The recogniser's `transcribe` takes `stop` (it can give a stale decode up midway)."""
+    try:
+        return "stop" in inspect.signature(kind.transcribe).parameters  # type: ignore[attr-defined]
+    except (AttributeError, TypeError, ValueError):
+        return False

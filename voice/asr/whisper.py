@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Mapping
 from difflib import SequenceMatcher
@@ -40,7 +41,7 @@ from typing import Any, Literal
 import numpy as np
 
 from voice.asr.pieces import pieces
-from voice.protocols import Transcript
+from voice.protocols import Superseded, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +170,11 @@ class WhisperASR:
         scores = {token[2:-2]: p for token, p in model.model.detect_language(encoded)[0]}
         return max(LANGUAGES, key=lambda lang: scores.get(lang, 0.0))
 
-    def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, language: str | None, *, stop: threading.Event | None = None) -> Transcript:
+        """`stop`: once set, the decode is given up (`Superseded`) before its next pass — before the encoder, between
+        the encoder and the decoder (about half a decode's time), before a second decode or a next piece."""
         started = time.perf_counter()
+        _check(stop)
         seconds = len(audio) / RATE
         longest = WINDOWS_S[-2] - MARGIN_S  # the most one short window takes
         if self.window == "short" and seconds > longest:
@@ -178,39 +182,54 @@ class WhisperASR:
             # with the short window; the 30 s path cut a 31 s reply inside a word and lost its last sentences
             heard = []
             for piece in pieces(audio, RATE, longest):
-                part = self.transcribe(piece, language)
+                part = self.transcribe(piece, language, stop=stop)
                 language = language or part.language
                 heard.append(part.text)
             lang = language if language in LANGUAGES else "en"
             text = ("" if lang == "zh" else " ").join(t for t in heard if t)
             return Transcript(text, lang, seconds, time.perf_counter() - started)
         window = window_s(seconds, self.window)
-        text, lang = self._decode(audio, language, window)
+        text, lang = self._decode(audio, language, window, stop=stop)
         if echoes(text, self.prompts[lang]) and self.prompts[lang] != PLAIN_PROMPTS[lang]:
             # the prompt read back (short or unclear speech, "按0转人工"): decoded again after the script-only one
+            _check(stop)
             text, lang = self._decode(audio, lang, window, PLAIN_PROMPTS[lang])
         if echoes(text, self.prompts[lang]) or echoes(text, PLAIN_PROMPTS[lang]):  # over noise: nothing was said
             text = ""
         return Transcript(text, lang, seconds, time.perf_counter() - started)
 
     def _decode(
-        self, audio: np.ndarray, language: str | None, window: int, prompt: str | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        window: int,
+        prompt: str | None = None,
+        *,
+        stop: threading.Event | None = None,
     ) -> tuple[str, str]:
         """The transcript and its language, after `prompt` (None: the language's configured one)."""
         if window < FULL_WINDOW_S:
-            text, lang = self._short(audio, language, window, prompt)
+            text, lang = self._short(audio, language, window, prompt, stop=stop)
             if looped(text, lang):  # the short window's failure: no end heard, words again; 30 s has the reference
+                _check(stop)
                 text, lang = self._full(audio, lang, prompt)
         else:
             text, lang = self._full(audio, language, prompt)
         return (simplified(text) if lang == "zh" else text), lang
 
     def _short(
-        self, audio: np.ndarray, language: str | None, window: int, prompt: str | None = None
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        window: int,
+        prompt: str | None = None,
+        *,
+        stop: threading.Event | None = None,
     ) -> tuple[str, str]:
         """One encoder pass over `window` seconds, then `transcribe`'s greedy decode of it."""
         model = self._load()
         encoded = self.encode(audio, window)
+        _check(stop)  # the caller spoke on while the encoder ran: the decoder's steps are not spent on a stale pause
         lang = language if language in LANGUAGES else self.language_of(audio, encoded)
         tokenizer = self._tokenizers[lang]
         prompt_tokens = self._prompt_tokens[(lang, self.prompts[lang] if prompt is None else prompt)]
@@ -290,6 +309,11 @@ def looped(text: str, language: str) -> bool:
         units, n = _WORD.findall(text.lower()), 3
     grams = [tuple(units[i : i + n]) for i in range(len(units) - n + 1)]
     return len(grams) != len(set(grams))
+
+
+def _check(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise Superseded
 
 
 def _max_new_tokens(seconds: float) -> int:
