@@ -175,21 +175,21 @@ class PartialDecoder:
 
     async def _run(self, audio: np.ndarray, target: asyncio.Future[Transcript] | None) -> None:
         while True:
-            self.decodes += 1
-            stop = None
-            if target is not None:
-                stop = self._stops.setdefault(target, threading.Event())
-            try:
-                transcript: Transcript | None = await self._counted(audio, stop)
-            except Superseded:
-                transcript = None  # speech resumed: nobody reads it (its future is cancelled already)
-            except Exception as exc:
-                if target is not None and not target.done():
-                    target.set_exception(exc)
-                raise
-            finally:
-                if target is not None:
-                    self._stops.pop(target, None)
+            transcript: Transcript | None = None
+            if target is None or not target.cancelled():  # (speech resumed before this decode began: not at all)
+                stop = self._stops.setdefault(target, threading.Event()) if target is not None else None
+                self.decodes += 1
+                try:
+                    transcript = await self._counted(audio, stop)
+                except Superseded:
+                    pass  # speech resumed: nobody reads it (its future is cancelled already)
+                except Exception as exc:
+                    if target is not None and not target.done():
+                        target.set_exception(exc)
+                    raise
+                finally:
+                    if target is not None:
+                        self._stops.pop(target, None)
             if transcript is not None:
                 if target is not None and not target.done():
                     target.set_result(transcript)
