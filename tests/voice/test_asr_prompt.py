@@ -56,7 +56,9 @@ def test_the_prompt_read_back_is_decoded_again_after_a_plain_one(monkeypatch: py
         ("zh", None): "来自网店的客服热线, 运单号、发票和优惠券。", ("zh", PLAIN_PROMPTS["zh"]): "按领转人工。",
         ("en", None): "a return, a refund",
     }
-    monkeypatch.setattr(asr, "_short", lambda audio, language, window, prompt=None: (heard[language, prompt], language))
+    monkeypatch.setattr(
+        asr, "_short", lambda audio, language, window, prompt=None, **_: (heard[language, prompt], language)
+    )
     audio = np.zeros(16000 * 2, dtype=np.float32)
     assert asr.transcribe(audio, "zh").text == "按领转人工。"
     assert asr.transcribe(audio, "en").text == "a return, a refund"

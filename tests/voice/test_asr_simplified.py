@@ -21,7 +21,7 @@ def test_traditional_words_become_simplified_and_the_rest_is_kept() -> None:
 def test_a_zh_transcript_comes_out_simplified_and_an_en_one_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
     asr = WhisperASR("var/models/whisper-base")
     said = {"zh": "運單號是SF1234567890，已簽收", "en": "the 運 character stays in English text"}
-    monkeypatch.setattr(asr, "_short", lambda audio, language, window, prompt=None: (said[language], language))
+    monkeypatch.setattr(asr, "_short", lambda audio, language, window, prompt=None, **_: (said[language], language))
     audio = np.zeros(16000 * 2, dtype=np.float32)
     assert asr.transcribe(audio, "zh").text == "运单号是SF1234567890，已签收"
     assert asr.transcribe(audio, "en").text == said["en"]
