@@ -226,8 +226,10 @@ class PartialDecoder:
 
 @cache
 def _stoppable(kind: type) -> bool:
-    """The recogniser's `transcribe` takes `stop` (it can give a stale decode up midway)."""
+    """The recogniser's `transcribe` takes `stop` (it can give a stale decode up midway), or passes keywords on (a
+    wrapper's `**kwargs`)."""
     try:
-        return "stop" in inspect.signature(kind.transcribe).parameters  # type: ignore[attr-defined]
+        parameters = inspect.signature(kind.transcribe).parameters  # type: ignore[attr-defined]
     except (AttributeError, TypeError, ValueError):
         return False
+    return "stop" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
