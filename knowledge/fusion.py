@@ -29,6 +29,21 @@ def rank(
     return candidates[np.argsort(-values, kind="stable")]
 
 
+def rank_hits(
+    ids: np.ndarray, scores: np.ndarray, members: np.ndarray | None, *, depth: int | None = None
+) -> np.ndarray:
+    """`rank` of the chunks `members` marks (a boolean per chunk; None: all) when only `ids` score (`scores`) and every
+    other chunk is no hit: the same order (descending score, ties by chunk index), from the few hits instead of a
+    score for every chunk."""
+    if members is not None:
+        keep = members[ids]
+        ids, scores = ids[keep], scores[keep]
+    keep = np.isfinite(scores)
+    ids, scores = ids[keep], scores[keep]
+    ranked = ids[np.lexsort((ids, -scores))]
+    return ranked if depth is None else ranked[:depth]
+
+
 def rrf(rankings: Sequence[np.ndarray], k: int = RRF_K) -> list[tuple[int, float]]:
     """Fuse rankings: each list adds 1 / (k + rank) to an item, rank counted from 1 (each ranking names an item once).
 
