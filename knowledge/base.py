@@ -169,7 +169,11 @@ class KnowledgeBase:
 
         def sparse() -> tuple[Callable[[], np.ndarray], np.ndarray]:
             words = tokenize(query)
-            first_ranking = rank(self.index.bm25_scores(words, bm25_language), first, positive_only=True, depth=DEPTH)
+            if bm25_language is None:
+                first_ranking = rank(self.index.bm25_scores(words), first, positive_only=True, depth=DEPTH)
+            else:  # (from the chunks that share a word with the query)
+                ids, scores = self.index.bm25_hits(words, bm25_language)
+                first_ranking = rank_hits(ids, scores, positive_only=True, depth=DEPTH)
             # the other languages' chunks are scored only when they are asked for (seldom)
             return lambda: rank(self.index.bm25_scores(words), others, positive_only=True, depth=DEPTH), first_ranking
 

@@ -173,6 +173,17 @@ class HybridIndex:
                 scores[rows] = bm25.get_scores(query_tokens)
         return scores
 
+    def bm25_hits(self, query_tokens: list[str], language: str) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, BM25) of the chunks in `language` that share a word with the query, in chunk order: what
+        `bm25_scores` gives them, without a score for every chunk."""
+        found = self._bm25.get(language)
+        if found is None or not query_tokens:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        bm25, rows = found
+        scores = bm25.get_scores(query_tokens).astype(np.float32)  # (the precision `bm25_scores` keeps)
+        hits = np.flatnonzero(scores)
+        return rows[hits], scores[hits]
+
     def save(self, index_dir: Path, manifest: Manifest) -> None:
         import faiss
 
