@@ -194,6 +194,10 @@ class SharedE5:
                 return vector.copy()
             return model.query(texts)
 
+    def keeps(self, text: str) -> bool:
+        """Is `text`'s query embedding kept (a lookup, not an inference)?"""
+        return text in self._recent
+
     def forget(self) -> None:
         """Drop the kept query embeddings (a bench timing the embedding itself, not the cache)."""
         with self.lock:

@@ -181,7 +181,9 @@ class KnowledgeBase:
         # go to the first ranking
         retrievers: list[tuple[Callable[[], np.ndarray], np.ndarray]] = []
         evidence: float | None = None
-        if self.mode == "hybrid" and self.overlap:
+        keeps_query = getattr(self.embedder, "keeps_query", None)
+        embeds = keeps_query is None or not keeps_query(query)  # (a kept embedding is a lookup: nothing to overlap)
+        if self.mode == "hybrid" and self.overlap and embeds:
             (dense_ranker, dense_first, evidence), sparse_result = beside(dense, sparse)
             retrievers = [(dense_ranker, dense_first), sparse_result]
         else:
