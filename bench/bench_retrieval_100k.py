@@ -58,10 +58,10 @@ class ScannedIndex(HybridIndex):
             lang: (BM25Okapi([tokens[i] or ["\x00"] for i in rows]), rows) for lang, (_, rows) in self._bm25.items()
         }
 
-    def bm25_scores(self, query_tokens: list[str]) -> np.ndarray:
+    def bm25_scores(self, query_tokens: list[str], language: str | None = None) -> np.ndarray:
         scores = np.zeros(len(self.chunks), dtype=np.float32)
         if query_tokens:
-            for okapi, rows in self._okapi.values():
+            for okapi, rows in self._okapi.values():  # (every language, as it was)
                 scores[rows] = okapi.get_scores(query_tokens)
         return scores
 

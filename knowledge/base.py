@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -9,9 +10,10 @@ import numpy as np
 
 from agent.language import detect_language
 from agent.protocols import Language, Passage
+from knowledge.beside import beside
 from knowledge.embedders import Embedder, canonical_name, get_embedder, model_id
 from knowledge.evidence import floor_for
-from knowledge.fusion import distinct_docs, max_rrf, rank, rrf, select_passages
+from knowledge.fusion import distinct_docs, max_rrf, rank, rank_hits, rrf, select_passages
 from knowledge.index import DEPTH, HybridIndex, IndexMismatchError, Manifest
 from knowledge.tokens import TOKENIZER_VERSION, tokenize
 from knowledge.tokens import warm_up as warm_up_tokenizer
@@ -72,7 +74,8 @@ def engine_mismatch(manifest: Manifest, embedder: Embedder) -> str | None:
 class KnowledgeBase:
     """Hybrid (dense + BM25, RRF-fused) search over the store's policy documents.
 
-    Thread-safe for concurrent `search` calls; CPU-bound, so async callers should use a thread.
+    Thread-safe for concurrent `search` calls; CPU-bound, so async callers should use a thread. A hybrid search
+    runs its BM25 half on one helper thread (shared by the process) while the calling thread embeds the query.
     """
 
     def __init__(
@@ -82,6 +85,7 @@ class KnowledgeBase:
         *,
         manifest: Manifest | None = None,
         mode: SearchMode = "hybrid",
+        overlap: bool = True,
     ) -> None:
         if mode not in SEARCH_MODES:
             raise ValueError(f"mode must be one of {SEARCH_MODES}, not {mode!r}")
@@ -89,6 +93,8 @@ class KnowledgeBase:
         self.embedder = embedder
         self.manifest = manifest
         self.mode: SearchMode = mode
+        # a hybrid search scores BM25 on a helper thread while it embeds the query (`knowledge.beside`)
+        self.overlap = overlap
         self._docs = [c.doc for c in index.chunks]
         with_sections = {c.doc for c in index.chunks if c.section}
         # A document's intro routes questions to it but answers none of them (see select_passages).
@@ -148,26 +154,51 @@ class KnowledgeBase:
         if not query or k <= 0 or len(self.index) == 0:
             return []
         preferred = language or detect_language(query, default="en")
-        score_lists: list[tuple[np.ndarray, bool]] = []
         same, in_language, others = self.index.groups(preferred)
-        evidence: float | None = None
-        if self.mode != "bm25":
-            query_vector = self.embedder.embed_queries([query])[0]
-            dense = self.index.dense_scores(query_vector)
-            score_lists.append((dense, False))
-            pool = dense[same] if len(in_language) else dense
-            pool = pool[np.isfinite(pool)]  # (an approximate index scores only the nearest chunks)
+        # the chunks ranked first; the others only fill in (and BM25 scores them only then)
+        first, bm25_language = (in_language, preferred) if len(in_language) else (others, None)
+
+        def dense() -> tuple[Callable[[], np.ndarray], np.ndarray, float | None]:
+            # (an approximate index returns only the nearest chunks: the others are no hit)
+            ids, sims = self.index.dense_hits(self.embedder.embed_queries([query])[0])
+            pool = sims[same[ids]] if len(in_language) else sims
+            pool = pool[np.isfinite(pool)]
             evidence = round(float(pool.max()), 4) if len(pool) else None
-        if self.mode != "dense":
-            score_lists.append((self.index.bm25_scores(tokenize(query)), True))
+            first_ranking = rank_hits(ids, sims, same if len(in_language) else None, depth=DEPTH)
+            return lambda: rank_hits(ids, sims, ~same, depth=DEPTH), first_ranking, evidence
+
+        def sparse() -> tuple[Callable[[], np.ndarray], np.ndarray]:
+            words = tokenize(query)
+            if bm25_language is None:
+                first_ranking = rank(self.index.bm25_scores(words), first, positive_only=True, depth=DEPTH)
+            else:  # (from the chunks that share a word with the query)
+                ids, scores = self.index.bm25_hits(words, bm25_language)
+                first_ranking = rank_hits(ids, scores, positive_only=True, depth=DEPTH)
+            # the other languages' chunks are scored only when they are asked for (seldom)
+            return lambda: rank(self.index.bm25_scores(words), others, positive_only=True, depth=DEPTH), first_ranking
+
+        # (each retriever's ranking of `others`, made when asked for, and of `first`), dense first: ties in the fusion
+        # go to the first ranking
+        retrievers: list[tuple[Callable[[], np.ndarray], np.ndarray]] = []
+        evidence: float | None = None
+        keeps_query = getattr(self.embedder, "keeps_query", None)
+        embeds = keeps_query is None or not keeps_query(query)  # (a kept embedding is a lookup: nothing to overlap)
+        if self.mode == "hybrid" and self.overlap and embeds:
+            (dense_ranker, dense_first, evidence), sparse_result = beside(dense, sparse)
+            retrievers = [(dense_ranker, dense_first), sparse_result]
+        else:
+            if self.mode != "bm25":
+                dense_ranker, dense_first, evidence = dense()
+                retrievers.append((dense_ranker, dense_first))
+            if self.mode != "dense":
+                retrievers.append(sparse())
         floor = floor_for(self.manifest.model, preferred) if self.manifest is not None else None
         sufficient = evidence is None or floor is None or evidence >= floor
 
-        ordered: list[tuple[int, float]] = []
-        for group in (in_language, others):
-            if len(group) and not (ordered and distinct_docs(ordered, self._docs, k)):  # (others only fill in)
-                ordered += rrf([rank(scores, group, positive_only=pos, depth=DEPTH) for scores, pos in score_lists])
-        scale = max_rrf(len(score_lists))
+        ordered = rrf([first_ranking for _, first_ranking in retrievers])
+        if len(in_language) and len(others) and not distinct_docs(ordered, self._docs, k):  # (others fill in)
+            ordered += rrf([rank_others() for rank_others, _ in retrievers])
+        scale = max_rrf(len(retrievers))
         passages = []
         for idx, fused in select_passages(ordered, self._docs, self._routing_only, k):
             chunk = self.index.chunks[idx]

