@@ -312,6 +312,10 @@ class ProductInteracted(Event):
 
     def _apply(self, state: DialogueState) -> None:
         state.focus_products = [self.product_id]
+        if self.kind == "added_to_cart" and self.product_id not in state.cart:
+            state.cart.append(self.product_id)
+        elif self.kind == "purchased" and self.product_id in state.cart:
+            state.cart.remove(self.product_id)
 
 
 OFFER_OUTCOMES = ("clicked", "added_to_cart", "purchased", "declined")

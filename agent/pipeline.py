@@ -170,7 +170,10 @@ class Agent:
     async def _load(self, conversation_id: str) -> DialogueState:
         state = self._cache.get(conversation_id)
         after = state.last_seq if state else 0
-        events = await self.store.load(conversation_id, after=after)
+        return self._topped_up(conversation_id, state, await self.store.load(conversation_id, after=after))
+
+    def _topped_up(self, conversation_id: str, state: DialogueState | None, events: list[Event]) -> DialogueState:
+        """`state` (the cached one, or None) with `events` (the log after it) applied, cached as the latest."""
         if state is None:
             if not events:
                 raise UnknownConversation(conversation_id)
@@ -213,14 +216,18 @@ class Agent:
     # ------------------------------------------------------------- lifecycle
 
     async def start(
-        self, conversation_id: str, *, channel: str, customer_id: str | None, language: str | None
+        self, conversation_id: str, *, channel: str, customer_id: str | None, language: str | None,
+        also: Sequence[Event] = (),
     ) -> list[Event]:
+        """Record `ConversationStarted` and `also` (what the store knew of the customer as it started), in one write."""
         state = DialogueState(conversation_id=conversation_id)
         started = ConversationStarted(
             conversation_id=conversation_id, channel=channel, customer_id=customer_id, language=language
         )
+        for event in also:  # (read before the start: stamped with it, so times follow the log's order)
+            event.at = started.at
         async with self._lock(conversation_id):
-            stored = await self._emit(conversation_id, state, [started])
+            stored = await self._emit(conversation_id, state, [started, *also])
             self._cache[conversation_id] = state
         return stored
 
@@ -344,8 +351,29 @@ class Agent:
             raise UnrecordedTurn(render("turn_failed", language), language) from exc
         return TurnResult(reply, state, stored, failed=True)
 
+    async def _loaded_and_perceived(self, cid: str, turn: TurnInput) -> tuple[DialogueState, Perception]:
+        """The conversation's state topped up from the log, and the turn perceived: in one trip to a model thread when
+        the state is cached and the store can read synchronously (each trip to a thread and back costs the event
+        loop and the GIL more than the read itself). The turn is perceived against the cached language; again in the
+        rare case the log's new events changed it."""
+        state = self._cache.get(cid)
+        load_sync = getattr(self.store, "load_sync", None)
+        if state is None or not callable(load_sync):
+            state = await self._load(cid)
+            return state, await self._model(self.perceive, turn, state.language)
+        after, language = state.last_seq, state.language
+
+        def both() -> tuple[list[Event], Perception]:
+            return load_sync(cid, after), self.perceive(turn, language)
+
+        events, p = await self._model(both)
+        state = self._topped_up(cid, state, events)
+        if state.language != language:
+            p = await self._model(self.perceive, turn, state.language)
+        return state, p
+
     async def _turn(self, cid: str, turn: TurnInput, text: str, progress: _Progress) -> TurnResult:
-        state = await self._load(cid)
+        state, p = await self._loaded_and_perceived(cid, turn)
         retry = None  # the open turn this message is sent again for
         if turn.client_msg_id and turn.client_msg_id in state.client_msg_ids:
             retry = state.open_turn
@@ -354,7 +382,6 @@ class Agent:
             progress.words = True
             if retry.get("call") is not None:  # it failed after recording a call with side effects: complete that
                 return await self._complete_call(cid, state, retry["call"], text, progress)
-        p = await self._model(self.perceive, turn, state.language)
         language = state.language if state.language_fixed else p.language
         pending = state.requested if retry is None else _requested(retry)
         nlu = self.tools.with_cues(p.nlu, text, floor=UNSURE_BELOW, calm=p.affect.label not in NEGATIVE)
@@ -438,7 +465,7 @@ class Agent:
 
     def _context(self, state: DialogueState, language: str) -> ToolContext:
         return ToolContext(conversation_id=state.conversation_id, customer_id=state.customer_id, language=language,
-                           now=self.clock())
+                           now=self.clock(), cart=tuple(state.cart))
 
     def _should_propose(self, decision: Decision, confidence: float) -> bool:
         """Ask the LLM for a tool when the rules could not act (unsure: not when they hold the tool and its arguments),

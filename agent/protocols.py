@@ -112,6 +112,9 @@ class ToolContext:
     # the idempotency key of a call with side effects: the same when a retried turn completes the recorded call, so
     # the tool files or issues at most once under it
     key: str | None = None
+    # the conversation's cart as the turn began (`DialogueState.cart`); None: not known to the caller, read it from
+    # the log
+    cart: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

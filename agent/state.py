@@ -44,6 +44,9 @@ class DialogueState:
     # the products the conversation is about now: the latest list shown as cards, or the one product the customer
     # last did something with ("这个多少钱", "does it come with a charger?" refer to them)
     focus_products: list[str] = field(default_factory=list)
+    # products added to the cart in this conversation and not bought since, oldest first (`ProductInteracted`): what
+    # the offer tools count a spend threshold against, without reading the whole log each turn
+    cart: list[str] = field(default_factory=list)
     # per OfferMade: {"kind", "offer_id", "need", "event_id", "turn" (the customer turn it followed), "source" (the
     # tool that made it), "outcomes" (what OfferAnswered recorded of it)}
     offers: list[dict[str, Any]] = field(default_factory=list)

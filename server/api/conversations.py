@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import InvalidMessage
+from agent.events import CustomerProfiled
 from agent.pipeline import TurnInput, UnrecordedTurn
 from server.api.deps import MAX_SEQ, ConversationDep, RuntimeDep, client_ip, limit
 from server.api.fields import StoredText
@@ -59,31 +60,36 @@ async def start_conversation(
     the conversation is anonymous, whatever id the browser sent."""
     await limit(runtime, "conversation_ip", client_ip(request))
     customer_id = verified_customer(runtime.identity, body.customer_id, body.customer_sig, authorization)
-    if customer_id is not None:
-        customer = await asyncio.to_thread(runtime.customers.get, customer_id)
-        if customer is None:
-            raise ApiError(404, "unknown_customer", "No such customer.")
-    conversation_id, token = await asyncio.to_thread(
-        runtime.conversations.create, channel=body.channel, customer_id=customer_id, language=body.language
-    )
-    await runtime.agent.start(conversation_id, channel=body.channel, customer_id=customer_id, language=body.language)
-    if customer_id is not None:
-        await note_profile(runtime, conversation_id, customer_id)
+    # the store's reads and writes of a start in one trip to a thread (each trip costs the event loop more than
+    # these reads); the conversation's first events in one write
+    conversation_id, token, profiled = await asyncio.to_thread(_create, runtime, body, customer_id)
+    await runtime.agent.start(conversation_id, channel=body.channel, customer_id=customer_id, language=body.language,
+                              also=[profiled] if profiled is not None else [])
     return Started(conversation_id=conversation_id, token=token, customer_id=customer_id)
 
 
-async def note_profile(runtime: Runtime, conversation_id: str, customer_id: str) -> None:
-    """Record what the store knows of the customer (`CustomerProfiled`) for the policy to read; a profile that
-    cannot be built leaves the conversation as it is."""
+def _create(runtime: Runtime, body: StartConversation,
+            customer_id: str | None) -> tuple[str, str, CustomerProfiled | None]:
+    """Blocking: the conversation's row (a verified customer must be one the store knows), and the customer's profile
+    to start it with."""
+    if customer_id is not None and runtime.customers.get(customer_id) is None:
+        raise ApiError(404, "unknown_customer", "No such customer.")
+    conversation_id, token = runtime.conversations.create(channel=body.channel, customer_id=customer_id,
+                                                          language=body.language)
+    profiled = profile_of(runtime, conversation_id, customer_id) if customer_id is not None else None
+    return conversation_id, token, profiled
+
+
+def profile_of(runtime: Runtime, conversation_id: str, customer_id: str) -> CustomerProfiled | None:
+    """Blocking: what the store knows of the customer (`CustomerProfiled`) for the policy to read; None when there is
+    no profile, or it cannot be built (the conversation starts without one)."""
     if runtime.insight is None:
-        return
+        return None
     try:
-        event = await asyncio.to_thread(runtime.insight.profiled, conversation_id, customer_id)
+        return runtime.insight.profiled(conversation_id, customer_id)
     except Exception as exc:
         log.warning("profile of the customer of %s failed: %s", conversation_id, type(exc).__name__)
-        return
-    if event is not None:
-        await runtime.agent.record(conversation_id, [event])
+        return None
 
 
 def verified_customer(

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from server.db.models import Category
 from tools.marketing.insight.behaviour import CustomerHistory
 from tools.marketing.insight.churn import ChurnModel, NotEnoughHistory, Risk, fit
 from tools.marketing.insight.needs import shared_tagger
-from tools.marketing.insight.profile import Profile, Rfm, build_profile, quintile_scores, segment_of
+from tools.marketing.insight.profile import Profile, Rfm, build_profile, rfm_of, segment_of
 
 log = logging.getLogger(__name__)
 TTL_S = 900.0
@@ -43,6 +43,11 @@ class _Base:
     model: ChurnModel | None
     risks: list[Risk]
     categories: dict[str, tuple[str, str]]  # key -> (zh, en) names
+    rfm: dict[str, Rfm]  # every customer with an order, scored against the base once (not per conversation start)
+    risk_of: dict[str, float]  # customer id -> churn risk
+    # customer id -> profile (None: not in the base), built on first read: the base's histories never change, and
+    # tagging a customer's texts for needs is the costly part of a profile
+    briefs: dict[str, Profile | None] = field(default_factory=dict)
 
 
 def _raw(h: CustomerHistory, now: datetime) -> tuple[float, int, float] | None:
@@ -100,16 +105,17 @@ class CustomerInsight:
         risks = model.score(list(histories.values()), now) if model else []
         with self._sessions() as s:
             names = {k: (zh, en) for k, zh, en in s.execute(select(Category.key, Category.name_zh, Category.name_en))}
-        return _Base(now, time.monotonic(), histories, raw, model, risks, names)
+        return _Base(now, time.monotonic(), histories, raw, model, risks, names, rfm_of(raw),
+                     {r.customer_id: r.risk for r in risks})
 
     def _rfm(self, base: _Base, customer_id: str, mine: tuple[float, int, float] | None) -> Rfm | None:
+        """The customer's RFM among the base's, with `mine` as their inputs (fresher than the base's, for the
+        console): scored against the whole base again only when they differ from what the base holds."""
         if mine is None:
             return None
-        raw = {**base.raw, customer_id: mine}
-        r = quintile_scores({c: v[0] for c, v in raw.items()}, higher_is_better=False)
-        f = quintile_scores({c: float(v[1]) for c, v in raw.items()})
-        m = quintile_scores({c: v[2] for c, v in raw.items()})
-        return Rfm(mine[0], mine[1], mine[2], r[customer_id], f[customer_id], m[customer_id])
+        if base.raw.get(customer_id) == mine:
+            return base.rfm[customer_id]
+        return rfm_of({**base.raw, customer_id: mine})[customer_id]
 
     def profile(self, customer_id: str) -> dict[str, Any] | None:
         """The customer's profile with their churn risk, or None for a customer the store does not know."""
@@ -134,14 +140,15 @@ class CustomerInsight:
     def brief(self, customer_id: str) -> Profile | None:
         """The profile alone, from the cached base (no SQL when warm): what a conversation reads."""
         base = self._current()
+        if customer_id in base.briefs:
+            return base.briefs[customer_id]
         h = base.histories.get(customer_id)
-        if h is None:
-            return None
-        return build_profile(h, self._rfm(base, customer_id, base.raw.get(customer_id)))
+        profile = None if h is None else build_profile(h, base.rfm.get(customer_id))
+        base.briefs[customer_id] = profile  # (two threads building the same one store equal profiles)
+        return profile
 
     def risk(self, customer_id: str) -> float | None:
-        base = self._current()
-        return next((r.risk for r in base.risks if r.customer_id == customer_id), None)
+        return self._current().risk_of.get(customer_id)
 
     def profiled(self, conversation_id: str, customer_id: str) -> CustomerProfiled | None:
         """The `CustomerProfiled` event a conversation with this customer starts with (None: unknown customer, or
@@ -164,7 +171,7 @@ class CustomerInsight:
             if r.risk < min_risk:
                 continue
             h = base.histories[r.customer_id]
-            rfm = self._rfm(base, r.customer_id, base.raw.get(r.customer_id))
+            rfm = base.rfm.get(r.customer_id)
             seg = segment_of(rfm)
             if segment and seg != segment:
                 continue

@@ -249,10 +249,12 @@ class OffersTool(BaseTool):
 
     async def __call__(self, args: BaseModel, ctx: ToolContext) -> ToolResult:
         assert isinstance(args, self.Args)
-        events = await self._events.load(ctx.conversation_id)
+        # the cart the turn began with, else from the log
+        cart = (list(ctx.cart) if ctx.cart is not None
+                else conversation.cart(await self._events.load(ctx.conversation_id)))
         if self._variants is not None:
             await self._variants.start()  # lines the LLM words are written in the background, from now on
-        result = await asyncio.to_thread(self._offers, args, ctx, conversation.cart(events))
+        result = await asyncio.to_thread(self._offers, args, ctx, cart)
         if self._retriever is not None and args.ask:  # the store's rule on prices (or on shipping fees)
             doc, queries = POLICY.get(args.ask, POLICY["*"])
             result.citations = await asyncio.to_thread(self._cite, queries["zh" if ctx.language == "zh" else "en"],

@@ -125,7 +125,7 @@ class ProactiveOfferTool(BaseTool):
         await self._variants.start()  # lines the LLM words are written in the background, from now on
         if trade_in:
             return await asyncio.to_thread(self._trade_in, need, made, ctx)
-        cart = conversation.cart(await self._events.load(ctx.conversation_id))
+        cart = list(state.cart)  # (the log's cart, as state: `conversation.cart`)
         if not cart:
             return None
         return await asyncio.to_thread(self._nudge, need, made, ctx, cart)

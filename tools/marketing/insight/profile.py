@@ -123,6 +123,11 @@ def rfm_scores(histories: Iterable[CustomerHistory], now: datetime) -> dict[str,
         if orders:
             last = max(o.at for o in orders)
             raw[h.customer_id] = ((now - last).total_seconds() / 86400, len(orders), sum(o.total for o in orders))
+    return rfm_of(raw)
+
+
+def rfm_of(raw: dict[str, tuple[float, int, float]]) -> dict[str, Rfm]:
+    """RFM of every customer from their (recency days, orders, spend), scored against each other."""
     r = quintile_scores({c: v[0] for c, v in raw.items()}, higher_is_better=False)
     f = quintile_scores({c: float(v[1]) for c, v in raw.items()})
     m = quintile_scores({c: v[2] for c, v in raw.items()})
