@@ -135,8 +135,10 @@ def _schema_json(name: str, description: str, args: type[BaseModel]) -> str:
     a tenth of a production turn's CPU), and a tool's declaration does not change while the process runs. Kept as
     text so every caller gets its own dicts (`json.loads`, ~20 us) and none can alter another's."""
     parameters = _without_patterns(args.model_json_schema())
-    return json.dumps({"type": "function", "function": {"name": name, "description": description,
-                                                        "parameters": parameters}}, ensure_ascii=False)
+    return json.dumps(
+        {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}},
+        ensure_ascii=False,
+    )
 
 
 def _without_patterns(node: Any) -> Any:
