@@ -121,8 +121,8 @@ async def test_concurrent_appends_from_tasks(sessions) -> None:
 
 
 async def test_what_one_path_writes_the_other_reads(sessions) -> None:
-    """On SQLite appends and loads go to the driver: the rows it writes read back through SQLAlchemy's types (the
-    console's `load_many`, the ORM) as what was appended, and rows the ORM wrote load through it alike."""
+    """Appends and loads go to the driver (sqlite3, psycopg): the rows it writes read back through SQLAlchemy's
+    types (the console's `load_many`, the ORM) as what was appended, and rows the ORM wrote load through it alike."""
     from sqlalchemy import select
 
     from server.db.models import DialogueEvent
