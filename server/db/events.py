@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +72,11 @@ def _sqlite_event(row: tuple[Any, ...]) -> Event:
     return Event.from_record(type=kind, conversation_id=conversation_id, seq=seq,
                              at=datetime.fromisoformat(at).replace(tzinfo=UTC), id=event_id,
                              payload=json.loads(payload))
+
+
+def _utc(at: datetime) -> datetime:
+    """As `UTCDateTime` stores a time: a naive one is UTC already."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _pg_event(row: tuple[Any, ...]) -> Event:
@@ -168,10 +173,23 @@ class SqlEventStore:
             ev.seq = first + i
         return events
 
-    def _append_pg(self, conversation_id: str, events: list[Event]) -> list[Event]:
+    @contextlib.contextmanager
+    def _pg_connection(self) -> Iterator[Any]:
+        """A pooled connection (checked out as any is, pre-ping included), back to the pool afterwards; one the
+        database dropped (a restart) is discarded, not pooled again."""
         assert self._pg is not None
-        pooled = self._pg.raw_connection()  # checked out as any pooled connection is (pre-ping included)
+        pooled = self._pg.raw_connection()
         try:
+            yield pooled
+        except BaseException:
+            if pooled.driver_connection is not None and pooled.driver_connection.closed:
+                pooled.invalidate()
+            raise
+        finally:
+            pooled.close()
+
+    def _append_pg(self, conversation_id: str, events: list[Event]) -> list[Event]:
+        with self._pg_connection() as pooled:
             try:
                 with pooled.cursor() as cursor:
                     cursor.execute(_PG_BUMP, (len(events), conversation_id))
@@ -180,7 +198,7 @@ class SqlEventStore:
                         raise UnknownConversation(conversation_id)
                     first = last[0] - len(events) + 1
                     rows = [
-                        (ev.id, conversation_id, first + i, ev.type, json_dumps(ev.to_payload()), ev.at.astimezone(UTC))
+                        (ev.id, conversation_id, first + i, ev.type, json_dumps(ev.to_payload()), _utc(ev.at))
                         for i, ev in enumerate(events)
                     ]
                     if len(rows) == 1:  # (executemany's pipeline costs more than it saves for one row)
@@ -189,11 +207,10 @@ class SqlEventStore:
                         cursor.executemany(_PG_INSERT, rows)
                 pooled.commit()
             except BaseException:
-                with contextlib.suppress(Exception):  # (a dropped connection: the pool discards it on return)
-                    pooled.rollback()
+                if not pooled.driver_connection.closed:
+                    with contextlib.suppress(Exception):  # the first failure is the one to report
+                        pooled.rollback()
                 raise
-        finally:
-            pooled.close()  # back to the pool
         for i, ev in enumerate(events):
             ev.seq = first + i
         return events
@@ -208,14 +225,11 @@ class SqlEventStore:
                 pooled.close()
             return [_sqlite_event(row) for row in rows]
         if self._pg is not None:
-            pooled = self._pg.raw_connection()
-            try:
+            with self._pg_connection() as pooled:
                 with pooled.cursor() as cursor:
                     cursor.execute(_PG_LOAD, (conversation_id, after))
                     rows = cursor.fetchall()
                 pooled.commit()  # ends the read's transaction here rather than in the pool's reset
-            finally:
-                pooled.close()
             return [_pg_event(row) for row in rows]
         stmt = (
             select(*_COLUMNS)
