@@ -1,9 +1,10 @@
 """A fake OpenAI-compatible LLM for the load bench's fault runs: `python bench/load_llm.py PORT ok|stall`.
 
-`ok` answers every `/v1/chat/completions` at once (streamed or not) with a short text, which the service's
-grounding check may keep or replace with its template (either way the turn is answered); `stall` reads the request
-and then sends nothing for two minutes, as a wedged GPU server does. Plain asyncio, no framework: it starts in a
-blink, so the bench can switch modes by restarting it (and "refuse" is simply not running it). 127.0.0.1 only.
+`ok` answers every `/v1/chat/completions` at once (streamed or not, on a kept-alive connection, as vLLM does) with
+a short text, which the service's grounding check may keep or replace with its template (either way the turn is
+answered); `stall` reads the request and then sends nothing for two minutes, as a wedged GPU server does. Plain
+asyncio, no framework: it starts in a blink, so the bench can switch modes by restarting it (and "refuse" is simply
+not running it). 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -38,12 +39,15 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mod
                 await _json(writer, {"object": "list", "data": [{"id": "fake", "object": "model"}]})
                 continue
             request = json.loads(body or b"{}")
-            if request.get("stream"):
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n")
-                writer.write(_chunk({"role": "assistant", "content": TEXT}))
-                writer.write(_chunk({}, "stop") + b"data: [DONE]\n\n")
+            if request.get("stream"):  # chunked and kept alive, as vLLM (uvicorn) answers
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+                )
+                for part in (_chunk({"role": "assistant", "content": TEXT}), _chunk({}, "stop"), b"data: [DONE]\n\n"):
+                    writer.write(b"%x\r\n%s\r\n" % (len(part), part))
+                writer.write(b"0\r\n\r\n")
                 await writer.drain()
-                return
+                continue
             await _json(writer, {"id": "fake", "object": "chat.completion", "created": int(time.time()),
                                  "model": "fake", "choices": [{"index": 0, "finish_reason": "stop",
                                                                "message": {"role": "assistant", "content": TEXT}}],

@@ -1,7 +1,7 @@
 """LLM backends behind `agent.protocols.LLM` (OpenAI-compatible for vLLM, bundled llama.cpp, none) and the guard
 that turns their failures and timeouts into `LLMUnavailable`; the sentiment judge built on the local model.
 
-Importing this package is cheap: langchain and llama_cpp load only when a backend first runs.
+Importing this package is cheap: httpx and llama_cpp load only when a backend first runs.
 """
 
 from agent.llm.context import approx_tokens, trim_messages

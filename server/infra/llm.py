@@ -1,6 +1,6 @@
 """Choose and build the LLM backend from settings (KEFU_LLM=none|local|openai).
 
-The service must answer even without an LLM: a missing llama_cpp build, model file or langchain
+The service must answer even without an LLM: a missing llama_cpp build, model file or httpx
 package is logged and gives `None`, and the pipeline then answers with templates.
 """
 
@@ -38,7 +38,7 @@ def build_llm(settings: Settings) -> LLM | None:
     if settings.llm.backend == "none":
         return None
     if settings.llm.backend == "openai":
-        if not _importable("langchain_openai", "pip install langchain-openai"):
+        if not _importable("httpx", "pip install httpx"):
             return None
         inner = OpenAICompatibleLLM(
             settings.llm.base_url,

@@ -39,6 +39,7 @@ from server.infra.pubsub import Frame, LocalQueues
 
 log = logging.getLogger(__name__)
 
+SEND_BATCH = 64  # frames at most in one pipeline to Redis
 READY_WAIT_S = 2.0  # how long `subscribe` waits for the pattern subscription before going on without it
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.1, 5.0
 
@@ -62,7 +63,9 @@ class RedisPubSub:
         self._sending = False
         self._name = f"kefu-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # lets ops (and tests) find our connections
         # Short timeouts and few retries: a customer's turn waits on `publish`, and a lost frame is recoverable.
-        self._pub = Redis.from_url(url, single_connection_client=True, socket_timeout=timeout_s,
+        # One pooled connection in practice (one sender task uses it, a batch at a time); pooled rather than a
+        # single-connection client so a batch can go as one pipeline.
+        self._pub = Redis.from_url(url, max_connections=4, socket_timeout=timeout_s,
                                    socket_connect_timeout=timeout_s, socket_keepalive=True,
                                    retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
                                    client_name=f"{self._name}-pub")
@@ -94,28 +97,41 @@ class RedisPubSub:
     async def _send_forever(self) -> None:
         warned = 0.0
         while True:
-            channel, data = await self._outbox.get()
+            batch = [await self._outbox.get()]
+            while len(batch) < SEND_BATCH and not self._outbox.empty():
+                batch.append(self._outbox.get_nowait())
             if not self.breaker.allow():
-                self.dropped += 1
+                self.dropped += len(batch)
                 continue
             self._sending = True
             try:
                 try:
-                    await self._pub.publish(self.prefix + channel, data)
+                    await self._send(batch)
                 except RedisConnectionError:  # a connection Redis closed (restart, CLIENT KILL): once more, fresh
-                    await self._pub.publish(self.prefix + channel, data)
+                    await self._send(batch)
             except (RedisError, OSError) as exc:  # the event is stored; the client's `resume` recovers the frame
                 self.breaker.failure()
-                self.dropped += 1
+                self.dropped += len(batch)
                 now = asyncio.get_running_loop().time()
                 if now - warned >= 5.0:
                     warned = now
                     log.warning("redis publish to %s failed (%s: %s); other workers' clients recover with resume",
-                                channel, type(exc).__name__, exc)
+                                batch[0][0], type(exc).__name__, exc)
             else:
                 self.breaker.success()
             finally:
                 self._sending = False
+
+    async def _send(self, batch: list[tuple[str, str]]) -> None:
+        """The frames that queued up while the last send was out go in one round trip (a pipeline, no
+        transaction): a streamed reply's frames come faster than one PUBLISH each can be written and answered."""
+        if len(batch) == 1:
+            await self._pub.publish(self.prefix + batch[0][0], batch[0][1])
+            return
+        async with self._pub.pipeline(transaction=False) as pipe:
+            for channel, data in batch:
+                pipe.publish(self.prefix + channel, data)
+            await pipe.execute()
 
     async def flush(self, timeout: float = 2.0) -> bool:
         """Wait until the outbox is empty (frames handed to Redis or dropped); False on timeout."""

@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import langchain_openai  # noqa: F401  (its 1–7 s import would otherwise eat the first call's time budget)
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -64,6 +63,7 @@ class ScriptedOpenAIServer:
         self.default = default or Reply(text="OK")
         self.script: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
+        self.clients: list[tuple[str, int]] = []  # (host, port) each request came from: one port, one connection
         self.active = 0
         self.max_active = 0
         self._lock = threading.Lock()
@@ -119,6 +119,8 @@ class ScriptedOpenAIServer:
         async def chat(request: Request) -> Any:
             body = await request.json()
             self.requests.append(body)
+            if request.client is not None:
+                self.clients.append((request.client.host, request.client.port))
             reply = self._next()
             if reply.status is not None:
                 return JSONResponse(

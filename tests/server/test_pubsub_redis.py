@@ -54,6 +54,16 @@ async def test_frames_fan_out_to_every_subscriber_in_every_process(hubs: tuple[R
     assert a.subscribers("c1") == 0 and b.subscribers("c2") == 0
 
 
+async def test_a_burst_reaches_the_other_worker_whole_and_in_order(hubs: tuple[RedisPubSub, RedisPubSub]) -> None:
+    a, b = hubs
+    async with b.subscribe("c") as queue:
+        assert await a.wait_ready(WAIT)
+        for seq in range(200):  # faster than one PUBLISH a round trip: they go in batches
+            await a.publish("c", {"type": "bot_token", "delta": str(seq)})
+        got = [(await asyncio.wait_for(queue.get(), WAIT))["delta"] for _ in range(200)]
+    assert got == [str(seq) for seq in range(200)] and a.dropped == 0
+
+
 async def test_a_slow_subscriber_loses_its_oldest_frames(url: str, prefix: str) -> None:
     hub = RedisPubSub(url, prefix=prefix, queue_size=2)
     try:

@@ -1,4 +1,4 @@
-"""The OpenAI-compatible backend (langchain) and the guard, against a scripted server on 127.0.0.1."""
+"""The OpenAI-compatible backend (httpx) and the guard, against a scripted server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from agent.llm import GuardedLLM, NoLLM, OpenAICompatibleLLM
+from agent.llm.openai_compat import LLMServerError, _checked, _native_calls
 from agent.llm.toolcalls import tool_schema
 from agent.protocols import ChatMessage, LLMUnavailable, ToolCallProposal
 from tests.fakes import OrderStatusSpec
@@ -44,6 +45,38 @@ async def test_stream_yields_deltas_in_order(server: ScriptedOpenAIServer) -> No
     assert body["stream"] is True and body["model"] == "fake-model"
     assert body["max_tokens"] == 64  # llama_cpp.server reads only this one; vLLM either
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
+
+
+async def test_requests_share_one_kept_alive_connection(server: ScriptedOpenAIServer) -> None:
+    server.push(Reply(text="一二三四", chunk_chars=1), Reply(tool_calls=[("order_status", {})]), Reply(text="好"))
+    llm = backend(server)
+    assert "".join(await collect(llm)) == "一二三四"
+    assert (await llm.complete(ASK, tools=TOOLS, tool_choice="order_status")).tool_calls[0].name == "order_status"
+    assert "".join(await collect(llm)) == "好"
+    assert len(server.clients) == 3 and len(set(server.clients)) == 1  # no TCP handshake per request
+    assert server.requests[1]["tool_choice"] == {"type": "function", "function": {"name": "order_status"}}
+    assert server.requests[1]["temperature"] == 0
+    await llm.aclose()
+
+
+async def test_error_inside_the_stream_and_malformed_call_arguments() -> None:
+    bad_args = {
+        "choices": [
+            {
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"id": "a", "type": "function", "function": {"name": "order_status", "arguments": "{not json"}},
+                        {"id": "b", "type": "function", "function": {"name": "order_status", "arguments": ""}},
+                    ],
+                }
+            }
+        ]
+    }
+    assert _native_calls(bad_args["choices"][0]["message"]) == [ToolCallProposal("order_status", {}, "b")]
+    with pytest.raises(LLMServerError):
+        _checked({"error": {"message": "context length exceeded"}})
 
 
 async def test_complete_native_tool_call(server: ScriptedOpenAIServer) -> None:

@@ -24,6 +24,27 @@ def test_tool_schema_is_openai_function_shape() -> None:
         normalize_tools([{"description": "no name"}])
 
 
+def test_tool_schema_is_built_once_and_each_caller_gets_its_own_copy() -> None:
+    first = tool_schema(OrderStatusSpec)  # type: ignore[arg-type]
+    first["function"]["parameters"]["properties"].clear()  # a caller that edits what it was given
+    first["function"]["name"] = "edited"
+    again = tool_schema(OrderStatusSpec)  # type: ignore[arg-type]
+    assert again["function"]["name"] == "order_status" and "order_id" in again["function"]["parameters"]["properties"]
+    calls = 0
+    real = OrderStatusSpec.Args.model_json_schema
+
+    def counted(*args: object, **kwargs: object) -> dict[str, object]:
+        nonlocal calls
+        calls += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(OrderStatusSpec.Args, "model_json_schema", counted)
+        for _ in range(3):
+            tool_schema(OrderStatusSpec)  # type: ignore[arg-type]
+    assert calls == 0  # pydantic's schema generation (~0.6 ms) is not on every turn's path
+
+
 def test_json_block_with_prose_around() -> None:
     text = '好的，我来查一下。\n```json\n{"name": "order_status", "arguments": {"order_id": "KF10000002"}}\n```'
     calls, rest = parse_text_tool_calls(text, ALLOWED)

@@ -121,8 +121,8 @@ async def test_concurrent_appends_from_tasks(sessions) -> None:
 
 
 async def test_what_one_path_writes_the_other_reads(sessions) -> None:
-    """On SQLite appends and loads go to the driver: the rows it writes read back through SQLAlchemy's types (the
-    console's `load_many`, the ORM) as what was appended, and rows the ORM wrote load through it alike."""
+    """Appends and loads go to the driver (sqlite3, psycopg): the rows it writes read back through SQLAlchemy's
+    types (the console's `load_many`, the ORM) as what was appended, and rows the ORM wrote load through it alike."""
     from sqlalchemy import select
 
     from server.db.models import DialogueEvent
@@ -144,3 +144,25 @@ async def test_what_one_path_writes_the_other_reads(sessions) -> None:
                             payload=orm_event.to_payload(), at=orm_event.at))
     orm_event.seq = len(events) + 1
     assert await store.load(cid, after=len(events)) == [orm_event]
+
+
+async def test_connections_the_database_dropped_are_replaced(sessions) -> None:
+    """A PostgreSQL restart drops every pooled connection: the next append and load get fresh ones, and nothing
+    is written twice."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no server to drop connections")
+    store = SqlEventStore(sessions)
+    cid = _conversation(sessions)
+    first = await store.append(cid, [sample_event(EVENT_TYPES["user_uttered"], cid)])
+    admin = create_engine(engine.url, poolclass=NullPool)  # not from the pool whose connections go
+    with admin.connect() as conn:
+        dropped = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    admin.dispose()
+    assert dropped >= 1  # the store's pooled connection
+    second = await store.append(cid, [sample_event(EVENT_TYPES["bot_uttered"], cid)])
+    assert [e.seq for e in await store.load(cid)] == [first[0].seq, second[0].seq] == [1, 2]
