@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from agent.events import EVENT_TYPES, Event
 from agent.protocols import EventStore
 from server.db.conversations import ConversationRepository
+from server.db.engine import make_engine, make_session_factory
 from server.db.errors import UnknownConversation
 from server.db.events import SqlEventStore
 
@@ -146,15 +149,28 @@ async def test_what_one_path_writes_the_other_reads(sessions) -> None:
     assert await store.load(cid, after=len(events)) == [orm_event]
 
 
-async def test_connections_the_database_dropped_are_replaced(sessions) -> None:
+@pytest.fixture
+def pg_sessions(migrated_templates) -> Iterator[sessionmaker[Session]]:
+    """A migrated PostgreSQL database's sessions (no SQLite variant: SQLite has no server to drop connections)."""
+    from tests.services import fresh_pg_database
+
+    with fresh_pg_database(template=migrated_templates.pg_template()) as url:
+        engine = make_engine(url)
+        try:
+            yield make_session_factory(engine)
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_connections_the_database_dropped_are_replaced(pg_sessions: sessionmaker[Session]) -> None:
     """A PostgreSQL restart drops every pooled connection: the next append and load get fresh ones, and nothing
     is written twice."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
+    sessions = pg_sessions
     engine = sessions.kw["bind"]
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite has no server to drop connections")
     store = SqlEventStore(sessions)
     cid = _conversation(sessions)
     first = await store.append(cid, [sample_event(EVENT_TYPES["user_uttered"], cid)])
