@@ -120,6 +120,7 @@ class LocalLlamaLLM(LLMBackend):
         self._llama: Llama | None = None
         self._cache: PrefixCache | None = None
         self.last_prefill: Prefill | None = None  # the latest continued call's (see the module docstring)
+        self.warmed: list[Prefill] = []  # the prefixes `warm_up` read and pinned, in order
         self._formatter: Any = None  # the model's own chat template, for continued replies
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
 
@@ -283,6 +284,7 @@ class LocalLlamaLLM(LLMBackend):
         )
         if self._cache is not None:
             self._cache.put(llama._input_ids.tolist(), llama.save_state(), pin=True)
+        self.warmed.append(stats)
 
     # ------------------------------------------------------------ async side
 

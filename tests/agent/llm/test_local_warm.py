@@ -1,10 +1,12 @@
 """The first customers after the warm-up, with the bundled model in process (issue 17, readiness): the first zh and
-the first en policy answer get the model's first token well inside the guard's 8 s budget (no template fallback on a
-timeout).
+the first en policy answer start from the system prompt the warm-up read and pinned, so only the turn's own words
+(passages, question) are read before the first token, and the model answers (no template fallback).
 
-These are the turns `bench/bench_ready.py` sends right after `/readyz` says ready; before, the English one fell back to
-the template on the first-token timeout. Skipped without the model (`make llm`), failing under CI like the other
-local-LLM tests.
+These are the turns `bench/bench_ready.py` sends right after `/readyz` says ready; before, the English one lost its
+prefix to the Chinese one and fell back to the template on the first-token timeout. How fast the first token comes is
+`bench_ready.py`'s figure (about 2 s on the idle two-core machine): a wall-clock bound here failed on a CI box busy
+enough to read 34 tokens a second, so this test asserts what makes it fast, which no load changes. Skipped without the
+model (`make llm`), failing under CI like the other local-LLM tests.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 
 from agent.llm import GuardedLLM, LocalLlamaLLM
+from agent.llm.local import Prefill
 from agent.nlg import warm_up
 from agent.nlg.llm_wording import LLMResponder
 from agent.nlg.templates import TemplateNLG
@@ -25,10 +28,10 @@ from tests.agent.llm.llama_server import MODEL, require_model
 
 pytestmark = pytest.mark.integration
 
-FIRST_TOKEN_TIMEOUT_S = 8.0  # the guard's default (`LLMSettings.first_token_timeout_s`)
-# inside the budget with room to spare: an idle two-core machine needs ~2 s here, a busy one up to ~6 s; the speed
-# itself is `bench/bench_ready.py`'s figure, this test's point is that no first turn waits out the budget
-BOUND_S = FIRST_TOKEN_TIMEOUT_S * 3 / 4
+# far above the guard's 8 s default (`LLMSettings.first_token_timeout_s`): a busy CI box must not turn this test into
+# a timing test; the prefix reuse asserted below is what keeps a real turn inside the default
+FIRST_TOKEN_TIMEOUT_S = 60.0
+SHARED_TAIL = 16  # tokens at the end of a warmed prefix that a real turn does not share (greeting, turn markers)
 
 # what the demo store's retriever returns for the two questions (its top three), as `bench_ready.py` asks them
 PASSAGES = {
@@ -119,6 +122,8 @@ async def test_the_first_zh_and_en_turns_after_warm_up_get_the_model_fast(backen
     llm = GuardedLLM(timed, first_token_timeout_s=FIRST_TOKEN_TIMEOUT_S)
     responder, nlg = LLMResponder(llm), TemplateNLG()
     said: dict[str, tuple[str | None, float | None]] = {}
+    reads: dict[str, Prefill] = {}
+    warmed = dict(zip(("zh", "en"), backend.warmed, strict=True))  # `warm_up`'s order
     for language in ("zh", "en"):  # zh first, as bench_ready sends them: en must not lose its prefix to zh
         passages = [
             Passage(doc, title, language, text, 1.0 - i / 20) for i, (doc, title, text) in enumerate(PASSAGES[language])
@@ -132,9 +137,16 @@ async def test_the_first_zh_and_en_turns_after_warm_up_get_the_model_fast(backen
 
         worded = await responder.reply(decision, acted, nlg.compose(decision, acted), on_token)
         said[language] = (worded.fallback, timed.first_s[-1])
+        assert backend.last_prefill is not None
+        reads[language] = backend.last_prefill
     for language, (fallback, first_s) in said.items():
-        # a refused wording (guard, leak) is another test's business; waiting out the budget is this one's
+        # a refused wording (guard, leak) is another test's business; a template for want of the model is this one's
         assert fallback in (None, "guard", "leak", "llm_empty"), f"{language}: template answered ({said})"
         assert first_s is not None
-        assert first_s <= BOUND_S, f"{language}: first token after {first_s:.1f} s ({said})"
+        read, prefix = reads[language], warmed[language]
+        reused = max(read.from_context, read.from_cache)  # the longer of the two is where reading began
+        # the warm-up's prompt ends in its own greeting ("你好"/"Hi") and the opened assistant turn: all before those
+        # few tokens is the system prompt, which this turn must not read again
+        assert reused >= prefix.prompt_tokens - SHARED_TAIL, f"{language}: {reused} of {prefix} reused ({read})"
+        assert read.evaluated <= read.prompt_tokens - prefix.prompt_tokens + SHARED_TAIL, f"{language}: {read}"
     await backend.aclose()
