@@ -48,6 +48,9 @@ QUESTIONS = {"en": "Hi, where is my order {order_id}?", "zh": "你好，我的�
 # caller would notice: a reply cut short (the last sentences lost past Whisper's 30 s window read back at 78%),
 # garbled or in the wrong voice.
 READ_BACK_FLOOR = 0.8
+# the bot's audio is played this many times faster than real time: the ~30 s order-status reply and the greeting
+# were most of this module's minute
+PLAYBACK_SPEED = 4.0
 
 
 @dataclass
@@ -92,10 +95,12 @@ def said(sessions, customer: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 async def call(base: str, sessions, customer: str, language: str,  # type: ignore[no-untyped-def]
                question: np.ndarray):
-    """The whole call: hear the greeting out, ask, hear the reply out (every sentence's mark played), hang up."""
+    """The whole call: hear the greeting out, ask, hear the reply out (every sentence's mark played), hang up. The
+    provider plays the bot's audio at PLAYBACK_SPEED: the question still goes in real time, and nothing here talks
+    over the bot (barge-in has its own tests, at real speed)."""
     url = "ws" + base.removeprefix("http") + "/ws/voice"
     greeting = len(sentences(render("voice_greeting", language)))
-    async with FakeTwilio(url, {**signed(customer), "language": language}) as line:
+    async with FakeTwilio(url, {**signed(customer), "language": language}, speed=PLAYBACK_SPEED) as line:
         await line.until(lambda: len(line.heard.marks_played) >= greeting and not line.playing, timeout_s=120)
         _, spoke_end = await line.say(question)
         heard_before = len(line.heard.marks_played)

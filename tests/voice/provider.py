@@ -2,6 +2,9 @@
 caller's audio as base64 μ-law in 20 ms `media` frames sent in real time, the bot's audio queued and "played" in
 real time, each `mark` echoed once the audio before it has played, `clear` empties the queue (and echoes the
 marks still waiting, as Twilio does), `dtmf` and `stop`.
+
+`speed` plays the bot's audio that many times faster than real time (the caller's audio is always sent in real
+time): a test that only needs to hear a long reply out, not to talk over it, need not wait its whole length.
 """
 
 from __future__ import annotations
@@ -37,9 +40,10 @@ class Heard:
 
 
 class FakeTwilio:
-    def __init__(self, url: str, params: dict[str, str]) -> None:
+    def __init__(self, url: str, params: dict[str, str], *, speed: float = 1.0) -> None:
         self.url = url
         self.params = params
+        self.speed = speed
         self.stream_sid = "MZ" + uuid.uuid4().hex
         self.heard = Heard()
         self._ws: ClientConnection | None = None
@@ -86,7 +90,7 @@ class FakeTwilio:
                     pcm = ulaw_decode(base64.b64decode(msg["media"]["payload"]))
                     self.heard.audio.append((now, pcm))
                     self.last_audio_at = now
-                    self._play_until = max(self._play_until, now) + len(pcm) / 8000
+                    self._play_until = max(self._play_until, now) + len(pcm) / 8000 / self.speed
                 elif msg["event"] == "mark":
                     name = msg["mark"]["name"]
                     self._marks[name] = asyncio.create_task(self._echo(name, self._play_until))
