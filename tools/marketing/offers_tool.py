@@ -270,7 +270,7 @@ class OffersTool(BaseTool):
 
     def _offers(self, args: Args, ctx: ToolContext, cart_ids: list[str]) -> ToolResult:
         lang, now, store = ctx.language, ctx.now, self._store
-        campaigns = conversation.campaigns_from(store.campaigns())
+        campaigns = conversation.live_campaigns(store)
         customer = store.profile(ctx.customer_id) if ctx.customer_id else None
         held = store.coupons(ctx.customer_id) if customer else []
         basket: Basket | None = Basket(store.priced(cart_ids)) if cart_ids else None
