@@ -10,6 +10,7 @@ customer's arm has it, takes something off); `revenue` every order not cancelled
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -60,6 +61,8 @@ def experiment_record(e: Experiment | Row[Any]) -> dict[str, Any]:
 class ExperimentRepository:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
+        self._lock = threading.Lock()
+        self._validated: tuple[list[Row[Any]], list[ExperimentModel]] | None = None
 
     # --- marketers' side ---------------------------------------------------------------------------------
 
@@ -123,9 +126,17 @@ class ExperimentRepository:
     # --- the tools' side (tools.marketing.experiments.ports.ExperimentStore) ---------------------------
 
     def running(self, now: datetime) -> list[ExperimentModel]:
+        """Read on every call; the (frozen) models are reused only while the rows read are equal to those they were
+        validated from, so a stop or a new experiment in any worker is seen by the next offer turn."""
         with self._sessions() as s:
             rows = s.connection().execute(_RUNNING, {"now": now}).all()
-        return [ExperimentModel.model_validate(experiment_record(e)) for e in rows]
+        with self._lock:
+            if self._validated is not None and self._validated[0] == rows:
+                return list(self._validated[1])
+        models = [ExperimentModel.model_validate(experiment_record(e)) for e in rows]
+        with self._lock:
+            self._validated = (rows, models)
+        return list(models)
 
     def arm_of(self, experiment_id: str, customer_id: str) -> str | None:
         with self._sessions() as s:

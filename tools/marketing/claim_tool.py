@@ -197,7 +197,7 @@ class ClaimCouponTool(BaseTool):
         customer = self._store.profile(ctx.customer_id)
         refusal = claim_refusal(campaign, customer, self._store.coupons(ctx.customer_id), ctx.now, self._tz)
         if refusal is None and customer is not None:
-            everyone = conversation.campaigns_from(self._store.campaigns())
+            everyone = conversation.live_campaigns(self._store)
             refusal = self._refusal(campaign, customer, self._store.coupons(ctx.customer_id),
                                     self._linked_to(ctx.customer_id, [campaign]), everyone, ctx.now)
         if refusal is not None:
@@ -226,7 +226,7 @@ class ClaimCouponTool(BaseTool):
         if customer is None:  # a signed id the store does not know: nothing to issue to
             raise ToolError("coupon_needs_sign_in", "Unknown customer.")
         held = store.coupons(customer.customer_id)
-        campaigns = conversation.campaigns_from(store.campaigns())
+        campaigns = conversation.live_campaigns(store)
         linked = self._linked_to(customer.customer_id, campaigns)
         claimable = [c for c in campaigns if self._refusal(c, customer, held, linked, campaigns, now) is None]
         choice = self._which(args, words, campaigns, claimable, offered, customer, held, ctx)

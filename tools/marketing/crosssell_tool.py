@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from agent.events import OfferMade, RecommendationShown
+from agent.events import Event, OfferMade, RecommendationShown
 from agent.policy import Decision, Turn
 from agent.protocols import EventStore, Need, Phrasebook, ToolContext, ToolReply, ToolResult
 from agent.state import DialogueState
@@ -107,9 +107,14 @@ class CrossSellTool(BaseTool):
         if any(offer.get("need") == need.key for offer in state.offers):
             return None
         offered = {str(offer.get("offer_id")) for offer in state.offers}
-        inputs = await self._inputs(ctx)
-        picks = await asyncio.to_thread(rank, need.products, shelf=inputs.shelf, rules=self._rules.index(),
-                                        owned=inputs.owned, exclude=offered, popularity=inputs.popularity)
+        events = await self._store.load(ctx.conversation_id)
+
+        def ranked() -> tuple[_Inputs, list[Pick]]:
+            inputs = self._read(ctx.customer_id, events)
+            return inputs, rank(need.products, shelf=inputs.shelf, rules=self._rules.index(), owned=inputs.owned,
+                                exclude=offered, popularity=inputs.popularity)
+
+        inputs, picks = await asyncio.to_thread(ranked)
         if not picks:
             return None
         pick = picks[0]
@@ -160,13 +165,18 @@ class CrossSellTool(BaseTool):
     # --- what both read ----------------------------------------------------------------------------------
 
     async def _inputs(self, ctx: ToolContext) -> _Inputs:
-        products = await asyncio.to_thread(self._data.shelf)
-        popularity = await asyncio.to_thread(self._data.popularity)
-        bought = await asyncio.to_thread(self._data.purchases, ctx.customer_id) if ctx.customer_id else []
         events = await self._store.load(ctx.conversation_id)
+        return await asyncio.to_thread(self._read, ctx.customer_id, events)
+
+    def _read(self, customer_id: str | None, events: list[Event]) -> _Inputs:
+        """Blocking: the shop's reads and the shelf's build in one trip to a thread (they were four, and each trip
+        costs the event loop a wake-up)."""
+        products = self._data.shelf()
+        popularity = self._data.popularity()
+        bought = self._data.purchases(customer_id) if customer_id else []
         built = self._built
         if built is None or built[0] is not products:  # the source hands the same list until the catalogue is read
-            built = self._built = (products, await asyncio.to_thread(_shelf, products))
+            built = self._built = (products, _shelf(products))
         shelf = built[1]
         owned = {pid for basket in bought for pid in basket} | chosen(events)
         return _Inputs({p.product_id: p for p in products}, shelf, popularity, owned, last_subject(events))

@@ -254,20 +254,23 @@ class OffersTool(BaseTool):
                 else conversation.cart(await self._events.load(ctx.conversation_id)))
         if self._variants is not None:
             await self._variants.start()  # lines the LLM words are written in the background, from now on
-        result = await asyncio.to_thread(self._offers, args, ctx, cart)
-        if self._retriever is not None and args.ask:  # the store's rule on prices (or on shipping fees)
-            doc, queries = POLICY.get(args.ask, POLICY["*"])
-            result.citations = await asyncio.to_thread(self._cite, queries["zh" if ctx.language == "zh" else "en"],
-                                                       ctx.language, doc)
-        elif self._retriever is not None and self._policy_doc:
-            result.citations = await asyncio.to_thread(self._cite, args.topic or "优惠券 coupons", ctx.language)
-        return result
+        return await asyncio.to_thread(self._answer, args, ctx, cart)
 
     # --- the answer, blocking (SQL) ----------------------------------------------------------------------
 
+    def _answer(self, args: Args, ctx: ToolContext, cart: list[str]) -> ToolResult:
+        """The offers and their citation in one trip to a thread (each trip costs the loop a wake-up)."""
+        result = self._offers(args, ctx, cart)
+        if self._retriever is not None and args.ask:  # the store's rule on prices (or on shipping fees)
+            doc, queries = POLICY.get(args.ask, POLICY["*"])
+            result.citations = self._cite(queries["zh" if ctx.language == "zh" else "en"], ctx.language, doc)
+        elif self._retriever is not None and self._policy_doc:
+            result.citations = self._cite(args.topic or "优惠券 coupons", ctx.language)
+        return result
+
     def _offers(self, args: Args, ctx: ToolContext, cart_ids: list[str]) -> ToolResult:
         lang, now, store = ctx.language, ctx.now, self._store
-        campaigns = conversation.campaigns_from(store.campaigns())
+        campaigns = conversation.live_campaigns(store)
         customer = store.profile(ctx.customer_id) if ctx.customer_id else None
         held = store.coupons(ctx.customer_id) if customer else []
         basket: Basket | None = Basket(store.priced(cart_ids)) if cart_ids else None

@@ -149,7 +149,7 @@ class ProactiveOfferTool(BaseTool):
         store, now = self._store, ctx.now
         customer = store.profile(ctx.customer_id) if ctx.customer_id else None
         held = store.coupons(ctx.customer_id) if customer is not None and ctx.customer_id else []
-        fits = [c for c in conversation.campaigns_from(store.campaigns())
+        fits = [c for c in conversation.live_campaigns(store)
                 if c.kind == TRADE_IN and (TRADE_IN, c.id) not in made
                 and offer_refusal(c, customer, now, self._tz) is None
                 and (c.rules.type != "coupon" or claim_refusal(c, customer, held, now, self._tz) is None)]
@@ -184,7 +184,7 @@ class ProactiveOfferTool(BaseTool):
         if not lines:
             return None
         customer = store.profile(ctx.customer_id) if ctx.customer_id else None
-        visible = [c for c in conversation.campaigns_from(store.campaigns())
+        visible = [c for c in conversation.live_campaigns(store)
                    if c.rules.automatic and offer_refusal(c, customer, now, self._tz) is None]
         nudge = close_threshold(visible, lines, exclude={cid for kind, cid in made if kind == "campaign"})
         if nudge is None:

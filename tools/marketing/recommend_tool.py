@@ -141,6 +141,9 @@ class RecommendTool(BaseTool):
         self.live = live
         self.reranker = reranker
         self.trend_weight = trend_weight
+        # the shelf by id and each product's stock, built from the last product list the source handed over (the same
+        # list comes back until the catalogue is read again)
+        self._views: tuple[list[ProductView], dict[str, ProductView], dict[str, int]] | None = None
 
     # --- the model: loaded once, on first use -----------------------------------------------------------
 
@@ -211,7 +214,12 @@ class RecommendTool(BaseTool):
         """Everything blocking of one request (the store's SQL, numpy) in one thread hop: (the list, the policy's
         record, the anchor of "similar", the category, whether it is personalised)."""
         model = self.model()
-        shelf = {p.product_id: p for p in self._data.shelf()}
+        products = self._data.shelf()
+        views = self._views
+        if views is None or views[0] is not products:
+            views = self._views = (products, {p.product_id: p for p in products},
+                                   {p.product_id: p.stock for p in products})
+        shelf, stock = views[1], views[2]
         history = self._data.purchases(ctx.customer_id) if ctx.customer_id else []
         interest, shown = signal.interest(), signal.last_shown()
         category = args.category
@@ -224,19 +232,19 @@ class RecommendTool(BaseTool):
         personalised = bool(ctx.customer_id and any(history))
         context = {"segment": "returning" if personalised else "new" if ctx.customer_id else "anonymous",
                    "language": ctx.language, "category": category or "", "session": signal.strongest()}
-        picked, served = self._pick(model, shelf, history, session, category, args.limit, trend, context)
+        picked, served = self._pick(model, shelf, stock, history, session, category, args.limit, trend, context)
         return picked, served, anchor, category, personalised
 
     def _pick(
-        self, model: Recommender, shelf: Mapping[str, ProductView], history: list[list[str]], session: list[str],
-        category: str | None, limit: int, trend: Mapping[str, float], context: Mapping[str, Any],
+        self, model: Recommender, shelf: Mapping[str, ProductView], stock: Mapping[str, int], history: list[list[str]],
+        session: list[str], category: str | None, limit: int, trend: Mapping[str, float], context: Mapping[str, Any],
     ) -> tuple[list[tuple[Candidate, ProductView]], Served | None]:
         """The recommender's candidates (twice as many as shown when the policy re-ranks), then the policy's
         order; blocking (numpy), run in a thread."""
         pool = limit * 2 if self.reranker is not None else limit
         candidates = model.recommend(
             history, k=pool + len(session), category=category, session=session,
-            stock={pid: p.stock for pid, p in shelf.items()}, popularity=self._popularity(model, trend),
+            stock=stock, popularity=self._popularity(model, trend),
         )
         seen = set(session)
         ranked = [(c, shelf[c.item]) for c in candidates if c.item in shelf and c.item not in seen][:pool]

@@ -241,3 +241,18 @@ def orm_arm_of(sessions: sessionmaker[Session], experiment_id: str, customer_id:
                 ExperimentAssignment.experiment_id == experiment_id, ExperimentAssignment.customer_id == customer_id
             )
         )
+
+
+def orm_purchases(sessions: sessionmaker[Session], customer_id: str) -> list[list[str]]:
+    """`SqlShopperData.purchases` as it was: the statement built and run through the ORM session per call."""
+    stmt = (
+        select(Order.id, OrderLine.product_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.customer_id == customer_id, Order.status != "cancelled")
+        .order_by(Order.placed_at, Order.id, OrderLine.id)
+    )
+    baskets: dict[str, list[str]] = {}
+    with sessions() as session:
+        for order_id, product_id in session.execute(stmt):
+            baskets.setdefault(order_id, []).append(product_id)
+    return list(baskets.values())

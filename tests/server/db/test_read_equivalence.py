@@ -199,6 +199,21 @@ def test_search_matches_the_orm_path(store: sessionmaker[Session]) -> None:
     assert catalog.get("P-none") is None
 
 
+def test_recommendation_baskets_match_the_orm_path(store: sessionmaker[Session]) -> None:
+    """A customer's baskets as the recommender reads them (oldest first, a cancelled order left out) are what the ORM
+    read returned, for every customer and for an unknown one."""
+    from server.db.purchases import SqlShopperData
+    from tests.server.db.legacy_reads import orm_purchases
+
+    data = SqlShopperData(store, SqlProductCatalog(store))
+    several = 0
+    for customer_id in [*_ids(store, Customer.id), "C99999"]:
+        baskets = data.purchases(customer_id)
+        assert baskets == orm_purchases(store, customer_id), customer_id
+        several += len(baskets) > 1
+    assert several > 5 and data.purchases("C99999") == []
+
+
 def test_offer_turn_reads_match_the_orm_paths(store: sessionmaker[Session]) -> None:
     """What every offer turn reads (campaigns, the customer's tier and orders, coupons, last order, category names,
     running experiments and a customer's arm) is what the ORM reads returned, an ended campaign left out."""

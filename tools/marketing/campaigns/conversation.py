@@ -68,3 +68,11 @@ def campaigns_from(rows: Iterable[dict[str, Any]]) -> list[Campaign]:
         except ValidationError as exc:
             log.warning("campaign %s left out of offers: %s", row.get("id"), exc.errors()[0].get("msg"))
     return out
+
+
+def live_campaigns(store: Any) -> list[Campaign]:
+    """The store's campaigns not ended, validated: by the store itself when it can reuse its validation
+    (`SqlCampaignStore.live_campaigns`), else `campaigns_from(store.campaigns())`. The models may be shared with other
+    turns: read them, never change them (`model_copy` makes a changed one)."""
+    own = getattr(store, "live_campaigns", None)
+    return list(own()) if callable(own) else campaigns_from(store.campaigns())
