@@ -287,3 +287,49 @@ async def test_through_the_call_a_quiet_pause_is_decoded_once_from_its_early_sta
     assert config.early_ms < config.pause_ms
     assert len(asr.calls) == 1 and asr.given_up == 0 and call.turns[0].decoded_early
     assert asr.calls[0] == pytest.approx(1.5 + config.pause_ms / 1000 + 0.2, abs=0.11)
+
+
+class GatedASR(RecordingASR):
+    """`RecordingASR` whose second pass waits for its `gate` (as Whisper's decoder after its encoder)."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__(delay_s)
+        self.passed_gate = 0
+
+    def transcribe(self, audio: np.ndarray, language: str | None, *, stop: threading.Event | None = None,
+                   gate: threading.Event | None = None) -> Transcript:
+        self.audio.append(np.asarray(audio))
+        with self._lock:
+            self.calls.append(len(audio) / 16000)
+        time.sleep(self.delay_s / 2)
+        if gate is not None:
+            gate.wait(5)
+        if stop is not None and stop.is_set():
+            self.given_up += 1
+            raise Superseded
+        self.passed_gate += 1
+        time.sleep(self.delay_s / 2)
+        return Transcript(f"heard {round(len(audio) / 16)} ms", language or self.language, len(audio) / 16000)
+
+
+async def test_speech_resuming_within_the_pause_stops_the_early_decode_before_its_second_pass() -> None:
+    asr = GatedASR(delay_s=0.1)
+    decoder, spawned = early_decoder(asr)
+    first = await speak(decoder, 600, 100)  # the early decode starts
+    await asyncio.sleep(0.15)  # its first pass is done: it waits for the rest of the pause
+    assert asr.passed_gate == 0
+    second = await speak(decoder, 400, 200)  # the caller goes on (a 100 ms gap between words), then pauses
+    final = await decoder.final(np.concatenate([first, second]))
+    await asyncio.gather(*spawned)
+    assert asr.given_up == 1 and asr.passed_gate == 1  # the stale one spent its first pass only
+    assert decoder.reused and final.text == f"heard {(len(first) + len(second)) // 8} ms"
+
+
+async def test_a_quiet_pause_lets_the_early_decode_through_its_gate() -> None:
+    asr = GatedASR(delay_s=0.1)
+    decoder, spawned = early_decoder(asr)
+    fed = await speak(decoder, 600, 200)
+    final = await decoder.final(fed)
+    await asyncio.gather(*spawned)
+    assert asr.given_up == 0 and len(asr.calls) == 1 and decoder.reused
+    assert final.text == f"heard {len(fed) // 8} ms"

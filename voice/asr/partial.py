@@ -98,6 +98,7 @@ class PartialDecoder:
         self._waiting: tuple[np.ndarray, asyncio.Future[Transcript] | None] | None = None  # (audio, the pause's)
         self._speculated: tuple[np.ndarray, asyncio.Future[Transcript]] | None = None
         self._stops: dict[asyncio.Future[Transcript], threading.Event] = {}  # a pause's decode → its `stop`
+        self._gates: dict[asyncio.Future[Transcript], threading.Event] = {}  # an early one's → its decoder's `gate`
         self.interim = ""
         self.stable = ""
         self.heard_language: str | None = None
@@ -123,7 +124,7 @@ class PartialDecoder:
         self._silence += 1
         if self._silence == self._early:
             zeros = np.zeros(len(frame) * (self._tail - self._early), dtype=np.int16)
-            self._speculate(np.concatenate([self._audio(), zeros]))
+            self._speculate(np.concatenate([self._audio(), zeros]), gated=True)
             self._provisional = True
         elif self._provisional and _rms(frame) >= self._quiet_rms:
             self._drop_speculated()  # not silence after all: the pause decodes what it hears
@@ -132,6 +133,9 @@ class PartialDecoder:
                 # every frame the early decode took as zeros was quiet: it is the pause's, keyed by the real audio
                 self._speculated = (self._audio(), self._speculated[1])
                 self._provisional = False
+                gate = self._gates.pop(self._speculated[1], None)
+                if gate is not None:
+                    gate.set()  # its decoder may run
             else:
                 self._speculate(self._audio())
 
@@ -175,9 +179,13 @@ class PartialDecoder:
         self._speculated = None
         self._provisional = False
 
-    def _speculate(self, audio: np.ndarray) -> None:
-        """Decode `audio` as what the pause will hand over (`final` reuses it when it is)."""
+    def _speculate(self, audio: np.ndarray, *, gated: bool = False) -> None:
+        """Decode `audio` as what the pause will hand over (`final` reuses it when it is). `gated`: its decoder pass
+        waits until the frames it took as zeros are all heard quiet (the recogniser's `gate`), so that a pause the
+        caller speaks on after costs an encoder pass, as a decode at the pause does, not a whole decode."""
         future: asyncio.Future[Transcript] = asyncio.get_running_loop().create_future()
+        if gated:
+            self._gates[future] = threading.Event()
         self._speculated = (audio, future)
         self._ask(audio, future)
 
@@ -193,9 +201,11 @@ class PartialDecoder:
 
     def _give_up(self, target: asyncio.Future[Transcript]) -> None:
         """Nobody will read this pause's decode: stopped at its next pass (when it runs) and its future cancelled."""
-        stop = self._stops.pop(target, None)
+        stop, gate = self._stops.pop(target, None), self._gates.pop(target, None)
         if stop is not None:
             stop.set()
+        if gate is not None:
+            gate.set()  # (after `stop`: a decoder waiting at it wakes up to give up)
         if not target.done():
             target.cancel()
 
@@ -218,9 +228,10 @@ class PartialDecoder:
             transcript: Transcript | None = None
             if target is None or not target.cancelled():  # (speech resumed before this decode began: not at all)
                 stop = self._stops.setdefault(target, threading.Event()) if target is not None else None
+                gate = self._gates.get(target) if target is not None else None
                 self.decodes += 1
                 try:
-                    transcript = await self._counted(audio, stop)
+                    transcript = await self._counted(audio, stop, gate)
                 except Superseded:
                     pass  # speech resumed: nobody reads it (its future is cancelled already)
                 except Exception as exc:
@@ -230,6 +241,7 @@ class PartialDecoder:
                 finally:
                     if target is not None:
                         self._stops.pop(target, None)
+                        self._gates.pop(target, None)
             if transcript is not None:
                 if target is not None and not target.done():
                     target.set_result(transcript)
@@ -239,19 +251,25 @@ class PartialDecoder:
                 return
             audio, target = waiting
 
-    async def _counted(self, pcm: np.ndarray, stop: threading.Event | None = None) -> Transcript:
+    async def _counted(
+        self, pcm: np.ndarray, stop: threading.Event | None = None, gate: threading.Event | None = None
+    ) -> Transcript:
         global _running_decodes
         _running_decodes += 1
         try:
-            return await asyncio.to_thread(self._decode, pcm, stop)
+            return await asyncio.to_thread(self._decode, pcm, stop, gate)
         finally:
             _running_decodes -= 1
 
-    def _decode(self, pcm: np.ndarray, stop: threading.Event | None = None) -> Transcript:
+    def _decode(
+        self, pcm: np.ndarray, stop: threading.Event | None = None, gate: threading.Event | None = None
+    ) -> Transcript:
         started = time.perf_counter()
         audio16 = resample(pcm, self.rate, ASR_RATE)
         language = self.language or self.heard_language
-        if stop is not None and _stoppable(type(self.asr)):
+        if stop is not None and gate is not None and _takes(type(self.asr), "gate"):
+            transcript = self.asr.transcribe(audio16, language, stop=stop, gate=gate)  # type: ignore[call-arg]
+        elif stop is not None and _takes(type(self.asr), "stop"):
             transcript = self.asr.transcribe(audio16, language, stop=stop)  # type: ignore[call-arg]
         else:
             transcript = self.asr.transcribe(audio16, language)
@@ -269,11 +287,11 @@ def _rms(frame: np.ndarray) -> float:
 
 
 @cache
-def _stoppable(kind: type) -> bool:
-    """The recogniser's `transcribe` takes `stop` (it can give a stale decode up midway), or passes keywords on (a
-    wrapper's `**kwargs`)."""
+def _takes(kind: type, keyword: str) -> bool:
+    """The recogniser's `transcribe` takes `keyword` (`stop`: it can give a stale decode up midway; `gate`: its
+    decoder can wait), or passes keywords on (a wrapper's `**kwargs`)."""
     try:
         parameters = inspect.signature(kind.transcribe).parameters  # type: ignore[attr-defined]
     except (AttributeError, TypeError, ValueError):
         return False
-    return "stop" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    return keyword in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
