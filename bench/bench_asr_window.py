@@ -137,9 +137,11 @@ def cut(pcm8k: np.ndarray, tail_ms: int | None) -> np.ndarray:
 
 def early(pcm8k: np.ndarray, tail_ms: int, early_ms: int) -> tuple[np.ndarray, float]:
     """A clip cut at `tail_ms` as the speculative decode at `early_ms` of silence sees it (`voice.asr.partial`): the
-    last `tail_ms - early_ms` zeroed; and the loudest 20 ms frame of what was zeroed (its RMS)."""
+    last `tail_ms - early_ms` zeroed; and the loudest 20 ms frame of what was zeroed (its RMS through μ-law)."""
+    from voice.codecs import ulaw_decode, ulaw_encode
+
     n = 8000 * (tail_ms - early_ms) // 1000
-    extra = pcm8k[len(pcm8k) - n :].astype(np.float64)
+    extra = ulaw_decode(ulaw_encode(pcm8k[len(pcm8k) - n :])).astype(np.float64)  # as the call hears the line
     loudest = max((float(np.sqrt(np.mean(np.square(extra[i : i + 160])))) for i in range(0, n, 160)), default=0.0)
     out = pcm8k.copy()
     out[len(out) - n :] = 0

@@ -393,20 +393,29 @@ async def main() -> None:
         b = {k: type(getattr(CallConfig(), k))(v) for k, _, v in (f.partition("=") for f in args.ab.split(","))}
         sides: dict[str, list[Sample]] = {"A": [], "B": []}
         cpu = {"A": 0.0, "B": 0.0}
+        decodes: dict[str, list[tuple[str, float, float, str]]] = {"A": [], "B": []}
         for r in range(args.ab_rounds * len(questions)):
             order = ("A", "B") if r % 2 == 0 else ("B", "A")
             for side in order:
                 c = time.process_time()
+                trace: list[tuple[str, float, float, str]] = []
                 sides[side].append(
                     await one_call(
                         700 + r, questions[r % len(questions)], asr, tts, vad, interval=args.interval,
-                        config=b if side == "B" else None,
+                        config=b if side == "B" else None, trace=trace,
                     )
                 )
                 cpu[side] += time.process_time() - c
+                decodes[side] += [e for e in trace if e[0] == "decode"]
         print(f"A/B, words + silence, one call at a time, interleaved ({len(sides['A'])} calls a side; B: {b}):")
         for side, samples in sides.items():
-            summary(f"{side} (process CPU {cpu[side] / len(samples):.2f} s a call)", samples)
+            n = len(samples)
+            given_up = sum("Superseded" in e[3] for e in decodes[side])
+            summary(
+                f"{side} (CPU {cpu[side] / n:.2f} s, {len(decodes[side]) / n:.1f} decodes ({given_up / n:.1f} given"
+                f" up), {sum(e[2] - e[1] for e in decodes[side]) / n:.2f} s decoding a call)",
+                samples,
+            )
         print(f"  load average now {os.getloadavg()[0]:.1f}")
         return
 

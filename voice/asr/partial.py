@@ -14,11 +14,13 @@ One `PartialDecoder` per utterance, fed the turn's frames as they arrive (at the
   an approximation of it. Any other audio (speech resumed, a cut at `max_speech_s`, a carried-over utterance) is
   decoded in full at once.
 
-The pause, sooner. With `early_frames` (fewer than `tail_frames`) the decode starts after that much silence, on the
-audio so far with the rest of the tail as digital silence (zeros): the very audio the pause will hand over if the
-frames still to come are quiet. Each of them is checked as it comes; one louder than `quiet_rms` (the quiet end of a
-last word, which the VAD calls silence, or a noisy line) gives the early decode up and the pause decodes as without
-it; all quiet, the early decode is the pause's (its transcript is read only from then on). The tail's silence is kept
+The pause, sooner. With `early_frames` (fewer than `tail_frames`) the decode starts after that much silence, if
+the line is quiet by then, on the audio so far with the rest of the tail as digital silence (zeros): the very audio
+the pause will hand over if the frames still to come are quiet. Each of them is checked as it comes; one louder than
+`quiet_rms` (the quiet end of a last word, which the VAD calls silence, or a noisy line) gives the early decode up and
+the pause decodes as without it; all quiet, the early decode is the pause's (its transcript is read only from then
+on). Its decoder pass waits for that (the recogniser's `gate`; a recogniser without one gets no early decode), so a
+pause the caller speaks on within `tail_frames` costs the encoder pass only. The tail's silence is kept
 (Whisper reads the quiet ends of last words in it: a 100 ms pause cost WER 14.9 → 16.3%, `bench/bench_asr_window.py
 --tail-ms`), only not waited for when there is nothing in it; `--early-ms` there measures what the zeros cost.
 
@@ -81,14 +83,18 @@ class PartialDecoder:
         quiet_rms: float = 0.0,
     ) -> None:
         """`early_frames`: silence after which the pause's decode starts on the audio so far, the rest of the tail
-        taken as zeros, kept if every frame of that rest is quieter than `quiet_rms` (int16 RMS); 0: at the pause."""
+        taken as zeros, kept if every frame of that rest is quieter than `quiet_rms` (int16 RMS); 0, or a recogniser
+        whose `transcribe` takes no `gate`: at the pause."""
         self.asr = asr
         self.rate = rate
         self.language = language
         self._spawn = spawn
         self._interval = int(interval_s * 1000 // frame_ms) if interval_s > 0 else 0
         self._tail = tail_frames
-        self._early = early_frames if 0 < early_frames < tail_frames and quiet_rms > 0 else 0
+        # only with a recogniser that can hold its decoder pass (`gate`): one that cannot would spend a whole decode
+        # (a remote one, a request) on every pause the caller speaks on after
+        early = 0 < early_frames < tail_frames and quiet_rms > 0 and _takes(type(asr), "gate")
+        self._early = early_frames if early else 0
         self._quiet_rms = quiet_rms
         self._provisional = False  # the pause's decode started early, on zeros for frames not yet all heard quiet
         self._frames: list[np.ndarray] = []
@@ -122,7 +128,7 @@ class PartialDecoder:
                     self._ask(self._audio(), None)
             return
         self._silence += 1
-        if self._silence == self._early:
+        if self._silence == self._early and _rms(frame) < self._quiet_rms:  # (a line not quiet yet: at the pause)
             zeros = np.zeros(len(frame) * (self._tail - self._early), dtype=np.int16)
             self._speculate(np.concatenate([self._audio(), zeros]), gated=True)
             self._provisional = True
