@@ -104,9 +104,10 @@ class CallConfig:
     # the rest of the `pause_ms` as zeros, and kept when every frame of that rest is quieter than `quiet_rms` (int16
     # RMS; the VAD's floor is 150): the same audio to Whisper, `pause_ms - early_ms` sooner. A louder frame (a last
     # word's quiet end, line noise) gives it up and the pause decodes as before. 0: at `pause_ms`. Measured
-    # (`bench/bench_voice_calls.py --ab early_ms=0`, interleaved): first audio p50 40-60 ms sooner; the price is CPU
-    # (+15-35% a call there): a pause the caller speaks on after 300-450 ms (an id read in groups) now passes the
-    # gate before the speech resumes, and its decoder pass is spent (CTranslate2 cannot stop one midway).
+    # (`bench/bench_voice_calls.py --ab early_ms=0`, interleaved): first audio p50 40-60 ms sooner on a loaded box,
+    # ~12 on an idle one; the price is CPU (+15-35% a call there): a pause the caller speaks on after 300-450 ms (an
+    # id read in groups) now passes the gate before the speech resumes, and its decoder pass is spent (CTranslate2
+    # cannot stop one midway).
     early_ms: int = 100
     quiet_rms: float = 40.0
     # End of turn from the words too (`voice.turn_end`), once the decode at the pause has a transcript: one that
