@@ -84,6 +84,8 @@ class Clip:
     language: str
     text: str
     audio: np.ndarray  # float32, 16 kHz, as it comes off the phone line
+    early: np.ndarray | None = None  # `--early-ms`: the last (tail - early) ms zeroed, as decoded at silence onset
+    extra_rms: float = 0.0  # the loudest 20 ms frame of what `early` zeroed (int16 RMS at 8 kHz)
 
 
 @dataclass
@@ -133,7 +135,29 @@ def cut(pcm8k: np.ndarray, tail_ms: int | None) -> np.ndarray:
     return np.concatenate(utterances) if utterances else pcm8k
 
 
-def corpus_clips(per_corpus: int, seed: int, tail_ms: int | None = None) -> list[Clip]:
+def early(pcm8k: np.ndarray, tail_ms: int, early_ms: int) -> tuple[np.ndarray, float]:
+    """A clip cut at `tail_ms` as the speculative decode at `early_ms` of silence sees it (`voice.asr.partial`): the
+    last `tail_ms - early_ms` zeroed; and the loudest 20 ms frame of what was zeroed (its RMS through μ-law)."""
+    from voice.codecs import ulaw_decode, ulaw_encode
+
+    n = 8000 * (tail_ms - early_ms) // 1000
+    extra = ulaw_decode(ulaw_encode(pcm8k[len(pcm8k) - n :])).astype(np.float64)  # as the call hears the line
+    loudest = max((float(np.sqrt(np.mean(np.square(extra[i : i + 160])))) for i in range(0, n, 160)), default=0.0)
+    out = pcm8k.copy()
+    out[len(out) - n :] = 0
+    return out, loudest
+
+
+def with_early(clip: Clip, pcm8k: np.ndarray, tail_ms: int | None, early_ms: int | None) -> Clip:
+    from tests.voice.speech import phone
+
+    if tail_ms is not None and early_ms is not None:
+        pcm, clip.extra_rms = early(pcm8k, tail_ms, early_ms)
+        clip.early = phone(pcm)
+    return clip
+
+
+def corpus_clips(per_corpus: int, seed: int, tail_ms: int | None = None, early_ms: int | None = None) -> list[Clip]:
     import soundfile as sf
 
     from tests.voice.speech import phone
@@ -150,18 +174,20 @@ def corpus_clips(per_corpus: int, seed: int, tail_ms: int | None = None) -> list
         for row in rng.sample(rows, min(per_corpus, len(rows))):
             pcm, rate = sf.read(CORPORA / name / row["path"], dtype="float32")
             pcm8k = to_int16(resample(pcm if pcm.ndim == 1 else pcm.mean(axis=1), rate, 8000))
-            clips.append(Clip(name, language, row["text"], phone(cut(pcm8k, tail_ms))))
+            at_pause = cut(pcm8k, tail_ms)
+            clips.append(with_early(Clip(name, language, row["text"], phone(at_pause)), at_pause, tail_ms, early_ms))
     return clips
 
 
-def spoken_clips(tail_ms: int | None = None) -> list[Clip]:
+def spoken_clips(tail_ms: int | None = None, early_ms: int | None = None) -> list[Clip]:
     from tests.voice.speech import caller_audio, phone
 
-    return [
-        Clip(f"voices-{lang}", lang, text, phone(cut(caller_audio(text, lang), tail_ms)))
-        for lang, texts in SPOKEN.items()
-        for text in texts
-    ]
+    clips = []
+    for lang, texts in SPOKEN.items():
+        for text in texts:
+            at_pause = cut(caller_audio(text, lang), tail_ms)
+            clips.append(with_early(Clip(f"voices-{lang}", lang, text, phone(at_pause)), at_pause, tail_ms, early_ms))
+    return clips
 
 
 def main() -> None:
@@ -192,6 +218,13 @@ def main() -> None:
         action="store_true",
         help="skip the 30 s window (its ~1.7 s CPU a clip): the '30 s' rows are the shipped short window's",
     )
+    parser.add_argument(
+        "--early-ms",
+        type=int,
+        help="with --tail-ms: also the speculative decode at this much silence (the rest of the tail zeroed), kept "
+        "when what it zeroed is quieter than each of --quiet-rms (CallConfig.early_ms, quiet_rms)",
+    )
+    parser.add_argument("--quiet-rms", default="30,60,100", help="int16 RMS thresholds for --early-ms, comma-separated")
     parser.add_argument("--sets", default="", help="only these sets, comma-separated (voices-en,casia,…)")
     args = parser.parse_args()
     from tests.voice.speech import tokens
@@ -212,7 +245,9 @@ def main() -> None:
         others[f"beam {beam}"] = WhisperASR(model, threads=args.threads, beam_size=beam)
     for other in others.values():
         other.warm_up()
-    clips = spoken_clips(args.tail_ms) + corpus_clips(args.per_corpus, args.seed, args.tail_ms)
+    clips = spoken_clips(args.tail_ms, args.early_ms) + corpus_clips(
+        args.per_corpus, args.seed, args.tail_ms, args.early_ms
+    )
     if args.sets:
         clips = [c for c in clips if c.set in args.sets.split(",")]
     seconds = [len(c.audio) / 16000 for c in clips]
@@ -255,6 +290,21 @@ def main() -> None:
         fallbacks = 0
         shorts[name] = run("short", config, True)
         redone[name] = fallbacks
+    if args.early_ms is not None and args.tail_ms is not None:
+        speculative = []
+        for clip in clips:
+            t, cpu = time.perf_counter(), time.process_time()
+            tr = asr.transcribe(clip.early, clip.language)
+            speculative.append(Result(tr.text, time.perf_counter() - t, time.process_time() - cpu))
+        shorts[f"early {args.early_ms} always"] = speculative
+        for threshold in (float(x) for x in args.quiet_rms.split(",")):
+            kept = [c.extra_rms < threshold for c in clips]
+            print(f"early {args.early_ms} ms, quiet < {threshold:g}: kept {sum(kept)}/{len(clips)} "
+                  + ", ".join(f"{s} {sum(k for k, c in zip(kept, clips, strict=True) if c.set == s)}/"
+                              f"{sum(c.set == s for c in clips)}" for s in sorted({c.set for c in clips})))
+            shorts[f"early {args.early_ms} <{threshold:g}"] = [
+                e if k else b for e, b, k in zip(speculative, shorts["shipped"], kept, strict=True)
+            ]
     for name, other in others.items():  # then the shipped one again: a change of load shows between its two runs
         shorts[name] = run("short", shipped, True, other)
     if others:

@@ -147,6 +147,7 @@ async def one_call(  # type: ignore[no-untyped-def]
     interval: float | None,
     turn_end: bool = True,
     trace: list[tuple[str, float, float, str]] | None = None,
+    config: dict[str, object] | None = None,
 ) -> Sample:
     from tests.fakes import make_agent
     from voice.call import Call, CallConfig
@@ -181,7 +182,7 @@ async def one_call(  # type: ignore[no-untyped-def]
             decode_while_speaking=interval is not None,
             partial_interval_s=interval or 0.0,
             turn_end_model=turn_end,
-            **CONFIG,  # type: ignore[arg-type]
+            **{**CONFIG, **(config or {})},  # type: ignore[arg-type]
         ),
     )
     sid = f"MZ{n}"
@@ -338,6 +339,12 @@ async def main() -> None:
         help="seconds of said sentences kept (600: as the server; default 0: every sentence synthesised)"
     )
     parser.add_argument("--pause-ms", type=int, help="silence before the decode at the pause (CallConfig.pause_ms)")
+    parser.add_argument(
+        "--ab",
+        help="FIELD=VALUE,…: only an A/B, one call at a time in words + silence mode, calls with CallConfig as shipped "
+        "(A) and with these fields set (B) interleaved in this process (a shared machine's load falls on both alike)",
+    )
+    parser.add_argument("--ab-rounds", type=int, default=6, help="--ab: calls per side per question")
     parser.add_argument("--profile", type=int, default=0, help="first: this many calls' timelines (words mode)")
     parser.add_argument("--only-profile", action="store_true", help="the timelines alone")
     parser.add_argument(
@@ -381,6 +388,36 @@ async def main() -> None:
         f"ASR real-time factor (full decode, {len(rtf)} questions, {args.threads} threads): p50 "
         f"{pct(rtf, 50):.2f}, p95 {pct(rtf, 95):.2f} (lower is faster; < 1 keeps up with speech)"
     )
+
+    if args.ab:
+        b = {k: type(getattr(CallConfig(), k))(v) for k, _, v in (f.partition("=") for f in args.ab.split(","))}
+        sides: dict[str, list[Sample]] = {"A": [], "B": []}
+        cpu = {"A": 0.0, "B": 0.0}
+        decodes: dict[str, list[tuple[str, float, float, str]]] = {"A": [], "B": []}
+        for r in range(args.ab_rounds * len(questions)):
+            order = ("A", "B") if r % 2 == 0 else ("B", "A")
+            for side in order:
+                c = time.process_time()
+                trace: list[tuple[str, float, float, str]] = []
+                sides[side].append(
+                    await one_call(
+                        700 + r, questions[r % len(questions)], asr, tts, vad, interval=args.interval,
+                        config=b if side == "B" else None, trace=trace,
+                    )
+                )
+                cpu[side] += time.process_time() - c
+                decodes[side] += [e for e in trace if e[0] == "decode"]
+        print(f"A/B, words + silence, one call at a time, interleaved ({len(sides['A'])} calls a side; B: {b}):")
+        for side, samples in sides.items():
+            n = len(samples)
+            given_up = sum("Superseded" in e[3] for e in decodes[side])
+            summary(
+                f"{side} (CPU {cpu[side] / n:.2f} s, {len(decodes[side]) / n:.1f} decodes ({given_up / n:.1f} given"
+                f" up), {sum(e[2] - e[1] for e in decodes[side]) / n:.2f} s decoding a call)",
+                samples,
+            )
+        print(f"  load average now {os.getloadavg()[0]:.1f}")
+        return
 
     for n in range(args.profile):
         trace: list[tuple[str, float, float, str]] = []

@@ -36,7 +36,9 @@ class Transcript:
 class ASR(Protocol):
     """Speech → text. `audio` is float32 mono at 16 kHz; `language` None lets the recogniser choose zh or en.
     A recogniser whose `transcribe` also takes `stop` (a `threading.Event`) may give a decode up between its passes
-    once it is set, raising `Superseded`: the decode at a pause that the caller spoke on after (`voice.asr.partial`)."""
+    once it is set, raising `Superseded`: the decode at a pause that the caller spoke on after (`voice.asr.partial`).
+    One that also takes `gate` (a `threading.Event`) holds its decoder pass until it is set: the pause's decode may
+    then start before the pause is confirmed (`CallConfig.early_ms`)."""
 
     def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript: ...
 

@@ -217,3 +217,148 @@ async def test_by_default_the_pause_alone_is_decoded_soon_after_the_caller_stops
     assert len(asr.calls) == 1 and call.turns[0].decoded_early
     # the audio decoded: the preroll, 2.5 s of speech and `pause_ms` of the silence after it
     assert asr.calls[0] == pytest.approx(2.5 + config.pause_ms / 1000 + 0.2, abs=0.11)
+
+
+class RecordingASR(StoppableASR):
+    """`StoppableASR` that keeps the audio of every decode it was asked for."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__(delay_s)
+        self.audio: list[np.ndarray] = []
+
+    def transcribe(self, audio: np.ndarray, language: str | None, *, stop: threading.Event | None = None) -> Transcript:
+        self.audio.append(np.asarray(audio))
+        return super().transcribe(audio, language, stop=stop)
+
+
+class GatedASR(RecordingASR):
+    """`RecordingASR` whose second pass waits for its `gate` (as Whisper's decoder after its encoder)."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__(delay_s)
+        self.passed_gate = 0
+
+    def transcribe(self, audio: np.ndarray, language: str | None, *, stop: threading.Event | None = None,
+                   gate: threading.Event | None = None) -> Transcript:
+        self.audio.append(np.asarray(audio))
+        with self._lock:
+            self.calls.append(len(audio) / 16000)
+        time.sleep(self.delay_s / 2)
+        if gate is not None:
+            gate.wait(5)
+        if stop is not None and stop.is_set():
+            self.given_up += 1
+            raise Superseded
+        self.passed_gate += 1
+        time.sleep(self.delay_s / 2)
+        return Transcript(f"heard {round(len(audio) / 16)} ms", language or self.language, len(audio) / 16000)
+
+
+def early_decoder(asr: GatedASR) -> tuple[PartialDecoder, list[asyncio.Task[None]]]:
+    spawned, spawn = tasks()
+    decoder = PartialDecoder(asr, 8000, language="en", spawn=spawn, interval_s=0, tail_frames=10, early_frames=5,
+                             quiet_rms=40.0)
+    decoder.begin(np.zeros(0, dtype=np.int16))
+    return decoder, spawned
+
+
+async def test_a_quiet_pause_is_decoded_from_its_first_100_ms_and_that_decode_is_the_turns() -> None:
+    asr = GatedASR(delay_s=0.05)
+    decoder, spawned = early_decoder(asr)
+    first = await speak(decoder, 600, 100)
+    await asyncio.sleep(0.01)
+    assert len(asr.calls) == 1  # started before the pause's 200 ms have all been heard
+    assert decoder.pause_transcript is None  # and not read (the end of the turn judged by it) until they are
+    rest = await speak(decoder, 0, 100)  # the rest of the pause: digital silence, as the decode took it
+    await asyncio.sleep(0.1)
+    assert decoder.pause_transcript is not None
+    fed = np.concatenate([first, rest])
+    final = await decoder.final(fed)
+    await asyncio.gather(*spawned)
+    assert decoder.reused and len(asr.calls) == 1 and asr.given_up == 0
+    assert final.text == f"heard {len(fed) // 8} ms"  # the whole turn's length: the zeros stood for the silence
+    assert not asr.audio[0][-1600:].any()  # (its last 100 ms at 16 kHz were zeros)
+
+
+async def test_a_sound_after_the_first_100_ms_of_a_pause_gives_the_early_decode_up_and_the_pause_decodes_it() -> None:
+    asr = GatedASR(delay_s=0.2)
+    decoder, spawned = early_decoder(asr)
+    first = await speak(decoder, 600, 100)
+    faint = tone(100, level=200.0)  # too faint for the VAD (a last word's quiet end), not silence
+    for chunk in frames(faint):
+        decoder.push(chunk, False)
+    fed = np.concatenate([first, faint])
+    final = await decoder.final(fed)
+    await asyncio.gather(*spawned)
+    assert asr.given_up == 1 and len(asr.calls) == 2  # the early decode stopped; the pause's audio decoded
+    assert decoder.reused and final.text == f"heard {len(fed) // 8} ms"
+    assert np.abs(asr.audio[-1][-1600:]).max() > 0.005  # the faint sound (200 of 32768) is in what was decoded
+
+
+async def test_through_the_call_a_quiet_pause_is_decoded_once_from_its_early_start() -> None:
+    asr = GatedASR(delay_s=0.05)
+    agent = make_agent()
+    await agent.start("c", channel="voice", customer_id="C1", language="en")
+    line = Line()
+    config = CallConfig(language="en", greet=False, silence_s=0)
+    call = Call(agent=agent, conversation_id="c", asr=asr, tts=ToneTTS(), vad=EnergyVAD(), send=line.send,
+                config=config)
+    await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
+    await feed(call, np.concatenate([silence(200), tone(1500), silence(700)]))
+    await until(call, lambda: bool(call.turns))
+    await call.hang_up()
+    assert config.early_ms < config.pause_ms
+    assert len(asr.calls) == 1 and asr.given_up == 0 and call.turns[0].decoded_early
+    assert asr.calls[0] == pytest.approx(1.5 + config.pause_ms / 1000 + 0.2, abs=0.11)
+
+
+async def test_speech_resuming_within_the_pause_stops_the_early_decode_before_its_second_pass() -> None:
+    asr = GatedASR(delay_s=0.1)
+    decoder, spawned = early_decoder(asr)
+    first = await speak(decoder, 600, 100)  # the early decode starts
+    await asyncio.sleep(0.15)  # its first pass is done: it waits for the rest of the pause
+    assert asr.passed_gate == 0
+    second = await speak(decoder, 400, 200)  # the caller goes on (a 100 ms gap between words), then pauses
+    final = await decoder.final(np.concatenate([first, second]))
+    await asyncio.gather(*spawned)
+    assert asr.given_up == 1 and asr.passed_gate == 1  # the stale one spent its first pass only
+    assert decoder.reused and final.text == f"heard {(len(first) + len(second)) // 8} ms"
+
+
+async def test_a_quiet_pause_lets_the_early_decode_through_its_gate() -> None:
+    asr = GatedASR(delay_s=0.1)
+    decoder, spawned = early_decoder(asr)
+    fed = await speak(decoder, 600, 200)
+    final = await decoder.final(fed)
+    await asyncio.gather(*spawned)
+    assert asr.given_up == 0 and len(asr.calls) == 1 and decoder.reused
+    assert final.text == f"heard {len(fed) // 8} ms"
+
+
+async def test_a_recogniser_that_cannot_hold_its_decoder_decodes_at_the_pause_only() -> None:
+    asr = StoppableASR(delay_s=0.05)  # takes `stop`, not `gate`: an early decode would run whole on a stale pause
+    spawned, spawn = tasks()
+    decoder = PartialDecoder(asr, 8000, language="en", spawn=spawn, interval_s=0, tail_frames=10, early_frames=5,
+                             quiet_rms=40.0)
+    decoder.begin(np.zeros(0, dtype=np.int16))
+    await speak(decoder, 600, 180)
+    await asyncio.sleep(0.02)
+    assert asr.calls == []
+    await asyncio.gather(*spawned)
+
+
+async def test_a_line_still_not_quiet_100_ms_into_the_pause_is_decoded_at_the_pause_only() -> None:
+    asr = GatedASR(delay_s=0.05)
+    decoder, spawned = early_decoder(asr)
+    first = await speak(decoder, 600, 0)
+    hiss = tone(200, level=200.0)  # below the VAD, above `quiet_rms`: an early decode would only be given up
+    for chunk in frames(hiss)[:5]:
+        decoder.push(chunk, False)
+    await asyncio.sleep(0.02)
+    assert asr.calls == []
+    for chunk in frames(hiss)[5:]:
+        decoder.push(chunk, False)
+    final = await decoder.final(np.concatenate([first, hiss]))
+    await asyncio.gather(*spawned)
+    assert len(asr.calls) == 1 and asr.given_up == 0 and decoder.reused
+    assert final.text == f"heard {(len(first) + len(hiss)) // 8} ms"

@@ -20,7 +20,9 @@ pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(not is_installed(MODEL_DIR), reason="needs the Whisper model (make install)")]
 
 
-async def test_the_pause_decode_says_what_a_full_decode_says() -> None:
+@pytest.mark.parametrize("early_frames", [0, 5], ids=["at the pause", "early"])
+async def test_the_pause_decode_says_what_a_full_decode_says(early_frames: int) -> None:
+    """Also when it started 100 ms into the pause with the rest as zeros (the line quiet after the question)."""
     from tests.voice.speech import caller_audio
 
     asr = WhisperASR(MODEL_DIR)
@@ -36,6 +38,7 @@ async def test_the_pause_decode_says_what_a_full_decode_says() -> None:
         event = detector.push(frame, voiced)
         if decoder is None and detector.speaking:
             decoder = PartialDecoder(asr, 8000, language="en", interval_s=1.0, tail_frames=detector.tail_frames,
+                                     early_frames=early_frames, quiet_rms=40.0,
                                      spawn=lambda c: spawned.append(asyncio.ensure_future(c)) or spawned[-1])
             decoder.begin(detector.heard())
         elif isinstance(event, Utterance):

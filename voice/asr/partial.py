@@ -14,6 +14,16 @@ One `PartialDecoder` per utterance, fed the turn's frames as they arrive (at the
   an approximation of it. Any other audio (speech resumed, a cut at `max_speech_s`, a carried-over utterance) is
   decoded in full at once.
 
+The pause, sooner. With `early_frames` (fewer than `tail_frames`) the decode starts after that much silence, if
+the line is quiet by then, on the audio so far with the rest of the tail as digital silence (zeros): the very audio
+the pause will hand over if the frames still to come are quiet. Each of them is checked as it comes; one louder than
+`quiet_rms` (the quiet end of a last word, which the VAD calls silence, or a noisy line) gives the early decode up and
+the pause decodes as without it; all quiet, the early decode is the pause's (its transcript is read only from then
+on). Its decoder pass waits for that (the recogniser's `gate`; a recogniser without one gets no early decode), so a
+pause the caller speaks on within `tail_frames` costs the encoder pass only. The tail's silence is kept
+(Whisper reads the quiet ends of last words in it: a 100 ms pause cost WER 14.9 → 16.3%, `bench/bench_asr_window.py
+--tail-ms`), only not waited for when there is nothing in it; `--early-ms` there measures what the zeros cost.
+
 Never more than one decode runs per utterance: a decode asked for while one runs waits in a single slot, where a
 newer request replaces an older one. A pause's decode that the caller spoke on after is given up at its next pass
 when the recogniser can (`ASR`'s `stop`; Whisper: between its encoder and its decoder), so that a stale decode
@@ -69,13 +79,24 @@ class PartialDecoder:
         interval_s: float = 1.0,
         tail_frames: int = 10,
         frame_ms: int = 20,
+        early_frames: int = 0,
+        quiet_rms: float = 0.0,
     ) -> None:
+        """`early_frames`: silence after which the pause's decode starts on the audio so far, the rest of the tail
+        taken as zeros, kept if every frame of that rest is quieter than `quiet_rms` (int16 RMS); 0, or a recogniser
+        whose `transcribe` takes no `gate`: at the pause."""
         self.asr = asr
         self.rate = rate
         self.language = language
         self._spawn = spawn
         self._interval = int(interval_s * 1000 // frame_ms) if interval_s > 0 else 0
         self._tail = tail_frames
+        # only with a recogniser that can hold its decoder pass (`gate`): one that cannot would spend a whole decode
+        # (a remote one, a request) on every pause the caller speaks on after
+        early = 0 < early_frames < tail_frames and quiet_rms > 0 and _takes(type(asr), "gate")
+        self._early = early_frames if early else 0
+        self._quiet_rms = quiet_rms
+        self._provisional = False  # the pause's decode started early, on zeros for frames not yet all heard quiet
         self._frames: list[np.ndarray] = []
         self._since = 0  # voiced frames since the last partial was asked for
         self._silence = 0
@@ -83,6 +104,7 @@ class PartialDecoder:
         self._waiting: tuple[np.ndarray, asyncio.Future[Transcript] | None] | None = None  # (audio, the pause's)
         self._speculated: tuple[np.ndarray, asyncio.Future[Transcript]] | None = None
         self._stops: dict[asyncio.Future[Transcript], threading.Event] = {}  # a pause's decode → its `stop`
+        self._gates: dict[asyncio.Future[Transcript], threading.Event] = {}  # an early one's → its decoder's `gate`
         self.interim = ""
         self.stable = ""
         self.heard_language: str | None = None
@@ -99,27 +121,35 @@ class PartialDecoder:
             self._silence = 0
             self._since += 1
             if self._speculated is not None:  # speech resumed: what the pause decodes is not the utterance
-                if self._waiting is not None and self._waiting[1] is not None:
-                    self._waiting = None
-                self._give_up(self._speculated[1])
-                self._speculated = None
+                self._drop_speculated()
             if self._interval and self._since >= self._interval:
                 self._since = 0
                 if _running_decodes == 0:
                     self._ask(self._audio(), None)
             return
         self._silence += 1
+        if self._silence == self._early and _rms(frame) < self._quiet_rms:  # (a line not quiet yet: at the pause)
+            zeros = np.zeros(len(frame) * (self._tail - self._early), dtype=np.int16)
+            self._speculate(np.concatenate([self._audio(), zeros]), gated=True)
+            self._provisional = True
+        elif self._provisional and _rms(frame) >= self._quiet_rms:
+            self._drop_speculated()  # not silence after all: the pause decodes what it hears
         if self._silence == self._tail:
-            audio = self._audio()
-            future: asyncio.Future[Transcript] = asyncio.get_running_loop().create_future()
-            self._speculated = (audio, future)
-            self._ask(audio, future)
+            if self._provisional and self._speculated is not None:
+                # every frame the early decode took as zeros was quiet: it is the pause's, keyed by the real audio
+                self._speculated = (self._audio(), self._speculated[1])
+                self._provisional = False
+                gate = self._gates.pop(self._speculated[1], None)
+                if gate is not None:
+                    gate.set()  # its decoder may run
+            else:
+                self._speculate(self._audio())
 
     @property
     def pause_transcript(self) -> Transcript | None:
         """The transcript of the decode at this pause once it is done (None while it runs, after it failed, or
         once speech resumed): what the call judges the end of the turn by."""
-        if self._speculated is None:
+        if self._speculated is None or self._provisional:
             return None
         future = self._speculated[1]
         if not future.done() or future.cancelled() or future.exception() is not None:
@@ -134,10 +164,13 @@ class PartialDecoder:
     async def final(self, pcm: np.ndarray) -> Transcript:
         """The utterance's transcript: the pause's decode when `pcm` is the audio it decoded, else a full decode."""
         speculated, self._speculated = self._speculated, None
-        if speculated is not None and np.array_equal(speculated[0], pcm):
+        provisional, self._provisional = self._provisional, False
+        if speculated is not None and not provisional and np.array_equal(speculated[0], pcm):
             transcript = await asyncio.shield(speculated[1])
             self.reused = True
             return transcript
+        if speculated is not None:
+            self._give_up(speculated[1])  # of other audio: stopped at its next pass, not waited for whole
         self._waiting = None  # nothing else is wanted now: the final decode goes next
         running = self._running
         if running is not None and not running.done():
@@ -150,12 +183,35 @@ class PartialDecoder:
         if self._speculated is not None:
             self._give_up(self._speculated[1])
         self._speculated = None
+        self._provisional = False
+
+    def _speculate(self, audio: np.ndarray, *, gated: bool = False) -> None:
+        """Decode `audio` as what the pause will hand over (`final` reuses it when it is). `gated`: its decoder pass
+        waits until the frames it took as zeros are all heard quiet (the recogniser's `gate`), so that a pause the
+        caller speaks on after costs an encoder pass, as a decode at the pause does, not a whole decode."""
+        future: asyncio.Future[Transcript] = asyncio.get_running_loop().create_future()
+        if gated:
+            self._gates[future] = threading.Event()
+        self._speculated = (audio, future)
+        self._ask(audio, future)
+
+    def _drop_speculated(self) -> None:
+        """The pause's decode is of audio the turn will not hand over: given up, queued or running."""
+        if self._speculated is None:
+            return
+        if self._waiting is not None and self._waiting[1] is not None:
+            self._waiting = None
+        self._give_up(self._speculated[1])
+        self._speculated = None
+        self._provisional = False
 
     def _give_up(self, target: asyncio.Future[Transcript]) -> None:
         """Nobody will read this pause's decode: stopped at its next pass (when it runs) and its future cancelled."""
-        stop = self._stops.pop(target, None)
+        stop, gate = self._stops.pop(target, None), self._gates.pop(target, None)
         if stop is not None:
             stop.set()
+        if gate is not None:
+            gate.set()  # (after `stop`: a decoder waiting at it wakes up to give up)
         if not target.done():
             target.cancel()
 
@@ -178,9 +234,10 @@ class PartialDecoder:
             transcript: Transcript | None = None
             if target is None or not target.cancelled():  # (speech resumed before this decode began: not at all)
                 stop = self._stops.setdefault(target, threading.Event()) if target is not None else None
+                gate = self._gates.get(target) if target is not None else None
                 self.decodes += 1
                 try:
-                    transcript = await self._counted(audio, stop)
+                    transcript = await self._counted(audio, stop, gate)
                 except Superseded:
                     pass  # speech resumed: nobody reads it (its future is cancelled already)
                 except Exception as exc:
@@ -190,6 +247,7 @@ class PartialDecoder:
                 finally:
                     if target is not None:
                         self._stops.pop(target, None)
+                        self._gates.pop(target, None)
             if transcript is not None:
                 if target is not None and not target.done():
                     target.set_result(transcript)
@@ -199,19 +257,25 @@ class PartialDecoder:
                 return
             audio, target = waiting
 
-    async def _counted(self, pcm: np.ndarray, stop: threading.Event | None = None) -> Transcript:
+    async def _counted(
+        self, pcm: np.ndarray, stop: threading.Event | None = None, gate: threading.Event | None = None
+    ) -> Transcript:
         global _running_decodes
         _running_decodes += 1
         try:
-            return await asyncio.to_thread(self._decode, pcm, stop)
+            return await asyncio.to_thread(self._decode, pcm, stop, gate)
         finally:
             _running_decodes -= 1
 
-    def _decode(self, pcm: np.ndarray, stop: threading.Event | None = None) -> Transcript:
+    def _decode(
+        self, pcm: np.ndarray, stop: threading.Event | None = None, gate: threading.Event | None = None
+    ) -> Transcript:
         started = time.perf_counter()
         audio16 = resample(pcm, self.rate, ASR_RATE)
         language = self.language or self.heard_language
-        if stop is not None and _stoppable(type(self.asr)):
+        if stop is not None and gate is not None and _takes(type(self.asr), "gate"):
+            transcript = self.asr.transcribe(audio16, language, stop=stop, gate=gate)  # type: ignore[call-arg]
+        elif stop is not None and _takes(type(self.asr), "stop"):
             transcript = self.asr.transcribe(audio16, language, stop=stop)  # type: ignore[call-arg]
         else:
             transcript = self.asr.transcribe(audio16, language)
@@ -224,12 +288,16 @@ class PartialDecoder:
         self.interim = transcript.text
 
 
+def _rms(frame: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(frame, dtype=np.float64)))) if len(frame) else 0.0
+
+
 @cache
-def _stoppable(kind: type) -> bool:
-    """The recogniser's `transcribe` takes `stop` (it can give a stale decode up midway), or passes keywords on (a
-    wrapper's `**kwargs`)."""
+def _takes(kind: type, keyword: str) -> bool:
+    """The recogniser's `transcribe` takes `keyword` (`stop`: it can give a stale decode up midway; `gate`: its
+    decoder can wait), or passes keywords on (a wrapper's `**kwargs`)."""
     try:
         parameters = inspect.signature(kind.transcribe).parameters  # type: ignore[attr-defined]
     except (AttributeError, TypeError, ValueError):
         return False
-    return "stop" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    return keyword in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())

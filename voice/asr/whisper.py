@@ -67,6 +67,7 @@ MARGIN_S = 2.0  # of silence after the speech, at least, in the window
 PAD = "features"  # features: zeros after the speech's features (faster-whisper); audio: silence before the mel
 NO_SPEECH_P = 0.6  # faster-whisper's rule: no speech when this likely and the words unlikely (avg log p < -1)
 MIN_LOGPROB = -1.0
+GATE_WAIT_S = 2.0  # the most a decoder pass waits for its `gate` (it is set or given up within the pause's 200 ms)
 
 Window = Literal["short", "full"]
 
@@ -170,9 +171,18 @@ class WhisperASR:
         scores = {token[2:-2]: p for token, p in model.model.detect_language(encoded)[0]}
         return max(LANGUAGES, key=lambda lang: scores.get(lang, 0.0))
 
-    def transcribe(self, audio: np.ndarray, language: str | None, *, stop: threading.Event | None = None) -> Transcript:
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        *,
+        stop: threading.Event | None = None,
+        gate: threading.Event | None = None,
+    ) -> Transcript:
         """`stop`: once set, the decode is given up (`Superseded`) before its next pass — before the encoder, between
-        the encoder and the decoder (about half a decode's time), before a second decode or a next piece."""
+        the encoder and the decoder (about half a decode's time), before a second decode or a next piece. `gate`: the
+        decoder pass waits until it is set (at most `GATE_WAIT_S`): a decode started before its audio is known to be
+        the turn's (`voice.asr.partial`'s early one) spends no decoder pass on audio the caller spoke on after."""
         started = time.perf_counter()
         _check(stop)
         seconds = len(audio) / RATE
@@ -182,14 +192,14 @@ class WhisperASR:
             # with the short window; the 30 s path cut a 31 s reply inside a word and lost its last sentences
             heard = []
             for piece in pieces(audio, RATE, longest):
-                part = self.transcribe(piece, language, stop=stop)
+                part = self.transcribe(piece, language, stop=stop, gate=gate)
                 language = language or part.language
                 heard.append(part.text)
             lang = language if language in LANGUAGES else "en"
             text = ("" if lang == "zh" else " ").join(t for t in heard if t)
             return Transcript(text, lang, seconds, time.perf_counter() - started)
         window = window_s(seconds, self.window)
-        text, lang = self._decode(audio, language, window, stop=stop)
+        text, lang = self._decode(audio, language, window, stop=stop, gate=gate)
         if echoes(text, self.prompts[lang]) and self.prompts[lang] != PLAIN_PROMPTS[lang]:
             # the prompt read back (short or unclear speech, "按0转人工"): decoded again after the script-only one
             _check(stop)
@@ -206,10 +216,11 @@ class WhisperASR:
         prompt: str | None = None,
         *,
         stop: threading.Event | None = None,
+        gate: threading.Event | None = None,
     ) -> tuple[str, str]:
         """The transcript and its language, after `prompt` (None: the language's configured one)."""
         if window < FULL_WINDOW_S:
-            text, lang = self._short(audio, language, window, prompt, stop=stop)
+            text, lang = self._short(audio, language, window, prompt, stop=stop, gate=gate)
             if looped(text, lang):  # the short window's failure: no end heard, words again; 30 s has the reference
                 _check(stop)
                 text, lang = self._full(audio, lang, prompt)
@@ -225,10 +236,13 @@ class WhisperASR:
         prompt: str | None = None,
         *,
         stop: threading.Event | None = None,
+        gate: threading.Event | None = None,
     ) -> tuple[str, str]:
         """One encoder pass over `window` seconds, then `transcribe`'s greedy decode of it."""
         model = self._load()
         encoded = self.encode(audio, window)
+        if gate is not None:
+            gate.wait(GATE_WAIT_S)
         _check(stop)  # the caller spoke on while the encoder ran: the decoder's steps are not spent on a stale pause
         lang = language if language in LANGUAGES else self.language_of(audio, encoded)
         tokenizer = self._tokenizers[lang]
