@@ -105,10 +105,11 @@ class CallConfig:
     # RMS; the VAD's floor is 150): the same audio to Whisper, `pause_ms - early_ms` sooner. A louder frame (a last
     # word's quiet end, line noise) gives it up and the pause decodes as before. 0: at `pause_ms`. Measured
     # (`bench/bench_voice_calls.py --ab early_ms=0`, interleaved): first audio p50 40-60 ms sooner on a loaded box,
-    # ~12 on an idle one; the price is CPU (+15-35% a call there): a pause the caller speaks on after 300-450 ms (an
-    # id read in groups) now passes the gate before the speech resumes, and its decoder pass is spent (CTranslate2
-    # cannot stop one midway).
-    early_ms: int = 100
+    # ~12 on an idle one, where p95 rose (786 vs 715, 972 vs 794 ms); the price is CPU (+15-35% a call): a pause the
+    # caller speaks on after 300-450 ms (an id read in groups) now passes the gate before the speech resumes, and its
+    # decoder pass is spent (CTranslate2 cannot stop one midway). Off by default (`KEFU_VOICE_EARLY_DECODE_MS`): on
+    # two cores the p95 and the calls a process holds matter more than ~12 ms; a box with cores to spare may set 100.
+    early_ms: int = 0
     quiet_rms: float = 40.0
     # End of turn from the words too (`voice.turn_end`), once the decode at the pause has a transcript: one that
     # sounds finished (p ≥ finished_p) ends the turn after `early_end_ms` of silence, one that sounds cut off
