@@ -10,7 +10,6 @@ customer's arm has it, takes something off); `revenue` every order not cancelled
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.db.campaigns import campaign_record
 from server.db.models import Campaign as CampaignRow
 from server.db.models import Coupon, Experiment, ExperimentAssignment, Order, OrderLine, Product
+from server.db.rows import Validated
 from tools.marketing.campaigns import Campaign, Line
 from tools.marketing.campaigns.thresholds import progress
 from tools.marketing.experiments import Assignment, Conversion, ExperimentSpec, arm_by_block
@@ -61,8 +61,7 @@ def experiment_record(e: Experiment | Row[Any]) -> dict[str, Any]:
 class ExperimentRepository:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
-        self._lock = threading.Lock()
-        self._validated: tuple[list[Row[Any]], list[ExperimentModel]] | None = None
+        self._validated = Validated(lambda rows: [ExperimentModel.model_validate(experiment_record(e)) for e in rows])
 
     # --- marketers' side ---------------------------------------------------------------------------------
 
@@ -130,13 +129,7 @@ class ExperimentRepository:
         validated from, so a stop or a new experiment in any worker is seen by the next offer turn."""
         with self._sessions() as s:
             rows = s.connection().execute(_RUNNING, {"now": now}).all()
-        with self._lock:
-            if self._validated is not None and self._validated[0] == rows:
-                return list(self._validated[1])
-        models = [ExperimentModel.model_validate(experiment_record(e)) for e in rows]
-        with self._lock:
-            self._validated = (rows, models)
-        return list(models)
+        return self._validated(rows)
 
     def arm_of(self, experiment_id: str, customer_id: str) -> str | None:
         with self._sessions() as s:

@@ -10,7 +10,6 @@ unique index on `claim_key` settles two tries of one claim racing each other.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from server.db.campaigns import campaign_record
 from server.db.models import Campaign, Category, Coupon, Customer, Order, OrderLine, Product
+from server.db.rows import Validated
 from tools.marketing.campaigns import Basket, ClaimOutcome, ClaimRequest, CustomerProfile, HeldCoupon, Line
 from tools.marketing.campaigns import Campaign as CampaignModel
 from tools.marketing.campaigns.conversation import campaigns_from
@@ -124,8 +124,9 @@ _CATEGORY_NAMES = select(Category.key, Category.name_zh, Category.name_en)
 class SqlCampaignStore:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
-        self._lock = threading.Lock()
-        self._validated: tuple[list[Row[Any]], list[CampaignModel]] | None = None
+        self._validated: Validated[CampaignModel] = Validated(
+            lambda rows: campaigns_from(campaign_record(c) for c in rows)
+        )
 
     def _live_rows(self) -> list[Row[Any]]:
         with self._sessions() as s:
@@ -138,14 +139,7 @@ class SqlCampaignStore:
         """`campaigns()` validated (`campaigns_from`), read on every call: the validation is reused only while the
         rows read are equal to those it was made from, so a change by any worker (a pause, a claim's `spent`) is
         seen by the next read, with no staleness."""
-        rows = self._live_rows()
-        with self._lock:
-            if self._validated is not None and self._validated[0] == rows:
-                return list(self._validated[1])
-        models = campaigns_from(campaign_record(c) for c in rows)
-        with self._lock:
-            self._validated = (rows, models)
-        return list(models)
+        return self._validated(self._live_rows())
 
     def campaign(self, campaign_id: str) -> dict[str, Any] | None:
         with self._sessions() as s:

@@ -178,17 +178,23 @@ def test_stable_prefix_is_what_two_partials_agree_on() -> None:
     assert stable_prefix("我的订单", "我的订单KF1到哪了", "zh") == "我的订单"
 
 
-async def call_transcript(decode_while_speaking: bool) -> tuple[str, bool, int]:
-    asr = CountingASR(delay_s=0.05)
+async def one_turn(asr: object, config: CallConfig, *, speech_ms: int) -> Call:
+    """A call with `config` through one turn: 200 ms of line silence, `speech_ms` of speech (a tone), 700 ms of
+    silence; left once the turn is taken (the caller hangs it up)."""
     agent = make_agent()
     await agent.start("c", channel="voice", customer_id="C1", language="en")
-    line = Line()
-    call = Call(agent=agent, conversation_id="c", asr=asr, tts=ToneTTS(), vad=EnergyVAD(), send=line.send,
-                config=CallConfig(language="en", greet=False, silence_s=0, partial_interval_s=1.0,
-                                  decode_while_speaking=decode_while_speaking))
+    call = Call(agent=agent, conversation_id="c", asr=asr, tts=ToneTTS(), vad=EnergyVAD(), send=Line().send,
+                config=config)
     await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
-    await feed(call, np.concatenate([silence(200), tone(1500), silence(700)]))
+    await feed(call, np.concatenate([silence(200), tone(speech_ms), silence(700)]))
     await until(call, lambda: bool(call.turns))
+    return call
+
+
+async def call_transcript(decode_while_speaking: bool) -> tuple[str, bool, int]:
+    asr = CountingASR(delay_s=0.05)
+    call = await one_turn(asr, CallConfig(language="en", greet=False, silence_s=0, partial_interval_s=1.0,
+                                          decode_while_speaking=decode_while_speaking), speech_ms=1500)
     n_end = len(asr.calls)
     await call.hang_up()
     return call.turns[0].transcript, call.turns[0].decoded_early, n_end
@@ -205,15 +211,8 @@ async def test_by_default_the_pause_alone_is_decoded_soon_after_the_caller_stops
     """No partial can hold the pause's decode back (one recogniser): the turn's one decode starts `pause_ms` into
     the silence, and its audio is the turn's, so it is the transcript."""
     asr = CountingASR(delay_s=0.05)
-    agent = make_agent()
-    await agent.start("c", channel="voice", customer_id="C1", language="en")
-    line = Line()
-    config = CallConfig(language="en", greet=False, silence_s=0, early_ms=EARLY_MS)
-    call = Call(agent=agent, conversation_id="c", asr=asr, tts=ToneTTS(), vad=EnergyVAD(), send=line.send,
-                config=config)
-    await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
-    await feed(call, np.concatenate([silence(200), tone(2500), silence(700)]))
-    await until(call, lambda: bool(call.turns))
+    config = CallConfig(language="en", greet=False, silence_s=0)
+    call = await one_turn(asr, config, speech_ms=2500)
     await call.hang_up()
     assert len(asr.calls) == 1 and call.turns[0].decoded_early
     # the audio decoded: the preroll, 2.5 s of speech and `pause_ms` of the silence after it
@@ -298,15 +297,8 @@ async def test_a_sound_after_the_first_100_ms_of_a_pause_gives_the_early_decode_
 
 async def test_through_the_call_a_quiet_pause_is_decoded_once_from_its_early_start() -> None:
     asr = GatedASR(delay_s=0.05)
-    agent = make_agent()
-    await agent.start("c", channel="voice", customer_id="C1", language="en")
-    line = Line()
     config = CallConfig(language="en", greet=False, silence_s=0, early_ms=EARLY_MS)
-    call = Call(agent=agent, conversation_id="c", asr=asr, tts=ToneTTS(), vad=EnergyVAD(), send=line.send,
-                config=config)
-    await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
-    await feed(call, np.concatenate([silence(200), tone(1500), silence(700)]))
-    await until(call, lambda: bool(call.turns))
+    call = await one_turn(asr, config, speech_ms=1500)
     await call.hang_up()
     assert len(asr.calls) == 1 and asr.given_up == 0 and call.turns[0].decoded_early
     assert asr.calls[0] == pytest.approx(1.5 + config.pause_ms / 1000 + 0.2, abs=0.11)
