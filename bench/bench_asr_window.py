@@ -278,10 +278,10 @@ def main() -> None:
     fallbacks = 0
     original_full = asr._full
 
-    def counted_full(audio, language, prompt=None):  # type: ignore[no-untyped-def]
+    def counted_full(audio, language, prompt=None, context=""):  # type: ignore[no-untyped-def]
         nonlocal fallbacks
         fallbacks += asr.window == "short"
-        return original_full(audio, language, prompt)
+        return original_full(audio, language, prompt, context)
 
     asr._full = counted_full  # type: ignore[method-assign]
     full = run("short", shipped, True) if args.no_full else run("full", shipped, True)

@@ -309,6 +309,10 @@ class VoiceSettings(BaseModel):
     # The pause's decode begun this long into the 200 ms pause, kept when the rest of it is quiet (CallConfig.early_ms):
     # 0 (off) here, where it bought ~12 ms of p50 on an idle two-core box for +15-35% CPU a call and a higher p95.
     early_decode_ms: int = Field(default=0, ge=0, le=180)
+    # An utterance decoded in stretches (CallConfig.segment_s): a pause after at least this much speech that the
+    # caller speaks on after keeps its words, and the decode left at the end of the turn is of the last stretch only.
+    # 0: every decode is of the whole utterance.
+    segment_s: float = Field(default=1.2, ge=0, le=10)
     late_end_ms: int = Field(default=1100, ge=100, le=5000)
     vad_aggressiveness: int = Field(default=2, ge=0, le=3)
     default_language: Literal["zh", "en"] = "zh"  # of the greeting when the provider does not say

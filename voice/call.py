@@ -111,6 +111,11 @@ class CallConfig:
     # two cores the p95 and the calls a process holds matter more than ~12 ms; a box with cores to spare may set 100.
     early_ms: int = 0
     quiet_rms: float = 40.0
+    # A pause the caller speaks on after, its decode holding at least this much new speech, keeps that decode's words
+    # as the utterance's head (`voice.asr.partial`, stretches): the decode left at the end of the turn is of the last
+    # stretch only, with the head's words as the recogniser's context. 0: every pause's decode is of the whole
+    # utterance so far. Measured (`bench/bench_asr_stretches.py`, `bench/bench_voice_calls.py --ab segment_s=0`): …
+    segment_s: float = 1.2
     # End of turn from the words too (`voice.turn_end`), once the decode at the pause has a transcript: one that
     # sounds finished (p ≥ finished_p) ends the turn after `early_end_ms` of silence, one that sounds cut off
     # (p ≤ unfinished_p) after `late_end_ms`; otherwise, with no decode at the pause, or while it has not come back,
@@ -298,8 +303,21 @@ class Call:
             frame_ms=self.config.frame_ms,
             early_frames=self.config.early_ms // self.config.frame_ms,
             quiet_rms=self.config.quiet_rms,
+            segment_s=self.config.segment_s,
         )
         self._partial.begin(detector.heard())
+        self._partial.on_pause = self._pause_decoded
+
+    def _pause_decoded(self) -> None:
+        """The decode at this pause is in (between frames): the end of the turn judged now, and the turn taken now
+        when the silence so far already ends it, not at the next frame."""
+        detector, partial = self._detector, self._partial
+        if detector is None or partial is None or self._judged or not detector.speaking:
+            return
+        self._judge_pause(detector, partial)
+        utterance = detector.end_if_due()
+        if utterance is not None:
+            self._turn(utterance)
 
     # ------------------------------------------------------------- barge-in
 

@@ -118,6 +118,21 @@ EN_FUNCTION_WORDS = frozenset(
 )
 
 
+# The store's ids are letters and eight digits (KF10000002, R10000001), said in groups with pauses between them: at
+# a pause after the letters or a group ("KF", "KF 1000", "订单KF1000") the caller is not done, whatever the words
+# before sound like (the model maps every digit run to one token, so it cannot count them).
+ID_DIGITS = 8
+_ID_SEP = r"[\s.\-,，、:：#]*"
+_OPEN_ID = re.compile(  # an order id's letters alone ("KF"), or one or two letters and some digits ("KF 1000", "r1000")
+    rf"(?<![A-Za-z])(?:(?i:k\s?f){_ID_SEP}|[A-Za-z]{{1,2}}{_ID_SEP}(?:\d[\s.\-,，、]*){{1,{ID_DIGITS - 1}}})$"
+)
+
+
+def open_id(text: str) -> bool:
+    """`text` ends in an id cut short: its letters, or fewer than `ID_DIGITS` digits after them."""
+    return bool(_OPEN_ID.search(text.strip().rstrip(".。?？!！")))
+
+
 def language_of(text: str, hint: str | None = None) -> str:
     """zh when the text has Chinese characters, else en (the recogniser's language only breaks a tie: no text)."""
     if _CJK.search(text):
@@ -207,7 +222,7 @@ class TurnEndModel:
 
     def finished(self, text: str, language: str | None = None) -> float:
         """The probability that `text` is a whole utterance (0 for no words: nothing was said)."""
-        if not normalize(text):
+        if not normalize(text) or open_id(text):
             return 0.0
         lang = language_of(text, language)
         z = float(self.weights[lang][feature_ids(text, lang)].sum()) + self.bias[lang]

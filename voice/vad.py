@@ -111,6 +111,13 @@ class TurnDetector:
         next speech frame restores the default."""
         self._end_now = max(self._tail + 1, ms // self.frame_ms, 1)
 
+    def end_if_due(self) -> Utterance | None:
+        """The turn, now, when the silence so far already ends it (`end_after` shortened it between frames: the words
+        at the pause were judged finished once their decode came back); None otherwise."""
+        if self.speaking and self._speech and self._silence >= self._end_now:
+            return self._finish()
+        return None
+
     def reset(self) -> None:
         self._window.clear()
         self._preroll.clear()

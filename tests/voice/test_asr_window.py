@@ -24,6 +24,8 @@ def test_a_transcript_that_goes_round_again_is_caught_and_a_real_one_is_not() ->
     assert looped("Dogs are sitting by the door. Dogs are sitting by the doors.", "en")
     assert looped("国家改革企业国家改革起义国家改革启", "zh")
     assert looped("Where is my order KF 10000000000000000", "en")  # one digit on and on
+    assert looped("0 0 0 0 0 0 0 0 0 0", "en")
+    assert not looped("0 0 0 0 1 for me", "en")  # an id's last stretch said digit by digit
     for text, language in [
         ("Hi, where is my order KF 100000002?", "en"),
         ("Can you check order KF10000001 for me?", "en"),

@@ -75,9 +75,25 @@ def test_the_bundled_model_tells_finished_from_cut_off_in_zh_and_en_better_than_
 def test_punctuation_and_ids_do_not_decide_and_no_words_is_not_finished() -> None:
     model = bundled()
     assert model.finished("I want to ask about the.") < 0.25  # the recogniser's full stop after a pause
-    assert abs(model.finished("where is my order KF10000002") - model.finished("where is my order KF99")) < 1e-6
+    assert abs(model.finished("where is my order KF10000002") - model.finished("where is my order KF99887766")) < 1e-6
+    assert model.finished("where is my order KF10000002") >= CallConfig().finished_p
     assert model.finished("") == 0.0 and model.finished(" 。") == 0.0
     assert MODEL_FILE.stat().st_size < 1_000_000
+
+
+@pytest.mark.parametrize("text", ["Can you check order KF?", "where is my order KF 1000", "my order is k f 1 0 0 0",
+                                  "我的订单KF1000，", "订单号是KF", "return R1000"])
+def test_an_id_cut_short_at_a_pause_is_not_finished(text: str) -> None:
+    """Ids are said in groups with pauses between: the words before may sound done, the id is not."""
+    assert bundled().finished(text) == 0.0
+
+
+@pytest.mark.parametrize("text", ["Order KF 1000 0002.", "我的订单KF10000537到哪了？", "is it OK",
+                                  "I want an iPhone 15"])
+def test_a_whole_id_or_a_word_in_capitals_is_not_taken_for_one_cut_short(text: str) -> None:
+    from voice.turn_end import open_id
+
+    assert not open_id(text)
 
 
 def test_the_detector_ends_a_pause_at_the_silence_the_call_sets_and_keeps_the_same_audio() -> None:
@@ -135,6 +151,19 @@ async def test_a_finished_question_is_answered_after_a_short_silence() -> None:
     await asyncio.wait_for(call._reply.task, 10)  # type: ignore[union-attr]
     assert call.turns[0].finished_p is not None and call.turns[0].finished_p >= 0.8
     assert call.turns[0].end_silence_ms == 300 and call.turns[0].decoded_early
+    await call.hang_up()
+
+
+async def test_a_decode_that_comes_back_after_the_short_silence_ends_the_turn_then_not_at_the_next_frame() -> None:
+    call, _ = await start(["Where is my order KF10000002?"] * 3, delay_s=0.2)
+    await feed(call, np.concatenate([tone(1200), silence(400)]))  # the pause's decode asked for at 200 ms; no more
+    for _ in range(100):  # frames come (a line that sends none in silence): the decode's return ends the turn
+        if call._reply is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert call._reply is not None, "the turn waited for a frame that never came"
+    await asyncio.wait_for(call._reply.task, 10)
+    assert call.turns[0].end_silence_ms == 400 and call.turns[0].transcript.startswith("Where is my order")
     await call.hang_up()
 
 

@@ -31,14 +31,23 @@ holds the recogniser — and the next pause's decode, perhaps the turn's last �
 Partials are best effort: one is skipped while any decode runs in the process (another call's), so they never take
 the recogniser from a turn that has ended or paused.
 
-The tail is not decoded apart with the stable words as a prompt: Whisper's encoder pads every input to 30 s, so a
-shorter tail saves only decoder steps, and re-prompting changes words.
+Stretches. With `segment_s`, a pause the caller speaks on after (a breath, an order id said in groups) is not given
+up when its decode has at least `segment_s` of new speech: the decode runs to its end and its words are kept as the
+utterance's head, with the audio up to the middle of that pause. Every later decode of the utterance — the next
+pauses', the end's — is then of the audio after the head only, with the head's words as the recogniser's `context`
+(Whisper reads them as the text before, as it reads the previous window's), and its words follow the head's. So the
+decode left when the caller stops is of the last stretch, not of the whole utterance: about half the work for a
+5 s question said in three stretches (a shorter encoder window, fewer tokens). Words that end in an id cut short
+("order KF", "订单KF1000") are not kept as a head: an id's digits decoded apart from its letters came out worse
+(`bench/bench_asr_stretches.py`). Only a recogniser whose `transcribe` takes `context` is given stretches; the head
+is kept only for audio that begins with it (not a carried-over utterance's).
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -48,6 +57,7 @@ import numpy as np
 
 from voice.protocols import ASR, Superseded, Transcript
 from voice.resample import resample
+from voice.turn_end import open_id
 
 ASR_RATE = 16000
 Spawn = Callable[[Awaitable[None]], "asyncio.Task[None]"]
@@ -81,10 +91,12 @@ class PartialDecoder:
         frame_ms: int = 20,
         early_frames: int = 0,
         quiet_rms: float = 0.0,
+        segment_s: float = 0.0,
     ) -> None:
         """`early_frames`: silence after which the pause's decode starts on the audio so far, the rest of the tail
         taken as zeros, kept if every frame of that rest is quieter than `quiet_rms` (int16 RMS); 0, or a recogniser
-        whose `transcribe` takes no `gate`: at the pause."""
+        whose `transcribe` takes no `gate`: at the pause. `segment_s`: the least new speech a pause's decode keeps
+        as the utterance's head when the caller speaks on (0: none; a recogniser without `context`: none)."""
         self.asr = asr
         self.rate = rate
         self.language = language
@@ -96,6 +108,14 @@ class PartialDecoder:
         early = 0 < early_frames < tail_frames and quiet_rms > 0 and _takes(type(asr), "gate")
         self._early = early_frames if early else 0
         self._quiet_rms = quiet_rms
+        frame = rate * frame_ms // 1000
+        stretches = segment_s > 0 and _takes(type(asr), "context")
+        self._segment = int(segment_s * rate) + tail_frames * frame if stretches else 0  # new speech and its pause
+        self._lead = (tail_frames // 2) * frame  # of the pause's silence before the next stretch's speech
+        self._head = np.zeros(0, dtype=np.int16)  # the utterance's audio whose words are kept (`_head_text`)
+        self._head_text = ""
+        self._committing: tuple[np.ndarray, asyncio.Future[Transcript]] | None = None  # a pause's decode to keep
+        self.stretches = 0  # heads kept
         self._provisional = False  # the pause's decode started early, on zeros for frames not yet all heard quiet
         self._frames: list[np.ndarray] = []
         self._since = 0  # voiced frames since the last partial was asked for
@@ -105,6 +125,9 @@ class PartialDecoder:
         self._speculated: tuple[np.ndarray, asyncio.Future[Transcript]] | None = None
         self._stops: dict[asyncio.Future[Transcript], threading.Event] = {}  # a pause's decode → its `stop`
         self._gates: dict[asyncio.Future[Transcript], threading.Event] = {}  # an early one's → its decoder's `gate`
+        # called (soon, on the loop) when the decode at a pause is in: the call judges the end of the turn then, not
+        # at the next frame (up to a frame later)
+        self.on_pause: Callable[[], None] | None = None
         self.interim = ""
         self.stable = ""
         self.heard_language: str | None = None
@@ -120,8 +143,8 @@ class PartialDecoder:
         if voiced:
             self._silence = 0
             self._since += 1
-            if self._speculated is not None:  # speech resumed: what the pause decodes is not the utterance
-                self._drop_speculated()
+            if self._speculated is not None and not self._keep_speculated():
+                self._drop_speculated()  # speech resumed: what the pause decodes is not the utterance
             if self._interval and self._since >= self._interval:
                 self._since = 0
                 if _running_decodes == 0:
@@ -171,7 +194,9 @@ class PartialDecoder:
             return transcript
         if speculated is not None:
             self._give_up(speculated[1])  # of other audio: stopped at its next pass, not waited for whole
-        self._waiting = None  # nothing else is wanted now: the final decode goes next
+        waiting, self._waiting = self._waiting, None  # nothing else is wanted now: the final decode goes next,
+        if waiting is not None and self._committing is not None and waiting[1] is self._committing[1]:
+            self._waiting = waiting  # after a head it reads (the running decode's loop takes it first)
         running = self._running
         if running is not None and not running.done():
             await asyncio.wait([running])
@@ -180,6 +205,9 @@ class PartialDecoder:
 
     def close(self) -> None:
         self._waiting = None
+        if self._committing is not None:
+            self._give_up(self._committing[1])
+            self._committing = None
         if self._speculated is not None:
             self._give_up(self._speculated[1])
         self._speculated = None
@@ -194,6 +222,32 @@ class PartialDecoder:
             self._gates[future] = threading.Event()
         self._speculated = (audio, future)
         self._ask(audio, future)
+
+    def _keep_speculated(self) -> bool:
+        """Speech resumed after this pause: its decode is kept as the utterance's head (when it will be done, if it is
+        not yet) when it heard at least `segment_s` of new speech. False: it is not (given up as before)."""
+        if not self._segment or self._provisional or self._committing is not None or self._speculated is None:
+            return False
+        audio, future = self._speculated
+        if len(audio) - len(self._head) < self._segment:
+            return False
+        self._speculated = None
+        if future.done():
+            if not future.cancelled() and future.exception() is None:
+                self._keep(audio, future.result())
+            return True
+        self._committing = (audio, future)
+        return True
+
+    def _keep(self, audio: np.ndarray, transcript: Transcript) -> None:
+        """The words of `audio` (and the audio up to the middle of the pause after them) are the utterance's head."""
+        text = _OPEN_END.sub("", transcript.text.strip())  # a pause, not the end of a sentence
+        if not text or open_id(text):
+            # nothing heard in it: its audio stays in the next stretch; or an id cut short ("订单KF1000", "order KF"):
+            # its digits are decoded with its letters (Whisper writes an id's groups apart worse: "KF10000以90")
+            return
+        self._head, self._head_text = audio[: len(audio) - self._lead], text
+        self.stretches += 1
 
     def _drop_speculated(self) -> None:
         """The pause's decode is of audio the turn will not hand over: given up, queued or running."""
@@ -225,6 +279,10 @@ class PartialDecoder:
         """Decode `audio` now, or after the running decode; `target` gets the pause's transcript."""
         if self._running is not None and not self._running.done():
             if target is not None or self._waiting is None or self._waiting[1] is None:
+                replaced = self._waiting[1] if self._waiting is not None else None
+                if self._committing is not None and replaced is self._committing[1]:
+                    self._committing[1].cancel()  # a head not decoded yet, replaced: the next decode is of more
+                    self._committing = None
                 self._waiting = (audio, target)  # a newer request replaces the older; a partial never the pause's
             return
         self._running = self._spawn(self._run(audio, target))
@@ -248,9 +306,16 @@ class PartialDecoder:
                     if target is not None:
                         self._stops.pop(target, None)
                         self._gates.pop(target, None)
+            committing, self._committing = self._committing, None
+            if committing is not None and committing[1] is not target:
+                self._committing = committing  # (another decode's)
             if transcript is not None:
                 if target is not None and not target.done():
                     target.set_result(transcript)
+                    if self.on_pause is not None and self._speculated is not None and self._speculated[1] is target:
+                        asyncio.get_running_loop().call_soon(self.on_pause)
+                if committing is not None and committing[1] is target:
+                    self._keep(committing[0], transcript)  # before the next decode starts: it reads the head
                 self._note(transcript)
             waiting, self._waiting = self._waiting, None
             if waiting is None:
@@ -271,21 +336,30 @@ class PartialDecoder:
         self, pcm: np.ndarray, stop: threading.Event | None = None, gate: threading.Event | None = None
     ) -> Transcript:
         started = time.perf_counter()
-        audio16 = resample(pcm, self.rate, ASR_RATE)
+        head, context = self._head, self._head_text  # (set on the loop between decodes, never during one)
+        after_head = 0 < len(head) < len(pcm) and np.array_equal(pcm[: len(head)], head)
+        stretch = pcm[len(head) :] if after_head else pcm
+        audio16 = resample(stretch, self.rate, ASR_RATE)
         language = self.language or self.heard_language
+        kwargs: dict[str, object] = {"context": context} if stretch is not pcm else {}
         if stop is not None and gate is not None and _takes(type(self.asr), "gate"):
-            transcript = self.asr.transcribe(audio16, language, stop=stop, gate=gate)  # type: ignore[call-arg]
+            kwargs |= {"stop": stop, "gate": gate}
         elif stop is not None and _takes(type(self.asr), "stop"):
-            transcript = self.asr.transcribe(audio16, language, stop=stop)  # type: ignore[call-arg]
-        else:
-            transcript = self.asr.transcribe(audio16, language)
-        return Transcript(transcript.text, transcript.language, transcript.audio_s, time.perf_counter() - started)
+            kwargs["stop"] = stop
+        transcript = self.asr.transcribe(audio16, language, **kwargs)  # type: ignore[call-arg]
+        text = transcript.text
+        if stretch is not pcm:
+            text = (context + ("" if transcript.language == "zh" else " ") + text.strip()).strip()
+        return Transcript(text, transcript.language, len(pcm) / self.rate, time.perf_counter() - started)
 
     def _note(self, transcript: Transcript) -> None:
         if self.language is None:
             self.heard_language = transcript.language
         self.stable = stable_prefix(self.interim, transcript.text, transcript.language) if self.interim else ""
         self.interim = transcript.text
+
+
+_OPEN_END = re.compile(r"[\s.。?？!！,，、;；:：…]+$")
 
 
 def _rms(frame: np.ndarray) -> float:

@@ -67,6 +67,7 @@ MARGIN_S = 2.0  # of silence after the speech, at least, in the window
 PAD = "features"  # features: zeros after the speech's features (faster-whisper); audio: silence before the mel
 NO_SPEECH_P = 0.6  # faster-whisper's rule: no speech when this likely and the words unlikely (avg log p < -1)
 MIN_LOGPROB = -1.0
+SHORT_CLIP_S = 1.5  # a looped decode of at most this much audio is retried with silence after it, not in 30 s
 GATE_WAIT_S = 2.0  # the most a decoder pass waits for its `gate` (it is set or given up within the pause's 200 ms)
 
 Window = Literal["short", "full"]
@@ -178,8 +179,13 @@ class WhisperASR:
         *,
         stop: threading.Event | None = None,
         gate: threading.Event | None = None,
+        context: str = "",
     ) -> Transcript:
-        """`stop`: once set, the decode is given up (`Superseded`) before its next pass — before the encoder, between
+        """`context`: what the caller said just before this audio, in the same utterance (`voice.asr.partial`
+        decodes an utterance's last stretch alone once the rest is heard): Whisper reads it after the configured
+        prompt as the text before the audio, as it reads the previous window's text, so the stretch is written on
+        from it (the words it names, the language, the script); the transcript is the stretch's words only.
+        `stop`: once set, the decode is given up (`Superseded`) before its next pass — before the encoder, between
         the encoder and the decoder (about half a decode's time), before a second decode or a next piece. `gate`: the
         decoder pass waits until it is set (at most `GATE_WAIT_S`): a decode started before its audio is known to be
         the turn's (`voice.asr.partial`'s early one) spends no decoder pass on audio the caller spoke on after."""
@@ -199,6 +205,13 @@ class WhisperASR:
             text = ("" if lang == "zh" else " ").join(t for t in heard if t)
             return Transcript(text, lang, seconds, time.perf_counter() - started)
         window = window_s(seconds, self.window)
+        if context.strip():
+            text, lang = self._decode(audio, language, window, stop=stop, gate=gate, context=context)
+            if not echoes(text, context):
+                return Transcript(text, lang, seconds, time.perf_counter() - started)
+            _check(stop)  # the words before read back (Whisper does over a stretch it cannot make out): without them
+            language = lang
+            gate = None
         text, lang = self._decode(audio, language, window, stop=stop, gate=gate)
         if echoes(text, self.prompts[lang]) and self.prompts[lang] != PLAIN_PROMPTS[lang]:
             # the prompt read back (short or unclear speech, "按0转人工"): decoded again after the script-only one
@@ -217,15 +230,24 @@ class WhisperASR:
         *,
         stop: threading.Event | None = None,
         gate: threading.Event | None = None,
+        context: str = "",
     ) -> tuple[str, str]:
-        """The transcript and its language, after `prompt` (None: the language's configured one)."""
+        """The transcript and its language, after `prompt` (None: the language's configured one) and `context`."""
         if window < FULL_WINDOW_S:
-            text, lang = self._short(audio, language, window, prompt, stop=stop, gate=gate)
-            if looped(text, lang):  # the short window's failure: no end heard, words again; 30 s has the reference
+            text, lang = self._short(audio, language, window, prompt, stop=stop, gate=gate, context=context)
+            if looped(text, lang) and len(audio) <= SHORT_CLIP_S * RATE:  # the short window's failure: no end heard
+                # a second of silence after a word or two (the window's padding is zero features, not silence):
+                # Whisper sees the end in it ("Hi Hi Hi Hi" → "Hi.", 70 ms), where the 30 s window costs ~0.5 s. Not
+                # for longer speech: an id read back from 30 s was right where this retry's was not (e2e zh call)
                 _check(stop)
-                text, lang = self._full(audio, lang, prompt)
+                padded = np.concatenate([np.asarray(audio, dtype=np.float32), np.zeros(RATE, dtype=np.float32)])
+                text, lang = self._short(padded, lang, window_s(len(padded) / RATE, self.window), prompt, stop=stop,
+                                         context=context)
+            if looped(text, lang):  # 30 s has the reference
+                _check(stop)
+                text, lang = self._full(audio, lang, prompt, context)
         else:
-            text, lang = self._full(audio, language, prompt)
+            text, lang = self._full(audio, language, prompt, context)
         return (simplified(text) if lang == "zh" else text), lang
 
     def _short(
@@ -237,6 +259,7 @@ class WhisperASR:
         *,
         stop: threading.Event | None = None,
         gate: threading.Event | None = None,
+        context: str = "",
     ) -> tuple[str, str]:
         """One encoder pass over `window` seconds, then `transcribe`'s greedy decode of it."""
         model = self._load()
@@ -246,7 +269,8 @@ class WhisperASR:
         _check(stop)  # the caller spoke on while the encoder ran: the decoder's steps are not spent on a stale pause
         lang = language if language in LANGUAGES else self.language_of(audio, encoded)
         tokenizer = self._tokenizers[lang]
-        prompt_tokens = self._prompt_tokens[(lang, self.prompts[lang] if prompt is None else prompt)]
+        prompt_text = with_context(self.prompts[lang] if prompt is None else prompt, context, lang)
+        prompt_tokens = self._tokens_of(lang, prompt_text)
         sequence = ([tokenizer.sot_prev, *prompt_tokens] if prompt_tokens else []) + [
             *tokenizer.sot_sequence,
             tokenizer.no_timestamps,
@@ -272,7 +296,17 @@ class WhisperASR:
             return "", lang  # `transcribe`'s no-speech rule: the window held no speech
         return tokenizer.decode(tokens).strip(), lang
 
-    def _full(self, audio: np.ndarray, language: str | None, prompt: str | None = None) -> tuple[str, str]:
+    def _tokens_of(self, lang: str, prompt: str) -> list[int]:
+        """A prompt's tokens: the configured prompts' are kept from loading; any other (one with the utterance's
+        words so far, `transcribe`'s `context`) is tokenized when asked for (microseconds)."""
+        known = self._prompt_tokens.get((lang, prompt))
+        if known is not None:
+            return known
+        return self._tokenizers[lang].encode(" " + prompt.strip()) if prompt.strip() else []
+
+    def _full(
+        self, audio: np.ndarray, language: str | None, prompt: str | None = None, context: str = ""
+    ) -> tuple[str, str]:
         """faster-whisper's own `transcribe`: 30 s windows (long audio, or `window="full"`)."""
         model = self._load()
         lang = language if language in LANGUAGES else self.language_of(audio, self.encode(audio, FULL_WINDOW_S))
@@ -282,13 +316,20 @@ class WhisperASR:
             beam_size=self.beam_size,
             temperature=0.0,
             condition_on_previous_text=False,
-            initial_prompt=(self.prompts[lang] if prompt is None else prompt) or None,
+            initial_prompt=with_context(self.prompts[lang] if prompt is None else prompt, context, lang) or None,
             without_timestamps=True,
             vad_filter=False,
             max_new_tokens=_max_new_tokens(len(audio) / RATE),
             no_repeat_ngram_size=NO_REPEAT,
         )
         return "".join(s.text for s in segments).strip(), lang
+
+
+def with_context(prompt: str, context: str, language: str) -> str:
+    """The prompt, then the words said before the audio (zh: run on; en: after a space)."""
+    if not context.strip():
+        return prompt
+    return (prompt + ("" if language == "zh" else " ") + context.strip()).strip()
 
 
 _UNIT = re.compile(r"[\u3400-\u9fff]|[a-z0-9']+")
@@ -309,19 +350,23 @@ def echoes(text: str, prompt: str) -> bool:
 
 _WORD = re.compile(r"[a-z0-9']+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_DIGIT_RUN = re.compile(r"(\d)\1{8}")  # nine of one digit: no id has that many (KF10000002 is heard 100000002)
+# nine of one digit, together or spaced: no id has that many (KF10000002 is heard 100000002)
+_DIGIT_RUN = re.compile(r"(\d)(?:[\s,.\-]*\1){8}")
 
 
 def looped(text: str, language: str) -> bool:
-    """The decoder went round again: a run of three words (en) or four characters (zh) said twice, or one digit
-    nine times. Whisper does so when it does not see the speech end (a short window); a caller rarely does."""
+    """The decoder went round again: a run of three words (en, not all digits) or four characters (zh) said twice,
+    or one digit nine times. Whisper does so when it does not see the speech end (a short window); a caller rarely
+    does."""
     if _DIGIT_RUN.search(text):
         return True
     if language == "zh":
         units, n = _CJK.findall(text), 4
     else:
         units, n = _WORD.findall(text.lower()), 3
+    # digits said one by one repeat ("0 0 0 0 1", an id's stretch): the nine-digit rule above is theirs
     grams = [tuple(units[i : i + n]) for i in range(len(units) - n + 1)]
+    grams = [g for g in grams if not all(u.isdigit() for u in g)]
     return len(grams) != len(set(grams))
 
 
