@@ -53,3 +53,41 @@ async def test_the_pause_decode_says_what_a_full_decode_says(early_frames: int) 
     full = asr.transcribe(resample(utterance.pcm, 8000, 16000), "en")
     assert decoder.reused and streamed.text == full.text
     assert "order" in full.text.lower() and decoder.decodes >= 2
+
+
+async def test_a_sentence_said_in_two_breaths_is_decoded_in_two_stretches_and_reads_whole() -> None:
+    """The second breath alone is decoded at the end, after the first one's words (`segment_s`); the transcript has
+    the words of both, as a decode of the whole says them."""
+    from tests.voice.speech import caller_audio, recovered
+
+    asr = WhisperASR(MODEL_DIR)
+    first = caller_audio("I would like a refund for the blue jacket", "en")
+    second = caller_audio("because it does not fit me at all.", "en")
+    said = np.concatenate([np.zeros(2400, np.int16), first, np.zeros(3200, np.int16), second, np.zeros(8000, np.int16)])
+    line = ulaw_decode(ulaw_encode(said))
+    detector, vad = TurnDetector(8000), WebRtcVad()
+    spawned: list[asyncio.Task[None]] = []
+    decoder: PartialDecoder | None = None
+    utterance: Utterance | None = None
+    for i in range(0, len(line) - 159, 160):
+        frame = line[i:i + 160]
+        voiced = vad.is_speech(frame, 8000)
+        event = detector.push(frame, voiced)
+        if decoder is None and detector.speaking:
+            decoder = PartialDecoder(asr, 8000, language="en", interval_s=0, tail_frames=detector.tail_frames,
+                                     segment_s=1.2,
+                                     spawn=lambda c: spawned.append(asyncio.ensure_future(c)) or spawned[-1])
+            decoder.begin(detector.heard())
+        elif isinstance(event, Utterance):
+            utterance = event
+            break
+        elif decoder is not None:
+            decoder.push(frame, voiced)
+        await asyncio.sleep(0.02)  # real time: the first breath's decode is done while the second is said
+    assert decoder is not None and utterance is not None
+    heard = await decoder.final(utterance.pcm)
+    await asyncio.gather(*spawned)
+    assert decoder.stretches == 1 and decoder.reused
+    sentence = "I would like a refund for the blue jacket because it does not fit me at all."
+    assert recovered(sentence, heard.text, "en") >= 0.8, heard.text
+    assert heard.audio_s == pytest.approx(len(utterance.pcm) / 8000)
