@@ -9,6 +9,7 @@ caller waits for), the audio it decoded, the stretches kept, and the share of th
 characters (zh) in the transcript (`tests.voice.speech.recovered`, as the e2e test scores), ids joined (`written`).
 
     .venv/bin/python bench/bench_asr_stretches.py [--segment-s 1.2] [--rounds 2] [--show]
+    .venv/bin/python bench/bench_asr_stretches.py --breaths     # sentences said in two breaths
 """
 
 from __future__ import annotations
@@ -28,6 +29,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_asr_window import SPOKEN
 
 FRAME_MS = 20
+# said in two breaths, 400 ms apart (`--breaths`): what stretches are for, a caller explaining rather than asking
+BREATHS = {
+    "en": [
+        ("I would like a refund for the blue jacket", "because it does not fit me at all."),
+        ("the parcel arrived this morning", "but the box was crushed and the cup inside is broken."),
+        ("I ordered two pairs of running shoes last week", "and I still have not received any tracking number."),
+        ("can you tell me how long a refund takes", "after you receive the item I sent back?"),
+        ("I want to change the delivery address", "to my office in the city centre please."),
+        ("the headphones stopped working after two days", "what can I do about it?"),
+    ],
+    "zh": [
+        ("我上周买的那件蓝色外套", "尺码偏小穿不上想换一件大一号的"),
+        ("快递今天早上送到了", "但是盒子被压坏了里面的杯子也碎了"),
+        ("我想问一下退款一般要多久", "你们收到退回的商品以后才退吗"),
+        ("耳机用了两天就没有声音了", "这个可以换一个新的吗"),
+        ("帮我把收货地址改一下", "改成公司的地址就在市中心"),
+        ("我买了两双跑步鞋", "到现在还没有看到物流信息"),
+    ],
+}
 
 
 async def one(asr: object, vad: object, pcm8: np.ndarray, language: str, segment_s: float) -> dict[str, object]:
@@ -80,11 +100,18 @@ async def one(asr: object, vad: object, pcm8: np.ndarray, language: str, segment
     return result
 
 
+def trimmed(pcm: np.ndarray, floor: int = 300) -> np.ndarray:
+    """The clip without the voice's leading and trailing silence (|sample| under `floor`)."""
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) >= floor)
+    return pcm[loud[0] : loud[-1] + 1] if len(loud) else pcm
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--segment-s", type=float, default=None, help="default: CallConfig.segment_s")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--show", action="store_true")
+    parser.add_argument("--breaths", action="store_true", help="two-breath sentences instead of the caller questions")
     args = parser.parse_args()
     from server.infra.voice import build_asr
     from server.settings import Settings
@@ -98,7 +125,13 @@ async def main() -> None:
     asr = build_asr(settings)
     asr.warm_up()  # type: ignore[attr-defined]
     vad = WebRtcVad(settings.vad_aggressiveness)
-    clips = [(q, lang, caller_audio(q, lang)) for lang, qs in SPOKEN.items() for q in qs]
+    if args.breaths:
+        gap = np.zeros(8000 * 4 // 10, dtype=np.int16)  # 400 ms between the breaths' speech (their own silence cut)
+        clips = [((a + ("" if lang == "zh" else " ") + b), lang,
+                  np.concatenate([trimmed(caller_audio(a, lang)), gap, trimmed(caller_audio(b, lang))]))
+                 for lang, pairs in BREATHS.items() for a, b in pairs]
+    else:
+        clips = [(q, lang, caller_audio(q, lang)) for lang, qs in SPOKEN.items() for q in qs]
     sides = {"stretches": segment, "whole": 0.0}
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in sides}
     for _ in range(args.rounds):
