@@ -161,6 +161,11 @@ _SEP = r"\s.\-,，、"  # what a recogniser writes between the groups of an id s
 _SPOKEN_ID = re.compile(rf"(?<![A-Za-z])([A-Za-z])[{_SEP}]*([A-Za-z])[{_SEP}:：]*((?:[{_DIGIT}][{_SEP}]*){{5,}})")
 
 
+def run_on(parts: Iterable[str], language: str) -> str:
+    """Pieces of what one person said, one after the other: zh run together, en with a space between."""
+    return ("" if language == "zh" else " ").join(p.strip() for p in parts if p.strip())
+
+
 def written(text: str) -> str:
     """A transcript with spoken ids joined ("K F 1 0 0 0 0 0 0 2" → "KF10000002", "KF幺零零…" → "KF100…") and
     English digit words inside them read as digits."""

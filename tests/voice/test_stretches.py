@@ -47,19 +47,28 @@ def decoder_for(asr: object, segment_s: float = 1.0) -> tuple[PartialDecoder, li
     return decoder, spawned
 
 
+async def two_breaths(asr: object, *, first_ms: int = 1500, carried_ms: int = 0
+                      ) -> tuple[PartialDecoder, np.ndarray, Transcript]:
+    """`first_ms` of speech, a 300 ms pause the caller speaks on after (its decode done by then), 800 ms more and the
+    pause: the decoder and the audio the turn hands over (`carried_ms` of an earlier utterance in front), decoded."""
+    decoder, spawned = decoder_for(asr)
+    first = await speak(decoder, first_ms, 300)
+    await asyncio.sleep(0.05)
+    second = await speak(decoder, 800, 200)
+    whole = np.concatenate([tone(carried_ms), first, second] if carried_ms else [first, second])
+    final = await decoder.final(whole)
+    await asyncio.gather(*spawned)
+    return decoder, whole, final
+
+
 async def test_the_last_stretch_alone_is_decoded_after_the_head_and_the_words_join() -> None:
     asr = ContextASR()
-    decoder, spawned = decoder_for(asr)
-    first = await speak(decoder, 1500, 300)  # a stretch and a pause the caller speaks on after
-    await asyncio.sleep(0.05)  # (its decode done)
-    second = await speak(decoder, 800, 200)  # the last stretch and the pause
-    final = await decoder.final(np.concatenate([first, second]))
-    await asyncio.gather(*spawned)
+    decoder, whole, final = await two_breaths(asr)  # a stretch, a pause the caller speaks on after, the last stretch
     assert decoder.stretches == 1 and decoder.reused
     assert asr.calls[0] == (1700, "")  # the first pause: the stretch and the 200 ms tail
     # the last decode: from the middle of the first pause (its last 300 - 200 + 100 ms), the stretch, the tail
     assert asr.calls[-1] == (200 + 800 + 200, "said one")  # the head's words without the pause's full stop
-    assert final.text == "said one said two." and final.audio_s == pytest.approx((len(first) + len(second)) / 8000)
+    assert final.text == "said one said two." and final.audio_s == pytest.approx(len(whole) / 8000)
 
 
 async def test_a_head_still_being_decoded_when_the_caller_speaks_on_is_kept_once_it_is_done() -> None:
@@ -75,38 +84,20 @@ async def test_a_head_still_being_decoded_when_the_caller_speaks_on_is_kept_once
 
 async def test_a_pause_after_too_little_speech_keeps_nothing_and_the_whole_is_decoded() -> None:
     asr = ContextASR()
-    decoder, spawned = decoder_for(asr, segment_s=1.0)
-    first = await speak(decoder, 600, 300)  # less than a stretch
-    await asyncio.sleep(0.05)
-    second = await speak(decoder, 800, 200)
-    whole = np.concatenate([first, second])
-    final = await decoder.final(whole)
-    await asyncio.gather(*spawned)
+    decoder, whole, final = await two_breaths(asr, first_ms=600)  # less than a stretch (1 s)
     assert decoder.stretches == 0 and asr.calls[-1] == (len(whole) // 8, "")
     assert final.text == "said two."
 
 
 async def test_a_stretch_that_heard_nothing_stays_in_the_next_one() -> None:
     asr = ContextASR(empty={1})
-    decoder, spawned = decoder_for(asr)
-    first = await speak(decoder, 1500, 300)
-    await asyncio.sleep(0.05)
-    second = await speak(decoder, 800, 200)
-    whole = np.concatenate([first, second])
-    final = await decoder.final(whole)
-    await asyncio.gather(*spawned)
+    decoder, whole, final = await two_breaths(asr)
     assert decoder.stretches == 0 and asr.calls[-1] == (len(whole) // 8, "") and final.text == "said two."
 
 
 async def test_audio_that_does_not_begin_with_the_head_is_decoded_whole_without_context() -> None:
     asr = ContextASR()
-    decoder, spawned = decoder_for(asr)
-    first = await speak(decoder, 1500, 300)
-    await asyncio.sleep(0.05)
-    second = await speak(decoder, 800, 200)
-    carried = np.concatenate([tone(400), first, second])  # an earlier utterance carried in front (`Call._carry`)
-    final = await decoder.final(carried)
-    await asyncio.gather(*spawned)
+    _, carried, final = await two_breaths(asr, carried_ms=400)  # an earlier utterance in front (`Call._carry`)
     assert asr.calls[-1] == (len(carried) // 8, "") and final.text == f"said {WORDS[len(asr.calls)]}."
 
 
@@ -119,13 +110,7 @@ class IdASR(ContextASR):
 
 async def test_words_ending_in_an_id_cut_short_are_not_kept_the_id_is_decoded_whole() -> None:
     asr = IdASR()
-    decoder, spawned = decoder_for(asr)
-    first = await speak(decoder, 1500, 300)  # "where is my order KF 1000", a pause, "0002"
-    await asyncio.sleep(0.05)
-    second = await speak(decoder, 800, 200)
-    whole = np.concatenate([first, second])
-    await decoder.final(whole)
-    await asyncio.gather(*spawned)
+    decoder, whole, _ = await two_breaths(asr)  # "where is my order KF 1000", a pause, "0002"
     assert decoder.stretches == 0 and asr.calls[-1] == (len(whole) // 8, "")
 
 
@@ -133,13 +118,7 @@ async def test_a_recogniser_without_context_gets_no_stretches() -> None:
     from tests.voice.test_partial_decode import CountingASR
 
     asr = CountingASR(delay_s=0.01)
-    decoder, spawned = decoder_for(asr)
-    first = await speak(decoder, 1500, 300)
-    await asyncio.sleep(0.05)
-    second = await speak(decoder, 800, 200)
-    whole = np.concatenate([first, second])
-    final = await decoder.final(whole)
-    await asyncio.gather(*spawned)
+    decoder, whole, final = await two_breaths(asr)
     assert decoder.stretches == 0 and final.text == f"heard {len(whole) // 8} ms"
 
 

@@ -57,6 +57,7 @@ import numpy as np
 
 from voice.protocols import ASR, Superseded, Transcript
 from voice.resample import resample
+from voice.text import run_on
 from voice.turn_end import open_id
 
 ASR_RATE = 16000
@@ -306,9 +307,9 @@ class PartialDecoder:
                     if target is not None:
                         self._stops.pop(target, None)
                         self._gates.pop(target, None)
-            committing, self._committing = self._committing, None
-            if committing is not None and committing[1] is not target:
-                self._committing = committing  # (another decode's)
+            committing = self._committing if self._committing is not None and self._committing[1] is target else None
+            if committing is not None:
+                self._committing = None
             if transcript is not None:
                 if target is not None and not target.done():
                     target.set_result(transcript)
@@ -347,9 +348,7 @@ class PartialDecoder:
         elif stop is not None and _takes(type(self.asr), "stop"):
             kwargs["stop"] = stop
         transcript = self.asr.transcribe(audio16, language, **kwargs)  # type: ignore[call-arg]
-        text = transcript.text
-        if stretch is not pcm:
-            text = (context + ("" if transcript.language == "zh" else " ") + text.strip()).strip()
+        text = run_on([context, transcript.text], transcript.language) if stretch is not pcm else transcript.text
         return Transcript(text, transcript.language, len(pcm) / self.rate, time.perf_counter() - started)
 
     def _note(self, transcript: Transcript) -> None:

@@ -42,6 +42,7 @@ import numpy as np
 
 from voice.asr.pieces import pieces
 from voice.protocols import Superseded, Transcript
+from voice.text import run_on
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class WhisperASR:
                 }
                 self._suppress = get_suppressed_tokens(self._tokenizers["en"], [-1])
                 self._prompt_tokens = {
-                    (lang, text): self._tokenizers[lang].encode(" " + text.strip()) if text.strip() else []
+                    (lang, text): self._tokenize(lang, text)
                     for lang in LANGUAGES
                     for text in (self.prompts[lang], PLAIN_PROMPTS[lang])
                 }
@@ -202,7 +203,7 @@ class WhisperASR:
                 language = language or part.language
                 heard.append(part.text)
             lang = language if language in LANGUAGES else "en"
-            text = ("" if lang == "zh" else " ").join(t for t in heard if t)
+            text = run_on(heard, lang)
             return Transcript(text, lang, seconds, time.perf_counter() - started)
         window = window_s(seconds, self.window)
         if context.strip():
@@ -300,8 +301,9 @@ class WhisperASR:
         """A prompt's tokens: the configured prompts' are kept from loading; any other (one with the utterance's
         words so far, `transcribe`'s `context`) is tokenized when asked for (microseconds)."""
         known = self._prompt_tokens.get((lang, prompt))
-        if known is not None:
-            return known
+        return known if known is not None else self._tokenize(lang, prompt)
+
+    def _tokenize(self, lang: str, prompt: str) -> list[int]:
         return self._tokenizers[lang].encode(" " + prompt.strip()) if prompt.strip() else []
 
     def _full(
@@ -326,10 +328,8 @@ class WhisperASR:
 
 
 def with_context(prompt: str, context: str, language: str) -> str:
-    """The prompt, then the words said before the audio (zh: run on; en: after a space)."""
-    if not context.strip():
-        return prompt
-    return (prompt + ("" if language == "zh" else " ") + context.strip()).strip()
+    """The prompt, then the words said before the audio."""
+    return run_on([prompt, context], language) if context.strip() else prompt
 
 
 _UNIT = re.compile(r"[\u3400-\u9fff]|[a-z0-9']+")
