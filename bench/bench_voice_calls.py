@@ -148,6 +148,7 @@ async def one_call(  # type: ignore[no-untyped-def]
     turn_end: bool = True,
     trace: list[tuple[str, float, float, str]] | None = None,
     config: dict[str, object] | None = None,
+    stay_s: float = 0.0,
 ) -> Sample:
     from tests.fakes import make_agent
     from voice.call import Call, CallConfig
@@ -221,8 +222,15 @@ async def one_call(  # type: ignore[no-untyped-def]
         if i + 1 == clip_end_frame:
             clip_end = time.perf_counter()
         await asyncio.sleep(max(0.0, start + (i + 1) * FRAME_MS / 1000 - time.perf_counter()))
-        if first_audio and i > clip_end_frame:
+        if first_audio and i > clip_end_frame and time.perf_counter() - first_audio[0] >= stay_s:
             break
+    i = len(data) // step
+    while first_audio and time.perf_counter() - first_audio[0] < stay_s:  # on the line, listening to the reply
+        frame = serializer.decode(media(sid, i, ulaw_encode(np.zeros(step, dtype=np.int16))))
+        if frame is not None:
+            await call.on_frame(frame)
+        i += 1
+        await asyncio.sleep(max(0.0, start + i * FRAME_MS / 1000 - time.perf_counter()))
     deadline = time.perf_counter() + 10
     while not first_audio and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)

@@ -313,6 +313,10 @@ class VoiceSettings(BaseModel):
     # caller speaks on after keeps its words, and the decode left at the end of the turn is of the last stretch only.
     # 0: every decode is of the whole utterance.
     segment_s: float = Field(default=1.2, ge=0, le=10)
+    # A reply's next sentence synthesised once less than this much of what was sent is left to play (plus twice its
+    # expected synthesis time; CallConfig.lookahead_s): a caller who interrupts costs only what was heard.
+    # 0: every sentence at once.
+    lookahead_s: float = Field(default=3.0, ge=0, le=60)
     late_end_ms: int = Field(default=1100, ge=100, le=5000)
     vad_aggressiveness: int = Field(default=2, ge=0, le=3)
     default_language: Literal["zh", "en"] = "zh"  # of the greeting when the provider does not say

@@ -127,6 +127,12 @@ class CallConfig:
     late_end_ms: int = 1100
     finished_p: float = 0.8
     unfinished_p: float = 0.25
+    # A reply's sentences synthesised as the caller listens, not all at once: the next one waits while more than
+    # this much of what was sent is still to be played (by the line's clock: audio plays in real time from its first
+    # frame), plus twice the time its synthesis is expected to take (from this reply's sentences so far). A caller who
+    # speaks over a 30 s order status after its first sentence then costs one or two sentences' synthesis, not the
+    # reply's (CPU the other calls' decodes need), and the line never runs dry. 0: every sentence as soon as it can.
+    lookahead_s: float = 3.0
 
 
 @dataclass(slots=True)
@@ -539,11 +545,14 @@ class Call:
         spoken = speakable(sentence, language)
         first: float | None = None
         for piece in lead_clause(spoken, language) if lead else [spoken]:
+            began = time.perf_counter()
             speech = await asyncio.to_thread(self.tts.synthesize, piece, language)
+            reply.synth_s_per_char = max(reply.synth_s_per_char, (time.perf_counter() - began) / max(1, len(piece)))
             if speech.pcm.size == 0:
                 continue
             await self._send(AudioOut(speech.pcm, speech.sample_rate))
             first = first or time.perf_counter()
+            reply.playing_since = reply.playing_since or first
             reply.sent_audio = True
             reply.audio_s += speech.seconds
         if first is None:
@@ -632,6 +641,8 @@ class _Reply:
         self.end_silence_ms = 0
         self.sent_audio = False
         self.audio_s = 0.0  # of the audio sent
+        self.playing_since: float | None = None  # when its first audio frame was sent
+        self.synth_s_per_char = 0.0  # the slowest synthesis of this reply so far, seconds per character
         self.unplayed: dict[str, str] = {}  # mark name → sentence, sent but not yet played
         self.heard: list[str] = []
         self.language = "zh"
@@ -667,6 +678,7 @@ class _Speaker:
                 sentence, language = item
                 self._i += 1
                 name = f"{self.reply.n}.{self._i}"
+                await self._pace(len(speakable(sentence, language)))
                 sent = await self.call._synthesize_and_send(self.reply, name, sentence, language, lead=self._i == 1)
                 stats = self.reply.stats
                 if sent and stats is not None and stats.first_audio_s is None and self.ended_at is not None:
@@ -674,3 +686,12 @@ class _Speaker:
         finally:
             if self.reply.stage == "speaking":
                 self.reply.stage = "done"
+
+    async def _pace(self, chars: int) -> None:
+        """Wait while the caller has more than enough of this reply still to hear (`CallConfig.lookahead_s`)."""
+        reply, lookahead = self.reply, self.call.config.lookahead_s
+        if lookahead <= 0 or reply.playing_since is None:
+            return
+        enough = lookahead + 2 * reply.synth_s_per_char * chars
+        while (ahead := reply.audio_s - (time.perf_counter() - reply.playing_since)) > enough:
+            await asyncio.sleep(ahead - enough)

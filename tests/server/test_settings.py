@@ -82,6 +82,7 @@ NEWER |= {"KEFU_VOICE_EMOTION", "KEFU_VOICE_EMOTION_MODEL"}  # speech emotion (i
 NEWER |= {"KEFU_VOICE_TURN_END", "KEFU_VOICE_EARLY_END_MS", "KEFU_VOICE_LATE_END_MS"}  # end of turn by the words
 NEWER |= {"KEFU_VOICE_EARLY_DECODE_MS"}  # the pause decode begun before the pause is confirmed (off by default)
 NEWER |= {"KEFU_VOICE_SEGMENT_S"}  # an utterance decoded in stretches (voice/asr/partial.py)
+NEWER |= {"KEFU_VOICE_LOOKAHEAD_S"}  # a reply synthesised as it is played (voice/call.py)
 NEWER |= {"KEFU_E5_ENGINE", "KEFU_E5_ONNX_PATH", "KEFU_E5_THREADS"}  # e5's engine (agent.e5)
 NEWER |= {"KEFU_VOICE_ASR_WINDOW"}  # Whisper's encoder window
 NEWER |= {"KEFU_VOICE_ASR_PROMPT_ZH", "KEFU_VOICE_ASR_PROMPT_EN", "KEFU_VOICE_ASR_BEAM_SIZE"}  # its prompts, beam

@@ -34,9 +34,11 @@ class Line:
 
     def __init__(self) -> None:
         self.out: list[OutFrame] = []
+        self.sent_at: list[float] = []
 
     async def send(self, frame: OutFrame) -> None:
         self.out.append(frame)
+        self.sent_at.append(time.perf_counter())
 
     def marks(self) -> list[str]:
         return [f.name for f in self.out if isinstance(f, MarkOut)]
@@ -53,6 +55,7 @@ async def start_call(
     greet: bool = False,
     language: str = "en",
     silence_s: float = 0.0,
+    lookahead_s: float = 3.0,
 ) -> tuple[Call, Line]:
     agent = make_agent(llm=llm)
     await agent.start(CID, channel="voice", customer_id="C1", language=language)
@@ -65,7 +68,7 @@ async def start_call(
         vad=EnergyVAD(),
         send=line.send,
         phrases=PHRASES,
-        config=CallConfig(language=language, greet=greet, silence_s=silence_s),
+        config=CallConfig(language=language, greet=greet, silence_s=silence_s, lookahead_s=lookahead_s),
     )
     await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
     return call, line
@@ -146,6 +149,39 @@ async def test_barge_in_clears_the_line_records_what_was_heard_and_answers_the_n
     await until(call, lambda: any(isinstance(e, HandoffRequested) for e in log(call)))
     texts = [e.text for e in log(call) if isinstance(e, UserUttered)]
     assert texts == ["Where is my order KF10000002?", "I want to talk to a human"]
+
+
+WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "last")
+LONG = "Your order KF10000002 has shipped. " + " ".join(f"This is the {w} sentence of a long reply." for w in WORDS)
+
+
+async def test_a_long_reply_is_synthesised_as_the_caller_listens_so_speaking_over_it_costs_only_what_was_said() -> None:
+    asr, tts = ScriptedASR(["Where is my order KF10000002?"]), ToneTTS(ms_per_char=30)  # ~1.3 s of audio a sentence
+    call, line = await start_call(asr, tts, llm=ScriptedLLM(LONG), lookahead_s=0.5)
+    await feed(call, np.concatenate([tone(800), silence(700)]))
+    await until(call, lambda: len(line.marks()) >= 1)
+    await call.on_frame(MarkPlayed(line.marks()[0]))
+    await feed(call, tone(200))  # the caller speaks over the reply after its first sentence
+    await until(call, lambda: any(isinstance(e, BotInterrupted) for e in log(call)))
+    # the first sentence (a clause at a time) and at most the one after it were synthesised, not the other eight
+    assert 2 <= len(tts.said) <= 3, tts.said
+    assert line.cleared()
+
+
+async def test_a_paced_reply_reaches_the_line_before_what_was_sent_has_played_and_is_said_whole() -> None:
+    asr, tts = ScriptedASR(["Where is my order KF10000002?"]), ToneTTS(ms_per_char=10)  # ~0.45 s a sentence
+    call, line = await start_call(asr, tts, llm=ScriptedLLM(LONG), lookahead_s=0.5)
+    await feed(call, np.concatenate([tone(800), silence(700)]))
+    await until(call, lambda: call._reply is not None and call._reply.stage == "done")
+    audio = [(at, f.pcm.size / f.sample_rate) for f, at in zip(line.out, line.sent_at, strict=True)
+             if isinstance(f, AudioOut)]
+    first = audio[0][0]
+    ends = np.cumsum([seconds for _, seconds in audio])  # when each piece has played, from the first frame
+    gaps = [at - first - ends[i] for i, (at, _) in enumerate(audio[1:])]  # < 0: it came before the line ran dry
+    assert max(gaps) < 0, f"the line ran dry before a sentence came: {gaps}"
+    assert audio[-1][0] - first > 1.0  # paced: not all sent at once (the reply is ~4 s of audio)
+    said = " ".join(text for text, _ in tts.said)
+    assert "the last sentence of a long reply" in said and len(line.marks()) == len(sentences(LONG))
 
 
 class SlowLLM(ScriptedLLM):
