@@ -56,6 +56,7 @@ class Snapshot:
     # under their first two characters with the categories they belong to: read on every turn's perception, so a
     # turn looks only at the words that can occur in its text (worked out once per snapshot, on first use)
     _category_finds: dict[str, tuple[_Word, ...]] | None = field(default=None, repr=False)
+    _fitting: frozenset[str] | None = field(default=None, repr=False)  # see `fitting_categories`
 
     @classmethod
     def build(cls, products: Iterable[ProductView], categories: Iterable[CategoryView]) -> Snapshot:
@@ -102,6 +103,13 @@ class Snapshot:
                         if pos < first.get(key, pos + 1):
                             first[key] = pos
         return [key for key, _ in sorted(first.items(), key=lambda kv: (kv[1], kv[0]))]
+
+    def fitting_categories(self) -> frozenset[str]:
+        """The categories with a product that fits another (it has a `COMPAT_KEYS` attribute: a case, a strap)."""
+        if self._fitting is None:
+            self._fitting = frozenset(p.category for p in self.products.values()
+                                      if any(k in p.attributes for k in COMPAT_KEYS))
+        return self._fitting
 
     def _file_category_words(self) -> dict[str, tuple[_Word, ...]]:
         owners: dict[str, list[str]] = defaultdict(list)
