@@ -120,7 +120,7 @@ class SlotExtractor:
         return self._categories.longest(_NOT_PRODUCT.sub(" ", text))
 
     def product(self, text: str) -> str | None:
-        return self._products.longest(_NOT_PRODUCT.sub(" ", text))
+        return self._products.longest(_NOT_PRODUCT.sub(" ", text)) if self._products.entries else None
 
     # ------------------------------------------------------------ all
 
