@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -27,29 +26,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-_IDS_AT_ONCE = 256
-_ids_lock = threading.Lock()
-_ids: Iterator[str] = iter(())
+_ID_BLOCK = 16 * 256  # random bytes read at once, per thread: 256 ids
+_ids = threading.local()
 
 
 def _new_id() -> str:
-    """A random (version 4) UUID in hex, as `uuid.uuid4().hex`, from random bytes read 256 ids at a time: each
-    `os.urandom` is a system call that lets go of the GIL, and a turn makes half a dozen events on the event loop's
-    thread, where every such let-go hands the loop to a busy worker thread."""
-    global _ids
-    with _ids_lock:
-        found = next(_ids, None)
-        if found is None:
-            block = os.urandom(16 * _IDS_AT_ONCE)
-            _ids = (uuid.UUID(bytes=block[i : i + 16], version=4).hex for i in range(0, len(block), 16))
-            found = next(_ids)
-        return found
+    """A random (version 4) UUID in hex, as `uuid.uuid4().hex`, from random bytes each thread reads 256 ids at a
+    time: each `os.urandom` is a system call that lets go of the GIL, and a turn makes half a dozen events on the
+    event loop's thread, where every such let-go hands the loop to a busy worker thread. (Per thread: no lock.)"""
+    mine = _ids
+    at = getattr(mine, "at", _ID_BLOCK)
+    if at >= _ID_BLOCK:
+        mine.block, at = os.urandom(_ID_BLOCK), 0
+    mine.at = at + 16
+    return uuid.UUID(bytes=mine.block[at : at + 16], version=4).hex
 
 
 def _fresh_ids() -> None:
-    """A forked child reads its own random bytes (never the ids left in its parent's block)."""
-    global _ids, _ids_lock
-    _ids, _ids_lock = iter(()), threading.Lock()
+    """A forked child reads its own random bytes (never the ids left in its parent's blocks)."""
+    global _ids
+    _ids = threading.local()
 
 
 os.register_at_fork(after_in_child=_fresh_ids)
