@@ -22,10 +22,24 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def bucket_counts(features: Iterable[str], bits: int) -> dict[int, int]:
+def hashes(features: Iterable[str]) -> list[int]:
+    """Each feature's full CRC-32: one text's features hashed once for models of several sizes (`Hashed`)."""
+    return [zlib.crc32(feat.encode("utf-8")) for feat in features]
+
+
+class Hashed(list[int]):
+    """Features already hashed (`hashes`): what `bucket_counts` and `logtf_features` take in place of the strings."""
+
+
+def bucket_counts(features: Iterable[str] | Hashed, bits: int) -> dict[int, int]:
     """How many features fell into each of the 2**bits buckets."""
     mask = (1 << bits) - 1
     counts: dict[int, int] = {}
+    if isinstance(features, Hashed):
+        for full in features:
+            h = full & mask
+            counts[h] = counts.get(h, 0) + 1
+        return counts
     for feat in features:
         h = zlib.crc32(feat.encode("utf-8")) & mask
         counts[h] = counts.get(h, 0) + 1
@@ -38,7 +52,7 @@ def binary_features(features: Iterable[str], bits: int) -> np.ndarray:
     return np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
 
 
-def logtf_features(features: Iterable[str], bits: int) -> tuple[np.ndarray, np.ndarray]:
+def logtf_features(features: Iterable[str] | Hashed, bits: int) -> tuple[np.ndarray, np.ndarray]:
     """Bucket indices (sorted, unique, int64) and their log-tf values, L2-normalised (float32)."""
     counts = bucket_counts(features, bits)
     if not counts:

@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from agent.affect.cues import emphasis
+from agent.affect.features import ngrams
 from agent.affect.fusion import fuse
 from agent.affect.model import MODELS_DIR, AffectModelError, EmotionModel, SentimentModel
 from agent.e5 import shared_e5
+from agent.ngrams import Hashed, hashes
 from agent.protocols import AFFECT_LABELS, Affect, SentimentJudge
 
 LABELS = AFFECT_LABELS
@@ -126,10 +128,11 @@ class TextAffect:
         lang = "zh" if language == "zh" else "en"
         model = m.sentiment[lang]
         vader = m.vader.polarity_scores(text) if lang == "en" else None
-        inputs = model.stack_inputs(text, vader)
+        hashed = Hashed(hashes(ngrams(text, lang)))  # the same n-grams for both models (their sizes differ)
+        inputs = model.stack_inputs(text, vader, hashed if model.language == lang else None)
         p = model.fast_probability(inputs)
         logit = math.log(max(p, 1e-6) / max(1 - p, 1e-6))
-        raw = m.emotion.probabilities(text, lang, logit, vader["compound"] if vader else 0.0)
+        raw = m.emotion.probabilities(text, lang, logit, vader["compound"] if vader else 0.0, hashed)
         return dict(zip(m.emotion.labels, (float(x) for x in raw), strict=True)), p, inputs, model
 
     def fuse(self, text: Affect, speech: Any) -> Affect:

@@ -19,7 +19,7 @@ import numpy as np
 from agent.affect.cues import dense_features
 from agent.affect.features import ngrams
 from agent.e5 import DIM as E5_DIM
-from agent.ngrams import logtf_features
+from agent.ngrams import Hashed, logtf_features
 
 REBUILD_COMMAND = "kefu train affect"
 FORMAT_VERSION = 1
@@ -138,12 +138,13 @@ class SentimentModel:
     def can_refine(self) -> bool:
         return self.refine_margin > 0 and self.e5_coef.shape == (E5_DIM,)
 
-    def ngram_logit(self, text: str) -> float:
-        idx, val = logtf_features(ngrams(text, self.language), self.bits)
+    def ngram_logit(self, text: str, hashed: Hashed | None = None) -> float:
+        """`hashed`: the text's n-grams in this model's language, already hashed (read once for both models)."""
+        idx, val = logtf_features(ngrams(text, self.language) if hashed is None else hashed, self.bits)
         return float(self.weights[idx] @ val) + self.bias
 
-    def stack_inputs(self, text: str, vader: dict[str, float] | None) -> np.ndarray:
-        z = [self.ngram_logit(text)]
+    def stack_inputs(self, text: str, vader: dict[str, float] | None, hashed: Hashed | None = None) -> np.ndarray:
+        z = [self.ngram_logit(text, hashed)]
         if self.uses_vader:
             v = vader or {"compound": 0.0, "pos": 0.0, "neg": 0.0}
             z += [v["compound"], v["pos"], v["neg"]]
@@ -222,8 +223,9 @@ class EmotionModel:
             return "anger"  # missing anger (escalation) costs more than a false alarm
         return max(probs, key=probs.__getitem__)
 
-    def probabilities(self, text: str, language: str, sentiment_logit: float, vader: float) -> np.ndarray:
-        idx, val = logtf_features(ngrams(text, language), self.bits)
+    def probabilities(self, text: str, language: str, sentiment_logit: float, vader: float,
+                      hashed: Hashed | None = None) -> np.ndarray:
+        idx, val = logtf_features(ngrams(text, language) if hashed is None else hashed, self.bits)
         dense = dense_features(text, language, sentiment_logit, vader)
         z = self.weights[:, idx] @ val + self.dense_coef @ dense + self.bias
         z = np.exp(z - z.max())

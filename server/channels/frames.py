@@ -32,12 +32,16 @@ T = TypeVar("T")
 # Events whose payload is the store's own view of the customer (segment, churn risk): listed to them without it.
 STAFF_ONLY_PAYLOAD = frozenset({"customer_profiled"})
 _HANDOFF_STATUS = {"handoff_requested": "queued", "operator_joined": "operator", "handed_back": "bot"}
+# The events with a customer frame: the others (most of a turn's) are dropped before their payload is built.
+_CUSTOMER_EVENTS = frozenset({"user_uttered", "bot_uttered", "operator_uttered", "csat_given", *_HANDOFF_STATUS})
 
 
 def event_frame(
     event: Event, state: dict[str, Any] | None = None, names: Mapping[str, str] | None = None
 ) -> dict[str, Any] | None:
     """The customer-facing frame for an event, or None if the event is internal."""
+    if event.type not in _CUSTOMER_EVENTS:
+        return None
     p = event.to_payload()
     operator = (names or {}).get(p.get("operator") or "")
     if event.type == "user_uttered":

@@ -164,3 +164,35 @@ async def test_a_turn_the_tool_recognised_is_not_handed_to_an_llm_proposal() -> 
     agent.proposer, agent.propose_when = object(), "always"  # type: ignore[assignment]
     assert not agent._should_propose(Decision("call_tool", "product_question", tool="product_info", recognised=True),
                                      0.1)
+
+
+def _mentioned_by_scanning(snap: Snapshot, text: str) -> list[str]:
+    """What `mentioned_categories` answers, the slow way: every word of every category looked for in the text."""
+    low, found = text.lower(), []
+    for key, words in snap.category_words.items():
+        at = [pos for w in words if w and (pos := _whole_or_cjk(low, w.lower())) >= 0]
+        if at:
+            found.append((min(at), key))
+    return [key for _, key in sorted(found)]
+
+
+def _whole_or_cjk(low: str, word: str) -> int:
+    import re
+
+    if re.search(r"[\u4e00-\u9fff]", word):
+        return low.find(word)
+    m = re.search(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", low)
+    return m.start() if m else -1
+
+
+@pytest.mark.parametrize("text", [
+    "有手机壳吗", "星耀手机 X 的手机壳", "do you have phone cases?", "PHONE CASE for my phone", "phones",
+    "咖啡豆和手机", "coffee beans or a phone case", "iphonecase", "壳", "", "a", "手机手机壳",
+])
+def test_categories_mentioned_are_those_a_scan_of_every_word_finds(text: str) -> None:
+    snap = Snapshot.build(Shop().every(), CATEGORIES)
+    assert snap.mentioned_categories(text) == _mentioned_by_scanning(snap, text)
+
+
+def test_the_categories_that_fit_another_are_those_with_a_compatibility_attribute() -> None:
+    assert Snapshot.build(Shop().every(), CATEGORIES).fitting_categories() == {"phone_case"}

@@ -42,7 +42,7 @@ from tools.commerce.product_facts import (
     value_text,
     variant_label,
 )
-from tools.commerce.product_shelf import COMPAT_KEYS, ProductShelf, Snapshot
+from tools.commerce.product_shelf import ProductShelf, Snapshot
 from tools.commerce.product_words import (
     DEICTIC,
     QUESTION,
@@ -365,10 +365,8 @@ def _subject(mentioned: list[str], snap: Snapshot) -> str | None:
     """The category a question is about: of several named, the accessory (a case "for" a phone)."""
     if len(mentioned) <= 1:
         return mentioned[0] if mentioned else None
-    for key in mentioned:
-        if any(k in p.attributes for p in snap.products.values() if p.category == key for k in COMPAT_KEYS):
-            return key
-    return mentioned[0]
+    fitting = snap.fitting_categories()
+    return next((key for key in mentioned if key in fitting), mentioned[0])
 
 
 def _view(f: dict[str, Any]) -> ProductView:

@@ -23,6 +23,7 @@ from tools.commerce.product_likeness import Likeness
 from tools.commerce.product_words import GENERIC_EN, GENERIC_ZH, head_words, singular, tokens
 
 SPECIFIC_DF = 12  # words name a product (not a kind) when at most this many products match them best
+_Word = tuple[str, bool, tuple[str, ...]]  # a category word lower-cased, whether it is CJK, the categories it is of
 COMPAT_KEYS = ("compatible_with", "strap_fit", "fits_inch", "card_type", "head_system", "capsule_system")
 
 
@@ -51,9 +52,11 @@ class Snapshot:
     vocab_en: frozenset[str] = frozenset()
     category_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     likeness: Likeness | None = field(default=None, repr=False)  # built on first `like`
-    # each category's words lower-cased, with whether each is CJK (found anywhere) or latin (found whole): read on
-    # every turn's perception, so worked out once per snapshot, on first use
-    _category_finds: dict[str, tuple[tuple[str, bool], ...]] | None = field(default=None, repr=False)
+    # each category's words lower-cased, with whether each is CJK (found anywhere) or latin (found whole), filed
+    # under their first two characters with the categories they belong to: read on every turn's perception, so a
+    # turn looks only at the words that can occur in its text (worked out once per snapshot, on first use)
+    _category_finds: dict[str, tuple[_Word, ...]] | None = field(default=None, repr=False)
+    _fitting: frozenset[str] | None = field(default=None, repr=False)  # see `fitting_categories`
 
     @classmethod
     def build(cls, products: Iterable[ProductView], categories: Iterable[CategoryView]) -> Snapshot:
@@ -89,19 +92,35 @@ class Snapshot:
     def mentioned_categories(self, text: str) -> list[str]:
         """Categories whose name or keyword the text contains, in the order they appear."""
         low = text.lower()
-        if self._category_finds is None:
-            self._category_finds = {key: tuple((w.lower(), has_cjk(w.lower())) for w in ws if w)
-                                    for key, ws in self.category_words.items()}
-        found: list[tuple[int, str]] = []
-        for key, words in self._category_finds.items():
-            first = -1
-            for word, cjk in words:
+        finds = self._category_finds if self._category_finds is not None else self._file_category_words()
+        first: dict[str, int] = {}
+        # a word occurs only where its first two characters do (a one-character word, where it does)
+        for head in {low[i : i + 2] for i in range(len(low))} | set(low):
+            for word, cjk, keys in finds.get(head, ()):
                 pos = low.find(word) if cjk else _find_latin_word(low, word)
-                if pos >= 0 and (first < 0 or pos < first):
-                    first = pos
-            if first >= 0:
-                found.append((first, key))
-        return [key for _, key in sorted(found)]
+                if pos >= 0:
+                    for key in keys:
+                        if pos < first.get(key, pos + 1):
+                            first[key] = pos
+        return [key for key, _ in sorted(first.items(), key=lambda kv: (kv[1], kv[0]))]
+
+    def fitting_categories(self) -> frozenset[str]:
+        """The categories with a product that fits another (it has a `COMPAT_KEYS` attribute: a case, a strap)."""
+        if self._fitting is None:
+            self._fitting = frozenset(p.category for p in self.products.values()
+                                      if any(k in p.attributes for k in COMPAT_KEYS))
+        return self._fitting
+
+    def _file_category_words(self) -> dict[str, tuple[_Word, ...]]:
+        owners: dict[str, list[str]] = defaultdict(list)
+        for key, ws in self.category_words.items():
+            for w in dict.fromkeys(w.lower() for w in ws if w):
+                owners[w].append(key)
+        filed: dict[str, list[_Word]] = defaultdict(list)
+        for word, keys in owners.items():
+            filed[word[:2]].append((word, has_cjk(word), tuple(keys)))
+        self._category_finds = {head: tuple(words) for head, words in filed.items()}
+        return self._category_finds
 
     def named(self, text: str, *, category: str | None = None) -> list[ProductView]:
         """The products the text names by name, brand and model words ("iPhone 16 Pro Max" -> its variants), best

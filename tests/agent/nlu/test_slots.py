@@ -133,3 +133,16 @@ def test_email_is_a_slot_and_hides_its_digits_from_other_slots() -> None:
     both = x.extract("订单KF10000002，邮箱 c1@example.com，手机13800138000")
     assert (both["order_id"], both["email"], both["phone"]) == ("KF10000002", "c1@example.com", "13800138000")
     assert "email" not in x.extract("send it to @wang or wang@ please") and "quantity" not in x.extract("a2@b.cn")
+
+
+@pytest.mark.parametrize("text", [
+    "我想买手机壳", "手机壳和手机", "do you have phone cases?", "PHONE CASES please", "a case for my iphone",
+    "耳机", "Ｐｈｏｎｅ case", "ſhoes", "İphone", "", "2 phone cases", "nothing in the catalogue",
+])
+def test_a_message_is_matched_only_against_keys_it_can_name_with_the_same_result(slots: SlotExtractor,
+                                                                                 text: str) -> None:
+    from agent.nlu.slots import _NOT_PRODUCT, _longest
+
+    masked = _NOT_PRODUCT.sub(" ", text)
+    assert slots.category(text) == _longest(slots._categories.entries, masked)
+    assert slots.product(text) == _longest(slots._products.entries, masked)
