@@ -539,10 +539,12 @@ class Call:
     async def _synthesize_and_send(
         self, reply: _Reply, name: str, sentence: str, language: str, *, lead: bool = False
     ) -> float | None:
-        """Say one sentence, then its mark; when it was sent (its first audio frame), None when it is silent.
+        """Say one sentence (once little enough of the reply is left to play, `_pace`), then its mark; when it was
+        sent (its first audio frame), None when it is silent.
         `lead`: the reply's first sentence goes out a clause at a time (`lead_clause`), so the caller hears the
         reply after one clause's synthesis, not the whole sentence's; its mark still follows the whole sentence."""
         spoken = speakable(sentence, language)
+        await self._pace(reply, len(spoken))
         first: float | None = None
         for piece in lead_clause(spoken, language) if lead else [spoken]:
             began = time.perf_counter()
@@ -560,6 +562,15 @@ class Call:
         reply.unplayed[name] = sentence
         await self._send(MarkOut(name))
         return first
+
+    async def _pace(self, reply: _Reply, chars: int) -> None:
+        """Wait while the caller has more than enough of this reply still to hear (`CallConfig.lookahead_s`)."""
+        lookahead = self.config.lookahead_s
+        if lookahead <= 0 or reply.playing_since is None:
+            return
+        enough = lookahead + 2 * reply.synth_s_per_char * chars
+        while (ahead := reply.audio_s - (time.perf_counter() - reply.playing_since)) > enough:
+            await asyncio.sleep(ahead - enough)
 
     def _played(self, name: str) -> None:
         reply = self._reply
@@ -678,7 +689,6 @@ class _Speaker:
                 sentence, language = item
                 self._i += 1
                 name = f"{self.reply.n}.{self._i}"
-                await self._pace(len(speakable(sentence, language)))
                 sent = await self.call._synthesize_and_send(self.reply, name, sentence, language, lead=self._i == 1)
                 stats = self.reply.stats
                 if sent and stats is not None and stats.first_audio_s is None and self.ended_at is not None:
@@ -686,12 +696,3 @@ class _Speaker:
         finally:
             if self.reply.stage == "speaking":
                 self.reply.stage = "done"
-
-    async def _pace(self, chars: int) -> None:
-        """Wait while the caller has more than enough of this reply still to hear (`CallConfig.lookahead_s`)."""
-        reply, lookahead = self.reply, self.call.config.lookahead_s
-        if lookahead <= 0 or reply.playing_since is None:
-            return
-        enough = lookahead + 2 * reply.synth_s_per_char * chars
-        while (ahead := reply.audio_s - (time.perf_counter() - reply.playing_since)) > enough:
-            await asyncio.sleep(ahead - enough)
