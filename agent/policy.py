@@ -275,15 +275,18 @@ _POINTING = re.compile(r"这个|那个|这款|那款|这些|那些|它|\b(?:it|t
 def _out_of_scope(turn: Turn) -> Decision:
     """Out of scope or too unsure to act on. A question about something — the intent model guessed a store task but
     too unsurely, or it points at something, or the conversation has an order or product in view — gets a short
-    question back (about that order or product, when there is one); small talk and the rest are steered back to what
-    the store can help with."""
+    question back (about that order or product, when there is one; a guessed task is first tried on the documents,
+    unless the question names an order); small talk and the rest are steered back to what the store can help
+    with."""
     if _CHECKING_IN.match(turn.text.strip()):
         return Decision("template", turn.intent, template="greeting", llm_words=True)
     in_view = bool(turn.recent("order_id") or turn.state.focus_products)
     guessed = turn.nlu.fine_intent not in (None, "other")
     pointing = bool(_POINTING.search(turn.text))
     if (guessed or pointing or in_view) and _ASKING.search(turn.text):
-        if guessed and not pointing and "attribute" not in turn.nlu.slots:
+        # a question naming one of the customer's orders is about that order, which the documents cannot answer
+        names_order = "order_id" in turn.nlu.slots
+        if guessed and not pointing and not names_order and "attribute" not in turn.nlu.slots:
             return _from_documents(turn)  # the documents may answer it: only with enough evidence, else ask back
         key, params = clarification(turn)
         return turn.say(key, args=params, offer_human=bool(turn.empathy))

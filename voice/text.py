@@ -158,7 +158,9 @@ def _amount(value: str) -> str:
 
 _DIGIT = "0-9零幺一二三四五六七八九〇两"
 _SEP = r"\s.\-,，、"  # what a recogniser writes between the groups of an id said in groups
-_SPOKEN_ID = re.compile(rf"(?<![A-Za-z])([A-Za-z])[{_SEP}]*([A-Za-z])[{_SEP}:：]*((?:[{_DIGIT}][{_SEP}]*){{5,}})")
+# Between the letters and the digits the recogniser may also write a question mark: a caller who pauses after "KF"
+# sounds to it like one asking ("Hi, where's my order KF? 1,000,0002.").
+_SPOKEN_ID = re.compile(rf"(?<![A-Za-z])([A-Za-z])[{_SEP}]*([A-Za-z])[{_SEP}:：?？]*((?:[{_DIGIT}][{_SEP}]*){{5,}})")
 
 
 def run_on(parts: Iterable[str], language: str) -> str:

@@ -181,6 +181,13 @@ class RuleNLU:
 # ===================================================================== trained NLU
 
 CATALOG_BOOST = 4.0  # odds multiplier for product_search when the text names a catalog category or product
+# Naming one of the customer's orders ("can you check KF10000001?", "look up KF10000001 for me") is evidence for a
+# task on that order that the classifier's few words cannot give: the odds of the labels that act on an order the
+# customer has (look it up, return from it) are multiplied by this. Without it such a question read as unsure and
+# was answered from the policy documents ("couldn't find that in our store policies"), or as a product search (whose
+# odds are divided by it when the text names nothing the store sells).
+ORDER_BOOST = 4.0
+_ORDER_LABELS = ("track_order", "track_refund", "return_item", "get_refund")
 # Asking about time limits, rules or conditions of returns is a policy question, not a return (the old rules'
 # disambiguation): starting a return flow for a question costs more than answering a request from the policy.
 _RETURN_LABELS = ("return_item", "get_refund")
@@ -277,18 +284,27 @@ class NLU:
     def category(self, text: str) -> str | None:
         return self.slots.category(text)
 
-    def classify(self, text: str, catalog_hit: bool | None = None) -> tuple[str, float]:
+    def classify(self, text: str, catalog_hit: bool | None = None, names_order: bool | None = None) -> tuple[str, float]:
         """The fine intent of one clause and its calibrated probability.
 
         Naming something the store sells is evidence for a product question the classifier cannot see
-        (it never saw this catalog): `product_search` odds are multiplied by `CATALOG_BOOST`."""
+        (it never saw this catalog): `product_search` odds are multiplied by `CATALOG_BOOST`. Naming an order is
+        evidence for a task on it: the order labels' odds are multiplied by `ORDER_BOOST`."""
         w = self.model.weights
         p = w.proba(text)
         if catalog_hit is None:
             catalog_hit = self.slots.category(text) is not None or self.slots.product(text) is not None
+        if names_order is None:
+            names_order = slot_order_id(text) is not None
         if catalog_hit and CATALOG_BOOST != 1.0 and not _POLICY_TOPIC.search(text):
             p = p.copy()
             p[w.labels.index("product_search")] *= CATALOG_BOOST
+            p /= p.sum()
+        if names_order and ORDER_BOOST != 1.0:
+            p = p.copy()
+            p[[w.labels.index(lab) for lab in _ORDER_LABELS]] *= ORDER_BOOST
+            if not catalog_hit:  # an order named and nothing the store sells: no product search
+                p[w.labels.index("product_search")] /= ORDER_BOOST
             p /= p.sum()
         best = int(p.argmax())
         if w.labels[best] in _CLOSING_LABELS and _A_QUESTION.search(text.strip()):
@@ -316,7 +332,7 @@ class NLU:
                 return NLUResult("order_status", 0.9, [], slots, "track_order")
             return NLUResult("other", 0.5, [], slots, "other")
         threshold = self.threshold
-        fine, p = self.classify(stripped, "category" in slots or "product" in slots)
+        fine, p = self.classify(stripped, "category" in slots or "product" in slots, "order_id" in slots)
         primary = (fine, p, self.agent_level(fine, slots))
         clauses = split_clauses(stripped)
         found: list[tuple[str, float, str]] = []

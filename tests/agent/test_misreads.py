@@ -45,3 +45,30 @@ async def test_the_goods_arrived_gets_an_acknowledgement(text: str, language: st
 async def test_a_problem_or_a_question_about_arrival_is_no_acknowledgement(text: str) -> None:
     _, bot = await ask(make_agent(), text, customer_id="C1")
     assert bot.text not in (template("ack", "zh"), template("ack", "en")), bot.text
+
+
+async def test_a_question_naming_an_order_looks_it_up() -> None:
+    """"Can you check KF…?" was read as unsure and answered from the policy documents ("couldn't find that in our
+    store policies"): the order named is evidence for a task on it."""
+    _, bot = await ask(make_agent(), "Can you check KF10000001?", customer_id="C1")
+    assert bot.text.startswith("Your order KF10000001"), bot.text
+
+
+@pytest.mark.parametrize("text", ["Can you check KF10000001 for me?", "Could you look up KF10000001 for me?"])
+async def test_an_unsure_question_naming_an_order_is_asked_about_that_order(text: str) -> None:
+    """Too unsure to act on, but about that order: neither the documents' "couldn't find" nor a product search."""
+    _, bot = await ask(make_agent(), text, customer_id="C1")
+    assert bot.text == template("clarify_order", "en").format(order_id="KF10000001"), bot.text
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("I want another phone case like in KF10000001", "product_search"),
+    ("Do you have earphones? my last order KF10000001 was great", "product_search"),
+    ("我想买个耳机，上次KF10000001很好用", "product_search"),
+    ("Can I cancel KF10000001?", "policy_question"),
+])
+def test_naming_an_order_beside_something_the_store_sells_keeps_the_other_task(text: str, intent: str) -> None:
+    from server.demo.catalog import CATEGORIES
+
+    nlu = NLU({c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES})
+    assert nlu.parse(text).intent == intent

@@ -109,6 +109,7 @@ def test_what_is_not_an_id_a_range_or_a_time_is_said_as_written() -> None:
         "Where is my order K.F. 10000002?",
         "Where is my order k f one zero zero zero zero zero zero two?",
         "Where is my order K F, 1 0 0 0, 0 0 0 2?",
+        "Where is my order KF? 1,000,0002?",  # a pause after the letters, heard as a question
     ],
 )
 def test_a_spoken_order_id_is_written_back_as_one(heard: str) -> None:
