@@ -183,9 +183,9 @@ class RuleNLU:
 CATALOG_BOOST = 4.0  # odds multiplier for product_search when the text names a catalog category or product
 # Naming one of the customer's orders ("can you check KF10000001?", "look up KF10000001 for me") is evidence for a
 # task on that order that the classifier's few words cannot give: the odds of the labels that act on an order the
-# customer has (look it up, return from it) are multiplied by this. Without it such a question read as unsure and
-# was answered from the policy documents ("couldn't find that in our store policies"), or as a product search (whose
-# odds are divided by it when the text names nothing the store sells).
+# customer has (look it up, return from it) are multiplied by this. Without it such a question read as unsure (sent
+# to the policy documents, which cannot answer it) or as a product search (whose odds are divided by it when the text
+# names nothing the store sells).
 ORDER_BOOST = 4.0
 _ORDER_LABELS = ("track_order", "track_refund", "return_item", "get_refund")
 # Asking about time limits, rules or conditions of returns is a policy question, not a return (the old rules'

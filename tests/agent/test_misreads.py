@@ -48,15 +48,16 @@ async def test_a_problem_or_a_question_about_arrival_is_no_acknowledgement(text:
 
 
 async def test_a_question_naming_an_order_looks_it_up() -> None:
-    """"Can you check KF…?" was read as unsure and answered from the policy documents ("couldn't find that in our
-    store policies"): the order named is evidence for a task on it."""
+    """"Can you check KF…?" was read as unsure and sent to the policy documents, which cannot answer it: the order
+    named is evidence for a task on it."""
     _, bot = await ask(make_agent(), "Can you check KF10000001?", customer_id="C1")
     assert bot.text.startswith("Your order KF10000001"), bot.text
 
 
 @pytest.mark.parametrize("text", ["Can you check KF10000001 for me?", "Could you look up KF10000001 for me?"])
 async def test_an_unsure_question_naming_an_order_is_asked_about_that_order(text: str) -> None:
-    """Too unsure to act on, but about that order: neither the documents' "couldn't find" nor a product search."""
+    """Too unsure to act on, but about that order: a question back about it, not the documents nor a product
+    search."""
     _, bot = await ask(make_agent(), text, customer_id="C1")
     assert bot.text == template("clarify_order", "en").format(order_id="KF10000001"), bot.text
 
