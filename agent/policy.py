@@ -309,6 +309,11 @@ assert set(HANDLERS) >= SOCIAL_INTENTS, "every social act needs a handler"
 UNSERVED: dict[str, Handler] = {"coupon_question": _from_documents}
 
 
+# What a message naming an order with a wrong number of digits is taken to ask (`order_id_bad`): a task on that order,
+# or too unsure to say (a policy question or a product search keeps its own path).
+_ORDER_TASKS = frozenset({"order_status", "return_request", "other"})
+
+
 def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
     """The action for this turn; `turn.state` already holds this turn's events."""
     state, intent = turn.state, turn.intent
@@ -341,6 +346,13 @@ def decide(turn: Turn, tools: Toolbox | None = None) -> Decision:
     reported = RECEIVED.match(turn.text.strip()) and intent not in ("human", "thanks")
     if reported and turn.empathy is None and not state.human_offered:
         return Decision("template", intent, template="ack")
+    heard = turn.nlu.slots.get("bad_order_id")
+    if heard and intent in _ORDER_TASKS:
+        # an order named with a wrong number of digits: say so and ask for it again (not "which order?" as if
+        # none had been named, nor the order discussed before, nor a product search on the words around it)
+        # (unsure what about it: the number they give next is looked up)
+        return Decision("template", "order_status" if intent == "other" else intent, template="order_id_bad",
+                        args={"heard": heard}, ask_slot="order_id", empathy=turn.empathy)
     handler = HANDLERS.get(intent)
     if handler is not None:
         return handler(turn)

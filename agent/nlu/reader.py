@@ -332,7 +332,8 @@ class NLU:
                 return NLUResult("order_status", 0.9, [], slots, "track_order")
             return NLUResult("other", 0.5, [], slots, "other")
         threshold = self.threshold
-        fine, p = self.classify(stripped, "category" in slots or "product" in slots, "order_id" in slots)
+        fine, p = self.classify(stripped, "category" in slots or "product" in slots,
+                                bool(slots.keys() & {"order_id", "bad_order_id"}))
         primary = (fine, p, self.agent_level(fine, slots))
         clauses = split_clauses(stripped)
         found: list[tuple[str, float, str]] = []

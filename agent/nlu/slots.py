@@ -24,6 +24,8 @@ from agent.nlu.spans import EN_NUM, ZH_NUM, Found, number
 # ---------------------------------------------------------------- patterns
 
 ORDER_ID = re.compile(r"(?<![A-Za-z0-9])KF[\s#:：\-]*((?:\d[\s\-]?){7}\d)(?!\d)", re.IGNORECASE)
+# KF and a few digits too many or too few: an order named, mistyped or misheard ("KF100000001", "KF1000001").
+_BAD_ORDER_ID = re.compile(r"(?<![A-Za-z0-9])KF[\s#:：\-]*(\d{5,7}|\d{9,11})(?!\d)", re.IGNORECASE)
 _ORDER_NO = re.compile(r"(?:订单号|订单编号|单号|order (?:number|no\.?|#)|order id)\s*[:：#]?\s*(\d{8})(?!\d)",
                        re.IGNORECASE)
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
@@ -150,6 +152,8 @@ class SlotExtractor:
         wish = order_wish(text)  # a courier, a ship-later date, a cancellation… (agent.nlu.order_wishes)
         if wish:
             slots["order_wish"] = wish
+        if "order_id" not in slots and (bad := bad_order_id(text)):
+            slots["bad_order_id"] = bad
         return slots
 
 
@@ -166,6 +170,13 @@ def order_id(text: str) -> Found | None:
     if m:
         return Found("KF" + m.group(1), m.start(1), m.end(1))
     return None
+
+
+def bad_order_id(text: str) -> str | None:
+    """An order named with the wrong number of digits ("KF100000001": a digit doubled by the recogniser, or a typo),
+    as given: the customer meant an order, and is asked for it again rather than as if they had named none."""
+    m = _BAD_ORDER_ID.search(text)
+    return "KF" + m.group(1) if m else None
 
 
 def email(text: str) -> Found | None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 
+from agent.events import BotUttered
 from agent.nlu import NLU
 from prompts import template
 from tests.fakes import ask, make_agent
+from tests.fakes.agent import StreamingAgent
 
 pytestmark = pytest.mark.unit
 
@@ -73,3 +75,35 @@ def test_naming_an_order_beside_something_the_store_sells_keeps_the_other_task(t
 
     nlu = NLU({c.key: [*c.keywords_zh, *c.keywords_en, c.name_zh, c.name_en] for c in CATEGORIES})
     assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "heard", "language"), [
+    ("Where is my order KF1234567?", "KF1234567", "en"),  # a digit short
+    ("Can you check KF100000001 for me?", "KF100000001", "en"),  # a digit doubled, as a recogniser hears it
+    ("I want to return KF1000004", "KF1000004", "en"),
+    ("我的订单KF123456789到哪了", "KF123456789", "zh"),
+])
+async def test_an_order_named_with_a_wrong_number_of_digits_is_asked_for_again(
+    text: str, heard: str, language: str
+) -> None:
+    """Not "which order?" as if none had been named, nor a product search on the words around it: the customer is
+    told the number is not whole and asked for it again; their next message with the right number is answered."""
+    agent = make_agent()
+    _, bot = await ask(agent, text, customer_id="C1")
+    assert bot.text == template("order_id_bad", language).format(heard=heard), bot.text
+    again = await _reply(agent, "KF10000001")  # its status, or the return on it stated for a yes
+    assert "KF10000001" in again.text and again.text != template("clarify_order", language).format(
+        order_id="KF10000001"), again.text
+
+
+async def test_a_wrong_id_after_an_order_was_discussed_is_not_read_as_that_order() -> None:
+    agent = make_agent()
+    await ask(agent, "Where is my order KF10000001?", customer_id="C1")
+    bot = await _reply(agent, "and where is KF1000002?")
+    assert bot.text == template("order_id_bad", "en").format(heard="KF1000002"), bot.text
+
+
+async def _reply(agent: StreamingAgent, text: str) -> BotUttered:
+    """The bot's answer to the next message in `ask`'s conversation."""
+    result = await agent.handle("c", text)
+    return [e for e in result.events if isinstance(e, BotUttered)][-1]
