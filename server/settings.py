@@ -72,6 +72,16 @@ class HttpSettings(BaseModel):
     # conversation routes and the chat socket's Origin check. Empty: only pages of this server. "*" allows any.
     # KEFU_HTTP_ALLOWED_ORIGINS takes a comma-separated list or a JSON array.
     allowed_origins: list[str] = Field(default_factory=list)
+    # The bot's `typing` frames on the chat socket: sent only for a turn not answered within this many ms (then
+    # `on`, and `off` when it ends), as a chat app shows "typing…" only when a reply takes a while. A quicker
+    # turn sends none: two frames fewer a turn, each a socket write. 0: every turn.
+    typing_delay_ms: int = Field(default=300, ge=0)
+    # Seconds between the server's keep-alive pings on each open socket (a peer that has not answered one within
+    # ws_ping_timeout_s is closed). Each ping is a socket write: at 5,000 open chat sockets uvicorn's 20 s default
+    # is 250 writes a second, most of them to sockets busy anyway. 45 s stays under the idle timeouts in front of
+    # a socket (AWS ALB 60 s, Heroku 55 s, Cloudflare 100 s; deploy/nginx.conf 1 h), so an idle socket is kept.
+    ws_ping_interval_s: float = Field(default=45.0, gt=0)
+    ws_ping_timeout_s: float = Field(default=20.0, gt=0)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

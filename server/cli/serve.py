@@ -54,6 +54,8 @@ def serve(
         # frames are a few hundred bytes of JSON: compressing them saves little, and a zlib context per socket and
         # direction costs CPU on every frame and memory on every one of thousands of open sockets
         "ws_per_message_deflate": False,
+        "ws_ping_interval": settings.http.ws_ping_interval_s,
+        "ws_ping_timeout": settings.http.ws_ping_timeout_s,
     }
     announce_when_ready(local_url(host, port), started, say=typer.echo)
     if workers == 1:

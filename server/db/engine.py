@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,7 +42,12 @@ def _json_default(value: Any) -> Any:
 
 
 def json_dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
+    """Compact JSON text, non-ASCII as is: orjson (a turn stores ~10 payloads, ~20x cheaper than `json.dumps`), or
+    `json.dumps` for what orjson refuses (an int past 64 bits, a non-string key)."""
+    try:
+        return orjson.dumps(value, default=_json_default).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
 
 
 def _is_memory_sqlite(url: URL) -> bool:

@@ -65,12 +65,18 @@ def until(ws: ClientConnection, accept: Callable[[dict[str, Any]], bool], what: 
 
 
 def customer_says(ws: ClientConnection, text: str) -> list[dict[str, Any]]:
-    """Send a message; frames until the server has finished the turn (the bot's typing goes off).
+    """Send a message; frames until the server has finished the turn (a quick turn sends no `typing`, so not that).
 
-    Event frames travel through pub/sub while `typing` is sent directly, so a reply may still follow:
-    to show silence, send something after this and check that no bot message came before it."""
-    ws.send(json.dumps({"type": "user_message", "text": text, "client_msg_id": uuid.uuid4().hex}))
-    return until(ws, lambda f: f["type"] == "typing" and f["who"] == "bot" and f["on"] is False, "end of turn")
+    Once the message's echo is there, a `resume` from it and a frame the server refuses follow it: a socket's frames
+    are handled in order, so when the refusal comes the turn has ended and the replay before it holds every frame
+    the turn caused (its live frames travel through pub/sub and may still follow). To show silence, send something
+    after this and check that no bot message came before it."""
+    msg_id = uuid.uuid4().hex
+    ws.send(json.dumps({"type": "user_message", "text": text, "client_msg_id": msg_id}))
+    frames = until(ws, lambda f: f["type"] == "user_message" and f.get("client_msg_id") == msg_id, "the echo")
+    ws.send(json.dumps({"type": "resume", "after": frames[-1]["seq"] - 1}))
+    ws.send(json.dumps({"type": "end_of_turn?"}))
+    return frames + until(ws, lambda f: f["type"] == "error" and f["code"] == "invalid_frame", "end of turn")
 
 
 def test_customer_operator_round_trip(live_server: str, operator_name: str) -> None:

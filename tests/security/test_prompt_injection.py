@@ -98,8 +98,9 @@ def talk_on_socket(client: TestClient, cid: str, token: str, message: str) -> di
     with open_chat(client, cid, token) as ws:
         ws.send_json({"type": "user_message", "text": message, "client_msg_id": "m1"})
         frames: list[dict[str, Any]] = []
-        while not (any(f["type"] == "bot_message" for f in frames)
-                   and {"type": "typing", "who": "bot", "on": False} in frames):
+        while not (any(f["type"] == "bot_message" for f in frames)  # and "typing…" hidden, if it was shown
+                   and ({"type": "typing", "who": "bot", "on": True} not in frames
+                        or {"type": "typing", "who": "bot", "on": False} in frames)):
             frames.append(ws.receive_json())
     reply = next(f for f in frames if f["type"] == "bot_message")
     streamed = "".join(f["delta"] for f in frames if f["type"] == "bot_token")

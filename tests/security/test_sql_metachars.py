@@ -127,9 +127,9 @@ def test_metacharacters_in_every_slot_are_answered_clearly(store) -> None:
     with open_chat(client, own_cid, own["Authorization"][7:]) as ws:
         for p in PAYLOADS:
             ws.send_text(json.dumps({"type": "user_message", "text": f"order {p}", "client_msg_id": p[:64]}))
-            while (frame := ws.receive_json())["type"] not in ("typing", "error") or frame.get("on"):
+            while (frame := ws.receive_json())["type"] not in ("bot_message", "error"):
                 pass
-            assert frame["type"] == "typing" or frame["code"] in ("invalid_message", "invalid_frame"), frame
+            assert frame["type"] == "bot_message" or frame["code"] in ("invalid_message", "invalid_frame"), frame
     # nothing was dropped, added or changed behind the answers (notes may have been kept; no returns made)
     assert counts(url) == before
     shown = clear(client.post(f"/api/conversations/{anon_cid}/messages", headers=anon,

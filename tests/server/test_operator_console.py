@@ -231,7 +231,10 @@ def test_operator_socket_follows_a_conversation_and_relays_typing(client: TestCl
             console, lambda f: f["type"] == "events" and any(e["type"] == "user_uttered" for e in f["events"])
         )[-1]["events"]
         assert {"user_uttered", "affect_observed", "intent_recognized"} <= {e["type"] for e in events}
-        customer_frames = receive_until(customer, lambda f: f["type"] == "typing" and f["who"] == "bot" and not f["on"])
+        customer_frames = receive_until(customer, lambda f: f["type"] == "user_message")
+        seq = customer_frames[-1]["seq"]
+        customer.send_json({"type": "resume", "after": seq - 1})  # answered after the turn (a socket's frames in order)
+        customer_frames += receive_until(customer, lambda f: f["type"] == "user_message" and f["seq"] == seq)
         client.post(op_url(cid, "messages"), json={"text": "Yes!"}, headers=op)  # sent after the turn ended
         customer_frames += receive_until(customer, lambda f: f["type"] == "operator_message")
         assert not any(f["type"] == "bot_message" for f in customer_frames)

@@ -182,3 +182,52 @@ async def test_connections_the_database_dropped_are_replaced(pg_sessions: sessio
     assert dropped >= 1  # the store's pooled connection
     second = await store.append(cid, [sample_event(EVENT_TYPES["bot_uttered"], cid)])
     assert [e.seq for e in await store.load(cid)] == [first[0].seq, second[0].seq] == [1, 2]
+
+
+def _traced_sqlite(sessions) -> list[str]:
+    """The SQL every new connection of the SQLite store runs from now on (skips the test on PostgreSQL)."""
+    from sqlalchemy import event
+
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("group commit is the SQLite store's (PostgreSQL serialises each conversation's appends by row)")
+    statements: list[str] = []
+    event.listen(engine, "connect", lambda conn, _rec: conn.set_trace_callback(statements.append))
+    engine.dispose()  # the pooled connections so far were not traced
+    return statements
+
+
+async def test_appends_that_come_together_commit_together_each_released_once_stored(sessions) -> None:
+    statements = _traced_sqlite(sessions)
+    store = SqlEventStore(sessions)
+    cids = [_conversation(sessions) for _ in range(8)]
+    cls = EVENT_TYPES["user_uttered"]
+    statements.clear()
+
+    async def turn(cid: str) -> tuple[list[Event], list[Event]]:
+        stored = await store.append(cid, [sample_event(cls, cid) for _ in range(2)])
+        return stored, SqlEventStore(sessions).load_sync(cid)  # read at once, on another connection
+
+    results = await asyncio.gather(*(turn(cid) for cid in cids))
+    for cid, (stored, seen) in zip(cids, results, strict=True):
+        assert [e.seq for e in stored] == [1, 2] and stored[0].conversation_id == cid
+        assert seen == stored  # committed before its caller went on
+    transactions = [s for s in statements if s.startswith("BEGIN IMMEDIATE")]
+    assert 1 <= len(transactions) < len(cids)  # several conversations' appends in one transaction
+
+
+async def test_one_append_refused_in_a_group_fails_alone(sessions) -> None:
+    _traced_sqlite(sessions)
+    store = SqlEventStore(sessions)
+    cids = [_conversation(sessions) for _ in range(4)]
+    cls = EVENT_TYPES["user_uttered"]
+    unknown = "0" * 32
+    jobs = [store.append(cid, [sample_event(cls, cid)]) for cid in cids[:2]]
+    jobs.append(store.append(unknown, [sample_event(cls, unknown)]))
+    jobs += [store.append(cid, [sample_event(cls, cid) for _ in range(3)]) for cid in cids[2:]]
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    assert isinstance(results[2], UnknownConversation)
+    for cid, stored in zip(cids, results[:2] + results[3:], strict=True):
+        assert not isinstance(stored, BaseException), stored
+        _assert_gap_free(sessions, cid, len(stored), [stored])
+    assert await store.load(unknown) == []
