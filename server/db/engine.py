@@ -50,6 +50,12 @@ def json_dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, default=_json_default)
 
 
+# Pages read through a memory map instead of a read(2) each: every write by one pooled connection makes the others
+# read their pages again, ~90 reads a turn under load (`bench/load.py`: server CPU 5.4-5.6 → 4.9-5.3 ms a turn at
+# 2,000 sockets, 100 turns/s, interleaved). Address space, not memory: the OS page cache holds the pages either way.
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+
+
 def _is_memory_sqlite(url: URL) -> bool:
     return url.database in (None, "", ":memory:") or "mode=memory" in str(url)
 
@@ -75,6 +81,7 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
             if not _is_memory_sqlite(url):
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         finally:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from server.db.engine import make_engine, normalize_url
+from server.db.engine import SQLITE_MMAP_BYTES, make_engine, normalize_url
 from server.db.models import Customer
 
 pytestmark = pytest.mark.integration
@@ -27,6 +27,8 @@ def test_sqlite_pragmas(sqlite_url: str) -> None:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+            # pages read through a memory map, not a read(2) each time another connection's write invalidates them
+            assert conn.execute(text("PRAGMA mmap_size")).scalar() == SQLITE_MMAP_BYTES
     finally:
         engine.dispose()
 
