@@ -185,18 +185,22 @@ async def test_connections_the_database_dropped_are_replaced(pg_sessions: sessio
 
 
 def _traced_sqlite(sessions) -> list[str]:
-    """The SQL every new connection of the SQLite store runs from now on (skips the test on PostgreSQL)."""
+    """The SQL every new connection of the SQLite store runs from now on."""
     from sqlalchemy import event
 
     engine = sessions.kw["bind"]
-    if engine.dialect.name != "sqlite":
-        pytest.skip("group commit is the SQLite store's (PostgreSQL serialises each conversation's appends by row)")
+    assert engine.dialect.name == "sqlite"
     statements: list[str] = []
     event.listen(engine, "connect", lambda conn, _rec: conn.set_trace_callback(statements.append))
     engine.dispose()  # the pooled connections so far were not traced
     return statements
 
 
+# Group commit is the SQLite store's (PostgreSQL serialises each conversation's appends by row): these run on SQLite.
+SQLITE_ONLY = pytest.mark.parametrize("migrated_db_url", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
 async def test_appends_that_come_together_commit_together_each_released_once_stored(sessions) -> None:
     statements = _traced_sqlite(sessions)
     store = SqlEventStore(sessions)
@@ -216,6 +220,7 @@ async def test_appends_that_come_together_commit_together_each_released_once_sto
     assert 1 <= len(transactions) < len(cids)  # several conversations' appends in one transaction
 
 
+@SQLITE_ONLY
 async def test_one_append_refused_in_a_group_fails_alone(sessions) -> None:
     _traced_sqlite(sessions)
     store = SqlEventStore(sessions)
