@@ -1,9 +1,14 @@
 """Fixtures of the operator-console tests: a small SQLite demo store, one account per role, and an in-process
-client over the wired runtime (a module may define its own fixture of the same name instead)."""
+client over the wired runtime (a module may define its own fixture of the same name instead); a product search held
+until the test lets it go (`slow_search`: a turn that takes as long as the test needs)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +19,7 @@ from server.settings import Settings
 from tests.fakes import KeywordRetriever
 from tests.server.console_support import register_accounts, small_store
 from tests.services import TEST_IDENTITY_SECRET
+from tools.commerce.products import ProductSearchTool
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +41,20 @@ def client(store_url: str, accounts: dict[str, str]) -> Iterator[TestClient]:
     with TestClient(create_app(settings, runtime=runtime)) as c:
         yield c
     runtime.close()
+
+
+@pytest.fixture
+def slow_search(monkeypatch: pytest.MonkeyPatch) -> dict[str, threading.Event]:
+    """Product search waits for `release` (set by the test) once it has signalled `entered`."""
+    events = {"entered": threading.Event(), "release": threading.Event()}
+    real = ProductSearchTool.__call__
+
+    async def search(self: ProductSearchTool, args: Any, ctx: Any) -> Any:
+        events["entered"].set()
+        deadline = time.monotonic() + 10
+        while not events["release"].is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return await real(self, args, ctx)
+
+    monkeypatch.setattr(ProductSearchTool, "__call__", search)
+    return events

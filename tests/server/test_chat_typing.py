@@ -4,42 +4,17 @@ reply is there."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.sockets import chat_socket, receive, send
-from tools.commerce.products import ProductSearchTool
+from tests.sockets import chat_socket, receive, send, start_chat
 
 pytestmark = pytest.mark.integration
 
 ASK = {"zh": "有手机壳吗", "en": "Do you have phone cases?"}
-
-
-@pytest.fixture
-def slow_search(monkeypatch: pytest.MonkeyPatch) -> dict[str, threading.Event]:
-    """Product search waits for `release` (set by the test) once it has signalled `entered`."""
-    events = {"entered": threading.Event(), "release": threading.Event()}
-    real = ProductSearchTool.__call__
-
-    async def search(self: ProductSearchTool, args: Any, ctx: Any) -> Any:
-        events["entered"].set()
-        deadline = time.monotonic() + 10
-        while not events["release"].is_set() and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        return await real(self, args, ctx)
-
-    monkeypatch.setattr(ProductSearchTool, "__call__", search)
-    return events
-
-
-def start(client: TestClient, language: str) -> tuple[str, str]:
-    body = client.post("/api/conversations", json={"channel": "web", "language": language}).json()
-    return body["conversation_id"], body["token"]
 
 
 def frames_until_reply_and_resume(ws: Any) -> list[dict[str, Any]]:
@@ -66,7 +41,7 @@ def bot_typing(frames: list[dict[str, Any]]) -> list[bool]:
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_turn_answered_within_the_delay_sends_no_typing(client: TestClient, language: str) -> None:
     client.app.state.runtime.settings.http.typing_delay_ms = 10_000  # far longer than any turn here
-    cid, token = start(client, language)
+    cid, token = start_chat(client, None, language)
     with chat_socket(client, cid, token) as ws:
         for n in range(2):
             send(ws, {"type": "user_message", "text": ASK[language], "client_msg_id": f"m{n}"})
@@ -80,7 +55,7 @@ def test_a_slow_turn_shows_typing_then_hides_it_after_the_reply(
     client: TestClient, slow_search: dict[str, threading.Event], language: str
 ) -> None:
     client.app.state.runtime.settings.http.typing_delay_ms = 50
-    cid, token = start(client, language)
+    cid, token = start_chat(client, None, language)
     with chat_socket(client, cid, token) as ws:
         send(ws, {"type": "user_message", "text": ASK[language], "client_msg_id": "m1"})
         assert slow_search["entered"].wait(10)

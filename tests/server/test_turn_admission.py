@@ -14,28 +14,10 @@ from fastapi.testclient import TestClient
 
 from server.infra.admission import BUSY_MESSAGE, TurnGate
 from tests.sockets import chat_socket, receive, send
-from tools.commerce.products import ProductSearchTool
 
 pytestmark = pytest.mark.integration
 
 ASK = {"zh": "有手机壳吗", "en": "Do you have phone cases?"}
-
-
-@pytest.fixture
-def slow_search(monkeypatch: pytest.MonkeyPatch) -> dict[str, threading.Event]:
-    """Product search waits for `release` (set by the test) once it has signalled `entered`."""
-    events = {"entered": threading.Event(), "release": threading.Event()}
-    real = ProductSearchTool.__call__
-
-    async def search(self: ProductSearchTool, args: Any, ctx: Any) -> Any:
-        events["entered"].set()
-        deadline = time.monotonic() + 10
-        while not events["release"].is_set() and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        return await real(self, args, ctx)
-
-    monkeypatch.setattr(ProductSearchTool, "__call__", search)
-    return events
 
 
 @pytest.fixture
