@@ -333,6 +333,13 @@ def verdict(p50: float, p95: float) -> str:
     )
 
 
+def _field_value(default: object, text: str) -> object:
+    """A `CallConfig` field's value from the command line, of the default's type ("false"/"0" for a bool)."""
+    if isinstance(default, bool):
+        return text.strip().lower() in ("1", "true", "yes", "on")
+    return type(default)(text)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=4, help="questions per call at one call (ramp: half)")
@@ -398,7 +405,7 @@ async def main() -> None:
     )
 
     if args.ab:
-        b = {k: type(getattr(CallConfig(), k))(v) for k, _, v in (f.partition("=") for f in args.ab.split(","))}
+        b = {k: _field_value(getattr(CallConfig(), k), v) for k, _, v in (f.partition("=") for f in args.ab.split(","))}
         sides: dict[str, list[Sample]] = {"A": [], "B": []}
         cpu = {"A": 0.0, "B": 0.0}
         decodes: dict[str, list[tuple[str, float, float, str]]] = {"A": [], "B": []}

@@ -315,6 +315,9 @@ class VoiceSettings(BaseModel):
     # caller's words, a turn that sounds finished ends after early_end_ms of silence and one that sounds cut off
     # ("我想问一下那个…") after late_end_ms; anything in between after end_silence_ms. `silence`: end_silence_ms always.
     turn_end: Literal["words", "silence"] = "words"
+    # The words' score fused with the mark the recogniser wrote at the pause (voice/turn_end.py): fitted on the
+    # bundled Whisper's punctuation; off for a recogniser that punctuates otherwise (the words alone then).
+    turn_end_marks: bool = True
     early_end_ms: int = Field(default=300, ge=220, le=5000)
     # The pause's decode begun this long into the 200 ms pause, kept when the rest of it is quiet (CallConfig.early_ms):
     # 0 (off) here, where it bought ~12 ms of p50 on an idle two-core box for +15-35% CPU a call and a higher p95.

@@ -123,9 +123,10 @@ class CallConfig:
     # (p ≤ unfinished_p) after `late_end_ms`; otherwise, with no decode at the pause, or while it has not come back,
     # `end_silence_ms` (a slow decode must not add half a second to every turn: it is on the reply's path anyway).
     turn_end_model: bool = True
+    turn_end_marks: bool = True  # the recogniser's mark at the end read too (`voice.turn_end`); False: words only
     early_end_ms: int = 300
     late_end_ms: int = 1100
-    finished_p: float = 0.8
+    finished_p: float = 0.7
     unfinished_p: float = 0.25
     # A reply's sentences synthesised as the caller listens, not all at once: the next one waits while more than
     # this much of what was sent is still to be played (by the line's clock: audio plays in real time from its first
@@ -133,6 +134,11 @@ class CallConfig:
     # speaks over a 30 s order status after its first sentence then costs one or two sentences' synthesis, not the
     # reply's (CPU the other calls' decodes need), and the line never runs dry. 0: every sentence as soon as it can.
     lookahead_s: float = 3.0
+    # A caller who speaks again this soon after their turn ended, before a sentence of the reply was heard, had not
+    # finished (a pause the end of turn took for the end): the reply is dropped (recorded as interrupted with nothing
+    # heard) and the turn's audio leads the next utterance, answered whole ("where is my parcel … the one from
+    # Monday"), not its second half alone. 0: the second half is a turn of its own.
+    resume_ms: int = 1000
 
 
 @dataclass(slots=True)
@@ -194,7 +200,9 @@ class Call:
         self._partial: PartialDecoder | None = None  # decoding the turn being spoken
         self.interim = ""  # the latest partial transcript of the turn being spoken
         self.turn_end = (
-            turn_end if turn_end is not None else (_bundled_turn_end() if self.config.turn_end_model else None)
+            turn_end
+            if turn_end is not None
+            else (_bundled_turn_end(self.config.turn_end_marks) if self.config.turn_end_model else None)
         )
         self._pause_p: float | None = None  # how finished the words at this pause sound (None: not judged)
         self._judged = False  # this pause's decode has been read
@@ -408,6 +416,16 @@ class Call:
         if reply.stats is not None:
             reply.stats.interrupted = True
         stage = reply.stage
+        resumed = (
+            reason == "barge_in"
+            and reply.audio.size > 0
+            and not heard
+            and (time.perf_counter() - reply.ended_at) * 1000 <= self.config.resume_ms
+        )
+        if resumed:  # the caller was not done: this turn's words lead the next utterance (`resume_ms`)
+            self._carry = reply.audio
+            log.info("call %s: caller went on %.0f ms after turn %d ended; answered with what follows",
+                     self.conversation_id, (time.perf_counter() - reply.ended_at) * 1000, reply.n)
         # cancel first: the reply's next send raises, so nothing of it follows the `clear`
         if stage == "asr":
             self._carry = reply.audio  # the agent never heard it: it leads the caller's next utterance
@@ -435,6 +453,7 @@ class Call:
             audio, self._carry = np.concatenate([self._carry, audio]), None
         self._n += 1
         reply = _Reply(self._n, audio=audio, rate=utterance.sample_rate)
+        reply.ended_at = time.perf_counter()
         reply.finished_p, reply.end_silence_ms = self._pause_p, utterance.silence_ms
         self._pause_p, self._judged = None, False
         reply.partial, self._partial = self._partial, None
@@ -625,10 +644,11 @@ class Call:
             await asyncio.wait(list(self._tasks), timeout=10)
 
 
-def _bundled_turn_end() -> TurnEndModel | None:
-    """The shipped end-of-utterance model; without it (a broken install) turns end by silence alone."""
+def _bundled_turn_end(marks: bool = True) -> TurnEndModel | None:
+    """The shipped end-of-utterance model (`marks`: with the recogniser's end marks); without it (a broken install)
+    turns end by silence alone."""
     try:
-        return bundled()
+        return bundled() if marks else bundled().words_only()
     except (OSError, KeyError, ValueError):
         log.warning("end-of-utterance model not loaded; turns end after end_silence_ms of silence", exc_info=True)
         return None
@@ -650,6 +670,7 @@ class _Reply:
         self.partial: PartialDecoder | None = None
         self.finished_p: float | None = None
         self.end_silence_ms = 0
+        self.ended_at = 0.0  # when the caller's turn ended (perf_counter; 0 for the bot's own lines)
         self.sent_audio = False
         self.audio_s = 0.0  # of the audio sent
         self.playing_since: float | None = None  # when its first audio frame was sent

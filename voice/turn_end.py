@@ -7,10 +7,16 @@ when it is, and wait longer when the caller stopped mid-sentence (`voice.call`).
 
 The model is a logistic regression per language (zh, en) over hashed n-grams that look mostly at the end of the
 text: the last characters (zh) or words (en), the last word's suffix (en), a few n-grams of the whole text and its
-length. Punctuation is removed first: the recogniser writes a full stop after most pauses, so it says nothing about
-whether the caller meant to stop. Scoring is a sum of a few dozen weights (microseconds, no scikit-learn at run
-time). `kefu train turn-end` rebuilds the weights (`voice/models/turn_end.npz`) and prints the held-out evaluation
-beside `baseline_finished`, the obvious rule (zh: a sentence-final particle; en: not a function word at the end).
+length, read without punctuation. Its score is then fused with the mark the recogniser wrote at the end (`end_mark`:
+none, a full stop, a question mark, a comma, an ellipsis): Whisper hears the voice fall at a sentence's end and
+writes a stop or a question mark there, and mostly nothing after words cut off mid-sentence, which the words alone
+cannot tell ("where is my parcel" is also the start of longer questions). The fusion (a scale on the words' score
+and a weight per mark) is fitted on spoken examples (`voice.turn_end_spoken`: messages said by the bundled voices,
+cut mid-sentence in their audio, read by Whisper). Scoring is a sum of a few dozen weights (microseconds, no
+scikit-learn at run time). `kefu train turn-end` rebuilds the weights (`voice/models/turn_end.npz`) and prints the
+held-out evaluation beside `baseline_finished`, the obvious rule (zh: a sentence-final particle; en: not a function
+word at the end). The marks' weights are the bundled Whisper's habits: a production recogniser that punctuates
+otherwise may be run with them off (`KEFU_VOICE__TURN_END_MARKS=false`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import itertools
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +33,10 @@ DIM = 1 << 15  # hashed features per language
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "turn_end.npz"
 LANGUAGES = ("zh", "en")
 
+# What the recogniser wrote at the end of the text, fused with the words' score (index into `TurnEndModel.marks`).
+MARKS = ("none", "stop", "question", "comma", "ellipsis")
+_END_MARK = re.compile(r"(\.\.\.|…|[.!。！]|[?？]|[,，、;；:：])[\s\"'”’)）]*$")
+_MARK_OF = {"...": "ellipsis", "…": "ellipsis", "?": "question", "？": "question"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCT = re.compile(r"[^\w\s'\u3400-\u9fff]+")  # anything not a letter, digit, CJK character or apostrophe
 _DIGITS = re.compile(r"\d+")
@@ -133,6 +143,16 @@ def open_id(text: str) -> bool:
     return bool(_OPEN_ID.search(text.strip().rstrip(".。?？!！")))
 
 
+def end_mark(text: str) -> int:
+    """Which of `MARKS` ends `text` (the recogniser's punctuation after the last word)."""
+    m = _END_MARK.search(text)
+    if m is None:
+        return 0
+    mark = m.group(1)
+    name = _MARK_OF.get(mark) or ("stop" if mark in ".!。！" else "comma")
+    return MARKS.index(name)
+
+
 def language_of(text: str, hint: str | None = None) -> str:
     """zh when the text has Chinese characters, else en (the recogniser's language only breaks a tie: no text)."""
     if _CJK.search(text):
@@ -199,18 +219,38 @@ def baseline_finished(text: str, language: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class TurnEndModel:
-    """Per language: weights over `DIM` hashed features and a bias."""
+    """Per language: weights over `DIM` hashed features and a bias (the words), and the fusion with the end mark:
+    the words' score times `scale`, plus the weight of the mark (`marks`, one per `MARKS`). Without a fusion (scale
+    1, marks 0) the score is the words' alone."""
 
     weights: dict[str, np.ndarray]
     bias: dict[str, float]
+    scale: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LANGUAGES, 1.0))
+    marks: dict[str, np.ndarray] = field(
+        default_factory=lambda: {lang: np.zeros(len(MARKS), dtype=np.float32) for lang in LANGUAGES}
+    )
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> TurnEndModel:
         with np.load(path) as data:
-            return cls(
+            fused = all(f"m_{lang}" in data for lang in LANGUAGES)
+            model = cls(
                 {lang: data[f"w_{lang}"].astype(np.float32) for lang in LANGUAGES},
                 {lang: float(data[f"b_{lang}"]) for lang in LANGUAGES},
             )
+            if fused:
+                model = model.fused(
+                    {lang: float(data[f"s_{lang}"]) for lang in LANGUAGES},
+                    {lang: data[f"m_{lang}"].astype(np.float32) for lang in LANGUAGES},
+                )
+            return model
+
+    def fused(self, scale: dict[str, float], marks: dict[str, np.ndarray]) -> TurnEndModel:
+        return TurnEndModel(self.weights, self.bias, dict(scale), dict(marks))
+
+    def words_only(self) -> TurnEndModel:
+        """The same words' weights without the end mark (a recogniser whose punctuation is not Whisper's)."""
+        return TurnEndModel(self.weights, self.bias)
 
     def save(self, path: Path = MODEL_FILE) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,14 +258,21 @@ class TurnEndModel:
         for lang in LANGUAGES:
             arrays[f"w_{lang}"] = self.weights[lang].astype(np.float16)
             arrays[f"b_{lang}"] = np.array(self.bias[lang], dtype=np.float32)
+            arrays[f"s_{lang}"] = np.array(self.scale[lang], dtype=np.float32)
+            arrays[f"m_{lang}"] = self.marks[lang].astype(np.float32)
         np.savez_compressed(path, **arrays)
 
+    def words_score(self, text: str, lang: str) -> float:
+        """The words' log-odds of a whole utterance (punctuation not read)."""
+        return float(self.weights[lang][feature_ids(text, lang)].sum()) + self.bias[lang]
+
     def finished(self, text: str, language: str | None = None) -> float:
-        """The probability that `text` is a whole utterance (0 for no words: nothing was said)."""
+        """The probability that `text`, as the recogniser wrote it at a pause, is a whole utterance (0 for no
+        words: nothing was said)."""
         if not normalize(text) or open_id(text):
             return 0.0
         lang = language_of(text, language)
-        z = float(self.weights[lang][feature_ids(text, lang)].sum()) + self.bias[lang]
+        z = self.scale[lang] * self.words_score(text, lang) + float(self.marks[lang][end_mark(text)])
         return float(1.0 / (1.0 + np.exp(-z)))
 
 

@@ -29,14 +29,23 @@ import numpy as np
 from voice.turn_end import (
     DIM,
     LANGUAGES,
+    MARKS,
     MODEL_FILE,
     TurnEndModel,
     baseline_finished,
+    end_mark,
     feature_ids,
+    language_of,
     normalize,
 )
+from voice.turn_end_spoken import Heard, SpokenExamples
 
 AGENT_DATA = Path(__file__).resolve().parents[1] / "agent" / "data"
+# The fusion with the recogniser's end mark (`voice.turn_end_spoken`): held-out messages said per language (each a
+# whole and a cut example), and other-domain messages said for its evaluation only; what was heard is cached.
+SPOKEN = 300
+SPOKEN_OTHER = 100
+SPOKEN_CACHE = Path(__file__).resolve().parents[1] / "var" / "turn_end_spoken.jsonl"
 TEST_PERCENT = 20
 SEED = 16
 FILLERS = {"zh": ("那个", "就是", "嗯", "然后", "呃", "那个那个"), "en": ("um", "uh", "so", "and", "like", "uh the")}
@@ -224,11 +233,17 @@ def fit(train: dict[str, list[Example]], *, c: float = 0.3, seed: int = SEED) ->
     return TurnEndModel(weights, bias)
 
 
-def score(model: TurnEndModel, items: list[Example], name: str, *, early: float, late: float) -> str:
-    """Accuracy at 0.5 beside the baseline rule, and what the call would do at its thresholds."""
+def score(
+    model: TurnEndModel | None, items: list[Example], name: str, *, early: float, late: float,
+    p: np.ndarray | None = None,
+) -> str:
+    """Accuracy at 0.5 beside the baseline rule, and what the call would do at its thresholds (`p`: the model's
+    probabilities when given, else `model`'s)."""
     if not items:
         return f"  {name}: no examples"
-    p = np.array([model.finished(e.text, e.language) for e in items])
+    if p is None:
+        assert model is not None
+        p = np.array([model.finished(e.text, e.language) for e in items])
     y = np.array([e.finished for e in items])
     base = np.array([baseline_finished(e.text, e.language) for e in items])
     fin, unf = p[y], p[~y]
@@ -245,7 +260,8 @@ def evaluate(model: TurnEndModel, test: dict[str, list[Example]], other: dict[st
     from voice.call import CallConfig
 
     config = CallConfig()
-    report = Report(["end-of-utterance model, held-out messages and their prefixes (never trained on):"])
+    model = model.words_only()  # typed text's own punctuation is not the recogniser's: the words alone
+    report = Report(["end-of-utterance model, words alone, held-out messages and their prefixes (never trained on):"])
     for lang in LANGUAGES:
         report.lines.append(
             score(model, test[lang], f"held-out 20% ({lang})", early=config.finished_p, late=config.unfinished_p)
@@ -257,12 +273,113 @@ def evaluate(model: TurnEndModel, test: dict[str, list[Example]], other: dict[st
     return report
 
 
-def train_turn_end(data_dir: Path, out: Path = MODEL_FILE, *, seed: int = SEED, c: float = 0.3) -> Report:
-    """Fit on the training split, evaluate, refit on training + held-out, write the weights."""
+# ---------------------------------------------------------------- fusion
+
+
+def _as_examples(heard: list[Heard]) -> list[Example]:
+    return [Example(h.text, h.finished, language_of(h.text, h.language), "spoken") for h in heard]
+
+
+def spoken_sets(
+    data_dir: Path, speaker: SpokenExamples, *, count: int = SPOKEN, other_count: int = SPOKEN_OTHER
+) -> tuple[dict[str, list[Heard]], dict[str, list[Heard]]]:
+    """(held-out messages as heard, per language; other-domain messages as heard, per set name)."""
+    rng = random.Random(SEED + 2)
+    held: dict[str, list[Heard]] = {}
+    for lang, messages in train_messages(data_dir).items():
+        texts = sorted(m for m, _ in messages if _held_out(m))
+        random.Random(SEED).shuffle(texts)
+        held[lang] = speaker.heard(texts, lang, count, rng)
+    taobao = ["".join(w) for w in taobao_messages(data_dir)]
+    random.Random(SEED).shuffle(taobao)
+    shopdial = shopdial_messages(data_dir)
+    random.Random(SEED).shuffle(shopdial)
+    other = {
+        "taobao shoppers, spoken (zh)": speaker.heard(taobao, "zh", other_count, rng),
+        "MG-ShopDial shoppers, spoken (en)": speaker.heard(shopdial, "en", other_count, rng),
+    }
+    return held, other
+
+
+def fit_fusion(words: TurnEndModel, heard: dict[str, list[Heard]]) -> TurnEndModel:
+    """The words' model with a scale on its score and a weight per end mark, fitted on `heard` (examples the words'
+    model was not trained on, so its scores are what new speech gets)."""
+    from sklearn.linear_model import LogisticRegression
+
+    scale, marks = {}, {}
+    for lang in LANGUAGES:
+        items = _as_examples(heard[lang])
+        x = np.zeros((len(items), 1 + len(MARKS)), dtype=np.float64)
+        for i, e in enumerate(items):
+            x[i, 0] = words.words_score(e.text, e.language)
+            x[i, 1 + end_mark(e.text)] = 1.0
+        clf = LogisticRegression(fit_intercept=False, C=1.0, max_iter=1000)
+        clf.fit(x, np.array([e.finished for e in items], dtype=int))
+        scale[lang], marks[lang] = float(clf.coef_[0][0]), clf.coef_[0][1:].astype(np.float32)
+    return words.fused(scale, marks)
+
+
+def evaluate_spoken(
+    words: TurnEndModel, held: dict[str, list[Heard]], other: dict[str, list[Heard]], fused: TurnEndModel
+) -> list[str]:
+    """Words alone vs words and end mark: on the held-out messages as heard (two folds by message: the fusion
+    fitted on one, scored on the other) and on other-domain messages as heard (the fusion fitted on all held-out)."""
+    from voice.call import CallConfig
+
+    config = CallConfig()
+    lines = ["as heard at a pause (spoken by the bundled voices, cut mid-sentence in their audio, read by Whisper):"]
+    for lang in LANGUAGES:
+        folds = [[h for h in held[lang] if zlib.crc32(h.message.encode("utf-8")) % 2 == k] for k in (0, 1)]
+        scored: list[Example] = []
+        p_fused: list[float] = []
+        for k in (0, 1):
+            model = fit_fusion(words, {lg: folds[1 - k] if lg == lang else held[lg] for lg in LANGUAGES})
+            scored += _as_examples(folds[k])
+            p_fused += [model.finished(e.text, e.language) for e in _as_examples(folds[k])]
+        name = f"held-out, spoken ({lang})"
+        lines.append(score(words.words_only(), scored, name + " words", early=config.finished_p,
+                           late=config.unfinished_p))
+        lines.append(score(None, scored, name + " +mark", early=config.finished_p, late=config.unfinished_p,
+                           p=np.array(p_fused)))
+    for set_name, heard in other.items():
+        items = _as_examples(heard)
+        lines.append(score(words.words_only(), items, set_name + " words", early=config.finished_p,
+                           late=config.unfinished_p))
+        lines.append(score(fused, items, set_name + " +mark", early=config.finished_p, late=config.unfinished_p))
+    marks = "; ".join(
+        f"{lang}: scale {fused.scale[lang]:.2f}, "
+        + ", ".join(f"{m} {w:+.2f}" for m, w in zip(MARKS, fused.marks[lang], strict=True))
+        for lang in LANGUAGES
+    )
+    lines.append(f"fusion (fitted on all held-out spoken): {marks}")
+    return lines
+
+
+def train_turn_end(
+    data_dir: Path,
+    out: Path = MODEL_FILE,
+    *,
+    seed: int = SEED,
+    c: float = 0.3,
+    speaker: SpokenExamples | None = None,
+    spoken: int = SPOKEN,
+) -> Report:
+    """Fit the words on the training split, evaluate, fit the fusion with the end mark on held-out messages as heard
+    (`speaker`, default the bundled voices and Whisper; `spoken` 0: no fusion), refit the words on training +
+    held-out, write the weights."""
     train, test, other = build(data_dir, seed)
-    report = evaluate(fit(train, c=c, seed=seed), test, other)
+    words = fit(train, c=c, seed=seed)
+    report = evaluate(words, test, other)
     counts = ", ".join(f"{lang} {len(train[lang])}+{len(test[lang])}" for lang in LANGUAGES)
     final = fit({lang: train[lang] + test[lang] for lang in LANGUAGES}, c=c, seed=seed)
+    if spoken:
+        from voice.turn_end_spoken import bundled_examples
+
+        speaker = speaker or bundled_examples(SPOKEN_CACHE)
+        held, spoken_other = spoken_sets(data_dir, speaker, count=spoken, other_count=max(1, spoken // 3))
+        fusion = fit_fusion(words, held)
+        report.lines += evaluate_spoken(words, held, spoken_other, fusion)
+        final = final.fused(fusion.scale, fusion.marks)
     final.save(out)
     report.lines.append(
         f"examples (train+held-out): {counts}; wrote {out} ({out.stat().st_size // 1024} kB), fitted on both"
@@ -270,10 +387,22 @@ def train_turn_end(data_dir: Path, out: Path = MODEL_FILE, *, seed: int = SEED, 
     return report
 
 
-def eval_turn_end(data_dir: Path, model_file: Path = MODEL_FILE) -> Report:
-    """The shipped weights on the held-out and other-domain sets (the held-out part was in its final fit)."""
+def eval_turn_end(data_dir: Path, model_file: Path = MODEL_FILE, *, spoken: bool = True) -> Report:
+    """The shipped weights on the held-out and other-domain sets (the held-out part was in its final fit), and, with
+    `spoken` and the voices installed, on the other-domain messages as heard (never in any fit)."""
     _, test, other = build(data_dir)
-    report = evaluate(TurnEndModel.load(model_file), test, other)
+    model = TurnEndModel.load(model_file)
+    report = evaluate(model, test, other)
+    if spoken:
+        from voice.call import CallConfig
+        from voice.turn_end_spoken import bundled_examples
+
+        config = CallConfig()
+        _, spoken_other = spoken_sets(data_dir, bundled_examples(SPOKEN_CACHE), count=0)
+        for set_name, heard in spoken_other.items():
+            for tag, m in (("words", model.words_only()), ("+mark", model)):
+                report.lines.append(score(m, _as_examples(heard), f"{set_name} {tag}", early=config.finished_p,
+                                          late=config.unfinished_p))
     report.lines.insert(
         0,
         "note: the shipped weights were refitted on the held-out 20% too; `kefu train turn-end` "

@@ -23,25 +23,33 @@ def train_turn_end_command(
     out: Annotated[Path | None, typer.Option(help="Weights file (default: voice/models/turn_end.npz).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the cuts of the training messages.")] = 16,
     c: Annotated[float, typer.Option(help="Inverse regularisation strength of the logistic regression.")] = 0.3,
+    spoken: Annotated[int, typer.Option(help="Held-out messages said per language for the fusion with the "
+                                             "recogniser's end mark (bundled voices and Whisper; cached in "
+                                             "var/turn_end_spoken.jsonl). 0: the words alone.")] = 300,
 ) -> None:
     """Train the end-of-utterance model (finished vs cut-off zh and en transcripts) and evaluate it on held-out data."""
     from voice.turn_end import MODEL_FILE
     from voice.turn_end_train import train_turn_end
 
     try:
-        report = train_turn_end(data_dir or get_settings().training.data_dir, out or MODEL_FILE, seed=seed, c=c)
+        report = train_turn_end(data_dir or get_settings().training.data_dir, out or MODEL_FILE, seed=seed, c=c,
+                                spoken=spoken)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(str(report))
 
 
-def eval_turn_end_command(data_dir: DataDir = None) -> None:
+def eval_turn_end_command(
+    data_dir: DataDir = None,
+    spoken: Annotated[bool, typer.Option(help="Also other-domain messages as heard at a pause (says them with the "
+                                              "bundled voices the first time: minutes).")] = True,
+) -> None:
     """The shipped end-of-utterance model on held-out and other-domain messages, beside the particle rule."""
     from voice.turn_end_train import eval_turn_end
 
     try:
-        report = eval_turn_end(data_dir or get_settings().training.data_dir)
+        report = eval_turn_end(data_dir or get_settings().training.data_dir, spoken=spoken)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

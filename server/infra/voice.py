@@ -33,7 +33,8 @@ class VoiceEngines:
         s = self.settings
         return CallConfig(language=language, default_language=s.default_language, onset_ms=s.onset_ms,
                           end_silence_ms=s.end_silence_ms, silence_s=s.silence_s,
-                          turn_end_model=s.turn_end == "words", early_end_ms=s.early_end_ms, late_end_ms=s.late_end_ms,
+                          turn_end_model=s.turn_end == "words", turn_end_marks=s.turn_end_marks,
+                          early_end_ms=s.early_end_ms, late_end_ms=s.late_end_ms,
                           early_ms=s.early_decode_ms, segment_s=s.segment_s,
                           lookahead_s=s.lookahead_s)
 

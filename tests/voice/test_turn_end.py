@@ -15,26 +15,28 @@ from tests.fakes import make_agent
 from tests.fakes.voice import EnergyVAD, ScriptedASR, ToneTTS, silence, tone
 from tests.voice.test_call import Line, feed
 from voice.call import Call, CallConfig
-from voice.frames import AudioIn, CallStarted
+from voice.frames import AudioIn, AudioOut, CallStarted, ClearOut
 from voice.turn_end import MODEL_FILE, baseline_finished, bundled, language_of
 from voice.vad import TurnDetector, Utterance
 
 pytestmark = pytest.mark.unit
 
+# As the recogniser writes them at a pause: a finished sentence with the stop or question mark Whisper puts after it
+# (`voice.turn_end_spoken`: after words cut off mid-sentence it mostly writes none).
 FINISHED = [
-    "这个可以退货吗",
-    "衣服收到了尺码偏小想换一件大一号的",
-    "我上周买的耳机今天还没发货",
-    "我要退这件外套",
-    "帮我把地址改成上海",
-    "快递一直显示在路上",
-    "发票开公司抬头",
-    "can you cancel my order please",
-    "I would like a refund for the blue jacket",
-    "the parcel arrived damaged yesterday",
-    "I want to return it",
-    "please send it to my office",
-    "it does not fit",
+    "这个可以退货吗？",
+    "衣服收到了尺码偏小想换一件大一号的。",
+    "我上周买的耳机今天还没发货。",
+    "我要退这件外套。",
+    "帮我把地址改成上海。",
+    "快递一直显示在路上。",
+    "发票开公司抬头。",
+    "can you cancel my order please?",
+    "I would like a refund for the blue jacket.",
+    "the parcel arrived damaged yesterday.",
+    "I want to return it.",
+    "please send it to my office.",
+    "it does not fit.",
 ]
 UNFINISHED = [
     "我想问一下那个",
@@ -56,8 +58,12 @@ UNFINISHED = [
 ]
 
 
-def test_the_bundled_model_tells_finished_from_cut_off_in_zh_and_en_better_than_the_particle_rule() -> None:
+@pytest.mark.parametrize("words_only", [False, True])
+def test_the_bundled_model_tells_finished_from_cut_off_in_zh_and_en_better_than_the_particle_rule(
+    words_only: bool,
+) -> None:
     model, config = bundled(), CallConfig()
+    model = model.words_only() if words_only else model
     finished = {t: model.finished(t) for t in FINISHED}
     unfinished = {t: model.finished(t) for t in UNFINISHED}
     assert all(p < config.finished_p for p in unfinished.values()), unfinished  # never answered half-way
@@ -72,11 +78,21 @@ def test_the_bundled_model_tells_finished_from_cut_off_in_zh_and_en_better_than_
     assert right >= base + 3, (right, base)  # the rule takes every zh statement without a particle for unfinished
 
 
-def test_punctuation_and_ids_do_not_decide_and_no_words_is_not_finished() -> None:
+def test_the_recogniser_mark_weighs_in_but_does_not_make_words_cut_off_whole() -> None:
     model = bundled()
-    assert model.finished("I want to ask about the.") < 0.25  # the recogniser's full stop after a pause
-    assert abs(model.finished("where is my order KF10000002") - model.finished("where is my order KF99887766")) < 1e-6
-    assert model.finished("where is my order KF10000002") >= CallConfig().finished_p
+    # a stop or question mark after a whole sentence raises it, none lowers it (Whisper writes none after a cut)
+    assert model.finished("Where is my parcel?") > model.finished("Where is my parcel") + 0.2
+    assert model.finished("快递一直显示在路上。") > model.words_only().finished("快递一直显示在路上。") + 0.1
+    assert model.finished("I want to ask about the.") < 0.25  # a stop after words cut off does not make them whole
+    assert model.finished("我想问一下那个。") < 0.25
+    words = model.words_only()  # without the fusion the mark is not read at all
+    assert words.finished("Where is my parcel?") == words.finished("Where is my parcel")
+
+
+def test_ids_do_not_decide_and_no_words_is_not_finished() -> None:
+    model = bundled()
+    assert abs(model.finished("where is my order KF10000002?") - model.finished("where is my order KF99887766?")) < 1e-6
+    assert model.finished("Where is my order KF10000002?") >= CallConfig().finished_p
     assert model.finished("") == 0.0 and model.finished(" 。") == 0.0
     assert MODEL_FILE.stat().st_size < 1_000_000
 
@@ -113,7 +129,9 @@ def test_the_detector_ends_a_pause_at_the_silence_the_call_sets_and_keeps_the_sa
     assert np.array_equal(default[1], early[1]) and np.array_equal(default[1], late[1])
 
 
-async def start(lines: list[str], *, turn_end_model: bool = True, delay_s: float = 0.0) -> tuple[Call, Line]:
+async def start(
+    lines: list[str], *, turn_end_model: bool = True, delay_s: float = 0.0, resume_ms: int = 1000
+) -> tuple[Call, Line]:
     agent = make_agent()
     await agent.start("call-eot", channel="voice", customer_id="C1", language="en")
     line = Line()
@@ -124,7 +142,8 @@ async def start(lines: list[str], *, turn_end_model: bool = True, delay_s: float
         tts=ToneTTS(),
         vad=EnergyVAD(),
         send=line.send,
-        config=CallConfig(language="en", greet=False, silence_s=0, partial_interval_s=0, turn_end_model=turn_end_model),
+        config=CallConfig(language="en", greet=False, silence_s=0, partial_interval_s=0, turn_end_model=turn_end_model,
+                          resume_ms=resume_ms),
     )
     await call.on_frame(CallStarted("CA1", "MZ1", 8000, {}))
     return call, line
@@ -168,15 +187,15 @@ async def test_a_decode_that_comes_back_after_the_short_silence_ends_the_turn_th
 
 
 async def test_a_cut_off_sentence_waits_longer_and_the_caller_can_go_on_in_the_same_turn() -> None:
-    call, _ = await start(["I want to ask about the", "I want to ask about the return of my blue jacket"] * 2)
+    call, _ = await start(["I want to ask about the", "I want to ask about the return of my blue jacket."] * 2)
     await feed(call, tone(1000))
     assert await silence_until_turn(call, max_ms=800) == -1  # today's 600 ms would have answered half a sentence
     await feed(call, tone(800))  # the caller goes on
     ended = await silence_until_turn(call)
     assert ended == 300  # the whole sentence sounds finished
     await asyncio.wait_for(call._reply.task, 10)  # type: ignore[union-attr]
-    assert [t.transcript for t in call.turns] == ["I want to ask about the return of my blue jacket"]
-    assert said(call) == ["I want to ask about the return of my blue jacket"]  # one turn, the whole sentence
+    assert [t.transcript for t in call.turns] == ["I want to ask about the return of my blue jacket."]
+    assert said(call) == ["I want to ask about the return of my blue jacket."]  # one turn, the whole sentence
     await call.hang_up()
 
 
@@ -222,4 +241,30 @@ async def test_a_slow_decode_at_the_pause_does_not_hold_the_turn_beyond_the_fixe
     call, _ = await start(["I want to ask about the"] * 3, delay_s=0.2)  # cut-off words in before 600 ms: they wait
     await feed(call, tone(1000))
     assert await silence_until_turn(call, pace_s=0.02) == 1100
+    await call.hang_up()
+
+
+@pytest.mark.parametrize("resume_ms", [5000, 0])  # 5 s: the test agent's first turn is slow (models loading)
+async def test_a_caller_who_goes_on_before_hearing_the_reply_is_answered_on_the_whole(resume_ms: int) -> None:
+    """The end of turn took a pause for the end ("Where is my order KF10000002?" … "the one from Monday"): speech
+    within `resume_ms` of it, before a sentence of the reply was heard, clears the reply and the next turn is
+    decoded from both stretches of speech, not from the second alone."""
+    call, line = await start(["Where is my order KF10000002?"] * 2 + ["the one from Monday."] * 4, resume_ms=resume_ms)
+    await feed(call, tone(1000))
+    assert await silence_until_turn(call) == 300
+    first = call._reply
+    for _ in range(200):  # the reply starts: its first audio is on the line (no mark echoed: nothing heard yet)
+        if any(isinstance(f, AudioOut) for f in line.out):
+            break
+        await asyncio.sleep(0.01)
+    await feed(call, tone(800))  # the caller goes on
+    assert any(isinstance(f, ClearOut) for f in line.out)
+    await silence_until_turn(call)
+    assert call._reply is not first
+    await asyncio.wait_for(call._reply.task, 10)  # type: ignore[union-attr]
+    second = call.turns[-1]
+    if resume_ms:
+        assert second.speech_s > 1.0 + 0.8  # both stretches: the first turn's words lead
+    else:
+        assert second.speech_s < 1.0 + 0.3  # the second stretch alone
     await call.hang_up()
