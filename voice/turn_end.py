@@ -16,7 +16,7 @@ cut mid-sentence in their audio, read by Whisper). Scoring is a sum of a few doz
 scikit-learn at run time). `kefu train turn-end` rebuilds the weights (`voice/models/turn_end.npz`) and prints the
 held-out evaluation beside `baseline_finished`, the obvious rule (zh: a sentence-final particle; en: not a function
 word at the end). The marks' weights are the bundled Whisper's habits: a production recogniser that punctuates
-otherwise may be run with them off (`KEFU_VOICE__TURN_END_MARKS=false`).
+otherwise may be run with them off (`KEFU_VOICE_TURN_END_MARKS=false`).
 """
 
 from __future__ import annotations

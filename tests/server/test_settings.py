@@ -80,7 +80,8 @@ NEWER |= {"KEFU_VOICE_ASR", "KEFU_VOICE_ASR_MODEL_DIR", "KEFU_VOICE_ASR_THREADS"
           "KEFU_VOICE_DEFAULT_LANGUAGE", "KEFU_VOICE_SILENCE_S", "KEFU_VOICE_TWILIO_AUTH_TOKEN",
           "KEFU_VOICE_PUBLIC_URL"}
 NEWER |= {"KEFU_VOICE_EMOTION", "KEFU_VOICE_EMOTION_MODEL"}  # speech emotion (issue 16)
-NEWER |= {"KEFU_VOICE_TURN_END", "KEFU_VOICE_EARLY_END_MS", "KEFU_VOICE_LATE_END_MS"}  # end of turn by the words
+NEWER |= {"KEFU_VOICE_TURN_END", "KEFU_VOICE_EARLY_END_MS", "KEFU_VOICE_LATE_END_MS",
+          "KEFU_VOICE_TURN_END_MARKS"}  # end of turn by the words (and the recogniser's end mark)
 NEWER |= {"KEFU_VOICE_EARLY_DECODE_MS"}  # the pause decode begun before the pause is confirmed (off by default)
 NEWER |= {"KEFU_VOICE_SEGMENT_S"}  # an utterance decoded in stretches (voice/asr/partial.py)
 NEWER |= {"KEFU_VOICE_LOOKAHEAD_S"}  # a reply synthesised as it is played (voice/call.py)

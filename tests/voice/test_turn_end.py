@@ -268,3 +268,22 @@ async def test_a_caller_who_goes_on_before_hearing_the_reply_is_answered_on_the_
     else:
         assert second.speech_s < 1.0 + 0.3  # the second stretch alone
     await call.hang_up()
+
+
+async def test_the_end_marks_can_be_turned_off_for_a_recogniser_that_punctuates_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from server.infra.voice import VoiceEngines
+    from server.settings import Settings
+
+    monkeypatch.setenv("KEFU_VOICE_TURN_END_MARKS", "false")
+    config = VoiceEngines(asr=None, tts=None, vad=None, phrases=None, settings=Settings().voice).call_config("en")  # type: ignore[arg-type]
+    assert config.turn_end_marks is False
+    call, _ = await start([])
+    off = Call(agent=call.agent, conversation_id="call-eot", asr=ScriptedASR([]), tts=ToneTTS(), vad=EnergyVAD(),
+               send=Line().send, config=config)
+    assert off.turn_end is not None
+    assert off.turn_end.finished("Where is my parcel?") == off.turn_end.finished("Where is my parcel")
+    assert call.turn_end is not None and call.turn_end.finished("Where is my parcel?") > call.turn_end.finished(
+        "Where is my parcel")
+    await call.hang_up()
