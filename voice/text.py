@@ -55,6 +55,9 @@ _CLOCK = re.compile(r"\b0(\d):(\d\d)\b")
 _ZH_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d\d)(?![\d:])")
 _LONG_DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d{7,}(?![0-9.])")  # a tracking or phone number without letters
 _RANGE = re.compile(r"(?<=\d)\s*[–—~～]\s*(?=\d)|(?<=\d)-(?=\d+\s*(?:个|天|days?|business|working))")
+# Written register said as spoken: "已发货" → "已经发货" (a lone 已 before a verb is written Chinese; said alone it
+# is heard as 以 or 一, on the phone by people and recognisers alike).
+_ZH_ALREADY = re.compile(r"已(?![经])(?=[\u4e00-\u9fff])")
 _ZH_PAUSE = re.compile(r"[（）()【】「」“”\"《》]")
 
 
@@ -122,7 +125,8 @@ def speakable(text: str, language: str) -> str:
     """A reply sentence as it is said on the phone, every fact of it kept (the log records the written reply, and
     this is that reply read aloud): ids and tracking numbers one character at a time in short groups with pauses,
     amounts as amounts ("¥2299.00" → "2299元" / "2299 yuan"), ranges and times as said ("3–5" → "3到5", "05:09"
-    → "5点09分"), brackets and symbols as pauses or words, no emoji."""
+    → "5点09分"), brackets and symbols as pauses or words, no emoji; zh's written "已" before a verb as spoken
+    "已经"."""
     text = _EMOJI.sub("", text)
 
     def spell(m: re.Match[str]) -> str:
@@ -138,6 +142,7 @@ def speakable(text: str, language: str) -> str:
     text = re.sub(r"(?<=[0-9A-Za-z])\s*\+\s*(?=[0-9])", "加" if language == "zh" else " plus ", text)
     if language == "zh":
         text = _ZH_CLOCK.sub(lambda m: f"{int(m.group(1))}点{m.group(2)}分", text)
+        text = _ZH_ALREADY.sub("已经", text)
         text = _ZH_PAUSE.sub("，", text)
         text = re.sub(r"[，\s]*，[，\s]*", "，", text)
         text = re.sub(r"，(?=[。！？：；])|(?<=[：；。！？])，", "", text)

@@ -60,7 +60,7 @@ def test_long_numbers_are_said_in_short_groups_none_left_alone(digits: str, said
 def test_a_zh_order_status_is_said_as_a_call_centre_says_it_every_fact_kept() -> None:
     assert (
         speakable("您的订单 KF10001172（华为 MatePad 11.5 S 8GB+256GB 灰色）当前状态：已发货。", "zh")
-        == "您的订单 K F 幺零零零，幺幺七二，华为 MatePad 11.5 S 8GB加256GB 灰色，当前状态：已发货。"
+        == "您的订单 K F 幺零零零，幺幺七二，华为 MatePad 11.5 S 8GB加256GB 灰色，当前状态：已经发货。"
     )
     assert (
         speakable("中国邮政 运单号 1302792807304，物流状态：运输中。", "zh")
@@ -68,14 +68,14 @@ def test_a_zh_order_status_is_said_as_a_call_centre_says_it_every_fact_kept() ->
     )
     assert (
         speakable("京东物流 运单号 JDV615926744355，物流状态：已签收。", "zh")
-        == "京东物流 运单号 J D V 六幺五九，二六七四，四三五五，物流状态：已签收。"
+        == "京东物流 运单号 J D V 六幺五九，二六七四，四三五五，物流状态：已经签收。"
     )
     assert (
         speakable("最新物流（12月6日 05:09，济南转运中心）：快件已到达【济南转运中心】。", "zh")
-        == "最新物流，12月6日 5点09分，济南转运中心：快件已到达，济南转运中心。"
+        == "最新物流，12月6日 5点09分，济南转运中心：快件已经到达，济南转运中心。"
     )
     assert (
-        speakable("已付的 ¥2299.00 将在3–5个工作日内原路退回。", "zh") == "已付的 2299元 将在3到5个工作日内原路退回。"
+        speakable("已付的 ¥2299.00 将在3–5个工作日内原路退回。", "zh") == "已经付的 2299元 将在3到5个工作日内原路退回。"
     )
 
 
@@ -151,3 +151,14 @@ def test_a_reply_starts_with_its_first_clause_and_no_fragment_is_a_single_word()
         ("好的，稍等。", "zh"),
     ]:
         assert lead_clause(text, language) == [text]
+
+
+@pytest.mark.parametrize(("written_text", "said"), [
+    ("当前状态：已发货。", "当前状态：已经发货。"),
+    ("快件已到达【东莞转运中心】。", "快件已经到达，东莞转运中心。"),
+    ("已经发货了", "已经发货了"),
+    ("已于 2026年11月7日 签收。", "已经于 2026年11月7日 签收。"),
+])
+def test_a_lone_already_is_said_as_spoken_mandarin_says_it(written_text: str, said: str) -> None:
+    """已 before a verb is written register; said alone on the phone it is heard as 以 or 一."""
+    assert speakable(written_text, "zh") == said
