@@ -406,9 +406,13 @@ class Call:
         if not self.ended:
             self._speak_lines([text], self.language or self.config.default_language, record=False)
 
-    async def interrupt(self, reason: str) -> None:
-        """Stop the reply now: `clear` the provider's queue, cancel the turn, record what the caller heard."""
-        reply, self._reply = self._reply, None
+    async def interrupt(self, reason: str, reply: _Reply | None = None) -> None:
+        """Stop the reply now (`reply`, default the current one): `clear` the provider's queue, cancel the turn,
+        record what the caller heard."""
+        current = reply is None or reply is self._reply
+        reply = reply or self._reply
+        if current:
+            self._reply = None
         if reply is None or reply.finished:
             return
         heard = reply.heard_text()  # what was played before now; marks echoed after a `clear` mean nothing
@@ -416,8 +420,9 @@ class Call:
         if reply.stats is not None:
             reply.stats.interrupted = True
         stage = reply.stage
-        resumed = (
-            reason == "barge_in"
+        resumed = (  # (a reply stopped once the next turn began is not resumed: that turn has the audio)
+            current
+            and reason == "barge_in"
             and reply.audio.size > 0
             and not heard
             and (time.perf_counter() - reply.ended_at) * 1000 <= self.config.resume_ms
@@ -428,7 +433,8 @@ class Call:
                      self.conversation_id, (time.perf_counter() - reply.ended_at) * 1000, reply.n)
         # cancel first: the reply's next send raises, so nothing of it follows the `clear`
         if stage == "asr":
-            self._carry = reply.audio  # the agent never heard it: it leads the caller's next utterance
+            if current:
+                self._carry = reply.audio  # the agent never heard it: it leads the caller's next utterance
             reply.task.cancel()
         elif stage == "agent":  # the agent records BotInterrupted with what was heard and drops the rest
             if not self.agent.interrupt(self.conversation_id, heard=heard, reason=reason):
@@ -447,7 +453,7 @@ class Call:
 
     def _turn(self, utterance: Utterance) -> None:
         if self.speaking:  # (barge-in at onset normally got here first)
-            self._spawn(self.interrupt("barge_in"))
+            self._spawn(self.interrupt("barge_in", self._reply))  # that reply, not the one this turn starts
         audio = utterance.pcm
         if self._carry is not None:
             audio, self._carry = np.concatenate([self._carry, audio]), None
