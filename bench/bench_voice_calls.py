@@ -307,7 +307,10 @@ def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
     silence = [s.end_silence_ms for s in samples if s.from_turn_end_s is not None]
     early = sum(s.early for s in samples)
     judged = [s.finished_p for s in samples if s.finished_p is not None]
-    finished = sum(p >= 0.8 for p in judged)
+    from voice.call import CallConfig
+
+    cut_off = CallConfig().finished_p
+    finished = sum(p >= cut_off for p in judged)
     missed = len(samples) - len(speech)
 
     def ms(xs: list[float], p: float) -> str:
@@ -320,7 +323,7 @@ def summary(name: str, samples: list[Sample]) -> tuple[float, float]:
         f" | end-of-turn silence p50 {pct(silence, 50):4.0f} ms | decode p50 {ms(decode, 50)}"
         f" | transcript ready after turn end p50 {ms(wait, 50)}"
         f" | decoded at the pause {early}/{len(samples)}"
-        + (f" | words sounded finished (p ≥ 0.8) {finished}/{len(judged)}" if judged else "")
+        + (f" | words sounded finished (p ≥ {cut_off:g}) {finished}/{len(judged)}" if judged else "")
         + (f" | {missed} unanswered" if missed else "")
     )
     return pct(speech, 50), pct(speech, 95) if not missed else float("inf")
