@@ -117,12 +117,15 @@ _LAST_ORDER = (
     .limit(1)
     .subquery()
 )
-# The newest order's lines in one statement: one row per line, or one row without a product for an order without lines.
+# The newest order's lines in one statement: one row per line, or one row without a line for an order without lines (a
+# line whose product is gone is left out, as the inner join of two statements did). Two LEFT JOINs, not one onto a
+# nested join: SQLite materialises a nested join whole (every order line, ~3 ms), and looks these up by index.
 _LAST_ORDER_LINES = (
-    select(_LAST_ORDER.c.id, OrderLine.product_id, Product.category_key, OrderLine.unit_price, OrderLine.quantity)
+    select(_LAST_ORDER.c.id, Product.id.label("known"), OrderLine.product_id, Product.category_key,
+           OrderLine.unit_price, OrderLine.quantity)
     .select_from(_LAST_ORDER)
-    .outerjoin(OrderLine.__table__.join(Product.__table__, Product.id == OrderLine.product_id),
-               OrderLine.order_id == _LAST_ORDER.c.id)
+    .outerjoin(OrderLine, OrderLine.order_id == _LAST_ORDER.c.id)
+    .outerjoin(Product, Product.id == OrderLine.product_id)
     .order_by(OrderLine.id)
 )
 _CATEGORY_NAMES = select(Category.key, Category.name_zh, Category.name_en)
@@ -176,7 +179,7 @@ class SqlCampaignStore:
         if not rows:
             return None
         return Basket([Line(r.product_id, r.category_key, Decimal(r.unit_price) * r.quantity) for r in rows
-                       if r.product_id is not None], order_id=rows[0].id)
+                       if r.known is not None], order_id=rows[0].id)
 
     def priced(self, product_ids: Sequence[str]) -> list[Line]:
         ids = list(dict.fromkeys(product_ids))

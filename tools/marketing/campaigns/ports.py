@@ -77,7 +77,6 @@ class CampaignStore(Protocol):
     def claim(self, request: ClaimRequest) -> ClaimOutcome: ...
 
 
-@runtime_checkable
 class SharedReads(Protocol):
     def reads(self) -> AbstractContextManager[None]:
         """Inside, this thread's reads of the store (and of the stores on the same database) share one connection:
@@ -86,4 +85,5 @@ class SharedReads(Protocol):
 
 def reads_of(store: object) -> AbstractContextManager[None]:
     """The store's shared reads, or nothing for a store without them (an in-memory fake)."""
-    return store.reads() if isinstance(store, SharedReads) else nullcontext()
+    reads = getattr(store, "reads", None)  # (not isinstance: a runtime-checkable protocol's check costs ~10 µs)
+    return reads() if callable(reads) else nullcontext()
