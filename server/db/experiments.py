@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.db.campaigns import campaign_record
 from server.db.models import Campaign as CampaignRow
 from server.db.models import Coupon, Experiment, ExperimentAssignment, Order, OrderLine, Product
+from server.db.reads import reading
 from server.db.rows import Validated
 from tools.marketing.campaigns import Campaign, Line
 from tools.marketing.campaigns.thresholds import progress
@@ -127,12 +128,12 @@ class ExperimentRepository:
     def running(self, now: datetime) -> list[ExperimentModel]:
         """Read on every call; the (frozen) models are reused only while the rows read are equal to those they were
         validated from, so a stop or a new experiment in any worker is seen by the next offer turn."""
-        with self._sessions() as s:
+        with reading(self._sessions) as s:
             rows = s.connection().execute(_RUNNING, {"now": now}).all()
         return self._validated(rows)
 
     def arm_of(self, experiment_id: str, customer_id: str) -> str | None:
-        with self._sessions() as s:
+        with reading(self._sessions) as s:
             ids = {"experiment_id": experiment_id, "customer_id": customer_id}
             return s.connection().execute(_ARM_OF, ids).scalar()
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.db.models import AccountIdentifier
+from server.db.reads import reading
 from tools.marketing.insight.identity_graph import HUB_LIMIT, IdentifierRow, IdentityGraph, build_graph
 from tools.marketing.insight.identity_keys import identifier_key
 
@@ -43,7 +44,7 @@ class SqlIdentityStore:
         found: list[IdentifierRow] = []
         accounts, frontier = {customer_id}, {customer_id}
         followed: set[tuple[str, str]] = set()
-        with self._sessions() as s:
+        with reading(self._sessions) as s:
             while frontier and len(accounts) < MAX_GROUP:
                 keys = {(k, v) for k, v in s.execute(
                     select(AccountIdentifier.kind, AccountIdentifier.value_key)

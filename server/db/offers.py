@@ -10,7 +10,9 @@ unique index on `claim_key` settles two tries of one claim racing each other.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any
 
@@ -20,11 +22,13 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from server.db.campaigns import campaign_record
 from server.db.models import Campaign, Category, Coupon, Customer, Order, OrderLine, Product
+from server.db.reads import reading, shared_reads
 from server.db.rows import Validated
 from tools.marketing.campaigns import Basket, ClaimOutcome, ClaimRequest, CustomerProfile, HeldCoupon, Line
 from tools.marketing.campaigns import Campaign as CampaignModel
 from tools.marketing.campaigns.conversation import campaigns_from
 from tools.marketing.campaigns.rules import coupon_code
+from tools.marketing.campaigns.variants import NAMES_TTL_S
 from tools.marketing.segments import ShopperHistory
 
 CODE_TRIES = 5
@@ -111,11 +115,17 @@ _LAST_ORDER = (
     .where(Order.customer_id == bindparam("customer_id"), Order.status != "cancelled")
     .order_by(Order.placed_at.desc(), Order.id.desc())
     .limit(1)
+    .subquery()
 )
-_ORDER_LINES = (
-    select(OrderLine.product_id, Product.category_key, OrderLine.unit_price, OrderLine.quantity)
-    .join(Product, Product.id == OrderLine.product_id)
-    .where(OrderLine.order_id == bindparam("order_id"))
+# The newest order's lines in one statement: one row per line, or one row without a line for an order without lines (a
+# line whose product is gone is left out, as the inner join of two statements did). Two LEFT JOINs, not one onto a
+# nested join: SQLite materialises a nested join whole (every order line, ~3 ms), and looks these up by index.
+_LAST_ORDER_LINES = (
+    select(_LAST_ORDER.c.id, Product.id.label("known"), OrderLine.product_id, Product.category_key,
+           OrderLine.unit_price, OrderLine.quantity)
+    .select_from(_LAST_ORDER)
+    .outerjoin(OrderLine, OrderLine.order_id == _LAST_ORDER.c.id)
+    .outerjoin(Product, Product.id == OrderLine.product_id)
     .order_by(OrderLine.id)
 )
 _CATEGORY_NAMES = select(Category.key, Category.name_zh, Category.name_en)
@@ -127,9 +137,15 @@ class SqlCampaignStore:
         self._validated: Validated[CampaignModel] = Validated(
             lambda rows: campaigns_from(campaign_record(c) for c in rows)
         )
+        self._names: tuple[float, dict[str, tuple[str, str]]] | None = None  # (read at, category names)
+
+    def reads(self) -> AbstractContextManager[None]:
+        """One session (one pooled connection) for the reads inside, on this thread: the offers answer's reads,
+        here and in the experiment and identity stores on the same sessions (`server.db.reads`)."""
+        return shared_reads(self._sessions)
 
     def _live_rows(self) -> list[Row[Any]]:
-        with self._sessions() as s:
+        with reading(self._sessions) as s:
             return s.connection().execute(_LIVE_CAMPAIGNS).all()
 
     def campaigns(self) -> list[dict[str, Any]]:
@@ -142,35 +158,34 @@ class SqlCampaignStore:
         return self._validated(self._live_rows())
 
     def campaign(self, campaign_id: str) -> dict[str, Any] | None:
-        with self._sessions() as s:
+        with reading(self._sessions) as s:
             c = s.get(Campaign, campaign_id)
             return campaign_record(c) if c is not None else None
 
     def profile(self, customer_id: str) -> CustomerProfile | None:
-        with self._sessions() as s:
+        with reading(self._sessions) as s:
             row = s.connection().execute(_PROFILE, {"customer_id": customer_id}).first()
         if row is None or row.tier is None:
             return None
         return CustomerProfile(customer_id, row.tier, int(row.orders or 0))
 
     def coupons(self, customer_id: str) -> list[HeldCoupon]:
-        with self._sessions() as s:
+        with reading(self._sessions) as s:
             return [_held(c) for c in s.connection().execute(_HELD, {"customer_id": customer_id})]
 
     def last_order(self, customer_id: str) -> Basket | None:
-        with self._sessions() as s:
-            conn = s.connection()
-            order_id = conn.execute(_LAST_ORDER, {"customer_id": customer_id}).scalar()
-            if order_id is None:
-                return None
-            rows = conn.execute(_ORDER_LINES, {"order_id": order_id}).all()
-            return Basket([Line(p, cat, Decimal(price) * qty) for p, cat, price, qty in rows], order_id=order_id)
+        with reading(self._sessions) as s:
+            rows = s.connection().execute(_LAST_ORDER_LINES, {"customer_id": customer_id}).all()
+        if not rows:
+            return None
+        return Basket([Line(r.product_id, r.category_key, Decimal(r.unit_price) * r.quantity) for r in rows
+                       if r.known is not None], order_id=rows[0].id)
 
     def priced(self, product_ids: Sequence[str]) -> list[Line]:
         ids = list(dict.fromkeys(product_ids))
         if not ids:
             return []
-        with self._sessions() as s:
+        with reading(self._sessions) as s:
             found = {
                 p: Line(p, cat, price)
                 for p, cat, price in s.execute(
@@ -180,8 +195,15 @@ class SqlCampaignStore:
         return [found[p] for p in ids if p in found]
 
     def category_names(self) -> dict[str, tuple[str, str]]:
-        with self._sessions() as s:
-            return {k: (zh, en) for k, zh, en in s.connection().execute(_CATEGORY_NAMES)}
+        """Re-read every `NAMES_TTL_S`, as the offer copy's names are (`VariantBook.names`): categories change with a
+        catalogue import, not between two turns, and every offer answer names them."""
+        now = time.monotonic()
+        cached = self._names
+        if cached is None or now - cached[0] > NAMES_TTL_S:
+            with reading(self._sessions) as s:
+                cached = (now, {k: (zh, en) for k, zh, en in s.connection().execute(_CATEGORY_NAMES)})
+            self._names = cached
+        return dict(cached[1])
 
     def history(self, customer_id: str) -> ShopperHistory | None:
         """The customer's newest orders (not cancelled), how many used a coupon, and where what they bought sits in
@@ -190,7 +212,7 @@ class SqlCampaignStore:
         Two Core statements on every offer turn: the customer with their order ids (and how many used a coupon), and
         the lines bought with the counts of their category's products priced below and the same (counted in SQL,
         so no category's shelf is carried over; the formula is `price_position`'s)."""
-        with self._sessions() as s:
+        with reading(self._sessions) as s:
             conn = s.connection()
             rows = conn.execute(_HISTORY_ORDERS, {"customer_id": customer_id}).all()
             if not rows:

@@ -89,3 +89,32 @@ async def test_a_stopped_experiment_no_longer_places_the_next_offer_turn(runtime
     assert "exp-fresh" in await placed()
     experiments.stop("exp-fresh", "mia", now)
     assert "exp-fresh" not in await placed()
+
+
+async def offer_cards(rt: Runtime, customer: str, text: str) -> dict[str, str]:
+    """Campaign id → the words of its offer or coupon card, in a new conversation of `customer`."""
+    cid, _ = rt.conversations.create(channel="api", customer_id=customer, language=None)
+    await rt.agent.start(cid, channel="api", customer_id=customer, language=None)
+    result = await rt.agent.handle(cid, text)
+    return {str(c.get("campaign_id") or c["id"]): str(c.get("offer") or c.get("discount_text"))
+            for c in result.reply.cards if c["type"] in ("offer", "coupon")}
+
+
+@pytest.mark.parametrize(("language", "ask", "said"), [("zh", "有什么优惠", "满200减40"),
+                                                       ("en", "What deals do you have?", "¥40 off")])
+async def test_an_edited_campaign_is_offered_as_edited_and_an_ended_one_not_at_all_on_the_next_turn(
+    runtime: Runtime, language: str, ask: str, said: str
+) -> None:
+    customer = customer_of(runtime.settings.database_url, language)
+    campaigns = CampaignRepository(runtime.sessions)
+    before = await offer_cards(runtime, customer, ask)
+    assert "year_end" in before and said not in before["year_end"]
+    assert "year_end_coupon" in before
+    now = datetime.now(UTC)
+    rules = {**campaigns.record("year_end")["rules"],  # type: ignore[index]
+             "tiers": [{"min_spend": 200, "discount": 40}, {"min_spend": 600, "discount": 120}]}
+    campaigns.update("year_end", {"rules": rules}, MARKETER, now)
+    campaigns.set_status("year_end_coupon", "ended", "end", MARKETER, now)
+    after = await offer_cards(runtime, customer, ask)
+    assert said in after["year_end"]
+    assert "year_end_coupon" not in after

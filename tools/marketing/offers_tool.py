@@ -49,7 +49,7 @@ from tools.marketing.campaigns.eligibility import (
     offer_refusal,
 )
 from tools.marketing.campaigns.linked import is_new_customer_offer, linked_refusal
-from tools.marketing.campaigns.ports import Basket, CampaignStore
+from tools.marketing.campaigns.ports import Basket, CampaignStore, reads_of
 from tools.marketing.campaigns.rules import Campaign, CampaignRules
 from tools.marketing.campaigns.thresholds import Line, after_discount, best_campaign, progress
 from tools.marketing.campaigns.variants import Variant, VariantBook, template_line
@@ -259,8 +259,10 @@ class OffersTool(BaseTool):
     # --- the answer, blocking (SQL) ----------------------------------------------------------------------
 
     def _answer(self, args: Args, ctx: ToolContext, cart: list[str]) -> ToolResult:
-        """The offers and their citation in one trip to a thread (each trip costs the loop a wake-up)."""
-        result = self._offers(args, ctx, cart)
+        """The offers and their citation in one trip to a thread (each trip costs the loop a wake-up), the offers' reads
+        on one connection."""
+        with reads_of(self._store):
+            result = self._offers(args, ctx, cart)
         if self._retriever is not None and args.ask:  # the store's rule on prices (or on shipping fees)
             doc, queries = POLICY.get(args.ask, POLICY["*"])
             result.citations = self._cite(queries["zh" if ctx.language == "zh" else "en"], ctx.language, doc)

@@ -42,7 +42,7 @@ from agent.state import DialogueState
 from agent.tooling import BaseTool
 from tools.marketing.campaigns import conversation
 from tools.marketing.campaigns.eligibility import CustomerProfile, claim_refusal, offer_refusal
-from tools.marketing.campaigns.ports import CampaignStore
+from tools.marketing.campaigns.ports import CampaignStore, reads_of
 from tools.marketing.campaigns.rules import Campaign
 from tools.marketing.campaigns.thresholds import Line, Progress, best_campaign, progress
 from tools.marketing.campaigns.variants import Variant, VariantBook
@@ -124,11 +124,16 @@ class ProactiveOfferTool(BaseTool):
         made = {(str(o.get("kind")), str(o.get("offer_id"))) for o in state.offers if o.get("source") == self.name}
         await self._variants.start()  # lines the LLM words are written in the background, from now on
         if trade_in:
-            return await asyncio.to_thread(self._trade_in, need, made, ctx)
+            return await asyncio.to_thread(self._reading, self._trade_in, need, made, ctx)
         cart = list(state.cart)  # (the log's cart, as state: `conversation.cart`)
         if not cart:
             return None
-        return await asyncio.to_thread(self._nudge, need, made, ctx, cart)
+        return await asyncio.to_thread(self._reading, self._nudge, need, made, ctx, cart)
+
+    def _reading(self, fn: Callable[..., ToolResult | None], *args: Any) -> ToolResult | None:
+        """`fn(*args)` with its reads on one connection (`reads_of`)."""
+        with reads_of(self._store):
+            return fn(*args)
 
     def follow_reply(self, result: ToolResult, language: str, say: Phrasebook) -> ToolReply:
         data = result.data

@@ -4,6 +4,7 @@ through `asyncio.to_thread`). Plain data out, so the tools test against an in-me
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -74,3 +75,15 @@ class CampaignStore(Protocol):
         """Category key -> (zh, en) name, for saying what a campaign covers."""
 
     def claim(self, request: ClaimRequest) -> ClaimOutcome: ...
+
+
+class SharedReads(Protocol):
+    def reads(self) -> AbstractContextManager[None]:
+        """Inside, this thread's reads of the store (and of the stores on the same database) share one connection:
+        an answer that reads a dozen times checks out one, not a dozen."""
+
+
+def reads_of(store: object) -> AbstractContextManager[None]:
+    """The store's shared reads, or nothing for a store without them (an in-memory fake)."""
+    reads = getattr(store, "reads", None)  # (not isinstance: a runtime-checkable protocol's check costs ~10 µs)
+    return reads() if callable(reads) else nullcontext()
