@@ -113,29 +113,3 @@ class SpokenExamples:
             Heard(message, self.transcribe(np.concatenate([whole, pad]), language), True, language),
             Heard(message, self.transcribe(np.concatenate([audio[:cut], pad]), language), False, language),
         ]
-
-
-def bundled_examples(cache: Path | None) -> SpokenExamples:
-    """The product's voices (Piper en, the neural Mandarin voice or espeak-ng zh) and recogniser (Whisper, as
-    configured), with faster-whisper's word timings for the cuts."""
-    from faster_whisper import WhisperModel
-
-    from server.infra.voice import build_asr
-    from server.settings import get_settings
-    from voice.text import written
-    from voice.tts import EspeakTTS, FastSpeechZhTTS, PiperTTS
-
-    settings = get_settings().voice
-    asr = build_asr(settings)
-    aligner = WhisperModel(str(settings.asr_model_dir), device="cpu", compute_type="int8", cpu_threads=2)
-    zh = FastSpeechZhTTS()
-
-    def align(audio: np.ndarray, language: str) -> list[float]:
-        segments, _ = aligner.transcribe(audio, language=language, word_timestamps=True, beam_size=1)
-        return [w.end for s in segments for w in (s.words or [])]
-
-    def transcribe(audio: np.ndarray, language: str) -> str:
-        return written(asr.transcribe(audio, language).text)
-
-    voices = {"en": PiperTTS(), "zh": zh if zh.available() else EspeakTTS()}
-    return SpokenExamples(voices, align, transcribe, cache)

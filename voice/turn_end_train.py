@@ -365,7 +365,7 @@ def train_turn_end(
     spoken: int = SPOKEN,
 ) -> Report:
     """Fit the words on the training split, evaluate, fit the fusion with the end mark on held-out messages as heard
-    (`speaker`, default the bundled voices and Whisper; `spoken` 0: no fusion), refit the words on training +
+    (`speaker`: `server.infra.voice.turn_end_speaker`; `spoken` 0: no fusion), refit the words on training +
     held-out, write the weights."""
     train, test, other = build(data_dir, seed)
     words = fit(train, c=c, seed=seed)
@@ -373,9 +373,8 @@ def train_turn_end(
     counts = ", ".join(f"{lang} {len(train[lang])}+{len(test[lang])}" for lang in LANGUAGES)
     final = fit({lang: train[lang] + test[lang] for lang in LANGUAGES}, c=c, seed=seed)
     if spoken:
-        from voice.turn_end_spoken import bundled_examples
-
-        speaker = speaker or bundled_examples(SPOKEN_CACHE)
+        if speaker is None:
+            raise ValueError("spoken examples need a speaker (server.infra.voice.turn_end_speaker)")
         held, spoken_other = spoken_sets(data_dir, speaker, count=spoken, other_count=max(1, spoken // 3))
         fusion = fit_fusion(words, held)
         report.lines += evaluate_spoken(words, held, spoken_other, fusion)
@@ -387,18 +386,17 @@ def train_turn_end(
     return report
 
 
-def eval_turn_end(data_dir: Path, model_file: Path = MODEL_FILE, *, spoken: bool = True) -> Report:
+def eval_turn_end(data_dir: Path, model_file: Path = MODEL_FILE, *, speaker: SpokenExamples | None = None) -> Report:
     """The shipped weights on the held-out and other-domain sets (the held-out part was in its final fit), and, with
-    `spoken` and the voices installed, on the other-domain messages as heard (never in any fit)."""
+    a `speaker` (the voices installed), on the other-domain messages as heard (never in any fit)."""
     _, test, other = build(data_dir)
     model = TurnEndModel.load(model_file)
     report = evaluate(model, test, other)
-    if spoken:
+    if speaker is not None:
         from voice.call import CallConfig
-        from voice.turn_end_spoken import bundled_examples
 
         config = CallConfig()
-        _, spoken_other = spoken_sets(data_dir, bundled_examples(SPOKEN_CACHE), count=0)
+        _, spoken_other = spoken_sets(data_dir, speaker, count=0)
         for set_name, heard in spoken_other.items():
             for tag, m in (("words", model.words_only()), ("+mark", model)):
                 report.lines.append(score(m, _as_examples(heard), f"{set_name} {tag}", early=config.finished_p,

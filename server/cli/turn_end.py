@@ -18,6 +18,14 @@ from server.settings import get_settings
 DataDir = Annotated[Path | None, typer.Option(help="Data sets folder (KEFU_DATA_DIR, default ../shared/data).")]
 
 
+def _speaker():  # type: ignore[no-untyped-def]
+    """The bundled voices and Whisper, what is heard cached in var/ (`voice.turn_end_spoken`)."""
+    from server.infra.voice import turn_end_speaker
+    from voice.turn_end_train import SPOKEN_CACHE
+
+    return turn_end_speaker(get_settings().voice, SPOKEN_CACHE)
+
+
 def train_turn_end_command(
     data_dir: DataDir = None,
     out: Annotated[Path | None, typer.Option(help="Weights file (default: voice/models/turn_end.npz).")] = None,
@@ -32,8 +40,9 @@ def train_turn_end_command(
     from voice.turn_end_train import train_turn_end
 
     try:
+        speaker = _speaker() if spoken else None
         report = train_turn_end(data_dir or get_settings().training.data_dir, out or MODEL_FILE, seed=seed, c=c,
-                                spoken=spoken)
+                                spoken=spoken, speaker=speaker)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -49,7 +58,7 @@ def eval_turn_end_command(
     from voice.turn_end_train import eval_turn_end
 
     try:
-        report = eval_turn_end(data_dir or get_settings().training.data_dir, spoken=spoken)
+        report = eval_turn_end(data_dir or get_settings().training.data_dir, speaker=_speaker() if spoken else None)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

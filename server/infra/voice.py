@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from agent.affect import AffectModelError
 from prompts import render
@@ -13,7 +16,9 @@ from voice.asr import RemoteASR, WhisperASR
 from voice.call import CallConfig, Phrases
 from voice.emotion import TrainedSpeechEmotion
 from voice.protocols import ASR, TTS, VAD, SpeechEmotion
+from voice.text import written
 from voice.tts import ByLanguage, EspeakTTS, FastSpeechZhTTS, PiperTTS, RemoteTTS, WithFallback
+from voice.turn_end_spoken import SpokenExamples
 from voice.vad import WebRtcVad
 
 LANGUAGES = ("zh", "en")
@@ -102,3 +107,23 @@ def speech_emotion(s: VoiceSettings) -> SpeechEmotion | None:
         log.warning("speech emotion off: %s", exc)
         return None
     return reader
+
+
+def turn_end_speaker(s: VoiceSettings, cache: Path | None) -> SpokenExamples:
+    """What `kefu train|eval turn-end` says its spoken examples with: the product's voices (Piper en, the neural
+    Mandarin voice or espeak-ng zh) and recogniser (as configured), with faster-whisper's word timings for the cuts."""
+    from faster_whisper import WhisperModel
+
+    asr = build_asr(s)
+    aligner = WhisperModel(str(s.asr_model_dir), device="cpu", compute_type="int8", cpu_threads=2)
+    zh = FastSpeechZhTTS()
+
+    def align(audio: np.ndarray, language: str) -> list[float]:
+        segments, _ = aligner.transcribe(audio, language=language, word_timestamps=True, beam_size=1)
+        return [w.end for seg in segments for w in (seg.words or [])]
+
+    def transcribe(audio: np.ndarray, language: str) -> str:
+        return written(asr.transcribe(audio, language).text)
+
+    voices = {"en": PiperTTS(), "zh": zh if zh.available() else EspeakTTS()}
+    return SpokenExamples(voices, align, transcribe, cache)
