@@ -25,12 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from voice.call import CallConfig
 from voice.codecs import ulaw_decode, ulaw_encode
 from voice.resample import resample, to_int16
+from voice.vad import MIN_RMS
 
 RATE = 16000
-PAUSE_S = 0.2  # the call decodes at a pause after this much silence (`CallConfig.pause_ms`)
-FLOOR_RMS = 150.0  # int16 RMS below which a 20 ms frame is silence (the VAD's floor)
+PAUSE_S = CallConfig().pause_ms / 1000  # the call decodes at a pause after this much silence
 MIN_WORDS = 3
 
 
@@ -57,7 +58,7 @@ def speech_end(audio: np.ndarray) -> int:
     if n == 0:
         return len(audio)
     rms = np.sqrt(np.mean((audio[: n * frame].reshape(n, frame) * 32768.0) ** 2, axis=1))
-    loud = np.flatnonzero(rms > FLOOR_RMS)
+    loud = np.flatnonzero(rms > MIN_RMS)
     return int(min(len(audio), (loud[-1] + 1) * frame)) if len(loud) else len(audio)
 
 

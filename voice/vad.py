@@ -16,6 +16,7 @@ from threading import Lock
 import numpy as np
 
 VAD_RATES = (8000, 16000, 32000, 48000)
+MIN_RMS = 150.0  # int16 RMS: a frame quieter than this is not speech, whatever the detector says
 
 
 class WebRtcVad:
@@ -24,7 +25,7 @@ class WebRtcVad:
     -47 dBFS by default) is not speech either: the detector alone takes faint line noise for speech, and a
     false onset would cut the bot off."""
 
-    def __init__(self, aggressiveness: int = 2, *, min_rms: float = 150.0) -> None:
+    def __init__(self, aggressiveness: int = 2, *, min_rms: float = MIN_RMS) -> None:
         import webrtcvad
 
         self._vad = webrtcvad.Vad(aggressiveness)
