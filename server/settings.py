@@ -319,9 +319,9 @@ class VoiceSettings(BaseModel):
     # bundled Whisper's punctuation; off for a recogniser that punctuates otherwise (the words alone then).
     turn_end_marks: bool = True
     early_end_ms: int = Field(default=300, ge=220, le=5000)
-    # The pause's decode begun this long into the 200 ms pause, kept when the rest of it is quiet (CallConfig.early_ms):
-    # 0 (off) here, where it bought ~12 ms of p50 on an idle two-core box for +15-35% CPU a call and a higher p95.
-    early_decode_ms: int = Field(default=0, ge=0, le=180)
+    # The pause's decode begun this long into the 200 ms pause, kept when the rest of it is quiet (CallConfig.early_ms),
+    # when recent decodes of as much audio were too slow to be back before the turn may end (early_when_slow): 0 off.
+    early_decode_ms: int = Field(default=100, ge=0, le=180)
     # An utterance decoded in stretches (CallConfig.segment_s): a pause after at least this much speech that the
     # caller speaks on after keeps its words, and the decode left at the end of the turn is of the last stretch only.
     # 0: every decode is of the whole utterance.

@@ -103,13 +103,15 @@ class CallConfig:
     # The pause's decode started sooner (`voice.asr.partial`): after `early_ms` of silence, on the audio so far with
     # the rest of the `pause_ms` as zeros, and kept when every frame of that rest is quieter than `quiet_rms` (int16
     # RMS; the VAD's floor is 150): the same audio to Whisper, `pause_ms - early_ms` sooner. A louder frame (a last
-    # word's quiet end, line noise) gives it up and the pause decodes as before. 0: at `pause_ms`. Measured
-    # (`bench/bench_voice_calls.py --ab early_ms=0`, interleaved): first audio p50 40-60 ms sooner on a loaded box,
-    # ~12 on an idle one, where p95 rose (786 vs 715, 972 vs 794 ms); the price is CPU (+15-35% a call): a pause the
-    # caller speaks on after 300-450 ms (an id read in groups) now passes the gate before the speech resumes, and its
-    # decoder pass is spent (CTranslate2 cannot stop one midway). Off by default (`KEFU_VOICE_EARLY_DECODE_MS`): on
-    # two cores the p95 and the calls a process holds matter more than ~12 ms; a box with cores to spare may set 100.
-    early_ms: int = 0
+    # word's quiet end, line noise) gives it up and the pause decodes as before. 0: at `pause_ms`. It gains only when
+    # the decode would not be back before the turn may end (`early_end_ms`), so with `early_when_slow` it starts
+    # only when this process's recent decodes of as much audio took longer than `early_end_ms - pause_ms`: on a box
+    # that decodes a 6 s question in ~80 ms it bought ~12 ms and cost CPU (+15-35% a call, an encoder pass spent on
+    # each pause the caller speaks on after); where that decode takes ~180-250 ms (a slower or busier box) it is
+    # what the turn waits for, and starting it 100 ms sooner bought p50 655 → 532 ms at +6% CPU a call
+    # (`bench/bench_voice_calls.py --ab early_ms=100 --ab-rounds 4`, interleaved, 16 calls a side, load ~2.5).
+    early_ms: int = 100
+    early_when_slow: bool = True
     quiet_rms: float = 40.0
     # A pause the caller speaks on after, its decode holding at least this much new speech, keeps that decode's words
     # as the utterance's head (`voice.asr.partial`, stretches): the decode left at the end of the turn is of the last
@@ -139,6 +141,11 @@ class CallConfig:
     # heard) and the turn's audio leads the next utterance, answered whole ("where is my parcel … the one from
     # Monday"), not its second half alone. 0: the second half is a turn of its own.
     resume_ms: int = 1000
+
+    @property
+    def early_if_over_s(self) -> float:
+        """The decode time over which the early decode is worth starting (0: always)."""
+        return (self.early_end_ms - self.pause_ms) / 1000 if self.early_when_slow else 0.0
 
 
 @dataclass(slots=True)
@@ -318,6 +325,7 @@ class Call:
             tail_frames=detector.tail_frames,
             frame_ms=self.config.frame_ms,
             early_frames=self.config.early_ms // self.config.frame_ms,
+            early_if_over_s=self.config.early_if_over_s,
             quiet_rms=self.config.quiet_rms,
             segment_s=self.config.segment_s,
         )

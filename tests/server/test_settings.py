@@ -82,7 +82,7 @@ NEWER |= {"KEFU_VOICE_ASR", "KEFU_VOICE_ASR_MODEL_DIR", "KEFU_VOICE_ASR_THREADS"
 NEWER |= {"KEFU_VOICE_EMOTION", "KEFU_VOICE_EMOTION_MODEL"}  # speech emotion (issue 16)
 NEWER |= {"KEFU_VOICE_TURN_END", "KEFU_VOICE_EARLY_END_MS", "KEFU_VOICE_LATE_END_MS",
           "KEFU_VOICE_TURN_END_MARKS"}  # end of turn by the words (and the recogniser's end mark)
-NEWER |= {"KEFU_VOICE_EARLY_DECODE_MS"}  # the pause decode begun before the pause is confirmed (off by default)
+NEWER |= {"KEFU_VOICE_EARLY_DECODE_MS"}  # the pause decode begun before the pause is confirmed (when decodes are slow)
 NEWER |= {"KEFU_VOICE_SEGMENT_S"}  # an utterance decoded in stretches (voice/asr/partial.py)
 NEWER |= {"KEFU_VOICE_LOOKAHEAD_S"}  # a reply synthesised as it is played (voice/call.py)
 NEWER |= {"KEFU_E5_ENGINE", "KEFU_E5_ONNX_PATH", "KEFU_E5_THREADS"}  # e5's engine (agent.e5)

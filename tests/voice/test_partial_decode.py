@@ -23,7 +23,7 @@ from voice.protocols import Superseded, Transcript
 pytestmark = pytest.mark.unit
 
 FRAME = 160  # 20 ms at 8 kHz
-EARLY_MS = 100  # the early pause decode on (off by default: `CallConfig.early_ms`)
+EARLY_MS = 100  # the early pause decode on (`CallConfig.early_ms`)
 
 
 class CountingASR:
@@ -325,6 +325,49 @@ async def test_a_quiet_pause_lets_the_early_decode_through_its_gate() -> None:
     await asyncio.gather(*spawned)
     assert asr.given_up == 0 and len(asr.calls) == 1 and decoder.reused
     assert final.text == f"heard {len(fed) // 8} ms"
+
+
+async def utterance_with_early_if_slow(asr: GatedASR) -> tuple[int, float]:
+    """One utterance (1 s of speech, a 200 ms pause) through a decoder that starts its early decode only when this
+    recogniser's recent decodes of as much audio took over 100 ms: (decodes begun at 100 ms of silence, final's
+    decode time)."""
+    spawned, spawn = tasks()
+    decoder = PartialDecoder(asr, 8000, language="en", spawn=spawn, interval_s=0, tail_frames=10, early_frames=5,
+                             quiet_rms=40.0, early_if_over_s=0.1)
+    decoder.begin(np.zeros(0, dtype=np.int16))
+    before = len(asr.calls)
+    first = await speak(decoder, 1000, 100)
+    await asyncio.sleep(0.01)
+    early = len(asr.calls) - before
+    rest = await speak(decoder, 0, 100)
+    final = await decoder.final(np.concatenate([first, rest]))
+    await asyncio.gather(*spawned)
+    assert decoder.reused
+    return early, final.decode_s
+
+
+async def test_the_early_decode_starts_only_when_recent_decodes_would_not_be_back_before_the_turn_may_end() -> None:
+    fast = GatedASR(delay_s=0.02)  # back long before the turn may end: starting 100 ms sooner gains nothing
+    assert (await utterance_with_early_if_slow(fast))[0] == 1  # nothing known of it yet: early
+    assert (await utterance_with_early_if_slow(fast))[0] == 0  # known fast: at the pause, no pass spent early
+    slow = GatedASR(delay_s=0.3)  # what the turn would wait for: started early
+    assert [(await utterance_with_early_if_slow(slow))[0] for _ in range(2)] == [1, 1]
+
+
+async def test_a_decodes_time_at_its_gate_is_not_counted_as_its_own() -> None:
+    asr = GatedASR(delay_s=0.02)
+    spawned, spawn = tasks()
+    decoder = PartialDecoder(asr, 8000, language="en", spawn=spawn, interval_s=0, tail_frames=10, early_frames=5,
+                             quiet_rms=40.0, early_if_over_s=0.1)
+    decoder.begin(np.zeros(0, dtype=np.int16))
+    first = await speak(decoder, 1000, 100)
+    await asyncio.sleep(0.25)  # the early decode waits at its gate for the rest of the pause (a slow line)
+    rest = await speak(decoder, 0, 100)
+    final = await decoder.final(np.concatenate([first, rest]))
+    await asyncio.gather(*spawned)
+    assert final.decode_s > 0.25  # the wall time, wait included
+    # …but its own time is what decides the next one: fast, so the next pause is decoded at the pause
+    assert (await utterance_with_early_if_slow(asr))[0] == 0
 
 
 async def test_a_recogniser_that_cannot_hold_its_decoder_decodes_at_the_pause_only() -> None:

@@ -23,6 +23,10 @@ on). Its decoder pass waits for that (the recogniser's `gate`; a recogniser with
 pause the caller speaks on within `tail_frames` costs the encoder pass only. The tail's silence is kept
 (Whisper reads the quiet ends of last words in it: a 100 ms pause cost WER 14.9 → 16.3%, `bench/bench_asr_window.py
 --tail-ms`), only not waited for when there is nothing in it; `--early-ms` there measures what the zeros cost.
+With `early_if_over_s`, the early decode is started only when a decode of that much audio has lately taken longer than
+that (this process's recent decodes, by whole seconds of audio; none yet: started): a decode that is back before the
+turn could end anyway (`CallConfig.early_end_ms` - `pause_ms`) gains nothing from starting sooner and would only spend
+encoder passes on pauses the caller speaks on after.
 
 Never more than one decode runs per utterance: a decode asked for while one runs waits in a single slot, where a
 newer request replaces an older one. A pause's decode that the caller spoke on after is given up at its next pass
@@ -52,6 +56,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from functools import cache
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -63,6 +68,9 @@ from voice.turn_end import open_id
 ASR_RATE = 16000
 Spawn = Callable[[Awaitable[None]], "asyncio.Task[None]"]
 _running_decodes = 0  # in this process (the event loop's thread counts them): partials wait for a free recogniser
+# per recogniser, whole seconds of audio → its decode wall time lately (moving average): every call of the process
+_recent_s: WeakKeyDictionary[object, dict[int, float]] = WeakKeyDictionary()
+RECENT_WEIGHT = 0.3  # of the newest decode in that average
 
 
 def stable_prefix(a: str, b: str, language: str) -> str:
@@ -93,6 +101,7 @@ class PartialDecoder:
         early_frames: int = 0,
         quiet_rms: float = 0.0,
         segment_s: float = 0.0,
+        early_if_over_s: float = 0.0,
     ) -> None:
         """`early_frames`: silence after which the pause's decode starts on the audio so far, the rest of the tail
         taken as zeros, kept if every frame of that rest is quieter than `quiet_rms` (int16 RMS); 0, or a recogniser
@@ -109,6 +118,7 @@ class PartialDecoder:
         early = 0 < early_frames < tail_frames and quiet_rms > 0 and _takes(type(asr), "gate")
         self._early = early_frames if early else 0
         self._quiet_rms = quiet_rms
+        self._early_if_over = early_if_over_s
         frame = rate * frame_ms // 1000
         stretches = segment_s > 0 and _takes(type(asr), "context")
         self._segment = int(segment_s * rate) + tail_frames * frame if stretches else 0  # new speech and its pause
@@ -152,7 +162,8 @@ class PartialDecoder:
                     self._ask(self._audio(), None)
             return
         self._silence += 1
-        if self._silence == self._early and _rms(frame) < self._quiet_rms:  # (a line not quiet yet: at the pause)
+        if self._silence == self._early and _rms(frame) < self._quiet_rms and self._worth_early():
+            # (a line not quiet yet, or decodes fast enough to be back before the turn may end: at the pause)
             zeros = np.zeros(len(frame) * (self._tail - self._early), dtype=np.int16)
             self._speculate(np.concatenate([self._audio(), zeros]), gated=True)
             self._provisional = True
@@ -214,13 +225,23 @@ class PartialDecoder:
         self._speculated = None
         self._provisional = False
 
+    def _worth_early(self) -> bool:
+        """A decode of the audio so far is expected to take longer than `early_if_over_s` (by this process's recent
+        decodes of as much audio; none yet: yes)."""
+        if self._early_if_over <= 0:
+            return True
+        audio = self._audio()
+        after_head = len(self._head) if 0 < len(self._head) < len(audio) else 0  # (what the decode would be of)
+        lately = _recent_s.get(self.asr, {}).get(_bucket((len(audio) - after_head) / self.rate))
+        return lately is None or lately > self._early_if_over
+
     def _speculate(self, audio: np.ndarray, *, gated: bool = False) -> None:
         """Decode `audio` as what the pause will hand over (`final` reuses it when it is). `gated`: its decoder pass
         waits until the frames it took as zeros are all heard quiet (the recogniser's `gate`), so that a pause the
         caller speaks on after costs an encoder pass, as a decode at the pause does, not a whole decode."""
         future: asyncio.Future[Transcript] = asyncio.get_running_loop().create_future()
         if gated:
-            self._gates[future] = threading.Event()
+            self._gates[future] = TimedGate()
         self._speculated = (audio, future)
         self._ask(audio, future)
 
@@ -349,7 +370,9 @@ class PartialDecoder:
             kwargs["stop"] = stop
         transcript = self.asr.transcribe(audio16, language, **kwargs)  # type: ignore[call-arg]
         text = run_on([context, transcript.text], transcript.language) if stretch is not pcm else transcript.text
-        return Transcript(text, transcript.language, len(pcm) / self.rate, time.perf_counter() - started)
+        took = time.perf_counter() - started
+        _note_decode(self.asr, len(stretch) / self.rate, took - (gate.waited if isinstance(gate, TimedGate) else 0.0))
+        return Transcript(text, transcript.language, len(pcm) / self.rate, took)
 
     def _note(self, transcript: Transcript) -> None:
         if self.language is None:
@@ -359,6 +382,34 @@ class PartialDecoder:
 
 
 _OPEN_END = re.compile(r"[\s.。?？!！,，、;；:：…]+$")
+
+
+class TimedGate(threading.Event):
+    """A decoder's `gate` that keeps how long it was waited at: a decode's own time is its time less that."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waited = 0.0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        started = time.perf_counter()
+        try:
+            return super().wait(timeout)
+        finally:
+            self.waited += time.perf_counter() - started
+
+
+def _bucket(seconds: float) -> int:
+    return int(seconds) + 1
+
+
+def _note_decode(asr: object, seconds: float, took: float) -> None:
+    """`asr` decoded `seconds` of audio in `took` (wall time, with whatever else ran, less a gate's wait): the recent
+    average for its length. A decode given up midway (`Superseded`) is not noted: it raised before this."""
+    key = _bucket(seconds)
+    recent = _recent_s.setdefault(asr, {})
+    lately = recent.get(key)
+    recent[key] = took if lately is None else lately + RECENT_WEIGHT * (took - lately)
 
 
 def _rms(frame: np.ndarray) -> float:
