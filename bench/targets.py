@@ -77,7 +77,7 @@ STEPS = (
         "--fault-sockets 40 --fault-rate 10 --fault-duration 30 --customers 60 --orders 300",
         4 * 3600,
     ),
-    Step("voice", "bench_voice_calls.py", "", "--rounds 1 --max-calls 2", 3600),
+    Step("voice", "bench_voice_calls.py", "", "--rounds 3 --max-calls 2", 3600),
 )
 
 
