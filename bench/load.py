@@ -4,7 +4,9 @@ Embedded default: one worker on SQLite. Production shape: two workers on their o
 (started by the bench, so their restarts disturb nobody), the LLM an OpenAI-compatible fake (`load_llm.py`); the
 client processes spread their sockets over both workers. Each run ramps to `--sockets` sockets (a signed customer,
 `auth`, `ready`, `resume` each), then sends a steady zh/en mix at `--rate` turns/s for `--duration` s, then checks
-every conversation's event log: each accepted message there exactly once, in order, with a reply.
+every conversation's event log: each accepted message there exactly once, in order, with a reply. A message the
+server refuses as `busy` (admission control) is sent again until accepted, for at most `--drain` s after the steady
+phase; one still refused then is reported apart (`refused at end`), not as lost: the server recorded nothing of it.
 
 Fault runs (production shape, during load): `kill` (kill -9 one worker: its clients reconnect to the other and
 resume by seq), `pg` (one PostgreSQL restart), `redis` (Redis stopped for 5 s, started again on the same port),
