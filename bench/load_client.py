@@ -6,6 +6,12 @@ Each socket: `POST /api/conversations` (a signed demo customer), `WS /ws/chat/{i
 `bot_message` that follows the echo of that id (`user_message` frame). When a socket drops (a worker killed), the
 client reconnects to the next server, resumes from its last `seq` and sends an unanswered message again with the same
 id, as the widget does: the server must neither lose it nor record it twice.
+
+A message the server refuses as `busy` (admission control: not admitted, nothing recorded) is sent again after the
+back-off the server asks for (with jitter, growing while the refusals go on, at most BUSY_MAX_WAIT_S) until it is
+accepted or the drain after the steady phase ends; the drain ends by itself once no turn is pending, and at most
+`drain_s` after the steady phase. One still refused then is counted apart (`refused_at_end`): the server shed it as
+designed, it is not a lost message. A lost message is one the server accepted (echoed) that is not in the log.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ QUESTIONS = {
 }
 TURN_RETRY_S = 30.0  # a turn without its reply this long is resumed and sent again (same client_msg_id)
 MAX_ATTEMPTS = 8
-MAX_BUSY_RESENDS = 60  # a turn refused as `busy` this many times is left to the watchdog
+BUSY_MAX_WAIT_S = 10.0  # the longest back-off before a message refused as `busy` is sent again
 RECONNECT_FOR_S = 60.0
 
 
@@ -64,6 +70,7 @@ class Turn:
     first_sent: float  # wall clock (time.time), comparable across processes
     attempts: int = 1
     busy: int = 0  # times the server refused it as `busy` (not admitted, not recorded)
+    refused: bool = False  # the server's last word on it was `busy` (cleared when it is echoed: accepted)
     last_sent: float = 0.0
     echoed: bool = False
     latency_s: float | None = None
@@ -181,7 +188,7 @@ class Client:
         turn = conv.pending
         if kind == "user_message":
             if turn is not None and frame.get("client_msg_id") == turn.msg_id:
-                turn.echoed = True
+                turn.echoed, turn.refused = True, False
         elif kind == "bot_message":
             if turn is None:
                 return  # a greeting, or a reply replayed by `resume`
@@ -196,9 +203,11 @@ class Client:
             code = str(frame.get("code", "?"))
             if code == "busy":  # shed by the server, nothing recorded: back off as told (with jitter), send again
                 self.busy += 1
-                if turn is not None and frame.get("client_msg_id") == turn.msg_id and turn.busy < MAX_BUSY_RESENDS:
+                if turn is not None and frame.get("client_msg_id") == turn.msg_id and not turn.echoed:
                     turn.busy += 1
-                    wait = float(frame.get("retry_after_ms", 1000)) / 1000 * (1.0 + self.rng.random())
+                    turn.refused = True
+                    asked = float(frame.get("retry_after_ms", 1000)) / 1000
+                    wait = min(BUSY_MAX_WAIT_S, asked * 1.25 ** min(turn.busy - 1, 8)) * (0.5 + self.rng.random())
                     turn.last_sent = time.time() + wait  # the watchdog counts from the resend
                     asyncio.get_running_loop().call_later(wait, self._resend_busy, conv, turn)
                 return
@@ -211,7 +220,7 @@ class Client:
                 asyncio.get_running_loop().call_later(wait, self._retry_soon, conv, turn)
 
     def _resend_busy(self, conv: Conv, turn: Turn) -> None:
-        if conv.pending is turn and conv.ws is not None:
+        if conv.pending is turn and conv.ws is not None and not self.stopping:
             asyncio.get_running_loop().create_task(self._send(conv, turn))
 
     def _retry_soon(self, conv: Conv, turn: Turn) -> None:
@@ -312,8 +321,8 @@ class Client:
     async def verify(self) -> dict[str, int]:
         """Every sent message in its conversation's log exactly once, in the order sent, each followed by a reply
         before the next customer message; `failed` counts apologies (`fallback: turn_failed`)."""
-        out = {"checked": 0, "accepted": 0, "undelivered": 0, "lost": 0, "duplicated": 0, "out_of_order": 0,
-               "unanswered": 0, "failed": 0, "log_unreadable": 0}
+        out = {"checked": 0, "accepted": 0, "undelivered": 0, "refused_at_end": 0, "lost": 0, "duplicated": 0,
+               "out_of_order": 0, "unanswered": 0, "failed": 0, "log_unreadable": 0}
         gate = asyncio.Semaphore(32)
 
         async def one(conv: Conv) -> None:
@@ -330,8 +339,12 @@ class Client:
                      for i, e in enumerate(events) if e["type"] == "user_uttered"]
             ids = [m for _, m in users]
             out["lost"] += sum(1 for m in acked if m not in ids)
-            # sent, never echoed, not in the log: the socket dropped before the server read it and the client gave up
-            out["undelivered"] += sum(1 for m in sent if m not in acked and m not in ids)
+            # sent, never echoed, not in the log: refused as `busy` to the end of the drain (admission control, counted
+            # apart), or else the socket dropped before the server read it and the client gave up
+            refused = {t.msg_id for t in conv.turns if t.refused}
+            missing = [m for m in sent if m not in acked and m not in ids]
+            out["refused_at_end"] += sum(1 for m in missing if m in refused)
+            out["undelivered"] += sum(1 for m in missing if m not in refused)
             out["duplicated"] += sum(ids.count(m) - 1 for m in set(ids) if m)
             in_log = [m for m in ids if m in set(sent)]
             expected = [m for m in sent if m in set(in_log)]

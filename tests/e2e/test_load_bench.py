@@ -27,7 +27,7 @@ def test_twenty_sockets_two_turns_each_lose_nothing(live_server: str, e2e_env: d
     [figures] = json.loads(out.read_text())
     assert figures["opened"] == 20
     assert figures["turns"] == figures["answered"] == 40  # every turn answered over its socket
-    assert figures["log"] == {"checked": 20, "accepted": 40, "undelivered": 0, "lost": 0, "duplicated": 0,
-                              "out_of_order": 0, "unanswered": 0, "failed": 0, "log_unreadable": 0}
+    assert figures["log"] == {"checked": 20, "accepted": 40, "undelivered": 0, "refused_at_end": 0, "lost": 0,
+                              "duplicated": 0, "out_of_order": 0, "unanswered": 0, "failed": 0, "log_unreadable": 0}
     assert figures["errors"] == {}
     assert run.returncode == 0, run.stdout + run.stderr

@@ -43,8 +43,7 @@ class OfferChooser:
         if self._history is None:
             return
         try:
-            fresh = OfferBandit.from_trials(self._history(), prior=self.bandit.prior, floor=self.bandit.floor,
-                                            samples=self.bandit.samples)
+            fresh = OfferBandit.from_trials(self._history(), prior=self.bandit.prior, floor=self.bandit.floor)
         except Exception:  # the offers must still be shown: keep learning online
             log.exception("offer bandit: rebuilding from the log failed")
             fresh = None

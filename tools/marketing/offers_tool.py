@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -65,6 +67,7 @@ from tools.marketing.segments import HistorySource, shopper_segment
 
 MAX_OFFERS = 6  # lines in one answer (the cards carry the same)
 SNIPPET_CHARS = 160
+CITATIONS_KEPT = 256  # (query, language, document) citations kept: a few rules, each asked in zh and en
 # Questions about the coupon rules themselves go to the documents: can coupons stack, do they expire, come back
 # after a refund, turn into cash.
 RULE_QUESTION = re.compile(
@@ -212,6 +215,10 @@ class OffersTool(BaseTool):
         self._tz = tz
         self._chooser = chooser
         self._experiments = experiments
+        # the citation of each (query, language, document): the policy documents do not change while the retriever
+        # serves (it is loaded once), and most answers cite the same rule, so each answer need not search again
+        self._citations: OrderedDict[tuple[str, str, str | None], list[dict[str, Any]]] = OrderedDict()
+        self._citations_lock = threading.Lock()
 
     def recognises(self, turn: Turn) -> bool:
         """Price talk is ours whatever intent was read in it ("改价" is no refund, "price match?" no policy
@@ -542,6 +549,21 @@ class OffersTool(BaseTool):
         return self.templates["zh" if lang == "zh" else "en"][key].format(**params)
 
     def _cite(self, query: str, language: str, doc: str | None = None) -> list[dict[str, Any]]:
+        """The passage of the policy document that answers `query` (searched once per query, language, document)."""
+        key = (query, language, doc)
+        with self._citations_lock:
+            found = self._citations.get(key)
+            if found is not None:
+                self._citations.move_to_end(key)
+        if found is None:
+            found = self._search_citation(query, language, doc)
+            with self._citations_lock:
+                self._citations[key] = found
+                while len(self._citations) > CITATIONS_KEPT:
+                    self._citations.popitem(last=False)
+        return [dict(c) for c in found]
+
+    def _search_citation(self, query: str, language: str, doc: str | None) -> list[dict[str, Any]]:
         assert self._retriever is not None
         doc = doc or self._policy_doc
         passages = [p for p in self._retriever.search(query, k=5, language=language)  # type: ignore[arg-type]

@@ -7,10 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from scipy.special import betaln
 
 from agent.events import CouponIssued, OfferMade, ProductInteracted
 from tools.marketing import offer_log
-from tools.marketing.offer_bandit import OfferArm, OfferBandit, OfferRewards, Trial, ips_value, segment_of
+from tools.marketing.offer_bandit import (
+    OfferArm,
+    OfferBandit,
+    OfferRewards,
+    Trial,
+    ips_value,
+    segment_of,
+    thompson_first,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -33,7 +42,7 @@ def simulate(bandit: OfferBandit, rates: dict[str, dict[str, float]], rounds: in
 def test_converges_to_the_best_offer_of_each_segment() -> None:
     rates = {"returning:gold": {"c618": 0.04, "new_customer": 0.07, "member_day": 0.12},
              "new_customer:regular": {"c618": 0.05, "new_customer": 0.15, "member_day": 0.06}}
-    bandit = OfferBandit(samples=400)
+    bandit = OfferBandit()
     chosen = simulate(bandit, rates, rounds=4000, seed=7)
     for segment, truth in rates.items():
         best = max(truth, key=truth.get)
@@ -46,27 +55,61 @@ def test_converges_to_the_best_offer_of_each_segment() -> None:
 @pytest.mark.parametrize("seed", range(5))
 def test_finds_the_best_offer_across_seeds(seed: int) -> None:
     rates = {"s": {"c618": 0.05, "new_customer": 0.08, "member_day": 0.11}}
-    bandit = OfferBandit(samples=300)
+    bandit = OfferBandit()
     chosen = simulate(bandit, rates, rounds=2500, seed=seed)
     late = [offer for _, offer in chosen[-500:]]
     assert max(set(late), key=late.count) == "member_day"
 
 
 def test_propensity_is_the_probability_the_choice_was_drawn_with() -> None:
-    bandit = OfferBandit(samples=4000, floor=0.1)
+    bandit = OfferBandit(floor=0.1)
     for _ in range(30):
         bandit.observe("s", "c618", 1.0)
         bandit.observe("s", "new_customer", 0.0)
     rng = np.random.default_rng(3)
-    picks = [bandit.choose("s", ARMS, rng) for _ in range(1500)]
-    dist = np.mean([p.distribution for p in picks], axis=0)
+    picks = [bandit.choose("s", ARMS, rng) for _ in range(4000)]
+    # the same posterior gives the same distribution every time, and the choices follow it (within 4 sigma)
+    assert all(p.distribution == picks[0].distribution for p in picks)
+    dist = np.array(picks[0].distribution)
     freq = np.array([sum(p.arm == a for p in picks) for a in ARMS]) / len(picks)
-    assert np.allclose(dist, freq, atol=0.03)
+    assert np.all(np.abs(freq - dist) <= 4 * np.sqrt(dist * (1 - dist) / len(picks)))
     assert all(p.distribution[p.arms.index(p.arm)] == pytest.approx(p.propensity) for p in picks)
     assert min(dist) >= 0.1 / 3 - 1e-9  # the exploration floor
     payload = picks[0].payload()
     assert payload["name"] == "offer_thompson" and payload["rank"] == 0 and payload["segment"] == "s"
     assert sorted(payload["arms"]) == sorted(a.key for a in ARMS)
+
+
+def _two_arm_exact(a1: float, b1: float, a2: int, b2: float) -> float:
+    """P(Beta(a2, b2) draw > Beta(a1, b1) draw), in closed form for an integer a2 (a sum of Beta functions)."""
+    return float(sum(np.exp(betaln(a1 + i, b1 + b2) - np.log(b2 + i) - betaln(1 + i, b2) - betaln(a1, b1))
+                     for i in range(a2)))
+
+
+@pytest.mark.parametrize("first, second", [((3, 10), (5, 9)), ((2, 50), (4, 40)), ((1, 1), (40, 3)),
+                                           ((5, 1000), (2, 5)), ((150, 3000), (170, 3100)), ((1, 2), (1, 3))])
+def test_first_position_probability_is_the_thompson_probability(first: tuple[int, int],
+                                                                 second: tuple[int, int]) -> None:
+    got = thompson_first(np.array([first[0], second[0]], float), np.array([first[1], second[1]], float))
+    assert got[1] == pytest.approx(_two_arm_exact(*first, *second), abs=1e-3)
+    assert got.sum() == pytest.approx(1.0)
+
+
+def test_first_position_distribution_of_many_arms_matches_joint_draws_and_sums_to_one() -> None:
+    rng = np.random.default_rng(11)
+    alpha = 1 + rng.random(12) * 30
+    beta = alpha * rng.uniform(5, 12, 12)
+    exact = thompson_first(alpha, beta)
+    draws = rng.beta(alpha, beta, size=(400_000, 12))
+    wins = np.bincount(draws.argmax(axis=1), minlength=12) / len(draws)
+    assert np.abs(exact - wins).max() < 3e-3  # 400,000 draws: ~7e-4 standard error at most
+    assert exact.sum() == pytest.approx(1.0) and np.all(exact >= 0)
+    assert np.allclose(thompson_first(np.ones(4), np.ones(4)), 0.25)  # alike arms: alike chances
+    bandit = OfferBandit(floor=0.2)
+    bandit.observe("s", "c618", 1.0)
+    dist = bandit.distribution("s", ARMS)
+    assert dist.sum() == pytest.approx(1.0) and dist.min() >= 0.2 / 3
+    assert np.array_equal(dist, bandit.distribution("s", ARMS))  # no sampling noise between decisions
 
 
 def test_one_arm_is_chosen_surely_and_arms_carry_copy_variants() -> None:

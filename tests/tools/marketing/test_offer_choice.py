@@ -46,7 +46,7 @@ def offers_of(events) -> list[OfferMade]:
                                                       "• You can claim “Year-end coupon”")])
 async def test_the_bandits_choice_goes_first_is_logged_and_a_claim_credits_it(text: str, claim: str,
                                                                                line: str) -> None:
-    bandit = OfferBandit(samples=500)
+    bandit = OfferBandit()
     for _ in range(40):  # returning regular customers have claimed the year-end coupon; the sale did nothing
         bandit.observe("returning:regular", "year_coupon", 1.0)
         bandit.observe("returning:regular", "year_end", 0.0)

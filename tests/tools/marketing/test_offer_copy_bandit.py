@@ -61,7 +61,7 @@ async def simulate(seed: int, rounds: int) -> tuple[list[str], OfferBandit]:
     the chooser learns from the recorded events as the chat's event feed makes it."""
     store, events = MemoryCampaigns([coupon("spring", "春季券", "Spring coupon", 30, 299),
                                      coupon("tea", "茶饮券", "Tea coupon", 20, 199)]), MemoryEventStore()
-    bandit = OfferBandit(samples=400)
+    bandit = OfferBandit()
     chooser = OfferChooser(bandit, rewards=OfferRewards(claimed=1.0), seed=seed)
     tool = OffersTool(store, events, chooser=chooser, variants=VariantBook(store.category_names), history=History())
     rng = random.Random(seed)
@@ -96,7 +96,7 @@ async def test_the_bandit_converges_to_the_best_offer_and_copy_seeded() -> None:
 
 async def test_the_trials_rebuilt_from_the_log_are_per_offer_and_variant() -> None:
     store, events = MemoryCampaigns([coupon("spring", "春季券", "Spring coupon", 30, 299)]), MemoryEventStore()
-    chooser = OfferChooser(OfferBandit(samples=200), seed=1)
+    chooser = OfferChooser(OfferBandit(), seed=1)
     tool = OffersTool(store, events, chooser=chooser, variants=VariantBook(store.category_names), history=History())
     result = await tool(tool.Args(), ToolContext("c", "C1", "en", NOW))
     [made] = of(result.events, OfferMade)
@@ -111,7 +111,7 @@ async def test_the_trials_rebuilt_from_the_log_are_per_offer_and_variant() -> No
 
 def trained(segment: str, best: str, others: list[str]) -> OfferBandit:
     """A bandit that has learnt `best` (an `offer|variant`) is claimed in the segment and the `others` are not."""
-    bandit = OfferBandit(samples=500, floor=0.0)
+    bandit = OfferBandit(floor=0.0)
     for _ in range(60):
         bandit.observe(segment, best, 1.0)
         for arm in others:

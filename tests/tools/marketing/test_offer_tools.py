@@ -242,3 +242,29 @@ async def test_only_the_customers_words_or_the_cards_button_claim() -> None:
     card = next(c for c in shown.reply.cards if c.get("status") == "claimable" and c["campaign_id"] == "last_one")
     pressed = await agent.handle("c", card["claim_text"])  # what the card's "领取 / Claim" action sends
     assert [e.campaign_id for e in of(pressed.events, CouponIssued)] == ["last_one"] and store.issued
+
+
+class CountingRetriever(PolicyRetriever):
+    def __init__(self) -> None:
+        super().__init__()
+        self.searches = 0
+
+    def search(self, query: str, *, k: int = 3, language=None):  # type: ignore[no-untyped-def]
+        self.searches += 1
+        return super().search(query, k=k, language=language)
+
+
+async def test_the_policy_citation_is_searched_once_per_query_and_language() -> None:
+    store, events, retriever = MemoryCampaigns(), MemoryEventStore(), CountingRetriever()
+    agent = make_agent(store=events, tools=[*commerce_tools(MemoryOrders()), ClaimCouponTool(store, events),
+                                            OffersTool(store, events, retriever=retriever)])
+    cited = []
+    for cid, text in (("a", "有什么优惠"), ("b", "有什么优惠"), ("c", "what deals do you have"),
+                      ("d", "what deals do you have")):
+        await agent.start(cid, channel="web", customer_id="C2", language=None)
+        _, reply = await turn(agent, text, cid)
+        cited.append([dict(c) for c in reply.citations])
+        reply.citations[0]["snippet"] = "changed by whoever got it"  # a copy: the next answer is not affected
+    assert retriever.searches == 2  # once in zh, once in en
+    assert cited[0] == cited[1] != cited[2] == cited[3] and cited[0][0]["doc"] == "coupons"
+    assert "changed" not in cited[1][0]["snippet"] + cited[3][0]["snippet"]

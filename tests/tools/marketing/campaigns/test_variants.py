@@ -64,6 +64,23 @@ def test_each_segment_gets_its_own_angle_first_as_a_template(language: str, line
         in quality
 
 
+def test_template_lines_follow_edited_terms_and_renamed_categories(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = dict(NAMES)
+    book = VariantBook(lambda: names)
+    assert "满1000减100" in book.variants_for(campaign(), "default", "zh")[0].text
+    assert "满1000减80" in book.variants_for(campaign(discount=80), "default", "zh")[0].text  # edited: new figures
+    assert "满1000减100" in book.variants_for(campaign(), "default", "zh")[0].text
+    names["phone"] = ("智能手机", "Smartphones")
+    clock = [0.0]
+    monkeypatch.setattr("tools.marketing.campaigns.variants.time.monotonic", lambda: clock[0])
+    book._names = None  # (names read at clock 0)
+    assert "智能手机" in book.variants_for(campaign(), "default", "zh")[0].text
+    names["phone"] = ("手机", "Phones")
+    assert "智能手机" in book.variants_for(campaign(), "default", "zh")[0].text  # until the names are read again
+    clock[0] = 301.0
+    assert "限手机" in book.variants_for(campaign(), "default", "zh")[0].text
+
+
 async def test_llm_lines_are_written_off_the_turn_and_used_once_ready() -> None:
     writer = Writer()
     book = VariantBook(lambda: NAMES, writer=writer)
