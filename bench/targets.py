@@ -258,7 +258,9 @@ def losses(o: dict[str, Any]) -> dict[str, int]:
         "duplicated": log.get("duplicated", 0),
         "unanswered": log.get("unanswered", 0) + log.get("log_unreadable", 0),
         "out_of_order": log.get("out_of_order", 0),
-        "unseen": max(0, o.get("turns", 0) - o.get("answered", 0)),
+        # a turn still refused as busy when the drain ended was never accepted (admission control, shown apart)
+        "unseen": max(0, o.get("turns", 0) - o.get("answered", 0) - log.get("refused_at_end", 0)),
+        "refused_at_end": log.get("refused_at_end", 0),
     }
 
 
@@ -304,9 +306,10 @@ def load_rows(outcomes: list[dict[str, Any]] | None, why: str) -> list[Row]:
             Row(
                 f"{label}: lost / duplicated / unanswered",
                 f"{lost['lost']} / {lost['duplicated']} / {lost['unanswered']} (out of order {lost['out_of_order']},"
-                f" reply not seen on the socket {lost['unseen']})",
+                f" reply not seen on the socket {lost['unseen']}, still refused as busy at the end"
+                f" {lost['refused_at_end']})",
                 "0 / 0 / 0",
-                judge(o.get("bad", sum(lost.values())), lambda v: v == 0),
+                judge(o.get("bad", sum(v for k, v in lost.items() if k != "refused_at_end")), lambda v: v == 0),
             ),
         ]
     return rows
@@ -402,7 +405,7 @@ def fault_table(outcomes: list[dict[str, Any]] | None) -> list[tuple[str, ...]]:
             continue
         lost = losses(o)
         rec = _number(o.get("recovery_s"))
-        zero = o.get("bad", sum(lost.values())) == 0
+        zero = o.get("bad", sum(v for k, v in lost.items() if k != "refused_at_end")) == 0
         rows.append(
             (
                 o["name"].removeprefix("fault: "),

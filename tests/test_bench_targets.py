@@ -203,6 +203,21 @@ def test_a_fault_run_that_loses_or_repeats_a_message_fails_the_run() -> None:
 
 
 @pytest.mark.unit
+def test_a_message_still_refused_as_busy_at_the_end_is_shown_apart_not_as_a_reply_missing() -> None:
+    results = copy.deepcopy(GOOD)
+    run = results["load"][1]  # the production shape, overloaded: the server sheds what it cannot take
+    run["log"]["refused_at_end"] = 3
+    run["answered"] = run["turns"] - 3  # never accepted, so never answered
+    run["bad"] = 0  # (load.py: accepted messages all in the log once, in order, answered)
+
+    rows = targets.issue17_rows(results, {})
+
+    row = next(r for r in rows if r.figure.startswith("production") and "lost" in r.figure)
+    assert row.met == "yes" and "reply not seen on the socket 0" in row.measured
+    assert "still refused as busy at the end 3" in row.measured
+
+
+@pytest.mark.unit
 def test_quick_sizes_are_never_called_met() -> None:
     results = copy.deepcopy(GOOD)
     for o in results["load"][:2]:
