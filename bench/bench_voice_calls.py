@@ -1,10 +1,12 @@
 """Phone calls in process: end of the caller's speech → first reply audio frame, and how many concurrent calls one
 process holds with that p95 under 1 s.
 
-Each call is the real call loop (`voice.call.Call`) behind the Twilio serializer: the caller's question (the bundled
-English voice, Piper) goes in as Twilio `media` messages of 8 kHz μ-law, 20 ms each, paced in real time, then
-silence; recognition is faster-whisper-base int8, detection WebRTC, the reply a template from the agent over the
-in-memory test stores, spoken by Piper. The latency is counted from the last frame of the question's speech (the
+Each call is the real call loop (`voice.call.Call`) behind the Twilio serializer: the caller's question in English
+or Mandarin (`--languages`; said by the bundled voices, Piper and the neural Mandarin voice) goes in as Twilio `media`
+messages of 8 kHz μ-law, 20 ms each, paced in real time, then silence; recognition is faster-whisper-base int8,
+detection WebRTC, the reply a template from the agent over the in-memory test stores, in the call's language, spoken
+by the same voices. The calls alternate the languages' questions; the figures are of all calls, then per language.
+The latency is counted from the last frame of the question's speech (the
 last 20 ms frame the VAD calls speech, not the end of the clip with the voice's trailing silence: what the caller
 waits, end-of-turn silence included, the target's clock) and, for reference, from the end of the turn
 (when the call can act).
@@ -43,12 +45,20 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-QUESTIONS = [
-    "Hi, where is my order KF10000002?",
-    "Can you check order KF10000001 for me?",
-    "I want to return order KF10000004.",
-    "Where is my parcel?",
-]
+QUESTIONS = {
+    "en": [
+        "Hi, where is my order KF10000002?",
+        "Can you check order KF10000001 for me?",
+        "I want to return order KF10000004.",
+        "Where is my parcel?",
+    ],
+    "zh": [
+        "你好，我的订单KF10000002到哪了？",
+        "帮我查一下订单KF10000001。",
+        "我要退货，订单号是KF10000004。",
+        "我的快递到哪了？",
+    ],
+}
 FRAME_MS = 20
 PAUSED = ("I want to ask about the", "return of order KF10000004.")  # said with a pause between
 PAUSE_MS = 700
@@ -68,6 +78,7 @@ class Sample:
     finished_p: float | None = None  # how finished the words at the pause sounded (None: not judged)
     turns: int = 1
     transcript: str = ""
+    language: str = "en"
 
 
 class Traced:
@@ -149,6 +160,7 @@ async def one_call(  # type: ignore[no-untyped-def]
     trace: list[tuple[str, float, float, str]] | None = None,
     config: dict[str, object] | None = None,
     stay_s: float = 0.0,
+    language: str = "en",
 ) -> Sample:
     from tests.fakes import make_agent
     from voice.call import Call, CallConfig
@@ -159,7 +171,7 @@ async def one_call(  # type: ignore[no-untyped-def]
     serializer = TwilioSerializer()
     cid = f"bench-{n}"
     agent = make_agent()
-    await agent.start(cid, channel="voice", customer_id="C1", language="en")
+    await agent.start(cid, channel="voice", customer_id="C1", language=language)
     first_audio: list[float] = []
 
     async def send(frame) -> None:  # type: ignore[no-untyped-def]
@@ -177,7 +189,7 @@ async def one_call(  # type: ignore[no-untyped-def]
         vad=vad,
         send=send,
         config=CallConfig(
-            language="en",
+            language=language,
             greet=False,
             silence_s=0,
             decode_while_speaking=interval is not None,
@@ -261,13 +273,14 @@ async def one_call(  # type: ignore[no-untyped-def]
         stats.finished_p if stats else None,
         len(call.turns),
         stats.transcript if stats else "",
+        language,
     )
 
 
 async def level(  # type: ignore[no-untyped-def]
     calls: int,
     rounds: int,
-    questions: list[np.ndarray],
+    questions: list[tuple[np.ndarray, str]],
     asr,
     tts,
     vad,
@@ -282,12 +295,13 @@ async def level(  # type: ignore[no-untyped-def]
             *(
                 one_call(
                     r * 100 + c,
-                    questions[(r + c) % len(questions)],
+                    questions[(r + c) % len(questions)][0],
                     asr,
                     tts,
                     vad,
                     interval=interval,
                     turn_end=turn_end,
+                    language=questions[(r + c) % len(questions)][1],
                 )
                 for c in range(calls)
             )
@@ -345,7 +359,10 @@ def _field_value(default: object, text: str) -> object:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=4, help="questions per call at one call (ramp: half)")
+    parser.add_argument(
+        "--rounds", type=int, default=8, help="calls one at a time, a question each, languages alternating (ramp: half)"
+    )
+    parser.add_argument("--languages", nargs="+", default=["en", "zh"], choices=sorted(QUESTIONS))
     parser.add_argument("--max-calls", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
@@ -382,25 +399,30 @@ async def main() -> None:
     from tests.voice.speech import caller_audio, voices
     from voice.asr import WhisperASR
     from voice.resample import resample
-    from voice.tts import CachedTTS
+    from voice.tts import ByLanguage, CachedTTS
     from voice.vad import WebRtcVad
 
     asr = WhisperASR(Path("var/models/whisper-base"), threads=args.threads)
     t0 = time.perf_counter()
     asr.warm_up()
-    tts = voices()["en"]
-    getattr(tts, "warm_up", lambda: None)()
-    if args.tts_cache > 0:  # as the server's `ByLanguage`: a template sentence said before is not synthesised again
-        tts = CachedTTS(tts, max_seconds=args.tts_cache)
-    questions = [caller_audio(q, "en") for q in QUESTIONS]
+    # as the server's: with --tts-cache a template sentence said before is not synthesised again
+    tts = ByLanguage({lang: voices()[lang] for lang in args.languages}, cache_s=args.tts_cache)
+    tts.warm_up()
+    # the languages' questions alternating: en 1, zh 1, en 2, zh 2, …
+    questions = [
+        (caller_audio(QUESTIONS[lang][i], lang), lang)
+        for i in range(max(len(QUESTIONS[lang]) for lang in args.languages))
+        for lang in args.languages
+        if i < len(QUESTIONS[lang])
+    ]
     vad = WebRtcVad()
-    trailing = [(len(q) // (8000 * FRAME_MS // 1000) - last_voiced(q, vad)) * FRAME_MS for q in questions]
+    trailing = [(len(q) // (8000 * FRAME_MS // 1000) - last_voiced(q, vad)) * FRAME_MS for q, _ in questions]
     print(f"the questions' clips end {min(trailing)}–{max(trailing)} ms after their last speech frame")
     print(f"load {time.perf_counter() - t0:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
     rtf = []
-    for q in questions:
-        tr = asr.transcribe(resample(q, 8000, 16000), "en")
+    for q, lang in questions:
+        tr = asr.transcribe(resample(q, 8000, 16000), lang)
         rtf.append(tr.decode_s / tr.audio_s)
     print(
         f"ASR real-time factor (full decode, {len(rtf)} questions, {args.threads} threads): p50 "
@@ -417,10 +439,11 @@ async def main() -> None:
             for side in order:
                 c = time.process_time()
                 trace: list[tuple[str, float, float, str]] = []
+                question, lang = questions[r % len(questions)]
                 sides[side].append(
                     await one_call(
-                        700 + r, questions[r % len(questions)], asr, tts, vad, interval=args.interval,
-                        config=b if side == "B" else None, trace=trace,
+                        700 + r, question, asr, tts, vad, interval=args.interval,
+                        config=b if side == "B" else None, trace=trace, language=lang,
                     )
                 )
                 cpu[side] += time.process_time() - c
@@ -439,7 +462,8 @@ async def main() -> None:
 
     for n in range(args.profile):
         trace: list[tuple[str, float, float, str]] = []
-        await one_call(800 + n, questions[n % len(questions)], asr, tts, vad, interval=args.interval, trace=trace)
+        question, lang = questions[n % len(questions)]
+        await one_call(800 + n, question, asr, tts, vad, interval=args.interval, trace=trace, language=lang)
         print(f"call {n + 1}'s timeline (ms from the last speech frame; partials every {args.interval:g} s):")
         timeline(trace)
     if args.only_profile:
@@ -449,14 +473,15 @@ async def main() -> None:
     print(
         f"one call at a time, same questions, {mode} (target: p50 ≤ 500 ms, p95 < 1000 ms from the last speech frame):"
     )
-    base = summary(
-        "fixed 600 ms end-of-turn silence",
-        await level(1, args.rounds, questions, asr, tts, vad, interval=args.interval, turn_end=False),
-    )
-    new = summary(
-        "words + silence (turn-end model)",
-        await level(1, args.rounds, questions, asr, tts, vad, interval=args.interval, turn_end=True),
-    )
+    fixed = await level(1, args.rounds, questions, asr, tts, vad, interval=args.interval, turn_end=False)
+    base = summary("fixed 600 ms end-of-turn silence", fixed)
+    words = await level(1, args.rounds, questions, asr, tts, vad, interval=args.interval, turn_end=True)
+    new = summary("words + silence (turn-end model)", words)
+    by_language = {}
+    for lang in args.languages:
+        mine = [s for s in words if s.language == lang]
+        if mine:
+            by_language[lang] = summary(f"  of which {lang} ({len(mine)} calls)", mine)
     print(f"  → fixed 600 ms: {verdict(*base)}")
     print(f"  → words + silence: {verdict(*new)}")
 
@@ -507,8 +532,10 @@ async def main() -> None:
             + (f" (stopped at --max-calls {args.max_calls})" if calls > args.max_calls else "")
         )
         held_by_setup[setup] = held
-    if isinstance(tts, CachedTTS):
-        print(f"synthesis cache: {tts.hits} sentences said before, {tts.misses} synthesised")
+    cached = [v for v in tts.voices.values() if isinstance(v, CachedTTS)]
+    if cached:
+        hits, misses = sum(c.hits for c in cached), sum(c.misses for c in cached)
+        print(f"synthesis cache: {hits} sentences said before, {misses} synthesised")
     if args.json:  # the words + silence figures of one call, and the first ramp set-up's concurrent calls
         args.json.write_text(
             json.dumps(
@@ -517,6 +544,11 @@ async def main() -> None:
                     "asr_rtf_p95": pct(rtf, 95),
                     "first_audio_p50_s": new[0],
                     "first_audio_p95_s": new[1],
+                    "calls": len(words),
+                    "by_language": {
+                        lang: {"p50_s": p50, "p95_s": p95, "calls": sum(s.language == lang for s in words)}
+                        for lang, (p50, p95) in by_language.items()
+                    },
                     "fixed_silence_p50_s": base[0],
                     "fixed_silence_p95_s": base[1],
                     "concurrent_calls": next(iter(held_by_setup.values()), 0),

@@ -286,6 +286,14 @@ def test_voice_figures_are_a_second_table() -> None:
     assert "| end of speech → first audio p95 | none; a call got no reply audio | < 1,000 ms | no |" in voice
     assert "| concurrent calls with p95 < 1 s (one process) | 4 (tried up to 8) | reported | — |" in voice
 
+    # each language's calls beside the figure over all of them (an en figure over the target shows even when the
+    # whole meets it)
+    results = copy.deepcopy(GOOD)
+    results["voice"].update(calls=16, by_language={"en": {"p50_s": 0.526, "p95_s": 0.653, "calls": 8},
+                                                   "zh": {"p50_s": 0.427, "p95_s": 0.529, "calls": 8}})
+    voice = targets.report(results, {}, quick=False, when="now", load=1.0).split("## Voice (issue 16)")[1]
+    assert "| end of speech → first audio p50 | 410 ms (en 526 ms, zh 427 ms; 16 calls) | ≤ 500 ms | yes |" in voice
+
 
 @pytest.mark.unit
 def test_the_page_is_rebuilt_from_a_runs_json(
