@@ -47,6 +47,14 @@ def test_a_sentence_is_spoken_the_same_every_time_and_its_letters_are_said(voice
     assert voice.synthesize("", "zh").pcm.size == 0
 
 
+@needs_voice
+def test_a_sentence_ends_with_a_longer_pause_than_a_clause(voice: FastSpeechZhTTS) -> None:
+    clause, sentence = voice.synthesize("您好", "zh"), voice.synthesize("您好。", "zh")
+    assert sentence.pcm.size - clause.pcm.size == int(voice.sentence_pause_s * 24000) > 0.2 * 24000
+    assert not sentence.pcm[clause.pcm.size :].any()  # silence, after the same speech
+    assert np.array_equal(sentence.pcm[: clause.pcm.size], clause.pcm)
+
+
 class Broken:
     def synthesize(self, text: str, language: str) -> Speech:
         raise RuntimeError("cannot say that")

@@ -61,3 +61,13 @@ def test_phones_mark_syllables_within_a_word_and_boundaries_between_words() -> N
     assert phones("已签收", SYLLABLES) == ["^", "i3", "#1", "q", "ian1", "#0", "sh", "ou1"]
     assert phones("可", SYLLABLES) == ["k", "e3"]
     assert phones("", SYLLABLES) == [] and phones("KF, 12", SYLLABLES) == []  # no Chinese: nothing to say here
+
+
+def test_a_long_word_is_said_as_the_prosodic_words_the_corpus_marks() -> None:
+    # said as one four-syllable word the voice rushed it (中国邮政 heard as 中国有证)
+    assert [w.text for w in words("中国邮政运单号")] == ["中国", "邮政", "运单", "号"]
+    assert [w.text for w in words("天津市和平区营业部")] == ["天津市", "和平区", "营业部"]  # where its parts are words
+    assert pinyin("中国邮政") == ["zhong1", "guo2", "you2", "zheng4"]  # the syllables as before
+    table = {"zhong": ("zh", "ong"), "guo": ("g", "uo"), "you": ("^", "iou"), "zheng": ("zh", "eng")}
+    assert phones("中国邮政", table) == ["zh", "ong1", "#0", "g", "uo2", "#1", "^", "iou2", "#0", "zh", "eng4"]
+    assert [w.text for w in words("签收了")] == ["签收", "了"]  # short words are left as they are

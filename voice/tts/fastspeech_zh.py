@@ -32,6 +32,7 @@ from voice.tts import zh_g2p
 
 SAMPLE_RATE = 24000
 _CLAUSE = re.compile(r"(?<=[、，,。！？!?；;：:])")
+_SENTENCE_END = re.compile(r"[。！？!?；;…]\s*$")
 # Latin letters in the model's phones (its front end has no letters and would drop them), said as Chinese speakers
 # name them, on a level first tone: with the corpus's own readings (falling tones) Whisper wrote "KF" as "配员" or
 # "KA我"; level ones it reads back as letters.
@@ -184,6 +185,7 @@ class FastSpeechZhTTS:
         pitch: float = 1.0,
         energy: float = 1.0,
         pause_s: float = 0.12,
+        sentence_pause_s: float = 0.3,
         digit_speed: float = 1.0,
     ) -> None:
         self.pitch = pitch
@@ -192,6 +194,10 @@ class FastSpeechZhTTS:
         self.threads = threads
         self.speed = speed  # > 1: slower
         self.pause_s = pause_s  # between clauses
+        # after a whole sentence (text ending 。？！；), as a speaker stops longer at a full stop than at a comma: the
+        # sentences of a reply are sent back to back, and a recogniser reading a long reply cuts it in its longest
+        # pauses (`voice.asr.pieces`), which then fall between sentences rather than after a clause's colon
+        self.sentence_pause_s = sentence_pause_s
         # a group of an id or tracking number said this much slower (> 1); 1.2 measured no better and pushed an
         # order-status reply past Whisper's 30 s window
         self.digit_speed = digit_speed
@@ -275,5 +281,9 @@ class FastSpeechZhTTS:
                     parts.extend([audio, pause])
         if not parts:
             return Speech(np.zeros(0, dtype=np.int16), SAMPLE_RATE)
-        audio = np.concatenate(parts[:-1])
+        if _SENTENCE_END.search(text):
+            parts[-1] = np.zeros(int(self.sentence_pause_s * SAMPLE_RATE), dtype=np.float32)
+        else:
+            parts.pop()
+        audio = np.concatenate(parts)
         return Speech((np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16), SAMPLE_RATE)

@@ -5,7 +5,9 @@ one prosodic word. The Baker corpus the voice learnt from is transcribed as read
 pu3; 一定 yi2; 不是 bu2) and prosodic boundaries marked (#1 between prosodic words). Fed citation tones, the voice says
 可以 as ke3 yi3 and 十一点 as shi2 yi4 dian3; fed one endless word, it runs the words together. Here words come from
 jieba, each word's pinyin from pypinyin's phrase dictionary (its polyphones read in context: 还在 hai2, 银行 hang2),
-then the sandhi of 一, 不 and third tones, and #1 between words.
+then the sandhi of 一, 不 and third tones, and #1 between words. A dictionary word of four or more syllables (中国邮政,
+天津市和平区营业部) is said as the corpus marks such words, in prosodic words of two or three (中国#1邮政): said as
+one, the voice rushed it.
 """
 
 from __future__ import annotations
@@ -64,7 +66,38 @@ def words(text: str) -> list[Word]:
             said.append(Word(text=han, syllables=_citation(han)))
     _yi_bu(said)
     _third_tones(said)
-    return said
+    return [part for w in said for part in _prosodic(w)]
+
+
+LONGEST_PROSODIC_WORD = 3
+
+
+def _prosodic(word: Word) -> list[Word]:
+    """A long word in prosodic words of two or three syllables, split where its parts are words themselves (天津市和平区
+    → 天津市 和平区, not 天津 市和 平区), else in twos; its syllables (tones already changed) unchanged."""
+    n = len(word.text)
+    if n <= LONGEST_PROSODIC_WORD or len(word.syllables) != n:
+        return [word]
+    known = _segmenter().dt.FREQ
+
+    def splits(rest: int) -> list[list[int]]:
+        if rest == 0:
+            return [[]]
+        return [[size, *tail] for size in (2, 3, 1) if size <= rest for tail in splits(rest - size)]
+
+    def score(sizes: list[int]) -> tuple[int, int, int]:
+        at, found = 0, 0
+        for size in sizes:
+            found += known.get(word.text[at : at + size], 0) > 0 and size > 1
+            at += size
+        return (found - 2 * sizes.count(1), -len(sizes), -sizes[0])
+
+    best = max((s for s in splits(n) if s.count(1) <= 1 and len(s) > 1), key=score)
+    out, at = [], 0
+    for size in best:
+        out.append(Word(text=word.text[at : at + size], syllables=word.syllables[at : at + size]))
+        at += size
+    return out
 
 
 def _yi_bu(said: list[Word]) -> None:
