@@ -397,3 +397,29 @@ async def test_a_line_still_not_quiet_100_ms_into_the_pause_is_decoded_at_the_pa
     await asyncio.gather(*spawned)
     assert len(asr.calls) == 1 and asr.given_up == 0 and decoder.reused
     assert final.text == f"heard {(len(first) + len(hiss)) // 8} ms"
+
+
+class SlotsASR:
+    """A recogniser that cannot be a weak key (`__slots__`, no `__weakref__`) and is unhashable (a deployer's own)."""
+
+    __slots__ = ("inner",)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.inner = GatedASR(delay_s=0.02)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    @property
+    def calls(self) -> list[float]:
+        return self.inner.calls
+
+    def transcribe(self, audio: np.ndarray, language: str | None, **kwargs: object) -> Transcript:
+        return self.inner.transcribe(audio, language, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_recogniser_that_cannot_keep_its_decode_times_still_decodes_and_starts_early() -> None:
+    asr = SlotsASR()
+    for _ in range(2):  # nothing kept of it: its early decode starts every time, and nothing fails
+        assert (await utterance_with_early_if_slow(asr))[0] == 1  # type: ignore[arg-type]

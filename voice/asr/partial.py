@@ -232,7 +232,7 @@ class PartialDecoder:
             return True
         audio = self._audio()
         after_head = len(self._head) if 0 < len(self._head) < len(audio) else 0  # (what the decode would be of)
-        lately = _recent_s.get(self.asr, {}).get(_bucket((len(audio) - after_head) / self.rate))
+        lately = _recent_of(self.asr).get(_bucket((len(audio) - after_head) / self.rate))
         return lately is None or lately > self._early_if_over
 
     def _speculate(self, audio: np.ndarray, *, gated: bool = False) -> None:
@@ -403,11 +403,20 @@ def _bucket(seconds: float) -> int:
     return int(seconds) + 1
 
 
+def _recent_of(asr: object) -> dict[int, float]:
+    """`asr`'s recent decode times; a fresh dict, never kept, for a recogniser that cannot be a weak key (slots, or
+    unhashable): its early decodes then always start, as with `early_if_over_s` 0."""
+    try:
+        return _recent_s.setdefault(asr, {})
+    except TypeError:
+        return {}
+
+
 def _note_decode(asr: object, seconds: float, took: float) -> None:
     """`asr` decoded `seconds` of audio in `took` (wall time, with whatever else ran, less a gate's wait): the recent
     average for its length. A decode given up midway (`Superseded`) is not noted: it raised before this."""
     key = _bucket(seconds)
-    recent = _recent_s.setdefault(asr, {})
+    recent = _recent_of(asr)
     lately = recent.get(key)
     recent[key] = took if lately is None else lately + RECENT_WEIGHT * (took - lately)
 
