@@ -11,11 +11,8 @@ import pytest
 from sqlalchemy import event
 
 from server.db.offers import SqlCampaignStore
-from server.runtime import Runtime, build_runtime
-from server.settings import Settings
-from tests.server.console_support import small_store
-from tests.server.test_offer_reads_fresh import customer_of, offered
-from tests.services import TEST_IDENTITY_SECRET
+from server.runtime import Runtime
+from tests.server.test_offer_reads_fresh import customer_of, offered, store_runtime
 
 pytestmark = pytest.mark.integration
 MAX_STATEMENTS = 8  # the campaigns, the profile, the coupons, the last order, experiments (2), the shopper history (2)
@@ -23,12 +20,7 @@ MAX_STATEMENTS = 8  # the campaigns, the profile, the coupons, the last order, e
 
 @pytest.fixture
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    url = small_store(tmp_path_factory, "reads", customers=20, orders=120)
-    rt = build_runtime(Settings(database_url=url, identity_secret=TEST_IDENTITY_SECRET), warm=False)
-    try:
-        yield rt
-    finally:
-        rt.close()
+    yield from store_runtime(tmp_path_factory, "reads")
 
 
 @pytest.mark.parametrize(("language", "ask"), [("zh", "有什么优惠券吗"), ("en", "any coupons for me?")])

@@ -24,14 +24,19 @@ pytestmark = pytest.mark.integration
 MARKETER = Actor("mia", "marketer", "test")
 
 
-@pytest.fixture
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    url = small_store(tmp_path_factory, "fresh", customers=20, orders=120)
+def store_runtime(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Runtime]:
+    """A runtime over a small demo store of its own (20 customers, 120 orders), closed after the test."""
+    url = small_store(tmp_path_factory, name, customers=20, orders=120)
     rt = build_runtime(Settings(database_url=url, identity_secret=TEST_IDENTITY_SECRET), warm=False)
     try:
         yield rt
     finally:
         rt.close()
+
+
+@pytest.fixture
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    yield from store_runtime(tmp_path_factory, "fresh")
 
 
 def customer_of(url: str, language: str) -> str:
