@@ -108,6 +108,8 @@ bench: install
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_attacks.py
 	$(BIN)/python bench/bench_ser.py
+	$(BIN)/python bench/bench_readback.py --languages zh en
+	$(BIN)/python bench/bench_readback.py --human-reference
 	$(BIN)/kefu eval
 	# last, one table: issue 17's figures beside their targets (the in-process turn, the local LLM's first words,
 	# retrieval over 100,000 chunks, the console's live list, readiness, 5,000 sockets on the embedded default and

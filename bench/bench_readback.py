@@ -11,11 +11,19 @@ said sentence after sentence and read back at once, as the e2e test reads it.
 
     .venv/bin/python bench/bench_readback.py [--orders 8] [--languages zh en] [--show]
     .venv/bin/python bench/bench_readback.py --languages zh --legacy-prompts --beam 5   (compared on the same audio)
+    .venv/bin/python bench/bench_readback.py --human-reference   (zh: real speakers beside the voice, no orders)
+
+`--human-reference` asks what the recogniser can read back of real Mandarin at all: CASIA's 50 sentences as its four
+professional speakers said them (neutral, studio-clean; `emotional_speech/casia` under the data folder), and the same
+50 sentences said by the Mandarin voice, through the same line to the same recogniser; one sentence at a time, and in
+runs of 12 sentences (~25 s, read at once as a reply is); through the 8 kHz line and clean at 16 kHz. The zh target
+(90% of a reply's characters) is judged beside what real speakers get.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import statistics
 import sys
@@ -40,7 +48,7 @@ from tests.voice.speech import phone, recovered
 from tools.commerce.orders import order_facts, order_status_text
 from tools.commerce.product_info import ProductInfoTool
 from voice.asr.whisper import PLAIN_PROMPTS
-from voice.protocols import ASR
+from voice.protocols import ASR, TTS
 from voice.resample import resample, to_int16
 from voice.text import sentences, speakable
 
@@ -73,6 +81,62 @@ def orders(count: int) -> list:  # type: ignore[type-arg]
     return picked
 
 
+RUN = 12  # sentences read back at once in a run (~25 s: a reply's length, under Whisper's 30 s window)
+
+
+def human_reference(asr: ASR, tts: TTS, data_dir: Path) -> None:
+    """Real speakers beside the voice on the same sentences, same recogniser, same line (see the module's doc)."""
+    import soundfile as sf
+
+    corpus = data_dir / "emotional_speech" / "casia"
+    with open(corpus / "labels.csv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["emotion"] == "neutral"]
+    if not rows:
+        sys.exit(f"no CASIA neutral clips under {corpus}")
+    rows.sort(key=lambda r: r["path"])  # each speaker's sentences 201…250, in runs of the same sentences
+    texts = list(dict.fromkeys(r["text"] for r in rows))
+    speakers: dict[str, list[tuple[str, np.ndarray, int]]] = defaultdict(list)
+    for r in rows:
+        audio, rate = sf.read(corpus / r["path"], dtype="float32")
+        speakers[f"{r['speaker']} ({r['gender']})"].append((r["text"], audio, rate))
+    voice = []
+    for text in texts:
+        speech = tts.synthesize(speakable(text, "zh"), "zh")
+        voice.append((text, speech.pcm.astype(np.float32) / 32768, speech.sample_rate))
+    speakers["the Mandarin voice"] = voice
+
+    def line(audio: np.ndarray, rate: int) -> np.ndarray:  # the 8 kHz mu-law line, as the e2e call's reply
+        return phone(to_int16(resample(audio, rate, 8000)))
+
+    def clean(audio: np.ndarray, rate: int) -> np.ndarray:
+        return resample(audio, rate, 16000)
+
+    print(f"\nread-back of real Mandarin: CASIA's {len(texts)} sentences by its speakers and by the voice, the "
+          f"product's recogniser; characters recovered, one sentence at a time / in runs of {RUN} read at once")
+    print("| speaker | sentences (8 kHz line) | runs (8 kHz line) | sentences (16 kHz clean) | runs (16 kHz clean) |")
+    print("|---|---|---|---|---|")
+    real: dict[str, list[float]] = defaultdict(list)
+    for who, clips in speakers.items():
+        cells = []
+        for way in (line, clean):
+            gap = np.zeros(int(0.3 * (8000 if way is line else 16000)), dtype=np.float32)
+            heard = [way(audio, rate) for _, audio, rate in clips]
+            one = [recovered(text, asr.transcribe(audio, "zh").text, "zh")
+                   for (text, _, _), audio in zip(clips, heard, strict=True)]
+            runs = []
+            for at in range(0, len(clips) - RUN + 1, RUN):
+                said = "".join(text for text, _, _ in clips[at : at + RUN])
+                audio = np.concatenate([x for a in heard[at : at + RUN] for x in (a, gap)])
+                runs.append(recovered(said, asr.transcribe(audio, "zh").text, "zh"))
+            cells += [f"{statistics.mean(one):.1%}", f"{statistics.mean(runs):.1%} (n={len(runs)})"]
+            if who != "the Mandarin voice":
+                real[way.__name__ + " sentences"] += one
+                real[way.__name__ + " runs"] += runs
+        print(f"| {who} | " + " | ".join(cells) + " |")
+    print("| all real speakers | " + " | ".join(
+        f"{statistics.mean(real[f'{w} {k}']):.1%}" for w in ("line", "clean") for k in ("sentences", "runs")) + " |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=8)
@@ -82,6 +146,8 @@ def main() -> None:
     ap.add_argument("--prompt", action="append", default=[], metavar="LANG=TEXT", help="also with this prompt")
     ap.add_argument("--beam", type=int, action="append", default=[], help="also with this beam size")
     ap.add_argument("--show", action="store_true", help="print each sentence and what Whisper heard")
+    ap.add_argument("--human-reference", action="store_true",
+                    help="zh only: real speakers (CASIA) beside the voice on the same sentences, instead of orders")
     args = ap.parse_args()
 
     settings = Settings().voice  # KEFU_VOICE_* as the server reads them
@@ -97,6 +163,11 @@ def main() -> None:
         readers[f"prompt {lang} #{n}"] = build_asr(settings.model_copy(update={f"asr_prompt_{lang}": text}))
     for beam in args.beam:
         readers[f"beam {beam}"] = build_asr(settings.model_copy(update={"asr_beam_size": beam}))
+    if args.human_reference:
+        started = time.perf_counter()
+        human_reference(readers["product"], tts, Settings().training.data_dir)
+        print(f"wall {time.perf_counter() - started:.0f} s (load {os.getloadavg()[0]:.1f})")
+        return
     nlg = TemplateNLG(tools=[ProductInfoTool])  # type: ignore[list-item]  (its templates are class data)
     picked = orders(args.orders)
     started_cpu, started = time.process_time(), time.perf_counter()
